@@ -1,0 +1,2 @@
+/** Modules, layers, models, optimizers, schedules, checkpoints and the training loop. */
+package dev.engram.nn;
