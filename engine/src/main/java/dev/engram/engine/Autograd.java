@@ -1,0 +1,93 @@
+package dev.engram.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Reverse-mode differentiation over the recorded graph. */
+public final class Autograd {
+    private Autograd() {}
+
+    /** Observer of every node's output gradient during a backward pass (per-example rules hook here). */
+    public interface BackwardListener {
+        void onNode(Node node, Tensor gradOutput);
+    }
+
+    private static final ThreadLocal<BackwardListener> LISTENER = new ThreadLocal<>();
+
+    /** Installs a listener for backward passes on this thread; returns the previous one. */
+    public static BackwardListener setListener(BackwardListener l) {
+        BackwardListener prev = LISTENER.get();
+        if (l == null) LISTENER.remove();
+        else LISTENER.set(l);
+        return prev;
+    }
+
+    static void backward(Tensor root, Tensor seed, boolean retainGraph) {
+        root.checkAlive("backward");
+        if (!root.requiresGrad()) {
+            throw new IllegalStateException("backward: tensor " + root.describe()
+                    + " does not require a gradient (no input requires one, or it was computed under Grad.disabled())");
+        }
+        Shapes.requireSame(root.shapeRef(), seed.shapeRef(), "backward gradient");
+        if (root.gradFn == null) {
+            root.accumulateGrad(seed);
+            return;
+        }
+        List<Node> order = topoOrder(root.gradFn);
+        Map<Node, Tensor> grads = new IdentityHashMap<>();
+        grads.put(root.gradFn, seed);
+        BackwardListener listener = LISTENER.get();
+        try (Grad g = Grad.disabled()) {
+            for (Node node : order) {
+                Tensor gOut = grads.remove(node);
+                if (gOut == null) continue;
+                if (listener != null) listener.onNode(node, gOut);
+                Tensor[] gIn = node.backward(gOut);
+                for (int k = 0; k < node.inputs.length; k++) {
+                    Tensor in = node.inputs[k];
+                    if (in == null || !in.requiresGrad() || gIn[k] == null) continue;
+                    Tensor gk = gIn[k];
+                    if (!java.util.Arrays.equals(gk.shapeRef(), in.shapeRef())) {
+                        throw new IllegalStateException("backward of " + node.name() + " produced gradient "
+                                + gk.describe() + " for input " + in.describe());
+                    }
+                    if (in.gradFn == null) {
+                        in.accumulateGrad(gk);
+                    } else {
+                        Tensor prev = grads.get(in.gradFn);
+                        grads.put(in.gradFn, prev == null ? gk : prev.add(gk));
+                    }
+                }
+                if (!retainGraph) node.release();
+            }
+        }
+    }
+
+    private static List<Node> topoOrder(Node root) {
+        List<Node> post = new ArrayList<>();
+        Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {root, 0});
+        seen.add(root);
+        while (!stack.isEmpty()) {
+            Object[] top = stack.peek();
+            Node n = (Node) top[0];
+            int i = (Integer) top[1];
+            if (i < n.inputs.length) {
+                top[1] = i + 1;
+                Tensor in = n.inputs[i];
+                if (in != null && in.gradFn != null && seen.add(in.gradFn)) stack.push(new Object[] {in.gradFn, 0});
+            } else {
+                stack.pop();
+                post.add(n);
+            }
+        }
+        Collections.reverse(post);
+        return post;
+    }
+}

@@ -1,0 +1,14 @@
+package dev.engram.engine;
+
+import dev.engram.engine.spi.Backend;
+
+/** Service interface through which non-CPU backends register (see {@link java.util.ServiceLoader}). */
+public interface BackendProvider {
+    /** Device kind served, e.g. "cuda". */
+    String kind();
+
+    /** Null when usable; otherwise a one-line reason (missing driver, library, no GPU). */
+    String unavailableReason();
+
+    Backend create(Device device);
+}

@@ -1,0 +1,174 @@
+package dev.engram.engine;
+
+import dev.engram.engine.spi.BinaryOp;
+import dev.engram.engine.spi.ReduceOp;
+import dev.engram.engine.spi.UnaryOp;
+
+/** Element-wise unary and broadcasting binary ops, forward and backward. */
+final class Elementwise {
+    private Elementwise() {}
+
+    static void sameDevice(String op, Tensor a, Tensor b) {
+        if (!a.device().equals(b.device())) {
+            throw new IllegalArgumentException(op + ": tensors on different devices: " + a.describe() + " vs " + b.describe());
+        }
+        if (a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException(op + ": dtypes differ: " + a.describe() + " vs " + b.describe());
+        }
+    }
+
+    static void requireFloat(String op, Tensor t) {
+        if (t.dtype() != DType.FLOAT32) throw new IllegalArgumentException(op + ": expected float32, got " + t.describe());
+    }
+
+    // ---- unary -------------------------------------------------------------------------------
+
+    static Tensor unary(UnaryOp op, float alpha, Tensor x) {
+        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        x.checkAlive(name);
+        requireFloat(name, x);
+        Tensor y = Tensor.emptyLike(x);
+        x.backend().unary(op, alpha, x.storage(), y.storage(), x.numel());
+        return Tensor.record(y, new UnaryNode(op, alpha, x, y));
+    }
+
+    static final class UnaryNode extends Node {
+        final UnaryOp op;
+        final float alpha;
+        Tensor y;
+
+        UnaryNode(UnaryOp op, float alpha, Tensor x, Tensor y) {
+            super(x);
+            this.op = op;
+            this.alpha = alpha;
+            this.y = y;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor dy) {
+            Tensor x = inputs[0];
+            Tensor dx = Tensor.emptyLike(x);
+            x.backend().unaryBackward(op, alpha, x.storage(), y.storage(), dy.storage(), dx.storage(), x.numel());
+            return new Tensor[] {dx};
+        }
+
+        @Override
+        public String name() {
+            return op.name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        @Override
+        protected void release() {
+            y = null;
+        }
+    }
+
+    // ---- binary ------------------------------------------------------------------------------
+
+    static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        a.checkAlive(name);
+        b.checkAlive(name);
+        sameDevice(name, a, b);
+        requireFloat(name, a);
+        int[] outShape = Shapes.broadcast(a.shapeRef(), b.shapeRef(), name);
+        Tensor out = Tensor.empty(a.device(), DType.FLOAT32, outShape);
+        a.backend().binary(op, a.storage(), a.shapeRef(), b.storage(), b.shapeRef(), out.storage(), outShape);
+        if (op == BinaryOp.EQ || op == BinaryOp.GT) return out;
+        return Tensor.record(out, new BinaryNode(op, a, b));
+    }
+
+    static final class BinaryNode extends Node {
+        final BinaryOp op;
+
+        BinaryNode(BinaryOp op, Tensor a, Tensor b) {
+            super(a, b);
+            this.op = op;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor dy) {
+            Tensor a = inputs[0], b = inputs[1];
+            Tensor da = null, db = null;
+            switch (op) {
+                case ADD -> {
+                    if (needsGrad(0)) da = sumTo(dy, a.shapeRef());
+                    if (needsGrad(1)) db = sumTo(dy, b.shapeRef());
+                }
+                case SUB -> {
+                    if (needsGrad(0)) da = sumTo(dy, a.shapeRef());
+                    if (needsGrad(1)) db = sumTo(dy.neg(), b.shapeRef());
+                }
+                case MUL -> {
+                    if (needsGrad(0)) da = sumTo(dy.mul(b), a.shapeRef());
+                    if (needsGrad(1)) db = sumTo(dy.mul(a), b.shapeRef());
+                }
+                case DIV -> {
+                    if (needsGrad(0)) da = sumTo(dy.div(b), a.shapeRef());
+                    if (needsGrad(1)) db = sumTo(dy.mul(a).div(b.square()).neg(), b.shapeRef());
+                }
+                case MAX, MIN -> {
+                    // b wins only when strictly better, so ties send the gradient to a
+                    Tensor bWins = op == BinaryOp.MAX ? b.gt(a) : a.gt(b);
+                    Tensor aWins = Tensor.full(a.device(), 1f, bWins.shapeRef()).sub(bWins);
+                    if (needsGrad(0)) da = sumTo(dy.mul(aWins), a.shapeRef());
+                    if (needsGrad(1)) db = sumTo(dy.mul(bWins), b.shapeRef());
+                }
+                default -> throw new IllegalStateException("no gradient for " + op);
+            }
+            return new Tensor[] {da, db};
+        }
+
+        @Override
+        public String name() {
+            return op.name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Sums a broadcast gradient back to {@code shape}. */
+    static Tensor sumTo(Tensor g, int[] shape) {
+        int[] gs = g.shapeRef();
+        if (java.util.Arrays.equals(gs, shape)) return g;
+        int lead = gs.length - shape.length;
+        Tensor r = g;
+        // reduce leading axes that the target does not have
+        if (lead > 0) {
+            int outer = Shapes.prod(gs, 0, lead);
+            int inner = Shapes.prod(gs, lead, gs.length);
+            Tensor out = Tensor.empty(g.device(), DType.FLOAT32, java.util.Arrays.copyOfRange(gs, lead, gs.length));
+            g.backend().reduce(ReduceOp.SUM, g.storage(), out.storage(), 1, outer, inner);
+            r = out;
+        }
+        int[] rs = r.shapeRef();
+        for (int ax = 0; ax < shape.length; ax++) {
+            if (shape[ax] == 1 && rs[ax] != 1) {
+                r = Reductions.reduce(ReduceOp.SUM, r, ax, true);
+                rs = r.shapeRef();
+            }
+        }
+        return r.reshape(shape);
+    }
+
+    // ---- where -------------------------------------------------------------------------------
+
+    static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        sameDevice("where", a, b);
+        Shapes.requireSame(a.shapeRef(), b.shapeRef(), "where");
+        Shapes.requireSame(a.shapeRef(), cond.shapeRef(), "where condition");
+        Tensor c = cond.toFloat();
+        Tensor out = Tensor.emptyLike(a);
+        a.backend().where(c.storage(), a.storage(), b.storage(), out.storage(), a.numel());
+        return Tensor.record(out, new Node(a, b) {
+            @Override
+            protected Tensor[] backward(Tensor dy) {
+                Tensor zero = Tensor.zeros(dy.device(), dy.shapeRef());
+                return new Tensor[] {needsGrad(0) ? dy.where(c, zero) : null, needsGrad(1) ? zero.where(c, dy) : null};
+            }
+
+            @Override
+            public String name() {
+                return "where";
+            }
+        });
+    }
+}

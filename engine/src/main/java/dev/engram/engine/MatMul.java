@@ -1,0 +1,157 @@
+package dev.engram.engine;
+
+/** Matrix products and the fused linear layer {@code y = x W^T + b}, forward and backward. */
+final class MatMul {
+    private MatMul() {}
+
+    static Tensor matmul(Tensor a, Tensor b) {
+        a.checkAlive("matmul");
+        b.checkAlive("matmul");
+        Elementwise.sameDevice("matmul", a, b);
+        Elementwise.requireFloat("matmul", a);
+        int[] sa = a.shapeRef(), sb = b.shapeRef();
+        if (sa.length < 2 || sb.length < 2 || sb.length > 3 || (sb.length == 3 && sa.length != 3)) {
+            throw new IllegalArgumentException("matmul: unsupported ranks " + Tensor.shapes(a, b)
+                    + " (2-D x 2-D, N-D x 2-D, or 3-D x 3-D)");
+        }
+        int k = sa[sa.length - 1];
+        if (sb[sb.length - 2] != k) {
+            throw new IllegalArgumentException("matmul: inner dimensions differ, " + Tensor.shapes(a, b));
+        }
+        int n = sb[sb.length - 1];
+        Tensor out;
+        if (sb.length == 2) {
+            int m = (int) (a.numel() / k);
+            int[] o = sa.clone();
+            o[o.length - 1] = n;
+            out = Tensor.empty(a.device(), DType.FLOAT32, o);
+            a.backend().gemm(false, false, m, n, k, 1f, a.storage(), 0, k, b.storage(), 0, n, 0f, out.storage(), 0, n);
+        } else {
+            if (sa[0] != sb[0]) throw new IllegalArgumentException("matmul: batch sizes differ, " + Tensor.shapes(a, b));
+            int batch = sa[0], m = sa[1];
+            out = Tensor.empty(a.device(), DType.FLOAT32, batch, m, n);
+            a.backend().gemmStridedBatched(false, false, m, n, k, 1f, a.storage(), 0, k, (long) m * k, b.storage(), 0, n,
+                    (long) k * n, 0f, out.storage(), 0, n, (long) m * n, batch);
+        }
+        return Tensor.record(out, new MatMulNode(a, b));
+    }
+
+    static final class MatMulNode extends Node {
+        MatMulNode(Tensor a, Tensor b) {
+            super(a, b);
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor dy) {
+            Tensor a = inputs[0], b = inputs[1];
+            int[] sa = a.shapeRef(), sb = b.shapeRef();
+            int k = sa[sa.length - 1], n = sb[sb.length - 1];
+            Tensor da = null, db = null;
+            if (sb.length == 2) {
+                int m = (int) (a.numel() / k);
+                if (needsGrad(0)) {
+                    da = Tensor.empty(a.device(), DType.FLOAT32, sa);
+                    a.backend().gemm(false, true, m, k, n, 1f, dy.storage(), 0, n, b.storage(), 0, n, 0f, da.storage(), 0, k);
+                }
+                if (needsGrad(1)) {
+                    db = Tensor.empty(a.device(), DType.FLOAT32, sb);
+                    a.backend().gemm(true, false, k, n, m, 1f, a.storage(), 0, k, dy.storage(), 0, n, 0f, db.storage(), 0, n);
+                }
+            } else {
+                int batch = sa[0], m = sa[1];
+                if (needsGrad(0)) {
+                    da = Tensor.empty(a.device(), DType.FLOAT32, sa);
+                    a.backend().gemmStridedBatched(false, true, m, k, n, 1f, dy.storage(), 0, n, (long) m * n,
+                            b.storage(), 0, n, (long) k * n, 0f, da.storage(), 0, k, (long) m * k, batch);
+                }
+                if (needsGrad(1)) {
+                    db = Tensor.empty(a.device(), DType.FLOAT32, sb);
+                    a.backend().gemmStridedBatched(true, false, k, n, m, 1f, a.storage(), 0, k, (long) m * k,
+                            dy.storage(), 0, n, (long) m * n, 0f, db.storage(), 0, n, (long) k * n, batch);
+                }
+            }
+            return new Tensor[] {da, db};
+        }
+
+        @Override
+        public String name() {
+            return "matmul";
+        }
+    }
+
+    /** {@code y[..., out] = x[..., in] W[out, in]^T + b[out]}. */
+    static Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        x.checkAlive("linear");
+        w.checkAlive("linear");
+        Elementwise.sameDevice("linear", x, w);
+        Elementwise.requireFloat("linear", x);
+        int[] sx = x.shapeRef(), sw = w.shapeRef();
+        if (sw.length != 2 || sx.length < 1 || sx[sx.length - 1] != sw[1]) {
+            throw new IllegalArgumentException("linear: input " + Shapes.str(sx) + " does not match weight "
+                    + Shapes.str(sw) + " (expected [..., " + (sw.length == 2 ? sw[1] : "in") + "])");
+        }
+        if (bias != null && (bias.rank() != 1 || bias.shapeRef()[0] != sw[0])) {
+            throw new IllegalArgumentException("linear: bias " + bias.describe() + " does not match weight " + Shapes.str(sw));
+        }
+        int in = sw[1], outF = sw[0];
+        int m = (int) (x.numel() / in);
+        int[] o = sx.clone();
+        o[o.length - 1] = outF;
+        Tensor y = Tensor.empty(x.device(), DType.FLOAT32, o);
+        if (bias != null) {
+            x.backend().binary(dev.engram.engine.spi.BinaryOp.ADD, Tensor.zeros(x.device(), m, outF).storage(),
+                    new int[] {m, outF}, bias.storage(), new int[] {outF}, y.storage(), new int[] {m, outF});
+        }
+        x.backend().gemm(false, true, m, outF, in, 1f, x.storage(), 0, in, w.storage(), 0, in, bias != null ? 1f : 0f,
+                y.storage(), 0, outF);
+        return Tensor.record(y, new LinearNode(x, w, bias));
+    }
+
+    /** Backward of {@link #linear}; the per-example rule reads {@link #input()} and the output gradient. */
+    public static final class LinearNode extends Node {
+        LinearNode(Tensor x, Tensor w, Tensor b) {
+            super(x, w, b);
+        }
+
+        /** The layer input x. */
+        public Tensor input() {
+            return inputs[0];
+        }
+
+        public Tensor weight() {
+            return inputs[1];
+        }
+
+        public Tensor bias() {
+            return inputs[2];
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor dy) {
+            Tensor x = inputs[0], w = inputs[1];
+            int in = w.shapeRef()[1], outF = w.shapeRef()[0];
+            int m = (int) (x.numel() / in);
+            Tensor dx = null, dw = null, db = null;
+            if (needsGrad(0)) {
+                dx = Tensor.empty(x.device(), DType.FLOAT32, x.shapeRef());
+                x.backend().gemm(false, false, m, in, outF, 1f, dy.storage(), 0, outF, w.storage(), 0, in, 0f,
+                        dx.storage(), 0, in);
+            }
+            if (needsGrad(1)) {
+                dw = Tensor.empty(x.device(), DType.FLOAT32, outF, in);
+                x.backend().gemm(true, false, outF, in, m, 1f, dy.storage(), 0, outF, x.storage(), 0, in, 0f,
+                        dw.storage(), 0, in);
+            }
+            if (inputs[2] != null && needsGrad(2)) {
+                db = Tensor.empty(x.device(), DType.FLOAT32, outF);
+                x.backend().reduce(dev.engram.engine.spi.ReduceOp.SUM, dy.storage(), db.storage(), 1, m, outF);
+            }
+            return new Tensor[] {dx, dw, db};
+        }
+
+        @Override
+        public String name() {
+            return "linear";
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.engram.engine;
+
+/** Batch normalization and layer normalization, forward and backward. */
+final class NormOps {
+    private NormOps() {}
+
+    /**
+     * Batch-norm over axis 1 of {@code x[N, C, ...]}. In training mode uses batch statistics and
+     * updates the running statistics in place (if given); otherwise normalizes with them.
+     */
+    static Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                            boolean training, float momentum, float eps) {
+        x.checkAlive("batch_norm");
+        Elementwise.requireFloat("batch_norm", x);
+        int[] s = x.shapeRef();
+        if (s.length < 2) throw new IllegalArgumentException("batch_norm: expected [N, C, ...], got " + Shapes.str(s));
+        int n = s[0], c = s[1], hw = Shapes.prod(s, 2, s.length);
+        for (Tensor t : new Tensor[] {gamma, beta, runningMean, runningVar}) {
+            if (t != null && (t.rank() != 1 || t.shapeRef()[0] != c)) {
+                throw new IllegalArgumentException("batch_norm: parameter " + t.describe() + " does not match " + c
+                        + " channels of input " + Shapes.str(s));
+            }
+        }
+        if (!training && (runningMean == null || runningVar == null)) {
+            throw new IllegalArgumentException("batch_norm: evaluation mode needs running mean and variance");
+        }
+        if (training && (long) n * hw < 2) {
+            throw new IllegalArgumentException("batch_norm: training mode needs more than one value per channel, got input "
+                    + Shapes.str(s));
+        }
+        Tensor y = Tensor.empty(x.device(), DType.FLOAT32, s);
+        Tensor mean, invStd;
+        if (training) {
+            mean = Tensor.empty(x.device(), DType.FLOAT32, c);
+            invStd = Tensor.empty(x.device(), DType.FLOAT32, c);
+            x.backend().batchNormTrain(x.storage(), st(gamma), st(beta), y.storage(), mean.storage(), invStd.storage(),
+                    st(runningMean), st(runningVar), n, c, hw, momentum, eps);
+        } else {
+            x.backend().batchNormInfer(x.storage(), st(gamma), st(beta), runningMean.storage(), runningVar.storage(),
+                    y.storage(), n, c, hw, eps);
+            mean = runningMean.copy().detach();
+            invStd = runningVar.detach().add(eps).rsqrt().detach();
+        }
+        return Tensor.record(y, new BatchNormNode(x, gamma, beta, mean, invStd, training, n, c, hw));
+    }
+
+    private static dev.engram.engine.spi.Storage st(Tensor t) {
+        return t == null ? null : t.storage();
+    }
+
+    /** Backward of batch-norm; per-example rules read the normalized input through {@link #normalized()}. */
+    public static final class BatchNormNode extends Node {
+        private final Tensor mean, invStd;
+        private final boolean training;
+        private final int n, c, hw;
+
+        BatchNormNode(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor invStd, boolean training, int n, int c, int hw) {
+            super(x, gamma, beta);
+            this.mean = mean;
+            this.invStd = invStd;
+            this.training = training;
+            this.n = n;
+            this.c = c;
+            this.hw = hw;
+        }
+
+        /** Whether batch statistics were used (training mode). */
+        public boolean training() {
+            return training;
+        }
+
+        public Tensor input() {
+            return inputs[0];
+        }
+
+        public Tensor gamma() {
+            return inputs[1];
+        }
+
+        public Tensor beta() {
+            return inputs[2];
+        }
+
+        /** {@code x_hat = (x - mean) * invStd} with the statistics of the forward pass (treated as constants). */
+        public Tensor normalized() {
+            int[] s = inputs[0].shapeRef();
+            int[] bs = new int[s.length];
+            java.util.Arrays.fill(bs, 1);
+            bs[1] = c;
+            try (Grad g = Grad.disabled()) {
+                return inputs[0].detach().sub(mean.reshape(bs)).mul(invStd.reshape(bs));
+            }
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor dy) {
+            Tensor x = inputs[0];
+            Tensor dx = needsGrad(0) ? Tensor.empty(x.device(), DType.FLOAT32, x.shapeRef()) : null;
+            Tensor dg = inputs[1] != null && needsGrad(1) ? Tensor.empty(x.device(), DType.FLOAT32, c) : null;
+            Tensor db = inputs[2] != null && needsGrad(2) ? Tensor.empty(x.device(), DType.FLOAT32, c) : null;
+            x.backend().batchNormBackward(dy.storage(), x.storage(), inputs[1] == null ? null : inputs[1].storage(),
+                    mean.storage(), invStd.storage(), st(dx), st(dg), st(db), n, c, hw, training);
+            return new Tensor[] {dx, dg, db};
+        }
+
+        @Override
+        public String name() {
+            return "batch_norm";
+        }
+    }
+
+    /** Layer-norm over the last {@code normalizedSize} elements. */
+    static Tensor layerNorm(Tensor x, int normalizedSize, Tensor gamma, Tensor beta, float eps) {
+        x.checkAlive("layer_norm");
+        Elementwise.requireFloat("layer_norm", x);
+        int[] s = x.shapeRef();
+        if (normalizedSize <= 0 || x.numel() % normalizedSize != 0 || s[s.length - 1] > normalizedSize
+                || normalizedSize % s[s.length - 1] != 0) {
+            throw new IllegalArgumentException("layer_norm: normalized size " + normalizedSize + " does not divide the trailing axes of "
+                    + Shapes.str(s));
+        }
+        for (Tensor t : new Tensor[] {gamma, beta}) {
+            if (t != null && t.numel() != normalizedSize) {
+                throw new IllegalArgumentException("layer_norm: parameter " + t.describe() + " does not have " + normalizedSize + " elements");
+            }
+        }
+        int rows = (int) (x.numel() / normalizedSize);
+        Tensor y = Tensor.empty(x.device(), DType.FLOAT32, s);
+        Tensor mean = Tensor.empty(x.device(), DType.FLOAT32, rows);
+        Tensor invStd = Tensor.empty(x.device(), DType.FLOAT32, rows);
+        x.backend().layerNormForward(x.storage(), st(gamma), st(beta), y.storage(), mean.storage(), invStd.storage(), rows,
+                normalizedSize, eps);
+        return Tensor.record(y, new LayerNormNode(x, gamma, beta, mean, invStd, rows, normalizedSize));
+    }
+
+    /** Backward of layer-norm; exposes the normalized input for per-example rules. */
+    public static final class LayerNormNode extends Node {
+        private final Tensor mean, invStd;
+        private final int rows, cols;
+
+        LayerNormNode(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor invStd, int rows, int cols) {
+            super(x, gamma, beta);
+            this.mean = mean;
+            this.invStd = invStd;
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        public Tensor input() {
+            return inputs[0];
+        }
+
+        public Tensor gamma() {
+            return inputs[1];
+        }
+
+        public Tensor beta() {
+            return inputs[2];
+        }
+
+        /** Normalized input {@code [rows, cols]} before the affine transform. */
+        public Tensor normalized() {
+            try (Grad g = Grad.disabled()) {
+                Tensor x2 = inputs[0].detach().reshape(rows, cols);
+                return x2.sub(mean.reshape(rows, 1)).mul(invStd.reshape(rows, 1));
+            }
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor dy) {
+            Tensor x = inputs[0];
+            Tensor dx = needsGrad(0) ? Tensor.empty(x.device(), DType.FLOAT32, x.shapeRef()) : null;
+            Tensor dg = inputs[1] != null && needsGrad(1) ? Tensor.empty(x.device(), DType.FLOAT32, inputs[1].shapeRef()) : null;
+            Tensor db = inputs[2] != null && needsGrad(2) ? Tensor.empty(x.device(), DType.FLOAT32, inputs[2].shapeRef()) : null;
+            x.backend().layerNormBackward(dy.storage(), x.storage(), inputs[1] == null ? null : inputs[1].storage(),
+                    mean.storage(), invStd.storage(), st(dx), st(dg), st(db), rows, cols);
+            return new Tensor[] {dx, dg, db};
+        }
+
+        @Override
+        public String name() {
+            return "layer_norm";
+        }
+    }
+}

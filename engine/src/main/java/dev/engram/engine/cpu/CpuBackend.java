@@ -1,0 +1,970 @@
+package dev.engram.engine.cpu;
+
+import dev.engram.engine.DType;
+import dev.engram.engine.Device;
+import dev.engram.engine.Philox;
+import dev.engram.engine.spi.Backend;
+import dev.engram.engine.spi.BinaryOp;
+import dev.engram.engine.spi.ConvGeometry;
+import dev.engram.engine.spi.Distribution;
+import dev.engram.engine.spi.PoolGeometry;
+import dev.engram.engine.spi.ReduceOp;
+import dev.engram.engine.spi.Storage;
+import dev.engram.engine.spi.UnaryOp;
+
+/**
+ * The pure-Java reference backend. Multi-threaded through {@link CpuParallel}; every kernel
+ * splits work so that each output element is computed by one thread in a fixed order, which
+ * makes results bit-identical for a fixed thread count.
+ */
+public final class CpuBackend implements Backend {
+    /** The shared instance. */
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private static final int GRAIN = 1 << 14;
+
+    private CpuBackend() {}
+
+    static float[] f(Storage s) {
+        return ((CpuStorage) s).floats();
+    }
+
+    static int[] i(Storage s) {
+        return ((CpuStorage) s).ints();
+    }
+
+    private static int n(long count) {
+        if (count > Integer.MAX_VALUE) throw new IllegalArgumentException("CPU tensors hold at most 2^31-1 elements, got " + count);
+        return (int) count;
+    }
+
+    @Override
+    public Device device() {
+        return Device.CPU;
+    }
+
+    // ---- memory ------------------------------------------------------------------------------
+
+    @Override
+    public Storage allocate(DType dtype, long length) {
+        return dtype == DType.INT32 ? new CpuStorage(new int[n(length)]) : new CpuStorage(new float[n(length)]);
+    }
+
+    @Override
+    public Storage fromFloats(float[] data) {
+        return new CpuStorage(data.clone());
+    }
+
+    @Override
+    public Storage fromInts(int[] data) {
+        return new CpuStorage(data.clone());
+    }
+
+    /** Wraps an array without copying (the caller must not touch it afterwards). */
+    public Storage wrap(float[] data) {
+        return new CpuStorage(data);
+    }
+
+    @Override
+    public void readFloats(Storage src, long srcOffset, float[] dst, int dstOffset, int count) {
+        System.arraycopy(f(src), n(srcOffset), dst, dstOffset, count);
+    }
+
+    @Override
+    public void readInts(Storage src, long srcOffset, int[] dst, int dstOffset, int count) {
+        System.arraycopy(i(src), n(srcOffset), dst, dstOffset, count);
+    }
+
+    @Override
+    public void copy(Storage src, long srcOffset, Storage dst, long dstOffset, long count) {
+        if (src.dtype() == DType.INT32) System.arraycopy(i(src), n(srcOffset), i(dst), n(dstOffset), n(count));
+        else System.arraycopy(f(src), n(srcOffset), f(dst), n(dstOffset), n(count));
+    }
+
+    @Override
+    public void fill(Storage dst, long offset, long count, float value) {
+        if (dst.dtype() == DType.INT32) java.util.Arrays.fill(i(dst), n(offset), n(offset + count), (int) value);
+        else java.util.Arrays.fill(f(dst), n(offset), n(offset + count), value);
+    }
+
+    @Override
+    public void intToFloat(Storage src, Storage dst, long count) {
+        int[] s = i(src);
+        float[] d = f(dst);
+        for (int k = 0; k < count; k++) d[k] = s[k];
+    }
+
+    // ---- matrix products ---------------------------------------------------------------------
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Storage a, long aOffset, int lda,
+                     Storage b, long bOffset, int ldb, float beta, Storage c, long cOffset, int ldc) {
+        Sgemm.sgemm(transA, transB, m, n, k, alpha, f(a), n(aOffset), lda, f(b), n(bOffset), ldb, beta, f(c),
+                n(cOffset), ldc);
+    }
+
+    @Override
+    public void gemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, Storage a,
+                                   long aOffset, int lda, long strideA, Storage b, long bOffset, int ldb, long strideB,
+                                   float beta, Storage c, long cOffset, int ldc, long strideC, int batch) {
+        Sgemm.sgemmBatched(transA, transB, m, n, k, alpha, f(a), n(aOffset), lda, strideA, f(b), n(bOffset), ldb,
+                strideB, beta, f(c), n(cOffset), ldc, strideC, batch);
+    }
+
+    // ---- element-wise ------------------------------------------------------------------------
+
+    @Override
+    public void unary(UnaryOp op, float alpha, Storage xs, Storage ys, long count) {
+        float[] x = f(xs), y = f(ys);
+        CpuParallel.forRange(n(count), GRAIN, (from, to) -> {
+            switch (op) {
+                case NEG -> { for (int k = from; k < to; k++) y[k] = -x[k]; }
+                case EXP -> { for (int k = from; k < to; k++) y[k] = (float) Math.exp(x[k]); }
+                case LOG -> { for (int k = from; k < to; k++) y[k] = (float) Math.log(x[k]); }
+                case SQRT -> { for (int k = from; k < to; k++) y[k] = (float) Math.sqrt(x[k]); }
+                case RSQRT -> { for (int k = from; k < to; k++) y[k] = (float) (1.0 / Math.sqrt(x[k])); }
+                case ABS -> { for (int k = from; k < to; k++) y[k] = Math.abs(x[k]); }
+                case RELU -> { for (int k = from; k < to; k++) y[k] = x[k] > 0 ? x[k] : 0f; }
+                case GELU -> { for (int k = from; k < to; k++) y[k] = (float) (x[k] * Erf.phi(x[k])); }
+                case TANH -> { for (int k = from; k < to; k++) y[k] = (float) Math.tanh(x[k]); }
+                case SIGMOID -> { for (int k = from; k < to; k++) y[k] = (float) (1.0 / (1.0 + Math.exp(-x[k]))); }
+                case SQUARE -> { for (int k = from; k < to; k++) y[k] = x[k] * x[k]; }
+                case SCALE -> { for (int k = from; k < to; k++) y[k] = x[k] * alpha; }
+                case ADD_SCALAR -> { for (int k = from; k < to; k++) y[k] = x[k] + alpha; }
+                case POW -> { for (int k = from; k < to; k++) y[k] = (float) Math.pow(x[k], alpha); }
+                case RECIPROCAL -> { for (int k = from; k < to; k++) y[k] = 1f / x[k]; }
+            }
+        });
+    }
+
+    @Override
+    public void unaryBackward(UnaryOp op, float alpha, Storage xs, Storage ys, Storage dys, Storage dxs, long count) {
+        float[] x = f(xs), y = f(ys), dy = f(dys), dx = f(dxs);
+        CpuParallel.forRange(n(count), GRAIN, (from, to) -> {
+            switch (op) {
+                case NEG -> { for (int k = from; k < to; k++) dx[k] = -dy[k]; }
+                case EXP -> { for (int k = from; k < to; k++) dx[k] = dy[k] * y[k]; }
+                case LOG -> { for (int k = from; k < to; k++) dx[k] = dy[k] / x[k]; }
+                case SQRT -> { for (int k = from; k < to; k++) dx[k] = dy[k] * 0.5f / y[k]; }
+                case RSQRT -> { for (int k = from; k < to; k++) dx[k] = -0.5f * dy[k] * y[k] * y[k] * y[k]; }
+                case ABS -> { for (int k = from; k < to; k++) dx[k] = dy[k] * Math.signum(x[k]); }
+                case RELU -> { for (int k = from; k < to; k++) dx[k] = x[k] > 0 ? dy[k] : 0f; }
+                case GELU -> {
+                    for (int k = from; k < to; k++) {
+                        double v = x[k];
+                        dx[k] = (float) (dy[k] * (Erf.phi(v) + v * Math.exp(-0.5 * v * v) * 0.3989422804014327));
+                    }
+                }
+                case TANH -> { for (int k = from; k < to; k++) dx[k] = dy[k] * (1 - y[k] * y[k]); }
+                case SIGMOID -> { for (int k = from; k < to; k++) dx[k] = dy[k] * y[k] * (1 - y[k]); }
+                case SQUARE -> { for (int k = from; k < to; k++) dx[k] = 2 * dy[k] * x[k]; }
+                case SCALE -> { for (int k = from; k < to; k++) dx[k] = dy[k] * alpha; }
+                case ADD_SCALAR -> System.arraycopy(dy, from, dx, from, to - from);
+                case POW -> { for (int k = from; k < to; k++) dx[k] = (float) (dy[k] * alpha * Math.pow(x[k], alpha - 1)); }
+                case RECIPROCAL -> { for (int k = from; k < to; k++) dx[k] = -dy[k] * y[k] * y[k]; }
+            }
+        });
+    }
+
+    private static float apply(BinaryOp op, float a, float b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case MAX -> Math.max(a, b);
+            case MIN -> Math.min(a, b);
+            case EQ -> a == b ? 1f : 0f;
+            case GT -> a > b ? 1f : 0f;
+        };
+    }
+
+    @Override
+    public void binary(BinaryOp op, Storage as, int[] aShape, Storage bs, int[] bShape, Storage outs, int[] outShape) {
+        float[] a = f(as), b = f(bs), out = f(outs);
+        int total = numel(outShape);
+        int rank = outShape.length;
+        if (java.util.Arrays.equals(aShape, outShape) && java.util.Arrays.equals(bShape, outShape)) {
+            CpuParallel.forRange(total, GRAIN, (from, to) -> {
+                switch (op) {
+                    case ADD -> { for (int k = from; k < to; k++) out[k] = a[k] + b[k]; }
+                    case SUB -> { for (int k = from; k < to; k++) out[k] = a[k] - b[k]; }
+                    case MUL -> { for (int k = from; k < to; k++) out[k] = a[k] * b[k]; }
+                    default -> { for (int k = from; k < to; k++) out[k] = apply(op, a[k], b[k]); }
+                }
+            });
+            return;
+        }
+        int[] sa = broadcastStrides(aShape, outShape), sb = broadcastStrides(bShape, outShape);
+        int inner = rank == 0 ? 1 : outShape[rank - 1];
+        int rows = inner == 0 ? 0 : total / inner;
+        int ia = rank == 0 ? 0 : sa[rank - 1], ib = rank == 0 ? 0 : sb[rank - 1];
+        CpuParallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int offA = 0, offB = 0, rem = row;
+                for (int d = rank - 2; d >= 0; d--) {
+                    int idx = rem % outShape[d];
+                    rem /= outShape[d];
+                    offA += idx * sa[d];
+                    offB += idx * sb[d];
+                }
+                int o = row * inner;
+                if (ib == 0 && ia == 1 && op == BinaryOp.ADD) {
+                    float bv = b[offB];
+                    for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] + bv;
+                } else if (ib == 0 && ia == 1 && op == BinaryOp.MUL) {
+                    float bv = b[offB];
+                    for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] * bv;
+                } else {
+                    for (int k = 0; k < inner; k++) out[o + k] = apply(op, a[offA + k * ia], b[offB + k * ib]);
+                }
+            }
+        });
+    }
+
+    static int numel(int[] shape) {
+        int p = 1;
+        for (int d : shape) p *= d;
+        return p;
+    }
+
+    /** Strides of {@code shape} right-aligned to {@code out}, 0 where broadcast. */
+    static int[] broadcastStrides(int[] shape, int[] out) {
+        int[] st = new int[out.length];
+        int stride = 1;
+        for (int d = out.length - 1, s = shape.length - 1; d >= 0; d--, s--) {
+            if (s >= 0 && shape[s] != 1) {
+                st[d] = stride;
+                stride *= shape[s];
+            } else {
+                st[d] = 0;
+                if (s >= 0) stride *= shape[s];
+            }
+        }
+        return st;
+    }
+
+    @Override
+    public void where(Storage conds, Storage as, Storage bs, Storage outs, long count) {
+        float[] c = f(conds), a = f(as), b = f(bs), o = f(outs);
+        CpuParallel.forRange(n(count), GRAIN, (from, to) -> {
+            for (int k = from; k < to; k++) o[k] = c[k] != 0 ? a[k] : b[k];
+        });
+    }
+
+    // ---- reductions and softmax --------------------------------------------------------------
+
+    @Override
+    public void reduce(ReduceOp op, Storage xs, Storage outs, int outer, int r, int inner) {
+        float[] x = f(xs), out = f(outs);
+        CpuParallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, r * inner)), (from, to) -> {
+            double[] acc = new double[inner];
+            for (int o = from; o < to; o++) {
+                int base = o * r * inner;
+                switch (op) {
+                    case SUM, SUM_SQUARES -> {
+                        java.util.Arrays.fill(acc, 0.0);
+                        boolean sq = op == ReduceOp.SUM_SQUARES;
+                        for (int j = 0; j < r; j++) {
+                            int rb = base + j * inner;
+                            for (int q = 0; q < inner; q++) {
+                                double v = x[rb + q];
+                                acc[q] += sq ? v * v : v;
+                            }
+                        }
+                        for (int q = 0; q < inner; q++) out[o * inner + q] = (float) acc[q];
+                    }
+                    case MAX, MIN -> {
+                        boolean max = op == ReduceOp.MAX;
+                        for (int q = 0; q < inner; q++) {
+                            float best = x[base + q];
+                            for (int j = 1; j < r; j++) {
+                                float v = x[base + j * inner + q];
+                                if (max ? v > best : v < best) best = v;
+                            }
+                            out[o * inner + q] = best;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void argmax(Storage xs, Storage outs, int outer, int r, int inner) {
+        float[] x = f(xs);
+        int[] out = i(outs);
+        for (int o = 0; o < outer; o++) {
+            for (int q = 0; q < inner; q++) {
+                int base = o * r * inner + q;
+                int best = 0;
+                float bv = x[base];
+                for (int j = 1; j < r; j++) {
+                    float v = x[base + j * inner];
+                    if (v > bv) {
+                        bv = v;
+                        best = j;
+                    }
+                }
+                out[o * inner + q] = best;
+            }
+        }
+    }
+
+    @Override
+    public void softmax(Storage xs, Storage ys, int outer, int r, int inner, boolean log) {
+        float[] x = f(xs), y = f(ys);
+        CpuParallel.forRange(outer * inner, Math.max(1, GRAIN / Math.max(1, r)), (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int o = t / inner, q = t % inner;
+                int base = o * r * inner + q;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < r; j++) max = Math.max(max, x[base + j * inner]);
+                double sum = 0;
+                for (int j = 0; j < r; j++) sum += Math.exp(x[base + j * inner] - max);
+                if (log) {
+                    float lse = (float) (max + Math.log(sum));
+                    for (int j = 0; j < r; j++) y[base + j * inner] = x[base + j * inner] - lse;
+                } else {
+                    for (int j = 0; j < r; j++) y[base + j * inner] = (float) (Math.exp(x[base + j * inner] - max) / sum);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void softmaxBackward(Storage ys, Storage dys, Storage dxs, int outer, int r, int inner, boolean log) {
+        float[] y = f(ys), dy = f(dys), dx = f(dxs);
+        CpuParallel.forRange(outer * inner, Math.max(1, GRAIN / Math.max(1, r)), (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int o = t / inner, q = t % inner;
+                int base = o * r * inner + q;
+                double s = 0;
+                if (log) {
+                    for (int j = 0; j < r; j++) s += dy[base + j * inner];
+                    for (int j = 0; j < r; j++) {
+                        int p = base + j * inner;
+                        dx[p] = (float) (dy[p] - Math.exp(y[p]) * s);
+                    }
+                } else {
+                    for (int j = 0; j < r; j++) s += (double) dy[base + j * inner] * y[base + j * inner];
+                    for (int j = 0; j < r; j++) {
+                        int p = base + j * inner;
+                        dx[p] = (float) (y[p] * (dy[p] - s));
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void crossEntropy(Storage logitss, Storage labelss, Storage losss, Storage probss, int batch, int classes) {
+        float[] x = f(logitss), loss = f(losss), p = f(probss);
+        int[] lab = i(labelss);
+        for (int b = 0; b < batch; b++) {
+            if (lab[b] < 0 || lab[b] >= classes) {
+                throw new IllegalArgumentException("cross_entropy: label " + lab[b] + " of example " + b
+                        + " outside [0, " + classes + ")");
+            }
+        }
+        CpuParallel.forRange(batch, 64, (from, to) -> {
+            for (int b = from; b < to; b++) {
+                int base = b * classes;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < classes; j++) max = Math.max(max, x[base + j]);
+                double sum = 0;
+                for (int j = 0; j < classes; j++) sum += Math.exp(x[base + j] - max);
+                double lse = max + Math.log(sum);
+                for (int j = 0; j < classes; j++) p[base + j] = (float) Math.exp(x[base + j] - lse);
+                loss[b] = (float) (lse - x[base + lab[b]]);
+            }
+        });
+    }
+
+    @Override
+    public void crossEntropyBackward(Storage probss, Storage labelss, Storage dlosss, Storage dxs, int batch, int classes) {
+        float[] p = f(probss), dl = f(dlosss), dx = f(dxs);
+        int[] lab = i(labelss);
+        for (int b = 0; b < batch; b++) {
+            int base = b * classes;
+            for (int j = 0; j < classes; j++) dx[base + j] = dl[b] * (p[base + j] - (j == lab[b] ? 1f : 0f));
+        }
+    }
+
+    // ---- convolution and pooling -------------------------------------------------------------
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static float[] scratch(int size) {
+        float[][] holder = SCRATCH.get();
+        if (holder[0].length < size) holder[0] = new float[size];
+        return holder[0];
+    }
+
+    @Override
+    public void im2col(Storage xs, long xOffset, Storage colss, long colsOffset, ConvGeometry g) {
+        im2col(f(xs), n(xOffset), f(colss), n(colsOffset), g);
+    }
+
+    static void im2col(float[] x, int xo, float[] cols, int co, ConvGeometry g) {
+        int oh = g.outH(), ow = g.outW();
+        int ohw = oh * ow;
+        for (int c = 0; c < g.c(); c++) {
+            for (int kr = 0; kr < g.r(); kr++) {
+                for (int ks = 0; ks < g.s(); ks++) {
+                    int row = (c * g.r() + kr) * g.s() + ks;
+                    int dst = co + row * ohw;
+                    for (int y = 0; y < oh; y++) {
+                        int iy = y * g.strideH() - g.padH() + kr * g.dilH();
+                        int d = dst + y * ow;
+                        if (iy < 0 || iy >= g.h()) {
+                            java.util.Arrays.fill(cols, d, d + ow, 0f);
+                            continue;
+                        }
+                        int src = xo + (c * g.h() + iy) * g.w();
+                        int ixBase = -g.padW() + ks * g.dilW();
+                        if (g.strideW() == 1) {
+                            int lo = Math.max(0, -ixBase), hi = Math.min(ow, g.w() - ixBase);
+                            for (int xq = 0; xq < Math.min(lo, ow); xq++) cols[d + xq] = 0f;
+                            if (hi > lo) System.arraycopy(x, src + ixBase + lo, cols, d + lo, hi - lo);
+                            for (int xq = Math.max(hi, lo); xq < ow; xq++) cols[d + xq] = 0f;
+                        } else {
+                            for (int xq = 0; xq < ow; xq++) {
+                                int ix = xq * g.strideW() + ixBase;
+                                cols[d + xq] = ix >= 0 && ix < g.w() ? x[src + ix] : 0f;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void col2imAdd(float[] cols, float[] dx, int dxo, ConvGeometry g) {
+        int oh = g.outH(), ow = g.outW();
+        int ohw = oh * ow;
+        for (int c = 0; c < g.c(); c++) {
+            for (int kr = 0; kr < g.r(); kr++) {
+                for (int ks = 0; ks < g.s(); ks++) {
+                    int row = (c * g.r() + kr) * g.s() + ks;
+                    for (int y = 0; y < oh; y++) {
+                        int iy = y * g.strideH() - g.padH() + kr * g.dilH();
+                        if (iy < 0 || iy >= g.h()) continue;
+                        int src = row * ohw + y * ow;
+                        int dst = dxo + (c * g.h() + iy) * g.w();
+                        for (int xq = 0; xq < ow; xq++) {
+                            int ix = xq * g.strideW() - g.padW() + ks * g.dilW();
+                            if (ix >= 0 && ix < g.w()) dx[dst + ix] += cols[src + xq];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean isPointwise(ConvGeometry g) {
+        return g.r() == 1 && g.s() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0;
+    }
+
+    @Override
+    public void conv2dForward(Storage xs, Storage ws, Storage ys, ConvGeometry g) {
+        float[] x = f(xs), w = f(ws), y = f(ys);
+        int crs = g.colRows(), ohw = g.colCols();
+        int xStride = g.c() * g.h() * g.w(), yStride = g.k() * ohw;
+        boolean pointwise = isPointwise(g);
+        perExample(g.n(), (from, to) -> {
+            for (int b = from; b < to; b++) {
+                float[] cols = x;
+                int co = b * xStride;
+                if (!pointwise) {
+                    cols = scratch(crs * ohw);
+                    im2col(x, b * xStride, cols, 0, g);
+                    co = 0;
+                }
+                Sgemm.sgemm(false, false, g.k(), ohw, crs, 1f, w, 0, crs, cols, co, ohw, 0f, y, b * yStride, ohw);
+            }
+        });
+    }
+
+    @Override
+    public void conv2dBackwardData(Storage dys, Storage ws, Storage dxs, ConvGeometry g) {
+        float[] dy = f(dys), w = f(ws), dx = f(dxs);
+        int crs = g.colRows(), ohw = g.colCols();
+        int xStride = g.c() * g.h() * g.w(), yStride = g.k() * ohw;
+        boolean pointwise = isPointwise(g);
+        perExample(g.n(), (from, to) -> {
+            for (int b = from; b < to; b++) {
+                if (pointwise) {
+                    Sgemm.sgemm(true, false, crs, ohw, g.k(), 1f, w, 0, crs, dy, b * yStride, ohw, 0f, dx, b * xStride, ohw);
+                    continue;
+                }
+                float[] cols = scratch(crs * ohw);
+                Sgemm.sgemm(true, false, crs, ohw, g.k(), 1f, w, 0, crs, dy, b * yStride, ohw, 0f, cols, 0, ohw);
+                java.util.Arrays.fill(dx, b * xStride, (b + 1) * xStride, 0f);
+                col2imAdd(cols, dx, b * xStride, g);
+            }
+        });
+    }
+
+    @Override
+    public void conv2dBackwardFilter(Storage xs, Storage dys, Storage dws, ConvGeometry g, float beta) {
+        float[] x = f(xs), dy = f(dys), dw = f(dws);
+        int crs = g.colRows(), ohw = g.colCols();
+        int xStride = g.c() * g.h() * g.w(), yStride = g.k() * ohw;
+        int wSize = g.k() * crs;
+        boolean pointwise = isPointwise(g);
+        int chunks = Math.max(1, Math.min(CpuParallel.threads(), g.n()));
+        float[][] partial = new float[chunks][];
+        CpuParallel.forRange(chunks, 1, (cf, ct) -> {
+            for (int ch = cf; ch < ct; ch++) {
+                int from = (int) ((long) g.n() * ch / chunks), to = (int) ((long) g.n() * (ch + 1) / chunks);
+                float[] acc = new float[wSize];
+                for (int b = from; b < to; b++) {
+                    float[] cols = x;
+                    int co = b * xStride;
+                    if (!pointwise) {
+                        cols = scratch(crs * ohw);
+                        im2col(x, b * xStride, cols, 0, g);
+                        co = 0;
+                    }
+                    Sgemm.sgemm(false, true, g.k(), crs, ohw, 1f, dy, b * yStride, ohw, cols, co, ohw, 1f, acc, 0, crs);
+                }
+                partial[ch] = acc;
+            }
+        });
+        for (int q = 0; q < wSize; q++) {
+            float s = beta == 0 ? 0f : beta * dw[q];
+            for (float[] p : partial) s += p[q];
+            dw[q] = s;
+        }
+    }
+
+    /** Splits a batch loop over threads; inner GEMMs then run on the calling worker. */
+    private static void perExample(int n, CpuParallel.RangeBody body) {
+        CpuParallel.forRange(n, 1, body);
+    }
+
+    @Override
+    public void maxPool2dForward(Storage xs, Storage ys, Storage idxs, PoolGeometry g) {
+        float[] x = f(xs), y = f(ys);
+        int[] idx = i(idxs);
+        int oh = g.outH(), ow = g.outW();
+        CpuParallel.forRange(g.n() * g.c(), 4, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                int xb = nc * g.h() * g.w(), yb = nc * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        float best = Float.NEGATIVE_INFINITY;
+                        int bi = -1;
+                        for (int ky = 0; ky < g.kh(); ky++) {
+                            int iy = oy * g.strideH() - g.padH() + ky;
+                            if (iy < 0 || iy >= g.h()) continue;
+                            for (int kx = 0; kx < g.kw(); kx++) {
+                                int ix = ox * g.strideW() - g.padW() + kx;
+                                if (ix < 0 || ix >= g.w()) continue;
+                                float v = x[xb + iy * g.w() + ix];
+                                if (v > best || bi < 0 || Float.isNaN(v)) {
+                                    best = v;
+                                    bi = iy * g.w() + ix;
+                                }
+                            }
+                        }
+                        y[yb + oy * ow + ox] = best;
+                        idx[yb + oy * ow + ox] = bi;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void maxPool2dBackward(Storage dys, Storage idxs, Storage dxs, PoolGeometry g) {
+        float[] dy = f(dys), dx = f(dxs);
+        int[] idx = i(idxs);
+        int ohw = g.outH() * g.outW(), hw = g.h() * g.w();
+        CpuParallel.forRange(g.n() * g.c(), 4, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                java.util.Arrays.fill(dx, nc * hw, (nc + 1) * hw, 0f);
+                for (int q = 0; q < ohw; q++) dx[nc * hw + idx[nc * ohw + q]] += dy[nc * ohw + q];
+            }
+        });
+    }
+
+    @Override
+    public void avgPool2dForward(Storage xs, Storage ys, PoolGeometry g) {
+        float[] x = f(xs), y = f(ys);
+        int oh = g.outH(), ow = g.outW();
+        float inv = 1f / (g.kh() * g.kw());
+        CpuParallel.forRange(g.n() * g.c(), 4, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                int xb = nc * g.h() * g.w(), yb = nc * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        float s = 0;
+                        for (int ky = 0; ky < g.kh(); ky++) {
+                            int iy = oy * g.strideH() - g.padH() + ky;
+                            if (iy < 0 || iy >= g.h()) continue;
+                            for (int kx = 0; kx < g.kw(); kx++) {
+                                int ix = ox * g.strideW() - g.padW() + kx;
+                                if (ix >= 0 && ix < g.w()) s += x[xb + iy * g.w() + ix];
+                            }
+                        }
+                        y[yb + oy * ow + ox] = s * inv;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void avgPool2dBackward(Storage dys, Storage dxs, PoolGeometry g) {
+        float[] dy = f(dys), dx = f(dxs);
+        int oh = g.outH(), ow = g.outW();
+        float inv = 1f / (g.kh() * g.kw());
+        CpuParallel.forRange(g.n() * g.c(), 4, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                int xb = nc * g.h() * g.w(), yb = nc * oh * ow;
+                java.util.Arrays.fill(dx, xb, xb + g.h() * g.w(), 0f);
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        float v = dy[yb + oy * ow + ox] * inv;
+                        for (int ky = 0; ky < g.kh(); ky++) {
+                            int iy = oy * g.strideH() - g.padH() + ky;
+                            if (iy < 0 || iy >= g.h()) continue;
+                            for (int kx = 0; kx < g.kw(); kx++) {
+                                int ix = ox * g.strideW() - g.padW() + kx;
+                                if (ix >= 0 && ix < g.w()) dx[xb + iy * g.w() + ix] += v;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- normalization -----------------------------------------------------------------------
+
+    @Override
+    public void batchNormTrain(Storage xs, Storage gammas, Storage betas, Storage ys, Storage means, Storage invStds,
+                               Storage runMeans, Storage runVars, int n, int c, int hw, float momentum, float eps) {
+        float[] x = f(xs), y = f(ys), mean = f(means), inv = f(invStds);
+        float[] gamma = gammas == null ? null : f(gammas), beta = betas == null ? null : f(betas);
+        float[] rm = runMeans == null ? null : f(runMeans), rv = runVars == null ? null : f(runVars);
+        long count = (long) n * hw;
+        CpuParallel.forRange(c, 1, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double s = 0;
+                for (int b = 0; b < n; b++) {
+                    int base = (b * c + ch) * hw;
+                    for (int q = 0; q < hw; q++) s += x[base + q];
+                }
+                double mu = s / count;
+                double ss = 0;
+                for (int b = 0; b < n; b++) {
+                    int base = (b * c + ch) * hw;
+                    for (int q = 0; q < hw; q++) {
+                        double d = x[base + q] - mu;
+                        ss += d * d;
+                    }
+                }
+                double var = ss / count;
+                double is = 1.0 / Math.sqrt(var + eps);
+                mean[ch] = (float) mu;
+                inv[ch] = (float) is;
+                float gm = gamma == null ? 1f : gamma[ch], bt = beta == null ? 0f : beta[ch];
+                float scale = (float) (gm * is), shift = (float) (bt - mu * gm * is);
+                for (int b = 0; b < n; b++) {
+                    int base = (b * c + ch) * hw;
+                    for (int q = 0; q < hw; q++) y[base + q] = x[base + q] * scale + shift;
+                }
+                if (rm != null) {
+                    double unbiased = count > 1 ? ss / (count - 1) : var;
+                    rm[ch] = (float) ((1 - momentum) * rm[ch] + momentum * mu);
+                    rv[ch] = (float) ((1 - momentum) * rv[ch] + momentum * unbiased);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void batchNormInfer(Storage xs, Storage gammas, Storage betas, Storage means, Storage vars, Storage ys,
+                               int n, int c, int hw, float eps) {
+        float[] x = f(xs), y = f(ys), mean = f(means), var = f(vars);
+        float[] gamma = gammas == null ? null : f(gammas), beta = betas == null ? null : f(betas);
+        CpuParallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, hw)), (from, to) -> {
+            for (int bc = from; bc < to; bc++) {
+                int ch = bc % c;
+                double is = 1.0 / Math.sqrt(var[ch] + eps);
+                float gm = gamma == null ? 1f : gamma[ch], bt = beta == null ? 0f : beta[ch];
+                float scale = (float) (gm * is), shift = (float) (bt - mean[ch] * gm * is);
+                int base = bc * hw;
+                for (int q = 0; q < hw; q++) y[base + q] = x[base + q] * scale + shift;
+            }
+        });
+    }
+
+    @Override
+    public void batchNormBackward(Storage dys, Storage xs, Storage gammas, Storage means, Storage invStds, Storage dxs,
+                                  Storage dgammas, Storage dbetas, int n, int c, int hw, boolean useBatchStats) {
+        float[] dy = f(dys), x = f(xs), mean = f(means), inv = f(invStds);
+        float[] gamma = gammas == null ? null : f(gammas);
+        float[] dx = dxs == null ? null : f(dxs), dg = dgammas == null ? null : f(dgammas), db = dbetas == null ? null : f(dbetas);
+        long count = (long) n * hw;
+        CpuParallel.forRange(c, 1, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double sdy = 0, sdyx = 0;
+                float mu = mean[ch], is = inv[ch];
+                for (int b = 0; b < n; b++) {
+                    int base = (b * c + ch) * hw;
+                    for (int q = 0; q < hw; q++) {
+                        sdy += dy[base + q];
+                        sdyx += dy[base + q] * (x[base + q] - mu) * is;
+                    }
+                }
+                if (dg != null) dg[ch] = (float) sdyx;
+                if (db != null) db[ch] = (float) sdy;
+                if (dx == null) continue;
+                float gm = gamma == null ? 1f : gamma[ch];
+                if (useBatchStats) {
+                    double mdy = sdy / count, mdyx = sdyx / count;
+                    for (int b = 0; b < n; b++) {
+                        int base = (b * c + ch) * hw;
+                        for (int q = 0; q < hw; q++) {
+                            double xh = (x[base + q] - mu) * is;
+                            dx[base + q] = (float) (gm * is * (dy[base + q] - mdy - xh * mdyx));
+                        }
+                    }
+                } else {
+                    float k = gm * is;
+                    for (int b = 0; b < n; b++) {
+                        int base = (b * c + ch) * hw;
+                        for (int q = 0; q < hw; q++) dx[base + q] = dy[base + q] * k;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void layerNormForward(Storage xs, Storage gammas, Storage betas, Storage ys, Storage means, Storage invStds,
+                                 int rows, int cols, float eps) {
+        float[] x = f(xs), y = f(ys), mean = f(means), inv = f(invStds);
+        float[] gamma = gammas == null ? null : f(gammas), beta = betas == null ? null : f(betas);
+        CpuParallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, cols)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int base = r * cols;
+                double s = 0;
+                for (int q = 0; q < cols; q++) s += x[base + q];
+                double mu = s / cols, ss = 0;
+                for (int q = 0; q < cols; q++) {
+                    double d = x[base + q] - mu;
+                    ss += d * d;
+                }
+                double is = 1.0 / Math.sqrt(ss / cols + eps);
+                mean[r] = (float) mu;
+                inv[r] = (float) is;
+                for (int q = 0; q < cols; q++) {
+                    float v = (float) ((x[base + q] - mu) * is);
+                    y[base + q] = v * (gamma == null ? 1f : gamma[q]) + (beta == null ? 0f : beta[q]);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void layerNormBackward(Storage dys, Storage xs, Storage gammas, Storage means, Storage invStds, Storage dxs,
+                                  Storage dgammas, Storage dbetas, int rows, int cols) {
+        float[] dy = f(dys), x = f(xs), mean = f(means), inv = f(invStds);
+        float[] gamma = gammas == null ? null : f(gammas);
+        float[] dx = dxs == null ? null : f(dxs), dg = dgammas == null ? null : f(dgammas), db = dbetas == null ? null : f(dbetas);
+        if (dx != null) {
+            CpuParallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, cols)), (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int base = r * cols;
+                    float mu = mean[r], is = inv[r];
+                    double sg = 0, sgx = 0;
+                    for (int q = 0; q < cols; q++) {
+                        double g = dy[base + q] * (gamma == null ? 1f : gamma[q]);
+                        sg += g;
+                        sgx += g * (x[base + q] - mu) * is;
+                    }
+                    sg /= cols;
+                    sgx /= cols;
+                    for (int q = 0; q < cols; q++) {
+                        double g = dy[base + q] * (gamma == null ? 1f : gamma[q]);
+                        double xh = (x[base + q] - mu) * is;
+                        dx[base + q] = (float) (is * (g - sg - xh * sgx));
+                    }
+                }
+            });
+        }
+        if (dg != null || db != null) {
+            CpuParallel.forRange(cols, 64, (from, to) -> {
+                for (int q = from; q < to; q++) {
+                    double sg = 0, sb = 0;
+                    for (int r = 0; r < rows; r++) {
+                        int p = r * cols + q;
+                        sb += dy[p];
+                        sg += dy[p] * (x[p] - mean[r]) * inv[r];
+                    }
+                    if (dg != null) dg[q] = (float) sg;
+                    if (db != null) db[q] = (float) sb;
+                }
+            });
+        }
+    }
+
+    // ---- masks, indexing ---------------------------------------------------------------------
+
+    @Override
+    public void channelMask(Storage xs, Storage masks, Storage ys, int n, int c, int inner, boolean perExample) {
+        float[] x = f(xs), m = f(masks), y = f(ys);
+        CpuParallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
+            for (int bc = from; bc < to; bc++) {
+                float v = m[perExample ? bc : bc % c];
+                int base = bc * inner;
+                for (int q = 0; q < inner; q++) y[base + q] = x[base + q] * v;
+            }
+        });
+    }
+
+    @Override
+    public void channelMaskGradMask(Storage xs, Storage dys, Storage dms, int n, int c, int inner, boolean perExample) {
+        float[] x = f(xs), dy = f(dys), dm = f(dms);
+        CpuParallel.forRange(c, 1, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double total = 0;
+                for (int b = 0; b < n; b++) {
+                    int base = (b * c + ch) * inner;
+                    double s = 0;
+                    for (int q = 0; q < inner; q++) s += (double) x[base + q] * dy[base + q];
+                    if (perExample) dm[b * c + ch] = (float) s;
+                    else total += s;
+                }
+                if (!perExample) dm[ch] = (float) total;
+            }
+        });
+    }
+
+    @Override
+    public void indexSelect(Storage srcs, int srcRows, int cols, Storage indexs, Storage outs, int count) {
+        float[] src = f(srcs), out = f(outs);
+        int[] idx = i(indexs);
+        for (int r = 0; r < count; r++) {
+            int k = idx[r];
+            if (k < 0 || k >= srcRows) {
+                throw new IndexOutOfBoundsException("index_select: index " + k + " at position " + r + " outside [0, " + srcRows + ")");
+            }
+            System.arraycopy(src, k * cols, out, r * cols, cols);
+        }
+    }
+
+    @Override
+    public void indexAdd(Storage srcs, int cols, Storage indexs, Storage dsts, int dstRows, int count) {
+        float[] src = f(srcs), dst = f(dsts);
+        int[] idx = i(indexs);
+        for (int r = 0; r < count; r++) {
+            int k = idx[r];
+            if (k < 0 || k >= dstRows) {
+                throw new IndexOutOfBoundsException("index_add: index " + k + " at position " + r + " outside [0, " + dstRows + ")");
+            }
+            for (int q = 0; q < cols; q++) dst[k * cols + q] += src[r * cols + q];
+        }
+    }
+
+    @Override
+    public void copyBlocks(Storage srcs, long srcOffset, long srcStride, Storage dsts, long dstOffset, long dstStride,
+                           int outer, int inner) {
+        if (srcs.dtype() == DType.INT32) {
+            int[] s = i(srcs), d = i(dsts);
+            for (int o = 0; o < outer; o++) System.arraycopy(s, n(srcOffset + o * srcStride), d, n(dstOffset + o * dstStride), inner);
+            return;
+        }
+        float[] s = f(srcs), d = f(dsts);
+        CpuParallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
+            for (int o = from; o < to; o++) System.arraycopy(s, n(srcOffset + o * srcStride), d, n(dstOffset + o * dstStride), inner);
+        });
+    }
+
+    @Override
+    public void permute(Storage xs, int[] shape, int[] perm, Storage outs) {
+        float[] x = f(xs), out = f(outs);
+        int rank = shape.length;
+        int[] inStrides = new int[rank];
+        int s = 1;
+        for (int d = rank - 1; d >= 0; d--) {
+            inStrides[d] = s;
+            s *= shape[d];
+        }
+        int[] outShape = new int[rank], srcStride = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            outShape[d] = shape[perm[d]];
+            srcStride[d] = inStrides[perm[d]];
+        }
+        int total = s;
+        int inner = rank == 0 ? 1 : outShape[rank - 1];
+        int innerStride = rank == 0 ? 0 : srcStride[rank - 1];
+        int rows = inner == 0 ? 0 : total / inner;
+        CpuParallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int off = 0, rem = row;
+                for (int d = rank - 2; d >= 0; d--) {
+                    off += (rem % outShape[d]) * srcStride[d];
+                    rem /= outShape[d];
+                }
+                int o = row * inner;
+                for (int q = 0; q < inner; q++) out[o + q] = x[off + q * innerStride];
+            }
+        });
+    }
+
+    // ---- optimizers --------------------------------------------------------------------------
+
+    @Override
+    public void sgdUpdate(Storage params, Storage grads, Storage bufs, long count, float lr, float momentum,
+                          float dampening, float weightDecay, boolean nesterov, boolean firstStep) {
+        float[] p = f(params), g = f(grads), buf = bufs == null ? null : f(bufs);
+        CpuParallel.forRange(n(count), GRAIN, (from, to) -> {
+            for (int k = from; k < to; k++) {
+                float d = g[k] + weightDecay * p[k];
+                if (momentum != 0) {
+                    buf[k] = firstStep ? d : momentum * buf[k] + (1 - dampening) * d;
+                    d = nesterov ? d + momentum * buf[k] : buf[k];
+                }
+                p[k] -= lr * d;
+            }
+        });
+    }
+
+    @Override
+    public void adamwUpdate(Storage params, Storage grads, Storage ms, Storage vs, long count, float lr, float beta1,
+                            float beta2, float eps, float weightDecay, long step) {
+        float[] p = f(params), g = f(grads), m = f(ms), v = f(vs);
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        float stepSize = (float) (lr / bc1);
+        float bc2Sqrt = (float) Math.sqrt(bc2);
+        CpuParallel.forRange(n(count), GRAIN, (from, to) -> {
+            for (int k = from; k < to; k++) {
+                p[k] -= lr * weightDecay * p[k];
+                m[k] = beta1 * m[k] + (1 - beta1) * g[k];
+                v[k] = beta2 * v[k] + (1 - beta2) * g[k] * g[k];
+                p[k] -= stepSize * m[k] / ((float) Math.sqrt(v[k]) / bc2Sqrt + eps);
+            }
+        });
+    }
+
+    // ---- random ------------------------------------------------------------------------------
+
+    @Override
+    public void randomFill(Storage dsts, long count, Distribution dist, float a, float b, long seed, long counterOffset) {
+        float[] d = f(dsts);
+        int total = n(count);
+        // chunks start on multiples of 4 so each Philox block is drawn by one thread
+        int blocks = (total + 3) / 4;
+        CpuParallel.forRange(blocks, 1024, (from, to) -> {
+            long first = from * 4L;
+            long cnt = Math.min(total, to * 4L) - first;
+            Philox.fill(d, (int) first, cnt, dist, a, b, seed, counterOffset, first);
+        });
+    }
+}

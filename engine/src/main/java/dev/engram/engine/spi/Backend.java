@@ -1,0 +1,186 @@
+package dev.engram.engine.spi;
+
+import dev.engram.engine.DType;
+import dev.engram.engine.Device;
+
+/**
+ * The kernels a device must provide. Every differentiable op is written once, above this
+ * interface, in terms of these kernels; a new backend implements kernels, never autograd.
+ *
+ * <p>All tensors are contiguous row-major. Offsets and counts are in elements. Kernels never
+ * allocate their outputs: the caller passes storage of the right length. The CPU backend is
+ * the reference implementation every other backend is tested against.
+ */
+public interface Backend {
+    Device device();
+
+    // ---- memory ----------------------------------------------------------------------------
+
+    Storage allocate(DType dtype, long length);
+
+    Storage fromFloats(float[] data);
+
+    Storage fromInts(int[] data);
+
+    void readFloats(Storage src, long srcOffset, float[] dst, int dstOffset, int count);
+
+    void readInts(Storage src, long srcOffset, int[] dst, int dstOffset, int count);
+
+    void copy(Storage src, long srcOffset, Storage dst, long dstOffset, long count);
+
+    void fill(Storage dst, long offset, long count, float value);
+
+    /** Copies an int32 storage into a float32 one (values converted exactly). */
+    void intToFloat(Storage src, Storage dst, long count);
+
+    // ---- matrix products -------------------------------------------------------------------
+
+    /** Row-major {@code C = alpha op(A) op(B) + beta C}; beta = 0 overwrites C. */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+              Storage a, long aOffset, int lda, Storage b, long bOffset, int ldb,
+              float beta, Storage c, long cOffset, int ldc);
+
+    /** {@link #gemm} over {@code batch} matrices spaced by the given strides. */
+    void gemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            Storage a, long aOffset, int lda, long strideA,
+                            Storage b, long bOffset, int ldb, long strideB,
+                            float beta, Storage c, long cOffset, int ldc, long strideC, int batch);
+
+    // ---- element-wise ----------------------------------------------------------------------
+
+    void unary(UnaryOp op, float alpha, Storage x, Storage y, long count);
+
+    /** {@code dx = dy * f'(x)} for {@code y = f(x)}; kernels may use x or y, whichever is cheaper. */
+    void unaryBackward(UnaryOp op, float alpha, Storage x, Storage y, Storage dy, Storage dx, long count);
+
+    /** {@code out = a op b} with NumPy broadcasting of {@code aShape} and {@code bShape} to {@code outShape}. */
+    void binary(BinaryOp op, Storage a, int[] aShape, Storage b, int[] bShape, Storage out, int[] outShape);
+
+    /** {@code y[i] = x[i] ? a : b} style select: {@code out = cond != 0 ? a : b}, all the same length. */
+    void where(Storage cond, Storage a, Storage b, Storage out, long count);
+
+    // ---- reductions and softmax ------------------------------------------------------------
+
+    /** Reduces {@code x} viewed as {@code [outer, r, inner]} over the middle axis into {@code [outer, inner]}. */
+    void reduce(ReduceOp op, Storage x, Storage out, int outer, int r, int inner);
+
+    /** Index of the maximum along the middle axis of {@code [outer, r, inner]} into an int32 {@code [outer, inner]}. */
+    void argmax(Storage x, Storage out, int outer, int r, int inner);
+
+    /** Softmax (or log-softmax) along the middle axis of {@code [outer, r, inner]}. */
+    void softmax(Storage x, Storage y, int outer, int r, int inner, boolean log);
+
+    /** Backward of {@link #softmax} given its output {@code y}. */
+    void softmaxBackward(Storage y, Storage dy, Storage dx, int outer, int r, int inner, boolean log);
+
+    /**
+     * Fused cross-entropy with integer labels: per-example loss {@code -log softmax(logits)[label]}
+     * and the probabilities (kept for backward). Labels outside {@code [0, classes)} throw.
+     */
+    void crossEntropy(Storage logits, Storage labels, Storage loss, Storage probs, int batch, int classes);
+
+    /** {@code dlogits[i] = dloss[i] * (probs[i] - onehot(label[i]))}. */
+    void crossEntropyBackward(Storage probs, Storage labels, Storage dloss, Storage dlogits, int batch, int classes);
+
+    // ---- convolution and pooling -----------------------------------------------------------
+
+    void conv2dForward(Storage x, Storage w, Storage y, ConvGeometry g);
+
+    void conv2dBackwardData(Storage dy, Storage w, Storage dx, ConvGeometry g);
+
+    /** {@code dw = beta*dw + sum over the batch}; beta 0 overwrites. */
+    void conv2dBackwardFilter(Storage x, Storage dy, Storage dw, ConvGeometry g, float beta);
+
+    /** im2col of example {@code example}: {@code cols[c*r*s, outH*outW]}. */
+    void im2col(Storage x, long xOffset, Storage cols, long colsOffset, ConvGeometry g);
+
+    void maxPool2dForward(Storage x, Storage y, Storage argmaxIndex, PoolGeometry g);
+
+    void maxPool2dBackward(Storage dy, Storage argmaxIndex, Storage dx, PoolGeometry g);
+
+    void avgPool2dForward(Storage x, Storage y, PoolGeometry g);
+
+    void avgPool2dBackward(Storage dy, Storage dx, PoolGeometry g);
+
+    // ---- normalization ---------------------------------------------------------------------
+
+    /**
+     * Batch-norm in training mode over {@code x[n, c, hw]}: batch statistics, saved mean and
+     * inverse std per channel, and (if non-null) running statistics updated with momentum using
+     * the unbiased variance, as PyTorch does.
+     */
+    void batchNormTrain(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
+                        Storage runningMean, Storage runningVar, int n, int c, int hw, float momentum, float eps);
+
+    /** Batch-norm with given statistics (evaluation mode). */
+    void batchNormInfer(Storage x, Storage gamma, Storage beta, Storage mean, Storage var, Storage y,
+                        int n, int c, int hw, float eps);
+
+    /**
+     * Backward of batch-norm. With {@code useBatchStats} the statistics' dependence on x is
+     * differentiated (training mode); otherwise mean and invStd are constants (evaluation mode).
+     * Any of dx, dgamma, dbeta may be null.
+     */
+    void batchNormBackward(Storage dy, Storage x, Storage gamma, Storage mean, Storage invStd,
+                           Storage dx, Storage dgamma, Storage dbeta, int n, int c, int hw, boolean useBatchStats);
+
+    /** Layer-norm over the last {@code cols} elements of each of {@code rows} rows. gamma/beta may be null. */
+    void layerNormForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
+                          int rows, int cols, float eps);
+
+    void layerNormBackward(Storage dy, Storage x, Storage gamma, Storage mean, Storage invStd,
+                           Storage dx, Storage dgamma, Storage dbeta, int rows, int cols);
+
+    // ---- masks, indexing -------------------------------------------------------------------
+
+    /**
+     * {@code y[b, c, i] = x[b, c, i] * m[perExample ? b*C + c : c]} over {@code x[n, c, inner]}.
+     */
+    void channelMask(Storage x, Storage mask, Storage y, int n, int c, int inner, boolean perExample);
+
+    /**
+     * Gradient of {@link #channelMask} with respect to the mask: {@code dm[(b,)c] = sum_i dy*x}
+     * (summed over the batch when the mask is shared).
+     */
+    void channelMaskGradMask(Storage x, Storage dy, Storage dmask, int n, int c, int inner, boolean perExample);
+
+    /** {@code out[i, :] = src[index[i], :]} with rows of {@code cols} elements; indices are checked. */
+    void indexSelect(Storage src, int srcRows, int cols, Storage index, Storage out, int count);
+
+    /** {@code dst[index[i], :] += src[i, :]} (backward of index-select). */
+    void indexAdd(Storage src, int cols, Storage index, Storage dst, int dstRows, int count);
+
+    /**
+     * Copies a strided block: for an {@code outer x inner} grid of rows, copies {@code inner}
+     * elements from {@code src[srcOffset + o*srcStride]} to {@code dst[dstOffset + o*dstStride]}.
+     * Used for slicing and concatenation along any axis.
+     */
+    void copyBlocks(Storage src, long srcOffset, long srcStride, Storage dst, long dstOffset, long dstStride,
+                    int outer, int inner);
+
+    /** Permutes the axes of a contiguous tensor: {@code out} has shape {@code shape[perm[i]]}. */
+    void permute(Storage x, int[] shape, int[] perm, Storage out);
+
+    // ---- optimizers ------------------------------------------------------------------------
+
+    /**
+     * SGD with PyTorch semantics: {@code g = grad + wd*p; buf = momentum*buf + (1-dampening)*g}
+     * (buf = g on the first step); {@code d = nesterov ? g + momentum*buf : buf; p -= lr*d}.
+     * {@code momentumBuffer} may be null when momentum is 0.
+     */
+    void sgdUpdate(Storage param, Storage grad, Storage momentumBuffer, long count, float lr, float momentum,
+                   float dampening, float weightDecay, boolean nesterov, boolean firstStep);
+
+    /** AdamW with decoupled weight decay; {@code step} counts from 1. */
+    void adamwUpdate(Storage param, Storage grad, Storage m, Storage v, long count, float lr, float beta1,
+                     float beta2, float eps, float weightDecay, long step);
+
+    // ---- random ----------------------------------------------------------------------------
+
+    /**
+     * Fills with Philox4x32-10 counter-based random numbers: element i uses counter
+     * {@code (counterOffset + i/4)} under key {@code seed}, so any backend produces the same
+     * numbers for the same (seed, offset).
+     */
+    void randomFill(Storage dst, long count, Distribution dist, float a, float b, long seed, long counterOffset);
+}

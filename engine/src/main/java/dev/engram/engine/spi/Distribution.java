@@ -1,0 +1,9 @@
+package dev.engram.engine.spi;
+
+/**
+ * Distributions of the counter-based random fill. Parameters {@code a, b}: UNIFORM on [a, b),
+ * NORMAL with mean a and standard deviation b, BERNOULLI 1 with probability a (else 0).
+ */
+public enum Distribution {
+    UNIFORM, NORMAL, BERNOULLI
+}

@@ -1,0 +1,39 @@
+package dev.engram.engine.spi;
+
+/**
+ * Shapes of a 2-D pooling window over an NCHW tensor.
+ *
+ * @param n batch size
+ * @param c channels
+ * @param h input height
+ * @param w input width
+ * @param kh window height
+ * @param kw window width
+ * @param strideH vertical stride
+ * @param strideW horizontal stride
+ * @param padH padding top and bottom (padded cells never win a max and count as zero in an average
+ *             that divides by the full window, as PyTorch's default count_include_pad)
+ * @param padW padding left and right
+ */
+public record PoolGeometry(int n, int c, int h, int w, int kh, int kw, int strideH, int strideW, int padH, int padW) {
+    public PoolGeometry {
+        if (n < 0 || c <= 0 || h <= 0 || w <= 0 || kh <= 0 || kw <= 0 || strideH <= 0 || strideW <= 0
+                || padH < 0 || padW < 0) {
+            throw new IllegalArgumentException("pool2d: bad geometry " + this);
+        }
+        if (padH * 2 > kh || padW * 2 > kw) {
+            throw new IllegalArgumentException("pool2d: padding must be at most half the window, got " + this);
+        }
+        if (h + 2 * padH < kh || w + 2 * padW < kw) {
+            throw new IllegalArgumentException("pool2d: window " + kh + "x" + kw + " larger than input " + h + "x" + w);
+        }
+    }
+
+    public int outH() {
+        return (h + 2 * padH - kh) / strideH + 1;
+    }
+
+    public int outW() {
+        return (w + 2 * padW - kw) / strideW + 1;
+    }
+}
