@@ -25,6 +25,8 @@ final class BinaryInput {
 
     void bigEndian(boolean be) { this.bigEndian = be; }
 
+    boolean isBigEndian() { return bigEndian; }
+
     /** Reads exactly {@code len} bytes or throws a format exception describing the truncation. */
     void readFully(byte[] b, int off, int len, String what) throws IOException {
         int done = 0;
@@ -37,6 +39,38 @@ final class BinaryInput {
             done += n;
         }
         offset += len;
+    }
+
+    /** Reads up to {@code len} bytes, stopping early only at end of file; returns the count read. */
+    int readUpTo(byte[] b, int off, int len) throws IOException {
+        int done = 0;
+        while (done < len) {
+            int n = in.read(b, off + done, len - done);
+            if (n < 0) break;
+            done += n;
+        }
+        offset += done;
+        return done;
+    }
+
+    /** A stream over exactly the next {@code n} bytes; a short underlying stream raises a format exception. */
+    InputStream limited(long n, String what) {
+        return new InputStream() {
+            long left = n;
+
+            @Override public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+            }
+
+            @Override public int read(byte[] b, int off, int len) throws IOException {
+                if (left == 0) return -1;
+                int k = (int) Math.min(len, Math.min(left, 1 << 16));
+                readFully(b, off, k, what);
+                left -= k;
+                return k;
+            }
+        };
     }
 
     int readU8(String what) throws IOException {
