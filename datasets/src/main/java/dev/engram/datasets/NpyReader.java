@@ -86,8 +86,8 @@ public final class NpyReader {
             default -> throw new DatasetFormatException(source, headerAt, "dtype <f4, >f4, <f8 or >f8", "'" + descr + "'");
         }
         Matcher f = FORTRAN.matcher(header);
-        if (f.find() && f.group(1).equals("True")) {
-            // irrelevant for 1-D arrays but a multi-dimensional Fortran array is rejected by the shape check below
+        if (!f.find()) {
+            throw new DatasetFormatException(source, headerAt, "'fortran_order' in NPY header", header.trim());
         }
         Matcher s = SHAPE.matcher(header);
         if (!s.find()) throw new DatasetFormatException(source, headerAt, "'shape' in NPY header", header.trim());
