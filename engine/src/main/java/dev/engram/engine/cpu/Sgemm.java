@@ -26,6 +26,8 @@ import java.lang.System.Logger.Level;
 public final class Sgemm {
     /** Micro-kernel rows. */
     static final int MR = 6;
+    /** Floats per k step in a packed A micro-panel (MR values + padding: keeps indices shifts). */
+    static final int MRS = 8;
     /** Micro-kernel columns (two 8-float vectors). */
     static final int NR = 16;
     /** Maximum k-block (packed B micro-panel kc×NR stays in L1, A block MC×KC in L2). */
@@ -259,8 +261,6 @@ public final class Sgemm {
             int tr = r * NR;
             if (beta == 0f) {
                 System.arraycopy(t, tr, c, ci, nr);
-            } else if (beta == 1f) {
-                for (int j = 0; j < nr; j++) c[ci + j] = t[tr + j] + c[ci + j];
             } else {
                 for (int j = 0; j < nr; j++) c[ci + j] = t[tr + j] + c[ci + j] * beta;
             }
@@ -274,7 +274,7 @@ public final class Sgemm {
         Workspace ws = WORKSPACE.get();
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
-        float[] pa = ws.pa(roundUp(Math.min(MC, i1 - i0), MR) * kcMax);
+        float[] pa = ws.pa(roundUp(Math.min(MC, i1 - i0), MR) / MR * MRS * kcMax);
         float[] pb = ws.pb(roundUp(Math.min(NC, j1 - j0), NR) * kcMax);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
@@ -297,7 +297,10 @@ public final class Sgemm {
         return (x + q - 1) / q * q;
     }
 
-    /** Packs alpha·op(A)[ic:ic+mc, pc:pc+kc] into MR-row micro-panels, zero-padding the last. */
+    /**
+     * Packs alpha·op(A)[ic:ic+mc, pc:pc+kc] into MR-row micro-panels ({@link #MRS} floats per k step,
+     * the last MRS-MR unused), zero-padding the last panel's missing rows.
+     */
     private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc,
                               float alpha, float[] pa) {
         int d = 0;
@@ -308,7 +311,7 @@ public final class Sgemm {
                 if (mr == MR) {
                     int r0 = aOff + i * lda + pc, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda,
                             r5 = r4 + lda;
-                    for (int p = 0; p < kc; p++, d += MR) {
+                    for (int p = 0; p < kc; p++, d += MRS) {
                         pa[d] = alpha * a[r0 + p];
                         pa[d + 1] = alpha * a[r1 + p];
                         pa[d + 2] = alpha * a[r2 + p];
@@ -317,7 +320,7 @@ public final class Sgemm {
                         pa[d + 5] = alpha * a[r5 + p];
                     }
                 } else {
-                    for (int p = 0; p < kc; p++, d += MR) {
+                    for (int p = 0; p < kc; p++, d += MRS) {
                         for (int r = 0; r < MR; r++) {
                             pa[d + r] = r < mr ? alpha * a[aOff + (i + r) * lda + pc + p] : 0f;
                         }
@@ -325,7 +328,7 @@ public final class Sgemm {
                 }
             } else {
                 int s = aOff + pc * lda + i;
-                for (int p = 0; p < kc; p++, d += MR, s += lda) {
+                for (int p = 0; p < kc; p++, d += MRS, s += lda) {
                     for (int r = 0; r < MR; r++) {
                         pa[d + r] = r < mr ? alpha * a[s + r] : 0f;
                     }

@@ -6,12 +6,12 @@ package dev.engram.engine.cpu;
  * {@link Sgemm#NR}-column micro-panels) and merges the result into C.
  *
  * <p>Merge rule (identical for full and edge tiles, so results never depend on where a tile
- * boundary falls): {@code beta == 0 → c = acc}, {@code beta == 1 → c = acc + c}, otherwise
- * {@code c = acc + c·beta}; {@code acc} is the k-sequential fused-multiply-add chain over the block.
+ * boundary falls): {@code beta == 0 → c = acc}, otherwise {@code c = acc + c·beta}
+ * (exactly {@code acc + c} for beta 1); {@code acc} is the k-sequential fused-multiply-add chain over the block.
  */
 interface SgemmKernel {
     /**
-     * @param pa   packed A block, micro-panel {@code r} at {@code r·kc·MR}, element (i, p) at {@code p·MR + i}
+     * @param pa   packed A block, micro-panel {@code r} at {@code r·kc·MRS}, element (i, p) at {@code p·MRS + i}
      * @param pb   packed B block, micro-panel {@code s} at {@code s·kc·NR}, element (p, j) at {@code p·NR + j}
      * @param tmp  scratch of at least {@code MR·NR} floats for edge tiles
      */

@@ -18,7 +18,7 @@ final class SgemmScalarKernel implements SgemmKernel {
         for (int jr = 0; jr < nc; jr += 16) {
             int nr = Math.min(16, nc - jr);
             int bi = (jr >> 4) * kc * 16;
-            for (int ir = 0, ai = 0; ir < mc; ir += 6, ai += kc * 6) {
+            for (int ir = 0, ai = 0; ir < mc; ir += 6, ai += kc * Sgemm.MRS) {
                 int mr = Math.min(6, mc - ir);
                 kernel(kc, pa, ai, pb, bi, tmp);
                 Sgemm.mergeEdge(tmp, mr, nr, c, cOff + ir * ldc + jr, ldc, beta);
@@ -29,7 +29,7 @@ final class SgemmScalarKernel implements SgemmKernel {
     /** tmp[6×16] = packed A panel × packed B panel. */
     private static void kernel(int kc, float[] a, int ai, float[] b, int bi, float[] t) {
         java.util.Arrays.fill(t, 0, 96, 0f);
-        for (int p = 0; p < kc; p++, ai += 6, bi += 16) {
+        for (int p = 0; p < kc; p++, ai += Sgemm.MRS, bi += 16) {
             for (int r = 0; r < 6; r++) {
                 float av = a[ai + r];
                 int tr = r * 16;

@@ -14,7 +14,7 @@ final class SgemmVectorKernel implements SgemmKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
 
     SgemmVectorKernel() {
-        if (Sgemm.MR != 6 || Sgemm.NR != 16 || S.length() != 8) {
+        if (Sgemm.MR != 6 || Sgemm.MRS != 8 || Sgemm.NR != 16 || S.length() != 8) {
             throw new IllegalStateException("kernel shape mismatch");
         }
         // Fail early (and fall back) if the hardware cannot run 256-bit vectors natively.
@@ -35,7 +35,7 @@ final class SgemmVectorKernel implements SgemmKernel {
         for (int jr = 0; jr < nc; jr += 16) {
             int nr = Math.min(16, nc - jr);
             int bi = (jr >> 4) * kc * 16;
-            for (int ir = 0, ai = 0; ir < mc; ir += 6, ai += kc * 6) {
+            for (int ir = 0, ai = 0; ir < mc; ir += 6, ai += kc * Sgemm.MRS) {
                 int mr = Math.min(6, mc - ir);
                 if (mr == 6 && nr == 16) {
                     kernel(kc, pa, ai, pb, bi, c, cOff + ir * ldc + jr, ldc, beta);
@@ -55,46 +55,73 @@ final class SgemmVectorKernel implements SgemmKernel {
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++, ai += 6, bi += 16) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + 8);
-            FloatVector av = FloatVector.broadcast(S, a[ai]);
+        FloatVector b0, b1, av;
+        // B index is affine in the loop counter, so C2 hoists its range checks; the A index is a
+        // separate induction variable whose (cheap) checks stay in the loop and keep C2 from
+        // hoisting all six broadcasts above the FMAs (which would spill accumulators). Not
+        // unrolled for the same reason.
+        for (int q = 0, qEnd = kc * 16, ao = ai; q < qEnd; q += 16, ao += 8) {
+            int bo = bi + q;
+            b0 = FloatVector.fromArray(S, b, bo);
+            b1 = FloatVector.fromArray(S, b, bo + 8);
+            av = FloatVector.broadcast(S, a[ao]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ai + 1]);
+            av = FloatVector.broadcast(S, a[ao + 1]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ai + 2]);
+            av = FloatVector.broadcast(S, a[ao + 2]);
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ai + 3]);
+            av = FloatVector.broadcast(S, a[ao + 3]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ai + 4]);
+            av = FloatVector.broadcast(S, a[ao + 4]);
             c40 = av.fma(b0, c40);
             c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ai + 5]);
+            av = FloatVector.broadcast(S, a[ao + 5]);
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
         }
-        store(c, ci, c00, c01, beta);
-        store(c, ci + ldc, c10, c11, beta);
-        store(c, ci + 2 * ldc, c20, c21, beta);
-        store(c, ci + 3 * ldc, c30, c31, beta);
-        store(c, ci + 4 * ldc, c40, c41, beta);
-        store(c, ci + 5 * ldc, c50, c51, beta);
-    }
-
-    private static void store(float[] c, int ci, FloatVector v0, FloatVector v1, float beta) {
+        // Stores are written out here (not in a helper taking vectors): passing vectors to a
+        // non-inlined call makes C2 box the accumulators inside the loop.
         if (beta == 0f) {
-            v0.intoArray(c, ci);
-            v1.intoArray(c, ci + 8);
-        } else if (beta == 1f) {
-            v0.add(FloatVector.fromArray(S, c, ci)).intoArray(c, ci);
-            v1.add(FloatVector.fromArray(S, c, ci + 8)).intoArray(c, ci + 8);
+            c00.intoArray(c, ci);
+            c01.intoArray(c, ci + 8);
+            ci += ldc;
+            c10.intoArray(c, ci);
+            c11.intoArray(c, ci + 8);
+            ci += ldc;
+            c20.intoArray(c, ci);
+            c21.intoArray(c, ci + 8);
+            ci += ldc;
+            c30.intoArray(c, ci);
+            c31.intoArray(c, ci + 8);
+            ci += ldc;
+            c40.intoArray(c, ci);
+            c41.intoArray(c, ci + 8);
+            ci += ldc;
+            c50.intoArray(c, ci);
+            c51.intoArray(c, ci + 8);
         } else {
-            v0.add(FloatVector.fromArray(S, c, ci).mul(beta)).intoArray(c, ci);
-            v1.add(FloatVector.fromArray(S, c, ci + 8).mul(beta)).intoArray(c, ci + 8);
+            // acc + c·beta (exactly acc + c when beta == 1), same rounding as Sgemm.mergeEdge
+            c00.add(FloatVector.fromArray(S, c, ci).mul(beta)).intoArray(c, ci);
+            c01.add(FloatVector.fromArray(S, c, ci + 8).mul(beta)).intoArray(c, ci + 8);
+            ci += ldc;
+            c10.add(FloatVector.fromArray(S, c, ci).mul(beta)).intoArray(c, ci);
+            c11.add(FloatVector.fromArray(S, c, ci + 8).mul(beta)).intoArray(c, ci + 8);
+            ci += ldc;
+            c20.add(FloatVector.fromArray(S, c, ci).mul(beta)).intoArray(c, ci);
+            c21.add(FloatVector.fromArray(S, c, ci + 8).mul(beta)).intoArray(c, ci + 8);
+            ci += ldc;
+            c30.add(FloatVector.fromArray(S, c, ci).mul(beta)).intoArray(c, ci);
+            c31.add(FloatVector.fromArray(S, c, ci + 8).mul(beta)).intoArray(c, ci + 8);
+            ci += ldc;
+            c40.add(FloatVector.fromArray(S, c, ci).mul(beta)).intoArray(c, ci);
+            c41.add(FloatVector.fromArray(S, c, ci + 8).mul(beta)).intoArray(c, ci + 8);
+            ci += ldc;
+            c50.add(FloatVector.fromArray(S, c, ci).mul(beta)).intoArray(c, ci);
+            c51.add(FloatVector.fromArray(S, c, ci + 8).mul(beta)).intoArray(c, ci + 8);
         }
     }
 }
