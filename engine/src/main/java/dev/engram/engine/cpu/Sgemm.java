@@ -30,12 +30,12 @@ public final class Sgemm {
     static final int MRS = 8;
     /** Micro-kernel columns (two 8-float vectors). */
     static final int NR = 16;
-    /** Maximum k-block (packed B micro-panel kc×NR stays in L1, A block MC×KC in L2). */
-    static final int KC = 256;
-    /** Row block (multiple of MR). */
-    static final int MC = 144;
-    /** Column block (multiple of NR); a packed B panel KC×NC lives in L2/L3. */
-    static final int NC = 3072;
+    /** Maximum k-block (a packed A micro-panel KC×MRS stays in L1). */
+    static final int KC = Integer.getInteger("engram.sgemm.kc", 256);
+    /** Row super-block (multiple of MR): a packed A block MC×KC is shared by all threads (L3). */
+    static final int MC = Integer.getInteger("engram.sgemm.mc", 3072);
+    /** Column chunk (multiple of NR): a packed B chunk KC×NC stays in one core's L2. */
+    static final int NC = Integer.getInteger("engram.sgemm.nc", 256);
     /** Problems with m·n·k at most this use the direct (unpacked) loop. */
     static final long DIRECT_MAX = 32L * 32 * 32;
     /** Minimum multiply-adds per thread before a GEMM is split across threads. */
@@ -223,23 +223,8 @@ public final class Sgemm {
             direct(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        SgemmKernel ker = kernel();
-        int threads = parallel ? CpuParallel.threads() : 1;
-        if (threads <= 1 || work < 2 * PAR_MIN_WORK) {
-            blocked(ker, transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 0, m, 0, n);
-            return;
-        }
-        int nTiles = (n + NR - 1) / NR;
-        int mTiles = (m + MR - 1) / MR;
-        if (nTiles >= 4 * threads || nTiles * NR >= mTiles * MR) {
-            int minChunk = (int) Math.max(1, PAR_MIN_WORK / ((long) m * k * NR));
-            CpuParallel.forRange(nTiles, minChunk, (t0, t1) -> blocked(ker, transA, transB, k, alpha,
-                    a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 0, m, t0 * NR, Math.min(n, t1 * NR)));
-        } else {
-            int minChunk = (int) Math.max(1, PAR_MIN_WORK / ((long) n * k * MR));
-            CpuParallel.forRange(mTiles, minChunk, (t0, t1) -> blocked(ker, transA, transB, k, alpha,
-                    a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, t0 * MR, Math.min(m, t1 * MR), 0, n));
-        }
+        packed(kernel(), transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                parallel ? CpuParallel.threads() : 1);
     }
 
     /** C = beta·C (beta == 0 writes zeros, ignoring NaN). */
@@ -267,27 +252,72 @@ public final class Sgemm {
         }
     }
 
-    /** Packed GEMM on the sub-block rows [i0, i1) × columns [j0, j1) of C. */
-    private static void blocked(SgemmKernel ker, boolean transA, boolean transB, int k, float alpha,
-                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                float beta, float[] c, int cOff, int ldc, int i0, int i1, int j0, int j1) {
-        Workspace ws = WORKSPACE.get();
+    /** Runs body over [0, n) with CpuParallel when threads > 1, else inline. */
+    private static void run(int threads, int n, int minChunk, CpuParallel.RangeBody body) {
+        if (threads > 1) {
+            CpuParallel.forRange(n, minChunk, body);
+        } else {
+            body.run(0, n);
+        }
+    }
+
+    /**
+     * Packed GEMM. For each row super-block (at most {@link #MC} rows) and each k-block: all of that
+     * A block is packed once (rows split across threads) into the calling thread's buffer, then
+     * column chunks of at most {@link #NC} columns are distributed over the threads; each thread
+     * packs its chunk of B into its own buffer (kept in L2) and sweeps the packed A micro-panels
+     * over it, writing C row-wise. If there are too few column chunks, rows are split instead.
+     */
+    private static void packed(SgemmKernel ker, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float beta, float[] c, int cOff, int ldc, int threads) {
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
-        float[] pa = ws.pa(roundUp(Math.min(MC, i1 - i0), MR) / MR * MRS * kcMax);
-        float[] pb = ws.pb(roundUp(Math.min(NC, j1 - j0), NR) * kcMax);
-        for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
+        // column chunks: a multiple of the thread count when that keeps chunks >= 2 micro-panels
+        int chunks = (n + NC - 1) / NC;
+        if (threads > 1 && chunks % threads != 0) {
+            int up = (chunks + threads - 1) / threads * threads;
+            if (n >= up * 2 * NR) chunks = up;
+        }
+        int chunkW = roundUp((n + chunks - 1) / chunks, NR);
+        int nChunks = (n + chunkW - 1) / chunkW;
+        boolean splitCols = threads <= 1 || nChunks >= threads;
+        Workspace ws = WORKSPACE.get();
+        float[] pa = ws.pa(roundUp(Math.min(MC, m), MR) / MR * MRS * kcMax);
+        for (int ic = 0; ic < m; ic += MC) {
+            int mc = Math.min(MC, m - ic), i0 = ic;
+            int panels = (mc + MR - 1) / MR;
             for (int kb = 0; kb < kBlocks; kb++) {
                 // k-block boundaries depend only on k: part of the determinism guarantee
                 int pc = (int) ((long) k * kb / kBlocks);
                 int kc = (int) ((long) k * (kb + 1) / kBlocks) - pc;
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, pb);
                 float betaEff = kb == 0 ? beta : 1f;
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
-                    packA(transA, a, aOff, lda, ic, mc, pc, kc, alpha, pa);
-                    ker.macro(mc, nc, kc, pa, pb, c, cOff + ic * ldc + jc, ldc, betaEff, ws.tmp);
+                run(threads, panels, Math.max(1, (1 << 16) / (kc * MR)), (p0, p1) -> {
+                    int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
+                    packA(transA, a, aOff, lda, i0 + r0, r1 - r0, pc, kc, alpha, pa, p0 * kc * MRS);
+                });
+                if (splitCols) {
+                    run(threads, nChunks, 1, (c0, c1) -> {
+                        float[] pb = WORKSPACE.get().pb(chunkW * kcMax);
+                        float[] tmp = WORKSPACE.get().tmp;
+                        for (int ch = c0; ch < c1; ch++) {
+                            int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
+                            packB(transB, b, bOff, ldb, pc, kc, jc, nc, pb);
+                            ker.macro(mc, nc, kc, pa, 0, pb, c, cOff + i0 * ldc + jc, ldc, betaEff, tmp);
+                        }
+                    });
+                } else {
+                    run(threads, panels, 1, (p0, p1) -> {
+                        float[] pb = WORKSPACE.get().pb(chunkW * kcMax);
+                        float[] tmp = WORKSPACE.get().tmp;
+                        int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
+                        for (int ch = 0; ch < nChunks; ch++) {
+                            int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
+                            packB(transB, b, bOff, ldb, pc, kc, jc, nc, pb);
+                            ker.macro(r1 - r0, nc, kc, pa, p0 * kc * MRS, pb, c, cOff + (i0 + r0) * ldc + jc, ldc,
+                                    betaEff, tmp);
+                        }
+                    });
                 }
             }
         }
@@ -302,8 +332,7 @@ public final class Sgemm {
      * the last MRS-MR unused), zero-padding the last panel's missing rows.
      */
     private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc,
-                              float alpha, float[] pa) {
-        int d = 0;
+                              float alpha, float[] pa, int d) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int i = ic + ir;

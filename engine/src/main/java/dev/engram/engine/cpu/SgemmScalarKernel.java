@@ -13,15 +13,14 @@ final class SgemmScalarKernel implements SgemmKernel {
     }
 
     @Override
-    public void macro(int mc, int nc, int kc, float[] pa, float[] pb, float[] c, int cOff, int ldc,
+    public void macro(int mc, int nc, int kc, float[] pa, int paOff, float[] pb, float[] c, int cOff, int ldc,
                       float beta, float[] tmp) {
-        for (int jr = 0; jr < nc; jr += 16) {
-            int nr = Math.min(16, nc - jr);
-            int bi = (jr >> 4) * kc * 16;
-            for (int ir = 0, ai = 0; ir < mc; ir += 6, ai += kc * Sgemm.MRS) {
-                int mr = Math.min(6, mc - ir);
+        for (int ir = 0, ai = paOff; ir < mc; ir += 6, ai += kc * Sgemm.MRS) {
+            int mr = Math.min(6, mc - ir);
+            int ci = cOff + ir * ldc;
+            for (int jr = 0, bi = 0; jr < nc; jr += 16, bi += kc * 16) {
                 kernel(kc, pa, ai, pb, bi, tmp);
-                Sgemm.mergeEdge(tmp, mr, nr, c, cOff + ir * ldc + jr, ldc, beta);
+                Sgemm.mergeEdge(tmp, mr, Math.min(16, nc - jr), c, ci + jr, ldc, beta);
             }
         }
     }
