@@ -151,7 +151,8 @@ public final class TrainingRun {
                     }
                     lossSum /= Math.max(1, seen);
                 }
-                Checkpoint.save(ckDir, Checkpoint.epochName(e), model, opt, TrainingState.of(e, step));
+                // optimizer state only with the last checkpoint (enough to continue training; halves the disk use)
+                Checkpoint.save(ckDir, Checkpoint.epochName(e), model, e == epochs ? opt : null, TrainingState.of(e, step));
                 PerExampleEval ev = PerExampleEval.run(model, labeled, EVAL_BATCH, NORMALIZATION);
                 for (int i = 0; i < n; i++) {
                     correct[e * n + i] = ev.correct()[i] ? 1f : 0f;
