@@ -16,6 +16,7 @@ import java.util.Map;
  */
 public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, Map<String, EvalMetrics> eval,
                            double learningRate, long globalStep, double seconds) {
+    /** Copies the evaluation map. */
     public EpochMetrics {
         eval = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(eval));
     }

@@ -15,6 +15,7 @@ import java.util.Arrays;
  * @param exampleIds original dataset index of each example ({@code B} of them)
  */
 public record LabeledBatch(Tensor inputs, Tensor labels, int[] exampleIds) {
+    /** Checks that inputs, labels and ids agree on the batch size and that labels are int32. */
     public LabeledBatch {
         if (inputs == null || labels == null || exampleIds == null) {
             throw new IllegalArgumentException("LabeledBatch: inputs, labels and exampleIds are required");

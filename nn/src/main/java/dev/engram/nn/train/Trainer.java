@@ -358,11 +358,13 @@ public final class Trainer {
 
         private Builder() {}
 
+        /** The model to train (required). */
         public Builder model(Module model) {
             this.model = model;
             return this;
         }
 
+        /** The optimizer over the model's parameters (required); its state is checkpointed. */
         public Builder optimizer(Optimizer optimizer) {
             this.optimizer = optimizer;
             return this;
@@ -386,6 +388,7 @@ public final class Trainer {
             return this;
         }
 
+        /** The training batches (required). */
         public Builder trainData(BatchSource train) {
             this.train = train;
             return this;
@@ -423,11 +426,13 @@ public final class Trainer {
             return this;
         }
 
+        /** Adds a per-iteration hook (called in the order added). */
         public Builder stepListener(StepListener listener) {
             stepListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
+        /** Adds a per-epoch hook (called in the order added). */
         public Builder epochListener(EpochListener listener) {
             epochListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
@@ -440,6 +445,7 @@ public final class Trainer {
             return this;
         }
 
+        /** How progress is reported (default {@link ProgressMode#AUTO}). */
         public Builder progress(ProgressMode mode) {
             this.progress = Objects.requireNonNull(mode, "mode");
             return this;
@@ -452,6 +458,7 @@ public final class Trainer {
             return this;
         }
 
+        /** The trainer; throws if model, optimizer, training data or a positive epoch count is missing. */
         public Trainer build() {
             return new Trainer(this);
         }

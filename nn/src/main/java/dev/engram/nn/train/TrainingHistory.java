@@ -10,6 +10,7 @@ import java.util.List;
  * @param globalStep   optimizer steps taken in total
  */
 public record TrainingHistory(List<EpochMetrics> epochs, boolean stoppedEarly, long globalStep) {
+    /** Copies the epoch list. */
     public TrainingHistory {
         epochs = List.copyOf(epochs);
     }
