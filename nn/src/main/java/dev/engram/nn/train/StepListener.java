@@ -1,7 +1,7 @@
 package dev.engram.nn.train;
 
 /**
- * Hooks into every training iteration. The order within a step is: forward, loss,
+ * Hooks into every training iteration. The order within a step is: zero gradients, forward, loss,
  * {@link #beforeBackward}, zero gradients, backward of the loss, {@link #afterBackward},
  * optimizer step. Gradient accounting reads the pre-update gradients in {@code afterBackward};
  * partial losses can be back-propagated in {@code beforeBackward} with

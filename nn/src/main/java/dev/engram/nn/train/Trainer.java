@@ -34,8 +34,8 @@ import java.util.Objects;
  * <p>Each iteration runs inside its own {@link Tensors#scope()}, so activations and other
  * intermediates are freed when it ends, while parameters, their gradients, buffers and optimizer
  * state (all retained) survive. An iteration: set the learning rate from the schedule for the
- * global step; forward in train mode inside {@link BatchContext#of(int[])}; loss; listeners'
- * {@code beforeBackward}; zero gradients; backward; listeners' {@code afterBackward} (pre-update
+ * global step; zero gradients; forward in train mode inside {@link BatchContext#of(int[])}; loss;
+ * listeners' {@code beforeBackward}; zero gradients again; backward; listeners' {@code afterBackward} (pre-update
  * gradients); {@code optimizer.step()}. A non-finite loss stops training with a
  * {@link TrainingDivergedException} naming the epoch, the step and the first parameter whose
  * gradient is non-finite.
@@ -187,6 +187,7 @@ public final class Trainer {
                 try (TensorScope scope = Tensors.scope()) {
                     if (!it.hasNext()) break;
                     LabeledBatch batch = onDevice(it.next(), device);
+                    model.zeroGrad(); // listeners' partial backward passes start from zero
                     if (schedule != null) optimizer.setLearningRate(schedule.lr(globalStep));
                     lr = optimizer.learningRate();
                     Tensor logits;

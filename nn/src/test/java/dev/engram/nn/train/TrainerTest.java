@@ -162,6 +162,7 @@ class TrainerTest {
                     checks[0]++;
                 }
                 assertThat(s.model()).isSameAs(model);
+                assertThat(model.namedParameters().values()).allMatch(p -> p.grad() == null);
                 logitsSeen.add(s.logits());
                 idsSeen.add(s.batch().exampleIds());
             }
@@ -186,6 +187,43 @@ class TrainerTest {
             assertThat(p.isFreed()).isFalse();
             assertThat(p.grad().isFreed()).isFalse();
         }
+    }
+
+    @Test
+    void listenersCanSplitTheGradientIntoPartsBeforeTheUpdate() throws IOException {
+        // gradient accounting (spec section 2): backprop partial losses in beforeBackward, compare with the total afterwards
+        SyntheticSource data = new SyntheticSource(48, 4, 3, 16, 3, true);
+        TinyModels.Mlp model = new TinyModels.Mlp(4, 8, 3, true, 8);
+        Tensor w = model.namedParameters().get("fc1.weight");
+        float[][] parts = new float[2][];
+        int[] checked = {0};
+        StepListener accounting = new StepListener() {
+            @Override
+            public void beforeBackward(StepContext s) {
+                int[] ids = s.batch().exampleIds();
+                Tensor ce = Functional.crossEntropyPerExample(s.logits(), s.batch().labels());
+                for (int part = 0; part < 2; part++) {
+                    float[] mask = new float[ids.length];
+                    for (int k = 0; k < ids.length; k++) mask[k] = ids[k] % 2 == part ? 1f : 0f;
+                    Tensor partial = ce.mul(Tensor.of(mask, ids.length)).sum().mul(1f / ids.length);
+                    model.zeroGrad();
+                    partial.backward(Tensor.full(1f, partial.shape()), true);
+                    parts[part] = w.grad().toFloatArray();
+                }
+            }
+
+            @Override
+            public void afterBackward(StepContext s) {
+                float[] total = w.grad().toFloatArray();
+                for (int k = 0; k < total.length; k++) {
+                    assertThat((double) total[k]).isCloseTo(parts[0][k] + parts[1][k], within(1e-6));
+                }
+                checked[0]++;
+            }
+        };
+        Trainer.builder().model(model).optimizer(paperSgd(model, 0.05)).epochs(1).trainData(data)
+                .stepListener(accounting).progress(ProgressMode.NONE).build().fit();
+        assertThat(checked[0]).isEqualTo(3);
     }
 
     @Test
