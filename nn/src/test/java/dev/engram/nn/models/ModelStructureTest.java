@@ -136,6 +136,9 @@ class ModelStructureTest {
         ResNet9 r9 = new ResNet9(3, 10, 0.125, 1);
         Map<String, int[]> shapes = record(r9, uniform(3, 2, 3, 32, 32));
         assertThat(r9.tapNames()).containsAll(ResNet9.ETD_TAPS);
+        assertThat(ResNet9.ETD_POSITIONS.keySet()).containsExactly("conv1", "conv2", "res1", "conv3", "res2", "conv4");
+        assertThat(List.copyOf(ResNet9.ETD_POSITIONS.values())).isEqualTo(ResNet9.ETD_TAPS);
+        assertThat(shapes.get("2.out")).containsExactly(2, 16, 16, 16);   // res1 output
         assertThat(shapes.get("0.out")).containsExactly(2, 8, 32, 32);
         assertThat(shapes.get("3.out")).containsExactly(2, 32, 16, 16);   // conv3, before the max-pool
         assertThat(shapes.get("6.out")).containsExactly(2, 16, 6, 6);     // conv4, before the global max-pool
