@@ -83,6 +83,64 @@ final class ConvOps {
         public String name() {
             return "conv2d";
         }
+
+        /**
+         * Per-example rule: weight {@code g_b = dy_b [K, P] cols_b^T [P, C*R*S]} with {@code cols_b}
+         * the im2col matrix of example b (batched GEMM over a chunk of examples whose im2col
+         * buffers fit the memory budget); bias: per-example channel sums of dy. Norms only: the Gram
+         * form {@code sum_{p,q} (cols_p.cols_q)(dy_p.dy_q)} over the P output positions when
+         * {@code P^2 (CRS+K) < P CRS K} (or as forced by the options), else per-example weight
+         * gradients materialized one chunk at a time.
+         */
+        static final PerExampleRule PER_EXAMPLE = new PerExampleRule() {
+            @Override
+            public boolean covers(Node node, int inputIndex) {
+                return inputIndex == 1 || inputIndex == 2;
+            }
+
+            @Override
+            public void apply(Node node, Tensor dy, PerExampleSink sink) {
+                Conv2dNode cn = (Conv2dNode) node;
+                ConvGeometry g = cn.geometry;
+                Tensor x = node.inputs[0], w = node.inputs[1], b = node.inputs[2];
+                int batch = g.n(), k = g.k(), crs = g.colRows(), p = g.colCols();
+                long xStride = (long) g.c() * g.h() * g.w(), dyStride = (long) k * p, colStride = (long) crs * p;
+                var be = x.backend();
+                if (sink.wants(w)) {
+                    boolean norms = sink.normsOnly(w);
+                    boolean ghost = norms && sink.useGhost((double) p * p * (crs + k), (double) p * crs * k);
+                    long scratch = 4L * (colStride + (!norms ? 0 : ghost ? 2L * p * p : (long) k * crs));
+                    int chunk = sink.chunkSize(scratch, batch);
+                    Tensor acc = norms ? null : sink.gradients(w, batch, "conv2d");
+                    Tensor cols = Tensor.empty(x.device(), DType.FLOAT32, Math.min(chunk, batch), crs, p);
+                    for (int b0 = 0; b0 < batch; b0 += chunk) {
+                        int n = Math.min(chunk, batch - b0);
+                        for (int j = 0; j < n; j++) {
+                            be.im2col(x.storage(), x.offset() + (b0 + j) * xStride, cols.storage(), j * colStride, g);
+                        }
+                        long dyOff = dy.offset() + b0 * dyStride;
+                        if (!norms) {
+                            be.gemmStridedBatched(false, true, k, crs, p, 1f, dy.storage(), dyOff, p, dyStride, cols.storage(), 0,
+                                    p, colStride, 1f, acc.storage(), acc.offset() + (long) b0 * k * crs, crs, (long) k * crs, n);
+                        } else if (ghost) {
+                            float[] v = PerExampleKernels.ghostNorms(be, x.device(), cols.storage(), 0, true, crs, dy.storage(),
+                                    dyOff, true, k, p, n);
+                            sink.addSquaredNorms(w, b0, v, batch, "conv2d");
+                        } else {
+                            Tensor gw = Tensor.empty(x.device(), DType.FLOAT32, n, k, crs);
+                            be.gemmStridedBatched(false, true, k, crs, p, 1f, dy.storage(), dyOff, p, dyStride, cols.storage(), 0,
+                                    p, colStride, 0f, gw.storage(), 0, crs, (long) k * crs, n);
+                            sink.addSquaredNorms(w, b0, PerExampleKernels.rowSquaredNorms(gw, n), batch, "conv2d");
+                            gw.free();
+                        }
+                    }
+                    cols.free();
+                }
+                if (b != null && sink.wants(b)) {
+                    sink.add(b, dy.reshape(batch, k, p).sum(2, false), batch, "conv2d");
+                }
+            }
+        };
     }
 
     /** Sum of {@code t[n, c, hw]} over n and hw, as a [c] tensor. */

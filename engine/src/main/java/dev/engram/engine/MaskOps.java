@@ -62,6 +62,53 @@ final class MaskOps {
         public String name() {
             return "mask";
         }
+
+        /** The masked input x. */
+        public Tensor input() {
+            return inputs[0];
+        }
+
+        /** The mask m ({@code [C]} or {@code [B, C]}). */
+        public Tensor mask() {
+            return inputs[1];
+        }
+
+        /** Whether the mask has one row per example ({@code [B, C]}). */
+        public boolean perExampleMask() {
+            return perExample;
+        }
+
+        /**
+         * Per-example rule for a mask that is a parameter: example b's gradient of a shared
+         * {@code [C]} mask is its channel sums of {@code dy*x}; of a {@code [B, C]} mask it is a
+         * {@code [B, C]} tensor whose only non-zero row is b.
+         */
+        static final PerExampleRule PER_EXAMPLE = new PerExampleRule() {
+            @Override
+            public boolean covers(Node node, int inputIndex) {
+                return inputIndex == 1;
+            }
+
+            @Override
+            public void apply(Node node, Tensor dy, PerExampleSink sink) {
+                MaskNode mn = (MaskNode) node;
+                Tensor x = node.inputs[0], m = node.inputs[1];
+                if (!sink.wants(m)) return;
+                Tensor dm = Tensor.empty(x.device(), DType.FLOAT32, mn.n, mn.c);
+                x.backend().channelMaskGradMask(x.storage(), dy.storage(), dm.storage(), mn.n, mn.c, mn.inner, true);
+                if (!mn.perExample) {
+                    sink.add(m, dm, mn.n, "mask");
+                } else if (sink.normsOnly(m)) {
+                    sink.addSquaredNorms(m, 0, PerExampleKernels.rowSquaredNorms(dm, mn.n), mn.n, "mask");
+                } else {
+                    Tensor full = Tensor.zeros(x.device(), mn.n, mn.n, mn.c);
+                    for (int b = 0; b < mn.n; b++) {
+                        x.backend().copy(dm.storage(), (long) b * mn.c, full.storage(), ((long) b * mn.n + b) * mn.c, mn.c);
+                    }
+                    sink.add(m, full, mn.n, "mask");
+                }
+            }
+        };
     }
 
     /** Inverted dropout with Philox bits from {@code (seed, counterOffset)}; identity when p = 0. */

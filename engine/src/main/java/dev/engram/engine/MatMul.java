@@ -153,5 +153,63 @@ final class MatMul {
         public String name() {
             return "linear";
         }
+
+        /**
+         * Per-example rule: weight {@code g_b = sum_t dy[b,t]^T x[b,t]} (input {@code [B, in]} or
+         * {@code [B, T..., in]}), bias {@code sum_t dy[b,t]}. Norms only: without a sequence axis
+         * {@code ||x_b||^2 ||dy_b||^2}; with one, the Gram form {@code sum_{t,s} (x_t.x_s)(dy_t.dy_s)}
+         * when {@code T^2 (in+out) < T in out} (or as forced by the options), else materialized in
+         * chunks of examples within the memory budget.
+         */
+        static final PerExampleRule PER_EXAMPLE = new PerExampleRule() {
+            @Override
+            public boolean covers(Node node, int inputIndex) {
+                return inputIndex == 1 || inputIndex == 2;
+            }
+
+            @Override
+            public void apply(Node node, Tensor dy, PerExampleSink sink) {
+                Tensor x = node.inputs[0], w = node.inputs[1], b = node.inputs[2];
+                int batch = PerExampleKernels.batchOf(x, "linear");
+                int in = w.shapeRef()[1], outF = w.shapeRef()[0];
+                int t = (int) (x.numel() / ((long) batch * in));
+                var be = x.backend();
+                if (sink.wants(w)) {
+                    if (!sink.normsOnly(w)) {
+                        Tensor acc = sink.gradients(w, batch, "linear");
+                        be.gemmStridedBatched(true, false, outF, in, t, 1f, dy.storage(), dy.offset(), outF, (long) t * outF,
+                                x.storage(), x.offset(), in, (long) t * in, 1f, acc.storage(), acc.offset(), in,
+                                (long) outF * in, batch);
+                    } else if (t == 1) {
+                        Tensor xs = x.reshape(batch, in).square().sum(1, false);
+                        Tensor ds = dy.reshape(batch, outF).square().sum(1, false);
+                        sink.addSquaredNorms(w, 0, xs.mul(ds).toFloatArray(), batch, "linear");
+                    } else if (sink.useGhost((double) t * t * (in + outF), (double) t * in * outF)) {
+                        int chunk = sink.chunkSize(4L * 2 * t * t, batch);
+                        for (int b0 = 0; b0 < batch; b0 += chunk) {
+                            int n = Math.min(chunk, batch - b0);
+                            float[] v = PerExampleKernels.ghostNorms(be, x.device(), x.storage(), x.offset() + (long) b0 * t * in,
+                                    false, in, dy.storage(), dy.offset() + (long) b0 * t * outF, false, outF, t, n);
+                            sink.addSquaredNorms(w, b0, v, batch, "linear");
+                        }
+                    } else {
+                        int chunk = sink.chunkSize(4L * outF * in, batch);
+                        for (int b0 = 0; b0 < batch; b0 += chunk) {
+                            int n = Math.min(chunk, batch - b0);
+                            Tensor g = Tensor.empty(x.device(), DType.FLOAT32, n, outF, in);
+                            be.gemmStridedBatched(true, false, outF, in, t, 1f, dy.storage(), dy.offset() + (long) b0 * t * outF,
+                                    outF, (long) t * outF, x.storage(), x.offset() + (long) b0 * t * in, in, (long) t * in, 0f,
+                                    g.storage(), 0, in, (long) outF * in, n);
+                            sink.addSquaredNorms(w, b0, PerExampleKernels.rowSquaredNorms(g, n), batch, "linear");
+                            g.free();
+                        }
+                    }
+                }
+                if (b != null && sink.wants(b)) {
+                    Tensor db = t == 1 ? dy.reshape(batch, outF) : dy.reshape(batch, t, outF).sum(1, false);
+                    sink.add(b, db, batch, "linear");
+                }
+            }
+        };
     }
 }

@@ -107,6 +107,31 @@ final class NormOps {
         public String name() {
             return "batch_norm";
         }
+
+        /**
+         * Per-example rule for the affine parameters: {@code dgamma_b = sum_hw dy*x_hat},
+         * {@code dbeta_b = sum_hw dy}. In training mode {@code x_hat} uses the batch statistics of
+         * the forward pass, treated as constants (see {@link PerExample} for what that means for
+         * parameters upstream of the layer).
+         */
+        static final PerExampleRule PER_EXAMPLE = new PerExampleRule() {
+            @Override
+            public boolean covers(Node node, int inputIndex) {
+                return inputIndex == 1 || inputIndex == 2;
+            }
+
+            @Override
+            public void apply(Node node, Tensor dy, PerExampleSink sink) {
+                BatchNormNode bn = (BatchNormNode) node;
+                Tensor gamma = node.inputs[1], beta = node.inputs[2];
+                if (gamma != null && sink.wants(gamma)) {
+                    sink.add(gamma, dy.mul(bn.normalized()).reshape(bn.n, bn.c, bn.hw).sum(2, false), bn.n, "batch_norm");
+                }
+                if (beta != null && sink.wants(beta)) {
+                    sink.add(beta, dy.reshape(bn.n, bn.c, bn.hw).sum(2, false), bn.n, "batch_norm");
+                }
+            }
+        };
     }
 
     /** Layer-norm over the last {@code normalizedSize} elements. */
@@ -181,5 +206,31 @@ final class NormOps {
         public String name() {
             return "layer_norm";
         }
+
+        /**
+         * Per-example rule for the affine parameters: sums of {@code dy*x_hat} and {@code dy} over
+         * the rows (sequence positions) of each example; axis 0 of the input is the example axis.
+         */
+        static final PerExampleRule PER_EXAMPLE = new PerExampleRule() {
+            @Override
+            public boolean covers(Node node, int inputIndex) {
+                return inputIndex == 1 || inputIndex == 2;
+            }
+
+            @Override
+            public void apply(Node node, Tensor dy, PerExampleSink sink) {
+                LayerNormNode ln = (LayerNormNode) node;
+                Tensor gamma = node.inputs[1], beta = node.inputs[2];
+                int batch = PerExampleKernels.batchOf(node.inputs[0], "layer_norm");
+                int per = ln.rows / batch;
+                Tensor d = dy.reshape(ln.rows, ln.cols);
+                if (gamma != null && sink.wants(gamma)) {
+                    sink.add(gamma, d.mul(ln.normalized()).reshape(batch, per, ln.cols).sum(1, false), batch, "layer_norm");
+                }
+                if (beta != null && sink.wants(beta)) {
+                    sink.add(beta, d.reshape(batch, per, ln.cols).sum(1, false), batch, "layer_norm");
+                }
+            }
+        };
     }
 }

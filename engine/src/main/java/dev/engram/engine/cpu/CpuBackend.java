@@ -22,6 +22,7 @@ public final class CpuBackend implements Backend {
     public static final CpuBackend INSTANCE = new CpuBackend();
 
     private static final int GRAIN = 1 << 14;
+    private static final int FILTER_GRAD_CHUNKS = 8;
 
     private CpuBackend() {}
 
@@ -513,7 +514,9 @@ public final class CpuBackend implements Backend {
         int xStride = g.c() * g.h() * g.w(), yStride = g.k() * ohw;
         int wSize = g.k() * crs;
         boolean pointwise = isPointwise(g);
-        int chunks = Math.max(1, Math.min(CpuParallel.threads(), g.n()));
+        // a fixed number of batch chunks (independent of the thread count) summed in order keeps
+        // the result bit-identical whatever the number of threads
+        int chunks = Math.max(1, Math.min(FILTER_GRAD_CHUNKS, g.n()));
         float[][] partial = new float[chunks][];
         CpuParallel.forRange(chunks, 1, (cf, ct) -> {
             for (int ch = cf; ch < ct; ch++) {

@@ -1,0 +1,66 @@
+package dev.engram.datasets;
+
+import java.util.Random;
+
+/**
+ * Label corruption exactly as the paper's code ({@code dataloader.py corrupt_labels}, spec §1.2):
+ * <ol>
+ * <li>{@code k = (int) (fraction * N)} — an exact count, not a Bernoulli draw;</li>
+ * <li>k distinct indices chosen uniformly without replacement (a partial Fisher–Yates shuffle of 0..N−1);</li>
+ * <li>for the chosen indices, in selection order, offsets {@code r} uniform in {1, …, C−2};</li>
+ * <li>{@code y_new = (y + r) mod C}.</li>
+ * </ol>
+ * <b>Quirk kept on purpose:</b> because r never equals C−1, the new label is never the true label <em>and never
+ * {@code (y − 1) mod C}</em>; it is uniform over C−2 of the C−1 wrong classes (the original code's comment says
+ * the intent was only "never the true label"). Requires C ≥ 3.
+ *
+ * <p><b>RNG:</b> the original uses numpy's PCG64 ({@code default_rng(seed)}); its streams are not reproduced
+ * bit-exactly here. This class uses {@link java.util.Random} (whose algorithm is fixed by its specification, so
+ * results are identical on every JVM) seeded with {@code seed}: first the k index draws
+ * {@code nextInt(N - i)}, then the k offset draws {@code 1 + nextInt(C - 2)}. To reproduce a Python run
+ * bit-exactly, export the index/label arrays from Python and load them with {@link NoisyLabels#load}.
+ */
+public final class LabelNoise {
+    private LabelNoise() { }
+
+    /**
+     * Corrupts {@code (int)(fraction * labels.length)} labels.
+     *
+     * @param labels     original labels in [0, numClasses)
+     * @param numClasses C ≥ 3
+     * @param fraction   in [0, 1]
+     * @param seed       RNG seed (the run seed in the paper)
+     */
+    public static NoisyLabels corrupt(int[] labels, int numClasses, double fraction, long seed) {
+        if (numClasses < 3) throw new IllegalArgumentException("need at least 3 classes for offsets 1..C-2");
+        if (!(fraction >= 0 && fraction <= 1)) throw new IllegalArgumentException("fraction must be in [0,1]");
+        int n = labels.length;
+        for (int y : labels) {
+            if (y < 0 || y >= numClasses) throw new IllegalArgumentException("label " + y + " outside [0," + numClasses + ")");
+        }
+        int k = (int) (fraction * n);
+        Random rng = new Random(seed);
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) perm[i] = i;
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(n - i);
+            int t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        int[] noisy = labels.clone();
+        boolean[] mask = new boolean[n];
+        for (int i = 0; i < k; i++) {
+            int idx = perm[i];
+            int r = 1 + rng.nextInt(numClasses - 2);
+            noisy[idx] = (labels[idx] + r) % numClasses;
+            mask[idx] = true;
+        }
+        return new NoisyLabels(noisy, labels, mask, fraction, seed);
+    }
+
+    /** Convenience: corrupts the labels of {@code train}. */
+    public static NoisyLabels corrupt(Dataset train, double fraction, long seed) {
+        return corrupt(train.labels(), train.numClasses(), fraction, seed);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.engram.engine;
+
+import dev.engram.engine.cpu.CpuParallel;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Graph mechanics: accumulation, no-grad, detach, scopes, and error messages for bad input. */
+class AutogradTest {
+    @Test
+    void gradientsAccumulateAcrossBackwardCallsAndResetWithZeroGrad() {
+        Tensor w = Tensor.of(new float[] {1, 2, 3}, 3).requiresGrad(true);
+        w.mul(w).sum().backward();
+        assertThat(w.grad().toFloatArray()).containsExactly(2, 4, 6);
+        w.mul(w).sum().backward();
+        assertThat(w.grad().toFloatArray()).containsExactly(4, 8, 12);
+        w.zeroGrad();
+        w.sum().backward();
+        assertThat(w.grad().toFloatArray()).containsExactly(1, 1, 1);
+    }
+
+    @Test
+    void aTensorUsedTwiceGetsBothContributions() {
+        Tensor x = Tensor.of(new float[] {3}, 1).requiresGrad(true);
+        Tensor y = x.mul(x).add(x.mul(2f)); // dy/dx = 2x + 2 = 8
+        y.sum().backward();
+        assertThat(x.grad().item()).isEqualTo(8f);
+    }
+
+    @Test
+    void sharedGradientTensorsDoNotAlias() {
+        Tensor a = Tensor.of(new float[] {1, 1}, 2).requiresGrad(true);
+        Tensor b = Tensor.of(new float[] {1, 1}, 2).requiresGrad(true);
+        a.add(b).sum().backward(); // add passes the same gradient to both
+        a.mul(3f).sum().backward();
+        assertThat(a.grad().toFloatArray()).containsExactly(4, 4);
+        assertThat(b.grad().toFloatArray()).containsExactly(1, 1);
+    }
+
+    @Test
+    void noGradAndDetachRecordNothing() {
+        Tensor w = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        try (var g = Tensors.noGrad()) {
+            assertThat(w.mul(w).requiresGrad()).isFalse();
+        }
+        assertThat(w.detach().mul(w.detach()).requiresGrad()).isFalse();
+        assertThat(w.mul(w).requiresGrad()).isTrue();
+    }
+
+    @Test
+    void backwardOnANonScalarWithoutGradientNamesTheShape() {
+        Tensor w = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        assertThatThrownBy(() -> w.mul(2f).backward())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("[2]").hasMessageContaining("scalar");
+    }
+
+    @Test
+    void wrongShapesAndDtypesNameTheOpAndShapes() {
+        Tensor a = Tensor.zeros(2, 3), b = Tensor.zeros(4, 5);
+        assertThatThrownBy(() -> a.add(b)).hasMessageContaining("add").hasMessageContaining("[2, 3]").hasMessageContaining("[4, 5]");
+        assertThatThrownBy(() -> a.matmul(b)).hasMessageContaining("matmul").hasMessageContaining("[2, 3]");
+        assertThatThrownBy(() -> Functional.conv2d(Tensor.zeros(1, 3, 8, 8), Tensor.zeros(4, 2, 3, 3), null, 1, 0, 1))
+                .hasMessageContaining("conv2d").hasMessageContaining("3 channels");
+        Tensor labels = Tensor.ofInts(new int[] {0, 1}, 2);
+        assertThatThrownBy(() -> a.add(labels)).hasMessageContaining("dtypes differ");
+        assertThatThrownBy(() -> Functional.crossEntropy(Tensor.zeros(2, 3), Tensor.ofInts(new int[] {0, 7}, 2)))
+                .hasMessageContaining("label 7");
+        assertThatThrownBy(() -> Tensor.zeros(2, 3).reshape(4, -1)).hasMessageContaining("reshape");
+        assertThatThrownBy(() -> Tensor.of(new float[5], 2, 3)).hasMessageContaining("5 values");
+        assertThatThrownBy(() -> Device.parse("tpu")).hasMessageContaining("tpu");
+    }
+
+    @Test
+    void aMissingDeviceBackendIsReportedNotCrashed() {
+        assertThatThrownBy(() -> Tensor.zeros(Device.cuda(3), 2)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("cuda:3");
+    }
+
+    @Test
+    void scopesFreeIntermediatesButKeepRetainedTensorsAndGrads() {
+        Tensor w = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        Tensor kept, dropped;
+        try (TensorScope s = Tensors.scope()) {
+            dropped = w.mul(3f);
+            kept = w.mul(5f);
+            s.keep(kept);
+            w.mul(w).sum().backward();
+        }
+        assertThat(dropped.isFreed()).isTrue();
+        assertThat(kept.toFloatArray()).containsExactly(5, 10);
+        assertThat(w.grad().toFloatArray()).containsExactly(2, 4);
+        assertThatThrownBy(() -> dropped.add(1f)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("freed").hasMessageContaining("[2]");
+    }
+
+    @Test
+    void trainingStepIsBitIdenticalRunToRunAndAcrossThreadCounts() {
+        float[] one = runStep();
+        float[] again = runStep();
+        assertThat(again).containsExactly(one);
+        int before = CpuParallel.threads();
+        try {
+            CpuParallel.setThreads(before == 1 ? 2 : 1);
+            assertThat(runStep()).containsExactly(one);
+        } finally {
+            CpuParallel.setThreads(before);
+        }
+    }
+
+    private static float[] runStep() {
+        Tensor x = Tensor.randn(1, 8, 3, 12, 12);
+        Tensor w = Tensor.randn(2, 16, 3, 3, 3).mul(0.2f).detach().requiresGrad(true);
+        Tensor gamma = Tensor.ones(16).requiresGrad(true), beta = Tensor.zeros(16).requiresGrad(true);
+        Tensor fc = Tensor.randn(3, 10, 16).mul(0.1f).detach().requiresGrad(true);
+        Tensor h = Functional.conv2d(x, w, null, 1, 1, 1);
+        h = Functional.batchNorm(h, gamma, beta, null, null, true, 0.1f, 1e-5f).relu();
+        h = Functional.globalMaxPool(h).flatten(1);
+        Tensor loss = Functional.crossEntropy(Functional.linear(h, fc, null), Tensor.ofInts(new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 8));
+        loss.backward();
+        float[] out = new float[(int) w.numel() + 1];
+        System.arraycopy(w.grad().toFloatArray(), 0, out, 0, (int) w.numel());
+        out[out.length - 1] = loss.item();
+        return out;
+    }
+}
