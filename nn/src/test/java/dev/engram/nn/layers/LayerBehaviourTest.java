@@ -65,6 +65,19 @@ class LayerBehaviourTest {
     }
 
     @Test
+    void batchNormLoadsPyTorchStyleIntegerBatchCounter() {
+        BatchNorm2d bn = new BatchNorm2d(2);
+        java.util.Map<String, Tensor> state = new java.util.LinkedHashMap<>(bn.stateDict());
+        state.put("running_mean", Tensor.of(new float[] {0.5f, -0.5f}, 2));
+        state.put("num_batches_tracked", Tensor.ofInts(new int[] {1234}));
+        bn.loadStateDict(state, true);
+        assertThat(bn.numBatchesTracked().item()).isEqualTo(1234f);
+        assertThat(bn.runningMean().toFloatArray()).containsExactly(0.5f, -0.5f);
+        bn.forward(uniform(4, 2, 2, 2, 2));
+        assertThat(bn.numBatchesTracked().item()).isEqualTo(1235f);
+    }
+
+    @Test
     void batchNormRejectsWrongChannelCount() {
         assertThatThrownBy(() -> new BatchNorm2d(4).forward(Tensor.zeros(2, 3, 2, 2)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[N, 4, H, W]").hasMessageContaining("[2, 3, 2, 2]");
