@@ -95,6 +95,23 @@ class AttentionTest {
     }
 
     @Test
+    void repeatedForwardsInSeparateScopesAgree() {
+        MultiHeadSelfAttention a = new MultiHeadSelfAttention(4, 2, 2, 0f, false, true, Seeds.of(15));
+        float[] first, second;
+        try (var s = dev.engram.engine.Tensors.scope()) {
+            first = a.forward(uniform(16, 2, 3, 4)).toFloatArray();
+        }
+        try (var s = dev.engram.engine.Tensors.scope()) {
+            Tensor x = uniform(16, 2, 3, 4);
+            Tensor y = a.forward(x);
+            y.sum().backward();
+            second = y.toFloatArray();
+        }
+        assertThat(second).containsExactly(first);
+        assertThat(a.temperature().grad()).isNotNull();
+    }
+
+    @Test
     void transformerBlockNamesAndTaps() {
         TransformerBlock block = new TransformerBlock(8, 2, 4, 16, 0.1f, true, Seeds.of(13));
         assertThat(block.namedParameters().keySet()).containsExactly("0.norm.weight", "0.norm.bias", "0.fn.temperature",

@@ -190,6 +190,18 @@ class ModelStructureTest {
     }
 
     @Test
+    void modelsByName() {
+        assertThat(Models.create("mlp", 1, 28, 10, 1).parameterCount()).isEqualTo(669_706L);
+        assertThat(Models.create("cnn", 1, 28, 10, 1).parameterCount()).isEqualTo(421_642L);
+        assertThat(Models.create("resnet9", 1, 28, 10, 1).parameterCount()).isEqualTo(2_273_728L);
+        assertThat(Models.create("vit-tiny", 1, 28, 10, 1)).isInstanceOf(VisionTransformer.class);
+        assertThat(((VisionTransformer) Models.create("vit-tiny", 1, 28, 10, 1)).config().patch()).isEqualTo(2);
+        assertThatThrownBy(() -> Models.create("resnet18", 3, 32, 10, 1)).hasMessageContaining("unknown model 'resnet18'")
+                .hasMessageContaining("resnet9, resnet9-dawn");
+        assertThatThrownBy(() -> Models.create("resnet9-dawn", 1, 28, 10, 1)).hasMessageContaining("32x32");
+    }
+
+    @Test
     void badInputsAreRejectedWithClearMessages() {
         assertThatThrownBy(() -> new VisionTransformer(VisionTransformer.Config.tiny(3, 8, 2, 10), 1).forward(Tensor.zeros(1, 3, 6, 6)))
                 .hasMessageContaining("[B, 3, 8, 8]").hasMessageContaining("[1, 3, 6, 6]");
