@@ -44,6 +44,7 @@ class ModelStructureTest {
         ResNet9 cifar = new ResNet9(3, 10, 1);
         assertThat(cifar.parameterCount()).isEqualTo(2_274_880L);
         assertThat(new ResNet9(1, 10, 1).parameterCount()).isEqualTo(2_273_728L);
+        assertThat(cifar.summary()).startsWith("ResNet9").contains("2.module.0.0.weight").contains("2,274,880");
         assertThat(cifar.stateDict().keySet()).contains("0.0.weight", "0.1.weight", "0.1.bias", "0.1.running_mean", "0.1.running_var",
                 "0.1.num_batches_tracked", "1.0.weight", "2.module.0.0.weight", "2.module.1.1.bias", "5.module.1.0.weight", "6.1.weight",
                 "9.weight");
