@@ -56,7 +56,7 @@ public final class RetrainCommand implements Callable<Integer> {
     String bn;
 
     @Option(names = "--early-stop", paramLabel = "K", defaultValue = "3",
-            description = "Stop after K (cumulative) epochs at 100% training accuracy; 0 = never (default: ${DEFAULT-VALUE}).")
+            description = "Stop after K (cumulative) epochs at 100%% training accuracy; 0 = never (default: ${DEFAULT-VALUE}).")
     int earlyStop;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "0",
