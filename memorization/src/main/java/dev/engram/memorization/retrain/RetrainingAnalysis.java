@@ -239,17 +239,18 @@ public final class RetrainingAnalysis {
         }
         curves.write(out.resolve("curves.csv"));
         fin.write(out.resolve("final.csv"));
-        String how = (r.settings().trainAll() ? "all groups trained" : "only the reset group trained")
+        String how = (r.settings().trainAll() ? "all groups trained" : "reset group only")
                 + ", peak lr " + r.settings().peakLr();
         Map<String, double[]> bars = new LinkedHashMap<>();
         bars.put("clean train", r.cleanAfter());
         bars.put("noisy train (memorized label)", r.noisyAfter());
-        Charts.groupedBar(out.resolve("retraining-1-final.png"), "Accuracy after resetting and retraining one layer"
-                + " group on clean examples (" + how + ")", "layer group", "accuracy", labels, bars);
-        Charts.line(out.resolve("retraining-2-noisy-curves.png"), "Noisy training examples during retraining ("
-                + how + ")", "retraining epoch (0 = after the reset)", "accuracy w.r.t. the noisy label", noisySeries);
-        Charts.line(out.resolve("retraining-3-clean-curves.png"), "Clean training examples during retraining ("
-                + how + ")", "retraining epoch (0 = after the reset)", "accuracy", cleanSeries);
+        String xLabel = "retraining epoch (0 = after the reset)";
+        Charts.groupedBar(out.resolve("retraining-1-final.png"), "After reset + clean-only retraining (" + how + ")",
+                "layer group", "accuracy", labels, bars);
+        Charts.line(out.resolve("retraining-2-noisy-curves.png"), "Noisy train accuracy during retraining (" + how + ")",
+                xLabel, "accuracy w.r.t. the noisy label", noisySeries);
+        Charts.line(out.resolve("retraining-3-clean-curves.png"), "Clean train accuracy during retraining (" + how + ")",
+                xLabel, "accuracy", cleanSeries);
         run.writeResults(name, r);
     }
 }

@@ -217,12 +217,12 @@ public final class RewindingAnalysis {
         t.write(out.resolve(TABLE));
         String xLabel = "layer group rewound (0 = " + r.groups().get(0) + " … " + (r.groups().size() - 1) + " = "
                 + r.groups().get(r.groups().size() - 1) + ")";
-        chart(out.resolve("rewinding-1-clean.png"), "Clean training examples after rewinding one layer group",
+        chart(out.resolve("rewinding-1-clean.png"), "Clean train accuracy after rewinding one group",
                 xLabel, r, r.cleanAccuracy(), r.finalClean());
-        chart(out.resolve("rewinding-2-noisy.png"), "Noisy training examples (memorization) after rewinding one"
-                + " layer group", xLabel, r, r.noisyAccuracy(), r.finalNoisy());
+        chart(out.resolve("rewinding-2-noisy.png"), "Noisy train accuracy (memorization) after rewinding", xLabel,
+                r, r.noisyAccuracy(), r.finalNoisy());
         if (withTest) {
-            chart(out.resolve("rewinding-3-test.png"), "Test set after rewinding one layer group", xLabel, r,
+            chart(out.resolve("rewinding-3-test.png"), "Test accuracy after rewinding one group", xLabel, r,
                     r.testAccuracy(), r.finalTest());
         }
         run.writeResults(name, r);
@@ -240,6 +240,6 @@ public final class RewindingAnalysis {
         double[] flat = new double[g];
         java.util.Arrays.fill(flat, finalAcc);
         if (!r.epochs().contains(r.finalEpoch())) series.add(Charts.Series.of("final model", x, flat));
-        Charts.line(png, title + " (BN statistics: " + r.bnStats() + ")", xLabel, "accuracy", series);
+        Charts.line(png, title + " (BN stats " + r.bnStats() + ")", xLabel, "accuracy", series);
     }
 }
