@@ -22,6 +22,7 @@ public final class AtomicFiles {
     /** Writes the whole content to an open channel. */
     @FunctionalInterface
     public interface Content {
+        /** Writes the content to {@code channel}, positioned at the start of an empty file. */
         void writeTo(FileChannel channel) throws IOException;
     }
 

@@ -96,6 +96,8 @@ public final class Checkpoint {
      */
     public static void save(Path dir, String name, Module model, Optimizer optimizer, TrainingState state) throws IOException {
         Files.createDirectories(dir);
+        // an older state file of the same name would mark a half-rewritten checkpoint as complete
+        Files.deleteIfExists(stateFile(dir, name));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("engram.epoch", Integer.toString(state.epoch()));

@@ -394,6 +394,7 @@ public final class SafeTensors {
     /** Called after each tensor's bytes are written (tests inject failures here). */
     @FunctionalInterface
     interface WriteHook {
+        /** Runs after tensor number {@code index} ({@code name}) has been written. */
         void afterTensor(int index, String name) throws IOException;
     }
 

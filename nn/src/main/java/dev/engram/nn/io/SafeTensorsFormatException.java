@@ -7,11 +7,13 @@ import java.nio.file.Path;
 public final class SafeTensorsFormatException extends IOException {
     private final Path file;
 
+    /** A defect {@code problem} of {@code file}. */
     public SafeTensorsFormatException(Path file, String problem) {
         super(file + ": " + problem);
         this.file = file;
     }
 
+    /** A defect {@code problem} of {@code file} detected through {@code cause}. */
     public SafeTensorsFormatException(Path file, String problem, Throwable cause) {
         super(file + ": " + problem, cause);
         this.file = file;

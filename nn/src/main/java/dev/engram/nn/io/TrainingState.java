@@ -13,6 +13,7 @@ import java.util.Map;
  * @param metrics    measurements of the epoch that just ended (losses, accuracies, seconds)
  */
 public record TrainingState(int epoch, long globalStep, Map<String, Long> counters, Map<String, Double> metrics) {
+    /** Validates the counts and copies the maps (null means empty). */
     public TrainingState {
         if (epoch < 0 || globalStep < 0) {
             throw new IllegalArgumentException("TrainingState: epoch and globalStep must be >= 0, got " + epoch + ", " + globalStep);

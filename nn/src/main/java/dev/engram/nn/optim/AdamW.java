@@ -123,17 +123,20 @@ public final class AdamW extends Optimizer {
             this.params = params;
         }
 
+        /** Learning rate (default 1e-3). */
         public Builder learningRate(double lr) {
             this.lr = lr;
             return this;
         }
 
+        /** Decay rates of the first and second moment estimates (default 0.9, 0.999). */
         public Builder betas(double beta1, double beta2) {
             this.beta1 = beta1;
             this.beta2 = beta2;
             return this;
         }
 
+        /** Term added to the denominator (default 1e-8). */
         public Builder eps(double eps) {
             this.eps = eps;
             return this;
@@ -145,6 +148,7 @@ public final class AdamW extends Optimizer {
             return this;
         }
 
+        /** The optimizer; throws if an option is out of range. */
         public AdamW build() {
             return new AdamW(this);
         }

@@ -6,6 +6,7 @@ package dev.engram.nn.optim;
  * @param value the learning rate
  */
 public record Constant(double value) implements LrSchedule {
+    /** Rejects negative or non-finite learning rates. */
     public Constant {
         if (!(value >= 0) || Double.isInfinite(value)) throw new IllegalArgumentException("Constant: lr must be finite and >= 0, got " + value);
     }

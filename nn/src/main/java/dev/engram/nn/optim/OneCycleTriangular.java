@@ -11,6 +11,7 @@ package dev.engram.nn.optim;
  * @param totalSteps where the learning rate returns to 0 (> 0)
  */
 public record OneCycleTriangular(double peak, long peakStep, long totalSteps) implements LrSchedule {
+    /** Rejects a peak outside {@code [0, totalSteps]} and invalid learning rates. */
     public OneCycleTriangular {
         if (!(peak >= 0) || Double.isInfinite(peak)) throw new IllegalArgumentException("OneCycleTriangular: peak lr must be finite and >= 0, got " + peak);
         if (totalSteps <= 0 || peakStep < 0 || peakStep > totalSteps) {

@@ -98,18 +98,22 @@ public final class Sgd extends Optimizer {
         }
     }
 
+    /** Momentum factor (0: plain SGD). */
     public double momentum() {
         return momentum;
     }
 
+    /** Dampening of the gradient in the momentum update (not applied on the first step). */
     public double dampening() {
         return dampening;
     }
 
+    /** Coupled weight decay factor. */
     public double weightDecay() {
         return weightDecay;
     }
 
+    /** Whether Nesterov momentum is used. */
     public boolean nesterov() {
         return nesterov;
     }
@@ -127,16 +131,19 @@ public final class Sgd extends Optimizer {
             this.params = params;
         }
 
+        /** Learning rate (required). */
         public Builder learningRate(double lr) {
             this.lr = lr;
             return this;
         }
 
+        /** Momentum factor (default 0). */
         public Builder momentum(double momentum) {
             this.momentum = momentum;
             return this;
         }
 
+        /** Dampening for momentum (default 0). */
         public Builder dampening(double dampening) {
             this.dampening = dampening;
             return this;
@@ -148,11 +155,13 @@ public final class Sgd extends Optimizer {
             return this;
         }
 
+        /** Nesterov momentum (default false; needs momentum > 0 and dampening 0). */
         public Builder nesterov(boolean nesterov) {
             this.nesterov = nesterov;
             return this;
         }
 
+        /** The optimizer; throws if the learning rate is missing or an option is out of range. */
         public Sgd build() {
             if (Double.isNaN(lr)) throw new IllegalStateException("SGD: learningRate(...) was not set");
             return new Sgd(this);

@@ -8,6 +8,7 @@ package dev.engram.nn.optim;
  * @param gamma    multiplicative factor per decay
  */
 public record StepDecay(double base, long stepSize, double gamma) implements LrSchedule {
+    /** Rejects non-positive step sizes and invalid rates. */
     public StepDecay {
         if (!(base >= 0) || Double.isInfinite(base)) throw new IllegalArgumentException("StepDecay: base lr must be finite and >= 0, got " + base);
         if (stepSize <= 0) throw new IllegalArgumentException("StepDecay: stepSize must be > 0, got " + stepSize);

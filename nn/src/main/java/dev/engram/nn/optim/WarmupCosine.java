@@ -19,6 +19,7 @@ package dev.engram.nn.optim;
  * @param totalSteps T, the number of steps the schedule spans (> 0)
  */
 public record WarmupCosine(double peak, long totalSteps) implements LrSchedule {
+    /** Rejects non-positive lengths and invalid learning rates. */
     public WarmupCosine {
         if (!(peak >= 0) || Double.isInfinite(peak)) throw new IllegalArgumentException("WarmupCosine: peak lr must be finite and >= 0, got " + peak);
         if (totalSteps <= 0) throw new IllegalArgumentException("WarmupCosine: totalSteps must be > 0, got " + totalSteps);

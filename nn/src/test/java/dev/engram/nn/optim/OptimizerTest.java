@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** SGD and AdamW updates against values computed by hand from PyTorch's update rules. */
+@SuppressWarnings("try")
 class OptimizerTest {
     private static final float[][] GRADS = {{0.5f, 0.25f}, {-1f, 0.5f}, {0.1f, 0.2f}};
 
