@@ -18,7 +18,8 @@ import java.nio.file.NoSuchFileException;
  */
 @Command(name = "engram", mixinStandardHelpOptions = true, versionProvider = EngramCli.Version.class,
         description = "Engram: train networks on noisy labels and localize memorization (Maini et al., ICML 2023).",
-        subcommands = {DoctorCommand.class, ReportCommand.class,
+        subcommands = {DoctorCommand.class, TrainCommand.class, ScoresCommand.class, DemoCommand.class,
+            ReportCommand.class,
             FlipCommand.class,
             EtdCommand.class,
             CheckpointScoresCommand.class, CommandLine.HelpCommand.class})
