@@ -21,7 +21,10 @@ import java.nio.file.NoSuchFileException;
         subcommands = {DoctorCommand.class, TrainCommand.class, ScoresCommand.class, DemoCommand.class,
             RewindCommand.class,
             RetrainCommand.class,
-            ReportCommand.class, CommandLine.HelpCommand.class})
+            ReportCommand.class,
+            FlipCommand.class,
+            EtdCommand.class,
+            CheckpointScoresCommand.class, CommandLine.HelpCommand.class})
 public final class EngramCli implements Runnable {
     /** Exit code of a failed command. */
     public static final int EXIT_FAILURE = 1;
