@@ -111,7 +111,9 @@ final class ConvOps {
                     boolean ghost = norms && sink.useGhost((double) p * p * (crs + k), (double) p * crs * k);
                     long scratch = 4L * (colStride + (!norms ? 0 : ghost ? 2L * p * p : (long) k * crs));
                     int chunk = sink.chunkSize(scratch, batch);
-                    Tensor acc = norms ? null : sink.gradients(w, batch, "conv2d");
+                    Tensor acc = norms ? null : sink.gradientsToOverwrite(w, batch, "conv2d");
+                    float beta = acc != null ? 0f : 1f;
+                    if (!norms && acc == null) acc = sink.gradients(w, batch, "conv2d");
                     Tensor cols = Tensor.empty(x.device(), DType.FLOAT32, Math.min(chunk, batch), crs, p);
                     for (int b0 = 0; b0 < batch; b0 += chunk) {
                         int n = Math.min(chunk, batch - b0);
@@ -121,7 +123,7 @@ final class ConvOps {
                         long dyOff = dy.offset() + b0 * dyStride;
                         if (!norms) {
                             be.gemmStridedBatched(false, true, k, crs, p, 1f, dy.storage(), dyOff, p, dyStride, cols.storage(), 0,
-                                    p, colStride, 1f, acc.storage(), acc.offset() + (long) b0 * k * crs, crs, (long) k * crs, n);
+                                    p, colStride, beta, acc.storage(), acc.offset() + (long) b0 * k * crs, crs, (long) k * crs, n);
                         } else if (ghost) {
                             float[] v = PerExampleKernels.ghostNorms(be, x.device(), cols.storage(), 0, true, crs, dy.storage(),
                                     dyOff, true, k, p, n);

@@ -136,6 +136,15 @@ public final class PerExampleGradients implements AutoCloseable {
         }
 
         @Override
+        public Tensor gradientsToOverwrite(Tensor param, int b, String op) {
+            checkBatch(b, op);
+            if (grads.containsKey(param)) return null;
+            Tensor acc = Tensor.empty(param.device(), DType.FLOAT32, withBatch(b, param.shapeRef())).retain();
+            grads.put(param, acc);
+            return acc;
+        }
+
+        @Override
         public void addSquaredNorms(Tensor param, int first, float[] values, int b, String op) {
             checkBatch(b, op);
             double[] acc = norms.computeIfAbsent(param, p -> new double[b]);
@@ -151,6 +160,11 @@ public final class PerExampleGradients implements AutoCloseable {
             }
             if (normsOnly(param)) {
                 addSquaredNorms(param, 0, PerExampleKernels.rowSquaredNorms(perExample, b), b, op);
+                return;
+            }
+            Tensor fresh = gradientsToOverwrite(param, b, op);
+            if (fresh != null) {
+                fresh.backend().copy(perExample.storage(), perExample.offset(), fresh.storage(), 0, fresh.numel());
                 return;
             }
             Tensor acc = gradients(param, b, op);
