@@ -19,8 +19,12 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,6 +32,10 @@ import java.util.concurrent.TimeUnit;
  * mean cross-entropy): {@code plain}, {@code norms} (per-example squared norms of every
  * parameter) and {@code gradients} (full per-example gradients) for an MLP 784-512-512-10 at
  * batch 128 and a small CNN (conv 1-32-3, pool, conv 32-64-3, pool, linear) on 28x28 at batch 64.
+ *
+ * <p>{@link #main} measures the same three steps by the CPU time of one thread (engine thread
+ * pool set to 1), which stays meaningful on a machine shared with other work:
+ * {@code java -cp ... dev.engram.bench.PerExampleBenchmark mlp 30}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -133,6 +141,46 @@ public class PerExampleBenchmark {
             float v = pe.gradients(params.get(0)).numel() + finish();
             pe.release();
             return v;
+        }
+    }
+
+    /** Single-thread CPU time per step of plain / norms / gradients, interleaved; prints min and median. */
+    public static void main(String[] args) {
+        PerExampleBenchmark b = new PerExampleBenchmark();
+        b.model = args.length > 0 ? args[0] : "mlp";
+        int reps = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        b.threads = 1;
+        b.setup();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        String[] names = {"plain", "norms", "gradients"};
+        double[][] ms = new double[3][reps];
+        for (int warm = 0; warm < 3; warm++) {
+            b.plain();
+            b.norms();
+            b.gradients();
+        }
+        for (int r = 0; r < reps; r++) {
+            for (int m = 0; m < 3; m++) {
+                long t0 = mx.getCurrentThreadCpuTime();
+                switch (m) {
+                    case 0 -> b.plain();
+                    case 1 -> b.norms();
+                    default -> b.gradients();
+                }
+                ms[m][r] = (mx.getCurrentThreadCpuTime() - t0) / 1e6;
+            }
+        }
+        double[] min = new double[3], med = new double[3];
+        for (int m = 0; m < 3; m++) {
+            double[] v = ms[m].clone();
+            Arrays.sort(v);
+            min[m] = v[0];
+            med[m] = v[reps / 2];
+        }
+        System.out.printf(Locale.ROOT, "model %s, %d reps, single-thread CPU time per step%n", b.model, reps);
+        for (int m = 0; m < 3; m++) {
+            System.out.printf(Locale.ROOT, "%-10s min %8.1f ms  median %8.1f ms  ratio to plain: min %.2f  median %.2f%n", names[m],
+                    min[m], med[m], min[m] / min[0], med[m] / med[0]);
         }
     }
 }

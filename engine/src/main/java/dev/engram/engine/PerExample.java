@@ -26,8 +26,10 @@ import java.util.function.Supplier;
  * Each parametric op registers a {@link PerExampleRule} in {@link PerExampleRules}: linear
  * ({@code dy_i^T x_i}, summed over sequence positions), conv2d (im2col + batched GEMM), batch-
  * and layer-norm affine parameters (per-example sums of {@code dy*x_hat} and {@code dy}), and
- * masks that are parameters (per-example channel sums of {@code dy*x}). In NORMS mode a
- * parameter used once never has its {@code B x |param|} gradients materialized at once: linear
+ * masks that are parameters (per-example channel sums of {@code dy*x}). In NORMS mode the
+ * weight of a linear or conv layer used once never has its {@code B x |param|} gradients
+ * materialized at once (vector parameters — biases, norm affine, masks — have activation-sized
+ * {@code [B, C]} per-example gradients, which are formed and reduced): linear
  * without a sequence axis uses {@code ||x_i||^2 ||dy_i||^2}; linear with a sequence axis and
  * conv use the Gram ("ghost") form {@code sum_{t,s} (x_t.x_s)(dy_t.dy_s)} when its cost
  * {@code T^2 (in+out)} is below materializing's {@code T in out} (T = positions; for conv
