@@ -37,6 +37,9 @@ import java.util.function.Supplier;
  * time. A parameter used more than once (weight sharing) gets the sum of its uses; in NORMS
  * mode its per-example gradients are materialized to take the norm of that sum. Chunks are
  * sized so that a rule's scratch memory stays within {@link PerExampleOptions#memoryBudgetBytes()}.
+ * Where the conv rule materializes per-example filter gradients it also hands their sum to the
+ * node, whose backward then skips its own (equal-cost) filter-gradient pass: {@code .grad} is
+ * then summed in example order, equal to the plain pass up to float rounding.
  *
  * <h2>Fallback</h2>
  * A parameter with a use that no rule covers (an op without a rule, or a parameter in an
