@@ -1,38 +1,457 @@
 package dev.engram.engine.cpu;
 
-/** Row-major single-precision GEMM (simple placeholder; replaced by the packed kernel). */
+import java.lang.System.Logger.Level;
+
+/**
+ * Single-precision general matrix multiply for the CPU backend, row-major BLAS semantics:
+ * {@code C[m×n] = alpha·op(A)·op(B) + beta·C} with {@code op(X) = X} or {@code Xᵀ}.
+ *
+ * <p><b>Algorithm.</b> GotoBLAS/BLIS-style: op(B) is packed in {@link #KC}×{@link #NC} panels of
+ * {@link #NR}-column micro-panels, op(A) (pre-scaled by alpha) in {@link #MC}×{@link #KC} blocks of
+ * {@link #MR}-row micro-panels, and a register-blocked 6×16 micro-kernel accumulates with FMA.
+ * The micro-kernel uses {@code jdk.incubator.vector} when the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}; otherwise a plain-Java kernel is used (and a one-time
+ * log message says how to enable the fast path). Small problems skip packing and run a direct loop.
+ *
+ * <p><b>Threading and determinism.</b> Large problems are split across {@link CpuParallel} threads
+ * by whole column tiles (or row tiles when n is small); K is never split. Every element of C is
+ * therefore computed by the same sequence of floating-point operations — a k-sequential chain
+ * within each k-block of fixed size, the blocks applied in order — whatever the thread count and
+ * whatever the scheduling: results are bit-identical run to run <em>and</em> across thread counts
+ * (for a fixed kernel, vector or scalar). The choice between direct and packed path depends only
+ * on m, n, k.
+ *
+ * <p>Pack buffers are thread-local and reused across calls.
+ */
 public final class Sgemm {
+    /** Micro-kernel rows. */
+    static final int MR = 6;
+    /** Floats per k step in a packed A micro-panel (MR values + padding: keeps indices shifts). */
+    static final int MRS = 8;
+    /** Micro-kernel columns (two 8-float vectors). */
+    static final int NR = 16;
+    /** Maximum k-block (a packed A micro-panel KC×MRS stays in L1). */
+    static final int KC = Integer.getInteger("engram.sgemm.kc", 256);
+    /** Row super-block (multiple of MR): a packed A block MC×KC is shared by all threads (L3). */
+    static final int MC = Integer.getInteger("engram.sgemm.mc", 3072);
+    /** Column chunk (multiple of NR): a packed B chunk KC×NC stays in one core's L2. */
+    static final int NC = Integer.getInteger("engram.sgemm.nc", 256);
+    /** Problems with m·n·k at most this use the direct (unpacked) loop. */
+    static final long DIRECT_MAX = 32L * 32 * 32;
+    /** Minimum multiply-adds per thread before a GEMM is split across threads. */
+    static final long PAR_MIN_WORK = 1L << 20;
+
+    private static final System.Logger LOG = System.getLogger(Sgemm.class.getName());
+    private static final SgemmKernel VECTOR = loadVectorKernel();
+    private static final SgemmKernel SCALAR = new SgemmScalarKernel();
+    private static volatile boolean forceScalar;
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
     private Sgemm() {}
 
-    public static boolean vectorized() {
-        return false;
+    /** Per-thread pack buffers, grown on demand and reused. */
+    private static final class Workspace {
+        float[] pa = new float[0];
+        float[] pb = new float[0];
+        final float[] tmp = new float[MR * NR];
+        float[] row = new float[0];
+
+        float[] pa(int size) {
+            if (pa.length < size) pa = new float[size];
+            return pa;
+        }
+
+        float[] pb(int size) {
+            if (pb.length < size) pb = new float[size];
+            return pb;
+        }
+
+        float[] row(int size) {
+            if (row.length < size) row = new float[size];
+            return row;
+        }
     }
 
+    private static SgemmKernel loadVectorKernel() {
+        if (!ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            LOG.log(Level.WARNING, "jdk.incubator.vector is not available: SGEMM uses the slower scalar "
+                    + "kernel. Start the JVM with --add-modules jdk.incubator.vector to enable the fast path.");
+            return null;
+        }
+        try {
+            return (SgemmKernel) Class.forName("dev.engram.engine.cpu.SgemmVectorKernel")
+                    .getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            LOG.log(Level.WARNING, "Vector API SGEMM kernel unavailable (" + e + "); using the scalar kernel.");
+            return null;
+        }
+    }
+
+    /** True when the Vector API kernel is active. */
+    public static boolean vectorized() {
+        return VECTOR != null && !forceScalar;
+    }
+
+    /** Test hook: forces the scalar fallback kernel even when the Vector API is present. */
+    static void forceScalar(boolean force) {
+        forceScalar = force;
+    }
+
+    static SgemmKernel kernel() {
+        return vectorized() ? VECTOR : SCALAR;
+    }
+
+    /**
+     * Row-major {@code C[m×n] = alpha·op(A)·op(B) + beta·C}, {@code op(X) = X} or {@code Xᵀ}.
+     *
+     * <p>A is stored m×k ({@code transA == false}) or k×m ({@code transA == true}) with row stride
+     * {@code lda}; likewise B is k×n or n×k with row stride {@code ldb}; C is m×n with row stride
+     * {@code ldc}. {@code beta == 0} overwrites C without reading it (NaN in C is ignored);
+     * {@code k == 0} or {@code alpha == 0} gives {@code C = beta·C} without reading A or B.
+     * Results are deterministic and independent of the thread count (see the class comment).
+     *
+     * @throws IllegalArgumentException for negative sizes or offsets, too small leading dimensions,
+     *                                  or arrays too short for the described matrices
+     */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
-        CpuParallel.forRange(m, 16, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                for (int j = 0; j < n; j++) {
-                    float s = 0;
-                    for (int p = 0; p < k; p++) {
-                        float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                        float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
-                        s += av * bv;
-                    }
-                    int ci = cOff + i * ldc + j;
-                    c[ci] = beta == 0 ? alpha * s : alpha * s + beta * c[ci];
-                }
-            }
-        });
+        checkArgs(transA, transB, m, n, k, a, aOff, lda, 0, b, bOff, ldb, 0, c, cOff, ldc, 0, 1);
+        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, true);
     }
 
+    /**
+     * Batched {@link #sgemm}: matrix {@code i} of the batch uses offsets {@code aOff + i·strideA},
+     * {@code bOff + i·strideB}, {@code cOff + i·strideC}. Strides of A and B may be 0 (shared
+     * operand); the C matrices must not overlap. Parallelizes over the batch when there are enough
+     * items, otherwise inside each GEMM; results are the same either way.
+     *
+     * @throws IllegalArgumentException as {@link #sgemm}, for negative strides or batch, and for
+     *                                  overlapping C matrices
+     */
     public static void sgemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                     float[] a, int aOff, int lda, long strideA, float[] b, int bOff, int ldb,
-                                    long strideB, float beta, float[] c, int cOff, int ldc, long strideC, int batch) {
-        for (int i = 0; i < batch; i++) {
-            sgemm(transA, transB, m, n, k, alpha, a, (int) (aOff + i * strideA), lda, b, (int) (bOff + i * strideB),
-                    ldb, beta, c, (int) (cOff + i * strideC), ldc);
+                                    long strideB, float beta, float[] c, int cOff, int ldc, long strideC,
+                                    int batch) {
+        checkArgs(transA, transB, m, n, k, a, aOff, lda, strideA, b, bOff, ldb, strideB, c, cOff, ldc, strideC,
+                batch);
+        if (batch == 0 || m == 0 || n == 0) return;
+        long work = (long) m * n * k;
+        int threads = CpuParallel.threads();
+        boolean overBatch = threads > 1 && batch > 1
+                && (work * threads < PAR_MIN_WORK * 8 || batch % threads == 0 || batch >= 4 * threads);
+        if (overBatch) {
+            int minChunk = (int) Math.max(1, Math.min(batch, PAR_MIN_WORK / Math.max(1, work)));
+            CpuParallel.forRange(batch, minChunk, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    gemm(transA, transB, m, n, k, alpha, a, (int) (aOff + i * strideA), lda,
+                            b, (int) (bOff + i * strideB), ldb, beta, c, (int) (cOff + i * strideC), ldc, false);
+                }
+            });
+        } else {
+            for (int i = 0; i < batch; i++) {
+                gemm(transA, transB, m, n, k, alpha, a, (int) (aOff + i * strideA), lda,
+                        b, (int) (bOff + i * strideB), ldb, beta, c, (int) (cOff + i * strideC), ldc, true);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // argument checks
+
+    private static void checkArgs(boolean transA, boolean transB, int m, int n, int k,
+                                  float[] a, int aOff, int lda, long strideA, float[] b, int bOff, int ldb,
+                                  long strideB, float[] c, int cOff, int ldc, long strideC, int batch) {
+        if (m < 0) throw new IllegalArgumentException("m must be >= 0, got " + m);
+        if (n < 0) throw new IllegalArgumentException("n must be >= 0, got " + n);
+        if (k < 0) throw new IllegalArgumentException("k must be >= 0, got " + k);
+        if (batch < 0) throw new IllegalArgumentException("batch must be >= 0, got " + batch);
+        int aCols = transA ? m : k, aRows = transA ? k : m;
+        int bCols = transB ? k : n, bRows = transB ? n : k;
+        checkLd("lda", lda, aCols, transA ? "transA=true: A is k×m" : "transA=false: A is m×k");
+        checkLd("ldb", ldb, bCols, transB ? "transB=true: B is n×k" : "transB=false: B is k×n");
+        checkLd("ldc", ldc, n, "C is m×n");
+        checkArray("a", a, aOff, aRows, aCols, lda, strideA, batch);
+        checkArray("b", b, bOff, bRows, bCols, ldb, strideB, batch);
+        checkArray("c", c, cOff, m, n, ldc, strideC, batch);
+        if (batch > 1 && m > 0 && n > 0) {
+            long extentC = (long) (m - 1) * ldc + n;
+            if (strideC < extentC) {
+                throw new IllegalArgumentException("strideC must be >= (m-1)·ldc + n = " + extentC
+                        + " so that the C matrices do not overlap, got " + strideC);
+            }
+        }
+    }
+
+    private static void checkLd(String name, int ld, int cols, String what) {
+        if (ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException(name + " must be >= max(1, " + cols + ") (" + what + "), got " + ld);
+        }
+    }
+
+    private static void checkArray(String name, float[] x, int off, int rows, int cols, int ld, long stride,
+                                   int batch) {
+        if (off < 0) throw new IllegalArgumentException(name + "Off must be >= 0, got " + off);
+        String sName = "stride" + Character.toUpperCase(name.charAt(0));
+        if (stride < 0) throw new IllegalArgumentException(sName + " must be >= 0, got " + stride);
+        if (rows == 0 || cols == 0 || batch == 0) return;
+        if (x == null) throw new IllegalArgumentException(name + " must not be null");
+        long need = off + (batch - 1) * stride + (long) (rows - 1) * ld + cols;
+        if (need > x.length) {
+            throw new IllegalArgumentException(name + " is too short: " + rows + "×" + cols + " matrix"
+                    + (batch > 1 ? " ×" + batch + " (stride " + stride + ")" : "")
+                    + " with offset " + off + " and leading dimension " + ld + " needs " + need
+                    + " elements, length is " + x.length);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // drivers
+
+    /** Validated GEMM; {@code parallel} = may use CpuParallel (false inside a parallel batch). */
+    static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     float beta, float[] c, int cOff, int ldc, boolean parallel) {
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f) {
+            scaleC(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        long work = (long) m * n * k;
+        if (work <= DIRECT_MAX || m == 1 || n == 1) {
+            direct(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        packed(kernel(), transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                parallel ? CpuParallel.threads() : 1);
+    }
+
+    /** C = beta·C (beta == 0 writes zeros, ignoring NaN). */
+    private static void scaleC(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        if (beta == 1f) return;
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * ldc;
+            if (beta == 0f) {
+                java.util.Arrays.fill(c, ci, ci + n, 0f);
+            } else {
+                for (int j = 0; j < n; j++) c[ci + j] *= beta;
+            }
+        }
+    }
+
+    /** Merge of a computed tile into C; see {@link SgemmKernel} for the rule. */
+    static void mergeEdge(float[] t, int mr, int nr, float[] c, int ci, int ldc, float beta) {
+        for (int r = 0; r < mr; r++, ci += ldc) {
+            int tr = r * NR;
+            if (beta == 0f) {
+                System.arraycopy(t, tr, c, ci, nr);
+            } else {
+                for (int j = 0; j < nr; j++) c[ci + j] = t[tr + j] + c[ci + j] * beta;
+            }
+        }
+    }
+
+    /** Runs body over [0, n) with CpuParallel when threads > 1, else inline. */
+    private static void run(int threads, int n, int minChunk, CpuParallel.RangeBody body) {
+        if (threads > 1) {
+            CpuParallel.forRange(n, minChunk, body);
+        } else {
+            body.run(0, n);
+        }
+    }
+
+    /**
+     * Packed GEMM. For each row super-block (at most {@link #MC} rows) and each k-block: all of that
+     * A block is packed once (rows split across threads) into the calling thread's buffer, then
+     * column chunks of at most {@link #NC} columns are distributed over the threads; each thread
+     * packs its chunk of B into its own buffer (kept in L2) and sweeps the packed A micro-panels
+     * over it, writing C row-wise. If there are too few column chunks, rows are split instead.
+     */
+    private static void packed(SgemmKernel ker, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float beta, float[] c, int cOff, int ldc, int threads) {
+        int kBlocks = (k + KC - 1) / KC;
+        int kcMax = (k + kBlocks - 1) / kBlocks;
+        // column chunks: a multiple of the thread count when that keeps chunks >= 2 micro-panels
+        int chunks = (n + NC - 1) / NC;
+        if (threads > 1 && chunks % threads != 0) {
+            int up = (chunks + threads - 1) / threads * threads;
+            if (n >= up * 2 * NR) chunks = up;
+        }
+        int chunkW = roundUp((n + chunks - 1) / chunks, NR);
+        int nChunks = (n + chunkW - 1) / chunkW;
+        boolean splitCols = threads <= 1 || nChunks >= threads;
+        Workspace ws = WORKSPACE.get();
+        float[] pa = ws.pa(roundUp(Math.min(MC, m), MR) / MR * MRS * kcMax);
+        for (int ic = 0; ic < m; ic += MC) {
+            int mc = Math.min(MC, m - ic), i0 = ic;
+            int panels = (mc + MR - 1) / MR;
+            for (int kb = 0; kb < kBlocks; kb++) {
+                // k-block boundaries depend only on k: part of the determinism guarantee
+                int pc = (int) ((long) k * kb / kBlocks);
+                int kc = (int) ((long) k * (kb + 1) / kBlocks) - pc;
+                float betaEff = kb == 0 ? beta : 1f;
+                run(threads, panels, Math.max(1, (1 << 16) / (kc * MR)), (p0, p1) -> {
+                    int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
+                    packA(transA, a, aOff, lda, i0 + r0, r1 - r0, pc, kc, alpha, pa, p0 * kc * MRS);
+                });
+                if (splitCols) {
+                    run(threads, nChunks, 1, (c0, c1) -> {
+                        float[] pb = WORKSPACE.get().pb(chunkW * kcMax);
+                        float[] tmp = WORKSPACE.get().tmp;
+                        for (int ch = c0; ch < c1; ch++) {
+                            int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
+                            packB(transB, b, bOff, ldb, pc, kc, jc, nc, pb);
+                            ker.macro(mc, nc, kc, pa, 0, pb, c, cOff + i0 * ldc + jc, ldc, betaEff, tmp);
+                        }
+                    });
+                } else {
+                    run(threads, panels, 1, (p0, p1) -> {
+                        float[] pb = WORKSPACE.get().pb(chunkW * kcMax);
+                        float[] tmp = WORKSPACE.get().tmp;
+                        int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
+                        for (int ch = 0; ch < nChunks; ch++) {
+                            int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
+                            packB(transB, b, bOff, ldb, pc, kc, jc, nc, pb);
+                            ker.macro(r1 - r0, nc, kc, pa, p0 * kc * MRS, pb, c, cOff + (i0 + r0) * ldc + jc, ldc,
+                                    betaEff, tmp);
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    private static int roundUp(int x, int q) {
+        return (x + q - 1) / q * q;
+    }
+
+    /**
+     * Packs alpha·op(A)[ic:ic+mc, pc:pc+kc] into MR-row micro-panels ({@link #MRS} floats per k step,
+     * the last MRS-MR unused), zero-padding the last panel's missing rows.
+     */
+    private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc,
+                              float alpha, float[] pa, int d) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int i = ic + ir;
+            if (!transA) {
+                if (mr == MR) {
+                    int r0 = aOff + i * lda + pc, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda,
+                            r5 = r4 + lda;
+                    for (int p = 0; p < kc; p++, d += MRS) {
+                        pa[d] = alpha * a[r0 + p];
+                        pa[d + 1] = alpha * a[r1 + p];
+                        pa[d + 2] = alpha * a[r2 + p];
+                        pa[d + 3] = alpha * a[r3 + p];
+                        pa[d + 4] = alpha * a[r4 + p];
+                        pa[d + 5] = alpha * a[r5 + p];
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, d += MRS) {
+                        for (int r = 0; r < MR; r++) {
+                            pa[d + r] = r < mr ? alpha * a[aOff + (i + r) * lda + pc + p] : 0f;
+                        }
+                    }
+                }
+            } else {
+                int s = aOff + pc * lda + i;
+                for (int p = 0; p < kc; p++, d += MRS, s += lda) {
+                    for (int r = 0; r < MR; r++) {
+                        pa[d + r] = r < mr ? alpha * a[s + r] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-column micro-panels, zero-padding the last. */
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
+                              float[] pb) {
+        int d = 0;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int j = jc + jr;
+            if (!transB) {
+                int s = bOff + pc * ldb + j;
+                if (nr == NR) {
+                    for (int p = 0; p < kc; p++, d += NR, s += ldb) {
+                        for (int q = 0; q < NR; q++) pb[d + q] = b[s + q];
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, d += NR, s += ldb) {
+                        for (int q = 0; q < NR; q++) pb[d + q] = q < nr ? b[s + q] : 0f;
+                    }
+                }
+            } else {
+                // op(B)(p, j) = b[bOff + j·ldb + p]: read each stored row contiguously
+                for (int q = 0; q < NR; q++) {
+                    if (q < nr) {
+                        int s = bOff + (j + q) * ldb + pc;
+                        for (int p = 0; p < kc; p++) pb[d + p * NR + q] = b[s + p];
+                    } else {
+                        for (int p = 0; p < kc; p++) pb[d + p * NR + q] = 0f;
+                    }
+                }
+                d += kc * NR;
+            }
+        }
+    }
+
+    /** Unpacked loop for tiny or vector-shaped problems (single-threaded, k-sequential sums). */
+    private static void direct(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float beta, float[] c, int cOff, int ldc) {
+        int aRow = transA ? 1 : lda, aCol = transA ? lda : 1;
+        if (!transB) {
+            float[] acc = WORKSPACE.get().row(n);
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(acc, 0, n, 0f);
+                int ai = aOff + i * aRow;
+                for (int p = 0; p < k; p++, ai += aCol) {
+                    float av = a[ai];
+                    int bi = bOff + p * ldb;
+                    for (int j = 0; j < n; j++) acc[j] += av * b[bi + j];
+                }
+                store(acc, n, alpha, beta, c, cOff + i * ldc);
+            }
+        } else {
+            float[] acc = WORKSPACE.get().row(n);
+            for (int i = 0; i < m; i++) {
+                int a0 = aOff + i * aRow;
+                int j = 0;
+                for (; j + 4 <= n; j += 4) {
+                    int b0 = bOff + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+                    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                    for (int p = 0, ai = a0; p < k; p++, ai += aCol) {
+                        float av = a[ai];
+                        s0 += av * b[b0 + p];
+                        s1 += av * b[b1 + p];
+                        s2 += av * b[b2 + p];
+                        s3 += av * b[b3 + p];
+                    }
+                    acc[j] = s0;
+                    acc[j + 1] = s1;
+                    acc[j + 2] = s2;
+                    acc[j + 3] = s3;
+                }
+                for (; j < n; j++) {
+                    int b0 = bOff + j * ldb;
+                    float s0 = 0f;
+                    for (int p = 0, ai = a0; p < k; p++, ai += aCol) s0 += a[ai] * b[b0 + p];
+                    acc[j] = s0;
+                }
+                store(acc, n, alpha, beta, c, cOff + i * ldc);
+            }
+        }
+    }
+
+    private static void store(float[] acc, int n, float alpha, float beta, float[] c, int ci) {
+        if (beta == 0f) {
+            for (int j = 0; j < n; j++) c[ci + j] = alpha * acc[j];
+        } else {
+            for (int j = 0; j < n; j++) c[ci + j] = alpha * acc[j] + beta * c[ci + j];
         }
     }
 }

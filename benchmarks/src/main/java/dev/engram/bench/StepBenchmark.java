@@ -1,0 +1,186 @@
+package dev.engram.bench;
+
+import dev.engram.engine.Functional;
+import dev.engram.engine.PerExample;
+import dev.engram.engine.PerExampleGradients;
+import dev.engram.engine.Tensor;
+import dev.engram.engine.TensorScope;
+import dev.engram.engine.Tensors;
+import dev.engram.engine.cpu.CpuParallel;
+import dev.engram.engine.cpu.Sgemm;
+import dev.engram.nn.Module;
+import dev.engram.nn.models.Mlp;
+import dev.engram.nn.models.ResNet9;
+import dev.engram.nn.models.ResNet9Dawn;
+import dev.engram.nn.models.SmallCnn;
+import dev.engram.nn.optim.Sgd;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Side-by-side harness: the same workloads and timing discipline as the DJL + libtorch peer in
+ * {@code shared/peers/djl-bench} (warm-up at least 5 steps and 3 s, then at least 10 steps and
+ * 2 s; median and min per step). One training step = forward, mean cross-entropy, backward,
+ * plain SGD (lr 0.01, no momentum), as the peer does, inside a tensor scope.
+ *
+ * <p>Workloads: {@code sgemm} 1024^3, {@code mlp} 784-512-512-10 b128, {@code cnn} the MNIST CNN
+ * b128, {@code resnet9} Page's DAWNBench ResNet-9 b64 (the peer's layout), {@code resnet9paper}
+ * the paper's ResNet-9 b64, and the per-example variants {@code mlp_norms}, {@code mlp_pergrad},
+ * {@code resnet9paper_norms} (per-example squared norms or full per-example gradients collected
+ * during the same step). Output ends with machine-readable lines
+ * {@code RESULT name median_ms min_ms gflop}.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
+ * dev.engram.bench.StepBenchmark [--threads 2] [--only mlp,cnn]}.
+ */
+public final class StepBenchmark {
+    private static int warmup = 5, iters = 10;
+    private static double warmupSec = 3.0, minTimedSec = 2.0;
+
+    private StepBenchmark() {}
+
+    public static void main(String[] args) {
+        List<String> only = null;
+        int threads = 2;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--only" -> only = Arrays.asList(args[++i].split(","));
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--iters" -> iters = Integer.parseInt(args[++i]);
+                case "--warmup-sec" -> warmupSec = Double.parseDouble(args[++i]);
+                case "--min-sec" -> minTimedSec = Double.parseDouble(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        CpuParallel.setThreads(threads);
+        System.out.printf(Locale.ROOT, "engram threads=%d vectorized=%b java=%s%n", threads, Sgemm.vectorized(),
+                System.getProperty("java.version"));
+        List<String[]> rows = new ArrayList<>();
+        double mlpFlop = 3.0 * 2 * 128 * (784.0 * 512 + 512.0 * 512 + 512.0 * 10);
+        double cnnFlop = 3.0 * 2 * 128 * (28.0 * 28 * 32 * 9 + 14.0 * 14 * 64 * 32 * 9 + 64.0 * 7 * 7 * 128 + 128.0 * 10);
+        if (want(only, "sgemm")) rows.add(sgemm(1024));
+        if (want(only, "cnn")) rows.add(train("mnist_cnn_b128", new SmallCnn(1, 28, 10, 42), new int[] {128, 1, 28, 28}, cnnFlop, null));
+        if (want(only, "resnet9")) {
+            rows.add(train("resnet9_b64", new ResNet9Dawn(3, 10, 42), new int[] {64, 3, 32, 32}, 3.0 * 2 * 64 * dawnMacs(), null));
+        }
+        if (want(only, "mlp")) rows.add(train("mlp_784_512_512_10_b128", new Mlp(42, 784, 512, 512, 10), new int[] {128, 784}, mlpFlop, null));
+        if (want(only, "mlp_norms")) {
+            rows.add(train("mlp_b128_pe_norms", new Mlp(42, 784, 512, 512, 10), new int[] {128, 784}, mlpFlop, PerExample.Mode.NORMS));
+        }
+        if (want(only, "mlp_pergrad")) {
+            rows.add(train("mlp_b128_pe_grads", new Mlp(42, 784, 512, 512, 10), new int[] {128, 784}, mlpFlop, PerExample.Mode.GRADIENTS));
+        }
+        if (want(only, "resnet9paper")) {
+            rows.add(train("resnet9paper_b64", new ResNet9(3, 10, 42), new int[] {64, 3, 32, 32}, Double.NaN, null));
+        }
+        if (want(only, "resnet9paper_norms")) {
+            rows.add(train("resnet9paper_b64_pe_norms", new ResNet9(3, 10, 42), new int[] {64, 3, 32, 32}, Double.NaN, PerExample.Mode.NORMS));
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-28s %12s %12s %12s %12s%n", "benchmark", "median ms", "min ms", "GFLOP/step", "GFLOP/s(med)");
+        for (String[] r : rows) {
+            double med = Double.parseDouble(r[1]), gf = Double.parseDouble(r[3]);
+            System.out.printf(Locale.ROOT, "%-28s %12.2f %12.2f %12.3f %12.1f%n", r[0], med, Double.parseDouble(r[2]), gf,
+                    gf / (med / 1000.0));
+        }
+        for (String[] r : rows) System.out.println("RESULT\t" + String.join("\t", r));
+    }
+
+    private static boolean want(List<String> only, String name) {
+        return only == null || only.contains(name);
+    }
+
+    /** Forward MACs per sample of the DAWNBench ResNet-9 (conv and linear only), as the peer counts them. */
+    static double dawnMacs() {
+        return 32.0 * 32 * 64 * 3 * 9 + 32.0 * 32 * 128 * 64 * 9 + 2 * 16.0 * 16 * 128 * 128 * 9
+                + 16.0 * 16 * 256 * 128 * 9 + 8.0 * 8 * 512 * 256 * 9 + 2 * 4.0 * 4 * 512 * 512 * 9 + 512.0 * 10;
+    }
+
+    private static String[] sgemm(int n) {
+        float[] a = Tensor.rand(1, -1, 1, n, n).toFloatArray(), b = Tensor.rand(2, -1, 1, n, n).toFloatArray();
+        float[] c = new float[n * n];
+        Timer timer = new Timer();
+        while (timer.more()) {
+            long t0 = System.nanoTime();
+            Sgemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+            timer.record(t0, System.nanoTime());
+        }
+        return row("sgemm_" + n, timer.times(), 2.0 * n * n * n / 1e9);
+    }
+
+    private static String[] train(String name, Module model, int[] inShape, double flopPerStep, PerExample.Mode perExample) {
+        Sgd opt = Sgd.builder(model).learningRate(0.01).build();
+        Tensor x = Tensor.randn(7, inShape).retain();
+        int[] labels = new int[inShape[0]];
+        for (int i = 0; i < labels.length; i++) labels[i] = (i * 7) % 10;
+        Tensor y = Tensor.ofInts(labels, labels.length).retain();
+        System.out.printf(Locale.ROOT, "%s: %d parameters, input %s%n", name, model.parameterCount(), Arrays.toString(inShape));
+        Timer timer = new Timer();
+        float lastLoss = Float.NaN;
+        double checksum = 0;
+        while (timer.more()) {
+            long t0 = System.nanoTime();
+            try (TensorScope s = Tensors.scope()) {
+                opt.zeroGrad();
+                Tensor loss;
+                if (perExample == null) {
+                    loss = Functional.crossEntropy(model.forward(x), y);
+                    loss.backward();
+                } else {
+                    try (PerExampleGradients pe = PerExample.collect(model.parameters(), perExample)) {
+                        loss = Functional.crossEntropy(model.forward(x), y);
+                        loss.backward();
+                        Tensor first = model.parameters().get(0);
+                        checksum += pe.squaredNorms(first)[0];
+                    }
+                }
+                opt.step();
+                lastLoss = loss.item();
+            }
+            timer.record(t0, System.nanoTime());
+        }
+        System.out.printf(Locale.ROOT, "%s: %d warm-up + %d timed steps, final loss %.4f%s%n", name, timer.warmDone,
+                timer.times().length, lastLoss, perExample == null ? "" : String.format(Locale.ROOT, " (norm checksum %.3g)", checksum));
+        return row(name, timer.times(), flopPerStep / 1e9);
+    }
+
+    /** Warm-up then timed phase, each bounded below by a step count and a duration (as the peer). */
+    private static final class Timer {
+        private final long start = System.nanoTime();
+        private long timedStart = -1;
+        private int warmDone;
+        private final List<Double> times = new ArrayList<>();
+
+        boolean more() {
+            long now = System.nanoTime();
+            if (timedStart < 0) {
+                if (warmDone >= warmup && (now - start) / 1e9 >= warmupSec) timedStart = now;
+                else return true;
+            }
+            return times.size() < iters || (now - timedStart) / 1e9 < minTimedSec;
+        }
+
+        void record(long t0, long t1) {
+            if (timedStart < 0) warmDone++;
+            else times.add((t1 - t0) / 1e6);
+        }
+
+        double[] times() {
+            return times.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+    }
+
+    private static String[] row(String name, double[] t, double gflop) {
+        double[] s = t.clone();
+        Arrays.sort(s);
+        double med = s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+        System.out.printf(Locale.ROOT, "%s: %d timed, median %.2f ms, min %.2f ms, max %.2f ms%n", name, t.length, med, s[0],
+                s[s.length - 1]);
+        return new String[] {name, String.format(Locale.ROOT, "%.4f", med), String.format(Locale.ROOT, "%.4f", s[0]),
+            String.format(Locale.ROOT, "%.6f", gflop)};
+    }
+}

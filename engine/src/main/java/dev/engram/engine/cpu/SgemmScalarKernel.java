@@ -1,0 +1,41 @@
+package dev.engram.engine.cpu;
+
+/**
+ * Portable fallback macro-kernel in plain Java (no Vector API). The innermost loop runs over the
+ * 16 columns of a B micro-panel with unit stride so C2's superword pass can vectorize it.
+ * Uses separate multiply and add (not FMA), so its results may differ from the vector kernel in
+ * the last bit; it is deterministic in the same way.
+ */
+final class SgemmScalarKernel implements SgemmKernel {
+    @Override
+    public String name() {
+        return "scalar-6x16";
+    }
+
+    @Override
+    public void macro(int mc, int nc, int kc, float[] pa, int paOff, float[] pb, float[] c, int cOff, int ldc,
+                      float beta, float[] tmp) {
+        for (int ir = 0, ai = paOff; ir < mc; ir += 6, ai += kc * Sgemm.MRS) {
+            int mr = Math.min(6, mc - ir);
+            int ci = cOff + ir * ldc;
+            for (int jr = 0, bi = 0; jr < nc; jr += 16, bi += kc * 16) {
+                kernel(kc, pa, ai, pb, bi, tmp);
+                Sgemm.mergeEdge(tmp, mr, Math.min(16, nc - jr), c, ci + jr, ldc, beta);
+            }
+        }
+    }
+
+    /** tmp[6×16] = packed A panel × packed B panel. */
+    private static void kernel(int kc, float[] a, int ai, float[] b, int bi, float[] t) {
+        java.util.Arrays.fill(t, 0, 96, 0f);
+        for (int p = 0; p < kc; p++, ai += Sgemm.MRS, bi += 16) {
+            for (int r = 0; r < 6; r++) {
+                float av = a[ai + r];
+                int tr = r * 16;
+                for (int j = 0; j < 16; j++) {
+                    t[tr + j] += av * b[bi + j];
+                }
+            }
+        }
+    }
+}

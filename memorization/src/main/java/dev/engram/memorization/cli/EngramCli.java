@@ -1,0 +1,92 @@
+package dev.engram.memorization.cli;
+
+import dev.engram.memorization.run.RunFolderException;
+import dev.engram.memorization.run.SystemInfo;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+
+/**
+ * The {@code engram} command line. Exit codes: 0 success, 1 the command failed (message on standard error), 2 bad
+ * usage (unknown option, missing argument). {@code --stacktrace} (or {@code ENGRAM_STACKTRACE=1}) prints the full
+ * stack trace of a failure.
+ */
+@Command(name = "engram", mixinStandardHelpOptions = true, versionProvider = EngramCli.Version.class,
+        description = "Engram: train networks on noisy labels and localize memorization (Maini et al., ICML 2023).",
+        subcommands = {DoctorCommand.class, TrainCommand.class, ScoresCommand.class, DemoCommand.class,
+            ReportCommand.class, CommandLine.HelpCommand.class})
+public final class EngramCli implements Runnable {
+    /** Exit code of a failed command. */
+    public static final int EXIT_FAILURE = 1;
+
+    @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print the full stack trace when a command fails.")
+    boolean stacktrace;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Without a subcommand: print the usage. */
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Supplies {@code --version}. */
+    public static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"engram " + SystemInfo.engramVersion() + " (git " + SystemInfo.gitCommit() + ")",
+                "Java " + System.getProperty("java.version") + " " + System.getProperty("java.vendor")};
+        }
+    }
+
+    /** A configured command line writing to the given streams. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new EngramCli());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            boolean trace = "1".equals(System.getenv("ENGRAM_STACKTRACE"));
+            for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+                trace |= pr.hasMatchedOption("--stacktrace");
+            }
+            PrintWriter e = cmd.getErr();
+            e.println("engram " + cmd.getCommandName() + ": error: " + describe(ex));
+            if (trace) ex.printStackTrace(e);
+            else if (!(ex instanceof RunFolderException || ex instanceof IllegalArgumentException
+                    || ex instanceof IOException || ex instanceof IllegalStateException)) {
+                e.println("(run with --stacktrace for details)");
+            }
+            e.flush();
+            return EXIT_FAILURE;
+        });
+        return cl;
+    }
+
+    /** Runs the CLI with {@code args} on the given streams and returns the exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /** Entry point of the {@code ./engram} launcher. */
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = run(out, err, args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    private static String describe(Throwable ex) {
+        if (ex instanceof NoSuchFileException n) return "file not found: " + n.getFile();
+        String m = ex.getMessage();
+        return m == null || m.isBlank() ? ex.getClass().getSimpleName() : m;
+    }
+}

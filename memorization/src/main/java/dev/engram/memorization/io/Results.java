@@ -1,0 +1,101 @@
+package dev.engram.memorization.io;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * JSON files of a run ({@code results.json}, {@code config.json}, {@code provenance.json}): pretty-printed with
+ * Gson, written atomically. Non-finite numbers (NaN, ±Infinity), which JSON cannot represent, are written as
+ * {@code null}, so every file is standard JSON that any tool reads.
+ */
+public final class Results {
+
+    /** The shared Gson instance (pretty printing, nulls kept, non-finite doubles/floats as null). */
+    public static final Gson GSON = new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeNulls()
+            .disableHtmlEscaping()
+            .registerTypeAdapter(Double.class, new FiniteDouble())
+            .registerTypeAdapter(double.class, new FiniteDouble())
+            .registerTypeAdapter(Float.class, new FiniteFloat())
+            .registerTypeAdapter(float.class, new FiniteFloat())
+            .create();
+
+    private Results() { }
+
+    /** Serializes {@code value} (record, map, list, JsonElement …) to pretty JSON. */
+    public static String toJson(Object value) {
+        return GSON.toJson(value) + "\n";
+    }
+
+    /** Atomically writes {@code value} as pretty JSON to {@code file}. */
+    public static void writeJson(Path file, Object value) throws IOException {
+        AtomicFiles.writeString(file, toJson(value));
+    }
+
+    /**
+     * Reads a JSON object from {@code file}.
+     *
+     * @throws IOException naming the file when it is missing, not JSON, or not a JSON object
+     */
+    public static JsonObject readObject(Path file) throws IOException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(file.toString(), null, "JSON file not found");
+        }
+        JsonElement e;
+        try {
+            e = JsonParser.parseString(text);
+        } catch (JsonParseException ex) {
+            throw new IOException(file + ": not valid JSON: " + ex.getMessage(), ex);
+        }
+        if (!e.isJsonObject()) throw new IOException(file + ": expected a JSON object at top level, found " + e);
+        return e.getAsJsonObject();
+    }
+
+    private static final class FiniteDouble extends TypeAdapter<Double> {
+        @Override public void write(JsonWriter out, Double v) throws IOException {
+            if (v == null || !Double.isFinite(v)) out.nullValue();
+            else out.value(v);
+        }
+
+        @Override public Double read(JsonReader in) throws IOException {
+            if (in.peek() == JsonToken.NULL) {
+                in.nextNull();
+                return Double.NaN;
+            }
+            return in.nextDouble();
+        }
+    }
+
+    private static final class FiniteFloat extends TypeAdapter<Float> {
+        @Override public void write(JsonWriter out, Float v) throws IOException {
+            if (v == null || !Float.isFinite(v)) out.nullValue();
+            else out.value(v);
+        }
+
+        @Override public Float read(JsonReader in) throws IOException {
+            if (in.peek() == JsonToken.NULL) {
+                in.nextNull();
+                return Float.NaN;
+            }
+            return (float) in.nextDouble();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.engram.memorization.metrics;
+
+import java.util.Arrays;
+
+/**
+ * Per-example learning events from a correctness matrix {@code correct[t][i]} (row t = the t-th evaluated epoch,
+ * column i = example i), as in the Maini et al. code base (spec §8.12) and Toneva et al.'s forgetting events.
+ * Epoch numbers are those of the rows ({@link #epochs()}), so the matrix may start at epoch 0 (initialisation) or 1.
+ * Results use {@link #NEVER} (-1) for "did not happen".
+ */
+public final class LearningEvents {
+    /** Marker for an event that never happened. */
+    public static final int NEVER = -1;
+
+    private final int[] epochs;
+    private final boolean[][] correct;
+    private final int n;
+
+    /**
+     * @param epochs  strictly increasing epoch number of each row
+     * @param correct {@code correct[t][i]}: example i classified as its training label after epoch {@code epochs[t]}
+     */
+    public LearningEvents(int[] epochs, boolean[][] correct) {
+        if (epochs.length != correct.length) {
+            throw new IllegalArgumentException(epochs.length + " epoch numbers for " + correct.length + " rows");
+        }
+        if (correct.length == 0) throw new IllegalArgumentException("correctness matrix has no rows");
+        n = correct[0].length;
+        for (int t = 0; t < correct.length; t++) {
+            if (correct[t].length != n) {
+                throw new IllegalArgumentException("row " + t + " has " + correct[t].length + " examples, row 0 has " + n);
+            }
+            if (t > 0 && epochs[t] <= epochs[t - 1]) {
+                throw new IllegalArgumentException("epochs must increase, got " + Arrays.toString(epochs));
+            }
+        }
+        this.epochs = epochs.clone();
+        this.correct = new boolean[correct.length][];
+        for (int t = 0; t < correct.length; t++) this.correct[t] = correct[t].clone();
+    }
+
+    /** Rows numbered 0, 1, …, T−1. */
+    public static LearningEvents ofConsecutive(boolean[][] correct) {
+        int[] e = new int[correct.length];
+        for (int t = 0; t < e.length; t++) e[t] = t;
+        return new LearningEvents(e, correct);
+    }
+
+    /** Epoch number of each row. */
+    public int[] epochs() {
+        return epochs.clone();
+    }
+
+    /** Number of examples. */
+    public int size() {
+        return n;
+    }
+
+    /** Forgetting events: for each example the number of rows t ≥ 1 where it was correct at t−1 and wrong at t. */
+    public int[] forgettingEvents() {
+        int[] r = new int[n];
+        for (int t = 1; t < correct.length; t++) {
+            for (int i = 0; i < n; i++) if (correct[t - 1][i] && !correct[t][i]) r[i]++;
+        }
+        return r;
+    }
+
+    /** Whether each example was never correct in any row (Toneva et al. treat these as forgotten infinitely often). */
+    public boolean[] neverLearned() {
+        boolean[] r = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            boolean any = false;
+            for (boolean[] row : correct) any |= row[i];
+            r[i] = !any;
+        }
+        return r;
+    }
+
+    /** First epoch at which each example is correct, {@link #NEVER} if it never is. */
+    public int[] firstCorrectEpoch() {
+        int[] r = new int[n];
+        Arrays.fill(r, NEVER);
+        for (int i = 0; i < n; i++) {
+            for (int t = 0; t < correct.length; t++) {
+                if (correct[t][i]) {
+                    r[i] = epochs[t];
+                    break;
+                }
+            }
+        }
+        return r;
+    }
+
+    /**
+     * First epoch from which each example stays correct through the last row ("learned for good"), {@link #NEVER}
+     * if it is wrong in the last row.
+     */
+    public int[] learnedForGoodEpoch() {
+        int[] r = new int[n];
+        int last = correct.length - 1;
+        for (int i = 0; i < n; i++) {
+            if (!correct[last][i]) {
+                r[i] = NEVER;
+                continue;
+            }
+            int t = last;
+            while (t > 0 && correct[t - 1][i]) t--;
+            r[i] = epochs[t];
+        }
+        return r;
+    }
+
+    /** First epoch at which each example is forgotten (correct in the previous row, wrong now), else {@link #NEVER}. */
+    public int[] firstForgottenEpoch() {
+        int[] r = new int[n];
+        Arrays.fill(r, NEVER);
+        for (int i = 0; i < n; i++) {
+            for (int t = 1; t < correct.length; t++) {
+                if (correct[t - 1][i] && !correct[t][i]) {
+                    r[i] = epochs[t];
+                    break;
+                }
+            }
+        }
+        return r;
+    }
+
+    /** Fraction of examples in {@code subset} (indices) correct in each row: an accuracy curve over epochs. */
+    public double[] accuracyCurve(int[] subset) {
+        if (subset.length == 0) throw new IllegalArgumentException("accuracy of an empty subset");
+        double[] r = new double[correct.length];
+        for (int t = 0; t < correct.length; t++) {
+            int c = 0;
+            for (int i : subset) {
+                if (i < 0 || i >= n) throw new IndexOutOfBoundsException("example " + i + " not in [0, " + n + ")");
+                if (correct[t][i]) c++;
+            }
+            r[t] = (double) c / subset.length;
+        }
+        return r;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.engram.memorization.run;
+
+import java.util.Optional;
+
+/**
+ * The analyses a run folder can hold, each in {@code analyses/<dirName>/}, in the order the report shows them.
+ * The description is what the report prints above the analysis' results.
+ */
+public enum AnalysisKind {
+    /** Accuracy and loss curves of the training run, split clean / noisy / test. */
+    TRAINING("training", "Training",
+            "Accuracy of the training run after every epoch on clean training examples, on noisy training examples"
+                    + " (agreement with the corrupted label, i.e. memorization) and on the test set."),
+    /** Gradient accounting (spec §2). */
+    GRADIENT_ACCOUNTING("gradient-accounting", "Gradient accounting",
+            "Per layer and epoch: norm of the summed loss gradient of the clean and of the noisy examples (each"
+                    + " parameter tensor's norm divided by the square root of its size, summed over the layer's"
+                    + " tensors) and the cosine similarity between the clean and the noisy gradient."),
+    /** Layer rewinding (spec §3). */
+    REWINDING("rewinding", "Layer rewinding",
+            "One layer of the final model is replaced by its value at an earlier checkpoint; accuracy on clean and"
+                    + " noisy training examples shows whether memorization survives."),
+    /** Layer retraining (spec §4). */
+    RETRAINING("retraining", "Layer retraining",
+            "One layer is reset to its initial value and retrained on the clean examples only, all other layers"
+                    + " frozen; accuracy on the never-seen noisy examples shows whether the other layers still hold"
+                    + " the memorized labels."),
+    /** Greedy neuron flipping (spec §5). */
+    FLIPPING("flipping", "Neuron flipping",
+            "Greedy search that zeroes the most important channel or neuron until an example's prediction flips;"
+                    + " memorized examples should need few units, and removing them should cost little accuracy"
+                    + " elsewhere."),
+    /** Example-tied dropout (spec §6). */
+    ETD("etd", "Example-tied dropout",
+            "A model trained with example-tied dropout confines memorization to per-example units; dropping them at"
+                    + " test time should remove the memorized labels while keeping clean and test accuracy."),
+    /** Per-example scores and mislabel detection (spec §8). */
+    SCORES("scores", "Per-example scores",
+            "Per-example memorization scores (forgetting events, learning epoch, loss and margin trajectories,"
+                    + " …) and how well each one detects the mislabeled examples (AUROC, precision@k).");
+
+    private final String dirName;
+    private final String title;
+    private final String description;
+
+    AnalysisKind(String dirName, String title, String description) {
+        this.dirName = dirName;
+        this.title = title;
+        this.description = description;
+    }
+
+    /** Folder name under {@code analyses/} (also the CLI subcommand name). */
+    public String dirName() {
+        return dirName;
+    }
+
+    /** Human-readable title. */
+    public String title() {
+        return title;
+    }
+
+    /** One-paragraph description of what the analysis measures. */
+    public String description() {
+        return description;
+    }
+
+    /** The kind whose folder is {@code dirName}, if any. */
+    public static Optional<AnalysisKind> byDirName(String dirName) {
+        for (AnalysisKind k : values()) if (k.dirName.equals(dirName)) return Optional.of(k);
+        return Optional.empty();
+    }
+}

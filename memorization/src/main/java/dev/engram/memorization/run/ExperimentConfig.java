@@ -1,0 +1,184 @@
+package dev.engram.memorization.run;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.engram.memorization.io.Results;
+
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Everything that defines one experiment (training run) of a run folder; stored as {@code config.json}.
+ *
+ * <p>The defaults of {@link #paper(String, String)} follow the training recipe of Maini et al. (spec §1.5): SGD with
+ * momentum 0.9 and weight decay 5e-4 (coupled, PyTorch semantics), peak learning rate 0.01 with linear warm-up over
+ * the first 10% of optimizer steps and cosine decay to 0, batch size 512 (128 for the ViT), 10% label noise, seed 4
+ * (the paper averages seeds 4, 5 and 6), 50 epochs for CIFAR-10/SVHN without augmentation and 100 for MNIST or with
+ * augmentation.
+ *
+ * @param dataset        {@code mnist}, {@code fashion-mnist}, {@code cifar10} or {@code svhn}
+ * @param model          model name understood by the model factory ({@code resnet9}, {@code resnet50}, {@code vit},
+ *                       {@code mlp}, {@code small-cnn}, …)
+ * @param noiseFraction  fraction of training labels corrupted, in [0, 1); 0 = no noise (noise-based analyses refuse
+ *                       such a run)
+ * @param seed           seed of label noise, initialisation and shuffling
+ * @param epochs         training epochs (a checkpoint is kept at initialisation, epoch 0, and after every epoch)
+ * @param batchSize      training mini-batch size
+ * @param optimizer      {@code sgd}
+ * @param peakLr         peak learning rate of the schedule
+ * @param momentum       SGD momentum
+ * @param weightDecay    coupled L2 weight decay
+ * @param schedule       {@code warmup-cosine}, {@code triangle} or {@code constant}, stepped per iteration
+ * @param warmupFraction fraction of all steps spent warming up ({@code warmup-cosine}) or rising ({@code triangle})
+ * @param augmentation   random crop + flip augmentation of training images (paper main runs: off)
+ * @param trainSubset    number of training examples used (the first {@code trainSubset} examples of the training
+ *                       file, so example indices stay the file positions), 0 = all
+ * @param device         {@code cpu}, {@code cuda} or {@code cuda:N}
+ * @param threads        CPU worker threads, 0 = all available cores
+ */
+public record ExperimentConfig(String dataset, String model, double noiseFraction, long seed, int epochs,
+                               int batchSize, String optimizer, double peakLr, double momentum, double weightDecay,
+                               String schedule, double warmupFraction, boolean augmentation, int trainSubset,
+                               String device, int threads) {
+
+    /** Datasets the toolkit can load. */
+    public static final List<String> DATASETS = List.of("mnist", "fashion-mnist", "cifar10", "svhn");
+    /** Learning-rate schedules. */
+    public static final List<String> SCHEDULES = List.of("warmup-cosine", "triangle", "constant");
+    /** Optimizers. */
+    public static final List<String> OPTIMIZERS = List.of("sgd");
+    /** The seeds whose runs the paper averages. */
+    public static final List<Long> PAPER_SEEDS = List.of(4L, 5L, 6L);
+
+    /** Validates every field; the message names the field, its value and the allowed range. */
+    public ExperimentConfig {
+        requireOneOf("dataset", dataset, DATASETS);
+        if (model == null || model.isBlank()) throw bad("model", model, "a model name such as resnet9");
+        if (!(noiseFraction >= 0 && noiseFraction < 1)) throw bad("noiseFraction", noiseFraction, "in [0, 1)");
+        if (epochs < 1) throw bad("epochs", epochs, ">= 1");
+        if (batchSize < 1) throw bad("batchSize", batchSize, ">= 1");
+        requireOneOf("optimizer", optimizer, OPTIMIZERS);
+        if (!(peakLr > 0) || !Double.isFinite(peakLr)) throw bad("peakLr", peakLr, "> 0");
+        if (!(momentum >= 0 && momentum < 1)) throw bad("momentum", momentum, "in [0, 1)");
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) throw bad("weightDecay", weightDecay, ">= 0");
+        requireOneOf("schedule", schedule, SCHEDULES);
+        if (!(warmupFraction >= 0 && warmupFraction <= 1)) throw bad("warmupFraction", warmupFraction, "in [0, 1]");
+        if (trainSubset < 0) throw bad("trainSubset", trainSubset, ">= 0 (0 = whole training set)");
+        if (device == null || device.isBlank()) throw bad("device", device, "cpu, cuda or cuda:N");
+        String d = device.trim().toLowerCase(Locale.ROOT);
+        if (!(d.equals("cpu") || d.equals("cuda") || d.matches("cuda:\\d+"))) {
+            throw bad("device", device, "cpu, cuda or cuda:N");
+        }
+        if (threads < 0) throw bad("threads", threads, ">= 0 (0 = all cores)");
+    }
+
+    /**
+     * The paper's recipe (spec §1.5) for {@code dataset} and {@code model}, without augmentation, 10% noise, seed 4,
+     * on the CPU.
+     */
+    public static ExperimentConfig paper(String dataset, String model) {
+        requireOneOf("dataset", dataset, DATASETS);
+        int epochs = dataset.equals("mnist") || dataset.equals("fashion-mnist") ? 100 : 50;
+        int batch = model.equals("vit") ? 128 : 512;
+        return new ExperimentConfig(dataset, model, 0.1, 4, epochs, batch, "sgd", 0.01, 0.9, 5e-4,
+                "warmup-cosine", 0.1, false, 0, "cpu", 0);
+    }
+
+    /**
+     * A small preset that trains in about a minute on a laptop CPU: a multilayer perceptron on the first 4,000
+     * MNIST training examples with 10% label noise, 40 epochs, batch 128, peak learning rate 0.05 and no weight
+     * decay, so that the noisy labels get memorized. Chosen for speed, not fidelity to the paper.
+     */
+    public static ExperimentConfig cpuDemo() {
+        return new ExperimentConfig("mnist", "mlp", 0.1, 4, 40, 128, "sgd", 0.05, 0.9, 0.0,
+                "warmup-cosine", 0.1, false, 4000, "cpu", 0);
+    }
+
+    /** True when this run corrupts labels (noise fraction above 0). */
+    public boolean hasNoise() {
+        return noiseFraction > 0;
+    }
+
+    /** Copy with another seed. */
+    public ExperimentConfig withSeed(long newSeed) {
+        return new ExperimentConfig(dataset, model, noiseFraction, newSeed, epochs, batchSize, optimizer, peakLr,
+                momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, device, threads);
+    }
+
+    /** Copy with another noise fraction. */
+    public ExperimentConfig withNoiseFraction(double fraction) {
+        return new ExperimentConfig(dataset, model, fraction, seed, epochs, batchSize, optimizer, peakLr,
+                momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, device, threads);
+    }
+
+    /** Copy with another number of epochs. */
+    public ExperimentConfig withEpochs(int n) {
+        return new ExperimentConfig(dataset, model, noiseFraction, seed, n, batchSize, optimizer, peakLr,
+                momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, device, threads);
+    }
+
+    /** Copy with another device and thread count. */
+    public ExperimentConfig withDevice(String dev, int nThreads) {
+        return new ExperimentConfig(dataset, model, noiseFraction, seed, epochs, batchSize, optimizer, peakLr,
+                momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, dev, nThreads);
+    }
+
+    /** Pretty JSON with one key per field. */
+    public String toJson() {
+        return Results.toJson(this);
+    }
+
+    /**
+     * Parses {@link #toJson()} output. Every field must be present and no unknown key may appear (a typo in a
+     * hand-edited config must not silently fall back to a default).
+     *
+     * @param source name used in error messages (file name)
+     * @throws IllegalArgumentException naming the source and the missing, unknown or invalid field
+     */
+    public static ExperimentConfig fromJson(String json, String source) {
+        JsonElement e;
+        try {
+            e = JsonParser.parseString(json);
+        } catch (JsonParseException ex) {
+            throw new IllegalArgumentException(source + ": not valid JSON: " + ex.getMessage(), ex);
+        }
+        if (!e.isJsonObject()) throw new IllegalArgumentException(source + ": expected a JSON object");
+        JsonObject o = e.getAsJsonObject();
+        Set<String> names = new LinkedHashSet<>();
+        for (RecordComponent c : ExperimentConfig.class.getRecordComponents()) names.add(c.getName());
+        List<String> missing = new ArrayList<>();
+        for (String n : names) if (!o.has(n) || o.get(n).isJsonNull()) missing.add(n);
+        List<String> unknown = new ArrayList<>();
+        for (String k : o.keySet()) if (!names.contains(k)) unknown.add(k);
+        if (!missing.isEmpty()) throw new IllegalArgumentException(source + ": missing config field(s) " + missing);
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException(source + ": unknown config field(s) " + unknown + "; known: " + names);
+        }
+        try {
+            return Results.GSON.fromJson(o, ExperimentConfig.class);
+        } catch (RuntimeException ex) {
+            // Gson wraps exceptions of the record constructor; report the validation message itself
+            for (Throwable t = ex; t != null; t = t.getCause()) {
+                if (t instanceof IllegalArgumentException && t.getMessage() != null
+                        && t.getMessage().startsWith("config field")) {
+                    throw new IllegalArgumentException(source + ": " + t.getMessage(), ex);
+                }
+            }
+            throw new IllegalArgumentException(source + ": bad value in config: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static void requireOneOf(String field, String value, List<String> allowed) {
+        if (value == null || !allowed.contains(value)) throw bad(field, value, "one of " + allowed);
+    }
+
+    private static IllegalArgumentException bad(String field, Object value, String expected) {
+        return new IllegalArgumentException("config field '" + field + "' is " + value + ", expected " + expected);
+    }
+}

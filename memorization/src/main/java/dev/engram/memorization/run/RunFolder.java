@@ -1,0 +1,344 @@
+package dev.engram.memorization.run;
+
+import com.google.gson.JsonObject;
+import dev.engram.datasets.NoisyLabels;
+import dev.engram.memorization.io.AtomicFiles;
+import dev.engram.memorization.io.Results;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One experiment = one folder:
+ * <pre>
+ * RUN/
+ *   config.json                       {@link ExperimentConfig}
+ *   provenance.json                   {@link Provenance}
+ *   noise.csv                         {@link NoisyLabels} (original/noisy label and mask per example)
+ *   checkpoints/epoch-000.safetensors initial weights, then one file per epoch (written by the trainer)
+ *   analyses/&lt;name&gt;/results.json     one folder per analysis, plus its CSV tables and PNG charts
+ *   report.html                       written by {@code engram report}
+ * </pre>
+ * {@link #create} writes the first three files; {@link #open} checks that they exist and names the command that
+ * creates any missing one. A run with noise fraction 0 is legal (a clean baseline); {@link #requireNoisy} lets an
+ * analysis that needs noisy examples refuse it with a clear message.
+ */
+public final class RunFolder {
+    /** File name of the configuration. */
+    public static final String CONFIG = "config.json";
+    /** File name of the provenance record. */
+    public static final String PROVENANCE = "provenance.json";
+    /** File name of the noise mask. */
+    public static final String NOISE = "noise.csv";
+    /** Sub-folder of the checkpoints. */
+    public static final String CHECKPOINTS = "checkpoints";
+    /** Sub-folder of the analyses. */
+    public static final String ANALYSES = "analyses";
+    /** File name of an analysis' summary. */
+    public static final String RESULTS = "results.json";
+    /** File name of the HTML report. */
+    public static final String REPORT = "report.html";
+
+    private static final Pattern CHECKPOINT = Pattern.compile("epoch-(\\d{3,})\\.safetensors");
+    private static final Pattern ANALYSIS_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    private static final String CREATE_HINT = "create the run with `engram train --run %s`";
+
+    /** A checkpoint file of the run. */
+    public record Checkpoint(int epoch, Path file) { }
+
+    private final Path dir;
+    private final ExperimentConfig config;
+    private NoisyLabels noise;
+
+    private RunFolder(Path dir, ExperimentConfig config, NoisyLabels noise) {
+        this.dir = dir;
+        this.config = config;
+        this.noise = noise;
+    }
+
+    /**
+     * Creates a new run folder and writes {@code config.json}, {@code provenance.json} and {@code noise.csv}.
+     * The folder must not exist or be empty, so that a finished run is never overwritten.
+     *
+     * @param noise the labels actually trained on; its size is the number of training examples
+     */
+    public static RunFolder create(Path dir, ExperimentConfig config, NoisyLabels noise, Provenance provenance)
+            throws IOException {
+        if (Files.exists(dir)) {
+            if (!Files.isDirectory(dir)) throw new RunFolderException(dir, dir + " exists and is not a folder");
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+                if (s.iterator().hasNext()) {
+                    throw new RunFolderException(dir, "run folder " + dir
+                            + " is not empty; choose a new folder (runs are never overwritten)");
+                }
+            }
+        }
+        if (Math.abs(noise.fraction() - config.noiseFraction()) > 1e-12) {
+            throw new IllegalArgumentException("noise labels were made with fraction " + noise.fraction()
+                    + " but the config says " + config.noiseFraction());
+        }
+        Files.createDirectories(dir.resolve(CHECKPOINTS));
+        Files.createDirectories(dir.resolve(ANALYSES));
+        AtomicFiles.writeString(dir.resolve(CONFIG), config.toJson());
+        Results.writeJson(dir.resolve(PROVENANCE), provenance);
+        noise.save(dir.resolve(NOISE));
+        return new RunFolder(dir, config, noise);
+    }
+
+    /**
+     * Opens an existing run, reading and validating {@code config.json}. The noise file is read on first use
+     * ({@link #noise()}), checkpoints on demand.
+     *
+     * @throws RunFolderException when the folder or its configuration is missing or invalid
+     */
+    public static RunFolder open(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new RunFolderException(dir, "run folder " + dir + " does not exist; "
+                    + String.format(Locale.ROOT, CREATE_HINT, dir));
+        }
+        Path cfg = dir.resolve(CONFIG);
+        String json;
+        try {
+            json = Files.readString(cfg, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new RunFolderException(cfg, "missing " + cfg + " (the experiment configuration); "
+                    + String.format(Locale.ROOT, CREATE_HINT, dir));
+        } catch (IOException e) {
+            throw new RunFolderException(cfg, "cannot read " + cfg + ": " + e.getMessage(), e);
+        }
+        ExperimentConfig config;
+        try {
+            config = ExperimentConfig.fromJson(json, cfg.toString());
+        } catch (IllegalArgumentException e) {
+            throw new RunFolderException(cfg, e.getMessage(), e);
+        }
+        return new RunFolder(dir, config, null);
+    }
+
+    /** The run folder. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** The experiment configuration. */
+    public ExperimentConfig config() {
+        return config;
+    }
+
+    /** Path of {@code config.json}. */
+    public Path configFile() {
+        return dir.resolve(CONFIG);
+    }
+
+    /** Path of {@code provenance.json}. */
+    public Path provenanceFile() {
+        return dir.resolve(PROVENANCE);
+    }
+
+    /** Path of {@code noise.csv}. */
+    public Path noiseFile() {
+        return dir.resolve(NOISE);
+    }
+
+    /** Path of {@code report.html}. */
+    public Path reportFile() {
+        return dir.resolve(REPORT);
+    }
+
+    /** Reads {@code provenance.json}, if present. */
+    public Optional<Provenance> provenance() {
+        Path f = provenanceFile();
+        if (!Files.exists(f)) return Optional.empty();
+        try {
+            return Optional.of(Results.GSON.fromJson(Files.readString(f, StandardCharsets.UTF_8), Provenance.class));
+        } catch (IOException | RuntimeException e) {
+            throw new RunFolderException(f, "cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Rewrites {@code provenance.json} with the end time set to now. */
+    public void markFinished() throws IOException {
+        Provenance p = provenance().orElseThrow(() -> new RunFolderException(provenanceFile(),
+                "missing " + provenanceFile() + "; " + String.format(Locale.ROOT, CREATE_HINT, dir)));
+        Results.writeJson(provenanceFile(), p.finishedNow());
+    }
+
+    /**
+     * The labels the run trained on and the clean/noisy mask (read once from {@code noise.csv}).
+     *
+     * @throws RunFolderException when the file is missing or malformed
+     */
+    public synchronized NoisyLabels noise() {
+        if (noise == null) {
+            Path f = noiseFile();
+            if (!Files.exists(f)) {
+                throw new RunFolderException(f, "missing " + f + " (labels and noise mask of the run); "
+                        + String.format(Locale.ROOT, CREATE_HINT, dir));
+            }
+            try {
+                noise = NoisyLabels.load(f);
+            } catch (IOException | RuntimeException e) {
+                throw new RunFolderException(f, "cannot read " + f + ": " + e.getMessage(), e);
+            }
+        }
+        return noise;
+    }
+
+    /** Whether the run has noisy examples (noise fraction above 0 and at least one corrupted label). */
+    public boolean hasNoise() {
+        return config.hasNoise() && noise().noisyCount() > 0;
+    }
+
+    /**
+     * Refuses a run without noisy examples.
+     *
+     * @param analysis name of the analysis, for the message
+     * @throws RunFolderException when the run has no noisy examples
+     */
+    public void requireNoisy(String analysis) {
+        if (!hasNoise()) {
+            throw new RunFolderException(noiseFile(), analysis + " compares clean and noisy (mislabeled) examples,"
+                    + " but run " + dir + " was trained with noise fraction " + config.noiseFraction()
+                    + " and has no noisy examples; train a run with --noise > 0 (the paper uses 0.1)");
+        }
+    }
+
+    /** The checkpoint folder. */
+    public Path checkpointsDir() {
+        return dir.resolve(CHECKPOINTS);
+    }
+
+    /** Path of the checkpoint after {@code epoch} (0 = initialisation), whether or not it exists. */
+    public Path checkpointPath(int epoch) {
+        if (epoch < 0) throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
+        return checkpointsDir().resolve(String.format(Locale.ROOT, "epoch-%03d.safetensors", epoch));
+    }
+
+    /** Existing checkpoints in epoch order (empty when none or no checkpoint folder). */
+    public List<Checkpoint> checkpoints() throws IOException {
+        List<Checkpoint> list = new ArrayList<>();
+        Path cdir = checkpointsDir();
+        if (!Files.isDirectory(cdir)) return list;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(cdir)) {
+            for (Path p : s) {
+                Matcher m = CHECKPOINT.matcher(p.getFileName().toString());
+                if (m.matches() && Files.isRegularFile(p)) list.add(new Checkpoint(Integer.parseInt(m.group(1)), p));
+            }
+        }
+        list.sort(Comparator.comparingInt(Checkpoint::epoch));
+        return list;
+    }
+
+    /**
+     * The checkpoint of {@code epoch}.
+     *
+     * @throws RunFolderException naming the file, the checkpoints that do exist and how to create them
+     */
+    public Path requireCheckpoint(int epoch) throws IOException {
+        Path p = checkpointPath(epoch);
+        if (Files.isRegularFile(p)) return p;
+        List<Integer> have = new ArrayList<>();
+        for (Checkpoint c : checkpoints()) have.add(c.epoch());
+        throw new RunFolderException(p, "missing checkpoint " + p + " (epoch " + epoch + "); the run has "
+                + (have.isEmpty() ? "no checkpoints" : "checkpoints for epochs " + have)
+                + "; train it with `engram train --run " + dir + "` (config: " + config.epochs() + " epochs)");
+    }
+
+    /** The final checkpoint (epoch {@code config.epochs()}); see {@link #requireCheckpoint}. */
+    public Path requireFinalCheckpoint() throws IOException {
+        return requireCheckpoint(config.epochs());
+    }
+
+    /** The folder of analysis {@code name} (created if absent). */
+    public Path analysisDir(String name) throws IOException {
+        Path d = analysisPath(name);
+        Files.createDirectories(d);
+        return d;
+    }
+
+    /** The folder of analysis {@code name}, not created. */
+    public Path analysisPath(String name) {
+        if (name == null || !ANALYSIS_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("bad analysis name '" + name + "' (lower-case letters, digits, . _ -)");
+        }
+        return dir.resolve(ANALYSES).resolve(name);
+    }
+
+    /** Path of {@code analyses/<name>/results.json}, whether or not it exists. */
+    public Path resultsFile(String name) {
+        return analysisPath(name).resolve(RESULTS);
+    }
+
+    /** Whether analysis {@code name} has written its {@code results.json}. */
+    public boolean hasResults(String name) {
+        return Files.isRegularFile(resultsFile(name));
+    }
+
+    /** Writes {@code analyses/<name>/results.json} atomically. */
+    public Path writeResults(String name, Object results) throws IOException {
+        Path f = analysisDir(name).resolve(RESULTS);
+        Results.writeJson(f, results);
+        return f;
+    }
+
+    /**
+     * Reads {@code analyses/<name>/results.json}.
+     *
+     * @throws RunFolderException when it does not exist (naming the command that creates it)
+     */
+    public JsonObject readResults(String name) throws IOException {
+        Path f = resultsFile(name);
+        if (!Files.isRegularFile(f)) {
+            throw new RunFolderException(f, "missing " + f + "; run `engram " + name + " --run " + dir + "` first");
+        }
+        return Results.readObject(f);
+    }
+
+    /** Names of the analysis folders that exist, sorted. */
+    public List<String> analysisNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        Path adir = dir.resolve(ANALYSES);
+        if (!Files.isDirectory(adir)) return names;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(adir, Files::isDirectory)) {
+            for (Path p : s) {
+                String n = p.getFileName().toString();
+                if (ANALYSIS_NAME.matcher(n).matches()) names.add(n);
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /** Files of analysis {@code name} whose names end with {@code extension} (e.g. ".png"), sorted by name. */
+    public List<Path> analysisFiles(String name, String extension) throws IOException {
+        List<Path> files = new ArrayList<>();
+        Path d = analysisPath(name);
+        if (!Files.isDirectory(d)) return files;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(d)) {
+            for (Path p : s) {
+                if (Files.isRegularFile(p) && p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(extension)) {
+                    files.add(p);
+                }
+            }
+        }
+        files.sort(Comparator.comparing(p -> p.getFileName().toString()));
+        return files;
+    }
+
+    @Override
+    public String toString() {
+        return "RunFolder[" + dir + ", " + config.dataset() + "/" + config.model() + ", noise "
+                + config.noiseFraction() + ", seed " + config.seed() + "]";
+    }
+}

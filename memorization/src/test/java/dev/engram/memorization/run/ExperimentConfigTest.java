@@ -1,0 +1,71 @@
+package dev.engram.memorization.run;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ExperimentConfigTest {
+
+    @Test
+    void paperDefaultsFollowTheSpec() {
+        ExperimentConfig c = ExperimentConfig.paper("cifar10", "resnet9");
+        assertThat(c.optimizer()).isEqualTo("sgd");
+        assertThat(c.momentum()).isEqualTo(0.9);
+        assertThat(c.weightDecay()).isEqualTo(5e-4);
+        assertThat(c.peakLr()).isEqualTo(0.01);
+        assertThat(c.schedule()).isEqualTo("warmup-cosine");
+        assertThat(c.warmupFraction()).isEqualTo(0.1);
+        assertThat(c.batchSize()).isEqualTo(512);
+        assertThat(c.noiseFraction()).isEqualTo(0.1);
+        assertThat(c.seed()).isEqualTo(4);
+        assertThat(c.epochs()).isEqualTo(50);
+        assertThat(c.augmentation()).isFalse();
+        assertThat(ExperimentConfig.paper("mnist", "resnet9").epochs()).isEqualTo(100);
+        assertThat(ExperimentConfig.paper("svhn", "vit").batchSize()).isEqualTo(128);
+        assertThat(ExperimentConfig.PAPER_SEEDS).containsExactly(4L, 5L, 6L);
+    }
+
+    @Test
+    void demoPresetIsSmallAndNoisy() {
+        ExperimentConfig d = ExperimentConfig.cpuDemo();
+        assertThat(d.dataset()).isEqualTo("mnist");
+        assertThat(d.device()).isEqualTo("cpu");
+        assertThat(d.hasNoise()).isTrue();
+        assertThat(d.trainSubset()).isBetween(1, 10_000);
+    }
+
+    @Test
+    void jsonRoundTripIsExact() {
+        ExperimentConfig c = ExperimentConfig.paper("svhn", "resnet50").withSeed(6).withNoiseFraction(0.2)
+                .withEpochs(7).withDevice("cuda:1", 3);
+        String json = c.toJson();
+        assertThat(json).contains("\"noiseFraction\": 0.2").contains("\"device\": \"cuda:1\"");
+        assertThat(ExperimentConfig.fromJson(json, "c.json")).isEqualTo(c);
+    }
+
+    @Test
+    void missingUnknownAndInvalidFieldsAreNamed() {
+        String json = ExperimentConfig.cpuDemo().toJson();
+        assertThatThrownBy(() -> ExperimentConfig.fromJson(json.replace("\"epochs\"", "\"epochz\""), "cfg.json"))
+                .hasMessageContaining("cfg.json").hasMessageContaining("missing").hasMessageContaining("epochs");
+        assertThatThrownBy(() -> ExperimentConfig.fromJson(json.replace("{", "{\"extra\": 1,"), "cfg.json"))
+                .hasMessageContaining("unknown config field").hasMessageContaining("extra");
+        assertThatThrownBy(() -> ExperimentConfig.fromJson(json.replace("\"noiseFraction\": 0.1", "\"noiseFraction\": 1.5"),
+                "cfg.json")).hasMessageContaining("cfg.json").hasMessageContaining("noiseFraction")
+                .hasMessageContaining("[0, 1)");
+        assertThatThrownBy(() -> ExperimentConfig.fromJson("[]", "cfg.json")).hasMessageContaining("JSON object");
+        assertThatThrownBy(() -> ExperimentConfig.fromJson("{", "cfg.json")).hasMessageContaining("not valid JSON");
+    }
+
+    @Test
+    void constructorValidatesEveryField() {
+        ExperimentConfig ok = ExperimentConfig.cpuDemo();
+        assertThatThrownBy(() -> ok.withDevice("tpu", 0)).hasMessageContaining("device");
+        assertThatThrownBy(() -> ok.withDevice("cpu", -1)).hasMessageContaining("threads");
+        assertThatThrownBy(() -> ok.withEpochs(0)).hasMessageContaining("epochs");
+        assertThatThrownBy(() -> ExperimentConfig.paper("imagenet", "resnet9")).hasMessageContaining("dataset")
+                .hasMessageContaining("mnist");
+        assertThat(ok.withNoiseFraction(0).hasNoise()).isFalse();
+    }
+}

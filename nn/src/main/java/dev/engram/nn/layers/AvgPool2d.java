@@ -1,0 +1,29 @@
+package dev.engram.nn.layers;
+
+import dev.engram.engine.Functional;
+import dev.engram.engine.Tensor;
+import dev.engram.nn.Module;
+
+/** Average pooling with a square window, as PyTorch's {@code nn.AvgPool2d} (stride defaults to the kernel). */
+public class AvgPool2d extends Module {
+    private final int kernel, stride, padding;
+
+    public AvgPool2d(int kernel, int stride, int padding) {
+        if (kernel <= 0 || stride <= 0 || padding < 0 || 2 * padding > kernel) {
+            throw new IllegalArgumentException("AvgPool2d: invalid kernel=" + kernel + " stride=" + stride + " padding=" + padding);
+        }
+        this.kernel = kernel;
+        this.stride = stride;
+        this.padding = padding;
+    }
+
+    /** Non-overlapping windows: stride = kernel, no padding. */
+    public AvgPool2d(int kernel) {
+        this(kernel, kernel, 0);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return Functional.avgPool2d(x, kernel, stride, padding);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.engram.nn.layers;
+
+import dev.engram.engine.Tensor;
+import dev.engram.nn.Module;
+
+/** {@code fn(LayerNorm(x))}; children {@code norm} and {@code fn} as in the reference ViT code. */
+public class PreNorm extends Module {
+    private final LayerNorm norm;
+    private final Module fn;
+
+    public PreNorm(int dim, Module fn) {
+        this.norm = registerModule("norm", new LayerNorm(dim));
+        this.fn = registerModule("fn", fn);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return fn.forward(norm.forward(x));
+    }
+
+    public LayerNorm norm() {
+        return norm;
+    }
+
+    public Module fn() {
+        return fn;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.engram.nn.models;
+
+import dev.engram.engine.Tensor;
+import dev.engram.nn.Module;
+import dev.engram.nn.Sequential;
+import dev.engram.nn.init.Seeds;
+import dev.engram.nn.layers.Flatten;
+import dev.engram.nn.layers.Linear;
+import dev.engram.nn.layers.ReLU;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/**
+ * Multi-layer perceptron on flattened inputs, e.g. {@code Mlp(seed, 784, 512, 512, 10)}:
+ * {@code Sequential(Flatten, Linear, ReLU, Linear, ReLU, Linear)}, so the k-th linear layer is
+ * module {@code 2k-1} ({@code 1.weight}, {@code 3.weight}, ...). Taps: {@code <i>.out} after each
+ * hidden ReLU {@code i} ({@code 2.out}, {@code 4.out}, ...), shape {@code [B, hidden]}. Layer groups:
+ * {@code fc1}, {@code fc2}, ... each {weight, bias}.
+ */
+public class Mlp extends Sequential implements HasLayerGroups, HasTaps {
+    private final int[] sizes;
+
+    /** {@code sizes} = input features, hidden widths..., classes (at least two entries). */
+    public Mlp(long seed, int... sizes) {
+        if (sizes.length < 2) throw new IllegalArgumentException("Mlp: need at least input and output sizes, got " + sizes.length);
+        this.sizes = sizes.clone();
+        Seeds seeds = Seeds.of(seed);
+        add(new Flatten());
+        for (int k = 0; k + 1 < sizes.length; k++) {
+            add(new Linear(sizes[k], sizes[k + 1], true, seeds));
+            if (k + 2 < sizes.length) add(new ReLU());
+        }
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        int i = 0;
+        for (Module m : children().values()) {
+            x = m.forward(x);
+            if (m instanceof ReLU) x = tap(i + ".out", x);
+            i++;
+        }
+        return x;
+    }
+
+    @Override
+    public LinkedHashMap<String, List<String>> layerGroups() {
+        LinkedHashMap<String, List<String>> g = new LinkedHashMap<>();
+        for (int k = 0; k + 1 < sizes.length; k++) {
+            int idx = 2 * k + 1;
+            g.put("fc" + (k + 1), List.of(idx + ".weight", idx + ".bias"));
+        }
+        return g;
+    }
+
+    @Override
+    public List<String> tapNames() {
+        List<String> t = new ArrayList<>();
+        for (int k = 0; k + 2 < sizes.length; k++) t.add((2 * k + 2) + ".out");
+        return t;
+    }
+
+    /** The layer sizes given at construction. */
+    public int[] sizes() {
+        return sizes.clone();
+    }
+}

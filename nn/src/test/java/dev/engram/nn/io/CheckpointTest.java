@@ -1,0 +1,96 @@
+package dev.engram.nn.io;
+
+import dev.engram.engine.Functional;
+import dev.engram.engine.Tensor;
+import dev.engram.nn.optim.Sgd;
+import dev.engram.nn.train.TinyModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CheckpointTest {
+    @TempDir
+    Path dir;
+
+    private static void trainStep(TinyModels.Mlp model, Sgd sgd) {
+        Tensor x = Tensor.randn(7, 6, 4);
+        Tensor y = Tensor.ofInts(new int[] {0, 1, 2, 0, 1, 2}, 6);
+        sgd.zeroGrad();
+        Functional.crossEntropy(model.forward(x), y).backward();
+        sgd.step();
+    }
+
+    @Test
+    void saveAndLoadRestoreWeightsBuffersOptimizerStateAndTrainingState() throws IOException {
+        TinyModels.Mlp a = new TinyModels.Mlp(4, 5, 3, true, 1);
+        Sgd sa = Sgd.builder(a).learningRate(0.1).momentum(0.9).weightDecay(5e-4).build();
+        trainStep(a, sa);
+        TrainingState st = new TrainingState(3, 120, Map.of("data.seed", 42L), Map.of("train.loss", 0.5, "odd", Double.NaN));
+        Checkpoint.save(dir, Checkpoint.epochName(3), a, sa, st);
+        assertThat(Files.exists(dir.resolve("epoch-003.safetensors"))).isTrue();
+        assertThat(Files.exists(dir.resolve("epoch-003.optim.safetensors"))).isTrue();
+        assertThat(Files.exists(dir.resolve("epoch-003.json"))).isTrue();
+        assertThat(Checkpoint.epochs(dir)).containsExactly(3);
+
+        TinyModels.Mlp b = new TinyModels.Mlp(4, 5, 3, true, 99);
+        Sgd sb = Sgd.builder(b).learningRate(0.1).momentum(0.9).weightDecay(5e-4).build();
+        TrainingState loaded = Checkpoint.load(dir, "epoch-003", b, sb);
+        assertThat(loaded.epoch()).isEqualTo(3);
+        assertThat(loaded.globalStep()).isEqualTo(120);
+        assertThat(loaded.counters()).containsEntry("data.seed", 42L);
+        assertThat(loaded.metrics().get("train.loss")).isEqualTo(0.5);
+        assertThat(loaded.metrics().get("odd")).isNaN();
+        for (var e : a.stateDict().entrySet()) {
+            assertThat(b.stateDict().get(e.getKey()).toFloatArray()).as(e.getKey()).containsExactly(e.getValue().toFloatArray());
+        }
+        assertThat(a.stateDict()).containsKey("bn.running_mean");
+        for (var e : sa.stateDict().entrySet()) {
+            assertThat(sb.stateDict().get(e.getKey()).toFloatArray()).containsExactly(e.getValue().toFloatArray());
+        }
+        trainStep(a, sa);
+        trainStep(b, sb);
+        assertThat(b.stateDict().get("fc1.weight").toFloatArray()).containsExactly(a.stateDict().get("fc1.weight").toFloatArray());
+    }
+
+    @Test
+    void loadReportsEveryMismatchOfModelAndOptimizerAndChangesNothing() throws IOException {
+        TinyModels.Mlp a = new TinyModels.Mlp(4, 5, 3, true, 1);
+        Sgd sa = Sgd.builder(a).learningRate(0.1).momentum(0.9).build();
+        trainStep(a, sa);
+        Checkpoint.save(dir, "c", a, sa, TrainingState.of(1, 1));
+
+        TinyModels.Mlp other = new TinyModels.Mlp(4, 6, 3, false, 2); // hidden 6, no batch norm
+        Sgd so = Sgd.builder(other).learningRate(0.1).momentum(0.9).build();
+        float[] before = other.stateDict().get("fc1.weight").toFloatArray();
+        assertThatThrownBy(() -> Checkpoint.load(dir, "c", other, so))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("c.safetensors: 'fc1.weight': expected [6, 4] float32, found [5, 4] float32")
+                .hasMessageContaining("c.safetensors: unexpected 'bn.running_mean'")
+                .hasMessageContaining("c.safetensors: 'fc2.weight': expected [3, 6] float32, found [3, 5] float32")
+                .hasMessageContaining("c.optim.safetensors: 'fc1.weight.momentum_buffer': expected [6, 4] float32")
+                .hasMessageContaining("c.optim.safetensors: unexpected 'bn.weight.momentum_buffer'");
+        assertThat(other.stateDict().get("fc1.weight").toFloatArray()).containsExactly(before);
+        assertThat(so.stateDict()).isEmpty();
+    }
+
+    @Test
+    void weightsFileIsAPlainStateDictAndMissingOptimizerStateIsReported() throws IOException {
+        TinyModels.Mlp a = new TinyModels.Mlp(4, 5, 3, true, 1);
+        Checkpoint.save(dir, Checkpoint.epochName(0), a, null, TrainingState.of(0, 0));
+        Map<String, Tensor> w = Checkpoint.readWeights(dir, "epoch-000");
+        assertThat(w.keySet()).containsExactly("fc1.weight", "fc1.bias", "bn.weight", "bn.bias", "bn.running_mean",
+                "bn.running_var", "fc2.weight", "fc2.bias");
+        assertThat(SafeTensors.read(Checkpoint.weightsFile(dir, "epoch-000")).metadata()).containsEntry("format", "pt");
+        Sgd s = Sgd.builder(a).learningRate(0.1).momentum(0.9).build();
+        assertThatThrownBy(() -> Checkpoint.load(dir, "epoch-000", a, s)).hasMessageContaining("epoch-000.optim.safetensors: missing");
+        assertThat(Checkpoint.load(dir, "epoch-000", a, null).epoch()).isZero();
+        assertThatThrownBy(() -> Checkpoint.readState(dir, "nope")).isInstanceOf(IOException.class);
+    }
+}
