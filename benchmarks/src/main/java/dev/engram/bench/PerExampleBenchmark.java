@@ -31,7 +31,9 @@ import java.util.concurrent.TimeUnit;
  * Cost of per-example quantities relative to a plain training step (forward + backward of the
  * mean cross-entropy): {@code plain}, {@code norms} (per-example squared norms of every
  * parameter) and {@code gradients} (full per-example gradients) for an MLP 784-512-512-10 at
- * batch 128 and a small CNN (conv 1-32-3, pool, conv 32-64-3, pool, linear) on 28x28 at batch 64.
+ * batch 128, a small CNN (conv 1-32-3, pool, conv 32-64-3, pool, linear) on 28x28 at batch 64,
+ * and {@code ResNet9} at a quarter of the paper's widths on 3x32x32 at batch 64 in training
+ * mode (batch-norm with batch statistics).
  *
  * <p>{@link #main} measures the same three steps by the CPU time of one thread (engine thread
  * pool set to 1), which stays meaningful on a machine shared with other work:
@@ -44,7 +46,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 4, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx6g"})
 public class PerExampleBenchmark {
-    @Param({"mlp", "cnn"})
+    @Param({"mlp", "cnn", "resnet9"})
     public String model;
 
     @Param({"2"})
@@ -53,6 +55,7 @@ public class PerExampleBenchmark {
     private final List<Tensor> params = new ArrayList<>();
     private Tensor x, labels;
     private int batch;
+    private dev.engram.nn.Module net;
 
     private Tensor param(long seed, float scale, int... shape) {
         Tensor p = Tensor.randn(seed, shape).mul(scale).detach().requiresGrad(true).retain();
@@ -73,6 +76,12 @@ public class PerExampleBenchmark {
             param(4, 0.01f, 512);
             param(5, 0.044f, 10, 512);
             param(6, 0.01f, 10);
+        } else if (model.equals("resnet9")) {
+            batch = 64;
+            x = Tensor.randn(100, batch, 3, 32, 32).retain();
+            net = new dev.engram.nn.models.ResNet9(3, 10, 0.25, 1);
+            net.train(true);
+            params.addAll(net.parameters());
         } else {
             batch = 64;
             x = Tensor.randn(100, batch, 1, 28, 28).retain();
@@ -90,7 +99,9 @@ public class PerExampleBenchmark {
 
     private Tensor loss() {
         Tensor h;
-        if (model.equals("mlp")) {
+        if (net != null) {
+            h = net.forward(x);
+        } else if (model.equals("mlp")) {
             h = Functional.linear(x, params.get(0), params.get(1)).relu();
             h = Functional.linear(h, params.get(2), params.get(3)).relu();
             h = Functional.linear(h, params.get(4), params.get(5));
