@@ -409,6 +409,29 @@ public final class PerExampleGradients implements AutoCloseable {
         return groupSquaredNorms(groups);
     }
 
+    /**
+     * Squared norms per group of parameters given by exact names (for example a model's layer
+     * groups, {@code "layer1.0.weight"} style). An unknown name raises an exception naming it.
+     */
+    public Map<String, float[]> groupSquaredNormsByNames(Map<String, ? extends java.util.Collection<String>> groups) {
+        Map<String, Tensor> byName = new java.util.HashMap<>();
+        for (Tensor p : parameters()) if (p.name() != null) byName.put(p.name(), p);
+        Map<String, List<Tensor>> resolved = new LinkedHashMap<>();
+        for (Map.Entry<String, ? extends java.util.Collection<String>> e : groups.entrySet()) {
+            List<Tensor> members = new ArrayList<>();
+            for (String n : e.getValue()) {
+                Tensor p = byName.get(n);
+                if (p == null) {
+                    throw new IllegalArgumentException("per-example group '" + e.getKey() + "': no tracked parameter named '" + n
+                            + "' (tracked: " + new java.util.TreeSet<>(byName.keySet()) + ")");
+                }
+                members.add(p);
+            }
+            resolved.put(e.getKey(), members);
+        }
+        return groupSquaredNorms(resolved);
+    }
+
     /** Frees the kept per-example gradient tensors (device memory); results cannot be read afterwards. */
     public void release() {
         finish();

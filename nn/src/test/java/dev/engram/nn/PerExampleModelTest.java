@@ -82,7 +82,15 @@ class PerExampleModelTest {
                 if (p.grad() != null) close(p.grad().toFloatArray(), sum, what + " .grad");
                 if (mode == PerExample.Mode.GRADIENTS) close(pe.gradients(p).toFloatArray(), ref[k], what + " gradients");
             }
-            assertThat(pe.groupSquaredNormsByName(java.util.Map.of("all", "*")).get("all")).hasSize(b);
+            float[] total = pe.totalSquaredNorms();
+            close(pe.groupSquaredNormsByName(java.util.Map.of("all", "*")).get("all"), total, name + " glob group of all");
+            if (model instanceof dev.engram.nn.models.HasLayerGroups lg) {
+                java.util.Map<String, float[]> groups = pe.groupSquaredNormsByNames(lg.layerGroups());
+                assertThat(groups.keySet()).containsExactlyElementsOf(lg.layerGroups().keySet());
+                for (float[] v : groups.values()) {
+                    for (int i = 0; i < b; i++) assertThat(v[i]).isBetween(0f, total[i] * 1.0001f + 1e-12f);
+                }
+            }
         }
     }
 
