@@ -155,17 +155,21 @@ public class PerExampleBenchmark {
         }
     }
 
-    /** Single-thread CPU time per step of plain / norms / gradients, interleaved; prints min and median. */
+    /**
+     * Single-thread CPU time per step of plain / norms / gradients, interleaved; prints min and
+     * median. Arguments: model (mlp, cnn, resnet9), repetitions, warm-up rounds.
+     */
     public static void main(String[] args) {
         PerExampleBenchmark b = new PerExampleBenchmark();
         b.model = args.length > 0 ? args[0] : "mlp";
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        int warmups = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         b.threads = 1;
         b.setup();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         String[] names = {"plain", "norms", "gradients"};
         double[][] ms = new double[3][reps];
-        for (int warm = 0; warm < 3; warm++) {
+        for (int warm = 0; warm < warmups; warm++) {
             b.plain();
             b.norms();
             b.gradients();
