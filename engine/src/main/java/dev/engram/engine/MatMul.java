@@ -188,9 +188,10 @@ final class MatMul {
                                     (long) outF * in, batch);
                         }
                     } else if (t == 1) {
-                        Tensor xs = x.reshape(batch, in).square().sum(1, false);
-                        Tensor ds = dy.reshape(batch, outF).square().sum(1, false);
-                        sink.addSquaredNorms(w, 0, xs.mul(ds).toFloatArray(), batch, "linear");
+                        float[] xs = PerExampleKernels.rowSquaredNorms(x, batch);
+                        float[] ds = PerExampleKernels.rowSquaredNorms(dy, batch);
+                        for (int i = 0; i < batch; i++) xs[i] *= ds[i];
+                        sink.addSquaredNorms(w, 0, xs, batch, "linear");
                     } else if (sink.useGhost((double) t * t * (in + outF), (double) t * in * outF)) {
                         int chunk = sink.chunkSize(4L * 2 * t * t, batch);
                         for (int b0 = 0; b0 < batch; b0 += chunk) {

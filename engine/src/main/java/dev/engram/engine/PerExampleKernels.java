@@ -11,8 +11,13 @@ final class PerExampleKernels {
 
     /** Squared L2 norm of each of the {@code rows} rows of {@code t} (any shape with that many leading rows). */
     static float[] rowSquaredNorms(Tensor t, int rows) {
-        Tensor flat = t.reshape(rows, -1);
-        return flat.square().sum(1, false).toFloatArray();
+        Tensor src = t.offset() == 0 ? t : t.copy();
+        int width = Math.toIntExact(t.numel() / Math.max(1, rows));
+        Tensor out = Tensor.empty(t.device(), DType.FLOAT32, rows);
+        t.backend().reduce(ReduceOp.SUM_SQUARES, src.storage(), out.storage(), rows, width, 1);
+        float[] v = out.toFloatArray();
+        out.free();
+        return v;
     }
 
     /**
