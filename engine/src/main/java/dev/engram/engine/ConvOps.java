@@ -152,7 +152,7 @@ final class ConvOps {
                     if (sum != null) cn.weightGradFromRule = sum;
                 }
                 if (b != null && sink.wants(b)) {
-                    sink.add(b, dy.reshape(batch, k, p).sum(2, false), batch, "conv2d");
+                    sink.add(b, PerExampleKernels.rowSums(dy, batch * k), batch, "conv2d");
                 }
             }
         };
