@@ -19,6 +19,7 @@ import java.nio.file.NoSuchFileException;
 @Command(name = "engram", mixinStandardHelpOptions = true, versionProvider = EngramCli.Version.class,
         description = "Engram: train networks on noisy labels and localize memorization (Maini et al., ICML 2023).",
         subcommands = {DoctorCommand.class, TrainCommand.class, ScoresCommand.class, DemoCommand.class,
+            GradAccountingCommand.class,
             ReportCommand.class, CommandLine.HelpCommand.class})
 public final class EngramCli implements Runnable {
     /** Exit code of a failed command. */
