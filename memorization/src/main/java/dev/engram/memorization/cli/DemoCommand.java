@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
 import com.google.gson.JsonObject;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -29,7 +30,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code engram demo}: the whole pipeline on real MNIST on the CPU in minutes: trains the demo preset
  * ({@link ExperimentConfig#cpuDemo()}: MLP, 10% label noise) with gradient accounting during training, computes the
- * per-example scores, runs the further analyses of {@link #ANALYSES}, writes the HTML report and prints a summary
+ * per-example scores, runs the further analyses of {@link #ANALYSES} (checkpoint scores, neuron flipping,
+ * example-tied dropout), writes the HTML report and prints a summary
  * table and the total wall time.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -44,14 +46,76 @@ public final class DemoCommand implements Callable<Integer> {
         String name();
 
         /** Runs the analysis on the trained run; returns rows (label → value) for the summary table. */
-        Map<String, String> run(RunFolder run, PrintWriter out) throws Exception;
+        Map<String, String> run(RunFolder run, PrintWriter out, RuntimeOptions runtime) throws Exception;
     }
 
     /**
-     * The analyses the demo runs after training and scores, in order. Layer rewinding, layer retraining, neuron
-     * flipping and example-tied dropout join this list as steps calling their analyses' entry points.
+     * The analyses the demo runs after training and scores, in order, each through its {@code engram} subcommand with
+     * settings small enough for the demo. Layer rewinding and layer retraining join this list the same way
+     * ({@code subcommand("layer rewinding", "rewind", …)}).
      */
-    public static final List<Step> ANALYSES = List.of();
+    public static final List<Step> ANALYSES = List.of(
+            subcommand("checkpoint scores (VoG, loss/margin trajectories)", "checkpoint-scores", List.of(),
+                    (run, rows) -> {
+                        JsonObject r = run.readResults("checkpoint-scores");
+                        if (r.has("detections")) {
+                            for (var d : r.getAsJsonArray("detections")) {
+                                JsonObject o = d.getAsJsonObject();
+                                rows.put("AUROC " + o.get("score").getAsString() + " (checkpoints)",
+                                        String.format(Locale.ROOT, "%.4f", o.get("auroc").getAsDouble()));
+                            }
+                        }
+                    }),
+            subcommand("neuron flipping", "flip", List.of("--noisy", "50", "--clean", "50"), (run, rows) -> {
+                JsonObject s = run.readResults(AnalysisKind.FLIPPING.dirName()).getAsJsonObject("summary");
+                rows.put("flipped with < 10 units: noisy / clean", String.format(Locale.ROOT, "%s / %s",
+                        pct(s.get("noisyFlippedUnder10").getAsDouble()), pct(s.get("cleanFlippedUnder10").getAsDouble())));
+            }),
+            subcommand("example-tied dropout", "etd", List.of("--methods", "ETD"), (run, rows) -> {
+                var outcomes = run.readResults(AnalysisKind.ETD.dirName()).getAsJsonArray("outcomes");
+                for (var o : outcomes) {
+                    JsonObject after = o.getAsJsonObject().getAsJsonObject("after");
+                    rows.put("ETD after dropping: clean / noisy / test", String.format(Locale.ROOT, "%s / %s / %s",
+                            pct(after.get("cleanTrain").getAsDouble()), pct(after.get("noisyTrain").getAsDouble()),
+                            pct(after.get("test").getAsDouble())));
+                }
+            }));
+
+    /** Reads an analysis' results into summary rows. */
+    @FunctionalInterface
+    public interface Rows {
+        /** Adds rows (label → value) from the analysis' output in {@code run}. */
+        void add(RunFolder run, Map<String, String> rows) throws Exception;
+    }
+
+    /**
+     * A step that runs {@code engram <name> --run DIR <args> --device … --threads …} on the demo's streams and then
+     * reads its results into summary rows.
+     */
+    public static Step subcommand(String title, String name, List<String> args, Rows rows) {
+        return new Step() {
+            @Override
+            public String name() {
+                return title;
+            }
+
+            @Override
+            public Map<String, String> run(RunFolder run, PrintWriter out, RuntimeOptions runtime) throws Exception {
+                List<String> argv = new ArrayList<>(List.of(name, "--run", run.dir().toString()));
+                argv.addAll(args);
+                argv.addAll(List.of("--device", runtime.device, "--threads", Integer.toString(runtime.threads())));
+                StringWriter err = new StringWriter();
+                int code = EngramCli.commandLine(out, new PrintWriter(err, true)).execute(argv.toArray(String[]::new));
+                if (code != 0) {
+                    throw new IllegalStateException("demo step `engram " + String.join(" ", argv) + "` failed: "
+                            + err.toString().strip());
+                }
+                Map<String, String> m = new LinkedHashMap<>();
+                rows.add(run, m);
+                return m;
+            }
+        };
+    }
 
     @Spec
     CommandSpec spec;
@@ -112,7 +176,7 @@ public final class DemoCommand implements Callable<Integer> {
             out.println();
             out.println("[demo] " + step.name());
             out.flush();
-            table.putAll(step.run(folder, out));
+            table.putAll(step.run(folder, out, runtime));
         }
 
         Path report = ReportWriter.write(folder);

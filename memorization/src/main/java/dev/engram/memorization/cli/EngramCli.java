@@ -20,7 +20,10 @@ import java.nio.file.NoSuchFileException;
         description = "Engram: train networks on noisy labels and localize memorization (Maini et al., ICML 2023).",
         subcommands = {DoctorCommand.class, TrainCommand.class, ScoresCommand.class, DemoCommand.class,
             GradAccountingCommand.class,
-            ReportCommand.class, CommandLine.HelpCommand.class})
+            ReportCommand.class,
+            FlipCommand.class,
+            EtdCommand.class,
+            CheckpointScoresCommand.class, CommandLine.HelpCommand.class})
 public final class EngramCli implements Runnable {
     /** Exit code of a failed command. */
     public static final int EXIT_FAILURE = 1;
