@@ -43,6 +43,6 @@ class TrainCommandTest {
     void helpDescribesTheNewOptions() {
         assertThat(run("train", "--help")[1]).contains("--resume").contains("--grad-accounting");
         assertThat(run("grad-accounting", "--help")[1]).contains("--checkpoints").contains("--batch-size");
-        assertThat(run("demo", "--help")[1]).contains("10% label noise").contains("--no-grad-accounting");
+        assertThat(run("demo", "--help")[1]).contains("--no-grad-accounting").contains("(10% label");
     }
 }
