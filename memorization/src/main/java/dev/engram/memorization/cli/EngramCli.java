@@ -21,6 +21,7 @@ import java.nio.file.NoSuchFileException;
         subcommands = {DoctorCommand.class, TrainCommand.class, ScoresCommand.class, DemoCommand.class,
             RewindCommand.class,
             RetrainCommand.class,
+            GradAccountingCommand.class,
             ReportCommand.class,
             FlipCommand.class,
             EtdCommand.class,

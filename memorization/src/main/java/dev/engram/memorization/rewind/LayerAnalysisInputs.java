@@ -4,7 +4,7 @@ import dev.engram.datasets.Dataset;
 import dev.engram.datasets.FetchOptions;
 import dev.engram.datasets.NoisyLabels;
 import dev.engram.memorization.experiment.ExperimentData;
-import dev.engram.memorization.experiment.Models;
+import dev.engram.memorization.experiment.TrainingRun;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.nn.Module;
@@ -46,8 +46,6 @@ public record LayerAnalysisInputs(RunFolder run, ExperimentData data, Dataset la
 
     /** A fresh model of the run's architecture (its weights are overwritten from checkpoints). */
     public Module newModel() {
-        Dataset t = data.train();
-        return Models.create(run.config().model(), t.channels(), t.height(), t.width(), t.numClasses(),
-                run.config().seed());
+        return TrainingRun.createModel(run.config(), data.train());
     }
 }

@@ -4,7 +4,7 @@ import dev.engram.datasets.Dataset;
 import dev.engram.engine.Tensor;
 import dev.engram.memorization.cli.EngramCli;
 import dev.engram.memorization.experiment.ExperimentData;
-import dev.engram.memorization.experiment.Models;
+import dev.engram.nn.models.Models;
 import dev.engram.memorization.experiment.TrainingRun;
 import dev.engram.memorization.report.ReportWriter;
 import dev.engram.memorization.retrain.LayerRetraining.BnStats;
@@ -71,7 +71,7 @@ class RetrainingTest {
 
     @Test
     void frozenGroupsStayBitIdenticalAndOnlyCleanExamplesAreTrainedOn() throws IOException {
-        Module model = Models.create("mlp", 1, 4, 4, 10, 5);
+        Module model = Models.create("mlp", 1, 4, 10, 5);
         Map<String, Tensor> fin = RunCheckpoints.load(run, 3, model);
         Map<String, Tensor> init = RunCheckpoints.load(run, 0, model);
         Map<String, float[]> finV = LayerTestSupport.snapshot(fin), initV = LayerTestSupport.snapshot(init);
@@ -108,7 +108,7 @@ class RetrainingTest {
 
     @Test
     void trainAllChangesEveryGroup() throws IOException {
-        Module model = Models.create("mlp", 1, 4, 4, 10, 5);
+        Module model = Models.create("mlp", 1, 4, 10, 5);
         Map<String, Tensor> fin = RunCheckpoints.load(run, 3, model);
         Map<String, Tensor> init = RunCheckpoints.load(run, 0, model);
         Map<String, float[]> finV = LayerTestSupport.snapshot(fin);
@@ -122,7 +122,7 @@ class RetrainingTest {
 
     @Test
     void earlyStopAfterPerfectEpochs() throws IOException {
-        Module model = Models.create("mlp", 1, 4, 4, 10, 5);
+        Module model = Models.create("mlp", 1, 4, 10, 5);
         Map<String, Tensor> fin = RunCheckpoints.load(run, 3, model);
         Map<String, Tensor> init = RunCheckpoints.load(run, 0, model);
         int[] clean = run.noise().cleanIndices();

@@ -3,7 +3,7 @@ package dev.engram.memorization.rewind;
 import dev.engram.engine.Tensor;
 import dev.engram.memorization.cli.EngramCli;
 import dev.engram.memorization.experiment.ExperimentData;
-import dev.engram.memorization.experiment.Models;
+import dev.engram.nn.models.Models;
 import dev.engram.memorization.report.ReportWriter;
 import dev.engram.memorization.rewind.LayerRewinding.BnStats;
 import dev.engram.memorization.run.RunFolder;
@@ -77,7 +77,7 @@ class RewindingTest {
 
     @Test
     void rewindingAGroupChangesOnlyItsTensors() throws IOException {
-        Module model = Models.create("mlp", 1, 4, 4, 10, 5);
+        Module model = Models.create("mlp", 1, 4, 10, 5);
         Map<String, float[]> fin = LayerTestSupport.snapshot(RunCheckpoints.load(run, 3, model));
         Map<String, Tensor> finT = RunCheckpoints.load(run, 3, model);
         Map<String, Tensor> initT = RunCheckpoints.load(run, 1, model);
