@@ -222,8 +222,10 @@ public final class Sgemm {
             gemv(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
+        // small problems stay on the calling thread (forking costs more than it saves)
+        boolean fork = parallel && (long) m * n * k >= 2 * PAR_MIN_WORK;
         packed(kernel(), transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                parallel ? CpuParallel.threads() : 1);
+                fork ? CpuParallel.threads() : 1);
     }
 
     /** C = beta·C (beta == 0 writes zeros, ignoring NaN). */
