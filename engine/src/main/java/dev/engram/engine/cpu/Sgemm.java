@@ -6,22 +6,24 @@ import java.lang.System.Logger.Level;
  * Single-precision general matrix multiply for the CPU backend, row-major BLAS semantics:
  * {@code C[m×n] = alpha·op(A)·op(B) + beta·C} with {@code op(X) = X} or {@code Xᵀ}.
  *
- * <p><b>Algorithm.</b> GotoBLAS/BLIS-style: op(B) is packed in {@link #KC}×{@link #NC} panels of
- * {@link #NR}-column micro-panels, op(A) (pre-scaled by alpha) in {@link #MC}×{@link #KC} blocks of
- * {@link #MR}-row micro-panels, and a register-blocked 6×16 micro-kernel accumulates with FMA.
+ * <p><b>Algorithm.</b> GotoBLAS/BLIS-style packing with a register-blocked {@link #MR}×{@link #NR}
+ * (6×16) FMA micro-kernel. For each k-block of at most {@link #KC}: a block of up to {@link #MC} rows
+ * of op(A), pre-scaled by alpha, is packed once into {@link #MR}-row micro-panels shared by all
+ * threads; op(B) is packed chunk by chunk ({@link #NC} columns, {@link #NR}-column micro-panels)
+ * into a per-thread buffer that stays in L2, and each A micro-panel (L1) sweeps across it.
  * The micro-kernel uses {@code jdk.incubator.vector} when the JVM was started with
  * {@code --add-modules jdk.incubator.vector}; otherwise a plain-Java kernel is used (and a one-time
  * log message says how to enable the fast path). Matrix-vector shapes (m or n = 1) skip packing
  * and run a direct loop; packing is cheap enough that all other shapes, even tiny ones, use the
  * packed path.
  *
- * <p><b>Threading and determinism.</b> Large problems are split across {@link CpuParallel} threads
- * by whole column tiles (or row tiles when n is small); K is never split. Every element of C is
- * therefore computed by the same sequence of floating-point operations — a k-sequential chain
- * within each k-block of fixed size, the blocks applied in order — whatever the thread count and
- * whatever the scheduling: results are bit-identical run to run <em>and</em> across thread counts
- * (for a fixed kernel, vector or scalar). The choice between direct and packed path depends only
- * on m and n.
+ * <p><b>Threading and determinism.</b> Problems of at least 2·{@link #PAR_MIN_WORK} multiply-adds
+ * are split across {@link CpuParallel} threads by B column chunks (or by A row panels when there are
+ * fewer chunks than threads); K is never split. Every element of C is therefore computed by the
+ * same sequence of floating-point operations — a k-sequential FMA chain within each k-block, whose
+ * boundaries depend only on k, the blocks merged in order — whatever the thread count and the
+ * scheduling: results are bit-identical run to run <em>and</em> across thread counts (for a given
+ * kernel, vector or scalar). The choice between direct and packed path depends only on m and n.
  *
  * <p>Pack buffers are thread-local and reused across calls.
  */
