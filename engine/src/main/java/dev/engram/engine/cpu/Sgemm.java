@@ -35,11 +35,11 @@ public final class Sgemm {
     /** Micro-kernel columns (two 8-float vectors). */
     static final int NR = 16;
     /** Maximum k-block (a packed A micro-panel KC×MRS stays in L1). */
-    static final int KC = Integer.getInteger("engram.sgemm.kc", 256);
+    static final int KC = 256;
     /** Row super-block (multiple of MR): a packed A block MC×KC is shared by all threads (L3). */
-    static final int MC = Integer.getInteger("engram.sgemm.mc", 3072);
+    static final int MC = 3072;
     /** Column chunk (multiple of NR): a packed B chunk KC×NC stays in one core's L2. */
-    static final int NC = Integer.getInteger("engram.sgemm.nc", 256);
+    static final int NC = 256;
     /** Minimum multiply-adds per thread before a GEMM is split across threads. */
     static final long PAR_MIN_WORK = 1L << 20;
 
