@@ -36,8 +36,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the pipeline on MNIST with a small model on the CPU: train (10%% label noise) with gradient"
-                + " accounting, per-example scores, checkpoint scores, neuron flipping, example-tied dropout,"
-                + " report.html, summary table.")
+                + " accounting, per-example scores, checkpoint scores, neuron flipping, example-tied dropout, layer rewinding,"
+                + " layer retraining, report.html, summary table.")
 public final class DemoCommand implements Callable<Integer> {
     /**
      * An analysis of the demo after training and scores.
