@@ -1,0 +1,99 @@
+package dev.engram.engine.cpu;
+
+import dev.engram.engine.spi.ConvGeometry;
+
+/**
+ * im2col / col2im for the CPU convolution kernels, with a free row stride so that several
+ * examples can sit side by side in one {@code [C·R·S, nb·OH·OW]} matrix.
+ *
+ * <p>Row {@code (c·R + kr)·S + ks} of the matrix holds, for every output position, the input
+ * value under kernel tap {@code (kr, ks)} of channel c (zero in the padding). The valid output
+ * columns of each tap are computed once, so the inner loops carry no bounds checks.
+ */
+final class Im2col {
+    private Im2col() {}
+
+    /** First output column whose input column {@code xq·stride + base} is {@code >= 0}. */
+    private static int firstValid(int base, int stride) {
+        return base >= 0 ? 0 : (-base + stride - 1) / stride;
+    }
+
+    /** One past the last output column (capped at {@code out}) whose input column is {@code < size}. */
+    private static int endValid(int base, int stride, int size, int out) {
+        int last = size - 1 - base;
+        return last < 0 ? 0 : Math.min(out, last / stride + 1);
+    }
+
+    /**
+     * Writes the im2col matrix of the example at {@code x[xo..]} into {@code cols}, row r starting
+     * at {@code co + r·ld} ({@code ld >= OH·OW}).
+     */
+    static void im2col(float[] x, int xo, ConvGeometry g, float[] cols, int co, int ld) {
+        int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w();
+        int sh = g.strideH(), sw = g.strideW();
+        if (g.r() == 1 && g.s() == 1 && sh == 1 && sw == 1 && g.padH() == 0 && g.padW() == 0) {
+            int hw = h * w;
+            for (int c = 0; c < g.c(); c++) System.arraycopy(x, xo + c * hw, cols, co + c * ld, hw);
+            return;
+        }
+        for (int c = 0; c < g.c(); c++) {
+            for (int kr = 0; kr < g.r(); kr++) {
+                int iyBase = kr * g.dilH() - g.padH();
+                for (int ks = 0; ks < g.s(); ks++) {
+                    int row = (c * g.r() + kr) * g.s() + ks;
+                    int dst = co + row * ld;
+                    int ixBase = ks * g.dilW() - g.padW();
+                    int lo = Math.min(ow, firstValid(ixBase, sw)), hi = Math.max(lo, endValid(ixBase, sw, w, ow));
+                    for (int y = 0; y < oh; y++) {
+                        int iy = y * sh + iyBase;
+                        int d = dst + y * ow;
+                        if (iy < 0 || iy >= h) {
+                            java.util.Arrays.fill(cols, d, d + ow, 0f);
+                            continue;
+                        }
+                        int src = xo + (c * h + iy) * w + ixBase;
+                        for (int xq = 0; xq < lo; xq++) cols[d + xq] = 0f;
+                        if (sw == 1) {
+                            System.arraycopy(x, src + lo, cols, d + lo, hi - lo);
+                        } else {
+                            for (int xq = lo; xq < hi; xq++) cols[d + xq] = x[src + xq * sw];
+                        }
+                        for (int xq = hi; xq < ow; xq++) cols[d + xq] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds the im2col-shaped matrix at {@code cols[co..]} (row stride {@code ld}) back onto the
+     * example at {@code dx[dxo..]}: the adjoint of {@link #im2col}. Contributions to one input
+     * element are added in the fixed order (c, kr, ks, y, x).
+     */
+    static void col2imAdd(float[] cols, int co, int ld, ConvGeometry g, float[] dx, int dxo) {
+        int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w();
+        int sh = g.strideH(), sw = g.strideW();
+        for (int c = 0; c < g.c(); c++) {
+            for (int kr = 0; kr < g.r(); kr++) {
+                int iyBase = kr * g.dilH() - g.padH();
+                for (int ks = 0; ks < g.s(); ks++) {
+                    int row = (c * g.r() + kr) * g.s() + ks;
+                    int ixBase = ks * g.dilW() - g.padW();
+                    int lo = Math.min(ow, firstValid(ixBase, sw)), hi = Math.max(lo, endValid(ixBase, sw, w, ow));
+                    if (hi == lo) continue;
+                    for (int y = 0; y < oh; y++) {
+                        int iy = y * sh + iyBase;
+                        if (iy < 0 || iy >= h) continue;
+                        int src = co + row * ld + y * ow;
+                        int dst = dxo + (c * h + iy) * w + ixBase;
+                        if (sw == 1) {
+                            for (int xq = lo; xq < hi; xq++) dx[dst + xq] += cols[src + xq];
+                        } else {
+                            for (int xq = lo; xq < hi; xq++) dx[dst + xq * sw] += cols[src + xq];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package dev.engram.engine.cpu;
+
+import dev.engram.engine.DType;
+import dev.engram.engine.spi.BinaryOp;
+import dev.engram.engine.spi.ConvGeometry;
+import dev.engram.engine.spi.PoolGeometry;
+import dev.engram.engine.spi.ReduceOp;
+import dev.engram.engine.spi.Storage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The CPU backend's convolution (batched im2col + GEMM), pooling, reduction and broadcasting
+ * fast paths against naive loops in double precision, on odd sizes, stride / padding / dilation
+ * variants, batches large enough to form multi-example tiles, NaN windows, and several thread counts.
+ */
+class CpuKernelsTest {
+    private static final CpuBackend B = CpuBackend.INSTANCE;
+
+    static LongStream seeds() {
+        return LongStream.rangeClosed(1, 12).map(k -> 0x5EEDL * k + 17);
+    }
+
+    private static float[] values(SplittableRandom rnd, int count) {
+        float[] v = new float[count];
+        for (int q = 0; q < count; q++) v[q] = (float) (rnd.nextDouble() * 2 - 1);
+        return v;
+    }
+
+    private static int between(SplittableRandom rnd, int lo, int hi) {
+        return lo + rnd.nextInt(hi - lo + 1);
+    }
+
+    private static ConvGeometry randomConv(SplittableRandom rnd) {
+        int n = between(rnd, 1, 19), c = between(rnd, 1, 5), k = between(rnd, 1, 7);
+        boolean pointwise = rnd.nextInt(4) == 0;
+        int r = pointwise ? 1 : between(rnd, 1, 3), s = pointwise ? 1 : between(rnd, 1, 3);
+        int sh = pointwise ? 1 : between(rnd, 1, 2), sw = pointwise ? 1 : between(rnd, 1, 3);
+        int ph = pointwise ? 0 : between(rnd, 0, 2), pw = pointwise ? 0 : between(rnd, 0, 2);
+        int dh = pointwise ? 1 : between(rnd, 1, 2), dw = pointwise ? 1 : between(rnd, 1, 2);
+        int h = dh * (r - 1) + between(rnd, 1, 9), w = dw * (s - 1) + between(rnd, 1, 9);
+        return new ConvGeometry(n, c, h, w, k, r, s, sh, sw, ph, pw, dh, dw);
+    }
+
+    /** Input index of output (oy, ox) under tap (ky, kx), or -1 in the padding. */
+    private static int tap(ConvGeometry g, int oy, int ox, int ky, int kx) {
+        int iy = oy * g.strideH() - g.padH() + ky * g.dilH(), ix = ox * g.strideW() - g.padW() + kx * g.dilW();
+        return iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w() ? -1 : iy * g.w() + ix;
+    }
+
+    private static void close(float got, double want, String what) {
+        assertThat((double) got).as(what).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(want))));
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void convForwardAndBothGradientsMatchDirectLoops(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        ConvGeometry g = randomConv(rnd);
+        int n = g.n(), c = g.c(), k = g.k(), r = g.r(), s = g.s(), oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+        float[] x = values(rnd, n * c * hw), w = values(rnd, k * c * r * s), dy = values(rnd, n * k * oh * ow);
+        float[] y = new float[n * k * oh * ow], dx = values(rnd, x.length), dw = values(rnd, w.length);
+        float[] dw0 = dw.clone();
+        float beta = rnd.nextBoolean() ? 0f : 0.5f;
+        ConvKernels.forward(x, w, y, g);
+        ConvKernels.backwardData(dy, w, dx, g);
+        ConvKernels.backwardFilter(x, dy, dw, g, beta);
+        double[] rx = new double[x.length], rw = new double[w.length];
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < k; o++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        int yi = ((b * k + o) * oh + oy) * ow + ox;
+                        double acc = 0;
+                        for (int ci = 0; ci < c; ci++)
+                            for (int ky = 0; ky < r; ky++)
+                                for (int kx = 0; kx < s; kx++) {
+                                    int t = tap(g, oy, ox, ky, kx);
+                                    if (t < 0) continue;
+                                    int xi = (b * c + ci) * hw + t, wi = ((o * c + ci) * r + ky) * s + kx;
+                                    acc += (double) x[xi] * w[wi];
+                                    rx[xi] += (double) dy[yi] * w[wi];
+                                    rw[wi] += (double) dy[yi] * x[xi];
+                                }
+                        close(y[yi], acc, "y[" + yi + "] of " + g);
+                    }
+        for (int q = 0; q < x.length; q++) close(dx[q], rx[q], "dx[" + q + "] of " + g);
+        for (int q = 0; q < w.length; q++) close(dw[q], rw[q] + beta * dw0[q], "dw[" + q + "] of " + g);
+    }
+
+    @Test
+    void convTilesSpanSeveralExamplesAndChunksStaySmallForLargeFilters() {
+        ConvGeometry small = new ConvGeometry(128, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1);
+        int nb = ConvKernels.tile(small, small.n());
+        assertThat(nb).isGreaterThan(1);
+        assertThat(nb * small.colCols()).isGreaterThanOrEqualTo(ConvKernels.TARGET_COLUMNS);
+        ConvGeometry big = new ConvGeometry(64, 512, 4, 4, 512, 3, 3, 1, 1, 1, 1, 1, 1);
+        assertThat((long) ConvKernels.tile(big, big.n()) * big.colRows() * big.colCols())
+                .isLessThanOrEqualTo(ConvKernels.MAX_TILE_FLOATS);
+    }
+
+    @Test
+    void convResultsAreBitIdenticalAcrossThreadCounts() {
+        SplittableRandom rnd = new SplittableRandom(99);
+        ConvGeometry[] shapes = {new ConvGeometry(37, 3, 9, 11, 8, 3, 3, 1, 1, 1, 1, 1, 1),
+            new ConvGeometry(21, 6, 5, 5, 4, 1, 1, 1, 1, 0, 0, 1, 1), new ConvGeometry(9, 4, 12, 10, 5, 3, 2, 2, 1, 1, 0, 2, 1)};
+        int before = CpuParallel.threads();
+        try {
+            for (ConvGeometry g : shapes) {
+                float[] x = values(rnd, g.n() * g.c() * g.h() * g.w()), w = values(rnd, g.k() * g.colRows());
+                float[] dy = values(rnd, g.n() * g.k() * g.colCols());
+                float[][] ref = null;
+                for (int t : new int[] {1, 2, 3}) {
+                    CpuParallel.setThreads(t);
+                    float[] y = new float[dy.length], dx = new float[x.length], dw = new float[w.length];
+                    ConvKernels.forward(x, w, y, g);
+                    ConvKernels.backwardData(dy, w, dx, g);
+                    ConvKernels.backwardFilter(x, dy, dw, g, 0f);
+                    float[][] got = {y, dx, dw};
+                    if (ref == null) ref = got;
+                    else for (int q = 0; q < 3; q++) assertThat(got[q]).as("output %d of %s with %d threads", q, g, t).isEqualTo(ref[q]);
+                }
+            }
+        } finally {
+            CpuParallel.setThreads(before);
+        }
+    }
+
+    // ---- pooling -------------------------------------------------------------------------------
+
+    private static PoolGeometry randomPool(SplittableRandom rnd, boolean twoByTwo) {
+        int n = between(rnd, 1, 3), c = between(rnd, 1, 4), h = between(rnd, 2, 11), w = between(rnd, 2, 11);
+        if (twoByTwo) return new PoolGeometry(n, c, h, w, 2, 2, 2, 2, 0, 0);
+        int kh = between(rnd, 1, Math.min(h, 4)), kw = between(rnd, 1, Math.min(w, 4));
+        int ph = rnd.nextBoolean() ? 0 : between(rnd, 0, kh / 2), pw = rnd.nextBoolean() ? 0 : between(rnd, 0, kw / 2);
+        return new PoolGeometry(n, c, h, w, kh, kw, between(rnd, 1, 3), between(rnd, 1, 3), ph, pw);
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void maxPoolMatchesDirectLoopsIncludingNaNWindows(long seed) {
+        for (boolean twoByTwo : new boolean[] {true, false}) {
+            SplittableRandom rnd = new SplittableRandom(seed + (twoByTwo ? 1 : 0));
+            PoolGeometry g = randomPool(rnd, twoByTwo);
+            int hw = g.h() * g.w(), oh = g.outH(), ow = g.outW(), planes = g.n() * g.c();
+            float[] x = values(rnd, planes * hw);
+            for (int q = 0; q < x.length; q++) {
+                int u = rnd.nextInt(12);
+                if (u == 0) x[q] = Float.NaN;
+                else if (u == 1) x[q] = 0.25f; // ties: the first maximum wins
+            }
+            float[] y = new float[planes * oh * ow], dy = values(rnd, y.length), dx = values(rnd, x.length);
+            Storage idx = B.allocate(DType.INT32, y.length);
+            B.maxPool2dForward(B.wrap(x), B.wrap(y), idx, g);
+            B.maxPool2dBackward(B.wrap(dy), idx, B.wrap(dx), g);
+            int[] gotIdx = CpuBackend.i(idx);
+            double[] rdx = new double[x.length];
+            for (int p = 0; p < planes; p++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        int best = -1, lastNaN = -1;
+                        for (int ky = 0; ky < g.kh(); ky++)
+                            for (int kx = 0; kx < g.kw(); kx++) {
+                                int iy = oy * g.strideH() - g.padH() + ky, ix = ox * g.strideW() - g.padW() + kx;
+                                if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                                int at = iy * g.w() + ix;
+                                float v = x[p * hw + at];
+                                if (Float.isNaN(v)) lastNaN = at;
+                                else if (best < 0 || v > x[p * hw + best]) best = at;
+                            }
+                        int want = lastNaN >= 0 ? lastNaN : best;
+                        int o = (p * oh + oy) * ow + ox;
+                        assertThat(gotIdx[o]).as("argmax of output %d in %s", o, g).isEqualTo(want);
+                        assertThat(Float.floatToIntBits(y[o])).as("max of output %d in %s", o, g)
+                                .isEqualTo(Float.floatToIntBits(x[p * hw + want]));
+                        rdx[p * hw + want] += dy[o];
+                    }
+            for (int q = 0; q < x.length; q++) close(dx[q], rdx[q], "dx[" + q + "] of " + g);
+        }
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void avgPoolMatchesDirectLoops(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        PoolGeometry g = randomPool(rnd, false);
+        int hw = g.h() * g.w(), oh = g.outH(), ow = g.outW(), planes = g.n() * g.c();
+        float[] x = values(rnd, planes * hw), y = new float[planes * oh * ow], dy = values(rnd, y.length);
+        float[] dx = values(rnd, x.length);
+        B.avgPool2dForward(B.wrap(x), B.wrap(y), g);
+        B.avgPool2dBackward(B.wrap(dy), B.wrap(dx), g);
+        double[] rdx = new double[x.length];
+        double inv = 1.0 / (g.kh() * g.kw());
+        for (int p = 0; p < planes; p++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++) {
+                    int o = (p * oh + oy) * ow + ox;
+                    double s = 0;
+                    for (int ky = 0; ky < g.kh(); ky++)
+                        for (int kx = 0; kx < g.kw(); kx++) {
+                            int iy = oy * g.strideH() - g.padH() + ky, ix = ox * g.strideW() - g.padW() + kx;
+                            if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                            s += x[p * hw + iy * g.w() + ix];
+                            rdx[p * hw + iy * g.w() + ix] += dy[o] * inv;
+                        }
+                    close(y[o], s * inv, "avg output " + o + " of " + g);
+                }
+        for (int q = 0; q < x.length; q++) close(dx[q], rdx[q], "dx[" + q + "] of " + g);
+    }
+
+    // ---- reductions and broadcasting ---------------------------------------------------------
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void sumsMatchDoubleLoops(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int[][] shapes = {{between(rnd, 1, 40), between(rnd, 1, 3000), 1}, {between(rnd, 1, 4), between(rnd, 1, 50), between(rnd, 2, 2500)},
+            {1, between(rnd, 1, 200), between(rnd, 1, 700)}};
+        for (int[] sh : shapes) {
+            int outer = sh[0], r = sh[1], inner = sh[2];
+            float[] x = values(rnd, outer * r * inner);
+            for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.SUM_SQUARES, ReduceOp.MAX}) {
+                float[] out = new float[outer * inner];
+                B.reduce(op, B.wrap(x), B.wrap(out), outer, r, inner);
+                for (int o = 0; o < outer; o++)
+                    for (int q = 0; q < inner; q++) {
+                        double s = op == ReduceOp.MAX ? Double.NEGATIVE_INFINITY : 0;
+                        for (int j = 0; j < r; j++) {
+                            double v = x[(o * r + j) * inner + q];
+                            s = op == ReduceOp.MAX ? Math.max(s, v) : s + (op == ReduceOp.SUM_SQUARES ? v * v : v);
+                        }
+                        close(out[o * inner + q], s, op + " at " + o + "," + q + " of " + outer + "x" + r + "x" + inner);
+                    }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void broadcastBinaryMatchesIndexLoops(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int rank = between(rnd, 1, 5);
+        int[] out = new int[rank];
+        for (int d = 0; d < rank; d++) out[d] = between(rnd, 1, 5);
+        int[] as = broadcastable(rnd, out), bs = broadcastable(rnd, out);
+        float[] a = values(rnd, (int) CpuBackend.numel(as)), b = values(rnd, (int) CpuBackend.numel(bs));
+        for (BinaryOp op : BinaryOp.values()) {
+            float[] got = new float[CpuBackend.numel(out)];
+            B.binary(op, B.wrap(a), as, B.wrap(b), bs, B.wrap(got), out);
+            int[] ix = new int[rank];
+            for (int q = 0; q < got.length; q++) {
+                int rem = q;
+                for (int d = rank - 1; d >= 0; d--) {
+                    ix[d] = rem % out[d];
+                    rem /= out[d];
+                }
+                float av = a[flat(ix, as)], bv = b[flat(ix, bs)];
+                float want = switch (op) {
+                    case ADD -> av + bv;
+                    case SUB -> av - bv;
+                    case MUL -> av * bv;
+                    case DIV -> av / bv;
+                    case MAX -> Math.max(av, bv);
+                    case MIN -> Math.min(av, bv);
+                    case EQ -> av == bv ? 1f : 0f;
+                    case GT -> av > bv ? 1f : 0f;
+                };
+                assertThat(got[q]).as("%s at %d for %s op %s", op, q, java.util.Arrays.toString(as), java.util.Arrays.toString(bs))
+                        .isEqualTo(want);
+            }
+        }
+    }
+
+    /** A shape that broadcasts to {@code out}: a random suffix of it, some dims set to 1. */
+    private static int[] broadcastable(SplittableRandom rnd, int[] out) {
+        int rank = between(rnd, 0, out.length);
+        int[] s = new int[rank];
+        for (int d = 0; d < rank; d++) s[d] = rnd.nextInt(3) == 0 ? 1 : out[out.length - rank + d];
+        return s;
+    }
+
+    /** Flat index into a right-aligned broadcast shape. */
+    private static int flat(int[] ix, int[] shape) {
+        int off = 0;
+        for (int d = 0; d < shape.length; d++) {
+            int i = ix[ix.length - shape.length + d];
+            off = off * shape[d] + (shape[d] == 1 ? 0 : i);
+        }
+        return off;
+    }
+}
