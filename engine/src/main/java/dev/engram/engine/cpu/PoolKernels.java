@@ -33,30 +33,37 @@ final class PoolKernels {
         });
     }
 
+    /**
+     * Unpadded 2×2 stride-2 max pool. Windows without NaN take a branch-free tournament (pairs, then
+     * the later pair wins only when strictly greater: the first maximum, as the sequential scan);
+     * the value is then read at the winning index, so signed zeros match the scan too. A window
+     * whose sum is NaN (a NaN, or +inf and -inf) takes the exact sequential scan.
+     */
     private static void max2x2(float[] x, int xb, float[] y, int[] idx, int yb, int oh, int ow, int w) {
         for (int oy = 0; oy < oh; oy++) {
             int r0 = 2 * oy * w, r1 = r0 + w, o = yb + oy * ow;
             for (int ox = 0; ox < ow; ox++) {
-                int p = r0 + 2 * ox;
-                float best = x[xb + p];
-                int bi = p;
-                float v = x[xb + p + 1];
-                if (v > best || v != v) {
-                    best = v;
-                    bi = p + 1;
+                int p = r0 + 2 * ox, q = r1 + 2 * ox;
+                float a0 = x[xb + p], a1 = x[xb + p + 1], a2 = x[xb + q], a3 = x[xb + q + 1];
+                float sum = a0 + a1 + a2 + a3;
+                int bi;
+                if (sum != sum) {
+                    float best = a0;
+                    bi = p;
+                    if (a1 > best || a1 != a1) {
+                        best = a1;
+                        bi = p + 1;
+                    }
+                    if (a2 > best || a2 != a2) {
+                        best = a2;
+                        bi = q;
+                    }
+                    if (a3 > best || a3 != a3) bi = q + 1;
+                } else {
+                    int top = a1 > a0 ? p + 1 : p, bottom = a3 > a2 ? q + 1 : q;
+                    bi = Math.max(a2, a3) > Math.max(a0, a1) ? bottom : top;
                 }
-                int q = r1 + 2 * ox;
-                v = x[xb + q];
-                if (v > best || v != v) {
-                    best = v;
-                    bi = q;
-                }
-                v = x[xb + q + 1];
-                if (v > best || v != v) {
-                    best = v;
-                    bi = q + 1;
-                }
-                y[o + ox] = best;
+                y[o + ox] = x[xb + bi];
                 idx[o + ox] = bi;
             }
         }

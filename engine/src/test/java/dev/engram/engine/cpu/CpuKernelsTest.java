@@ -151,9 +151,13 @@ class CpuKernelsTest {
             int hw = g.h() * g.w(), oh = g.outH(), ow = g.outW(), planes = g.n() * g.c();
             float[] x = values(rnd, planes * hw);
             for (int q = 0; q < x.length; q++) {
-                int u = rnd.nextInt(12);
+                int u = rnd.nextInt(16);
                 if (u == 0) x[q] = Float.NaN;
                 else if (u == 1) x[q] = 0.25f; // ties: the first maximum wins
+                else if (u == 2) x[q] = -0f; // signed zeros tie too: the first one's bits are kept
+                else if (u == 3) x[q] = 0f;
+                else if (u == 4) x[q] = Float.POSITIVE_INFINITY;
+                else if (u == 5) x[q] = Float.NEGATIVE_INFINITY;
             }
             float[] y = new float[planes * oh * ow], dy = values(rnd, y.length), dx = values(rnd, x.length);
             Storage idx = B.allocate(DType.INT32, y.length);
@@ -212,6 +216,21 @@ class CpuKernelsTest {
                     close(y[o], s * inv, "avg output " + o + " of " + g);
                 }
         for (int q = 0; q < x.length; q++) close(dx[q], rdx[q], "dx[" + q + "] of " + g);
+    }
+
+    @Test
+    void reluForwardAndBackwardAreBitExactOnSpecialValues() {
+        float[] x = {1.5f, -2f, 0f, -0f, Float.NaN, Float.intBitsToFloat(0xffc00001), Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 3e-39f};
+        float[] dy = new float[x.length];
+        for (int q = 0; q < x.length; q++) dy[q] = q % 2 == 0 ? q + 0.5f : -0f;
+        float[] y = new float[x.length], dx = new float[x.length];
+        B.unary(dev.engram.engine.spi.UnaryOp.RELU, 0f, B.wrap(x), B.wrap(y), x.length);
+        B.unaryBackward(dev.engram.engine.spi.UnaryOp.RELU, 0f, B.wrap(x), B.wrap(y), B.wrap(dy), B.wrap(dx), x.length);
+        for (int q = 0; q < x.length; q++) {
+            assertThat(Float.floatToRawIntBits(y[q])).as("relu(%s)", x[q]).isEqualTo(Float.floatToRawIntBits(x[q] > 0 ? x[q] : 0f));
+            assertThat(Float.floatToRawIntBits(dx[q])).as("relu'(%s)", x[q]).isEqualTo(Float.floatToRawIntBits(x[q] > 0 ? dy[q] : 0f));
+        }
     }
 
     // ---- reductions and broadcasting ---------------------------------------------------------
