@@ -23,11 +23,11 @@ final class ConvKernels {
     /** Fixed number of batch chunks whose filter-gradient partials are summed in order. */
     static final int FILTER_GRAD_CHUNKS = 8;
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private ConvKernels() {}
 
-    /** Thread-local scratch buffer number {@code slot} (0 or 1) of at least {@code size} floats. */
+    /** Thread-local scratch buffer number {@code slot} (0..2) of at least {@code size} floats. */
     static float[] scratch(int slot, int size) {
         float[][] holder = SCRATCH.get();
         if (holder[slot].length < size) holder[slot] = new float[size];
@@ -161,14 +161,28 @@ final class ConvKernels {
         });
     }
 
+    /** Micro-tile area a GEMM with m rows and n columns pays for (rows padded to 6, columns to 16). */
+    private static long paddedArea(int m, int n) {
+        return (long) ((m + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR) * ((n + Sgemm.NR - 1) / Sgemm.NR * Sgemm.NR);
+    }
+
+    /**
+     * True when the filter gradient is better computed transposed, {@code dwᵀ[CRS, K] = cols·dyᵀ}:
+     * when few output channels or taps would leave most of each 6×16 micro-tile empty.
+     */
+    static boolean filterGradTransposed(ConvGeometry g) {
+        return paddedArea(g.colRows(), g.k()) * 5 < paddedArea(g.k(), g.colRows()) * 4;
+    }
+
     /** {@code acc = beta·acc + sum_{b in [from, to)} dy_b · cols_bᵀ} (acc at {@code accOff}), tile by tile in order. */
     private static void filterChunk(float[] x, float[] dy, ConvGeometry g, int from, int to, float[] acc, int accOff,
                                     float beta) {
         int crs = g.colRows(), ohw = g.colCols(), k = g.k();
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
-        boolean pointwise = isPointwise(g);
+        boolean pointwise = isPointwise(g), transposed = filterGradTransposed(g);
+        float[] accT = transposed ? scratch(2, crs * k) : null;
         int nb = tile(g, to - from);
-        float b = beta;
+        boolean first = true;
         for (int b0 = from; b0 < to; b0 += nb) {
             int cnt = Math.min(nb, to - b0), ld = cnt * ohw;
             float[] cols = x, dyT = dy;
@@ -183,8 +197,21 @@ final class ConvKernels {
                 dyo = 0;
                 gather(dy, b0, cnt, k, ohw, dyT);
             }
-            Sgemm.sgemm(false, true, k, crs, ld, 1f, dyT, dyo, ld, cols, co, ld, b, acc, accOff, crs);
-            b = 1f;
+            if (transposed) {
+                Sgemm.sgemm(false, true, crs, k, ld, 1f, cols, co, ld, dyT, dyo, ld, first ? 0f : 1f, accT, 0, k);
+            } else {
+                Sgemm.sgemm(false, true, k, crs, ld, 1f, dyT, dyo, ld, cols, co, ld, first ? beta : 1f, acc, accOff, crs);
+            }
+            first = false;
+        }
+        if (transposed) {
+            for (int kk = 0; kk < k; kk++) {
+                int a = accOff + kk * crs;
+                for (int q = 0; q < crs; q++) {
+                    float t = accT[q * k + kk];
+                    acc[a + q] = beta == 0f ? t : t + acc[a + q] * beta;
+                }
+            }
         }
     }
 }

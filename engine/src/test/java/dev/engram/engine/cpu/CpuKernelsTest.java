@@ -62,7 +62,22 @@ class CpuKernelsTest {
     @MethodSource("seeds")
     void convForwardAndBothGradientsMatchDirectLoops(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        ConvGeometry g = randomConv(rnd);
+        checkConv(randomConv(rnd), rnd);
+    }
+
+    @Test
+    void filterGradientOrientationsBothMatchDirectLoops() {
+        ConvGeometry fewTaps = new ConvGeometry(5, 1, 9, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1);
+        ConvGeometry square = new ConvGeometry(3, 8, 6, 5, 24, 3, 3, 1, 1, 1, 1, 1, 1);
+        assertThat(ConvKernels.filterGradTransposed(fewTaps)).isTrue();
+        assertThat(ConvKernels.filterGradTransposed(square)).isFalse();
+        SplittableRandom rnd = new SplittableRandom(7);
+        checkConv(fewTaps, rnd);
+        checkConv(square, rnd);
+        checkConv(new ConvGeometry(40, 1, 4, 4, 3, 2, 2, 2, 2, 0, 0, 1, 1), rnd);
+    }
+
+    private static void checkConv(ConvGeometry g, SplittableRandom rnd) {
         int n = g.n(), c = g.c(), k = g.k(), r = g.r(), s = g.s(), oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
         float[] x = values(rnd, n * c * hw), w = values(rnd, k * c * r * s), dy = values(rnd, n * k * oh * ow);
         float[] y = new float[n * k * oh * ow], dx = values(rnd, x.length), dw = values(rnd, w.length);
