@@ -77,6 +77,17 @@ class CpuKernelsTest {
         checkConv(new ConvGeometry(40, 1, 4, 4, 3, 2, 2, 2, 2, 0, 0, 1, 1), rnd);
     }
 
+    @Test
+    void samePaddingStrideOneConvsMatchDirectLoops() {
+        // output width = input width: im2col / col2im take the whole-row shifted copy path
+        SplittableRandom rnd = new SplittableRandom(11);
+        ConvGeometry[] shapes = {new ConvGeometry(6, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1),
+            new ConvGeometry(3, 2, 6, 8, 5, 3, 3, 1, 1, 2, 2, 2, 2), new ConvGeometry(4, 2, 5, 6, 3, 2, 2, 1, 1, 1, 1, 2, 2),
+            new ConvGeometry(5, 3, 4, 7, 6, 1, 3, 1, 1, 0, 1, 1, 1), new ConvGeometry(2, 2, 9, 5, 3, 5, 5, 1, 1, 0, 2, 1, 1),
+            new ConvGeometry(3, 4, 2, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1), new ConvGeometry(2, 1, 3, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1)};
+        for (ConvGeometry g : shapes) checkConv(g, rnd);
+    }
+
     private static void checkConv(ConvGeometry g, SplittableRandom rnd) {
         int n = g.n(), c = g.c(), k = g.k(), r = g.r(), s = g.s(), oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
         float[] x = values(rnd, n * c * hw), w = values(rnd, k * c * r * s), dy = values(rnd, n * k * oh * ow);
