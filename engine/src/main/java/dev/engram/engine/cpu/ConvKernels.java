@@ -15,7 +15,7 @@ import dev.engram.engine.spi.ConvGeometry;
  */
 final class ConvKernels {
     /** Aim for at least this many GEMM columns (examples x output positions) per tile. */
-    static final int TARGET_COLUMNS = 1024;
+    static final int TARGET_COLUMNS = Math.max(1, Integer.getInteger("engram.conv.tileColumns", 1024));
     /** Upper bound on one tile's im2col buffer, in floats. */
     static final int MAX_TILE_FLOATS = 1 << 22;
     /** Upper bound on the filter-gradient partial sums kept at once, in floats. */
