@@ -49,11 +49,29 @@ final class ConvKernels {
         return g.r() == 1 && g.s() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0;
     }
 
+    /** Body of a loop over tiles {@code [from, to)}; {@code inline}: other tiles run beside it. */
+    @FunctionalInterface
+    private interface TileBody {
+        void run(int from, int to, boolean inline);
+    }
+
     /** Runs {@code tiles} tile bodies: over threads when that balances, else in order on this thread. */
-    private static void forTiles(int tiles, CpuParallel.RangeBody body) {
+    private static void forTiles(int tiles, TileBody body) {
         int t = CpuParallel.threads();
-        if (t > 1 && (tiles >= 2 * t || tiles % t == 0)) CpuParallel.forRange(tiles, 1, body);
-        else body.run(0, tiles);
+        if (t > 1 && (tiles >= 2 * t || tiles % t == 0)) CpuParallel.forRange(tiles, 1, (from, to) -> body.run(from, to, true));
+        else body.run(0, tiles, false);
+    }
+
+    /**
+     * {@code C = op(A)·op(B) + beta·C}. With {@code inline} the GEMM stays on the calling thread:
+     * the first tile range of a parallel loop runs on the (non-pool) caller, whose GEMMs would
+     * otherwise fork onto the pool beside the other ranges and unbalance the loop. Arguments are
+     * valid by construction here; the result is the same either way (see {@link Sgemm}).
+     */
+    private static void gemm(boolean inline, boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
+                             int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        if (inline) Sgemm.gemm(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, false);
+        else Sgemm.sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /** Copies rows {@code [K, OHW]} of examples b0..b0+cnt-1 of {@code y} side by side into {@code [K, cnt·OHW]}. */
@@ -80,7 +98,7 @@ final class ConvKernels {
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g);
         int nb = tile(g, g.n()), tiles = (g.n() + nb - 1) / nb;
-        forTiles(tiles, (t0, t1) -> {
+        forTiles(tiles, (t0, t1, inline) -> {
             for (int t = t0; t < t1; t++) {
                 int b0 = t * nb, cnt = Math.min(nb, g.n() - b0), ld = cnt * ohw;
                 float[] cols = x;
@@ -91,10 +109,10 @@ final class ConvKernels {
                     for (int j = 0; j < cnt; j++) Im2col.im2col(x, (b0 + j) * xStride, g, cols, j * ohw, ld);
                 }
                 if (cnt == 1) {
-                    Sgemm.sgemm(false, false, k, ohw, crs, 1f, w, 0, crs, cols, co, ohw, 0f, y, b0 * yStride, ohw);
+                    gemm(inline, false, false, k, ohw, crs, w, 0, crs, cols, co, ohw, 0f, y, b0 * yStride, ohw);
                 } else {
                     float[] out = scratch(1, k * ld);
-                    Sgemm.sgemm(false, false, k, ld, crs, 1f, w, 0, crs, cols, 0, ld, 0f, out, 0, ld);
+                    gemm(inline, false, false, k, ld, crs, w, 0, crs, cols, 0, ld, 0f, out, 0, ld);
                     scatter(out, b0, cnt, k, ohw, y);
                 }
             }
@@ -107,11 +125,11 @@ final class ConvKernels {
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g);
         int nb = tile(g, g.n()), tiles = (g.n() + nb - 1) / nb;
-        forTiles(tiles, (t0, t1) -> {
+        forTiles(tiles, (t0, t1, inline) -> {
             for (int t = t0; t < t1; t++) {
                 int b0 = t * nb, cnt = Math.min(nb, g.n() - b0), ld = cnt * ohw;
                 if (pointwise && cnt == 1) {
-                    Sgemm.sgemm(true, false, crs, ohw, k, 1f, w, 0, crs, dy, b0 * yStride, ohw, 0f, dx, b0 * xStride, ohw);
+                    gemm(inline, true, false, crs, ohw, k, w, 0, crs, dy, b0 * yStride, ohw, 0f, dx, b0 * xStride, ohw);
                     continue;
                 }
                 float[] dyT = dy;
@@ -122,7 +140,7 @@ final class ConvKernels {
                     gather(dy, b0, cnt, k, ohw, dyT);
                 }
                 float[] dcols = scratch(0, crs * ld);
-                Sgemm.sgemm(true, false, crs, ld, k, 1f, w, 0, crs, dyT, dyo, ld, 0f, dcols, 0, ld);
+                gemm(inline, true, false, crs, ld, k, w, 0, crs, dyT, dyo, ld, 0f, dcols, 0, ld);
                 java.util.Arrays.fill(dx, b0 * xStride, (b0 + cnt) * xStride, 0f);
                 for (int j = 0; j < cnt; j++) Im2col.col2imAdd(dcols, j * ohw, ld, g, dx, (b0 + j) * xStride);
             }
@@ -142,14 +160,14 @@ final class ConvKernels {
             return;
         }
         if (chunks == 1) {
-            filterChunk(x, dy, g, 0, g.n(), dw, 0, beta);
+            filterChunk(x, dy, g, 0, g.n(), dw, 0, beta, false);
             return;
         }
         float[] partial = new float[chunks * wSize];
-        forTiles(chunks, (cf, ct) -> {
+        forTiles(chunks, (cf, ct, inline) -> {
             for (int ch = cf; ch < ct; ch++) {
                 int from = (int) ((long) g.n() * ch / chunks), to = (int) ((long) g.n() * (ch + 1) / chunks);
-                filterChunk(x, dy, g, from, to, partial, ch * wSize, 0f);
+                filterChunk(x, dy, g, from, to, partial, ch * wSize, 0f, inline);
             }
         });
         CpuParallel.forRange(wSize, 1 << 14, (q0, q1) -> {
@@ -176,7 +194,7 @@ final class ConvKernels {
 
     /** {@code acc = beta·acc + sum_{b in [from, to)} dy_b · cols_bᵀ} (acc at {@code accOff}), tile by tile in order. */
     private static void filterChunk(float[] x, float[] dy, ConvGeometry g, int from, int to, float[] acc, int accOff,
-                                    float beta) {
+                                    float beta, boolean inline) {
         int crs = g.colRows(), ohw = g.colCols(), k = g.k();
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g), transposed = filterGradTransposed(g);
@@ -198,9 +216,9 @@ final class ConvKernels {
                 gather(dy, b0, cnt, k, ohw, dyT);
             }
             if (transposed) {
-                Sgemm.sgemm(false, true, crs, k, ld, 1f, cols, co, ld, dyT, dyo, ld, first ? 0f : 1f, accT, 0, k);
+                gemm(inline, false, true, crs, k, ld, cols, co, ld, dyT, dyo, ld, first ? 0f : 1f, accT, 0, k);
             } else {
-                Sgemm.sgemm(false, true, k, crs, ld, 1f, dyT, dyo, ld, cols, co, ld, first ? beta : 1f, acc, accOff, crs);
+                gemm(inline, false, true, k, crs, ld, dyT, dyo, ld, cols, co, ld, first ? beta : 1f, acc, accOff, crs);
             }
             first = false;
         }
