@@ -259,6 +259,52 @@ class CpuKernelsTest {
         }
     }
 
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void batchNormTrainingForwardAndBackwardMatchDoubleLoops(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int n = between(rnd, 1, 4), c = between(rnd, 1, 5), hw = between(rnd, 1, 23);
+        float[] x = values(rnd, n * c * hw), dy = values(rnd, x.length), gamma = values(rnd, c), beta = values(rnd, c);
+        for (int q = 0; q < x.length; q++) x[q] = x[q] * 3 + 1; // non-zero mean
+        float[] y = new float[x.length], mean = new float[c], inv = new float[c], rm = values(rnd, c), rv = new float[c];
+        for (int q = 0; q < c; q++) rv[q] = 1 + Math.abs(rm[q]);
+        float[] rm0 = rm.clone(), rv0 = rv.clone(), dx = new float[x.length], dg = new float[c], db = new float[c];
+        float eps = 1e-5f, momentum = 0.1f;
+        B.batchNormTrain(B.wrap(x), B.wrap(gamma), B.wrap(beta), B.wrap(y), B.wrap(mean), B.wrap(inv), B.wrap(rm), B.wrap(rv),
+                n, c, hw, momentum, eps);
+        B.batchNormBackward(B.wrap(dy), B.wrap(x), B.wrap(gamma), B.wrap(mean), B.wrap(inv), B.wrap(dx), B.wrap(dg), B.wrap(db),
+                n, c, hw, true);
+        int count = n * hw;
+        for (int ch = 0; ch < c; ch++) {
+            double s = 0, ss = 0;
+            for (int b = 0; b < n; b++) for (int q = 0; q < hw; q++) s += x[(b * c + ch) * hw + q];
+            double mu = s / count;
+            for (int b = 0; b < n; b++) for (int q = 0; q < hw; q++) ss += Math.pow(x[(b * c + ch) * hw + q] - mu, 2);
+            double is = 1 / Math.sqrt(ss / count + eps);
+            close(mean[ch], mu, "mean " + ch);
+            close(inv[ch], is, "invStd " + ch);
+            close(rm[ch], (1 - momentum) * rm0[ch] + momentum * mu, "running mean " + ch);
+            close(rv[ch], (1 - momentum) * rv0[ch] + momentum * (count > 1 ? ss / (count - 1) : ss / count), "running var " + ch);
+            double sdy = 0, sdyx = 0;
+            for (int b = 0; b < n; b++)
+                for (int q = 0; q < hw; q++) {
+                    int p = (b * c + ch) * hw + q;
+                    double xh = (x[p] - mu) * is;
+                    close(y[p], xh * gamma[ch] + beta[ch], "y " + p);
+                    sdy += dy[p];
+                    sdyx += dy[p] * xh;
+                }
+            close(db[ch], sdy, "dbeta " + ch);
+            close(dg[ch], sdyx, "dgamma " + ch);
+            for (int b = 0; b < n; b++)
+                for (int q = 0; q < hw; q++) {
+                    int p = (b * c + ch) * hw + q;
+                    double xh = (x[p] - mu) * is;
+                    close(dx[p], gamma[ch] * is * (dy[p] - sdy / count - xh * sdyx / count), "dx " + p);
+                }
+        }
+    }
+
     // ---- reductions and broadcasting ---------------------------------------------------------
 
     @ParameterizedTest(name = "seed={0}")
