@@ -39,6 +39,8 @@ final class ConvOps {
     /** Backward of {@link #conv2d}; the per-example rule reads the input, weight and geometry. */
     public static final class Conv2dNode extends Node {
         private final ConvGeometry geometry;
+        /** Set by the per-example rule when it already formed the sum of the per-example weight gradients; used once. */
+        private Tensor weightGradFromRule;
 
         Conv2dNode(Tensor x, Tensor w, Tensor b, ConvGeometry g) {
             super(x, w, b);
@@ -69,7 +71,11 @@ final class ConvOps {
                 dx = Tensor.empty(x.device(), DType.FLOAT32, x.shapeRef());
                 x.backend().conv2dBackwardData(dy.storage(), w.storage(), dx.storage(), geometry);
             }
-            if (needsGrad(1)) {
+            if (needsGrad(1) && weightGradFromRule != null) {
+                dw = weightGradFromRule; // sum over examples of the per-example gradients (same GEMMs, summed in example order)
+                weightGradFromRule = null;
+                TensorScope.register(dw.storage()); // owned by the backward's scope again (the rule had to retain it)
+            } else if (needsGrad(1)) {
                 dw = Tensor.empty(x.device(), DType.FLOAT32, w.shapeRef());
                 x.backend().conv2dBackwardFilter(x.storage(), dy.storage(), dw.storage(), geometry, 0f);
             }
@@ -111,8 +117,14 @@ final class ConvOps {
                     boolean ghost = norms && sink.useGhost((double) p * p * (crs + k), (double) p * crs * k);
                     long scratch = 4L * (colStride + (!norms ? 0 : ghost ? 2L * p * p : (long) k * crs));
                     int chunk = sink.chunkSize(scratch, batch);
-                    Tensor acc = norms ? null : sink.gradients(w, batch, "conv2d");
+                    Tensor acc = norms ? null : sink.gradientsToOverwrite(w, batch, "conv2d");
+                    float beta = acc != null ? 0f : 1f;
+                    if (!norms && acc == null) acc = sink.gradients(w, batch, "conv2d");
                     Tensor cols = Tensor.empty(x.device(), DType.FLOAT32, Math.min(chunk, batch), crs, p);
+                    // the per-example weight gradients already hold this node's filter gradient: sum them
+                    // (B*K*CRS adds) so that its backward skips the equal-cost conv2dBackwardFilter pass
+                    boolean giveSum = w.requiresGrad() && (norms ? !ghost : beta == 0f);
+                    Tensor sum = giveSum ? Tensor.zeros(x.device(), w.shapeRef()).retain() : null;
                     for (int b0 = 0; b0 < batch; b0 += chunk) {
                         int n = Math.min(chunk, batch - b0);
                         for (int j = 0; j < n; j++) {
@@ -121,7 +133,8 @@ final class ConvOps {
                         long dyOff = dy.offset() + b0 * dyStride;
                         if (!norms) {
                             be.gemmStridedBatched(false, true, k, crs, p, 1f, dy.storage(), dyOff, p, dyStride, cols.storage(), 0,
-                                    p, colStride, 1f, acc.storage(), acc.offset() + (long) b0 * k * crs, crs, (long) k * crs, n);
+                                    p, colStride, beta, acc.storage(), acc.offset() + (long) b0 * k * crs, crs, (long) k * crs, n);
+                            if (sum != null) addRows(acc, b0 * k * crs, n, k * crs, sum);
                         } else if (ghost) {
                             float[] v = PerExampleKernels.ghostNorms(be, x.device(), cols.storage(), 0, true, crs, dy.storage(),
                                     dyOff, true, k, p, n);
@@ -131,16 +144,34 @@ final class ConvOps {
                             be.gemmStridedBatched(false, true, k, crs, p, 1f, dy.storage(), dyOff, p, dyStride, cols.storage(), 0,
                                     p, colStride, 0f, gw.storage(), 0, crs, (long) k * crs, n);
                             sink.addSquaredNorms(w, b0, PerExampleKernels.rowSquaredNorms(gw, n), batch, "conv2d");
+                            if (sum != null) addRows(gw, 0, n, k * crs, sum);
                             gw.free();
                         }
                     }
                     cols.free();
+                    if (sum != null) cn.weightGradFromRule = sum;
                 }
                 if (b != null && sink.wants(b)) {
-                    sink.add(b, dy.reshape(batch, k, p).sum(2, false), batch, "conv2d");
+                    sink.add(b, PerExampleKernels.rowSums(dy, batch * k), batch, "conv2d");
                 }
             }
         };
+    }
+
+    /** {@code sum += sum over r of rows r of t} for {@code t} viewed as {@code [rows, width]} from element {@code offset}. */
+    private static void addRows(Tensor t, long offset, int rows, int width, Tensor sum) {
+        Tensor part = Tensor.empty(t.device(), DType.FLOAT32, width);
+        t.backend().reduce(ReduceOp.SUM, offset == 0 && t.offset() == 0 ? t.storage() : slice(t, offset, (long) rows * width),
+                part.storage(), 1, rows, width);
+        int[] s = {width};
+        t.backend().binary(BinaryOp.ADD, sum.storage(), s, part.storage(), s, sum.storage(), s);
+        part.free();
+    }
+
+    private static dev.engram.engine.spi.Storage slice(Tensor t, long offset, long count) {
+        Tensor c = Tensor.empty(t.device(), DType.FLOAT32, Math.toIntExact(count));
+        t.backend().copy(t.storage(), t.offset() + offset, c.storage(), 0, count);
+        return c.storage();
     }
 
     /** Sum of {@code t[n, c, hw]} over n and hw, as a [c] tensor. */

@@ -176,14 +176,22 @@ final class MatMul {
                 var be = x.backend();
                 if (sink.wants(w)) {
                     if (!sink.normsOnly(w)) {
-                        Tensor acc = sink.gradients(w, batch, "linear");
-                        be.gemmStridedBatched(true, false, outF, in, t, 1f, dy.storage(), dy.offset(), outF, (long) t * outF,
-                                x.storage(), x.offset(), in, (long) t * in, 1f, acc.storage(), acc.offset(), in,
-                                (long) outF * in, batch);
+                        Tensor acc = sink.gradientsToOverwrite(w, batch, "linear");
+                        if (acc != null && t == 1 && x.offset() == 0 && dy.offset() == 0) { // outer products dy_b x_b^T
+                            be.binary(dev.engram.engine.spi.BinaryOp.MUL, x.storage(), new int[] {batch, 1, in}, dy.storage(),
+                                    new int[] {batch, outF, 1}, acc.storage(), acc.shapeRef());
+                        } else {
+                            float beta = acc != null ? 0f : 1f;
+                            if (acc == null) acc = sink.gradients(w, batch, "linear");
+                            be.gemmStridedBatched(true, false, outF, in, t, 1f, dy.storage(), dy.offset(), outF, (long) t * outF,
+                                    x.storage(), x.offset(), in, (long) t * in, beta, acc.storage(), acc.offset(), in,
+                                    (long) outF * in, batch);
+                        }
                     } else if (t == 1) {
-                        Tensor xs = x.reshape(batch, in).square().sum(1, false);
-                        Tensor ds = dy.reshape(batch, outF).square().sum(1, false);
-                        sink.addSquaredNorms(w, 0, xs.mul(ds).toFloatArray(), batch, "linear");
+                        float[] xs = PerExampleKernels.rowSquaredNorms(x, batch);
+                        float[] ds = PerExampleKernels.rowSquaredNorms(dy, batch);
+                        for (int i = 0; i < batch; i++) xs[i] *= ds[i];
+                        sink.addSquaredNorms(w, 0, xs, batch, "linear");
                     } else if (sink.useGhost((double) t * t * (in + outF), (double) t * in * outF)) {
                         int chunk = sink.chunkSize(4L * 2 * t * t, batch);
                         for (int b0 = 0; b0 < batch; b0 += chunk) {

@@ -125,10 +125,10 @@ final class NormOps {
                 BatchNormNode bn = (BatchNormNode) node;
                 Tensor gamma = node.inputs[1], beta = node.inputs[2];
                 if (gamma != null && sink.wants(gamma)) {
-                    sink.add(gamma, dy.mul(bn.normalized()).reshape(bn.n, bn.c, bn.hw).sum(2, false), bn.n, "batch_norm");
+                    sink.add(gamma, PerExampleKernels.rowSums(dy.mul(bn.normalized()), bn.n * bn.c), bn.n, "batch_norm");
                 }
                 if (beta != null && sink.wants(beta)) {
-                    sink.add(beta, dy.reshape(bn.n, bn.c, bn.hw).sum(2, false), bn.n, "batch_norm");
+                    sink.add(beta, PerExampleKernels.rowSums(dy, bn.n * bn.c), bn.n, "batch_norm");
                 }
             }
         };

@@ -26,8 +26,10 @@ import java.util.function.Supplier;
  * Each parametric op registers a {@link PerExampleRule} in {@link PerExampleRules}: linear
  * ({@code dy_i^T x_i}, summed over sequence positions), conv2d (im2col + batched GEMM), batch-
  * and layer-norm affine parameters (per-example sums of {@code dy*x_hat} and {@code dy}), and
- * masks that are parameters (per-example channel sums of {@code dy*x}). In NORMS mode a
- * parameter used once never has its {@code B x |param|} gradients materialized at once: linear
+ * masks that are parameters (per-example channel sums of {@code dy*x}). In NORMS mode the
+ * weight of a linear or conv layer used once never has its {@code B x |param|} gradients
+ * materialized at once (vector parameters — biases, norm affine, masks — have activation-sized
+ * {@code [B, C]} per-example gradients, which are formed and reduced): linear
  * without a sequence axis uses {@code ||x_i||^2 ||dy_i||^2}; linear with a sequence axis and
  * conv use the Gram ("ghost") form {@code sum_{t,s} (x_t.x_s)(dy_t.dy_s)} when its cost
  * {@code T^2 (in+out)} is below materializing's {@code T in out} (T = positions; for conv
@@ -35,6 +37,9 @@ import java.util.function.Supplier;
  * time. A parameter used more than once (weight sharing) gets the sum of its uses; in NORMS
  * mode its per-example gradients are materialized to take the norm of that sum. Chunks are
  * sized so that a rule's scratch memory stays within {@link PerExampleOptions#memoryBudgetBytes()}.
+ * Where the conv rule materializes per-example filter gradients it also hands their sum to the
+ * node, whose backward then skips its own (equal-cost) filter-gradient pass: {@code .grad} is
+ * then summed in example order, equal to the plain pass up to float rounding.
  *
  * <h2>Fallback</h2>
  * A parameter with a use that no rule covers (an op without a rule, or a parameter in an

@@ -136,6 +136,15 @@ public final class PerExampleGradients implements AutoCloseable {
         }
 
         @Override
+        public Tensor gradientsToOverwrite(Tensor param, int b, String op) {
+            checkBatch(b, op);
+            if (grads.containsKey(param)) return null;
+            Tensor acc = Tensor.empty(param.device(), DType.FLOAT32, withBatch(b, param.shapeRef())).retain();
+            grads.put(param, acc);
+            return acc;
+        }
+
+        @Override
         public void addSquaredNorms(Tensor param, int first, float[] values, int b, String op) {
             checkBatch(b, op);
             double[] acc = norms.computeIfAbsent(param, p -> new double[b]);
@@ -151,6 +160,11 @@ public final class PerExampleGradients implements AutoCloseable {
             }
             if (normsOnly(param)) {
                 addSquaredNorms(param, 0, PerExampleKernels.rowSquaredNorms(perExample, b), b, op);
+                return;
+            }
+            Tensor fresh = gradientsToOverwrite(param, b, op);
+            if (fresh != null) {
+                fresh.backend().copy(perExample.storage(), perExample.offset(), fresh.storage(), 0, fresh.numel());
                 return;
             }
             Tensor acc = gradients(param, b, op);
@@ -393,6 +407,29 @@ public final class PerExampleGradients implements AutoCloseable {
             groups.put(e.getKey(), members);
         }
         return groupSquaredNorms(groups);
+    }
+
+    /**
+     * Squared norms per group of parameters given by exact names (for example a model's layer
+     * groups, {@code "layer1.0.weight"} style). An unknown name raises an exception naming it.
+     */
+    public Map<String, float[]> groupSquaredNormsByNames(Map<String, ? extends java.util.Collection<String>> groups) {
+        Map<String, Tensor> byName = new java.util.HashMap<>();
+        for (Tensor p : parameters()) if (p.name() != null) byName.put(p.name(), p);
+        Map<String, List<Tensor>> resolved = new LinkedHashMap<>();
+        for (Map.Entry<String, ? extends java.util.Collection<String>> e : groups.entrySet()) {
+            List<Tensor> members = new ArrayList<>();
+            for (String n : e.getValue()) {
+                Tensor p = byName.get(n);
+                if (p == null) {
+                    throw new IllegalArgumentException("per-example group '" + e.getKey() + "': no tracked parameter named '" + n
+                            + "' (tracked: " + new java.util.TreeSet<>(byName.keySet()) + ")");
+                }
+                members.add(p);
+            }
+            resolved.put(e.getKey(), members);
+        }
+        return groupSquaredNorms(resolved);
     }
 
     /** Frees the kept per-example gradient tensors (device memory); results cannot be read afterwards. */

@@ -11,8 +11,50 @@ final class PerExampleKernels {
 
     /** Squared L2 norm of each of the {@code rows} rows of {@code t} (any shape with that many leading rows). */
     static float[] rowSquaredNorms(Tensor t, int rows) {
-        Tensor flat = t.reshape(rows, -1);
-        return flat.square().sum(1, false).toFloatArray();
+        Tensor src = t.offset() == 0 ? t : t.copy();
+        int width = Math.toIntExact(t.numel() / Math.max(1, rows));
+        // view each row as [width / lanes, lanes]: independent partial sums per lane (no single
+        // long dependency chain), then one short sum over the lanes
+        int lanes = lanes(width);
+        Tensor out = Tensor.empty(t.device(), DType.FLOAT32, rows);
+        if (lanes == 1) {
+            t.backend().reduce(ReduceOp.SUM_SQUARES, src.storage(), out.storage(), rows, width, 1);
+        } else {
+            Tensor partial = Tensor.empty(t.device(), DType.FLOAT32, rows, lanes);
+            t.backend().reduce(ReduceOp.SUM_SQUARES, src.storage(), partial.storage(), rows, width / lanes, lanes);
+            t.backend().reduce(ReduceOp.SUM, partial.storage(), out.storage(), rows, lanes, 1);
+            partial.free();
+        }
+        float[] v = out.toFloatArray();
+        out.free();
+        return v;
+    }
+
+    /**
+     * Row sums {@code [rows]} of {@code t} viewed as {@code [rows, width]}, with per-lane partial
+     * sums (as {@link #rowSquaredNorms}) so that long rows do not form one dependency chain.
+     */
+    static Tensor rowSums(Tensor t, int rows) {
+        Tensor src = t.offset() == 0 ? t : t.copy();
+        int width = Math.toIntExact(t.numel() / Math.max(1, rows));
+        int lanes = lanes(width);
+        Tensor out = Tensor.empty(t.device(), DType.FLOAT32, rows);
+        if (lanes == 1) {
+            t.backend().reduce(ReduceOp.SUM, src.storage(), out.storage(), rows, width, 1);
+        } else {
+            Tensor partial = Tensor.empty(t.device(), DType.FLOAT32, rows, lanes);
+            t.backend().reduce(ReduceOp.SUM, src.storage(), partial.storage(), rows, width / lanes, lanes);
+            t.backend().reduce(ReduceOp.SUM, partial.storage(), out.storage(), rows, lanes, 1);
+            partial.free();
+        }
+        return out;
+    }
+
+    private static int lanes(int width) {
+        for (int l : new int[] {32, 16, 8, 4, 2}) {
+            if (width % l == 0 && width / l >= 2) return l;
+        }
+        return 1;
     }
 
     /**

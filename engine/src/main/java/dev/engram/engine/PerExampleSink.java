@@ -20,6 +20,13 @@ public interface PerExampleSink {
      */
     Tensor gradients(Tensor param, int batch, String op);
 
+    /**
+     * A new, uninitialized accumulator for {@code param} that the caller must overwrite
+     * completely (saves zeroing it), or null when {@code param} already has per-example
+     * gradients (then add into {@link #gradients} instead).
+     */
+    Tensor gradientsToOverwrite(Tensor param, int batch, String op);
+
     /** Adds squared norms for examples {@code [first, first + values.length)} of a norms-only parameter. */
     void addSquaredNorms(Tensor param, int first, float[] values, int batch, String op);
 

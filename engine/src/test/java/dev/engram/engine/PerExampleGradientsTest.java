@@ -366,6 +366,32 @@ class PerExampleGradientsTest {
     }
 
     @Test
+    void convFilterGradientIsTheSameWithAndWithoutACollection() {
+        Gen g = new Gen(29);
+        Tensor x = Tensor.of(g.values(3 * 2 * 6 * 6, -1, 1), 3, 2, 6, 6);
+        Tensor w = g.param(4, 2, 3, 3);
+        Function<int[], Tensor> loss = idx -> Functional.conv2d(x, w, null, 1, 1, 1).tanh().sum();
+        loss.apply(null).backward();
+        float[] plain = w.grad().toFloatArray();
+        for (PerExample.Mode mode : PerExample.Mode.values()) {
+            for (long budget : new long[] {PerExampleOptions.DEFAULT_BUDGET, 1}) {
+                w.zeroGrad();
+                Tensor out = Functional.conv2d(x, w, null, 1, 1, 1).tanh().sum();
+                try (PerExampleGradients pe = PerExample.collect(List.of(w), mode,
+                        PerExampleOptions.defaults().withMemoryBudget(budget).withNormPath(PerExampleOptions.NormPath.MATERIALIZE))) {
+                    out.backward(Tensor.scalar(1f).reshape(out.shape()), true);
+                }
+                assertClose(w.grad().toFloatArray(), plain, 1e-4, mode + " budget " + budget + " .grad");
+                // a second pass over the retained graph, outside any collection, computes the filter gradient itself
+                out.backward(Tensor.scalar(1f).reshape(out.shape()), false);
+                float[] twice = plain.clone();
+                for (int k = 0; k < twice.length; k++) twice[k] *= 2;
+                assertClose(w.grad().toFloatArray(), twice, 1e-4, mode + " second backward");
+            }
+        }
+    }
+
+    @Test
     void normsModeRejectsASecondBackwardPass() {
         Gen g = new Gen(27);
         Tensor x = Tensor.of(g.values(2 * 3, -1, 1), 2, 3);

@@ -138,7 +138,8 @@ public abstract class Module {
     /**
      * Copies values from {@code state} into this module's parameters and buffers by name. With
      * {@code strict}, every missing or unexpected name and every shape mismatch is reported in one
-     * exception; otherwise only matching entries are copied.
+     * exception; otherwise only matching entries are copied. Integer (int32) values load into
+     * float32 tensors, so PyTorch's int64 {@code num_batches_tracked} counters load into BN buffers.
      */
     public void loadStateDict(Map<String, Tensor> state, boolean strict) {
         Map<String, Tensor> own = stateDict();
@@ -147,7 +148,7 @@ public abstract class Module {
             Tensor src = state.get(e.getKey());
             if (src == null) {
                 if (strict) problems.add("missing '" + e.getKey() + "' " + e.getValue().describe());
-            } else if (!java.util.Arrays.equals(src.shape(), e.getValue().shape()) || src.dtype() != e.getValue().dtype()) {
+            } else if (!java.util.Arrays.equals(src.shape(), e.getValue().shape()) || !loadable(src, e.getValue())) {
                 problems.add("'" + e.getKey() + "': expected " + e.getValue().describe() + ", found " + src.describe());
             }
         }
@@ -160,8 +161,13 @@ public abstract class Module {
         }
         for (var e : own.entrySet()) {
             Tensor src = state.get(e.getKey());
-            if (src != null) e.getValue().copyFrom(src);
+            if (src != null) e.getValue().copyFrom(src.dtype() == e.getValue().dtype() ? src : src.toFloat());
         }
+    }
+
+    /** Same dtype, or integer values into a float32 tensor (PyTorch's int64 {@code num_batches_tracked}). */
+    private static boolean loadable(Tensor src, Tensor dst) {
+        return src.dtype() == dst.dtype() || (src.dtype() == dev.engram.engine.DType.INT32 && dst.dtype() == dev.engram.engine.DType.FLOAT32);
     }
 
     // ---- modes -------------------------------------------------------------------------------

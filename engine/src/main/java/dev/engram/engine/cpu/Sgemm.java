@@ -6,20 +6,24 @@ import java.lang.System.Logger.Level;
  * Single-precision general matrix multiply for the CPU backend, row-major BLAS semantics:
  * {@code C[m×n] = alpha·op(A)·op(B) + beta·C} with {@code op(X) = X} or {@code Xᵀ}.
  *
- * <p><b>Algorithm.</b> GotoBLAS/BLIS-style: op(B) is packed in {@link #KC}×{@link #NC} panels of
- * {@link #NR}-column micro-panels, op(A) (pre-scaled by alpha) in {@link #MC}×{@link #KC} blocks of
- * {@link #MR}-row micro-panels, and a register-blocked 6×16 micro-kernel accumulates with FMA.
+ * <p><b>Algorithm.</b> GotoBLAS/BLIS-style packing with a register-blocked {@link #MR}×{@link #NR}
+ * (6×16) FMA micro-kernel. For each k-block of at most {@link #KC}: a block of up to {@link #MC} rows
+ * of op(A), pre-scaled by alpha, is packed once into {@link #MR}-row micro-panels shared by all
+ * threads; op(B) is packed chunk by chunk ({@link #NC} columns, {@link #NR}-column micro-panels)
+ * into a per-thread buffer that stays in L2, and each A micro-panel (L1) sweeps across it.
  * The micro-kernel uses {@code jdk.incubator.vector} when the JVM was started with
  * {@code --add-modules jdk.incubator.vector}; otherwise a plain-Java kernel is used (and a one-time
- * log message says how to enable the fast path). Small problems skip packing and run a direct loop.
+ * log message says how to enable the fast path). Matrix-vector shapes (m or n = 1) skip packing
+ * and run a direct loop; packing is cheap enough that all other shapes, even tiny ones, use the
+ * packed path.
  *
- * <p><b>Threading and determinism.</b> Large problems are split across {@link CpuParallel} threads
- * by whole column tiles (or row tiles when n is small); K is never split. Every element of C is
- * therefore computed by the same sequence of floating-point operations — a k-sequential chain
- * within each k-block of fixed size, the blocks applied in order — whatever the thread count and
- * whatever the scheduling: results are bit-identical run to run <em>and</em> across thread counts
- * (for a fixed kernel, vector or scalar). The choice between direct and packed path depends only
- * on m, n, k.
+ * <p><b>Threading and determinism.</b> Problems of at least 2·{@link #PAR_MIN_WORK} multiply-adds
+ * are split across {@link CpuParallel} threads by B column chunks (or by A row panels when there are
+ * fewer chunks than threads); K is never split. Every element of C is therefore computed by the
+ * same sequence of floating-point operations — a k-sequential FMA chain within each k-block, whose
+ * boundaries depend only on k, the blocks merged in order — whatever the thread count and the
+ * scheduling: results are bit-identical run to run <em>and</em> across thread counts (for a given
+ * kernel, vector or scalar). The choice between direct and packed path depends only on m and n.
  *
  * <p>Pack buffers are thread-local and reused across calls.
  */
@@ -31,13 +35,11 @@ public final class Sgemm {
     /** Micro-kernel columns (two 8-float vectors). */
     static final int NR = 16;
     /** Maximum k-block (a packed A micro-panel KC×MRS stays in L1). */
-    static final int KC = Integer.getInteger("engram.sgemm.kc", 256);
+    static final int KC = 256;
     /** Row super-block (multiple of MR): a packed A block MC×KC is shared by all threads (L3). */
-    static final int MC = Integer.getInteger("engram.sgemm.mc", 3072);
+    static final int MC = 3072;
     /** Column chunk (multiple of NR): a packed B chunk KC×NC stays in one core's L2. */
-    static final int NC = Integer.getInteger("engram.sgemm.nc", 256);
-    /** Problems with m·n·k at most this use the direct (unpacked) loop. */
-    static final long DIRECT_MAX = 32L * 32 * 32;
+    static final int NC = 256;
     /** Minimum multiply-adds per thread before a GEMM is split across threads. */
     static final long PAR_MIN_WORK = 1L << 20;
 
@@ -218,13 +220,14 @@ public final class Sgemm {
             scaleC(m, n, beta, c, cOff, ldc);
             return;
         }
-        long work = (long) m * n * k;
-        if (work <= DIRECT_MAX || m == 1 || n == 1) {
-            direct(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        if (m == 1 || n == 1) {
+            gemv(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
+        // small problems stay on the calling thread (forking costs more than it saves)
+        boolean fork = parallel && (long) m * n * k >= 2 * PAR_MIN_WORK;
         packed(kernel(), transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                parallel ? CpuParallel.threads() : 1);
+                fork ? CpuParallel.threads() : 1);
     }
 
     /** C = beta·C (beta == 0 writes zeros, ignoring NaN). */
@@ -399,59 +402,72 @@ public final class Sgemm {
         }
     }
 
-    /** Unpacked loop for tiny or vector-shaped problems (single-threaded, k-sequential sums). */
-    private static void direct(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                               float beta, float[] c, int cOff, int ldc) {
-        int aRow = transA ? 1 : lda, aCol = transA ? lda : 1;
-        if (!transB) {
-            float[] acc = WORKSPACE.get().row(n);
-            for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(acc, 0, n, 0f);
-                int ai = aOff + i * aRow;
-                for (int p = 0; p < k; p++, ai += aCol) {
-                    float av = a[ai];
-                    int bi = bOff + p * ldb;
-                    for (int j = 0; j < n; j++) acc[j] += av * b[bi + j];
-                }
-                store(acc, n, alpha, beta, c, cOff + i * ldc);
+    /**
+     * Matrix-vector products (m == 1 or n == 1) without packing: {@code out[x] = Σ_p s[p]·M(p, x)}
+     * where s is the vector operand (copied contiguous) and M the matrix operand, walked either as
+     * axpy over its contiguous rows or as dot products along them. Single-threaded, fixed order.
+     */
+    private static void gemv(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        Workspace ws = WORKSPACE.get();
+        float[] v = ws.row(k + Math.max(m, n));
+        int outLen, outStride, mOff, ld;
+        float[] mat;
+        boolean axpy;
+        if (m == 1) { // c[0, j] = Σ_p a(0, p)·op(B)(p, j)
+            int st = transA ? lda : 1;
+            for (int p = 0; p < k; p++) v[p] = a[aOff + p * st];
+            mat = b;
+            mOff = bOff;
+            ld = ldb;
+            axpy = !transB;
+            outLen = n;
+            outStride = 1;
+        } else { // c[i, 0] = Σ_p op(A)(i, p)·b(p, 0)
+            int st = transB ? 1 : ldb;
+            for (int p = 0; p < k; p++) v[p] = b[bOff + p * st];
+            mat = a;
+            mOff = aOff;
+            ld = lda;
+            axpy = transA;
+            outLen = m;
+            outStride = ldc;
+        }
+        int o = k; // accumulators live in v[k, k + outLen)
+        if (axpy) {
+            java.util.Arrays.fill(v, o, o + outLen, 0f);
+            for (int p = 0; p < k; p++) {
+                float s = v[p];
+                int r = mOff + p * ld;
+                for (int x = 0; x < outLen; x++) v[o + x] += s * mat[r + x];
             }
         } else {
-            float[] acc = WORKSPACE.get().row(n);
-            for (int i = 0; i < m; i++) {
-                int a0 = aOff + i * aRow;
-                int j = 0;
-                for (; j + 4 <= n; j += 4) {
-                    int b0 = bOff + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
-                    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-                    for (int p = 0, ai = a0; p < k; p++, ai += aCol) {
-                        float av = a[ai];
-                        s0 += av * b[b0 + p];
-                        s1 += av * b[b1 + p];
-                        s2 += av * b[b2 + p];
-                        s3 += av * b[b3 + p];
-                    }
-                    acc[j] = s0;
-                    acc[j + 1] = s1;
-                    acc[j + 2] = s2;
-                    acc[j + 3] = s3;
+            int x = 0;
+            for (; x + 4 <= outLen; x += 4) {
+                int r0 = mOff + x * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+                float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                for (int p = 0; p < k; p++) {
+                    float s = v[p];
+                    s0 += s * mat[r0 + p];
+                    s1 += s * mat[r1 + p];
+                    s2 += s * mat[r2 + p];
+                    s3 += s * mat[r3 + p];
                 }
-                for (; j < n; j++) {
-                    int b0 = bOff + j * ldb;
-                    float s0 = 0f;
-                    for (int p = 0, ai = a0; p < k; p++, ai += aCol) s0 += a[ai] * b[b0 + p];
-                    acc[j] = s0;
-                }
-                store(acc, n, alpha, beta, c, cOff + i * ldc);
+                v[o + x] = s0;
+                v[o + x + 1] = s1;
+                v[o + x + 2] = s2;
+                v[o + x + 3] = s3;
+            }
+            for (; x < outLen; x++) {
+                int r0 = mOff + x * ld;
+                float s0 = 0f;
+                for (int p = 0; p < k; p++) s0 += v[p] * mat[r0 + p];
+                v[o + x] = s0;
             }
         }
-    }
-
-    private static void store(float[] acc, int n, float alpha, float beta, float[] c, int ci) {
-        if (beta == 0f) {
-            for (int j = 0; j < n; j++) c[ci + j] = alpha * acc[j];
-        } else {
-            for (int j = 0; j < n; j++) c[ci + j] = alpha * acc[j] + beta * c[ci + j];
+        for (int x = 0, ci = cOff; x < outLen; x++, ci += outStride) {
+            c[ci] = beta == 0f ? alpha * v[o + x] : alpha * v[o + x] + beta * c[ci];
         }
     }
 }

@@ -155,7 +155,8 @@ class SgemmTest {
     void nonSquareAndBlockBoundaryShapes(boolean scalar) {
         Sgemm.forceScalar(scalar);
         int[][] shapes = {{1, 1000, 3}, {1000, 1, 3}, {3, 1000, 1}, {1, 10, 128}, {64, 64, 64},
-            {7, 300, 513}, {300, 7, 257}, {145, 3075, 20}, {150, 40, 600}, {2, 2, 5000}, {97, 161, 1}};
+            {7, 300, 513}, {300, 7, 257}, {145, 3075, 20}, {150, 40, 600}, {2, 2, 5000}, {97, 161, 1},
+            {3100, 17, 9}, {2, 3, 2}, {1, 1, 1}, {40, 1, 70}, {1, 40, 70}, {5, 700, 3}};
         for (int[] s : shapes) {
             for (boolean ta : new boolean[] {false, true}) {
                 for (boolean tb : new boolean[] {false, true}) {
@@ -261,6 +262,41 @@ class SgemmTest {
             assertThat(r1).as("1 vs 2 threads").isEqualTo(r2);
             assertThat(r3).as("1 vs 3 threads").isEqualTo(r1);
             c.check(r1);
+        }
+    }
+
+    /** Without --add-modules jdk.incubator.vector the class must still load and fall back. */
+    @Test
+    void worksWithoutVectorModule() throws Exception {
+        String javaCmd = ProcessHandle.current().info().command().orElse("java");
+        String cp = System.getProperty("java.class.path");
+        Process p = new ProcessBuilder(javaCmd, "-cp", cp, NoVectorMain.class.getName())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).contains("vectorized=false").contains("result=OK")
+                .contains("--add-modules jdk.incubator.vector");
+    }
+
+    /** Entry point of the child JVM started by {@link #worksWithoutVectorModule()}. */
+    static final class NoVectorMain {
+        public static void main(String[] args) {
+            int s = 70;
+            float[] a = new float[s * s], b = new float[s * s], c = new float[s * s];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = i % 7 - 3;
+                b[i] = i % 5 - 2;
+            }
+            Sgemm.sgemm(false, true, s, s, s, 1f, a, 0, s, b, 0, s, 0f, c, 0, s);
+            boolean ok = true;
+            for (int i = 0; i < s; i++) {
+                for (int j = 0; j < s; j++) {
+                    float want = 0; // small integers: exact in float
+                    for (int p = 0; p < s; p++) want += a[i * s + p] * b[j * s + p];
+                    ok &= c[i * s + j] == want;
+                }
+            }
+            System.out.println("vectorized=" + Sgemm.vectorized() + " result=" + (ok ? "OK" : "WRONG"));
         }
     }
 

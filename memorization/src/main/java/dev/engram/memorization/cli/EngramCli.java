@@ -18,7 +18,14 @@ import java.nio.file.NoSuchFileException;
  */
 @Command(name = "engram", mixinStandardHelpOptions = true, versionProvider = EngramCli.Version.class,
         description = "Engram: train networks on noisy labels and localize memorization (Maini et al., ICML 2023).",
-        subcommands = {DoctorCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DoctorCommand.class, TrainCommand.class, ScoresCommand.class, DemoCommand.class,
+            RewindCommand.class,
+            RetrainCommand.class,
+            GradAccountingCommand.class,
+            ReportCommand.class,
+            FlipCommand.class,
+            EtdCommand.class,
+            CheckpointScoresCommand.class, CommandLine.HelpCommand.class})
 public final class EngramCli implements Runnable {
     /** Exit code of a failed command. */
     public static final int EXIT_FAILURE = 1;

@@ -1,5 +1,7 @@
 package dev.engram.memorization.io;
 
+import dev.engram.nn.io.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.engram.memorization.report;
 
-import dev.engram.memorization.io.AtomicFiles;
+import dev.engram.nn.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -252,7 +252,7 @@ public final class Charts {
     /** Renders {@code chart} as PNG and writes it atomically. */
     public static void save(Chart<?, ?> chart, Path png) throws IOException {
         byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-        AtomicFiles.writeBytes(png, bytes);
+        AtomicFiles.write(png, ch -> AtomicFiles.writeFully(ch, java.nio.ByteBuffer.wrap(bytes)));
     }
 
     private static void save(Path png, Chart<?, ?> chart) throws IOException {

@@ -5,7 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.engram.datasets.NoisyLabels;
-import dev.engram.memorization.io.AtomicFiles;
+import dev.engram.nn.io.AtomicFiles;
 import dev.engram.memorization.io.CsvTable;
 import dev.engram.memorization.io.Results;
 import dev.engram.memorization.run.AnalysisKind;

@@ -12,7 +12,7 @@ public enum AnalysisKind {
             "Accuracy of the training run after every epoch on clean training examples, on noisy training examples"
                     + " (agreement with the corrupted label, i.e. memorization) and on the test set."),
     /** Gradient accounting (spec §2). */
-    GRADIENT_ACCOUNTING("gradient-accounting", "Gradient accounting",
+    GRADIENT_ACCOUNTING("grad-accounting", "Gradient accounting",
             "Per layer and epoch: norm of the summed loss gradient of the clean and of the noisy examples (each"
                     + " parameter tensor's norm divided by the square root of its size, summed over the layer's"
                     + " tensors) and the cosine similarity between the clean and the noisy gradient."),

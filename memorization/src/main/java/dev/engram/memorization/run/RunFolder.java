@@ -2,7 +2,7 @@ package dev.engram.memorization.run;
 
 import com.google.gson.JsonObject;
 import dev.engram.datasets.NoisyLabels;
-import dev.engram.memorization.io.AtomicFiles;
+import dev.engram.nn.io.AtomicFiles;
 import dev.engram.memorization.io.Results;
 
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package dev.engram.memorization.io;
 
 import com.google.gson.JsonObject;
+import dev.engram.nn.io.AtomicFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,8 +40,8 @@ class IoTest {
     void failedWriteKeepsTheOldContent() throws IOException {
         Path f = dir.resolve("keep.txt");
         AtomicFiles.writeString(f, "old");
-        assertThatThrownBy(() -> AtomicFiles.write(f, out -> {
-            out.write("partial".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> AtomicFiles.write(f, ch -> {
+            AtomicFiles.writeFully(ch, java.nio.ByteBuffer.wrap("partial".getBytes(StandardCharsets.UTF_8)));
             throw new IOException("disk on fire");
         })).hasMessage("disk on fire");
         assertThat(Files.readString(f)).isEqualTo("old");

@@ -4,6 +4,7 @@ import dev.engram.engine.Tensor;
 import dev.engram.nn.Module;
 import dev.engram.nn.Sequential;
 import dev.engram.nn.init.Seeds;
+import dev.engram.nn.init.WeightInit;
 
 /**
  * torchvision's ResNet bottleneck (v1.5: the stride sits on the 3x3 conv): {@code conv1} 1x1 →
@@ -19,17 +20,18 @@ public class Bottleneck extends Module {
     private final BatchNorm2d bn1, bn2, bn3;
     private final Sequential downsample;
 
-    public Bottleneck(int inChannels, int width, int stride, Seeds seeds) {
+    /** Convs initialized with {@code convInit} (torchvision uses {@link WeightInit#KAIMING_NORMAL_FAN_OUT}). */
+    public Bottleneck(int inChannels, int width, int stride, WeightInit convInit, Seeds seeds) {
         int out = width * EXPANSION;
-        conv1 = registerModule("conv1", new Conv2d(inChannels, width, 1, 1, 0, false, seeds));
+        conv1 = registerModule("conv1", new Conv2d(inChannels, width, 1, 1, 0, 1, false, convInit, seeds));
         bn1 = registerModule("bn1", new BatchNorm2d(width));
-        conv2 = registerModule("conv2", new Conv2d(width, width, 3, stride, 1, false, seeds));
+        conv2 = registerModule("conv2", new Conv2d(width, width, 3, stride, 1, 1, false, convInit, seeds));
         bn2 = registerModule("bn2", new BatchNorm2d(width));
-        conv3 = registerModule("conv3", new Conv2d(width, out, 1, 1, 0, false, seeds));
+        conv3 = registerModule("conv3", new Conv2d(width, out, 1, 1, 0, 1, false, convInit, seeds));
         bn3 = registerModule("bn3", new BatchNorm2d(out));
         registerModule("relu", new ReLU());
         downsample = stride != 1 || inChannels != out
-                ? registerModule("downsample", new Sequential(new Conv2d(inChannels, out, 1, stride, 0, false, seeds), new BatchNorm2d(out)))
+                ? registerModule("downsample", new Sequential(new Conv2d(inChannels, out, 1, stride, 0, 1, false, convInit, seeds), new BatchNorm2d(out)))
                 : null;
     }
 

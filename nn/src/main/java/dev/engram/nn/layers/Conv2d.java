@@ -5,6 +5,7 @@ import dev.engram.engine.Tensor;
 import dev.engram.nn.Module;
 import dev.engram.nn.init.Init;
 import dev.engram.nn.init.Seeds;
+import dev.engram.nn.init.WeightInit;
 
 /**
  * 2-D convolution over {@code [N, C, H, W]} with a square kernel, as PyTorch's {@code nn.Conv2d}
@@ -15,8 +16,14 @@ public class Conv2d extends Module {
     private final int inChannels, outChannels, kernel, stride, padding, dilation;
     private final Tensor weight, bias;
 
-    /** Full form; weight then bias take the next seeds of {@code seeds}. */
+    /** Full form with PyTorch's default weight init; weight then bias take the next seeds of {@code seeds}. */
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, int dilation, boolean bias, Seeds seeds) {
+        this(inChannels, outChannels, kernel, stride, padding, dilation, bias, WeightInit.PYTORCH_DEFAULT, seeds);
+    }
+
+    /** Full form with a chosen weight initializer (the bias, if any, keeps PyTorch's default). */
+    public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, int dilation, boolean bias,
+                  WeightInit weightInit, Seeds seeds) {
         if (inChannels <= 0 || outChannels <= 0 || kernel <= 0 || stride <= 0 || padding < 0 || dilation <= 0) {
             throw new IllegalArgumentException("Conv2d: invalid geometry in=" + inChannels + " out=" + outChannels + " kernel="
                     + kernel + " stride=" + stride + " padding=" + padding + " dilation=" + dilation);
@@ -28,7 +35,12 @@ public class Conv2d extends Module {
         this.padding = padding;
         this.dilation = dilation;
         int fanIn = inChannels * kernel * kernel;
-        this.weight = registerParameter("weight", Init.defaultUniform(seeds.next(), fanIn, outChannels, inChannels, kernel, kernel));
+        Tensor w = weightInit.create(seeds.next(), outChannels, inChannels, kernel, kernel);
+        if (w.rank() != 4 || w.dim(0) != outChannels || w.dim(1) != inChannels || w.dim(2) != kernel || w.dim(3) != kernel) {
+            throw new IllegalArgumentException("Conv2d: weight initializer returned " + w.describe() + ", expected ["
+                    + outChannels + ", " + inChannels + ", " + kernel + ", " + kernel + "]");
+        }
+        this.weight = registerParameter("weight", w);
         this.bias = bias ? registerParameter("bias", Init.defaultUniform(seeds.next(), fanIn, outChannels)) : null;
     }
 

@@ -1,5 +1,6 @@
 package dev.engram.nn.layers;
 
+import dev.engram.engine.Device;
 import dev.engram.engine.Functional;
 import dev.engram.engine.Tensor;
 import dev.engram.nn.Module;
@@ -32,6 +33,7 @@ public class MultiHeadSelfAttention extends Module {
     private final Tensor temperature;
     private final Linear toQkv;
     private final Sequential toOut;
+    private Tensor diagonalBias; // cached LSA bias for the last sequence length and device (kept alive across scopes)
 
     /**
      * @param dropout dropout after the output projection
@@ -73,7 +75,7 @@ public class MultiHeadSelfAttention extends Module {
         Tensor v = qkv.slice(0, 2, 3).reshape(bh, t, dimHead);
         Tensor scores = q.matmul(k.transpose(1, 2));
         scores = locality ? scores.mul(temperature.exp()) : scores.mul((float) (1.0 / Math.sqrt(dimHead)));
-        Tensor bias = maskBias(mask, b, t);
+        Tensor bias = maskBias(mask, b, t, x.device());
         if (bias != null) {
             scores = bias.rank() == 2 ? scores.add(bias)
                     : scores.reshape(b, heads, t, t).add(bias.reshape(b, 1, t, t)).reshape(bh, t, t);
@@ -84,13 +86,18 @@ public class MultiHeadSelfAttention extends Module {
     }
 
     /** The additive bias for the diagonal (LSA) and the caller's mask, or null when neither applies. */
-    private Tensor maskBias(Tensor mask, int b, int t) {
-        float[] diag = null;
-        if (locality) {
-            diag = new float[t * t];
-            for (int i = 0; i < t; i++) diag[i * t + i] = MASK_VALUE;
+    private Tensor maskBias(Tensor mask, int b, int t, Device device) {
+        if (mask == null) {
+            if (!locality) return null;
+            Tensor cached = diagonalBias;
+            if (cached == null || cached.dim(0) != t || !cached.device().equals(device)) {
+                // the previous one is not freed: a graph still waiting for backward may refer to it
+                cached = Tensor.of(device, diagonal(t), t, t).retain();
+                diagonalBias = cached;
+            }
+            return cached;
         }
-        if (mask == null) return diag == null ? null : Tensor.of(diag, t, t);
+        float[] diag = locality ? diagonal(t) : null;
         int[] ms = mask.shape();
         boolean shared = ms.length == 2 && ms[0] == t && ms[1] == t;
         boolean perExample = ms.length == 3 && ms[0] == b && ms[1] == t && ms[2] == t;
@@ -104,7 +111,13 @@ public class MultiHeadSelfAttention extends Module {
             boolean blocked = m[i] == 0f || (diag != null && diag[i % (t * t)] != 0f);
             add[i] = blocked ? MASK_VALUE : 0f;
         }
-        return shared ? Tensor.of(add, t, t) : Tensor.of(add, b, t, t);
+        return shared ? Tensor.of(device, add, t, t) : Tensor.of(device, add, b, t, t);
+    }
+
+    private static float[] diagonal(int t) {
+        float[] d = new float[t * t];
+        for (int i = 0; i < t; i++) d[i * t + i] = MASK_VALUE;
+        return d;
     }
 
     /** The learnable log-scale (LSA), or null. */

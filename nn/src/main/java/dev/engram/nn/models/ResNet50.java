@@ -1,11 +1,10 @@
 package dev.engram.nn.models;
 
-import dev.engram.engine.Grad;
 import dev.engram.engine.Tensor;
 import dev.engram.nn.Module;
 import dev.engram.nn.Sequential;
-import dev.engram.nn.init.Init;
 import dev.engram.nn.init.Seeds;
+import dev.engram.nn.init.WeightInit;
 import dev.engram.nn.layers.AdaptiveAvgPool2d;
 import dev.engram.nn.layers.BatchNorm2d;
 import dev.engram.nn.layers.Bottleneck;
@@ -51,8 +50,9 @@ public class ResNet50 extends Module implements HasLayerGroups, HasTaps {
     public ResNet50(int inChannels, int numClasses, boolean cifarStem, long seed) {
         this.cifarStem = cifarStem;
         Seeds seeds = Seeds.of(seed);
-        conv1 = registerModule("conv1", cifarStem ? new Conv2d(inChannels, 64, 3, 1, 1, false, seeds)
-                : new Conv2d(inChannels, 64, 7, 2, 3, false, seeds));
+        WeightInit he = WeightInit.KAIMING_NORMAL_FAN_OUT;
+        conv1 = registerModule("conv1", cifarStem ? new Conv2d(inChannels, 64, 3, 1, 1, 1, false, he, seeds)
+                : new Conv2d(inChannels, 64, 7, 2, 3, 1, false, he, seeds));
         bn1 = registerModule("bn1", new BatchNorm2d(64));
         registerModule("relu", new ReLU());
         maxpool = cifarStem ? null : registerModule("maxpool", new MaxPool2d(3, 2, 1));
@@ -60,20 +60,13 @@ public class ResNet50 extends Module implements HasLayerGroups, HasTaps {
         for (int s = 0; s < 4; s++) {
             Sequential stage = new Sequential();
             for (int b = 0; b < BLOCKS[s]; b++) {
-                stage.add(new Bottleneck(in, WIDTHS[s], b == 0 && s > 0 ? 2 : 1, seeds));
+                stage.add(new Bottleneck(in, WIDTHS[s], b == 0 && s > 0 ? 2 : 1, he, seeds));
                 in = WIDTHS[s] * Bottleneck.EXPANSION;
             }
             layers[s] = registerModule("layer" + (s + 1), stage);
         }
         avgpool = registerModule("avgpool", new AdaptiveAvgPool2d(1));
         fc = registerModule("fc", new Linear(in, numClasses, true, seeds));
-        // torchvision: kaiming_normal_(mode="fan_out", nonlinearity="relu") for every conv
-        try (Grad g = Grad.disabled()) {
-            for (var e : namedParameters().entrySet()) {
-                Tensor t = e.getValue();
-                if (t.rank() == 4) t.copyFrom(Init.kaimingNormalFanOut(seeds.next(), t.shape()));
-            }
-        }
     }
 
     @Override

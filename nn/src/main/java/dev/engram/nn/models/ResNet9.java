@@ -10,8 +10,10 @@ import dev.engram.nn.layers.MaxPool2d;
 import dev.engram.nn.layers.Residual;
 import dev.engram.nn.layers.Scale;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The ResNet-9 that the memorization paper analyses (its {@code models.ResNet9}), a plain
@@ -39,6 +41,8 @@ import java.util.List;
 public class ResNet9 extends Sequential implements HasLayerGroups, HasTaps {
     /** conv1, conv2, res1 output, conv3 (pre max-pool), res2 output, conv4 (pre global pool). */
     public static final List<String> ETD_TAPS = List.of("0.out", "1.out", "2.out", "3.out", "5.out", "6.out");
+    /** The {@link #ETD_TAPS} by the paper's names: conv1, conv2, res1, conv3, res2, conv4. */
+    public static final Map<String, String> ETD_POSITIONS = etdPositions();
     private static final List<String> TAPS = List.of("0.out", "1.out", "2.module.0.out", "2.module.1.out", "2.out", "3.out",
             "5.module.0.out", "5.module.1.out", "5.out", "6.out");
     /** Logit scale of the reference model. */
@@ -92,6 +96,13 @@ public class ResNet9 extends Sequential implements HasLayerGroups, HasTaps {
     @Override
     public List<String> tapNames() {
         return TAPS;
+    }
+
+    private static Map<String, String> etdPositions() {
+        String[] names = {"conv1", "conv2", "res1", "conv3", "res2", "conv4"};
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int k = 0; k < names.length; k++) m.put(names[k], ETD_TAPS.get(k));
+        return Collections.unmodifiableMap(m);
     }
 
     /** Output channels of the eight conv_bn blocks in forward order. */

@@ -52,9 +52,14 @@ public class VisionTransformer extends Module implements HasLayerGroups, HasTaps
             }
         }
 
-        /** The paper's: patch 2, dim 512, depth 6, 8 heads x 64, MLP 512, dropout 0.1 (32 for CIFAR/SVHN, 28 for MNIST). */
+        /** The paper's: patch 2, dim 512, depth 6, 8 heads x 64, MLP 512, dropout 0.1 (32 for CIFAR/SVHN, 28 for MNIST), 10 classes. */
         public static Config paper(int channels, int imageSize) {
-            return new Config(imageSize, 2, channels, 10, 512, 6, 8, 64, 512, 0.1f, 0.1f, true);
+            return paper(channels, imageSize, 10);
+        }
+
+        /** The paper's architecture with another number of classes. */
+        public static Config paper(int channels, int imageSize, int classes) {
+            return new Config(imageSize, 2, channels, classes, 512, 6, 8, 64, 512, 0.1f, 0.1f, true);
         }
 
         /** A small variant for tests and quick runs: dim 32, depth 2, 2 heads x 16, MLP 64. */

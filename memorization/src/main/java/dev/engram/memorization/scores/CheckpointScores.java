@@ -1,0 +1,258 @@
+package dev.engram.memorization.scores;
+
+import dev.engram.engine.Tensor;
+import dev.engram.engine.TensorScope;
+import dev.engram.engine.Tensors;
+import dev.engram.memorization.io.CsvTable;
+import dev.engram.memorization.io.Results;
+import dev.engram.memorization.metrics.LearningEvents;
+import dev.engram.memorization.metrics.Metrics;
+import dev.engram.memorization.metrics.Trajectories;
+import dev.engram.memorization.report.Charts;
+import dev.engram.nn.BatchContext;
+import dev.engram.nn.Module;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Per-example memorization scores computed from a run's saved checkpoints, each with its quality as a detector of
+ * the mislabeled examples (AUROC and precision at k = number of noisy examples, {@link Metrics}):
+ * <ul>
+ *   <li><b>VoG</b> (Variance of Gradients, spec §8.1): at each checkpoint t the input gradient
+ *   {@code S_t = ∂ a_y(x) / ∂x} of the pre-softmax score of the training label, averaged over colour channels;
+ *   per pixel the population standard deviation over checkpoints; VoG = its mean over pixels; then normalised
+ *   within each (training-label) class: {@code (VoG − mean_class) / std_class}. High = suspicious.</li>
+ *   <li><b>Loss and margin trajectories</b>: mean training loss over checkpoints (high = suspicious) and mean margin
+ *   (label logit − largest other logit; low = suspicious).</li>
+ *   <li><b>Forgetting events</b> (spec §8.12): transitions correct → incorrect between consecutive checkpoints,
+ *   from the correctness matrix obtained by evaluating the training set at every checkpoint; and the epoch from
+ *   which an example stays learned (never learned = number of checkpoints).</li>
+ * </ul>
+ * All use the training labels (the corrupted ones for noisy examples) and evaluation-mode models.
+ */
+public final class CheckpointScores {
+
+    /** A model with the weights of one checkpoint. */
+    @FunctionalInterface
+    public interface CheckpointLoader {
+        /** Loads checkpoint {@code index} (of {@code epochs()}) into a model in evaluation mode. */
+        Module load(int index) throws IOException;
+    }
+
+    /**
+     * Detection quality of one score.
+     *
+     * @param direction "higher" or "lower": which values indicate a noisy example
+     */
+    public record Detection(String score, String direction, double auroc, double precisionAtNumNoisy) { }
+
+    /**
+     * Per-example scores and their detection quality.
+     *
+     * @param epochs       epoch of each checkpoint used
+     * @param vog          raw VoG per example
+     * @param vogNormalized class-normalized VoG
+     * @param meanLoss     mean loss over checkpoints
+     * @param meanMargin   mean margin over checkpoints
+     * @param forgetting   forgetting events
+     * @param learnedEpoch epoch from which the example stays learned ({@code epochs.length} = never)
+     * @param lossCurves   mean loss per checkpoint of clean ({@code [0]}) and noisy ({@code [1]}) examples
+     */
+    public record Result(int[] epochs, int examples, int noisy, double[] vog, double[] vogNormalized, double[] meanLoss,
+                         double[] meanMargin, int[] forgetting, int[] learnedEpoch, List<Detection> detections,
+                         double[][] lossCurves) { }
+
+    private CheckpointScores() { }
+
+    /** Computes every score over the checkpoints {@code epochs} (loaded by {@code loader}) on {@code data}. */
+    public static Result compute(CheckpointLoader loader, int[] epochs, ExampleSet data, int batchSize, Consumer<String> log)
+            throws IOException {
+        if (epochs.length < 2) throw new IllegalArgumentException("checkpoint scores need at least 2 checkpoints, got " + epochs.length);
+        int n = data.size(), t = epochs.length, pixels = data.height() * data.width();
+        double[][] loss = new double[t][n], margin = new double[t][n];
+        boolean[][] correct = new boolean[t][n];
+        double[] sum = new double[n * pixels], sumSq = new double[n * pixels];
+        long last = System.nanoTime();
+        for (int c = 0; c < t; c++) {
+            Module model = loader.load(c);
+            Evaluation.PerExample e = Evaluation.run(model, data, batchSize);
+            for (int i = 0; i < n; i++) {
+                loss[c][i] = e.loss()[i];
+                margin[c][i] = e.margin()[i];
+                correct[c][i] = e.correct()[i];
+            }
+            accumulateInputGradients(model, data, batchSize, sum, sumSq);
+            long now = System.nanoTime();
+            if (log != null && (now - last > 10_000_000_000L)) {
+                last = now;
+                log.accept("scores: checkpoint " + (c + 1) + "/" + t + " (epoch " + epochs[c] + ")");
+            }
+        }
+        double[] vog = new double[n];
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int p = 0; p < pixels; p++) {
+                double m = sum[i * pixels + p] / t;
+                double var = Math.max(0, sumSq[i * pixels + p] / t - m * m);
+                s += Math.sqrt(var);
+            }
+            vog[i] = s / pixels;
+        }
+        double[] vogNorm = classNormalize(vog, data.labels(), data.numClasses());
+        Trajectories.Summaries ls = Trajectories.summarize(loss), ms = Trajectories.summarize(margin);
+        LearningEvents ev = new LearningEvents(epochs, correct);
+        int[] forgetting = ev.forgettingEvents();
+        int[] learned = ev.learnedForGoodEpoch();
+        double[] learnedScore = new double[n], forgettingScore = new double[n];
+        for (int i = 0; i < n; i++) {
+            learnedScore[i] = learned[i] == LearningEvents.NEVER ? epochs[t - 1] + 1 : learned[i];
+            forgettingScore[i] = forgetting[i];
+        }
+        boolean[] noisy = data.noisy();
+        int nNoisy = data.noisyCount();
+        List<Detection> det = new ArrayList<>();
+        if (nNoisy > 0 && nNoisy < n) {
+            det.add(detect("vog (class-normalized)", "higher", vogNorm, noisy));
+            det.add(detect("vog", "higher", vog, noisy));
+            det.add(detect("mean loss", "higher", ls.mean(), noisy));
+            det.add(detect("mean margin", "lower", Metrics.negate(ms.mean()), noisy));
+            det.add(detect("forgetting events", "higher", forgettingScore, noisy));
+            det.add(detect("learned-for-good epoch", "higher", learnedScore, noisy));
+        }
+        double[][] curves = new double[2][t];
+        for (int c = 0; c < t; c++) {
+            double[] s = new double[2];
+            int[] k = new int[2];
+            for (int i = 0; i < n; i++) {
+                int g = noisy[i] ? 1 : 0;
+                s[g] += loss[c][i];
+                k[g]++;
+            }
+            curves[0][c] = k[0] == 0 ? Double.NaN : s[0] / k[0];
+            curves[1][c] = k[1] == 0 ? Double.NaN : s[1] / k[1];
+        }
+        return new Result(epochs.clone(), n, nNoisy, vog, vogNorm, ls.mean(), ms.mean(), forgetting, learnedScore(learned, epochs),
+                det, curves);
+    }
+
+    private static int[] learnedScore(int[] learned, int[] epochs) {
+        int[] r = learned.clone();
+        for (int i = 0; i < r.length; i++) if (r[i] == LearningEvents.NEVER) r[i] = epochs.length;
+        return r;
+    }
+
+    private static Detection detect(String name, String dir, double[] score, boolean[] noisy) {
+        return new Detection(name, dir, Metrics.auroc(score, noisy), Metrics.precisionAtNumPositives(score, noisy));
+    }
+
+    /**
+     * Adds, per example and pixel, the channel-averaged input gradient of the training label's logit and its square.
+     */
+    static void accumulateInputGradients(Module model, ExampleSet data, int batchSize, double[] sum, double[] sumSq) {
+        int n = data.size(), ch = data.channels(), pixels = data.height() * data.width(), k = data.numClasses();
+        Map<String, Boolean> before = new LinkedHashMap<>();
+        model.namedParameters().forEach((name, p) -> {
+            before.put(name, p.requiresGrad());
+            p.requiresGrad(false);
+        });
+        try {
+            for (int from = 0; from < n; from += batchSize) {
+                int to = Math.min(n, from + batchSize);
+                try (TensorScope s = Tensors.scope(); BatchContext c = BatchContext.of(data.ids(from, to))) {
+                    Tensor x = data.images(from, to).requiresGrad(true);
+                    Tensor logits = model.forward(x);
+                    float[] onehot = new float[(to - from) * k];
+                    for (int r = 0; r < to - from; r++) onehot[r * k + data.labels()[from + r]] = 1f;
+                    logits.mul(Tensor.of(onehot, to - from, k)).sum().backward();
+                    float[] g = x.grad().toFloatArray();
+                    for (int r = 0; r < to - from; r++) {
+                        int i = from + r;
+                        for (int p = 0; p < pixels; p++) {
+                            double v = 0;
+                            for (int q = 0; q < ch; q++) v += g[(r * ch + q) * pixels + p];
+                            v /= ch;
+                            sum[i * pixels + p] += v;
+                            sumSq[i * pixels + p] += v * v;
+                        }
+                    }
+                }
+            }
+        } finally {
+            before.forEach((name, on) -> model.namedParameters().get(name).requiresGrad(on));
+        }
+    }
+
+    /** {@code (v − mean_class) / std_class} per class of {@code labels}; a class with zero spread maps to 0. */
+    public static double[] classNormalize(double[] v, int[] labels, int classes) {
+        double[] s = new double[classes], s2 = new double[classes];
+        int[] c = new int[classes];
+        for (int i = 0; i < v.length; i++) {
+            s[labels[i]] += v[i];
+            s2[labels[i]] += v[i] * v[i];
+            c[labels[i]]++;
+        }
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            int y = labels[i];
+            double m = s[y] / c[y];
+            double sd = Math.sqrt(Math.max(0, s2[y] / c[y] - m * m));
+            out[i] = sd > 0 ? (v[i] - m) / sd : 0;
+        }
+        return out;
+    }
+
+    /** Writes {@code results.json}, {@code per-example.csv}, {@code detection.csv} and PNG charts into {@code dir}. */
+    public static void write(Result r, ExampleSet data, Map<String, Object> context, Path dir) throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("analysis", "checkpoint-scores");
+        json.putAll(context);
+        json.put("epochs", r.epochs());
+        json.put("examples", r.examples());
+        json.put("noisy", r.noisy());
+        json.put("detections", r.detections());
+        Results.writeJson(dir.resolve("results.json"), json);
+        CsvTable t = new CsvTable("example_id", "noisy", "label", "vog", "vog_class_normalized", "mean_loss", "mean_margin",
+                "forgetting_events", "learned_for_good_epoch");
+        for (int i = 0; i < r.examples(); i++) {
+            t.addRow(data.ids()[i], data.noisy()[i] ? 1 : 0, data.labels()[i], r.vog()[i], r.vogNormalized()[i], r.meanLoss()[i],
+                    r.meanMargin()[i], r.forgetting()[i], r.learnedEpoch()[i]);
+        }
+        t.write(dir.resolve("per-example.csv"));
+        CsvTable d = new CsvTable("score", "direction", "auroc", "precision_at_num_noisy");
+        for (Detection x : r.detections()) d.addRow(x.score(), x.direction(), x.auroc(), x.precisionAtNumNoisy());
+        d.write(dir.resolve("detection.csv"));
+        if (!r.detections().isEmpty()) {
+            List<String> names = new ArrayList<>();
+            double[] au = new double[r.detections().size()], pk = new double[au.length];
+            for (int i = 0; i < au.length; i++) {
+                names.add(r.detections().get(i).score());
+                au[i] = r.detections().get(i).auroc();
+                pk[i] = r.detections().get(i).precisionAtNumNoisy();
+            }
+            Map<String, double[]> g = new LinkedHashMap<>();
+            g.put("AUROC", au);
+            g.put("precision@#noisy", pk);
+            Charts.groupedBar(dir.resolve("detection.png"), "Finding the mislabeled examples", "score", "value", names, g);
+            Map<String, double[]> h = new LinkedHashMap<>();
+            h.put("clean", select(r.vogNormalized(), data.noisy(), false));
+            h.put("noisy", select(r.vogNormalized(), data.noisy(), true));
+            Charts.histogram(dir.resolve("vog.png"), "Class-normalized VoG", "VoG (z-score within class)", h, 30, true);
+        }
+        double[] x = new double[r.epochs().length];
+        for (int i = 0; i < x.length; i++) x[i] = r.epochs()[i];
+        List<Charts.Series> series = new ArrayList<>();
+        if (java.util.Arrays.stream(r.lossCurves()[0]).allMatch(Double::isFinite)) series.add(Charts.Series.of("clean", x, r.lossCurves()[0]));
+        if (java.util.Arrays.stream(r.lossCurves()[1]).allMatch(Double::isFinite)) series.add(Charts.Series.of("noisy", x, r.lossCurves()[1]));
+        if (!series.isEmpty()) Charts.line(dir.resolve("loss-trajectory.png"), "Mean training loss per checkpoint", "epoch", "loss", series);
+    }
+
+    private static double[] select(double[] v, boolean[] flag, boolean want) {
+        return java.util.stream.IntStream.range(0, v.length).filter(i -> flag[i] == want).mapToDouble(i -> v[i]).toArray();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.engram.memorization.scores;
+
+import dev.engram.engine.Functional;
+import dev.engram.engine.Grad;
+import dev.engram.engine.Tensor;
+import dev.engram.engine.TensorScope;
+import dev.engram.engine.Tensors;
+import dev.engram.memorization.metrics.Trajectories;
+import dev.engram.nn.BatchContext;
+import dev.engram.nn.Module;
+
+/**
+ * Batched inference of a model on an {@link ExampleSet}: per-example prediction, cross-entropy against the set's
+ * labels, margin (label logit minus the largest other logit) and correctness. The forward runs inside a
+ * {@link BatchContext} carrying the example ids, so layers such as example-tied dropout see them. The caller
+ * chooses train/eval mode; this class does not change it.
+ */
+public final class Evaluation {
+    private Evaluation() { }
+
+    /**
+     * Per-example outcomes.
+     *
+     * @param predicted argmax class
+     * @param loss      cross-entropy against the set's labels
+     * @param margin    label logit minus the largest other logit
+     */
+    public record PerExample(int[] predicted, float[] loss, float[] margin, boolean[] correct) {
+        /** Fraction of correct predictions over all examples. */
+        public double accuracy() {
+            int c = 0;
+            for (boolean b : correct) if (b) c++;
+            return correct.length == 0 ? Double.NaN : (double) c / correct.length;
+        }
+
+        /** Fraction of correct predictions among examples whose flag in {@code select} equals {@code want}. */
+        public double accuracy(boolean[] select, boolean want) {
+            int c = 0, n = 0;
+            for (int i = 0; i < correct.length; i++) {
+                if (select[i] == want) {
+                    n++;
+                    if (correct[i]) c++;
+                }
+            }
+            return n == 0 ? Double.NaN : (double) c / n;
+        }
+    }
+
+    /** Evaluates {@code model} on every example of {@code data} in batches of {@code batchSize}. */
+    public static PerExample run(Module model, ExampleSet data, int batchSize) {
+        if (batchSize < 1) throw new IllegalArgumentException("evaluation batch size must be >= 1, got " + batchSize);
+        int n = data.size(), k = data.numClasses();
+        int[] pred = new int[n];
+        float[] loss = new float[n];
+        float[] margin = new float[n];
+        boolean[] correct = new boolean[n];
+        try (Grad g = Grad.disabled()) {
+            for (int from = 0; from < n; from += batchSize) {
+                int to = Math.min(n, from + batchSize);
+                try (TensorScope s = Tensors.scope(); BatchContext c = BatchContext.of(data.ids(from, to))) {
+                    Tensor logits = model.forward(data.images(from, to));
+                    float[] l = logits.toFloatArray();
+                    float[] ce = Functional.crossEntropyPerExample(logits, data.labelTensor(from, to)).toFloatArray();
+                    for (int r = 0; r < to - from; r++) {
+                        int i = from + r, y = data.labels()[i];
+                        int arg = argmax(l, r * k, k);
+                        pred[i] = arg;
+                        loss[i] = ce[r];
+                        margin[i] = (float) Trajectories.margin(l, r * k, k, y);
+                        correct[i] = arg == y;
+                    }
+                }
+            }
+        }
+        return new PerExample(pred, loss, margin, correct);
+    }
+
+    /** Index of the largest of {@code v[off .. off+k)} (first on ties). */
+    public static int argmax(float[] v, int off, int k) {
+        int arg = 0;
+        for (int j = 1; j < k; j++) if (v[off + j] > v[off + arg]) arg = j;
+        return arg;
+    }
+}

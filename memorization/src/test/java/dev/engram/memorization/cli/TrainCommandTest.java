@@ -1,0 +1,48 @@
+package dev.engram.memorization.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Command-line checks of {@code train --resume} and {@code grad-accounting} that need no dataset. */
+class TrainCommandTest {
+    @TempDir
+    Path tmp;
+
+    private String[] run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = EngramCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void resumeRefusesConfigurationOptions() {
+        String[] r = run("train", "--run", tmp.toString(), "--resume", "--epochs", "3", "--lr", "0.1");
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[2]).contains("--resume continues the run with its own config.json").contains("--epochs")
+                .contains("--lr");
+    }
+
+    @Test
+    void resumeAndAccountingOfAMissingRunNameTheFolder() {
+        Path missing = tmp.resolve("nope");
+        String[] r = run("train", "--run", missing.toString(), "--resume");
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[2]).contains(missing.toString()).contains("does not exist");
+        r = run("grad-accounting", "--run", missing.toString());
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[2]).contains("engram grad-accounting: error:").contains(missing.toString());
+    }
+
+    @Test
+    void helpDescribesTheNewOptions() {
+        assertThat(run("train", "--help")[1]).contains("--resume").contains("--grad-accounting");
+        assertThat(run("grad-accounting", "--help")[1]).contains("--checkpoints").contains("--batch-size");
+        assertThat(run("demo", "--help")[1]).contains("--no-grad-accounting").contains("(10% label");
+    }
+}

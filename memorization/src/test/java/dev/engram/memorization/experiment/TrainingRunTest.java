@@ -1,0 +1,213 @@
+package dev.engram.memorization.experiment;
+
+import dev.engram.datasets.Dataset;
+import dev.engram.engine.Tensor;
+import dev.engram.memorization.cli.EngramCli;
+import dev.engram.memorization.gradients.EpochAccount;
+import dev.engram.memorization.gradients.GradientAccounting;
+import dev.engram.memorization.report.ReportWriter;
+import dev.engram.memorization.run.ExperimentConfig;
+import dev.engram.memorization.run.RunFolder;
+import dev.engram.memorization.run.RunFolderException;
+import dev.engram.nn.io.Checkpoint;
+import dev.engram.nn.io.SafeTensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** End-to-end plumbing of the training run and the scores analysis on a tiny synthetic 4×4 dataset. */
+class TrainingRunTest {
+    @TempDir
+    Path tmp;
+
+    /** Class k lights pixel k (plus noise), so clean labels are learnable. */
+    static Dataset synthetic(String name, int n, long seed) {
+        Random r = new Random(seed);
+        byte[] px = new byte[n * 16];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % 10;
+            for (int p = 0; p < 16; p++) px[i * 16 + p] = (byte) r.nextInt(60);
+            px[i * 16 + y[i]] = (byte) 250;
+        }
+        return new Dataset(name, 1, 4, 4, 10, px, y);
+    }
+
+    static ExperimentConfig config(int epochs, double noise) {
+        return new ExperimentConfig("mnist", "mlp", noise, 5, epochs, 20, "sgd", 0.05, 0.9, 0.0, "warmup-cosine", 0.1,
+                false, 0, "cpu", 0);
+    }
+
+    @Test
+    void trainsWritesCheckpointsTrajectoriesScoresAndReport() throws IOException {
+        Dataset train = synthetic("syn-train", 100, 1), test = synthetic("syn-test", 50, 2);
+        ExperimentConfig cfg = config(3, 0.2);
+        RunFolder run = TrainingRun.create(tmp.resolve("run"), cfg, train, List.of("test"));
+        assertThat(run.noise().noisyCount()).isEqualTo(20);
+        List<TrainingRun.EpochStats> stats = TrainingRun.train(run, train, test, TrainingRun.Listener.NONE);
+
+        assertThat(stats).extracting(TrainingRun.EpochStats::epoch).containsExactly(0, 1, 2, 3);
+        assertThat(run.checkpoints()).extracting(RunFolder.Checkpoint::epoch).containsExactly(0, 1, 2, 3);
+        assertThat(stats.get(0).trainLoss()).isNaN();
+        for (int e = 1; e <= 3; e++) assertThat(stats.get(e).trainLoss()).isFinite().isPositive();
+        // clean examples are easy: accuracy must rise well above chance (0.1) within 3 epochs
+        assertThat(stats.get(3).cleanAccuracy()).isGreaterThan(0.5);
+
+        Path dir = run.analysisPath("training");
+        Map<String, Tensor> t = SafeTensors.load(dir.resolve(TrainingRun.PER_EXAMPLE));
+        assertThat(t.get("correct").shape()).containsExactly(4, 100);
+        assertThat(t.get("loss").shape()).containsExactly(4, 100);
+        // the stored correctness of the last epoch reproduces the reported clean accuracy
+        float[] c = t.get("correct").toFloatArray();
+        int[] clean = run.noise().cleanIndices();
+        double acc = 0;
+        for (int i : clean) acc += c[3 * 100 + i];
+        assertThat(acc / clean.length).isEqualTo(stats.get(3).cleanAccuracy());
+        assertThat(Files.readAllLines(dir.resolve("accuracy.csv"))).hasSize(5);
+        assertThat(run.readResults("training").get("epochs").getAsInt()).isEqualTo(3);
+        assertThat(run.provenance().orElseThrow().endTime()).isNotNull();
+
+        ScoresAnalysis.Result r = ScoresAnalysis.run(run);
+        assertThat(r.examples()).isEqualTo(100);
+        assertThat(r.noisy()).isEqualTo(20);
+        assertThat(r.detections()).hasSize(5).allSatisfy(d -> {
+            assertThat(d.auroc()).isBetween(0.0, 1.0);
+            assertThat(d.precisionAtNumNoisy()).isBetween(0.0, 1.0);
+        });
+        assertThat(run.analysisPath("scores").resolve("scores.csv")).isRegularFile();
+
+        String html = ReportWriter.render(run);
+        assertThat(html).contains("id=\"training\"").contains("id=\"scores\"").contains("accuracy.png");
+    }
+
+    @Test
+    void scoresRefuseARunWithoutNoiseOrWithoutTraining() throws IOException {
+        Dataset train = synthetic("syn-train", 50, 1);
+        RunFolder cleanRun = TrainingRun.create(tmp.resolve("clean"), config(1, 0.0), train, List.of("test"));
+        assertThatThrownBy(() -> ScoresAnalysis.run(cleanRun)).isInstanceOf(RunFolderException.class)
+                .hasMessageContaining("no noisy examples");
+        RunFolder untrained = TrainingRun.create(tmp.resolve("untrained"), config(1, 0.2), train, List.of("test"));
+        assertThatThrownBy(() -> ScoresAnalysis.run(untrained)).isInstanceOf(RunFolderException.class)
+                .hasMessageContaining("per-example.safetensors").hasMessageContaining("engram train");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = EngramCli.run(new PrintWriter(out), new PrintWriter(err), "scores", "--run", untrained.dir().toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("engram scores: error:").contains("engram train");
+    }
+
+    @Test
+    void gradientAccountingDuringTrainingAndFromCheckpoints() throws IOException {
+        Dataset train = synthetic("syn-train", 100, 1), test = synthetic("syn-test", 50, 2);
+        RunFolder run = TrainingRun.create(tmp.resolve("acc"), config(2, 0.2), train, List.of("test"));
+        TrainingRun.train(run, train, test, TrainingRun.Options.defaults().withGradAccounting(true));
+
+        List<EpochAccount> during = GradientAccounting.readRecords(run, EpochAccount.DURING_TRAINING);
+        assertThat(during).extracting(EpochAccount::epoch).containsExactly(1, 2);
+        for (EpochAccount a : during) {
+            assertThat(a.groups()).containsExactly("fc1", "fc2", "fc3");
+            assertThat(a.batches()).isEqualTo(5); // 100 examples, batch 20
+            assertThat(a.additivityError()).isLessThan(1e-4);
+            for (float v : a.allNorms()) assertThat(v).isFinite().isPositive(); // every example seen once
+            for (double c : a.cosine()) assertThat(c).isBetween(-1.0, 1.0);
+        }
+        Path dir = run.analysisPath(GradientAccounting.NAME);
+        assertThat(run.readResults(GradientAccounting.NAME).getAsJsonObject("summary").get("source").getAsString())
+                .isEqualTo("training");
+        for (String f : List.of("layers.csv", "example-norms.csv", "norms-by-layer.png", "clean-norms-by-layer-blocks.png",
+                "noisy-norms-by-layer-blocks.png", "cosine-heatmap.png", "example-norms-by-epoch.png",
+                "example-norm-histogram.png")) {
+            assertThat(dir.resolve(f)).isRegularFile();
+        }
+        assertThat(Files.readAllLines(dir.resolve("layers.csv"))).hasSize(1 + 2 * 3);
+
+        GradientAccounting.Summary s = GradientAccounting.run(run, train,
+                new GradientAccounting.Options(List.of(0, 2), 0), e -> { });
+        assertThat(s.epochs()).containsExactly(0, 2);
+        assertThat(s.maxAdditivityError()).isLessThan(1e-4);
+        assertThat(GradientAccounting.readRecords(run, EpochAccount.AT_CHECKPOINT)).hasSize(2);
+        // the records of the training run are kept
+        assertThat(GradientAccounting.readRecords(run, EpochAccount.DURING_TRAINING)).hasSize(2);
+        assertThat(ReportWriter.render(run)).contains("id=\"grad-accounting\"").contains("cosine-heatmap.png");
+    }
+
+    @Test
+    void accountingFromAMissingOrCorruptCheckpointNamesTheFile() throws IOException {
+        Dataset train = synthetic("syn-train", 60, 1), test = synthetic("syn-test", 20, 2);
+        RunFolder run = TrainingRun.create(tmp.resolve("broken"), config(2, 0.2), train, List.of("test"));
+        TrainingRun.train(run, train, test, TrainingRun.Listener.NONE);
+        Path second = run.checkpointPath(2);
+        Files.delete(second);
+        assertThatThrownBy(() -> GradientAccounting.run(run, train, new GradientAccounting.Options(List.of(2), 0), e -> { }))
+                .isInstanceOf(RunFolderException.class).hasMessageContaining(second.toString())
+                .hasMessageContaining("missing checkpoint");
+        Path first = run.checkpointPath(1);
+        Files.write(first, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+        assertThatThrownBy(() -> GradientAccounting.run(run, train, new GradientAccounting.Options(List.of(1), 0), e -> { }))
+                .isInstanceOf(RunFolderException.class).hasMessageContaining(first.toString());
+    }
+
+    @Test
+    void accountingOnARunWithoutNoiseSaysSo() throws IOException {
+        Dataset train = synthetic("syn-train", 40, 1), test = synthetic("syn-test", 20, 2);
+        RunFolder clean = TrainingRun.create(tmp.resolve("clean-acc"), config(1, 0.0), train, List.of("test"));
+        TrainingRun.train(clean, train, test, TrainingRun.Options.defaults().withGradAccounting(true));
+        assertThat(clean.hasResults(GradientAccounting.NAME)).isFalse(); // nothing to compare: accounting skipped
+        assertThatThrownBy(() -> GradientAccounting.run(clean, train, GradientAccounting.Options.defaults(), e -> { }))
+                .isInstanceOf(RunFolderException.class).hasMessageContaining("no noisy examples")
+                .hasMessageContaining("noise fraction 0.0");
+    }
+
+    @Test
+    void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne() throws IOException {
+        Dataset train = synthetic("syn-train", 100, 1), test = synthetic("syn-test", 50, 2);
+        ExperimentConfig cfg = config(4, 0.2);
+        RunFolder whole = TrainingRun.create(tmp.resolve("whole"), cfg, train, List.of("test"));
+        List<TrainingRun.EpochStats> ref = TrainingRun.train(whole, train, test,
+                TrainingRun.Options.defaults().withGradAccounting(true));
+
+        RunFolder cut = TrainingRun.create(tmp.resolve("cut"), cfg, train, List.of("test"));
+        TrainingRun.Listener crashAfter2 = s -> {
+            if (s.epoch() == 2) throw new IllegalStateException("simulated crash after epoch 2");
+        };
+        assertThatThrownBy(() -> TrainingRun.train(cut, train, test,
+                TrainingRun.Options.defaults().withGradAccounting(true).withListener(crashAfter2)))
+                .hasMessageContaining("simulated crash");
+        assertThat(Checkpoint.epochs(cut.checkpointsDir())).containsExactly(0, 1, 2);
+        assertThat(cut.hasResults("training")).isFalse();
+        // starting it again from scratch is refused; resuming continues it
+        assertThatThrownBy(() -> TrainingRun.train(cut, train, test, TrainingRun.Listener.NONE))
+                .isInstanceOf(RunFolderException.class).hasMessageContaining("--resume");
+        List<TrainingRun.EpochStats> resumed = TrainingRun.resume(cut, train, test,
+                TrainingRun.Options.defaults().withGradAccounting(true));
+
+        assertThat(resumed).hasSize(5);
+        Map<String, Tensor> a = SafeTensors.load(whole.checkpointPath(4)), b = SafeTensors.load(cut.checkpointPath(4));
+        assertThat(b.keySet()).isEqualTo(a.keySet());
+        for (String k : a.keySet()) assertThat(b.get(k).toFloatArray()).as(k).containsExactly(a.get(k).toFloatArray());
+        for (int e = 0; e <= 4; e++) {
+            assertThat(resumed.get(e).cleanAccuracy()).isEqualTo(ref.get(e).cleanAccuracy());
+            assertThat(resumed.get(e).noisyAccuracy()).isEqualTo(ref.get(e).noisyAccuracy());
+            assertThat(Double.valueOf(resumed.get(e).trainLoss())).isEqualTo(Double.valueOf(ref.get(e).trainLoss()));
+        }
+        Path pa = whole.analysisPath("training").resolve(TrainingRun.PER_EXAMPLE);
+        Path pb = cut.analysisPath("training").resolve(TrainingRun.PER_EXAMPLE);
+        assertThat(SafeTensors.load(pb).get("loss").toFloatArray()).containsExactly(SafeTensors.load(pa).get("loss").toFloatArray());
+        // accounting continued after the interruption with identical numbers
+        List<EpochAccount> ga = GradientAccounting.readRecords(whole, EpochAccount.DURING_TRAINING);
+        List<EpochAccount> gb = GradientAccounting.readRecords(cut, EpochAccount.DURING_TRAINING);
+        assertThat(gb).extracting(EpochAccount::epoch).containsExactly(1, 2, 3, 4);
+        assertThat(gb.get(3).noisyNorm()).containsExactly(ga.get(3).noisyNorm());
+        assertThat(cut.provenance().orElseThrow().endTime()).isNotNull();
+    }
+}

@@ -1,0 +1,129 @@
+package dev.engram.memorization.flip;
+
+import dev.engram.engine.Functional;
+import dev.engram.engine.Tensor;
+import dev.engram.engine.Tensors;
+import dev.engram.memorization.etd.TrainLoop;
+import dev.engram.memorization.scores.Evaluation;
+import dev.engram.memorization.scores.ExampleSet;
+import dev.engram.memorization.scores.SyntheticData;
+import dev.engram.nn.Module;
+import dev.engram.nn.Taps;
+import dev.engram.nn.models.Mlp;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Greedy flipping on a tiny MLP that memorized 10% noisy labels of a generated task. */
+class NeuronFlippingTest {
+    private static ExampleSet data;
+    private static Module model;
+
+    @BeforeAll
+    static void train() {
+        data = SyntheticData.clusters(240, 4, 4, 0.8, 0.1, 3);
+        model = new Mlp(11, 16, 48, 48, 4);
+        TrainLoop.train(model, data, new TrainLoop.Settings(150, 32, 0.05, 0.9, 0, 1), null, null);
+        // the test needs a model that fits (memorizes) the training labels
+        assertThat(Evaluation.run(model, data, 256).accuracy()).isGreaterThan(0.95);
+    }
+
+    private static int[] targets(NeuronFlipping f, int perKind) {
+        List<Integer> t = new ArrayList<>();
+        int noisy = 0, clean = 0;
+        for (int i = 0; i < data.size(); i++) {
+            if (!f.canTarget(i)) continue;
+            if (data.noisy()[i] && noisy < perKind) { t.add(i); noisy++; }
+            if (!data.noisy()[i] && clean < perKind) { t.add(i); clean++; }
+        }
+        return t.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static NeuronFlipping.Options options() {
+        return NeuronFlipping.Options.defaults().withReferenceSize(40).withRemainingEvalSize(60).withMaxUnits(30).withSeed(5);
+    }
+
+    @Test
+    void zeroingTheRecordedActivationUnitsFlipsAPlainForwardPass() {
+        NeuronFlipping f = new NeuronFlipping(model, data, options().withNoise(1, 0)); // no input noise: robust = plain
+        int[] rows = targets(f, 8);
+        List<NeuronFlipping.Target> res = f.search(rows);
+        int flippedWithUnits = 0;
+        for (NeuronFlipping.Target t : res) {
+            if (!t.flipped()) continue;
+            Map<String, float[]> masks = new LinkedHashMap<>();
+            f.tapChannels().forEach((tap, c) -> {
+                float[] m = new float[c];
+                Arrays.fill(m, 1f);
+                masks.put(tap, m);
+            });
+            for (NeuronFlipping.Unit u : t.units()) masks.get(u.layer())[u.index()] = 0f;
+            int pred;
+            try (var s = Tensors.scope(); Taps taps = Taps.intercept((name, x) ->
+                    masks.containsKey(name) ? Functional.mask(x, Tensor.of(masks.get(name), masks.get(name).length)) : x)) {
+                pred = Evaluation.run(model, data.subset(new int[] {t.row()}), 1).predicted()[0];
+            }
+            assertThat(pred).as("example %d after zeroing %s", t.exampleId(), t.units()).isNotEqualTo(t.label());
+            assertThat(pred).isEqualTo(t.finalPrediction());
+            if (t.count() > 0) flippedWithUnits++;
+        }
+        assertThat(flippedWithUnits).isGreaterThan(rows.length / 2);
+    }
+
+    @Test
+    void batchedAndOneAtATimeSearchesAgreeUnderTheSameNoise() {
+        NeuronFlipping batched = new NeuronFlipping(model, data, options().withTargetsPerBatch(16).withRemainingEvalSize(0));
+        NeuronFlipping single = new NeuronFlipping(model, data, options().withTargetsPerBatch(1).withRemainingEvalSize(0));
+        int[] rows = targets(batched, 6);
+        List<NeuronFlipping.Target> a = batched.search(rows), b = single.search(rows);
+        for (int i = 0; i < rows.length; i++) {
+            assertThat(a.get(i).count()).as("target row %d", rows[i]).isEqualTo(b.get(i).count());
+            assertThat(a.get(i).units()).isEqualTo(b.get(i).units());
+            assertThat(a.get(i).flipped()).isEqualTo(b.get(i).flipped());
+        }
+    }
+
+    @Test
+    void weightVariantZeroesWeightsThatFlipThePredictionAndRestoresTheModel() {
+        NeuronFlipping f = new NeuronFlipping(model, data, options().withVariant(NeuronFlipping.Variant.WEIGHTS)
+                .withNoise(1, 0).withReferenceSize(20).withMaxUnits(15));
+        float[] before = model.namedParameters().get("1.weight").toFloatArray();
+        int[] rows = targets(f, 2);
+        List<NeuronFlipping.Target> res = f.search(rows);
+        assertThat(model.namedParameters().get("1.weight").toFloatArray()).containsExactly(before);
+        int checked = 0;
+        for (NeuronFlipping.Target t : res) {
+            if (!t.flipped() || t.count() == 0) continue;
+            Map<String, float[]> saved = new LinkedHashMap<>();
+            for (NeuronFlipping.Unit u : t.units()) {
+                Tensor p = model.namedParameters().get(u.layer());
+                float[] w = saved.containsKey(u.layer()) ? null : p.toFloatArray();
+                if (w != null) saved.put(u.layer(), w.clone());
+                float[] cur = p.toFloatArray();
+                int per = p.rank() == 4 ? (int) (p.numel() / p.dim(0)) : 1;
+                Arrays.fill(cur, u.index() * per, (u.index() + 1) * per, 0f);
+                p.copyFrom(Tensor.of(cur, p.shape()));
+            }
+            int pred = Evaluation.run(model, data.subset(new int[] {t.row()}), 1).predicted()[0];
+            saved.forEach((n, w) -> model.namedParameters().get(n).copyFrom(Tensor.of(w, model.namedParameters().get(n).shape())));
+            assertThat(pred).isNotEqualTo(t.label());
+            checked++;
+        }
+        assertThat(checked).isGreaterThan(0);
+    }
+
+    @Test
+    void referenceRowsAreRejectedAsTargets() {
+        NeuronFlipping f = new NeuronFlipping(model, data, options());
+        int ref = f.referenceRows()[0];
+        assertThatThrownBy(() -> f.search(new int[] {ref})).hasMessageContaining("reference batch");
+    }
+}

@@ -1,0 +1,49 @@
+package dev.engram.nn.models;
+
+import dev.engram.nn.Module;
+
+import java.util.List;
+
+/**
+ * Builds a model by name, as the reference code's {@code get_model}: {@code mlp} (784-512-512-10
+ * style, on flattened images), {@code cnn} ({@link SmallCnn}), {@code resnet9} (the paper's),
+ * {@code resnet9-dawn} (the DAWNBench variant), {@code resnet50}, {@code resnet50-cifar} (3x3 stem,
+ * no max-pool), {@code vit} (the paper's ViT) and {@code vit-tiny} ({@link VisionTransformer.Config#tiny}
+ * with patch 2 when the image size allows it, else patch 4, 7, or the whole image).
+ */
+public final class Models {
+    /** The accepted names. */
+    public static final List<String> NAMES = List.of("mlp", "cnn", "resnet9", "resnet9-dawn", "resnet50", "resnet50-cifar", "vit", "vit-tiny");
+
+    private Models() {}
+
+    /**
+     * @param imageSize square input side (28 for MNIST, 32 for CIFAR-10/SVHN)
+     * @throws IllegalArgumentException for an unknown name or sizes the model cannot take
+     */
+    public static Module create(String name, int inChannels, int imageSize, int numClasses, long seed) {
+        if (inChannels <= 0 || imageSize <= 0 || numClasses <= 0) {
+            throw new IllegalArgumentException("Models.create(" + name + "): channels, image size and classes must be positive, got "
+                    + inChannels + ", " + imageSize + ", " + numClasses);
+        }
+        return switch (name) {
+            case "mlp" -> new Mlp(seed, inChannels * imageSize * imageSize, 512, 512, numClasses);
+            case "cnn" -> new SmallCnn(inChannels, imageSize, numClasses, seed);
+            case "resnet9" -> new ResNet9(inChannels, numClasses, seed);
+            case "resnet9-dawn" -> {
+                if (imageSize != 32) throw new IllegalArgumentException("Models.create(resnet9-dawn): needs 32x32 input, got " + imageSize);
+                yield new ResNet9Dawn(inChannels, numClasses, seed);
+            }
+            case "resnet50" -> new ResNet50(inChannels, numClasses, false, seed);
+            case "resnet50-cifar" -> new ResNet50(inChannels, numClasses, true, seed);
+            case "vit" -> new VisionTransformer(VisionTransformer.Config.paper(inChannels, imageSize, numClasses), seed);
+            case "vit-tiny" -> new VisionTransformer(VisionTransformer.Config.tiny(inChannels, imageSize, tinyPatch(imageSize), numClasses), seed);
+            default -> throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", NAMES));
+        };
+    }
+
+    private static int tinyPatch(int imageSize) {
+        for (int p : new int[] {2, 4, 7}) if (imageSize % p == 0) return p;
+        return imageSize;
+    }
+}
