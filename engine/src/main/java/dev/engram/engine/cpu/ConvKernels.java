@@ -75,21 +75,34 @@ final class ConvKernels {
     }
 
     /** Copies rows {@code [K, OHW]} of examples b0..b0+cnt-1 of {@code y} side by side into {@code [K, cnt·OHW]}. */
-    private static void gather(float[] y, int b0, int cnt, int k, int ohw, float[] dst) {
+    private static void gather(boolean inline, float[] y, int b0, int cnt, int k, int ohw, float[] dst) {
         int ld = cnt * ohw, yStride = k * ohw;
-        for (int j = 0; j < cnt; j++) {
-            int src = (b0 + j) * yStride;
-            for (int kk = 0; kk < k; kk++) System.arraycopy(y, src + kk * ohw, dst, kk * ld + j * ohw, ohw);
-        }
+        forExamples(inline, cnt, (j0, j1) -> {
+            for (int j = j0; j < j1; j++) {
+                int src = (b0 + j) * yStride;
+                for (int kk = 0; kk < k; kk++) System.arraycopy(y, src + kk * ohw, dst, kk * ld + j * ohw, ohw);
+            }
+        });
     }
 
     /** Inverse of {@link #gather}. */
-    private static void scatter(float[] src, int b0, int cnt, int k, int ohw, float[] y) {
+    private static void scatter(boolean inline, float[] src, int b0, int cnt, int k, int ohw, float[] y) {
         int ld = cnt * ohw, yStride = k * ohw;
-        for (int j = 0; j < cnt; j++) {
-            int dst = (b0 + j) * yStride;
-            for (int kk = 0; kk < k; kk++) System.arraycopy(src, kk * ld + j * ohw, y, dst + kk * ohw, ohw);
-        }
+        forExamples(inline, cnt, (j0, j1) -> {
+            for (int j = j0; j < j1; j++) {
+                int dst = (b0 + j) * yStride;
+                for (int kk = 0; kk < k; kk++) System.arraycopy(src, kk * ld + j * ohw, y, dst + kk * ohw, ohw);
+            }
+        });
+    }
+
+    /**
+     * Per-example work of one tile (im2col, col2im, gather, scatter: disjoint outputs per example):
+     * on this thread when {@code inline}, else split over the threads.
+     */
+    private static void forExamples(boolean inline, int cnt, CpuParallel.RangeBody body) {
+        if (inline) body.run(0, cnt);
+        else CpuParallel.forRange(cnt, 1, body);
     }
 
     /** {@code y = conv(x, w)}. */
@@ -106,14 +119,17 @@ final class ConvKernels {
                 if (!pointwise || cnt > 1) {
                     cols = scratch(0, crs * ld);
                     co = 0;
-                    for (int j = 0; j < cnt; j++) Im2col.im2col(x, (b0 + j) * xStride, g, cols, j * ohw, ld);
+                    float[] c0 = cols;
+                    forExamples(inline, cnt, (j0, j1) -> {
+                        for (int j = j0; j < j1; j++) Im2col.im2col(x, (b0 + j) * xStride, g, c0, j * ohw, ld);
+                    });
                 }
                 if (cnt == 1) {
                     gemm(inline, false, false, k, ohw, crs, w, 0, crs, cols, co, ohw, 0f, y, b0 * yStride, ohw);
                 } else {
                     float[] out = scratch(1, k * ld);
                     gemm(inline, false, false, k, ld, crs, w, 0, crs, cols, 0, ld, 0f, out, 0, ld);
-                    scatter(out, b0, cnt, k, ohw, y);
+                    scatter(inline, out, b0, cnt, k, ohw, y);
                 }
             }
         });
@@ -137,12 +153,14 @@ final class ConvKernels {
                 if (cnt > 1) {
                     dyT = scratch(1, k * ld);
                     dyo = 0;
-                    gather(dy, b0, cnt, k, ohw, dyT);
+                    gather(inline, dy, b0, cnt, k, ohw, dyT);
                 }
                 float[] dcols = scratch(0, crs * ld);
                 gemm(inline, true, false, crs, ld, k, w, 0, crs, dyT, dyo, ld, 0f, dcols, 0, ld);
-                java.util.Arrays.fill(dx, b0 * xStride, (b0 + cnt) * xStride, 0f);
-                for (int j = 0; j < cnt; j++) Im2col.col2imAdd(dcols, j * ohw, ld, g, dx, (b0 + j) * xStride);
+                forExamples(inline, cnt, (j0, j1) -> {
+                    java.util.Arrays.fill(dx, (b0 + j0) * xStride, (b0 + j1) * xStride, 0f);
+                    for (int j = j0; j < j1; j++) Im2col.col2imAdd(dcols, j * ohw, ld, g, dx, (b0 + j) * xStride);
+                });
             }
         });
     }
@@ -208,12 +226,16 @@ final class ConvKernels {
             if (!pointwise || cnt > 1) {
                 cols = scratch(0, crs * ld);
                 co = 0;
-                for (int j = 0; j < cnt; j++) Im2col.im2col(x, (b0 + j) * xStride, g, cols, j * ohw, ld);
+                float[] c0 = cols;
+                int bb = b0;
+                forExamples(inline, cnt, (j0, j1) -> {
+                    for (int j = j0; j < j1; j++) Im2col.im2col(x, (bb + j) * xStride, g, c0, j * ohw, ld);
+                });
             }
             if (cnt > 1) {
                 dyT = scratch(1, k * ld);
                 dyo = 0;
-                gather(dy, b0, cnt, k, ohw, dyT);
+                gather(inline, dy, b0, cnt, k, ohw, dyT);
             }
             if (transposed) {
                 gemm(inline, false, true, crs, k, ld, cols, co, ld, dyT, dyo, ld, first ? 0f : 1f, accT, 0, k);
