@@ -99,8 +99,8 @@ final class MatMul {
         o[o.length - 1] = outF;
         Tensor y = Tensor.empty(x.device(), DType.FLOAT32, o);
         if (bias != null) {
-            x.backend().binary(dev.engram.engine.spi.BinaryOp.ADD, Tensor.zeros(x.device(), m, outF).storage(),
-                    new int[] {m, outF}, bias.storage(), new int[] {outF}, y.storage(), new int[] {m, outF});
+            // broadcast the bias into every row (source stride 0); the GEMM then accumulates onto it
+            x.backend().copyBlocks(bias.storage(), 0, 0, y.storage(), 0, outF, m, outF);
         }
         x.backend().gemm(false, true, m, outF, in, 1f, x.storage(), 0, in, w.storage(), 0, in, bias != null ? 1f : 0f,
                 y.storage(), 0, outF);

@@ -22,7 +22,6 @@ public final class CpuBackend implements Backend {
     public static final CpuBackend INSTANCE = new CpuBackend();
 
     private static final int GRAIN = 1 << 14;
-    private static final int FILTER_GRAD_CHUNKS = 8;
 
     private CpuBackend() {}
 
@@ -125,7 +124,12 @@ public final class CpuBackend implements Backend {
                 case SQRT -> { for (int k = from; k < to; k++) y[k] = (float) Math.sqrt(x[k]); }
                 case RSQRT -> { for (int k = from; k < to; k++) y[k] = (float) (1.0 / Math.sqrt(x[k])); }
                 case ABS -> { for (int k = from; k < to; k++) y[k] = Math.abs(x[k]); }
-                case RELU -> { for (int k = from; k < to; k++) y[k] = x[k] > 0 ? x[k] : 0f; }
+                case RELU -> {
+                    for (int k = from; k < to; k++) {
+                        int b = Float.floatToRawIntBits(x[k]);
+                        y[k] = Float.intBitsToFloat(b & ~reluDrop(b));
+                    }
+                }
                 case GELU -> { for (int k = from; k < to; k++) y[k] = (float) (x[k] * Erf.phi(x[k])); }
                 case TANH -> { for (int k = from; k < to; k++) y[k] = (float) Math.tanh(x[k]); }
                 case SIGMOID -> { for (int k = from; k < to; k++) y[k] = (float) (1.0 / (1.0 + Math.exp(-x[k]))); }
@@ -136,6 +140,15 @@ public final class CpuBackend implements Backend {
                 case RECIPROCAL -> { for (int k = from; k < to; k++) y[k] = 1f / x[k]; }
             }
         });
+    }
+
+    /**
+     * 0 when the float with raw bits {@code b} is {@code > 0} (positive, not NaN), else all ones; so
+     * {@code bits & ~drop} is {@code x > 0 ? x : +0} without a branch (a data-dependent branch
+     * mispredicts half the time on activations).
+     */
+    private static int reluDrop(int b) {
+        return ((0x7f800000 - b) | (b - 1)) >> 31;
     }
 
     @Override
@@ -149,7 +162,12 @@ public final class CpuBackend implements Backend {
                 case SQRT -> { for (int k = from; k < to; k++) dx[k] = dy[k] * 0.5f / y[k]; }
                 case RSQRT -> { for (int k = from; k < to; k++) dx[k] = -0.5f * dy[k] * y[k] * y[k] * y[k]; }
                 case ABS -> { for (int k = from; k < to; k++) dx[k] = dy[k] * Math.signum(x[k]); }
-                case RELU -> { for (int k = from; k < to; k++) dx[k] = x[k] > 0 ? dy[k] : 0f; }
+                case RELU -> {
+                    for (int k = from; k < to; k++) {
+                        int drop = reluDrop(Float.floatToRawIntBits(x[k]));
+                        dx[k] = Float.intBitsToFloat(Float.floatToRawIntBits(dy[k]) & ~drop);
+                    }
+                }
                 case GELU -> {
                     for (int k = from; k < to; k++) {
                         double v = x[k];
@@ -197,30 +215,77 @@ public final class CpuBackend implements Backend {
             return;
         }
         int[] sa = broadcastStrides(aShape, outShape), sb = broadcastStrides(bShape, outShape);
-        int inner = rank == 0 ? 1 : outShape[rank - 1];
+        // coalesce: drop size-1 dims and merge neighbours that both operands walk contiguously
+        int[] dims = new int[Math.max(1, rank)], ca = new int[Math.max(1, rank)], cb = new int[Math.max(1, rank)];
+        int m = 0;
+        for (int d = 0; d < rank; d++) {
+            int size = outShape[d];
+            if (size == 1) continue;
+            if (m > 0 && ca[m - 1] == sa[d] * size && cb[m - 1] == sb[d] * size) {
+                dims[m - 1] *= size;
+                ca[m - 1] = sa[d];
+                cb[m - 1] = sb[d];
+            } else {
+                dims[m] = size;
+                ca[m] = sa[d];
+                cb[m] = sb[d];
+                m++;
+            }
+        }
+        if (m == 0) {
+            dims[0] = 1;
+            m = 1;
+        }
+        int cr = m;
+        int inner = dims[cr - 1];
         int rows = inner == 0 ? 0 : total / inner;
-        int ia = rank == 0 ? 0 : sa[rank - 1], ib = rank == 0 ? 0 : sb[rank - 1];
+        int ia = ca[cr - 1], ib = cb[cr - 1];
         CpuParallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
             for (int row = from; row < to; row++) {
                 int offA = 0, offB = 0, rem = row;
-                for (int d = rank - 2; d >= 0; d--) {
-                    int idx = rem % outShape[d];
-                    rem /= outShape[d];
-                    offA += idx * sa[d];
-                    offB += idx * sb[d];
+                for (int d = cr - 2; d >= 0; d--) {
+                    int idx = rem % dims[d];
+                    rem /= dims[d];
+                    offA += idx * ca[d];
+                    offB += idx * cb[d];
                 }
-                int o = row * inner;
-                if (ib == 0 && ia == 1 && op == BinaryOp.ADD) {
-                    float bv = b[offB];
-                    for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] + bv;
-                } else if (ib == 0 && ia == 1 && op == BinaryOp.MUL) {
-                    float bv = b[offB];
-                    for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] * bv;
-                } else {
-                    for (int k = 0; k < inner; k++) out[o + k] = apply(op, a[offA + k * ia], b[offB + k * ib]);
-                }
+                binaryRow(op, a, offA, ia, b, offB, ib, out, row * inner, inner);
             }
         });
+    }
+
+    /** {@code out[o + k] = a[offA + k·ia] op b[offB + k·ib]} for k < inner, with unit/zero-stride fast paths. */
+    private static void binaryRow(BinaryOp op, float[] a, int offA, int ia, float[] b, int offB, int ib, float[] out,
+                                  int o, int inner) {
+        if (ia == 1 && ib == 0) {
+            float bv = b[offB];
+            switch (op) {
+                case ADD -> { for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] + bv; }
+                case SUB -> { for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] - bv; }
+                case MUL -> { for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] * bv; }
+                case DIV -> { for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] / bv; }
+                default -> { for (int k = 0; k < inner; k++) out[o + k] = apply(op, a[offA + k], bv); }
+            }
+        } else if (ia == 0 && ib == 1) {
+            float av = a[offA];
+            switch (op) {
+                case ADD -> { for (int k = 0; k < inner; k++) out[o + k] = av + b[offB + k]; }
+                case SUB -> { for (int k = 0; k < inner; k++) out[o + k] = av - b[offB + k]; }
+                case MUL -> { for (int k = 0; k < inner; k++) out[o + k] = av * b[offB + k]; }
+                case DIV -> { for (int k = 0; k < inner; k++) out[o + k] = av / b[offB + k]; }
+                default -> { for (int k = 0; k < inner; k++) out[o + k] = apply(op, av, b[offB + k]); }
+            }
+        } else if (ia == 1 && ib == 1) {
+            switch (op) {
+                case ADD -> { for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] + b[offB + k]; }
+                case SUB -> { for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] - b[offB + k]; }
+                case MUL -> { for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] * b[offB + k]; }
+                case DIV -> { for (int k = 0; k < inner; k++) out[o + k] = a[offA + k] / b[offB + k]; }
+                default -> { for (int k = 0; k < inner; k++) out[o + k] = apply(op, a[offA + k], b[offB + k]); }
+            }
+        } else {
+            for (int k = 0; k < inner; k++) out[o + k] = apply(op, a[offA + k * ia], b[offB + k * ib]);
+        }
     }
 
     static int numel(int[] shape) {
@@ -258,25 +323,17 @@ public final class CpuBackend implements Backend {
     @Override
     public void reduce(ReduceOp op, Storage xs, Storage outs, int outer, int r, int inner) {
         float[] x = f(xs), out = f(outs);
-        CpuParallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, r * inner)), (from, to) -> {
-            double[] acc = new double[inner];
-            for (int o = from; o < to; o++) {
-                int base = o * r * inner;
-                switch (op) {
-                    case SUM, SUM_SQUARES -> {
-                        java.util.Arrays.fill(acc, 0.0);
-                        boolean sq = op == ReduceOp.SUM_SQUARES;
-                        for (int j = 0; j < r; j++) {
-                            int rb = base + j * inner;
-                            for (int q = 0; q < inner; q++) {
-                                double v = x[rb + q];
-                                acc[q] += sq ? v * v : v;
-                            }
-                        }
-                        for (int q = 0; q < inner; q++) out[o * inner + q] = (float) acc[q];
-                    }
-                    case MAX, MIN -> {
-                        boolean max = op == ReduceOp.MAX;
+        switch (op) {
+            case SUM, SUM_SQUARES -> {
+                boolean sq = op == ReduceOp.SUM_SQUARES;
+                if (inner == 1) sumRows(x, out, outer, r, sq);
+                else sumColumns(x, out, outer, r, inner, sq);
+            }
+            case MAX, MIN -> {
+                boolean max = op == ReduceOp.MAX;
+                CpuParallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, r * inner)), (from, to) -> {
+                    for (int o = from; o < to; o++) {
+                        int base = o * r * inner;
                         for (int q = 0; q < inner; q++) {
                             float best = x[base + q];
                             for (int j = 1; j < r; j++) {
@@ -286,7 +343,72 @@ public final class CpuBackend implements Backend {
                             out[o * inner + q] = best;
                         }
                     }
+                });
+            }
+        }
+    }
+
+    /** {@code out[o] = sum_j x[o·r + j]} (or of squares), four interleaved double accumulators per row. */
+    private static void sumRows(float[] x, float[] out, int outer, int r, boolean sq) {
+        CpuParallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, r)), (from, to) -> {
+            for (int o = from; o < to; o++) {
+                int p = o * r;
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                int j = 0;
+                if (sq) {
+                    for (; j + 4 <= r; j += 4) {
+                        double v0 = x[p + j], v1 = x[p + j + 1], v2 = x[p + j + 2], v3 = x[p + j + 3];
+                        s0 += v0 * v0;
+                        s1 += v1 * v1;
+                        s2 += v2 * v2;
+                        s3 += v3 * v3;
+                    }
+                    for (; j < r; j++) {
+                        double v = x[p + j];
+                        s0 += v * v;
+                    }
+                } else {
+                    for (; j + 4 <= r; j += 4) {
+                        s0 += x[p + j];
+                        s1 += x[p + j + 1];
+                        s2 += x[p + j + 2];
+                        s3 += x[p + j + 3];
+                    }
+                    for (; j < r; j++) s0 += x[p + j];
                 }
+                out[o] = (float) ((s0 + s1) + (s2 + s3));
+            }
+        });
+    }
+
+    private static final int SUM_BLOCK = 1024;
+
+    /**
+     * {@code out[o, q] = sum_j x[o, j, q]} (or of squares), accumulated in double in order j = 0..r-1;
+     * parallel over outer rows and blocks of q.
+     */
+    private static void sumColumns(float[] x, float[] out, int outer, int r, int inner, boolean sq) {
+        int width = Math.min(inner, SUM_BLOCK);
+        int blocks = (inner + width - 1) / width;
+        CpuParallel.forRange(outer * blocks, Math.max(1, GRAIN / Math.max(1, r * width)), (from, to) -> {
+            double[] acc = new double[width];
+            for (int t = from; t < to; t++) {
+                int o = t / blocks, q0 = (t % blocks) * width, w = Math.min(width, inner - q0);
+                java.util.Arrays.fill(acc, 0, w, 0.0);
+                int base = o * r * inner + q0;
+                for (int j = 0; j < r; j++) {
+                    int rb = base + j * inner;
+                    if (sq) {
+                        for (int q = 0; q < w; q++) {
+                            double v = x[rb + q];
+                            acc[q] += v * v;
+                        }
+                    } else {
+                        for (int q = 0; q < w; q++) acc[q] += x[rb + q];
+                    }
+                }
+                int ob = o * inner + q0;
+                for (int q = 0; q < w; q++) out[ob + q] = (float) acc[q];
             }
         });
     }
@@ -394,255 +516,44 @@ public final class CpuBackend implements Backend {
 
     // ---- convolution and pooling -------------------------------------------------------------
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
-
-    private static float[] scratch(int size) {
-        float[][] holder = SCRATCH.get();
-        if (holder[0].length < size) holder[0] = new float[size];
-        return holder[0];
-    }
-
     @Override
     public void im2col(Storage xs, long xOffset, Storage colss, long colsOffset, ConvGeometry g) {
-        im2col(f(xs), n(xOffset), f(colss), n(colsOffset), g);
-    }
-
-    static void im2col(float[] x, int xo, float[] cols, int co, ConvGeometry g) {
-        int oh = g.outH(), ow = g.outW();
-        int ohw = oh * ow;
-        for (int c = 0; c < g.c(); c++) {
-            for (int kr = 0; kr < g.r(); kr++) {
-                for (int ks = 0; ks < g.s(); ks++) {
-                    int row = (c * g.r() + kr) * g.s() + ks;
-                    int dst = co + row * ohw;
-                    for (int y = 0; y < oh; y++) {
-                        int iy = y * g.strideH() - g.padH() + kr * g.dilH();
-                        int d = dst + y * ow;
-                        if (iy < 0 || iy >= g.h()) {
-                            java.util.Arrays.fill(cols, d, d + ow, 0f);
-                            continue;
-                        }
-                        int src = xo + (c * g.h() + iy) * g.w();
-                        int ixBase = -g.padW() + ks * g.dilW();
-                        if (g.strideW() == 1) {
-                            int lo = Math.max(0, -ixBase), hi = Math.min(ow, g.w() - ixBase);
-                            for (int xq = 0; xq < Math.min(lo, ow); xq++) cols[d + xq] = 0f;
-                            if (hi > lo) System.arraycopy(x, src + ixBase + lo, cols, d + lo, hi - lo);
-                            for (int xq = Math.max(hi, lo); xq < ow; xq++) cols[d + xq] = 0f;
-                        } else {
-                            for (int xq = 0; xq < ow; xq++) {
-                                int ix = xq * g.strideW() + ixBase;
-                                cols[d + xq] = ix >= 0 && ix < g.w() ? x[src + ix] : 0f;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    static void col2imAdd(float[] cols, float[] dx, int dxo, ConvGeometry g) {
-        int oh = g.outH(), ow = g.outW();
-        int ohw = oh * ow;
-        for (int c = 0; c < g.c(); c++) {
-            for (int kr = 0; kr < g.r(); kr++) {
-                for (int ks = 0; ks < g.s(); ks++) {
-                    int row = (c * g.r() + kr) * g.s() + ks;
-                    for (int y = 0; y < oh; y++) {
-                        int iy = y * g.strideH() - g.padH() + kr * g.dilH();
-                        if (iy < 0 || iy >= g.h()) continue;
-                        int src = row * ohw + y * ow;
-                        int dst = dxo + (c * g.h() + iy) * g.w();
-                        for (int xq = 0; xq < ow; xq++) {
-                            int ix = xq * g.strideW() - g.padW() + ks * g.dilW();
-                            if (ix >= 0 && ix < g.w()) dx[dst + ix] += cols[src + xq];
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    private static boolean isPointwise(ConvGeometry g) {
-        return g.r() == 1 && g.s() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0;
+        Im2col.im2col(f(xs), n(xOffset), g, f(colss), n(colsOffset), g.colCols());
     }
 
     @Override
     public void conv2dForward(Storage xs, Storage ws, Storage ys, ConvGeometry g) {
-        float[] x = f(xs), w = f(ws), y = f(ys);
-        int crs = g.colRows(), ohw = g.colCols();
-        int xStride = g.c() * g.h() * g.w(), yStride = g.k() * ohw;
-        boolean pointwise = isPointwise(g);
-        perExample(g.n(), (from, to) -> {
-            for (int b = from; b < to; b++) {
-                float[] cols = x;
-                int co = b * xStride;
-                if (!pointwise) {
-                    cols = scratch(crs * ohw);
-                    im2col(x, b * xStride, cols, 0, g);
-                    co = 0;
-                }
-                Sgemm.sgemm(false, false, g.k(), ohw, crs, 1f, w, 0, crs, cols, co, ohw, 0f, y, b * yStride, ohw);
-            }
-        });
+        ConvKernels.forward(f(xs), f(ws), f(ys), g);
     }
 
     @Override
     public void conv2dBackwardData(Storage dys, Storage ws, Storage dxs, ConvGeometry g) {
-        float[] dy = f(dys), w = f(ws), dx = f(dxs);
-        int crs = g.colRows(), ohw = g.colCols();
-        int xStride = g.c() * g.h() * g.w(), yStride = g.k() * ohw;
-        boolean pointwise = isPointwise(g);
-        perExample(g.n(), (from, to) -> {
-            for (int b = from; b < to; b++) {
-                if (pointwise) {
-                    Sgemm.sgemm(true, false, crs, ohw, g.k(), 1f, w, 0, crs, dy, b * yStride, ohw, 0f, dx, b * xStride, ohw);
-                    continue;
-                }
-                float[] cols = scratch(crs * ohw);
-                Sgemm.sgemm(true, false, crs, ohw, g.k(), 1f, w, 0, crs, dy, b * yStride, ohw, 0f, cols, 0, ohw);
-                java.util.Arrays.fill(dx, b * xStride, (b + 1) * xStride, 0f);
-                col2imAdd(cols, dx, b * xStride, g);
-            }
-        });
+        ConvKernels.backwardData(f(dys), f(ws), f(dxs), g);
     }
 
     @Override
     public void conv2dBackwardFilter(Storage xs, Storage dys, Storage dws, ConvGeometry g, float beta) {
-        float[] x = f(xs), dy = f(dys), dw = f(dws);
-        int crs = g.colRows(), ohw = g.colCols();
-        int xStride = g.c() * g.h() * g.w(), yStride = g.k() * ohw;
-        int wSize = g.k() * crs;
-        boolean pointwise = isPointwise(g);
-        // a fixed number of batch chunks (independent of the thread count) summed in order keeps
-        // the result bit-identical whatever the number of threads
-        int chunks = Math.max(1, Math.min(FILTER_GRAD_CHUNKS, g.n()));
-        float[][] partial = new float[chunks][];
-        CpuParallel.forRange(chunks, 1, (cf, ct) -> {
-            for (int ch = cf; ch < ct; ch++) {
-                int from = (int) ((long) g.n() * ch / chunks), to = (int) ((long) g.n() * (ch + 1) / chunks);
-                float[] acc = new float[wSize];
-                for (int b = from; b < to; b++) {
-                    float[] cols = x;
-                    int co = b * xStride;
-                    if (!pointwise) {
-                        cols = scratch(crs * ohw);
-                        im2col(x, b * xStride, cols, 0, g);
-                        co = 0;
-                    }
-                    Sgemm.sgemm(false, true, g.k(), crs, ohw, 1f, dy, b * yStride, ohw, cols, co, ohw, 1f, acc, 0, crs);
-                }
-                partial[ch] = acc;
-            }
-        });
-        for (int q = 0; q < wSize; q++) {
-            float s = beta == 0 ? 0f : beta * dw[q];
-            for (float[] p : partial) s += p[q];
-            dw[q] = s;
-        }
-    }
-
-    /** Splits a batch loop over threads; inner GEMMs then run on the calling worker. */
-    private static void perExample(int n, CpuParallel.RangeBody body) {
-        CpuParallel.forRange(n, 1, body);
+        ConvKernels.backwardFilter(f(xs), f(dys), f(dws), g, beta);
     }
 
     @Override
     public void maxPool2dForward(Storage xs, Storage ys, Storage idxs, PoolGeometry g) {
-        float[] x = f(xs), y = f(ys);
-        int[] idx = i(idxs);
-        int oh = g.outH(), ow = g.outW();
-        CpuParallel.forRange(g.n() * g.c(), 4, (from, to) -> {
-            for (int nc = from; nc < to; nc++) {
-                int xb = nc * g.h() * g.w(), yb = nc * oh * ow;
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        float best = Float.NEGATIVE_INFINITY;
-                        int bi = -1;
-                        for (int ky = 0; ky < g.kh(); ky++) {
-                            int iy = oy * g.strideH() - g.padH() + ky;
-                            if (iy < 0 || iy >= g.h()) continue;
-                            for (int kx = 0; kx < g.kw(); kx++) {
-                                int ix = ox * g.strideW() - g.padW() + kx;
-                                if (ix < 0 || ix >= g.w()) continue;
-                                float v = x[xb + iy * g.w() + ix];
-                                if (v > best || bi < 0 || Float.isNaN(v)) {
-                                    best = v;
-                                    bi = iy * g.w() + ix;
-                                }
-                            }
-                        }
-                        y[yb + oy * ow + ox] = best;
-                        idx[yb + oy * ow + ox] = bi;
-                    }
-                }
-            }
-        });
+        PoolKernels.maxForward(f(xs), f(ys), i(idxs), g);
     }
 
     @Override
     public void maxPool2dBackward(Storage dys, Storage idxs, Storage dxs, PoolGeometry g) {
-        float[] dy = f(dys), dx = f(dxs);
-        int[] idx = i(idxs);
-        int ohw = g.outH() * g.outW(), hw = g.h() * g.w();
-        CpuParallel.forRange(g.n() * g.c(), 4, (from, to) -> {
-            for (int nc = from; nc < to; nc++) {
-                java.util.Arrays.fill(dx, nc * hw, (nc + 1) * hw, 0f);
-                for (int q = 0; q < ohw; q++) dx[nc * hw + idx[nc * ohw + q]] += dy[nc * ohw + q];
-            }
-        });
+        PoolKernels.maxBackward(f(dys), i(idxs), f(dxs), g);
     }
 
     @Override
     public void avgPool2dForward(Storage xs, Storage ys, PoolGeometry g) {
-        float[] x = f(xs), y = f(ys);
-        int oh = g.outH(), ow = g.outW();
-        float inv = 1f / (g.kh() * g.kw());
-        CpuParallel.forRange(g.n() * g.c(), 4, (from, to) -> {
-            for (int nc = from; nc < to; nc++) {
-                int xb = nc * g.h() * g.w(), yb = nc * oh * ow;
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        float s = 0;
-                        for (int ky = 0; ky < g.kh(); ky++) {
-                            int iy = oy * g.strideH() - g.padH() + ky;
-                            if (iy < 0 || iy >= g.h()) continue;
-                            for (int kx = 0; kx < g.kw(); kx++) {
-                                int ix = ox * g.strideW() - g.padW() + kx;
-                                if (ix >= 0 && ix < g.w()) s += x[xb + iy * g.w() + ix];
-                            }
-                        }
-                        y[yb + oy * ow + ox] = s * inv;
-                    }
-                }
-            }
-        });
+        PoolKernels.avgForward(f(xs), f(ys), g);
     }
 
     @Override
     public void avgPool2dBackward(Storage dys, Storage dxs, PoolGeometry g) {
-        float[] dy = f(dys), dx = f(dxs);
-        int oh = g.outH(), ow = g.outW();
-        float inv = 1f / (g.kh() * g.kw());
-        CpuParallel.forRange(g.n() * g.c(), 4, (from, to) -> {
-            for (int nc = from; nc < to; nc++) {
-                int xb = nc * g.h() * g.w(), yb = nc * oh * ow;
-                java.util.Arrays.fill(dx, xb, xb + g.h() * g.w(), 0f);
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        float v = dy[yb + oy * ow + ox] * inv;
-                        for (int ky = 0; ky < g.kh(); ky++) {
-                            int iy = oy * g.strideH() - g.padH() + ky;
-                            if (iy < 0 || iy >= g.h()) continue;
-                            for (int kx = 0; kx < g.kw(); kx++) {
-                                int ix = ox * g.strideW() - g.padW() + kx;
-                                if (ix >= 0 && ix < g.w()) dx[xb + iy * g.w() + ix] += v;
-                            }
-                        }
-                    }
-                }
-            }
-        });
+        PoolKernels.avgBackward(f(dys), f(dxs), g);
     }
 
     // ---- normalization -----------------------------------------------------------------------
@@ -656,20 +567,36 @@ public final class CpuBackend implements Backend {
         long count = (long) n * hw;
         CpuParallel.forRange(c, 1, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
-                double s = 0;
+                // four interleaved double accumulators: the sums are latency-bound otherwise
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                 for (int b = 0; b < n; b++) {
-                    int base = (b * c + ch) * hw;
-                    for (int q = 0; q < hw; q++) s += x[base + q];
+                    int base = (b * c + ch) * hw, q = 0;
+                    for (; q + 4 <= hw; q += 4) {
+                        s0 += x[base + q];
+                        s1 += x[base + q + 1];
+                        s2 += x[base + q + 2];
+                        s3 += x[base + q + 3];
+                    }
+                    for (; q < hw; q++) s0 += x[base + q];
                 }
-                double mu = s / count;
-                double ss = 0;
+                double mu = ((s0 + s1) + (s2 + s3)) / count;
+                double ss0 = 0, ss1 = 0, ss2 = 0, ss3 = 0;
                 for (int b = 0; b < n; b++) {
-                    int base = (b * c + ch) * hw;
-                    for (int q = 0; q < hw; q++) {
+                    int base = (b * c + ch) * hw, q = 0;
+                    for (; q + 4 <= hw; q += 4) {
+                        double d0 = x[base + q] - mu, d1 = x[base + q + 1] - mu, d2 = x[base + q + 2] - mu,
+                                d3 = x[base + q + 3] - mu;
+                        ss0 += d0 * d0;
+                        ss1 += d1 * d1;
+                        ss2 += d2 * d2;
+                        ss3 += d3 * d3;
+                    }
+                    for (; q < hw; q++) {
                         double d = x[base + q] - mu;
-                        ss += d * d;
+                        ss0 += d * d;
                     }
                 }
+                double ss = (ss0 + ss1) + (ss2 + ss3);
                 double var = ss / count;
                 double is = 1.0 / Math.sqrt(var + eps);
                 mean[ch] = (float) mu;
@@ -715,15 +642,22 @@ public final class CpuBackend implements Backend {
         long count = (long) n * hw;
         CpuParallel.forRange(c, 1, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
-                double sdy = 0, sdyx = 0;
+                double sdy0 = 0, sdy1 = 0, sdyx0 = 0, sdyx1 = 0;
                 float mu = mean[ch], is = inv[ch];
                 for (int b = 0; b < n; b++) {
-                    int base = (b * c + ch) * hw;
-                    for (int q = 0; q < hw; q++) {
-                        sdy += dy[base + q];
-                        sdyx += dy[base + q] * (x[base + q] - mu) * is;
+                    int base = (b * c + ch) * hw, q = 0;
+                    for (; q + 2 <= hw; q += 2) {
+                        sdy0 += dy[base + q];
+                        sdyx0 += dy[base + q] * (x[base + q] - mu) * is;
+                        sdy1 += dy[base + q + 1];
+                        sdyx1 += dy[base + q + 1] * (x[base + q + 1] - mu) * is;
+                    }
+                    if (q < hw) {
+                        sdy0 += dy[base + q];
+                        sdyx0 += dy[base + q] * (x[base + q] - mu) * is;
                     }
                 }
+                double sdy = sdy0 + sdy1, sdyx = sdyx0 + sdyx1;
                 if (dg != null) dg[ch] = (float) sdyx;
                 if (db != null) db[ch] = (float) sdy;
                 if (dx == null) continue;

@@ -1,0 +1,257 @@
+package dev.engram.engine.cpu;
+
+import dev.engram.engine.spi.ConvGeometry;
+
+/**
+ * CPU 2-D convolution (NCHW, OIHW, groups 1) as im2col + SGEMM over tiles of examples.
+ *
+ * <p>The batch is cut into tiles of {@link #tile} examples whose im2col matrices are laid side by
+ * side, {@code [C·R·S, nb·OH·OW]}, so one GEMM per tile (not per example) multiplies them with the
+ * weights: the weight operand is packed once per tile and the GEMM's n (or k) dimension is large
+ * enough to keep the micro-kernel busy. The tile size depends only on the geometry, never on the
+ * thread count, and every output element is produced by one GEMM call of a fixed shape: results
+ * are bit-identical whatever the number of threads. Tiles run in parallel when there are enough of
+ * them; otherwise they run in order and each GEMM is parallel inside.
+ */
+final class ConvKernels {
+    /** Aim for at least this many GEMM columns (examples x output positions) per tile. */
+    static final int TARGET_COLUMNS = Math.max(1, Integer.getInteger("engram.conv.tileColumns", 1024));
+    /** Upper bound on one tile's im2col buffer, in floats. */
+    static final int MAX_TILE_FLOATS = 1 << 22;
+    /** Upper bound on the filter-gradient partial sums kept at once, in floats. */
+    static final int MAX_PARTIAL_FLOATS = 1 << 22;
+    /** Fixed number of batch chunks whose filter-gradient partials are summed in order. */
+    static final int FILTER_GRAD_CHUNKS = 8;
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    private ConvKernels() {}
+
+    /** Thread-local scratch buffer number {@code slot} (0..2) of at least {@code size} floats. */
+    static float[] scratch(int slot, int size) {
+        float[][] holder = SCRATCH.get();
+        if (holder[slot].length < size) holder[slot] = new float[size];
+        return holder[slot];
+    }
+
+    /** Examples per tile for a batch of {@code count} examples of geometry g (thread-count free). */
+    static int tile(ConvGeometry g, int count) {
+        if (count <= 1) return 1;
+        long ohw = g.colCols(), crs = g.colRows();
+        long want = (TARGET_COLUMNS + ohw - 1) / ohw;
+        long cap = Math.max(1, MAX_TILE_FLOATS / Math.max(1, crs * ohw));
+        int most = (int) Math.max(1, Math.min(Math.min(want, cap), count));
+        int tiles = (count + most - 1) / most;
+        return (count + tiles - 1) / tiles; // balanced tiles
+    }
+
+    private static boolean isPointwise(ConvGeometry g) {
+        return g.r() == 1 && g.s() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0;
+    }
+
+    /** Body of a loop over tiles {@code [from, to)}; {@code inline}: other tiles run beside it. */
+    @FunctionalInterface
+    private interface TileBody {
+        void run(int from, int to, boolean inline);
+    }
+
+    /** Runs {@code tiles} tile bodies: over threads when that balances, else in order on this thread. */
+    private static void forTiles(int tiles, TileBody body) {
+        int t = CpuParallel.threads();
+        if (t > 1 && (tiles >= 2 * t || tiles % t == 0)) CpuParallel.forRange(tiles, 1, (from, to) -> body.run(from, to, true));
+        else body.run(0, tiles, false);
+    }
+
+    /**
+     * {@code C = op(A)·op(B) + beta·C}. With {@code inline} the GEMM stays on the calling thread:
+     * the first tile range of a parallel loop runs on the (non-pool) caller, whose GEMMs would
+     * otherwise fork onto the pool beside the other ranges and unbalance the loop. Arguments are
+     * valid by construction here; the result is the same either way (see {@link Sgemm}).
+     */
+    private static void gemm(boolean inline, boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
+                             int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        if (inline) Sgemm.gemm(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, false);
+        else Sgemm.sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** Copies rows {@code [K, OHW]} of examples b0..b0+cnt-1 of {@code y} side by side into {@code [K, cnt·OHW]}. */
+    private static void gather(boolean inline, float[] y, int b0, int cnt, int k, int ohw, float[] dst) {
+        int ld = cnt * ohw, yStride = k * ohw;
+        forExamples(inline, cnt, (j0, j1) -> {
+            for (int j = j0; j < j1; j++) {
+                int src = (b0 + j) * yStride;
+                for (int kk = 0; kk < k; kk++) System.arraycopy(y, src + kk * ohw, dst, kk * ld + j * ohw, ohw);
+            }
+        });
+    }
+
+    /** Inverse of {@link #gather}. */
+    private static void scatter(boolean inline, float[] src, int b0, int cnt, int k, int ohw, float[] y) {
+        int ld = cnt * ohw, yStride = k * ohw;
+        forExamples(inline, cnt, (j0, j1) -> {
+            for (int j = j0; j < j1; j++) {
+                int dst = (b0 + j) * yStride;
+                for (int kk = 0; kk < k; kk++) System.arraycopy(src, kk * ld + j * ohw, y, dst + kk * ohw, ohw);
+            }
+        });
+    }
+
+    /**
+     * Per-example work of one tile (im2col, col2im, gather, scatter: disjoint outputs per example):
+     * on this thread when {@code inline}, else split over the threads.
+     */
+    private static void forExamples(boolean inline, int cnt, CpuParallel.RangeBody body) {
+        if (inline) body.run(0, cnt);
+        else CpuParallel.forRange(cnt, 1, body);
+    }
+
+    /** {@code y = conv(x, w)}. */
+    static void forward(float[] x, float[] w, float[] y, ConvGeometry g) {
+        int crs = g.colRows(), ohw = g.colCols(), k = g.k();
+        int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
+        boolean pointwise = isPointwise(g);
+        int nb = tile(g, g.n()), tiles = (g.n() + nb - 1) / nb;
+        forTiles(tiles, (t0, t1, inline) -> {
+            for (int t = t0; t < t1; t++) {
+                int b0 = t * nb, cnt = Math.min(nb, g.n() - b0), ld = cnt * ohw;
+                float[] cols = x;
+                int co = b0 * xStride;
+                if (!pointwise || cnt > 1) {
+                    cols = scratch(0, crs * ld);
+                    co = 0;
+                    float[] c0 = cols;
+                    forExamples(inline, cnt, (j0, j1) -> {
+                        for (int j = j0; j < j1; j++) Im2col.im2col(x, (b0 + j) * xStride, g, c0, j * ohw, ld);
+                    });
+                }
+                if (cnt == 1) {
+                    gemm(inline, false, false, k, ohw, crs, w, 0, crs, cols, co, ohw, 0f, y, b0 * yStride, ohw);
+                } else {
+                    float[] out = scratch(1, k * ld);
+                    gemm(inline, false, false, k, ld, crs, w, 0, crs, cols, 0, ld, 0f, out, 0, ld);
+                    scatter(inline, out, b0, cnt, k, ohw, y);
+                }
+            }
+        });
+    }
+
+    /** {@code dx = conv_transpose(dy, w)}: the input gradient. */
+    static void backwardData(float[] dy, float[] w, float[] dx, ConvGeometry g) {
+        int crs = g.colRows(), ohw = g.colCols(), k = g.k();
+        int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
+        boolean pointwise = isPointwise(g);
+        int nb = tile(g, g.n()), tiles = (g.n() + nb - 1) / nb;
+        forTiles(tiles, (t0, t1, inline) -> {
+            for (int t = t0; t < t1; t++) {
+                int b0 = t * nb, cnt = Math.min(nb, g.n() - b0), ld = cnt * ohw;
+                if (pointwise && cnt == 1) {
+                    gemm(inline, true, false, crs, ohw, k, w, 0, crs, dy, b0 * yStride, ohw, 0f, dx, b0 * xStride, ohw);
+                    continue;
+                }
+                float[] dyT = dy;
+                int dyo = b0 * yStride;
+                if (cnt > 1) {
+                    dyT = scratch(1, k * ld);
+                    dyo = 0;
+                    gather(inline, dy, b0, cnt, k, ohw, dyT);
+                }
+                float[] dcols = scratch(0, crs * ld);
+                gemm(inline, true, false, crs, ld, k, w, 0, crs, dyT, dyo, ld, 0f, dcols, 0, ld);
+                forExamples(inline, cnt, (j0, j1) -> {
+                    java.util.Arrays.fill(dx, (b0 + j0) * xStride, (b0 + j1) * xStride, 0f);
+                    for (int j = j0; j < j1; j++) Im2col.col2imAdd(dcols, j * ohw, ld, g, dx, (b0 + j) * xStride);
+                });
+            }
+        });
+    }
+
+    /** {@code dw = beta·dw + sum_b dy_b · cols_bᵀ}: the filter gradient. */
+    static void backwardFilter(float[] x, float[] dy, float[] dw, ConvGeometry g, float beta) {
+        int crs = g.colRows(), k = g.k();
+        int wSize = k * crs;
+        // a fixed number of batch chunks (depending only on the geometry) summed in order keeps the
+        // result bit-identical whatever the number of threads; one chunk for large filters, whose
+        // GEMMs are then parallel inside
+        int chunks = Math.max(1, Math.min(Math.min(FILTER_GRAD_CHUNKS, g.n()), MAX_PARTIAL_FLOATS / Math.max(1, wSize)));
+        if (g.n() == 0) {
+            for (int q = 0; q < wSize; q++) dw[q] = beta == 0 ? 0f : beta * dw[q];
+            return;
+        }
+        if (chunks == 1) {
+            filterChunk(x, dy, g, 0, g.n(), dw, 0, beta, false);
+            return;
+        }
+        float[] partial = new float[chunks * wSize];
+        forTiles(chunks, (cf, ct, inline) -> {
+            for (int ch = cf; ch < ct; ch++) {
+                int from = (int) ((long) g.n() * ch / chunks), to = (int) ((long) g.n() * (ch + 1) / chunks);
+                filterChunk(x, dy, g, from, to, partial, ch * wSize, 0f, inline);
+            }
+        });
+        CpuParallel.forRange(wSize, 1 << 14, (q0, q1) -> {
+            for (int q = q0; q < q1; q++) {
+                float s = beta == 0 ? 0f : beta * dw[q];
+                for (int ch = 0; ch < chunks; ch++) s += partial[ch * wSize + q];
+                dw[q] = s;
+            }
+        });
+    }
+
+    /** Micro-tile area a GEMM with m rows and n columns pays for (rows padded to 6, columns to 16). */
+    private static long paddedArea(int m, int n) {
+        return (long) ((m + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR) * ((n + Sgemm.NR - 1) / Sgemm.NR * Sgemm.NR);
+    }
+
+    /**
+     * True when the filter gradient is better computed transposed, {@code dwᵀ[CRS, K] = cols·dyᵀ}:
+     * when few output channels or taps would leave most of each 6×16 micro-tile empty.
+     */
+    static boolean filterGradTransposed(ConvGeometry g) {
+        return paddedArea(g.colRows(), g.k()) * 5 < paddedArea(g.k(), g.colRows()) * 4;
+    }
+
+    /** {@code acc = beta·acc + sum_{b in [from, to)} dy_b · cols_bᵀ} (acc at {@code accOff}), tile by tile in order. */
+    private static void filterChunk(float[] x, float[] dy, ConvGeometry g, int from, int to, float[] acc, int accOff,
+                                    float beta, boolean inline) {
+        int crs = g.colRows(), ohw = g.colCols(), k = g.k();
+        int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
+        boolean pointwise = isPointwise(g), transposed = filterGradTransposed(g);
+        float[] accT = transposed ? scratch(2, crs * k) : null;
+        int nb = tile(g, to - from);
+        boolean first = true;
+        for (int b0 = from; b0 < to; b0 += nb) {
+            int cnt = Math.min(nb, to - b0), ld = cnt * ohw;
+            float[] cols = x, dyT = dy;
+            int co = b0 * xStride, dyo = b0 * yStride;
+            if (!pointwise || cnt > 1) {
+                cols = scratch(0, crs * ld);
+                co = 0;
+                float[] c0 = cols;
+                int bb = b0;
+                forExamples(inline, cnt, (j0, j1) -> {
+                    for (int j = j0; j < j1; j++) Im2col.im2col(x, (bb + j) * xStride, g, c0, j * ohw, ld);
+                });
+            }
+            if (cnt > 1) {
+                dyT = scratch(1, k * ld);
+                dyo = 0;
+                gather(inline, dy, b0, cnt, k, ohw, dyT);
+            }
+            if (transposed) {
+                gemm(inline, false, true, crs, k, ld, cols, co, ld, dyT, dyo, ld, first ? 0f : 1f, accT, 0, k);
+            } else {
+                gemm(inline, false, true, k, crs, ld, dyT, dyo, ld, cols, co, ld, first ? beta : 1f, acc, accOff, crs);
+            }
+            first = false;
+        }
+        if (transposed) {
+            for (int kk = 0; kk < k; kk++) {
+                int a = accOff + kk * crs;
+                for (int q = 0; q < crs; q++) {
+                    float t = accT[q * k + kk];
+                    acc[a + q] = beta == 0f ? t : t + acc[a + q] * beta;
+                }
+            }
+        }
+    }
+}

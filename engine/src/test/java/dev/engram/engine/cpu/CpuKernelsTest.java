@@ -1,0 +1,388 @@
+package dev.engram.engine.cpu;
+
+import dev.engram.engine.DType;
+import dev.engram.engine.spi.BinaryOp;
+import dev.engram.engine.spi.ConvGeometry;
+import dev.engram.engine.spi.PoolGeometry;
+import dev.engram.engine.spi.ReduceOp;
+import dev.engram.engine.spi.Storage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The CPU backend's convolution (batched im2col + GEMM), pooling, reduction and broadcasting
+ * fast paths against naive loops in double precision, on odd sizes, stride / padding / dilation
+ * variants, batches large enough to form multi-example tiles, NaN windows, and several thread counts.
+ */
+class CpuKernelsTest {
+    private static final CpuBackend B = CpuBackend.INSTANCE;
+
+    static LongStream seeds() {
+        return LongStream.rangeClosed(1, 12).map(k -> 0x5EEDL * k + 17);
+    }
+
+    private static float[] values(SplittableRandom rnd, int count) {
+        float[] v = new float[count];
+        for (int q = 0; q < count; q++) v[q] = (float) (rnd.nextDouble() * 2 - 1);
+        return v;
+    }
+
+    private static int between(SplittableRandom rnd, int lo, int hi) {
+        return lo + rnd.nextInt(hi - lo + 1);
+    }
+
+    private static ConvGeometry randomConv(SplittableRandom rnd) {
+        int n = between(rnd, 1, 19), c = between(rnd, 1, 5), k = between(rnd, 1, 7);
+        boolean pointwise = rnd.nextInt(4) == 0;
+        int r = pointwise ? 1 : between(rnd, 1, 3), s = pointwise ? 1 : between(rnd, 1, 3);
+        int sh = pointwise ? 1 : between(rnd, 1, 2), sw = pointwise ? 1 : between(rnd, 1, 3);
+        int ph = pointwise ? 0 : between(rnd, 0, 2), pw = pointwise ? 0 : between(rnd, 0, 2);
+        int dh = pointwise ? 1 : between(rnd, 1, 2), dw = pointwise ? 1 : between(rnd, 1, 2);
+        int h = dh * (r - 1) + between(rnd, 1, 9), w = dw * (s - 1) + between(rnd, 1, 9);
+        return new ConvGeometry(n, c, h, w, k, r, s, sh, sw, ph, pw, dh, dw);
+    }
+
+    /** Input index of output (oy, ox) under tap (ky, kx), or -1 in the padding. */
+    private static int tap(ConvGeometry g, int oy, int ox, int ky, int kx) {
+        int iy = oy * g.strideH() - g.padH() + ky * g.dilH(), ix = ox * g.strideW() - g.padW() + kx * g.dilW();
+        return iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w() ? -1 : iy * g.w() + ix;
+    }
+
+    private static void close(float got, double want, String what) {
+        assertThat((double) got).as(what).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(want))));
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void convForwardAndBothGradientsMatchDirectLoops(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        checkConv(randomConv(rnd), rnd);
+    }
+
+    @Test
+    void filterGradientOrientationsBothMatchDirectLoops() {
+        ConvGeometry fewTaps = new ConvGeometry(5, 1, 9, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1);
+        ConvGeometry square = new ConvGeometry(3, 8, 6, 5, 24, 3, 3, 1, 1, 1, 1, 1, 1);
+        assertThat(ConvKernels.filterGradTransposed(fewTaps)).isTrue();
+        assertThat(ConvKernels.filterGradTransposed(square)).isFalse();
+        SplittableRandom rnd = new SplittableRandom(7);
+        checkConv(fewTaps, rnd);
+        checkConv(square, rnd);
+        checkConv(new ConvGeometry(40, 1, 4, 4, 3, 2, 2, 2, 2, 0, 0, 1, 1), rnd);
+    }
+
+    @Test
+    void samePaddingStrideOneConvsMatchDirectLoops() {
+        // output width = input width: im2col / col2im take the whole-row shifted copy path
+        SplittableRandom rnd = new SplittableRandom(11);
+        ConvGeometry[] shapes = {new ConvGeometry(6, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1),
+            new ConvGeometry(3, 2, 6, 8, 5, 3, 3, 1, 1, 2, 2, 2, 2), new ConvGeometry(4, 2, 5, 6, 3, 2, 2, 1, 1, 1, 1, 2, 2),
+            new ConvGeometry(5, 3, 4, 7, 6, 1, 3, 1, 1, 0, 1, 1, 1), new ConvGeometry(2, 2, 9, 5, 3, 5, 5, 1, 1, 0, 2, 1, 1),
+            new ConvGeometry(3, 4, 2, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1), new ConvGeometry(2, 1, 3, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1)};
+        for (ConvGeometry g : shapes) checkConv(g, rnd);
+    }
+
+    private static void checkConv(ConvGeometry g, SplittableRandom rnd) {
+        int n = g.n(), c = g.c(), k = g.k(), r = g.r(), s = g.s(), oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+        float[] x = values(rnd, n * c * hw), w = values(rnd, k * c * r * s), dy = values(rnd, n * k * oh * ow);
+        float[] y = new float[n * k * oh * ow], dx = values(rnd, x.length), dw = values(rnd, w.length);
+        float[] dw0 = dw.clone();
+        float beta = rnd.nextBoolean() ? 0f : 0.5f;
+        ConvKernels.forward(x, w, y, g);
+        ConvKernels.backwardData(dy, w, dx, g);
+        ConvKernels.backwardFilter(x, dy, dw, g, beta);
+        double[] rx = new double[x.length], rw = new double[w.length];
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < k; o++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        int yi = ((b * k + o) * oh + oy) * ow + ox;
+                        double acc = 0;
+                        for (int ci = 0; ci < c; ci++)
+                            for (int ky = 0; ky < r; ky++)
+                                for (int kx = 0; kx < s; kx++) {
+                                    int t = tap(g, oy, ox, ky, kx);
+                                    if (t < 0) continue;
+                                    int xi = (b * c + ci) * hw + t, wi = ((o * c + ci) * r + ky) * s + kx;
+                                    acc += (double) x[xi] * w[wi];
+                                    rx[xi] += (double) dy[yi] * w[wi];
+                                    rw[wi] += (double) dy[yi] * x[xi];
+                                }
+                        close(y[yi], acc, "y[" + yi + "] of " + g);
+                    }
+        for (int q = 0; q < x.length; q++) close(dx[q], rx[q], "dx[" + q + "] of " + g);
+        for (int q = 0; q < w.length; q++) close(dw[q], rw[q] + beta * dw0[q], "dw[" + q + "] of " + g);
+    }
+
+    @Test
+    void convTilesSpanSeveralExamplesAndChunksStaySmallForLargeFilters() {
+        ConvGeometry small = new ConvGeometry(128, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1);
+        int nb = ConvKernels.tile(small, small.n());
+        assertThat(nb).isGreaterThan(1);
+        assertThat(nb * small.colCols()).isGreaterThanOrEqualTo(ConvKernels.TARGET_COLUMNS);
+        ConvGeometry big = new ConvGeometry(64, 512, 4, 4, 512, 3, 3, 1, 1, 1, 1, 1, 1);
+        assertThat((long) ConvKernels.tile(big, big.n()) * big.colRows() * big.colCols())
+                .isLessThanOrEqualTo(ConvKernels.MAX_TILE_FLOATS);
+    }
+
+    @Test
+    void convResultsAreBitIdenticalAcrossThreadCounts() {
+        SplittableRandom rnd = new SplittableRandom(99);
+        ConvGeometry[] shapes = {new ConvGeometry(37, 3, 9, 11, 8, 3, 3, 1, 1, 1, 1, 1, 1),
+            new ConvGeometry(21, 6, 5, 5, 4, 1, 1, 1, 1, 0, 0, 1, 1), new ConvGeometry(9, 4, 12, 10, 5, 3, 2, 2, 1, 1, 0, 2, 1)};
+        int before = CpuParallel.threads();
+        try {
+            for (ConvGeometry g : shapes) {
+                float[] x = values(rnd, g.n() * g.c() * g.h() * g.w()), w = values(rnd, g.k() * g.colRows());
+                float[] dy = values(rnd, g.n() * g.k() * g.colCols());
+                float[][] ref = null;
+                for (int t : new int[] {1, 2, 3}) {
+                    CpuParallel.setThreads(t);
+                    float[] y = new float[dy.length], dx = new float[x.length], dw = new float[w.length];
+                    ConvKernels.forward(x, w, y, g);
+                    ConvKernels.backwardData(dy, w, dx, g);
+                    ConvKernels.backwardFilter(x, dy, dw, g, 0f);
+                    float[][] got = {y, dx, dw};
+                    if (ref == null) ref = got;
+                    else for (int q = 0; q < 3; q++) assertThat(got[q]).as("output %d of %s with %d threads", q, g, t).isEqualTo(ref[q]);
+                }
+            }
+        } finally {
+            CpuParallel.setThreads(before);
+        }
+    }
+
+    // ---- pooling -------------------------------------------------------------------------------
+
+    private static PoolGeometry randomPool(SplittableRandom rnd, boolean twoByTwo) {
+        int n = between(rnd, 1, 3), c = between(rnd, 1, 4), h = between(rnd, 2, 11), w = between(rnd, 2, 11);
+        if (twoByTwo) return new PoolGeometry(n, c, h, w, 2, 2, 2, 2, 0, 0);
+        int kh = between(rnd, 1, Math.min(h, 4)), kw = between(rnd, 1, Math.min(w, 4));
+        int ph = rnd.nextBoolean() ? 0 : between(rnd, 0, kh / 2), pw = rnd.nextBoolean() ? 0 : between(rnd, 0, kw / 2);
+        return new PoolGeometry(n, c, h, w, kh, kw, between(rnd, 1, 3), between(rnd, 1, 3), ph, pw);
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void maxPoolMatchesDirectLoopsIncludingNaNWindows(long seed) {
+        for (boolean twoByTwo : new boolean[] {true, false}) {
+            SplittableRandom rnd = new SplittableRandom(seed + (twoByTwo ? 1 : 0));
+            PoolGeometry g = randomPool(rnd, twoByTwo);
+            int hw = g.h() * g.w(), oh = g.outH(), ow = g.outW(), planes = g.n() * g.c();
+            float[] x = values(rnd, planes * hw);
+            for (int q = 0; q < x.length; q++) {
+                int u = rnd.nextInt(16);
+                if (u == 0) x[q] = Float.NaN;
+                else if (u == 1) x[q] = 0.25f; // ties: the first maximum wins
+                else if (u == 2) x[q] = -0f; // signed zeros tie too: the first one's bits are kept
+                else if (u == 3) x[q] = 0f;
+                else if (u == 4) x[q] = Float.POSITIVE_INFINITY;
+                else if (u == 5) x[q] = Float.NEGATIVE_INFINITY;
+            }
+            float[] y = new float[planes * oh * ow], dy = values(rnd, y.length), dx = values(rnd, x.length);
+            Storage idx = B.allocate(DType.INT32, y.length);
+            B.maxPool2dForward(B.wrap(x), B.wrap(y), idx, g);
+            B.maxPool2dBackward(B.wrap(dy), idx, B.wrap(dx), g);
+            int[] gotIdx = CpuBackend.i(idx);
+            double[] rdx = new double[x.length];
+            for (int p = 0; p < planes; p++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        int best = -1, lastNaN = -1;
+                        for (int ky = 0; ky < g.kh(); ky++)
+                            for (int kx = 0; kx < g.kw(); kx++) {
+                                int iy = oy * g.strideH() - g.padH() + ky, ix = ox * g.strideW() - g.padW() + kx;
+                                if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                                int at = iy * g.w() + ix;
+                                float v = x[p * hw + at];
+                                if (Float.isNaN(v)) lastNaN = at;
+                                else if (best < 0 || v > x[p * hw + best]) best = at;
+                            }
+                        int want = lastNaN >= 0 ? lastNaN : best;
+                        int o = (p * oh + oy) * ow + ox;
+                        assertThat(gotIdx[o]).as("argmax of output %d in %s", o, g).isEqualTo(want);
+                        assertThat(Float.floatToIntBits(y[o])).as("max of output %d in %s", o, g)
+                                .isEqualTo(Float.floatToIntBits(x[p * hw + want]));
+                        rdx[p * hw + want] += dy[o];
+                    }
+            for (int q = 0; q < x.length; q++) close(dx[q], rdx[q], "dx[" + q + "] of " + g);
+        }
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void avgPoolMatchesDirectLoops(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        PoolGeometry g = randomPool(rnd, false);
+        int hw = g.h() * g.w(), oh = g.outH(), ow = g.outW(), planes = g.n() * g.c();
+        float[] x = values(rnd, planes * hw), y = new float[planes * oh * ow], dy = values(rnd, y.length);
+        float[] dx = values(rnd, x.length);
+        B.avgPool2dForward(B.wrap(x), B.wrap(y), g);
+        B.avgPool2dBackward(B.wrap(dy), B.wrap(dx), g);
+        double[] rdx = new double[x.length];
+        double inv = 1.0 / (g.kh() * g.kw());
+        for (int p = 0; p < planes; p++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++) {
+                    int o = (p * oh + oy) * ow + ox;
+                    double s = 0;
+                    for (int ky = 0; ky < g.kh(); ky++)
+                        for (int kx = 0; kx < g.kw(); kx++) {
+                            int iy = oy * g.strideH() - g.padH() + ky, ix = ox * g.strideW() - g.padW() + kx;
+                            if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                            s += x[p * hw + iy * g.w() + ix];
+                            rdx[p * hw + iy * g.w() + ix] += dy[o] * inv;
+                        }
+                    close(y[o], s * inv, "avg output " + o + " of " + g);
+                }
+        for (int q = 0; q < x.length; q++) close(dx[q], rdx[q], "dx[" + q + "] of " + g);
+    }
+
+    @Test
+    void reluForwardAndBackwardAreBitExactOnSpecialValues() {
+        float[] x = {1.5f, -2f, 0f, -0f, Float.NaN, Float.intBitsToFloat(0xffc00001), Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 3e-39f};
+        float[] dy = new float[x.length];
+        for (int q = 0; q < x.length; q++) dy[q] = q % 2 == 0 ? q + 0.5f : -0f;
+        float[] y = new float[x.length], dx = new float[x.length];
+        B.unary(dev.engram.engine.spi.UnaryOp.RELU, 0f, B.wrap(x), B.wrap(y), x.length);
+        B.unaryBackward(dev.engram.engine.spi.UnaryOp.RELU, 0f, B.wrap(x), B.wrap(y), B.wrap(dy), B.wrap(dx), x.length);
+        for (int q = 0; q < x.length; q++) {
+            assertThat(Float.floatToRawIntBits(y[q])).as("relu(%s)", x[q]).isEqualTo(Float.floatToRawIntBits(x[q] > 0 ? x[q] : 0f));
+            assertThat(Float.floatToRawIntBits(dx[q])).as("relu'(%s)", x[q]).isEqualTo(Float.floatToRawIntBits(x[q] > 0 ? dy[q] : 0f));
+        }
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void batchNormTrainingForwardAndBackwardMatchDoubleLoops(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int n = between(rnd, 1, 4), c = between(rnd, 1, 5), hw = between(rnd, 1, 23);
+        float[] x = values(rnd, n * c * hw), dy = values(rnd, x.length), gamma = values(rnd, c), beta = values(rnd, c);
+        for (int q = 0; q < x.length; q++) x[q] = x[q] * 3 + 1; // non-zero mean
+        float[] y = new float[x.length], mean = new float[c], inv = new float[c], rm = values(rnd, c), rv = new float[c];
+        for (int q = 0; q < c; q++) rv[q] = 1 + Math.abs(rm[q]);
+        float[] rm0 = rm.clone(), rv0 = rv.clone(), dx = new float[x.length], dg = new float[c], db = new float[c];
+        float eps = 1e-5f, momentum = 0.1f;
+        B.batchNormTrain(B.wrap(x), B.wrap(gamma), B.wrap(beta), B.wrap(y), B.wrap(mean), B.wrap(inv), B.wrap(rm), B.wrap(rv),
+                n, c, hw, momentum, eps);
+        B.batchNormBackward(B.wrap(dy), B.wrap(x), B.wrap(gamma), B.wrap(mean), B.wrap(inv), B.wrap(dx), B.wrap(dg), B.wrap(db),
+                n, c, hw, true);
+        int count = n * hw;
+        for (int ch = 0; ch < c; ch++) {
+            double s = 0, ss = 0;
+            for (int b = 0; b < n; b++) for (int q = 0; q < hw; q++) s += x[(b * c + ch) * hw + q];
+            double mu = s / count;
+            for (int b = 0; b < n; b++) for (int q = 0; q < hw; q++) ss += Math.pow(x[(b * c + ch) * hw + q] - mu, 2);
+            double is = 1 / Math.sqrt(ss / count + eps);
+            close(mean[ch], mu, "mean " + ch);
+            close(inv[ch], is, "invStd " + ch);
+            close(rm[ch], (1 - momentum) * rm0[ch] + momentum * mu, "running mean " + ch);
+            close(rv[ch], (1 - momentum) * rv0[ch] + momentum * (count > 1 ? ss / (count - 1) : ss / count), "running var " + ch);
+            double sdy = 0, sdyx = 0;
+            for (int b = 0; b < n; b++)
+                for (int q = 0; q < hw; q++) {
+                    int p = (b * c + ch) * hw + q;
+                    double xh = (x[p] - mu) * is;
+                    close(y[p], xh * gamma[ch] + beta[ch], "y " + p);
+                    sdy += dy[p];
+                    sdyx += dy[p] * xh;
+                }
+            close(db[ch], sdy, "dbeta " + ch);
+            close(dg[ch], sdyx, "dgamma " + ch);
+            for (int b = 0; b < n; b++)
+                for (int q = 0; q < hw; q++) {
+                    int p = (b * c + ch) * hw + q;
+                    double xh = (x[p] - mu) * is;
+                    close(dx[p], gamma[ch] * is * (dy[p] - sdy / count - xh * sdyx / count), "dx " + p);
+                }
+        }
+    }
+
+    // ---- reductions and broadcasting ---------------------------------------------------------
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void sumsMatchDoubleLoops(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int[][] shapes = {{between(rnd, 1, 40), between(rnd, 1, 3000), 1}, {between(rnd, 1, 4), between(rnd, 1, 50), between(rnd, 2, 2500)},
+            {1, between(rnd, 1, 200), between(rnd, 1, 700)}};
+        for (int[] sh : shapes) {
+            int outer = sh[0], r = sh[1], inner = sh[2];
+            float[] x = values(rnd, outer * r * inner);
+            for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.SUM_SQUARES, ReduceOp.MAX}) {
+                float[] out = new float[outer * inner];
+                B.reduce(op, B.wrap(x), B.wrap(out), outer, r, inner);
+                for (int o = 0; o < outer; o++)
+                    for (int q = 0; q < inner; q++) {
+                        double s = op == ReduceOp.MAX ? Double.NEGATIVE_INFINITY : 0;
+                        for (int j = 0; j < r; j++) {
+                            double v = x[(o * r + j) * inner + q];
+                            s = op == ReduceOp.MAX ? Math.max(s, v) : s + (op == ReduceOp.SUM_SQUARES ? v * v : v);
+                        }
+                        close(out[o * inner + q], s, op + " at " + o + "," + q + " of " + outer + "x" + r + "x" + inner);
+                    }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void broadcastBinaryMatchesIndexLoops(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int rank = between(rnd, 1, 5);
+        int[] out = new int[rank];
+        for (int d = 0; d < rank; d++) out[d] = between(rnd, 1, 5);
+        int[] as = broadcastable(rnd, out), bs = broadcastable(rnd, out);
+        float[] a = values(rnd, (int) CpuBackend.numel(as)), b = values(rnd, (int) CpuBackend.numel(bs));
+        for (BinaryOp op : BinaryOp.values()) {
+            float[] got = new float[CpuBackend.numel(out)];
+            B.binary(op, B.wrap(a), as, B.wrap(b), bs, B.wrap(got), out);
+            int[] ix = new int[rank];
+            for (int q = 0; q < got.length; q++) {
+                int rem = q;
+                for (int d = rank - 1; d >= 0; d--) {
+                    ix[d] = rem % out[d];
+                    rem /= out[d];
+                }
+                float av = a[flat(ix, as)], bv = b[flat(ix, bs)];
+                float want = switch (op) {
+                    case ADD -> av + bv;
+                    case SUB -> av - bv;
+                    case MUL -> av * bv;
+                    case DIV -> av / bv;
+                    case MAX -> Math.max(av, bv);
+                    case MIN -> Math.min(av, bv);
+                    case EQ -> av == bv ? 1f : 0f;
+                    case GT -> av > bv ? 1f : 0f;
+                };
+                assertThat(got[q]).as("%s at %d for %s op %s", op, q, java.util.Arrays.toString(as), java.util.Arrays.toString(bs))
+                        .isEqualTo(want);
+            }
+        }
+    }
+
+    /** A shape that broadcasts to {@code out}: a random suffix of it, some dims set to 1. */
+    private static int[] broadcastable(SplittableRandom rnd, int[] out) {
+        int rank = between(rnd, 0, out.length);
+        int[] s = new int[rank];
+        for (int d = 0; d < rank; d++) s[d] = rnd.nextInt(3) == 0 ? 1 : out[out.length - rank + d];
+        return s;
+    }
+
+    /** Flat index into a right-aligned broadcast shape. */
+    private static int flat(int[] ix, int[] shape) {
+        int off = 0;
+        for (int d = 0; d < shape.length; d++) {
+            int i = ix[ix.length - shape.length + d];
+            off = off * shape[d] + (shape[d] == 1 ? 0 : i);
+        }
+        return off;
+    }
+}
