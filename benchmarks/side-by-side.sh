@@ -10,6 +10,7 @@ PEERS="${PEERS:-$ROOT/../shared/peers}"
 ONLY="${ONLY:-sgemm,cnn,resnet9,mlp}"
 ENGRAM_EXTRA="${ENGRAM_EXTRA:-mlp_norms,mlp_pergrad,resnet9paper,resnet9paper_norms}"
 THREADS="${THREADS:-2}"
+ENGRAM_ARGS="${ENGRAM_ARGS:-}"   # extra StepBenchmark options, e.g. --min-sec 6
 OUT="$ROOT/benchmarks/results/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
 echo "results in $OUT"
@@ -22,9 +23,9 @@ if [[ -x "$PEERS/djl-bench/run.sh" ]]; then
   REPEATS=1 ONLY="$ONLY" THREADS="$THREADS" bash "$PEERS/djl-bench/run.sh" 2>&1 | tee "$OUT/djl.log"
 fi
 java --add-modules jdk.incubator.vector -Xmx8g -cp "$ROOT/benchmarks/target/benchmarks.jar" \
-  dev.engram.bench.StepBenchmark --threads "$THREADS" --only "$ONLY,$ENGRAM_EXTRA" 2>&1 | tee "$OUT/engram.log"
+  dev.engram.bench.StepBenchmark --threads "$THREADS" --only "$ONLY,$ENGRAM_EXTRA" ${ENGRAM_ARGS:-} 2>&1 | tee "$OUT/engram.log"
 
-THREADS="$THREADS" python3 - "$OUT" <<'PY'
+PEERS="$PEERS" THREADS="$THREADS" python3 - "$OUT" <<'PY'
 import re, sys, os
 out = sys.argv[1]
 def results(path):
@@ -34,7 +35,12 @@ def results(path):
             p = line.rstrip("\n").split("\t")
             if p[0] == "RESULT" and len(p) >= 4: r[p[1]] = (float(p[2]), float(p[3]), float(p[4]) if len(p) > 4 else float("nan"))
     return r
-peer, eng = results(f"{out}/djl.log"), results(f"{out}/engram.log")
+djl_tsv = None
+if os.path.exists(f"{out}/djl.log"):
+    for line in open(f"{out}/djl.log"):
+        m = re.match(r"raw: (\S+-clean\.tsv)", line.strip())
+        if m: djl_tsv = os.path.join(os.environ.get("PEERS", ""), "djl-bench", m.group(1))
+peer, eng = results(djl_tsv) if djl_tsv else {}, results(f"{out}/engram.log")
 peak = {}
 if os.path.exists(f"{out}/peak.log"):
     for line in open(f"{out}/peak.log"):
