@@ -3,9 +3,11 @@ package dev.engram.bench;
 import dev.engram.engine.Functional;
 import dev.engram.engine.PerExample;
 import dev.engram.engine.PerExampleGradients;
+import dev.engram.engine.PerExampleOptions;
 import dev.engram.engine.Tensor;
 import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
+import dev.engram.engine.cpu.CpuMemory;
 import dev.engram.engine.cpu.CpuParallel;
 import dev.engram.engine.cpu.Sgemm;
 import dev.engram.nn.Module;
@@ -34,11 +36,13 @@ import java.util.Locale;
  * {@code RESULT name median_ms min_ms gflop}.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
- * dev.engram.bench.StepBenchmark [--threads 2] [--only mlp,cnn]}.
+ * dev.engram.bench.StepBenchmark [--threads 2] [--only mlp,cnn] [--pe-budget-mb 64]}. Each workload also
+ * prints the peak tensor memory of a step above the parameters ({@code CpuMemory}).
  */
 public final class StepBenchmark {
     private static int warmup = 5, iters = 10;
     private static double warmupSec = 3.0, minTimedSec = 2.0;
+    private static long perExampleBudgetBytes = -1;
 
     private StepBenchmark() {}
 
@@ -53,6 +57,7 @@ public final class StepBenchmark {
                 case "--iters" -> iters = Integer.parseInt(args[++i]);
                 case "--warmup-sec" -> warmupSec = Double.parseDouble(args[++i]);
                 case "--min-sec" -> minTimedSec = Double.parseDouble(args[++i]);
+                case "--pe-budget-mb" -> perExampleBudgetBytes = Long.parseLong(args[++i]) << 20;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -122,8 +127,11 @@ public final class StepBenchmark {
         Timer timer = new Timer();
         float lastLoss = Float.NaN;
         double checksum = 0;
+        long peakStepBytes = 0;
         while (timer.more()) {
             long t0 = System.nanoTime();
+            long liveBefore = CpuMemory.liveBytes();
+            CpuMemory.resetPeak();
             try (TensorScope s = Tensors.scope()) {
                 opt.zeroGrad();
                 Tensor loss;
@@ -131,7 +139,9 @@ public final class StepBenchmark {
                     loss = Functional.crossEntropy(model.forward(x), y);
                     loss.backward();
                 } else {
-                    try (PerExampleGradients pe = PerExample.collect(model.parameters(), perExample)) {
+                    PerExampleOptions options = perExampleBudgetBytes > 0
+                            ? PerExampleOptions.defaults().withMemoryBudget(perExampleBudgetBytes) : PerExampleOptions.defaults();
+                    try (PerExampleGradients pe = PerExample.collect(model.parameters(), perExample, options)) {
                         loss = Functional.crossEntropy(model.forward(x), y);
                         loss.backward();
                         Tensor first = model.parameters().get(0);
@@ -142,7 +152,10 @@ public final class StepBenchmark {
                 lastLoss = loss.item();
             }
             timer.record(t0, System.nanoTime());
+            peakStepBytes = Math.max(peakStepBytes, CpuMemory.peakBytes() - liveBefore);
         }
+        System.out.printf(Locale.ROOT, "%s: peak tensor memory of a step above the parameters: %.1f MB%n", name,
+                peakStepBytes / 1e6);
         System.out.printf(Locale.ROOT, "%s: %d warm-up + %d timed steps, final loss %.4f%s%n", name, timer.warmDone,
                 timer.times().length, lastLoss, perExample == null ? "" : String.format(Locale.ROOT, " (norm checksum %.3g)", checksum));
         return row(name, timer.times(), flopPerStep / 1e9);

@@ -16,12 +16,14 @@ public final class CpuStorage implements Storage {
         this.floats = data;
         this.dtype = DType.FLOAT32;
         this.length = data.length;
+        CpuMemory.allocated(4L * length);
     }
 
     CpuStorage(int[] data) {
         this.ints = data;
         this.dtype = DType.INT32;
         this.length = data.length;
+        CpuMemory.allocated(4L * length);
     }
 
     /** The backing float array; fails on a freed or int32 storage. */
@@ -55,6 +57,7 @@ public final class CpuStorage implements Storage {
 
     @Override
     public void free() {
+        if (!freed) CpuMemory.released(4L * length);
         freed = true;
         floats = null;
         ints = null;
