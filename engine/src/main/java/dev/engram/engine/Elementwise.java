@@ -125,6 +125,63 @@ final class Elementwise {
         }
     }
 
+    /**
+     * Per-example rule for a parameter without an example axis that is broadcast over the batch
+     * by an add, subtract or multiply (position embeddings, learned scales): example b's share is
+     * its slice of {@code dy} (times the other operand for a multiply), summed over the axes the
+     * parameter was broadcast along. Covered only when the other operand carries the batch axis.
+     */
+    static final PerExampleRule PER_EXAMPLE = new PerExampleRule() {
+        @Override
+        public boolean covers(Node node, int inputIndex) {
+            BinaryOp op = ((BinaryNode) node).op;
+            if (op != BinaryOp.ADD && op != BinaryOp.SUB && op != BinaryOp.MUL) return false;
+            return batchFree(node.inputs[inputIndex], node.inputs[1 - inputIndex]);
+        }
+
+        @Override
+        public void apply(Node node, Tensor dy, PerExampleSink sink) {
+            BinaryOp op = ((BinaryNode) node).op;
+            for (int k = 0; k < 2; k++) {
+                Tensor p = node.inputs[k];
+                if (p == null || !sink.wants(p) || !covers(node, k)) continue;
+                Tensor share = switch (op) {
+                    case ADD -> dy;
+                    case SUB -> k == 0 ? dy : dy.neg();
+                    default -> dy.mul(node.inputs[1 - k]);
+                };
+                int batch = dy.shapeRef()[0];
+                sink.add(p, perExampleSumTo(share, p.shapeRef()), batch, op.name().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+    };
+
+    /** Whether {@code p} has no example axis while {@code other} (the operand it meets) has one. */
+    static boolean batchFree(Tensor p, Tensor other) {
+        if (p == null || other == null) return false;
+        int[] ps = p.shapeRef(), os = other.shapeRef();
+        if (os.length < 2 || ps.length > os.length) return false;
+        int lead = ps.length < os.length ? 1 : ps[0];
+        return lead == 1;
+    }
+
+    /**
+     * {@code g[B, ...]} (the batch axis first, broadcast shape) reduced per example to the shape of
+     * a parameter without an example axis: a tensor of {@code B * numel(param)} elements.
+     */
+    static Tensor perExampleSumTo(Tensor g, int[] paramShape) {
+        int[] gs = g.shapeRef();
+        int rank = gs.length;
+        int[] padded = new int[rank];
+        java.util.Arrays.fill(padded, 1);
+        System.arraycopy(paramShape, 0, padded, rank - paramShape.length, paramShape.length);
+        Tensor r = g;
+        for (int ax = 1; ax < rank; ax++) {
+            if (padded[ax] == 1 && gs[ax] != 1) r = Reductions.reduce(ReduceOp.SUM, r, ax, true);
+        }
+        return r;
+    }
+
     /** Sums a broadcast gradient back to {@code shape}. */
     static Tensor sumTo(Tensor g, int[] shape) {
         int[] gs = g.shapeRef();

@@ -26,7 +26,10 @@ import java.util.function.Supplier;
  * Each parametric op registers a {@link PerExampleRule} in {@link PerExampleRules}: linear
  * ({@code dy_i^T x_i}, summed over sequence positions), conv2d (im2col + batched GEMM), batch-
  * and layer-norm affine parameters (per-example sums of {@code dy*x_hat} and {@code dy}), and
- * masks that are parameters (per-example channel sums of {@code dy*x}). In NORMS mode the
+ * masks that are parameters (per-example channel sums of {@code dy*x}), and parameters without an
+ * example axis that are broadcast over the batch by add, subtract, multiply or expand (position
+ * embeddings, class tokens, learned scales: example b's slice of the gradient, summed to the
+ * parameter's shape). In NORMS mode the
  * weight of a linear or conv layer used once never has its {@code B x |param|} gradients
  * materialized at once (vector parameters — biases, norm affine, masks — have activation-sized
  * {@code [B, C]} per-example gradients, which are formed and reduced): linear

@@ -18,6 +18,8 @@ public final class PerExampleRules {
         RULES.put(NormOps.BatchNormNode.class, NormOps.BatchNormNode.PER_EXAMPLE);
         RULES.put(NormOps.LayerNormNode.class, NormOps.LayerNormNode.PER_EXAMPLE);
         RULES.put(MaskOps.MaskNode.class, MaskOps.MaskNode.PER_EXAMPLE);
+        RULES.put(Elementwise.BinaryNode.class, Elementwise.PER_EXAMPLE);
+        RULES.put(ShapeOps.ExpandNode.class, ShapeOps.ExpandNode.PER_EXAMPLE);
     }
 
     private PerExampleRules() {}

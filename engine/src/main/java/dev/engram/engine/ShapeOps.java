@@ -223,17 +223,45 @@ final class ShapeOps {
         Tensor zero = Tensor.zeros(x.device(), 1);
         Tensor out = Tensor.empty(x.device(), DType.FLOAT32, target);
         x.backend().binary(BinaryOp.ADD, x.storage(), s, zero.storage(), new int[] {1}, out.storage(), target);
-        return Tensor.record(out, new Node(x) {
+        return Tensor.record(out, new ExpandNode(x, s, target.clone()));
+    }
+
+    /** Backward of {@link #expand}, with the per-example rule for a parameter broadcast over the batch (class tokens). */
+    static final class ExpandNode extends Node {
+        private final int[] inputShape, outputShape;
+
+        ExpandNode(Tensor x, int[] inputShape, int[] outputShape) {
+            super(x);
+            this.inputShape = inputShape;
+            this.outputShape = outputShape;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor dy) {
+            return new Tensor[] {Elementwise.sumTo(dy, inputShape)};
+        }
+
+        @Override
+        public String name() {
+            return "expand";
+        }
+
+        /** Example b's share of an expanded parameter without an example axis: dy[b] summed to its shape. */
+        static final PerExampleRule PER_EXAMPLE = new PerExampleRule() {
             @Override
-            protected Tensor[] backward(Tensor dy) {
-                return new Tensor[] {Elementwise.sumTo(dy, s)};
+            public boolean covers(Node node, int inputIndex) {
+                ExpandNode e = (ExpandNode) node;
+                return inputIndex == 0 && e.inputShape.length == e.outputShape.length && e.inputShape.length >= 2
+                        && e.inputShape[0] == 1;
             }
 
             @Override
-            public String name() {
-                return "expand";
+            public void apply(Node node, Tensor dy, PerExampleSink sink) {
+                Tensor p = node.inputs[0];
+                if (!sink.wants(p) || !covers(node, 0)) return;
+                sink.add(p, Elementwise.perExampleSumTo(dy, p.shapeRef()), dy.shapeRef()[0], "expand");
             }
-        });
+        };
     }
 
     static Tensor copy(Tensor x) {
