@@ -61,6 +61,8 @@ public final class DemoCommand implements Callable<Integer> {
                         if (r.has("detections")) {
                             for (var d : r.getAsJsonArray("detections")) {
                                 JsonObject o = d.getAsJsonObject();
+                                // loss, margin and forgetting events repeat the per-epoch scores above; VoG is new here
+                                if (!o.get("score").getAsString().startsWith("vog")) continue;
                                 rows.put("AUROC " + o.get("score").getAsString() + " (checkpoints)",
                                         String.format(Locale.ROOT, "%.4f", o.get("auroc").getAsDouble()));
                             }
