@@ -38,8 +38,13 @@ final class NormOps {
         } else {
             x.backend().batchNormInfer(x.storage(), st(gamma), st(beta), runningMean.storage(), runningVar.storage(),
                     y.storage(), n, c, hw, eps);
-            mean = runningMean.copy().detach();
-            invStd = runningVar.detach().add(eps).rsqrt().detach();
+            boolean recorded = Grad.isEnabled() && (x.requiresGrad() || gamma != null && gamma.requiresGrad()
+                    || beta != null && beta.requiresGrad());
+            if (!recorded) return y; // evaluation: backward's snapshot of the statistics is not needed
+            try (Grad off = Grad.disabled()) {
+                mean = runningMean.copy();
+                invStd = runningVar.add(eps).rsqrt();
+            }
         }
         return Tensor.record(y, new BatchNormNode(x, gamma, beta, mean, invStd, training, n, c, hw));
     }

@@ -4,12 +4,11 @@ import dev.engram.datasets.Batch;
 import dev.engram.datasets.DataLoader;
 import dev.engram.datasets.Dataset;
 import dev.engram.datasets.Normalization;
-import dev.engram.engine.Functional;
 import dev.engram.engine.Grad;
 import dev.engram.engine.Tensor;
 import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
-import dev.engram.memorization.metrics.Trajectories;
+import dev.engram.memorization.scores.Evaluation;
 import dev.engram.nn.Module;
 
 /**
@@ -60,31 +59,20 @@ public record PerExampleEval(boolean[] correct, float[] loss, float[] margin) {
         boolean[] correct = new boolean[n];
         float[] loss = new float[n];
         float[] margin = new float[n];
-        int classes = data.numClasses();
         model.eval();
         DataLoader loader = DataLoader.builder(data).batchSize(batchSize).shuffle(false, 0)
                 .normalization(normalization).build();
         try (loader; Grad g = Grad.disabled()) {
             for (Batch b : loader) {
                 try (TensorScope scope = Tensors.scope()) {
-                    Tensor x = Tensor.of(b.x(), b.size(), b.channels(), b.height(), b.width());
-                    Tensor logits = model.forward(x);
-                    Tensor ce = Functional.crossEntropyPerExample(logits, Tensor.ofInts(b.y(), b.size()));
-                    float[] l = logits.toFloatArray();
-                    float[] c = ce.toFloatArray();
-                    for (int k = 0; k < b.size(); k++) {
-                        int i = b.indices()[k];
+                    for (int i : b.indices()) {
                         if (i < 0 || i >= n) {
                             throw new IllegalArgumentException("example index " + i + " of " + data.name()
                                     + " is outside [0, " + n + "); evaluate a whole dataset or its first n examples");
                         }
-                        int y = b.y()[k];
-                        int arg = 0;
-                        for (int j = 1; j < classes; j++) if (l[k * classes + j] > l[k * classes + arg]) arg = j;
-                        correct[i] = arg == y;
-                        loss[i] = c[k];
-                        margin[i] = (float) Trajectories.margin(l, k * classes, classes, y);
                     }
+                    Tensor x = Tensor.of(b.x(), b.size(), b.channels(), b.height(), b.width());
+                    Evaluation.record(model.forward(x), b.y(), b.indices(), null, loss, margin, correct);
                 }
             }
         }

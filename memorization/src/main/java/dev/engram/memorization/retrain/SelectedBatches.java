@@ -4,7 +4,7 @@ import dev.engram.datasets.Batch;
 import dev.engram.datasets.DataLoader;
 import dev.engram.datasets.Dataset;
 import dev.engram.datasets.Normalization;
-import dev.engram.engine.Tensor;
+import dev.engram.memorization.experiment.LoaderBatchSource;
 import dev.engram.nn.train.BatchSource;
 import dev.engram.nn.train.LabeledBatch;
 
@@ -80,8 +80,7 @@ public final class SelectedBatches implements BatchSource {
                     if (next == null) throw new NoSuchElementException();
                     Batch b = next;
                     next = advance();
-                    return new LabeledBatch(Tensor.of(b.x(), b.size(), b.channels(), b.height(), b.width()),
-                            Tensor.ofInts(b.y(), b.size()), b.indices());
+                    return LoaderBatchSource.toLabeled(b);
                 }
             };
         };

@@ -58,21 +58,35 @@ public final class Evaluation {
             for (int from = 0; from < n; from += batchSize) {
                 int to = Math.min(n, from + batchSize);
                 try (TensorScope s = Tensors.scope(); BatchContext c = BatchContext.of(data.ids(from, to))) {
-                    Tensor logits = model.forward(data.images(from, to));
-                    float[] l = logits.toFloatArray();
-                    float[] ce = Functional.crossEntropyPerExample(logits, data.labelTensor(from, to)).toFloatArray();
-                    for (int r = 0; r < to - from; r++) {
-                        int i = from + r, y = data.labels()[i];
-                        int arg = argmax(l, r * k, k);
-                        pred[i] = arg;
-                        loss[i] = ce[r];
-                        margin[i] = (float) Trajectories.margin(l, r * k, k, y);
-                        correct[i] = arg == y;
-                    }
+                    int[] rows = new int[to - from];
+                    for (int r = 0; r < rows.length; r++) rows[r] = from + r;
+                    record(model.forward(data.images(from, to)), java.util.Arrays.copyOfRange(data.labels(), from, to), rows,
+                            pred, loss, margin, correct);
                 }
             }
         }
         return new PerExample(pred, loss, margin, correct);
+    }
+
+    /**
+     * Writes the outcome of one batch: for row r of {@code logits [n, classes]} with label
+     * {@code labels[r]}, the argmax ({@code pred} may be null), cross-entropy, margin and
+     * correctness go to position {@code positions[r]} of the per-example arrays.
+     */
+    public static void record(Tensor logits, int[] labels, int[] positions, int[] pred, float[] loss, float[] margin,
+                              boolean[] correct) {
+        int k = logits.shape()[1];
+        float[] l = logits.toFloatArray();
+        float[] ce = Functional.crossEntropyPerExample(logits, Tensor.ofInts(logits.device(), labels, labels.length))
+                .toFloatArray();
+        for (int r = 0; r < labels.length; r++) {
+            int i = positions[r], y = labels[r];
+            int arg = argmax(l, r * k, k);
+            if (pred != null) pred[i] = arg;
+            loss[i] = ce[r];
+            margin[i] = (float) Trajectories.margin(l, r * k, k, y);
+            correct[i] = arg == y;
+        }
     }
 
     /** Index of the largest of {@code v[off .. off+k)} (first on ties). */
