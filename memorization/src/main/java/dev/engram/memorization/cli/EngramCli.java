@@ -18,6 +18,9 @@ import java.nio.file.NoSuchFileException;
  */
 @Command(name = "engram", mixinStandardHelpOptions = true, versionProvider = EngramCli.Version.class,
         description = "Engram: train networks on noisy labels and localize memorization (Maini et al., ICML 2023).",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:the command failed (message on standard error)",
+            "2:usage error (unknown command or option, bad or missing value; also `engram` without a command)"},
         subcommands = {DoctorCommand.class, TrainCommand.class, ScoresCommand.class, DemoCommand.class,
             RewindCommand.class,
             RetrainCommand.class,
@@ -26,9 +29,11 @@ import java.nio.file.NoSuchFileException;
             FlipCommand.class,
             EtdCommand.class,
             CheckpointScoresCommand.class, CommandLine.HelpCommand.class})
-public final class EngramCli implements Runnable {
+public final class EngramCli implements java.util.concurrent.Callable<Integer> {
     /** Exit code of a failed command. */
     public static final int EXIT_FAILURE = 1;
+    /** Exit code of a usage error. */
+    public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
 
     @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT,
             description = "Print the full stack trace when a command fails.")
@@ -37,10 +42,11 @@ public final class EngramCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Without a subcommand: print the usage. */
+    /** Without a subcommand: print the usage to standard error and exit with the usage-error code. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return EXIT_USAGE;
     }
 
     /** Supplies {@code --version}. */
@@ -57,6 +63,7 @@ public final class EngramCli implements Runnable {
         CommandLine cl = new CommandLine(new EngramCli());
         cl.setOut(out);
         cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             boolean trace = "1".equals(System.getenv("ENGRAM_STACKTRACE"));
             for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {

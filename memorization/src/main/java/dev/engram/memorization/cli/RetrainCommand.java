@@ -1,20 +1,13 @@
 package dev.engram.memorization.cli;
 
-import dev.engram.datasets.FetchOptions;
 import dev.engram.memorization.retrain.LayerRetraining;
 import dev.engram.memorization.retrain.RetrainingAnalysis;
-import dev.engram.memorization.run.RunFolder;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /**
  * {@code engram retrain --run DIR}: layer retraining (spec §4) into {@code analyses/retraining/}; also reachable as
@@ -24,23 +17,16 @@ import java.util.concurrent.Callable;
         description = {"Layer retraining: reset one layer group of the final model to its initial values, retrain it"
                 + " on the clean examples only (other groups frozen) and track accuracy on the noisy examples, for"
                 + " every group. Writes analyses/retraining/ of the run."})
-public final class RetrainCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+public final class RetrainCommand extends AnalysisCommand {
+    private static final RetrainingAnalysis.Options D = RetrainingAnalysis.Options.DEFAULTS;
 
-    @Mixin
-    RuntimeOptions runtime = new RuntimeOptions();
+    @Option(names = "--epochs", paramLabel = "N",
+            description = "Retraining epochs per group; the one-cycle schedule peaks half-way (default: 20).")
+    int epochs = D.epochs();
 
-    @Option(names = "--run", paramLabel = "DIR", required = true, description = "Trained run folder (with noise).")
-    Path run;
-
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "20",
-            description = "Retraining epochs per group; the one-cycle schedule peaks half-way (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--peak-lr", paramLabel = "LR", defaultValue = "0.1",
-            description = "Peak learning rate: 0.1 as in the paper, 0.01 as in its code (default: ${DEFAULT-VALUE}).")
-    double peakLr;
+    @Option(names = "--lr", paramLabel = "LR",
+            description = "Peak learning rate: 0.1 as in the paper, 0.01 as in its code (default: 0.1).")
+    double lr = D.peakLr();
 
     @Option(names = "--groups", paramLabel = "G,G,...", split = ",",
             description = "Layer groups to retrain, by name or index (default: all).")
@@ -55,34 +41,18 @@ public final class RetrainCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     String bn;
 
-    @Option(names = "--early-stop", paramLabel = "K", defaultValue = "3",
-            description = "Stop after K (cumulative) epochs at 100%% training accuracy; 0 = never (default: ${DEFAULT-VALUE}).")
-    int earlyStop;
+    @Option(names = "--early-stop", paramLabel = "K",
+            description = "Stop after K (cumulative) epochs at 100%% training accuracy; 0 = never (default: 3).")
+    int earlyStop = D.earlyStopEpochs();
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "0",
-            description = "Unfiltered batch size; 0 = the run's (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--offline", description = "Use only the dataset cache, never download.")
-    boolean offline;
+    @Option(names = "--batch-size", paramLabel = "N", description = "Unfiltered batch size; 0 = the run's (default: 0).")
+    int batchSize = D.batchSize();
 
     @Override
     public Integer call() throws Exception {
-        runtime.apply();
-        PrintWriter out = spec.commandLine().getOut();
-        RunFolder folder = RunFolder.open(run);
-        RetrainingAnalysis.Options o = RetrainingAnalysis.Options.defaults().withEpochs(epochs).withPeakLr(peakLr)
-                .withGroups(groups).withTrainAll(trainAll).withBnStats(LayerRetraining.BnStats.parse(bn))
-                .withEarlyStopEpochs(earlyStop).withBatchSize(batchSize)
-                .withFetch(FetchOptions.defaults().withOffline(offline))
-                .withListener((g, e, c, n, t) -> {
-                    out.printf(Locale.ROOT, "group %-14s epoch %3d  clean %.4f  noisy %.4f%s%n", g, e, c, n,
-                            Double.isNaN(t) ? "  (after the reset)" : String.format(Locale.ROOT, "  retraining-batch acc %.4f", t));
-                    out.flush();
-                });
-        print(RetrainingAnalysis.run(folder, o), out);
-        out.println("written: " + folder.resultsFile("retraining").getParent());
-        out.flush();
+        RetrainingAnalysis.Options o = new RetrainingAnalysis.Options(epochs, lr, groups, trainAll,
+                LayerRetraining.BnStats.parse(bn), earlyStop, batchSize);
+        print(execute(new RetrainingAnalysis(), o), out());
         return 0;
     }
 

@@ -1,9 +1,9 @@
 package dev.engram.memorization.cli;
 
-import dev.engram.datasets.DownloadListener;
-import dev.engram.datasets.FetchOptions;
-import dev.engram.memorization.experiment.ExperimentData;
-import dev.engram.memorization.experiment.TrainingRun;
+import dev.engram.datasets.TrainTest;
+import dev.engram.memorization.data.DataSource;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.train.TrainingRun;
 import dev.engram.memorization.gradients.EpochAccount;
 import dev.engram.memorization.gradients.GradientAccounting;
 import dev.engram.memorization.run.ExperimentConfig;
@@ -82,7 +82,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--augment", description = "Random crop + flip augmentation.")
     Boolean augment;
 
-    @Option(names = "--subset", paramLabel = "N", description = "Use only the first N training examples (0 = all).")
+    @Option(names = {"--examples", "--subset"}, paramLabel = "N",
+            description = "Use only the first N training examples (0 = all).")
     Integer subset;
 
     @Option(names = "--offline", description = "Use only the dataset cache, never download.")
@@ -99,18 +100,22 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The configuration these options describe. */
     ExperimentConfig config() {
-        ExperimentConfig base = switch (preset) {
-            case "paper" -> ExperimentConfig.paper(dataset == null ? "mnist" : dataset, model == null ? "resnet9" : model);
+        ExperimentConfig base = switch (lower(preset)) {
+            case "paper" -> ExperimentConfig.paper(dataset == null ? "mnist" : lower(dataset), model == null ? "resnet9" : lower(model));
             case "demo" -> ExperimentConfig.cpuDemo();
             default -> throw new IllegalArgumentException("unknown --preset '" + preset + "' (paper or demo)");
         };
-        return new ExperimentConfig(dataset != null ? dataset : base.dataset(), model != null ? model : base.model(),
+        return new ExperimentConfig(dataset != null ? lower(dataset) : base.dataset(), model != null ? lower(model) : base.model(),
                 noise != null ? noise : base.noiseFraction(), seed != null ? seed : base.seed(),
                 epochs != null ? epochs : base.epochs(), batchSize != null ? batchSize : base.batchSize(),
                 base.optimizer(), lr != null ? lr : base.peakLr(), momentum != null ? momentum : base.momentum(),
-                weightDecay != null ? weightDecay : base.weightDecay(), schedule != null ? schedule : base.schedule(),
+                weightDecay != null ? weightDecay : base.weightDecay(), schedule != null ? lower(schedule) : base.schedule(),
                 base.warmupFraction(), augment != null ? augment : base.augmentation(),
                 subset != null ? subset : base.trainSubset(), runtime.device().toString(), runtime.threads());
+    }
+
+    private static String lower(String s) {
+        return s.trim().toLowerCase(Locale.ROOT);
     }
 
     @Override
@@ -129,6 +134,10 @@ public final class TrainCommand implements Callable<Integer> {
             if (!given.isEmpty()) {
                 throw new IllegalArgumentException("--resume continues the run with its own config.json; remove " + given);
             }
+            if (!java.nio.file.Files.isRegularFile(run.resolve(dev.engram.memorization.run.RunFolder.CONFIG))
+                    && java.nio.file.Files.isDirectory(run)) {
+                dev.engram.memorization.run.RunFolder.open(run); // names the missing config.json
+            }
             resumeRun(run, offline, gradAccounting, out);
         } else {
             trainRun(config(), run, offline, gradAccounting, out, commandLine(spec));
@@ -136,49 +145,67 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Fetch options that print the dataset module's messages. */
-    static FetchOptions fetchOptions(boolean offline, PrintWriter out) {
-        return FetchOptions.defaults().withOffline(offline).withListener(new DownloadListener() {
-            @Override public void progress(String file, long bytes, long total) { }
-
-            @Override public void message(String text) {
-                out.println(text);
+    /**
+     * Validates the configuration against the data (dataset present, enough examples, the model builds for its image
+     * shape), then creates the run folder and trains; prints one line per epoch. Nothing is written before the checks
+     * pass, and a training that fails before its first epoch is complete removes the folder it created.
+     */
+    static RunData trainRun(ExperimentConfig cfg, Path dir, boolean offline, boolean gradAccounting, PrintWriter out,
+                            List<String> cmd) throws Exception {
+        if (java.nio.file.Files.exists(dir.resolve(RunFolder.CONFIG))) {
+            throw new IllegalArgumentException("run folder " + dir + " already holds a run (" + dir.resolve(RunFolder.CONFIG)
+                    + "); continue it with `engram train --run " + dir + " --resume` or choose a new folder");
+        }
+        TrainTest data = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(cfg.dataset());
+        RunData.createModel(cfg.model(), cfg.trainSubset() > 0
+                ? RunData.firstN(data.train(), cfg.trainSubset(), "--examples") : data.train(), cfg.seed());
+        boolean existed = java.nio.file.Files.isDirectory(dir);
+        RunFolder folder = TrainingRun.create(dir, cfg, data.train(), cmd);
+        RunData run = RunData.of(folder, DataSource.of(data));
+        header(folder, out);
+        try {
+            TrainingRun.train(run, options(gradAccounting, out));
+        } catch (Exception | Error e) {
+            if (dev.engram.nn.io.Checkpoint.epochs(folder.checkpointsDir()).stream().noneMatch(x -> x > 0)) {
+                removeRun(dir, existed);
+                out.println("training failed before its first epoch; removed " + dir);
                 out.flush();
             }
-        });
+            throw e;
+        }
+        footer(folder, gradAccounting, out);
+        return run;
     }
 
-    /** Loads the data, creates the run folder and trains; prints one line per epoch. */
-    static RunFolder trainRun(ExperimentConfig cfg, Path dir, boolean offline, boolean gradAccounting, PrintWriter out,
-                              List<String> cmd) throws Exception {
-        ExperimentData data = ExperimentData.load(cfg, fetchOptions(offline, out));
-        RunFolder folder = TrainingRun.create(dir, cfg, data.train(), cmd);
-        header(folder, out);
-        TrainingRun.train(folder, data.train(), data.test(), options(gradAccounting, out));
-        footer(folder, gradAccounting, out);
-        return folder;
+    private static void removeRun(Path dir, boolean keepFolder) throws java.io.IOException {
+        try (var s = java.nio.file.Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!(keepFolder && p.equals(dir))) java.nio.file.Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Opens an interrupted run and trains its remaining epochs. */
-    static RunFolder resumeRun(Path dir, boolean offline, boolean gradAccounting, PrintWriter out) throws Exception {
-        RunFolder folder = RunFolder.open(dir);
-        ExperimentData data = ExperimentData.load(folder.config(), fetchOptions(offline, out));
+    static RunData resumeRun(Path dir, boolean offline, boolean gradAccounting, PrintWriter out) throws Exception {
+        RunData run = AnalysisCommand.open(dir, offline, out);
+        RunFolder folder = run.run();
+        run.train(); // load the data before printing anything
         header(folder, out);
         out.println("resuming from the latest checkpoint in " + folder.checkpointsDir());
         out.flush();
         boolean accounting = gradAccounting || java.nio.file.Files.isDirectory(
                 GradientAccounting.recordsDir(folder, EpochAccount.DURING_TRAINING));
-        TrainingRun.resume(folder, data.train(), data.test(), options(accounting, out));
+        TrainingRun.resume(run, options(accounting, out));
         footer(folder, accounting, out);
-        return folder;
+        return run;
     }
 
     private static TrainingRun.Options options(boolean gradAccounting, PrintWriter out) {
-        return TrainingRun.Options.defaults().withGradAccounting(gradAccounting)
-                .withProgress(System.console() != null ? ProgressMode.BAR : ProgressMode.NONE)
-                .withListener(s -> {
-                    out.printf(Locale.ROOT, "%5d %8.5f %10.4f %10.4f %10.4f %9.4f %8.1f%n", s.epoch(), s.learningRate(),
-                            s.trainLoss(), s.cleanAccuracy(), s.noisyAccuracy(), s.testAccuracy(), s.seconds());
+        return new TrainingRun.Options(gradAccounting, System.console() != null ? ProgressMode.BAR : ProgressMode.NONE,
+                s -> {
+                    out.printf(Locale.ROOT, "%5d %8.5f %10s %10.4f %10.4f %9.4f %8.1f%n", s.epoch(), s.learningRate(),
+                            s.epoch() == 0 ? "(no step)" : String.format(Locale.ROOT, "%.4f", s.trainLoss()),
+                            s.cleanAccuracy(), s.noisyAccuracy(), s.testAccuracy(), s.seconds());
                     out.flush();
                 });
     }

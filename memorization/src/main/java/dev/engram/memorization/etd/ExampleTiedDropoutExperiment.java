@@ -1,10 +1,22 @@
 package dev.engram.memorization.etd;
 
+import dev.engram.memorization.analysis.Analysis;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.analysis.SummaryRow;
+import dev.engram.memorization.data.LoaderBatchSource;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.data.TrainingRecipe;
 import dev.engram.memorization.io.CsvTable;
+import dev.engram.memorization.run.AnalysisKind;
+import dev.engram.memorization.run.ExperimentConfig;
+import dev.engram.nn.models.HasTaps;
+import dev.engram.nn.models.ResNet9;
+import dev.engram.nn.train.ProgressMode;
+import dev.engram.nn.train.Trainer;
 import dev.engram.memorization.io.Results;
 import dev.engram.memorization.report.Charts;
-import dev.engram.memorization.scores.Evaluation;
-import dev.engram.memorization.scores.ExampleSet;
+import dev.engram.memorization.data.Evaluation;
+import dev.engram.memorization.data.ExampleSet;
 import dev.engram.nn.Module;
 import dev.engram.nn.Taps;
 import dev.engram.nn.layers.ExampleTiedDropout;
@@ -16,8 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Example-tied dropout experiment (spec §6.3–6.4): train a model with example-tied dropout at the given taps on
@@ -33,8 +43,14 @@ import java.util.function.Supplier;
  * as the reference code's {@code nn.Dropout(p_gen)} (spec §9 item 24 notes that capacity matching would rather
  * suggest keep probability {@code pGen}; {@link Settings#baselineDropProbability} makes that a choice), and
  * optionally no regularization at all. A baseline has nothing to drop: its "after" equals its "before".
+ *
+ * <p>Each model is a fresh model of the run (its architecture and initialisation seed), trained on the nn
+ * {@link Trainer} with the run's recipe ({@link TrainingRecipe}: its batches, augmentation, optimizer and schedule)
+ * for the run's number of epochs unless {@link Settings#epochs} says otherwise. The layers go at the model's taps:
+ * the paper's six positions for ResNet-9 ({@link ResNet9#ETD_TAPS}), every tap of any other model.
  */
-public final class ExampleTiedDropoutExperiment {
+public final class ExampleTiedDropoutExperiment
+        implements Analysis<ExampleTiedDropoutExperiment.Settings, ExampleTiedDropoutExperiment.Result> {
 
     /** The methods compared. */
     public enum Method {
@@ -51,27 +67,35 @@ public final class ExampleTiedDropoutExperiment {
     /**
      * Settings of one experiment.
      *
-     * @param grid                   (pGen, pMem) pairs to train example-tied dropout with
-     * @param methods                methods to run (baselines run once, with the first grid pair's pGen)
+     * @param grid                    (pGen, pMem) pairs to train example-tied dropout with
+     * @param methods                 methods to run (baselines run once, with the first grid pair's pGen)
      * @param baselineDropProbability drop probability of the baselines; NaN = pGen of the first grid pair, as the
-     *                               reference code
-     * @param maskSeed               seed of the tied masks and baseline masks
-     * @param training               optimizer settings
-     * @param modelSeed              initialisation seed
-     * @param evalBatchSize          evaluation batch size
+     *                                reference code
+     * @param epochs                  training epochs of each model; 0 = the run's
+     * @param evalBatchSize           evaluation batch size
      */
-    public record Settings(List<double[]> grid, List<Method> methods, double baselineDropProbability, long maskSeed,
-                           TrainLoop.Settings training, long modelSeed, int evalBatchSize) {
+    public record Settings(List<double[]> grid, List<Method> methods, double baselineDropProbability, int epochs,
+                           int evalBatchSize) {
+        /** The reference code's grid point (pGen 0.2, pMem 0.1), ETD and both baselines, the run's epochs. */
+        public static final Settings DEFAULTS = new Settings(List.<double[]>of(new double[] {0.2, 0.1}),
+                List.of(Method.ETD, Method.STANDARD_DROPOUT, Method.FIXED_MASK), Double.NaN, 0, 500);
+
         /** Validates. */
         public Settings {
-            if (grid.isEmpty()) throw new IllegalArgumentException("ETD: the (pGen, pMem) grid is empty");
+            if (grid == null || grid.isEmpty()) throw new IllegalArgumentException("ETD: the (pGen, pMem) grid is empty");
             for (double[] g : grid) {
                 if (g.length != 2 || !(g[0] > 0 && g[0] <= 1) || !(g[1] >= 0 && g[1] <= 1)) {
                     throw new IllegalArgumentException("ETD: grid entries must be (pGen in (0,1], pMem in [0,1]), got "
                             + java.util.Arrays.toString(g));
                 }
             }
-            if (methods.isEmpty()) throw new IllegalArgumentException("ETD: no method to run");
+            if (methods == null || methods.isEmpty()) throw new IllegalArgumentException("ETD: no method to run");
+            if (!Double.isNaN(baselineDropProbability) && !(baselineDropProbability >= 0 && baselineDropProbability < 1)) {
+                throw new IllegalArgumentException("ETD: baseline drop probability must be in [0, 1), got "
+                        + baselineDropProbability);
+            }
+            if (epochs < 0) throw new IllegalArgumentException("ETD: epochs must be >= 0 (0 = the run's), got " + epochs);
+            if (evalBatchSize < 1) throw new IllegalArgumentException("ETD: evaluation batch size must be >= 1, got " + evalBatchSize);
             grid = List.copyOf(grid);
             methods = List.copyOf(methods);
         }
@@ -79,6 +103,34 @@ public final class ExampleTiedDropoutExperiment {
         /** The drop probability the baselines use. */
         public double baselineP() {
             return Double.isNaN(baselineDropProbability) ? grid.get(0)[0] : baselineDropProbability;
+        }
+    }
+
+    /**
+     * The experiment's outcome.
+     *
+     * @param dataset       the run's dataset
+     * @param model         the run's model
+     * @param taps          where the layers went
+     * @param trainExamples training examples
+     * @param noisyExamples noisy ones among them
+     * @param settings      the settings
+     * @param epochs        training epochs of each model
+     * @param maskSeed      seed of the tied and baseline masks (the run's seed)
+     * @param outcomes      one per trained model
+     */
+    public record Result(String dataset, String model, List<String> taps, int trainExamples, int noisyExamples,
+                         Settings settings, int epochs, long maskSeed, List<Outcome> outcomes) implements Analysis.Result {
+        @Override
+        public List<SummaryRow> summaryRows() {
+            List<SummaryRow> rows = new ArrayList<>();
+            for (Outcome o : outcomes) {
+                String label = o.method().equals("ETD") ? "ETD after dropping: clean / noisy / test"
+                        : o.method() + ": clean / noisy / test";
+                rows.add(new SummaryRow(label, SummaryRow.pcts(o.after().cleanTrain(), o.after().noisyTrain(),
+                        o.after().test())));
+            }
+            return rows;
         }
     }
 
@@ -99,95 +151,133 @@ public final class ExampleTiedDropoutExperiment {
         }
     }
 
-    private ExampleTiedDropoutExperiment() { }
+    @Override
+    public AnalysisKind kind() {
+        return AnalysisKind.ETD;
+    }
 
-    /**
-     * Runs every method of {@code s}.
-     *
-     * @param newModel makes a freshly initialised model (one per method and grid point)
-     * @param taps     where the layers go
-     */
-    public static List<Outcome> run(Supplier<Module> newModel, List<String> taps, ExampleSet train, ExampleSet test,
-                                    Settings s, Consumer<String> log) {
+    @Override
+    public void check(RunData data, Settings settings) throws IOException {
+        data.run().requireNoisy("Example-tied dropout");
+        taps(data.newModel());
+    }
+
+    /** ETD positions: the paper's six for ResNet-9, every tap of any other model. */
+    public static List<String> taps(Module m) {
+        if (m instanceof ResNet9) return ResNet9.ETD_TAPS;
+        if (m instanceof HasTaps h && !h.tapNames().isEmpty()) return h.tapNames();
+        throw new IllegalArgumentException(m.getClass().getSimpleName() + " has no taps for example-tied dropout");
+    }
+
+    @Override
+    public Result run(RunData data, Settings s, Progress progress) throws IOException {
+        ExperimentConfig cfg = data.config();
+        List<String> taps = taps(data.newModel());
+        int epochs = s.epochs() > 0 ? s.epochs() : cfg.epochs();
+        ExampleSet train = data.trainSet(), test = data.testSet();
+        progress.line("example-tied dropout at taps " + taps + " of " + cfg.model() + ", " + train.size()
+                + " training examples (" + train.noisyCount() + " noisy), " + epochs + " epochs");
         List<Outcome> out = new ArrayList<>();
-        Consumer<String> l = log == null ? x -> { } : log;
         for (Method m : s.methods()) {
             if (m == Method.ETD) {
                 for (double[] g : s.grid()) {
-                    l.accept(String.format(Locale.ROOT, "training with example-tied dropout pGen %.2f pMem %.2f", g[0], g[1]));
-                    out.add(runEtd(newModel.get(), taps, train, test, g[0], g[1], s, l));
+                    progress.line(String.format(Locale.ROOT, "training with example-tied dropout pGen %.2f pMem %.2f", g[0], g[1]));
+                    TapPlacement etd = TapPlacement.exampleTied(taps, g[0], g[1], cfg.seed());
+                    Module model = data.newModel();
+                    double secs = train(data, model, etd, epochs, progress);
+                    out.add(measureEtd(model, etd, train, test, g[0], g[1], s.evalBatchSize(), secs));
                 }
             } else {
-                l.accept("training baseline " + m);
-                out.add(runBaseline(newModel.get(), taps, train, test, m, s, l));
+                progress.line("training baseline " + m);
+                TapPlacement place = switch (m) {
+                    case STANDARD_DROPOUT -> TapPlacement.standardDropout(taps, s.baselineP(), cfg.seed());
+                    case FIXED_MASK -> TapPlacement.fixedMask(taps, s.baselineP(), cfg.seed());
+                    case NONE -> null;
+                    case ETD -> throw new IllegalStateException("unreachable");
+                };
+                Module model = data.newModel();
+                double secs = train(data, model, place, epochs, progress);
+                out.add(measureBaseline(model, place, m, s.baselineP(), train, test, s.evalBatchSize(), secs));
             }
             Outcome last = out.get(out.size() - 1);
-            l.accept(String.format(Locale.ROOT, "%s: before clean %.4f noisy %.4f test %.4f; after clean %.4f noisy %.4f test %.4f",
+            progress.line(String.format(Locale.ROOT, "%s: before clean %.4f noisy %.4f test %.4f; after clean %.4f noisy %.4f test %.4f",
                     last.method(), last.before().cleanTrain(), last.before().noisyTrain(), last.before().test(),
                     last.after().cleanTrain(), last.after().noisyTrain(), last.after().test()));
         }
-        return out;
+        return new Result(cfg.dataset(), cfg.model(), taps, train.size(), train.noisyCount(), s, epochs, cfg.seed(), out);
     }
 
-    /** Trains one model with example-tied dropout and measures it before and after dropping. */
-    public static Outcome runEtd(Module model, List<String> taps, ExampleSet train, ExampleSet test, double pGen, double pMem,
-                                 Settings s, Consumer<String> log) {
-        TapPlacement etd = TapPlacement.exampleTied(taps, pGen, pMem, s.maskSeed());
+    /** Trains {@code model} with {@code place}'s layers at the taps (none when null); returns the seconds taken. */
+    private static double train(RunData data, Module model, TapPlacement place, int epochs, Progress progress)
+            throws IOException {
+        ExperimentConfig cfg = data.config();
         long t0 = System.nanoTime();
-        etd.train(true);
-        TrainLoop.train(model, train, s.training(), etd::forward, log);
-        double secs = (System.nanoTime() - t0) * 1e-9;
+        if (place != null) place.train(true);
+        try (LoaderBatchSource source = TrainingRecipe.batches(cfg, data.labeledTrain(), 0);
+             Taps t = place == null ? null : place.open()) {
+            Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(cfg, model))
+                    .schedule(TrainingRecipe.schedule(cfg, epochs, source.batchesPerEpoch())).epochs(epochs)
+                    .trainData(source).progress(ProgressMode.NONE)
+                    .epochListener((m, mod) -> {
+                        if (m.epoch() == epochs || m.epoch() % 10 == 0) {
+                            progress.line(String.format(Locale.ROOT, "epoch %d/%d: train loss %.4f", m.epoch(), epochs,
+                                    m.trainLoss()));
+                        }
+                    })
+                    .build().fit();
+        }
         model.eval();
-        etd.train(false);
+        if (place != null) place.train(false);
+        return (System.nanoTime() - t0) * 1e-9;
+    }
+
+    /** Measures a model trained with example-tied dropout before and after dropping. */
+    static Outcome measureEtd(Module model, TapPlacement etd, ExampleSet train, ExampleSet test, double pGen, double pMem,
+                              int evalBatch, double secs) {
         etd.setEvalMode(ExampleTiedDropout.Mode.TRAIN);
-        Evaluation.PerExample own = eval(model, etd, train, s);
+        Evaluation.PerExample own = eval(model, etd, train, evalBatch);
         etd.setEvalMode(ExampleTiedDropout.Mode.TEST);
-        Evaluation.PerExample testExp = eval(model, etd, test, s);
+        Evaluation.PerExample testExp = eval(model, etd, test, evalBatch);
         etd.setEvalMode(ExampleTiedDropout.Mode.DROP);
-        Evaluation.PerExample trainDrop = eval(model, etd, train, s);
-        Evaluation.PerExample testDrop = eval(model, etd, test, s);
+        Evaluation.PerExample trainDrop = eval(model, etd, train, evalBatch);
+        Evaluation.PerExample testDrop = eval(model, etd, test, evalBatch);
         return new Outcome("ETD", pGen, pMem, Double.NaN,
                 new Accuracies(own.accuracy(train.noisy(), false), own.accuracy(train.noisy(), true), testExp.accuracy()),
                 new Accuracies(trainDrop.accuracy(train.noisy(), false), trainDrop.accuracy(train.noisy(), true), testDrop.accuracy()),
                 secs);
     }
 
-    /** Trains one baseline model and measures it. */
-    public static Outcome runBaseline(Module model, List<String> taps, ExampleSet train, ExampleSet test, Method m,
-                                      Settings s, Consumer<String> log) {
-        double p = s.baselineP();
-        TapPlacement place = switch (m) {
-            case STANDARD_DROPOUT -> TapPlacement.standardDropout(taps, p, s.maskSeed());
-            case FIXED_MASK -> TapPlacement.fixedMask(taps, p, s.maskSeed());
-            case NONE -> null;
-            case ETD -> throw new IllegalArgumentException("ETD is not a baseline");
-        };
-        long t0 = System.nanoTime();
-        if (place != null) place.train(true);
-        TrainLoop.train(model, train, s.training(), place == null ? null : place::forward, log);
-        double secs = (System.nanoTime() - t0) * 1e-9;
-        model.eval();
-        if (place != null) place.train(false);
-        Evaluation.PerExample tr = eval(model, place, train, s);
-        Evaluation.PerExample te = eval(model, place, test, s);
+    /** Measures a baseline model (nothing to drop: after = before). */
+    static Outcome measureBaseline(Module model, TapPlacement place, Method m, double p, ExampleSet train, ExampleSet test,
+                                   int evalBatch, double secs) {
+        Evaluation.PerExample tr = eval(model, place, train, evalBatch);
+        Evaluation.PerExample te = eval(model, place, test, evalBatch);
         Accuracies a = new Accuracies(tr.accuracy(train.noisy(), false), tr.accuracy(train.noisy(), true), te.accuracy());
         return new Outcome(m.name(), Double.NaN, Double.NaN, m == Method.NONE ? 0 : p, a, a, secs);
     }
 
-    private static Evaluation.PerExample eval(Module model, TapPlacement place, ExampleSet data, Settings s) {
-        if (place == null) return Evaluation.run(model, data, s.evalBatchSize());
+    private static Evaluation.PerExample eval(Module model, TapPlacement place, ExampleSet data, int evalBatch) {
+        if (place == null) return Evaluation.run(model, data, evalBatch);
         try (Taps t = place.open()) {
-            return Evaluation.run(model, data, s.evalBatchSize());
+            return Evaluation.run(model, data, evalBatch);
         }
     }
 
     /** Writes {@code results.json}, {@code accuracies.csv} and {@code accuracy-before-after.png} into {@code dir}. */
-    public static void write(List<Outcome> outcomes, Settings s, Map<String, Object> context, Path dir) throws IOException {
+    @Override
+    public void write(Result r, Path dir) throws IOException {
+        List<Outcome> outcomes = r.outcomes();
+        Settings s = r.settings();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("analysis", "etd");
-        json.putAll(context);
+        json.put("dataset", r.dataset());
+        json.put("model", r.model());
+        json.put("taps", r.taps());
+        json.put("trainExamples", r.trainExamples());
+        json.put("noisyExamples", r.noisyExamples());
         json.put("settings", Map.of("grid", s.grid(), "methods", s.methods(), "baselineDropProbability", s.baselineP(),
-                "maskSeed", s.maskSeed(), "training", s.training(), "modelSeed", s.modelSeed()));
+                "maskSeed", r.maskSeed(), "epochs", r.epochs(), "training", "the run's recipe (batches, augmentation,"
+                        + " optimizer, schedule); model initialisation = the run's seed"));
         json.put("outcomes", outcomes);
         json.put("paper", Map.of("noisyTrainAfterDrop", "MNIST 0.1%, SVHN 1.4%, CIFAR-10 3.1% (spec §7 #4)",
                 "cleanCostPoints", "MNIST 0.8, SVHN 4.2, CIFAR-10 9.2 (spec §7 #5)"));

@@ -4,7 +4,12 @@ import dev.engram.memorization.io.CsvTable;
 import dev.engram.memorization.io.Results;
 import dev.engram.memorization.metrics.Metrics;
 import dev.engram.memorization.report.Charts;
-import dev.engram.memorization.scores.ExampleSet;
+import dev.engram.memorization.analysis.Analysis;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.analysis.SummaryRow;
+import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.nn.Module;
 
 import java.io.IOException;
@@ -28,7 +33,52 @@ import java.util.function.Consumer;
  * <p>A target that does not flip within the cap gets {@code count = maxUnits + 1} in the statistics and ranking
  * (it is at least that hard).
  */
-public final class FlipAnalysis {
+public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAnalysis.Result> {
+
+    /**
+     * Options of the analysis.
+     *
+     * @param checkpoint   checkpoint epoch of the model to analyse; -1 = the final epoch
+     * @param noisyTargets noisy training examples to flip
+     * @param cleanTargets clean training examples to flip
+     * @param search       the search settings
+     */
+    public record Options(int checkpoint, int noisyTargets, int cleanTargets, NeuronFlipping.Options search) {
+        /** The final model, 100 noisy and 100 clean targets, the search's defaults. */
+        public static final Options DEFAULTS = new Options(-1, 100, 100, NeuronFlipping.Options.defaults());
+
+        /** Validates. */
+        public Options {
+            if (checkpoint < -1) throw new IllegalArgumentException("flipping: checkpoint must be >= 0 (or -1 = final), got " + checkpoint);
+            if (noisyTargets < 0 || cleanTargets < 0 || noisyTargets + cleanTargets == 0) {
+                throw new IllegalArgumentException("flipping: noisy and clean target counts must be >= 0 and not both 0, got "
+                        + noisyTargets + " and " + cleanTargets);
+            }
+            if (search == null) throw new IllegalArgumentException("flipping: search settings are required");
+        }
+    }
+
+    @Override
+    public AnalysisKind kind() {
+        return AnalysisKind.FLIPPING;
+    }
+
+    @Override
+    public void check(RunData data, Options options) throws IOException {
+        data.run().requireNoisy("Neuron flipping");
+        data.run().requireCheckpoint(epoch(data, options));
+    }
+
+    private static int epoch(RunData data, Options options) {
+        return options.checkpoint() < 0 ? data.config().epochs() : options.checkpoint();
+    }
+
+    @Override
+    public Result run(RunData data, Options options, Progress progress) throws IOException {
+        return run(data.modelAt(epoch(data, options)), data.trainSet(), options.search(), options.noisyTargets(),
+                options.cleanTargets(), progress::line);
+    }
+
 
     /**
      * Summary statistics.
@@ -63,9 +113,13 @@ public final class FlipAnalysis {
      */
     public record Result(NeuronFlipping.Options options, float noiseSigma, Summary summary,
                          Map<String, int[]> layers, List<NeuronFlipping.Target> targets,
-                         double[] loss, double[] gradientNorm) { }
-
-    private FlipAnalysis() { }
+                         double[] loss, double[] gradientNorm) implements Analysis.Result {
+        @Override
+        public List<SummaryRow> summaryRows() {
+            return List.of(new SummaryRow("flipped with < 10 units: noisy / clean", SummaryRow.pct(summary.noisyFlippedUnder10())
+                    + " / " + SummaryRow.pct(summary.cleanFlippedUnder10())));
+        }
+    }
 
     /**
      * Draws {@code noisyTargets} noisy and {@code cleanTargets} clean examples (outside the reference batch) with the
@@ -73,7 +127,7 @@ public final class FlipAnalysis {
      */
     public static Result run(Module model, ExampleSet train, NeuronFlipping.Options options, int noisyTargets,
                              int cleanTargets, Consumer<String> log) {
-        NeuronFlipping f = new NeuronFlipping(model, train, options).onProgress(log);
+        NeuronFlipping f = NeuronFlipping.create(model, train, options).onProgress(log);
         int[] rows = drawTargets(f, train, noisyTargets, cleanTargets, options.seed());
         if (log != null) {
             log.accept("flipping " + rows.length + " targets (" + options.variant() + ", " + options.targetsPerBatch()
@@ -166,7 +220,8 @@ public final class FlipAnalysis {
     }
 
     /** Writes {@code results.json}, {@code targets.csv}, {@code layers.csv} and three PNG charts into {@code dir}. */
-    public static void write(Result r, Path dir) throws IOException {
+    @Override
+    public void write(Result r, Path dir) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("analysis", "flipping");
         json.put("options", r.options());

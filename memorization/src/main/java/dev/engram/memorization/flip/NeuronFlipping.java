@@ -7,8 +7,8 @@ import dev.engram.engine.PerExampleGradients;
 import dev.engram.engine.Tensor;
 import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
-import dev.engram.memorization.scores.Evaluation;
-import dev.engram.memorization.scores.ExampleSet;
+import dev.engram.memorization.data.Evaluation;
+import dev.engram.memorization.data.ExampleSet;
 import dev.engram.nn.BatchContext;
 import dev.engram.nn.Module;
 import dev.engram.nn.Taps;
@@ -50,9 +50,11 @@ import java.util.function.Consumer;
  *   zeroed in place; J (reference term included) is recomputed under the target's edits in every iteration. Inherently
  *   one target at a time (each target edits its own copy of the weights).</li>
  * </ul>
- * The model is used in evaluation mode (batch-norm running statistics), as in the reference.
+ * The model is used in evaluation mode (batch-norm running statistics), as in the reference. This class holds what
+ * both variants share (reference batch, evaluation subset, input noise, the search loop); each variant is its own
+ * class beside it.
  */
-public final class NeuronFlipping {
+public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFlipping {
 
     /** What a "unit" is. */
     public enum Variant {
@@ -151,23 +153,28 @@ public final class NeuronFlipping {
     public record Target(int row, int exampleId, int label, boolean noisy, int initialPrediction, boolean flipped,
                          int count, List<Unit> units, int finalPrediction, double remainingClean, double remainingNoisy) { }
 
-    private final Module model;
-    private final ExampleSet data;
-    private final Options options;
-    private final int[] referenceRows;
-    private final boolean[] isReference;
-    private final int[] evalRows;
-    private final float sigma;
-    private final List<String> taps;
-    private final Map<String, Integer> tapChannels = new LinkedHashMap<>();
-    private Map<String, float[]> referenceGradient;
-    private Consumer<String> progress = s -> { };
+    final Module model;
+    final ExampleSet data;
+    final Options options;
+    final int[] referenceRows;
+    final boolean[] isReference;
+    final int[] evalRows;
+    final float sigma;
+    Consumer<String> progress = s -> { };
+
+    /**
+     * A search of the options' variant: {@link ActivationFlipping} or {@link WeightFlipping}.
+     */
+    public static NeuronFlipping create(Module model, ExampleSet data, Options options) {
+        return options.variant() == Variant.ACTIVATIONS ? new ActivationFlipping(model, data, options)
+                : new WeightFlipping(model, data, options);
+    }
 
     /**
      * Prepares a search on {@code model} (put in evaluation mode) over {@code data}: draws the reference batch and
      * the evaluation subset with the seed, and measures the input-noise scale.
      */
-    public NeuronFlipping(Module model, ExampleSet data, Options options) {
+    NeuronFlipping(Module model, ExampleSet data, Options options) {
         this.model = model;
         this.data = data;
         this.options = options;
@@ -185,24 +192,6 @@ public final class NeuronFlipping {
         Arrays.sort(evalRows);
         ExampleSet ref = data.subset(referenceRows.length > 0 ? referenceRows : new int[] {0});
         sigma = InputNoise.sigma(ref.x(), options.noiseScale());
-        if (options.variant() == Variant.ACTIVATIONS) {
-            if (!(model instanceof HasTaps h)) {
-                throw new IllegalArgumentException("activation-level flipping needs a model with named taps (HasTaps); "
-                        + model.getClass().getSimpleName() + " has none; use the WEIGHTS variant");
-            }
-            taps = List.copyOf(h.tapNames());
-            try (TensorScope s = Tensors.scope(); Grad g = Grad.disabled(); Taps.Recorder rec = Taps.record();
-                 BatchContext c = BatchContext.of(data.ids(0, 1))) {
-                model.forward(data.images(0, 1));
-                for (String t : taps) {
-                    int[] shape = rec.shapes().get(t);
-                    if (shape == null) throw new IllegalStateException("tap " + t + " was not hit by a forward pass of " + model.getClass().getSimpleName());
-                    tapChannels.put(t, shape[1]);
-                }
-            }
-        } else {
-            taps = List.of();
-        }
     }
 
     /** Receives a progress line at most every ten seconds during long searches. */
@@ -231,10 +220,16 @@ public final class NeuronFlipping {
         return options;
     }
 
-    /** Units per tap ({@link Variant#ACTIVATIONS}), in forward order. */
+    /** Units per tap ({@link Variant#ACTIVATIONS}), in forward order; empty for weight units. */
     public Map<String, Integer> tapChannels() {
-        return new LinkedHashMap<>(tapChannels);
+        return Map.of();
     }
+
+    /** How many targets one {@link #searchChunk} call searches together. */
+    abstract int targetsPerChunk();
+
+    /** Searches the targets {@code rows} (at most {@link #targetsPerChunk()}) independently of each other. */
+    abstract List<Target> searchChunk(int[] rows);
 
     /** Whether {@code row} may be a target (it is not in the reference batch). */
     public boolean canTarget(int row) {
@@ -255,10 +250,10 @@ public final class NeuronFlipping {
         try {
             List<Target> out = new ArrayList<>();
             long start = System.nanoTime(), lastLog = start;
-            int step = options.variant() == Variant.ACTIVATIONS ? options.targetsPerBatch() : 1;
+            int step = targetsPerChunk();
             for (int from = 0; from < targetRows.length; from += step) {
                 int[] chunk = Arrays.copyOfRange(targetRows, from, Math.min(targetRows.length, from + step));
-                out.addAll(options.variant() == Variant.ACTIVATIONS ? searchActivations(chunk) : searchWeights(chunk[0]));
+                out.addAll(searchChunk(chunk));
                 long now = System.nanoTime();
                 if (now - lastLog > 10_000_000_000L && out.size() < targetRows.length) {
                     lastLog = now;
@@ -272,258 +267,10 @@ public final class NeuronFlipping {
         }
     }
 
-    // ---- activation-level variant -------------------------------------------------------------------------------
-
-    /** ∂/∂m of (1/|B|) Σ_{i∈R} CE(f̄_i) at the unedited model, per tap; computed once. */
-    private Map<String, float[]> referenceGradient() {
-        if (referenceGradient != null) return referenceGradient;
-        Map<String, float[]> sum = new LinkedHashMap<>();
-        for (var e : tapChannels.entrySet()) sum.put(e.getKey(), new float[e.getValue()]);
-        int k = options.noisyCopies();
-        float weight = 1f / (referenceRows.length + 1);
-        int chunk = Math.max(1, options.evalBatchSize() / k);
-        for (int from = 0; from < referenceRows.length; from += chunk) {
-            int[] rows = Arrays.copyOfRange(referenceRows, from, Math.min(referenceRows.length, from + chunk));
-            try (TensorScope s = Tensors.scope()) {
-                Map<String, Tensor> leaves = new LinkedHashMap<>();
-                for (var e : tapChannels.entrySet()) leaves.put(e.getKey(), Tensor.ones(e.getValue()).requiresGrad(true));
-                Tensor logits;
-                try (Taps t = Taps.intercept((name, x) -> leaves.containsKey(name) ? Functional.mask(x, leaves.get(name)) : x);
-                     BatchContext c = BatchContext.of(repeatIds(rows, k))) {
-                    logits = model.forward(noisyInputs(rows, new int[rows.length], k, 0));
-                }
-                Tensor robust = robust(logits, k, rows.length);
-                Functional.crossEntropyPerExample(robust, labels(rows)).sum().mul(weight).backward();
-                for (var e : leaves.entrySet()) {
-                    float[] g = e.getValue().grad().toFloatArray();
-                    float[] acc = sum.get(e.getKey());
-                    for (int c = 0; c < g.length; c++) acc[c] += g[c];
-                }
-            }
-        }
-        referenceGradient = sum;
-        return sum;
-    }
-
-    private List<Target> searchActivations(int[] targets) {
-        Map<String, float[]> gRef = referenceGradient();
-        int n = targets.length, k = options.noisyCopies(), classes = data.numClasses();
-        List<Map<String, float[]>> masks = new ArrayList<>();
-        for (int a = 0; a < n; a++) {
-            Map<String, float[]> m = new LinkedHashMap<>();
-            for (var e : tapChannels.entrySet()) {
-                float[] ones = new float[e.getValue()];
-                Arrays.fill(ones, 1f);
-                m.put(e.getKey(), ones);
-            }
-            masks.add(m);
-        }
-        int[] count = new int[n], initial = new int[n], fin = new int[n];
-        boolean[] done = new boolean[n], flipped = new boolean[n];
-        List<List<Unit>> units = new ArrayList<>();
-        for (int a = 0; a < n; a++) units.add(new ArrayList<>());
-        while (true) {
-            int[] active = indicesWhere(done, false);
-            if (active.length == 0) break;
-            int na = active.length;
-            int[] rows = new int[na], iters = new int[na];
-            for (int j = 0; j < na; j++) {
-                rows[j] = targets[active[j]];
-                iters[j] = count[active[j]];
-            }
-            try (TensorScope s = Tensors.scope()) {
-                Map<String, Tensor> leaves = new LinkedHashMap<>();
-                Map<String, Tensor> rowMasks = new LinkedHashMap<>();
-                int[] owner = new int[k * na];
-                for (int r = 0; r < owner.length; r++) owner[r] = r % na;
-                Tensor ownerIdx = Tensor.ofInts(owner, owner.length);
-                for (var e : tapChannels.entrySet()) {
-                    int c = e.getValue();
-                    float[] v = new float[na * c];
-                    for (int j = 0; j < na; j++) System.arraycopy(masks.get(active[j]).get(e.getKey()), 0, v, j * c, c);
-                    Tensor leaf = Tensor.of(v, na, c).requiresGrad(true);
-                    leaves.put(e.getKey(), leaf);
-                    rowMasks.put(e.getKey(), leaf.indexSelect(ownerIdx));
-                }
-                Tensor logits;
-                try (Taps t = Taps.intercept((name, x) -> rowMasks.containsKey(name) ? Functional.mask(x, rowMasks.get(name)) : x);
-                     BatchContext c = BatchContext.of(repeatIds(rows, k))) {
-                    logits = model.forward(noisyInputs(rows, iters, k, 0));
-                }
-                Tensor robust = robust(logits, k, na);
-                float[] rl = robust.toFloatArray();
-                boolean anyScoring = false;
-                boolean[] score = new boolean[na];
-                for (int j = 0; j < na; j++) {
-                    int a = active[j];
-                    int pred = Evaluation.argmax(rl, j * classes, classes);
-                    if (count[a] == 0) initial[a] = pred;
-                    fin[a] = pred;
-                    if (pred != data.labels()[targets[a]]) {
-                        done[a] = true;
-                        flipped[a] = true;
-                    } else if (count[a] >= options.maxUnits()) {
-                        done[a] = true;
-                    } else {
-                        score[j] = true;
-                        anyScoring = true;
-                    }
-                }
-                if (!anyScoring) continue;
-                // Σ_a CE_a: the gradient w.r.t. target a's mask row is ∂CE_a/∂m_a (rows of other targets do not use it)
-                Functional.crossEntropyPerExample(robust, labels(rows)).sum().backward();
-                Map<String, float[]> grads = new LinkedHashMap<>();
-                for (var e : leaves.entrySet()) grads.put(e.getKey(), e.getValue().grad().toFloatArray());
-                for (int j = 0; j < na; j++) {
-                    if (!score[j]) continue;
-                    int a = active[j];
-                    String bestTap = null;
-                    int bestUnit = -1;
-                    double best = 0;
-                    for (var e : tapChannels.entrySet()) {
-                        String tap = e.getKey();
-                        int c = e.getValue();
-                        float[] m = masks.get(a).get(tap), gt = grads.get(tap), gr = gRef.get(tap);
-                        for (int u = 0; u < c; u++) {
-                            double su = m[u] * ((double) gr[u] - gt[j * c + u]); // m_u ∂J/∂m_u, J = ref − CE_t
-                            if (su > best) {
-                                best = su;
-                                bestTap = tap;
-                                bestUnit = u;
-                            }
-                        }
-                    }
-                    if (bestTap == null) {
-                        done[a] = true; // no positive score: nothing left that the criterion wants to remove
-                    } else {
-                        masks.get(a).get(bestTap)[bestUnit] = 0f;
-                        units.get(a).add(new Unit(bestTap, bestUnit));
-                        count[a]++;
-                    }
-                }
-            }
-        }
-        List<Target> out = new ArrayList<>();
-        for (int a = 0; a < n; a++) {
-            double[] rem = remainingActivations(masks.get(a), targets[a]);
-            int row = targets[a];
-            out.add(new Target(row, data.ids()[row], data.labels()[row], data.noisy()[row], initial[a], flipped[a], count[a],
-                    List.copyOf(units.get(a)), fin[a], rem[0], rem[1]));
-        }
-        return out;
-    }
-
-    /** Accuracy on the evaluation subset (target excluded) with the target's masks, split clean / noisy. */
-    private double[] remainingActivations(Map<String, float[]> masks, int target) {
-        if (evalRows.length == 0) return new double[] {Double.NaN, Double.NaN};
-        Map<String, Tensor> fixed = new LinkedHashMap<>();
-        try (TensorScope s = Tensors.scope()) {
-            for (var e : masks.entrySet()) fixed.put(e.getKey(), Tensor.of(e.getValue(), e.getValue().length));
-            try (Taps t = Taps.intercept((name, x) -> fixed.containsKey(name) ? Functional.mask(x, fixed.get(name)) : x)) {
-                return remainingAccuracy(target);
-            }
-        }
-    }
-
-    // ---- weight-level variant (the reference code) --------------------------------------------------------------
-
-    private List<Target> searchWeights(int target) {
-        Map<String, Tensor> params = model.namedParameters();
-        Map<String, float[]> original = new LinkedHashMap<>();
-        Map<String, float[]> edited = new LinkedHashMap<>();
-        int k = options.noisyCopies(), classes = data.numClasses();
-        int label = data.labels()[target];
-        int count = 0, initial = -1, fin = -1;
-        boolean flipped = false;
-        List<Unit> units = new ArrayList<>();
-        params.values().forEach(p -> p.requiresGrad(true));
-        try {
-            while (true) {
-                model.zeroGrad();
-                float weight = 1f / (referenceRows.length + 1);
-                int pred;
-                try (TensorScope s = Tensors.scope()) {
-                    Tensor logits;
-                    try (BatchContext c = BatchContext.of(repeatIds(new int[] {target}, k))) {
-                        logits = model.forward(noisyInputs(new int[] {target}, new int[] {count}, k, 0));
-                    }
-                    Tensor robust = robust(logits, k, 1);
-                    pred = Evaluation.argmax(robust.toFloatArray(), 0, classes);
-                    if (count == 0) initial = pred;
-                    fin = pred;
-                    if (pred != label) {
-                        flipped = true;
-                        break;
-                    }
-                    if (count >= options.maxUnits()) break;
-                    Functional.crossEntropyPerExample(robust, labels(new int[] {target})).sum().neg().backward();
-                }
-                // reference term under the current edits, noise of the same iteration
-                int chunk = Math.max(1, options.evalBatchSize() / k);
-                for (int from = 0; from < referenceRows.length; from += chunk) {
-                    int[] rows = Arrays.copyOfRange(referenceRows, from, Math.min(referenceRows.length, from + chunk));
-                    int[] iters = new int[rows.length];
-                    Arrays.fill(iters, count);
-                    try (TensorScope s = Tensors.scope()) {
-                        Tensor logits;
-                        try (BatchContext c = BatchContext.of(repeatIds(rows, k))) {
-                            logits = model.forward(noisyInputs(rows, iters, k, 0));
-                        }
-                        Functional.crossEntropyPerExample(robust(logits, k, rows.length), labels(rows)).sum().mul(weight).backward();
-                    }
-                }
-                String bestName = null;
-                int bestUnit = -1;
-                double best = 0;
-                for (var e : params.entrySet()) {
-                    Tensor p = e.getValue();
-                    if (p.grad() == null) continue;
-                    float[] w = edited.containsKey(e.getKey()) ? edited.get(e.getKey()) : p.toFloatArray();
-                    float[] g = p.grad().toFloatArray();
-                    int per = p.rank() == 4 ? (int) (p.numel() / p.dim(0)) : 1; // conv: one unit per output filter
-                    for (int u = 0; u < w.length / per; u++) {
-                        double su = 0;
-                        for (int q = u * per; q < (u + 1) * per; q++) su += (double) w[q] * g[q];
-                        if (su > best) {
-                            best = su;
-                            bestName = e.getKey();
-                            bestUnit = u;
-                        }
-                    }
-                }
-                if (bestName == null) break;
-                Tensor p = params.get(bestName);
-                float[] w = edited.computeIfAbsent(bestName, nm -> p.toFloatArray());
-                original.computeIfAbsent(bestName, nm -> p.toFloatArray());
-                int per = p.rank() == 4 ? (int) (p.numel() / p.dim(0)) : 1;
-                Arrays.fill(w, bestUnit * per, (bestUnit + 1) * per, 0f);
-                try (TensorScope s = Tensors.scope()) {
-                    p.copyFrom(Tensor.of(w, p.shape()));
-                }
-                units.add(new Unit(bestName, bestUnit));
-                count++;
-            }
-            model.zeroGrad();
-            params.values().forEach(p -> p.requiresGrad(false));
-            double[] rem = evalRows.length == 0 ? new double[] {Double.NaN, Double.NaN} : remainingAccuracy(target);
-            return List.of(new Target(target, data.ids()[target], label, data.noisy()[target], initial, flipped, count,
-                    List.copyOf(units), fin, rem[0], rem[1]));
-        } finally {
-            for (var e : original.entrySet()) {
-                Tensor p = params.get(e.getKey());
-                try (TensorScope s = Tensors.scope()) {
-                    p.copyFrom(Tensor.of(e.getValue(), p.shape()));
-                }
-            }
-            model.zeroGrad();
-            params.values().forEach(p -> p.requiresGrad(false));
-        }
-    }
-
     // ---- shared pieces ------------------------------------------------------------------------------------------
 
     /** Accuracy on the evaluation subset without {@code target} (no noise), split clean / noisy. */
-    private double[] remainingAccuracy(int target) {
+    double[] remainingAccuracy(int target) {
         int[] rows = Arrays.stream(evalRows).filter(r -> r != target).toArray();
         Evaluation.PerExample r = Evaluation.run(model, data.subset(rows), options.evalBatchSize());
         boolean[] noisy = new boolean[rows.length];
@@ -577,7 +324,7 @@ public final class NeuronFlipping {
         return new double[][] {loss, norm};
     }
 
-    private Map<String, Boolean> freezeParameters() {
+    Map<String, Boolean> freezeParameters() {
         Map<String, Boolean> before = new LinkedHashMap<>();
         model.namedParameters().forEach((n, p) -> {
             before.put(n, p.requiresGrad());
@@ -587,7 +334,7 @@ public final class NeuronFlipping {
     }
 
     /** {@code [k * rows, C, H, W]}: copy q of row j at position {@code q * rows + j}, with its noise. */
-    private Tensor noisyInputs(int[] rows, int[] iterations, int k, int unused) {
+    Tensor noisyInputs(int[] rows, int[] iterations, int k, int unused) {
         int es = data.exampleSize(), n = rows.length;
         float[] x = new float[k * n * es];
         float[] scratch = new float[es];
@@ -602,24 +349,24 @@ public final class NeuronFlipping {
     }
 
     /** Mean over the K copies: {@code [k * n, classes] -> [n, classes]}. */
-    private static Tensor robust(Tensor logits, int k, int n) {
+    static Tensor robust(Tensor logits, int k, int n) {
         int classes = logits.dim(1);
         return k == 1 ? logits : logits.reshape(k, n, classes).mean(0, false);
     }
 
-    private int[] repeatIds(int[] rows, int k) {
+    int[] repeatIds(int[] rows, int k) {
         int[] ids = new int[k * rows.length];
         for (int q = 0; q < k; q++) for (int j = 0; j < rows.length; j++) ids[q * rows.length + j] = data.ids()[rows[j]];
         return ids;
     }
 
-    private Tensor labels(int[] rows) {
+    Tensor labels(int[] rows) {
         int[] y = new int[rows.length];
         for (int j = 0; j < rows.length; j++) y[j] = data.labels()[rows[j]];
         return Tensor.ofInts(y, y.length);
     }
 
-    private static int[] indicesWhere(boolean[] flags, boolean want) {
+    static int[] indicesWhere(boolean[] flags, boolean want) {
         int c = 0;
         for (boolean f : flags) if (f == want) c++;
         int[] r = new int[c];

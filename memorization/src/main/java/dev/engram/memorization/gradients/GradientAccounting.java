@@ -1,16 +1,17 @@
 package dev.engram.memorization.gradients;
 
-import dev.engram.datasets.Augmentation;
-import dev.engram.datasets.Batch;
-import dev.engram.datasets.DataLoader;
-import dev.engram.datasets.Dataset;
 import dev.engram.datasets.NoisyLabels;
 import dev.engram.engine.Functional;
 import dev.engram.engine.Tensor;
 import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
-import dev.engram.memorization.experiment.LoaderBatchSource;
-import dev.engram.memorization.experiment.TrainingRun;
+import dev.engram.memorization.analysis.Analysis;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.analysis.SummaryRow;
+import dev.engram.memorization.data.LoaderBatchSource;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.data.TrainingRecipe;
+import dev.engram.memorization.io.Results;
 import dev.engram.memorization.io.CsvTable;
 import dev.engram.memorization.report.Charts;
 import dev.engram.memorization.run.AnalysisKind;
@@ -19,11 +20,10 @@ import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.run.RunFolderException;
 import dev.engram.nn.BatchContext;
 import dev.engram.nn.Module;
-import dev.engram.nn.io.Checkpoint;
-import dev.engram.nn.io.SafeTensors;
 import dev.engram.nn.train.LabeledBatch;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.IntConsumer;
 
 /**
  * Gradient accounting (spec §2): how much the clean and the noisy (mislabeled) training examples contribute to the
@@ -56,7 +55,7 @@ import java.util.function.IntConsumer;
  * {@link #summarize} turns the records of one kind into {@code results.json}, {@code layers.csv},
  * {@code example-norms.csv} and the charts; the last run of either kind owns the summary files.
  */
-public final class GradientAccounting {
+public final class GradientAccounting implements Analysis<GradientAccounting.Options, GradientAccounting.Result> {
     /** Analysis folder name (also the CLI subcommand). */
     public static final String NAME = AnalysisKind.GRADIENT_ACCOUNTING.dirName();
     /** Sub-folder of the records accounted during training. */
@@ -66,7 +65,24 @@ public final class GradientAccounting {
     /** Largest number of epoch rows in the cosine heat-map (the paper shows the first 30). */
     public static final int HEATMAP_ROWS = 50;
 
-    private GradientAccounting() { }
+    /**
+     * What an accounting from checkpoints produced: the per-checkpoint records and their summary.
+     *
+     * @param records one record per accounted checkpoint, in epoch order
+     * @param noise   the run's labels and noise mask
+     * @param runDir  the run folder (for messages)
+     */
+    public record Result(List<EpochAccount> records, NoisyLabels noise, Path runDir) implements Analysis.Result {
+        /** The headline numbers. */
+        public Summary headline() {
+            return summaryOf(records, noise, EpochAccount.AT_CHECKPOINT);
+        }
+
+        @Override
+        public List<SummaryRow> summaryRows() {
+            return rows(summaryOf(records, noise, EpochAccount.AT_CHECKPOINT));
+        }
+    }
 
     /**
      * Options of the checkpoint analysis.
@@ -107,6 +123,16 @@ public final class GradientAccounting {
                           double meanNoisyExampleNorm, double noisyToCleanExampleNormRatio, double meanCosine,
                           double meanCleanNorm, double meanNoisyNorm, double meanTotalNorm, double maxAdditivityError) { }
 
+    /** Headline rows of a summary (per-example norm ratio, mean cosine, layer gradient norms). */
+    public static List<SummaryRow> rows(Summary g) {
+        return List.of(
+                new SummaryRow("per-example grad norm, noisy / clean", String.format(Locale.ROOT, "%.2f (%.4g / %.4g)",
+                        g.noisyToCleanExampleNormRatio(), g.meanNoisyExampleNorm(), g.meanCleanExampleNorm())),
+                new SummaryRow("cosine(clean, noisy gradient), mean", String.format(Locale.ROOT, "%.3f", g.meanCosine())),
+                new SummaryRow("layer grad norm clean / noisy / total", String.format(Locale.ROOT, "%.4g / %.4g / %.4g",
+                        g.meanCleanNorm(), g.meanNoisyNorm(), g.meanTotalNorm())));
+    }
+
     /** Folder of the records of {@code source}. */
     public static Path recordsDir(RunFolder run, String source) {
         return run.analysisPath(NAME).resolve(source.equals(EpochAccount.DURING_TRAINING) ? TRAINING_RECORDS : CHECKPOINT_RECORDS);
@@ -131,46 +157,56 @@ public final class GradientAccounting {
         return out;
     }
 
-    /**
-     * Accounts the saved checkpoints of a trained run (parameters fixed per checkpoint) and writes the summary.
-     *
-     * @param train the run's training set with its original labels (the run's noisy labels are applied here)
-     * @param progress called with each checkpoint epoch before it is accounted
-     * @throws RunFolderException for a run without noise, or a missing, corrupt or mismatching checkpoint (naming the file)
-     */
-    public static Summary run(RunFolder run, Dataset train, Options options, IntConsumer progress) throws IOException {
+    @Override
+    public AnalysisKind kind() {
+        return AnalysisKind.GRADIENT_ACCOUNTING;
+    }
+
+    /** Accounting from checkpoints replaces earlier checkpoint records only; records made during training stay. */
+    @Override
+    public List<Path> previousResults(RunFolder run) {
+        Path d = recordsDir(run, EpochAccount.AT_CHECKPOINT);
+        return Files.isDirectory(d) ? List.of(d) : List.of();
+    }
+
+    @Override
+    public void check(RunData data, Options options) throws IOException {
+        RunFolder run = data.run();
         run.requireNoisy("Gradient accounting");
-        ExperimentConfig cfg = run.config();
-        NoisyLabels noise = run.noise();
-        if (noise.size() != train.size()) {
-            throw new IllegalArgumentException("run " + run.dir() + " has labels for " + noise.size()
-                    + " training examples but the training set given has " + train.size());
-        }
+        for (int e : epochs(run, options)) run.requireCheckpoint(e); // all present before the first pass
+    }
+
+    private static List<Integer> epochs(RunFolder run, Options options) throws IOException {
         List<Integer> epochs = new ArrayList<>(options.checkpoints());
         if (epochs.isEmpty()) {
             for (RunFolder.Checkpoint c : run.checkpoints()) epochs.add(c.epoch());
             if (epochs.isEmpty()) run.requireCheckpoint(0); // throws, naming the file and the command
         }
-        List<Path> files = new ArrayList<>();
-        for (int e : epochs) files.add(run.requireCheckpoint(e)); // all present before the first pass
+        return epochs;
+    }
 
-        Dataset labeled = noise.applyTo(train);
-        Module model = TrainingRun.createModel(cfg, train);
+    /**
+     * Accounts the saved checkpoints of a trained run (parameters fixed per checkpoint): one pass over the training
+     * set per checkpoint with the run's batches, train-mode batch-norm.
+     *
+     * @throws RunFolderException for a missing, corrupt or mismatching checkpoint (naming the file)
+     */
+    @Override
+    public Result run(RunData data, Options options, Progress progress) throws IOException {
+        RunFolder run = data.run();
+        ExperimentConfig cfg = run.config();
+        NoisyLabels noise = run.noise();
+        List<Integer> epochs = epochs(run, options);
+        Module model = data.newModel();
         GradientAccumulator acc = new GradientAccumulator(model, noise.mask());
-        int batch = options.batchSize() > 0 ? options.batchSize() : cfg.batchSize();
-        DataLoader loader = DataLoader.builder(labeled).batchSize(batch).shuffle(true, cfg.seed())
-                .augmentation(cfg.augmentation() ? Augmentation.cropAndFlip(cfg.seed()) : Augmentation.NONE)
-                .normalization(TrainingRun.NORMALIZATION).build();
-        try (loader) {
-            for (int i = 0; i < epochs.size(); i++) {
-                int e = epochs.get(i);
-                progress.accept(e);
-                loadWeights(model, files.get(i));
+        List<EpochAccount> records = new ArrayList<>();
+        try (LoaderBatchSource source = TrainingRecipe.batches(cfg, data.labeledTrain(), options.batchSize())) {
+            for (int e : epochs) {
+                progress.line(String.format(Locale.ROOT, "accounting checkpoint %d", e));
+                data.loadCheckpoint(e, model);
                 model.train(true);
-                loader.setEpoch(e);
-                for (Batch b : loader) {
+                for (LabeledBatch lb : source.epoch(e)) {
                     try (TensorScope s = Tensors.scope()) {
-                        LabeledBatch lb = LoaderBatchSource.toLabeled(b);
                         model.zeroGrad();
                         Tensor logits;
                         try (BatchContext ctx = BatchContext.of(lb.exampleIds())) {
@@ -188,25 +224,18 @@ public final class GradientAccounting {
                         model.zeroGrad();
                     }
                 }
-                save(run, acc.finish(e, EpochAccount.AT_CHECKPOINT));
+                records.add(acc.finish(e, EpochAccount.AT_CHECKPOINT));
             }
         }
-        return summarize(run, EpochAccount.AT_CHECKPOINT);
+        return new Result(records, noise, run.dir());
     }
 
-    private static void loadWeights(Module model, Path file) {
-        Map<String, Tensor> w;
-        try {
-            w = SafeTensors.load(file);
-        } catch (IOException | RuntimeException e) {
-            throw new RunFolderException(file, "cannot read checkpoint " + file + ": " + e.getMessage(), e);
-        }
-        List<String> problems = Checkpoint.stateDictProblems(model.stateDict(), w);
-        if (!problems.isEmpty()) {
-            throw new RunFolderException(file, "checkpoint " + file + " does not match the run's model "
-                    + model.getClass().getSimpleName() + ": " + String.join("; ", problems));
-        }
-        model.loadStateDict(w, true);
+    @Override
+    public void write(Result r, Path dir) throws IOException {
+        Path recordsDir = dir.resolve(CHECKPOINT_RECORDS);
+        Files.createDirectories(recordsDir);
+        for (EpochAccount a : r.records()) a.save(recordsDir.resolve(EpochAccount.fileName(a.epoch())));
+        writeSummary(r.records(), r.noise(), EpochAccount.AT_CHECKPOINT, dir);
     }
 
     /**
@@ -221,18 +250,34 @@ public final class GradientAccounting {
             throw new RunFolderException(dir, "no gradient-accounting records in " + dir + "; train with `engram train"
                     + " --grad-accounting` or run `engram grad-accounting --run " + run.dir() + "`");
         }
-        NoisyLabels noise = run.noise();
+        return writeSummary(acc, run.noise(), source, run.analysisDir(NAME));
+    }
+
+    /** The headline numbers of {@code acc} without writing anything. */
+    static Summary summaryOf(List<EpochAccount> acc, NoisyLabels noise, String source) {
+        try {
+            return writeSummary(acc, noise, source, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Summarizes {@code acc}; writes {@code results.json}, the CSV tables and the charts into {@code out} unless it is
+     * null.
+     */
+    static Summary writeSummary(List<EpochAccount> acc, NoisyLabels noise, String source, Path out) throws IOException {
+        if (acc.isEmpty()) throw new IllegalArgumentException("gradient accounting: no records to summarize");
         int[] cleanIdx = noise.cleanIndices(), noisyIdx = noise.noisyIndices();
         List<String> groups = acc.get(0).groups();
         int gN = groups.size(), m = acc.size();
         for (EpochAccount a : acc) {
             if (!a.groups().equals(groups) || a.examples() != noise.size()) {
-                throw new RunFolderException(dir.resolve(EpochAccount.fileName(a.epoch())), "record of epoch " + a.epoch()
+                throw new IllegalArgumentException("gradient-accounting record of epoch " + a.epoch()
                         + " has groups " + a.groups() + " and " + a.examples() + " examples; expected " + groups + " and "
                         + noise.size());
             }
         }
-        Path out = run.analysisDir(NAME);
         String epochWord = source.equals(EpochAccount.DURING_TRAINING) ? "epoch" : "checkpoint";
 
         CsvTable layers = new CsvTable(epochWord, "layer", "clean_norm", "noisy_norm", "total_norm", "cosine");
@@ -281,12 +326,13 @@ public final class GradientAccounting {
                 }
             }
         }
-        layers.write(out.resolve("layers.csv"));
-        examples.write(out.resolve("example-norms.csv"));
-
         double pc = pooledClean / Math.max(1, pooledCleanN), pn = pooledNoisy / Math.max(1, pooledNoisyN);
         Summary summary = new Summary(source, epochs, groups, pc, pn, pn / pc, cosCount == 0 ? Double.NaN : cosAll / cosCount,
                 mean(cleanSum), mean(noisySum), mean(totalSum), maxErr);
+        if (out == null) return summary;
+        layers.write(out.resolve("layers.csv"));
+        examples.write(out.resolve("example-norms.csv"));
+
         charts(out, acc, groups, epochWord, epochs, meanClean, meanNoisy, meanTotal, cosines, exClean, exNoisy,
                 exCleanMed, exNoisyMed, cleanIdx, noisyIdx);
 
@@ -308,7 +354,7 @@ public final class GradientAccounting {
         r.put("totalNormSumByEpoch", totalSum);
         r.put("meanCleanExampleNormByEpoch", exClean);
         r.put("meanNoisyExampleNormByEpoch", exNoisy);
-        run.writeResults(NAME, r);
+        Results.writeJson(out.resolve(RunFolder.RESULTS), r);
         return summary;
     }
 

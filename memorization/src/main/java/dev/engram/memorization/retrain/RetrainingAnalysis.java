@@ -1,17 +1,18 @@
 package dev.engram.memorization.retrain;
 
-import dev.engram.datasets.FetchOptions;
 import dev.engram.engine.Tensor;
-import dev.engram.memorization.experiment.ExperimentData;
-import dev.engram.memorization.experiment.TrainingRun;
+import dev.engram.memorization.analysis.Analysis;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.analysis.SummaryRow;
+import dev.engram.memorization.data.Evaluation;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.io.Results;
 import dev.engram.memorization.io.CsvTable;
 import dev.engram.memorization.report.Charts;
 import dev.engram.memorization.retrain.LayerRetraining.BnStats;
 import dev.engram.memorization.retrain.LayerRetraining.Curve;
 import dev.engram.memorization.retrain.LayerRetraining.Settings;
-import dev.engram.memorization.rewind.LayerAnalysisInputs;
 import dev.engram.memorization.rewind.LayerRewinding;
-import dev.engram.memorization.rewind.RunCheckpoints;
 import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.nn.Module;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -35,7 +37,7 @@ import java.util.Map;
  * {@code final.csv} (one row per group), a bar chart of clean and noisy accuracy after retraining per group and the
  * noisy and clean accuracy curves of every group over the retraining epochs.
  */
-public final class RetrainingAnalysis {
+public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Options, RetrainingAnalysis.Result> {
 
     /** The paper's SGD momentum during retraining. */
     public static final double MOMENTUM = 0.9;
@@ -47,81 +49,28 @@ public final class RetrainingAnalysis {
      *
      * @param epochs          retraining epochs per group (paper 20)
      * @param peakLr          peak learning rate (paper 0.1, code 0.01)
-     * @param groups          groups to retrain, by name or index; null = all
+     * @param groups          groups to retrain, by name or index; null or empty = all
      * @param trainAll        train every group instead of only the reset one (the code's effective behaviour)
      * @param bnStats         BN running statistics of the frozen groups
      * @param earlyStopEpochs early stop after this many epochs at 100% training accuracy (0 = never)
      * @param batchSize       unfiltered batch size; 0 = the run's batch size
-     * @param data            the run's data, or null to load it with {@code fetch}
-     * @param fetch           how to load the data
-     * @param listener        progress
      */
     public record Options(int epochs, double peakLr, List<String> groups, boolean trainAll, BnStats bnStats,
-                          int earlyStopEpochs, int batchSize, ExperimentData data, FetchOptions fetch,
-                          LayerRetraining.Listener listener) {
-        /** Fills nulls with defaults. */
+                          int earlyStopEpochs, int batchSize) {
+        /** The paper's 20 epochs at peak learning rate 0.1, every group, only the reset group trained, BN statistics
+         *  updated, early stop after 3 perfect epochs, the run's batch size. */
+        public static final Options DEFAULTS = new Options(20, 0.1, null, false, LayerRetraining.BnStats.UPDATE, 3, 0);
+
+        /** Validates. */
         public Options {
-            if (bnStats == null) bnStats = BnStats.UPDATE;
-            if (fetch == null) fetch = FetchOptions.defaults();
-            if (listener == null) listener = LayerRetraining.Listener.NONE;
-            if (groups != null) groups = List.copyOf(groups);
-            if (batchSize < 0) throw new IllegalArgumentException("batch size must be >= 0 (0 = the run's), got " + batchSize);
-        }
-
-        /** The paper's settings: 20 epochs, peak 0.1, all groups, only the reset group trained, early stop 3. */
-        public static Options defaults() {
-            return new Options(20, 0.1, null, false, BnStats.UPDATE, 3, 0, null, FetchOptions.defaults(),
-                    LayerRetraining.Listener.NONE);
-        }
-
-        /** Copy with another epoch count. */
-        public Options withEpochs(int e) {
-            return new Options(e, peakLr, groups, trainAll, bnStats, earlyStopEpochs, batchSize, data, fetch, listener);
-        }
-
-        /** Copy with another peak learning rate. */
-        public Options withPeakLr(double lr) {
-            return new Options(epochs, lr, groups, trainAll, bnStats, earlyStopEpochs, batchSize, data, fetch, listener);
-        }
-
-        /** Copy with other groups (null = all). */
-        public Options withGroups(List<String> g) {
-            return new Options(epochs, peakLr, g, trainAll, bnStats, earlyStopEpochs, batchSize, data, fetch, listener);
-        }
-
-        /** Copy that trains all groups or only the reset one. */
-        public Options withTrainAll(boolean all) {
-            return new Options(epochs, peakLr, groups, all, bnStats, earlyStopEpochs, batchSize, data, fetch, listener);
-        }
-
-        /** Copy with another BN statistics mode. */
-        public Options withBnStats(BnStats b) {
-            return new Options(epochs, peakLr, groups, trainAll, b, earlyStopEpochs, batchSize, data, fetch, listener);
-        }
-
-        /** Copy with another early-stop count. */
-        public Options withEarlyStopEpochs(int k) {
-            return new Options(epochs, peakLr, groups, trainAll, bnStats, k, batchSize, data, fetch, listener);
-        }
-
-        /** Copy with another batch size (0 = the run's). */
-        public Options withBatchSize(int b) {
-            return new Options(epochs, peakLr, groups, trainAll, bnStats, earlyStopEpochs, b, data, fetch, listener);
-        }
-
-        /** Copy with already loaded data. */
-        public Options withData(ExperimentData d) {
-            return new Options(epochs, peakLr, groups, trainAll, bnStats, earlyStopEpochs, batchSize, d, fetch, listener);
-        }
-
-        /** Copy with other fetch options. */
-        public Options withFetch(FetchOptions f) {
-            return new Options(epochs, peakLr, groups, trainAll, bnStats, earlyStopEpochs, batchSize, data, f, listener);
-        }
-
-        /** Copy with another listener. */
-        public Options withListener(LayerRetraining.Listener l) {
-            return new Options(epochs, peakLr, groups, trainAll, bnStats, earlyStopEpochs, batchSize, data, fetch, l);
+            if (epochs < 1) throw new IllegalArgumentException("retraining: epochs must be >= 1, got " + epochs);
+            if (!(peakLr > 0) || !Double.isFinite(peakLr)) {
+                throw new IllegalArgumentException("retraining: learning rate must be > 0, got " + peakLr);
+            }
+            if (bnStats == null) throw new IllegalArgumentException("retraining: bnStats is required");
+            if (earlyStopEpochs < 0) throw new IllegalArgumentException("retraining: early stop must be >= 0, got " + earlyStopEpochs);
+            if (batchSize < 0) throw new IllegalArgumentException("retraining: batch size must be >= 0 (0 = the run's), got " + batchSize);
+            groups = groups == null ? null : List.copyOf(groups);
         }
     }
 
@@ -142,40 +91,59 @@ public final class RetrainingAnalysis {
      */
     public record Result(String model, List<String> allGroups, Settings settings, int trainExamples,
                          int noisyExamples, double finalClean, double finalNoisy, double[] cleanAfter,
-                         double[] noisyAfter, List<Curve> curves, double seconds) { }
+                         double[] noisyAfter, List<Curve> curves, double seconds) implements Analysis.Result {
+        @Override
+        public List<SummaryRow> summaryRows() {
+            return List.of(new SummaryRow("retrain one group on clean data: noisy acc per group",
+                    SummaryRow.pcts(noisyAfter)));
+        }
+    }
 
-    private RetrainingAnalysis() { }
+    @Override
+    public AnalysisKind kind() {
+        return AnalysisKind.RETRAINING;
+    }
 
-    /** Runs the analysis on a trained run and writes {@code analyses/retraining/}. */
-    public static Result run(RunFolder run, Options options) throws IOException {
+    @Override
+    public void check(RunData data, Options options) throws IOException {
+        data.run().requireNoisy("Layer retraining");
+        data.run().requireCheckpoint(0);
+        data.run().requireFinalCheckpoint();
+        selectGroups(new ArrayList<>(LayerRewinding.groups(data.newModel()).keySet()), options.groups());
+    }
+
+    @Override
+    public Result run(RunData data, Options options, Progress progress) throws IOException {
         long t0 = System.nanoTime();
-        LayerAnalysisInputs in = LayerAnalysisInputs.of(run, options.data(), options.fetch(), "Layer retraining");
-        Module model = in.newModel();
+        RunFolder run = data.run();
+        Module model = data.newModel();
         List<String> all = new ArrayList<>(LayerRewinding.groups(model).keySet());
         List<String> groups = selectGroups(all, options.groups());
         int finalEpoch = run.config().epochs();
-        Map<String, Tensor> finalState = RunCheckpoints.load(run, finalEpoch, model);
-        Map<String, Tensor> initialState = RunCheckpoints.load(run, 0, model);
+        Map<String, Tensor> finalState = data.checkpoint(finalEpoch, model);
+        Map<String, Tensor> initialState = data.checkpoint(0, model);
         Settings s = new Settings(options.epochs(), options.peakLr(), MOMENTUM, WEIGHT_DECAY,
                 options.batchSize() > 0 ? options.batchSize() : run.config().batchSize(), options.trainAll(),
                 options.bnStats(), options.earlyStopEpochs(), run.config().seed());
 
         model.loadStateDict(finalState, true);
-        double[] base = evaluate(model, in);
+        double[] base = evaluate(model, data);
+        int[] clean = data.cleanIndices(), noisy = data.noisyIndices();
+        LayerRetraining.Listener listener = (g, e, c, n, t) -> progress.line(String.format(Locale.ROOT,
+                "group %-14s epoch %3d  clean %.4f  noisy %.4f%s", g, e, c, n, Double.isNaN(t) ? "  (after the reset)"
+                        : String.format(Locale.ROOT, "  retraining-batch acc %.4f", t)));
         List<Curve> curves = new ArrayList<>();
         double[] cleanAfter = new double[groups.size()], noisyAfter = new double[groups.size()];
         for (int i = 0; i < groups.size(); i++) {
-            Curve c = LayerRetraining.retrain(model, finalState, initialState, groups.get(i), in.labeled(), in.clean(),
-                    in.clean(), in.noisy(), TrainingRun.NORMALIZATION, s, options.listener(), null);
+            Curve c = LayerRetraining.retrain(model, finalState, initialState, groups.get(i), data.labeledTrain(), clean,
+                    clean, noisy, RunData.NORMALIZATION, s, listener, null);
             curves.add(c);
             cleanAfter[i] = c.finalClean();
             noisyAfter[i] = c.finalNoisy();
         }
         model.loadStateDict(finalState, true);
-        Result r = new Result(run.config().model(), all, s, in.labeled().size(), in.noisy().length, base[0], base[1],
+        return new Result(run.config().model(), all, s, data.noise().size(), noisy.length, base[0], base[1],
                 cleanAfter, noisyAfter, curves, (System.nanoTime() - t0) / 1e9);
-        write(run, r);
-        return r;
     }
 
     /**
@@ -207,15 +175,15 @@ public final class RetrainingAnalysis {
         return out;
     }
 
-    private static double[] evaluate(Module model, LayerAnalysisInputs in) {
-        var ev = dev.engram.memorization.experiment.PerExampleEval.run(model, in.labeled(), LayerRetraining.EVAL_BATCH,
-                TrainingRun.NORMALIZATION);
-        return new double[] {ev.accuracy(in.clean()), ev.accuracy(in.noisy())};
+    private static double[] evaluate(Module model, RunData data) throws IOException {
+        model.eval();
+        Evaluation.PerExample ev = Evaluation.run(model, data.trainSet(), RunData.EVAL_BATCH);
+        return new double[] {ev.accuracy(data.cleanIndices()), ev.accuracy(data.noisyIndices())};
     }
 
-    private static void write(RunFolder run, Result r) throws IOException {
-        String name = AnalysisKind.RETRAINING.dirName();
-        Path out = run.analysisDir(name);
+    @Override
+    public void write(Result r, Path out) throws IOException {
+        Results.writeJson(out.resolve(RunFolder.RESULTS), r);
         CsvTable curves = new CsvTable("group_index", "group", "epoch", "clean_train_accuracy", "noisy_train_accuracy",
                 "retraining_batch_accuracy", "learning_rate");
         CsvTable fin = new CsvTable("group_index", "group", "clean_after_reset", "noisy_after_reset",
@@ -251,6 +219,5 @@ public final class RetrainingAnalysis {
                 xLabel, "accuracy w.r.t. the noisy label", noisySeries);
         Charts.line(out.resolve("retraining-3-clean-curves.png"), "Clean train accuracy during retraining (" + how + ")",
                 xLabel, "accuracy", cleanSeries);
-        run.writeResults(name, r);
     }
 }

@@ -4,7 +4,7 @@ import dev.engram.datasets.Batch;
 import dev.engram.datasets.DataLoader;
 import dev.engram.datasets.Dataset;
 import dev.engram.datasets.Normalization;
-import dev.engram.memorization.experiment.LoaderBatchSource;
+import dev.engram.memorization.data.LoaderBatchSource;
 import dev.engram.nn.train.BatchSource;
 import dev.engram.nn.train.LabeledBatch;
 

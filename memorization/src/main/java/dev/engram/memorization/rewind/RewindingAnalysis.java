@@ -1,10 +1,12 @@
 package dev.engram.memorization.rewind;
 
-import dev.engram.datasets.FetchOptions;
 import dev.engram.engine.Tensor;
-import dev.engram.memorization.experiment.ExperimentData;
-import dev.engram.memorization.experiment.PerExampleEval;
-import dev.engram.memorization.experiment.TrainingRun;
+import dev.engram.memorization.analysis.Analysis;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.analysis.SummaryRow;
+import dev.engram.memorization.data.Evaluation;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.io.Results;
 import dev.engram.memorization.io.CsvTable;
 import dev.engram.memorization.report.Charts;
 import dev.engram.memorization.rewind.LayerRewinding.BnStats;
@@ -16,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -36,74 +39,24 @@ import java.util.TreeSet;
  * epoch × group) and one chart each for clean, noisy and test accuracy (one line per checkpoint epoch, x = layer
  * group in forward order).
  */
-public final class RewindingAnalysis {
-
-    /** Progress callback, once per evaluated (epoch, group) pair. */
-    public interface Listener {
-        /**
-         * @param done  pairs evaluated so far (this one included)
-         * @param total pairs in all
-         */
-        void evaluated(int epoch, String group, int done, int total, double clean, double noisy, double test);
-
-        /** Ignores everything. */
-        Listener NONE = (e, g, d, t, c, n, x) -> { };
-    }
+public final class RewindingAnalysis implements Analysis<RewindingAnalysis.Options, RewindingAnalysis.Result> {
 
     /**
      * Options of the analysis.
      *
-     * @param epochs       checkpoint epochs to rewind to; null = {0, 10, 20, …} clipped to the saved epochs, plus the
+     * @param checkpoints  checkpoint epochs to rewind to; null = {0, 10, 20, …} clipped to the saved epochs, plus the
      *                     final epoch
      * @param bnStats      BN running statistics of the rewound group
      * @param testAccuracy also evaluate the test set
-     * @param data         the run's data, or null to load it from the dataset cache with {@code fetch}
-     * @param fetch        how to load the data when {@code data} is null
-     * @param listener     progress
      */
-    public record Options(List<Integer> epochs, BnStats bnStats, boolean testAccuracy, ExperimentData data,
-                          FetchOptions fetch, Listener listener) {
-        /** Null checks. */
+    public record Options(List<Integer> checkpoints, BnStats bnStats, boolean testAccuracy) {
+        /** Default checkpoints, BN statistics kept final (the paper's code), with test accuracy. */
+        public static final Options DEFAULTS = new Options(null, BnStats.KEEP_FINAL, true);
+
+        /** Validates. */
         public Options {
-            if (bnStats == null) throw new IllegalArgumentException("bnStats is required");
-            if (fetch == null) fetch = FetchOptions.defaults();
-            if (listener == null) listener = Listener.NONE;
-            if (epochs != null) epochs = List.copyOf(epochs);
-        }
-
-        /** Default epochs, BN statistics kept final, with test accuracy, data from the cache, no progress. */
-        public static Options defaults() {
-            return new Options(null, BnStats.KEEP_FINAL, true, null, FetchOptions.defaults(), Listener.NONE);
-        }
-
-        /** Copy with other epochs (null = default list). */
-        public Options withEpochs(List<Integer> e) {
-            return new Options(e, bnStats, testAccuracy, data, fetch, listener);
-        }
-
-        /** Copy with another BN statistics mode. */
-        public Options withBnStats(BnStats b) {
-            return new Options(epochs, b, testAccuracy, data, fetch, listener);
-        }
-
-        /** Copy with or without test accuracy. */
-        public Options withTestAccuracy(boolean on) {
-            return new Options(epochs, bnStats, on, data, fetch, listener);
-        }
-
-        /** Copy with already loaded data. */
-        public Options withData(ExperimentData d) {
-            return new Options(epochs, bnStats, testAccuracy, d, fetch, listener);
-        }
-
-        /** Copy with other fetch options. */
-        public Options withFetch(FetchOptions f) {
-            return new Options(epochs, bnStats, testAccuracy, data, f, listener);
-        }
-
-        /** Copy with another listener. */
-        public Options withListener(Listener l) {
-            return new Options(epochs, bnStats, testAccuracy, data, fetch, l);
+            if (bnStats == null) throw new IllegalArgumentException("rewinding: bnStats is required");
+            if (checkpoints != null) checkpoints = List.copyOf(new TreeSet<>(checkpoints));
         }
     }
 
@@ -128,16 +81,18 @@ public final class RewindingAnalysis {
     public record Result(String model, List<String> groups, List<Integer> epochs, int finalEpoch, String bnStats,
                          int trainExamples, int noisyExamples, double finalClean, double finalNoisy, double finalTest,
                          double[][] cleanAccuracy, double[][] noisyAccuracy, double[][] testAccuracy,
-                         double seconds) { }
+                         double seconds) implements Analysis.Result {
+        @Override
+        public List<SummaryRow> summaryRows() {
+            return List.of(new SummaryRow("rewind one group to epoch " + epochs.get(0) + ": noisy acc per group",
+                    SummaryRow.pcts(noisyAccuracy[0])));
+        }
+    }
 
-    /** Evaluation batch size. */
-    public static final int EVAL_BATCH = TrainingRun.EVAL_BATCH;
     /** Spacing of the default checkpoint list. */
     public static final int DEFAULT_EPOCH_STEP = 10;
     /** File name of the table. */
     public static final String TABLE = "rewinding.csv";
-
-    private RewindingAnalysis() { }
 
     /** The default checkpoint list: saved epochs that are multiples of 10, plus the final epoch. */
     public static List<Integer> defaultEpochs(List<Integer> saved, int finalEpoch) {
@@ -147,27 +102,45 @@ public final class RewindingAnalysis {
         return new ArrayList<>(s);
     }
 
-    /** Runs the analysis on a trained run and writes {@code analyses/rewinding/}. */
-    public static Result run(RunFolder run, Options options) throws IOException {
-        long t0 = System.nanoTime();
-        LayerAnalysisInputs in = LayerAnalysisInputs.of(run, options.data(), options.fetch(), "Layer rewinding");
+    @Override
+    public AnalysisKind kind() {
+        return AnalysisKind.REWINDING;
+    }
+
+    @Override
+    public void check(RunData data, Options options) throws IOException {
+        RunFolder run = data.run();
+        run.requireNoisy("Layer rewinding");
         int finalEpoch = run.config().epochs();
+        for (int e : checkpoints(run, options)) {
+            if (e < 0 || e > finalEpoch) {
+                throw new IllegalArgumentException("rewinding checkpoint " + e + " is outside the run's epochs 0.."
+                        + finalEpoch);
+            }
+            run.requireCheckpoint(e); // fail before hours of work, naming the missing file
+        }
+        run.requireCheckpoint(finalEpoch);
+    }
+
+    private static List<Integer> checkpoints(RunFolder run, Options options) throws IOException {
+        if (options.checkpoints() != null) return options.checkpoints();
         List<Integer> saved = new ArrayList<>();
         for (RunFolder.Checkpoint c : run.checkpoints()) saved.add(c.epoch());
-        List<Integer> epochs = options.epochs() != null ? new ArrayList<>(new TreeSet<>(options.epochs()))
-                : defaultEpochs(saved, finalEpoch);
-        for (int e : epochs) {
-            if (e < 0 || e > finalEpoch) {
-                throw new IllegalArgumentException("rewinding epoch " + e + " is outside the run's epochs 0.." + finalEpoch);
-            }
-        }
-        Module model = in.newModel();
+        return defaultEpochs(saved, run.config().epochs());
+    }
+
+    @Override
+    public Result run(RunData data, Options options, Progress progress) throws IOException {
+        long t0 = System.nanoTime();
+        RunFolder run = data.run();
+        int finalEpoch = run.config().epochs();
+        List<Integer> epochs = checkpoints(run, options);
+        Module model = data.newModel();
         List<String> groups = new ArrayList<>(LayerRewinding.groups(model).keySet());
-        Map<String, Tensor> finalState = RunCheckpoints.load(run, finalEpoch, model);
-        for (int e : epochs) run.requireCheckpoint(e); // fail before hours of work, naming the missing file
+        Map<String, Tensor> finalState = data.checkpoint(finalEpoch, model);
 
         model.loadStateDict(finalState, true);
-        double[] base = evaluate(model, in, options.testAccuracy());
+        double[] base = evaluate(model, data, options.testAccuracy());
         int total = epochs.size() * groups.size();
         double[][] clean = new double[epochs.size()][groups.size()];
         double[][] noisy = new double[epochs.size()][groups.size()];
@@ -175,37 +148,36 @@ public final class RewindingAnalysis {
         int done = 0;
         for (int ti = 0; ti < epochs.size(); ti++) {
             int t = epochs.get(ti);
-            Map<String, Tensor> source = t == finalEpoch ? finalState : RunCheckpoints.load(run, t, model);
+            Map<String, Tensor> source = t == finalEpoch ? finalState : data.checkpoint(t, model);
             for (int gi = 0; gi < groups.size(); gi++) {
                 model.loadStateDict(finalState, true);
                 LayerRewinding.rewind(model, source, groups.get(gi), options.bnStats());
-                double[] acc = evaluate(model, in, options.testAccuracy());
+                double[] acc = evaluate(model, data, options.testAccuracy());
                 clean[ti][gi] = acc[0];
                 noisy[ti][gi] = acc[1];
                 test[ti][gi] = acc[2];
-                options.listener().evaluated(t, groups.get(gi), ++done, total, acc[0], acc[1], acc[2]);
+                progress.line(String.format(Locale.ROOT, "[%d/%d] epoch %3d  group %-14s clean %.4f  noisy %.4f  test %.4f",
+                        ++done, total, t, groups.get(gi), acc[0], acc[1], acc[2]));
             }
         }
         model.loadStateDict(finalState, true);
-        Result r = new Result(run.config().model(), groups, epochs, finalEpoch, options.bnStats().label(),
-                in.labeled().size(), in.noisy().length, base[0], base[1], base[2], clean, noisy, test,
+        return new Result(run.config().model(), groups, epochs, finalEpoch, options.bnStats().label(),
+                data.noise().size(), data.noisyIndices().length, base[0], base[1], base[2], clean, noisy, test,
                 (System.nanoTime() - t0) / 1e9);
-        write(run, r, options.testAccuracy());
-        return r;
     }
 
     /** {clean-train, noisy-train, test} accuracy of {@code model} in eval mode (test NaN when not asked). */
-    static double[] evaluate(Module model, LayerAnalysisInputs in, boolean withTest) {
-        PerExampleEval ev = PerExampleEval.run(model, in.labeled(), EVAL_BATCH, TrainingRun.NORMALIZATION);
-        double test = withTest
-                ? PerExampleEval.run(model, in.data().test(), EVAL_BATCH, TrainingRun.NORMALIZATION).accuracy()
-                : Double.NaN;
-        return new double[] {ev.accuracy(in.clean()), ev.accuracy(in.noisy()), test};
+    static double[] evaluate(Module model, RunData data, boolean withTest) throws IOException {
+        model.eval();
+        Evaluation.PerExample ev = Evaluation.run(model, data.trainSet(), RunData.EVAL_BATCH);
+        double test = withTest ? Evaluation.run(model, data.testSet(), RunData.EVAL_BATCH).accuracy() : Double.NaN;
+        return new double[] {ev.accuracy(data.cleanIndices()), ev.accuracy(data.noisyIndices()), test};
     }
 
-    private static void write(RunFolder run, Result r, boolean withTest) throws IOException {
-        String name = AnalysisKind.REWINDING.dirName();
-        Path out = run.analysisDir(name);
+    @Override
+    public void write(Result r, Path out) throws IOException {
+        boolean withTest = r.finalTest() == r.finalTest();
+        Results.writeJson(out.resolve(RunFolder.RESULTS), r);
         CsvTable t = new CsvTable("epoch", "group_index", "group", "clean_train_accuracy", "noisy_train_accuracy",
                 "test_accuracy");
         for (int ti = 0; ti < r.epochs().size(); ti++) {
@@ -225,7 +197,6 @@ public final class RewindingAnalysis {
             chart(out.resolve("rewinding-3-test.png"), "Test accuracy after rewinding one group", xLabel, r,
                     r.testAccuracy(), r.finalTest());
         }
-        run.writeResults(name, r);
     }
 
     private static void chart(Path png, String title, String xLabel, Result r, double[][] acc, double finalAcc)

@@ -37,7 +37,11 @@ public enum AnalysisKind {
     /** Per-example scores and mislabel detection (spec §8). */
     SCORES("scores", "Per-example scores",
             "Per-example memorization scores (forgetting events, learning epoch, loss and margin trajectories,"
-                    + " …) and how well each one detects the mislabeled examples (AUROC, precision@k).");
+                    + " …) and how well each one detects the mislabeled examples (AUROC, precision@k)."),
+    /** Per-example scores recomputed from the checkpoints, with VoG (spec §8.1). */
+    CHECKPOINT_SCORES("checkpoint-scores", "Checkpoint scores",
+            "Per-example scores recomputed from the run's checkpoints: variance of gradients (VoG), loss and margin"
+                    + " trajectories and forgetting events, each with how well it detects the mislabeled examples.");
 
     private final String dirName;
     private final String title;

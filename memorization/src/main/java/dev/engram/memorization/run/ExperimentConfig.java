@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.engram.memorization.io.Results;
+import dev.engram.nn.models.Models;
 
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
@@ -23,8 +24,8 @@ import java.util.Set;
  * augmentation.
  *
  * @param dataset        {@code mnist}, {@code fashion-mnist}, {@code cifar10} or {@code svhn}
- * @param model          model name understood by the model factory ({@code resnet9}, {@code resnet50}, {@code vit},
- *                       {@code mlp}, {@code small-cnn}, …)
+ * @param model          a model name of {@link Models#NAMES} or {@link Models#ALIASES} ({@code resnet9},
+ *                       {@code resnet50}, {@code vit}, {@code mlp}, {@code cnn}, …)
  * @param noiseFraction  fraction of training labels corrupted, in [0, 1); 0 = no noise (noise-based analyses refuse
  *                       such a run)
  * @param seed           seed of label noise, initialisation and shuffling
@@ -59,7 +60,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
     /** Validates every field; the message names the field, its value and the allowed range. */
     public ExperimentConfig {
         requireOneOf("dataset", dataset, DATASETS);
-        if (model == null || model.isBlank()) throw bad("model", model, "a model name such as resnet9");
+        if (!Models.isKnown(model)) throw bad("model", model, "one of " + Models.NAMES + " (aliases " + Models.ALIASES + ")");
         if (!(noiseFraction >= 0 && noiseFraction < 1)) throw bad("noiseFraction", noiseFraction, "in [0, 1)");
         if (epochs < 1) throw bad("epochs", epochs, ">= 1");
         if (batchSize < 1) throw bad("batchSize", batchSize, ">= 1");

@@ -3,7 +3,16 @@ package dev.engram.memorization.scores;
 import dev.engram.engine.Tensor;
 import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
+import dev.engram.memorization.analysis.Analysis;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.analysis.SummaryRow;
+import dev.engram.memorization.data.Evaluation;
+import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.RunData;
 import dev.engram.memorization.io.CsvTable;
+import dev.engram.memorization.metrics.Detection;
+import dev.engram.memorization.run.AnalysisKind;
+import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.io.Results;
 import dev.engram.memorization.metrics.LearningEvents;
 import dev.engram.memorization.metrics.Metrics;
@@ -17,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -36,7 +46,7 @@ import java.util.function.Consumer;
  * </ul>
  * All use the training labels (the corrupted ones for noisy examples) and evaluation-mode models.
  */
-public final class CheckpointScores {
+public final class CheckpointScores implements Analysis<CheckpointScores.Options, CheckpointScores.Report> {
 
     /** A model with the weights of one checkpoint. */
     @FunctionalInterface
@@ -46,11 +56,93 @@ public final class CheckpointScores {
     }
 
     /**
-     * Detection quality of one score.
+     * Options of the analysis.
      *
-     * @param direction "higher" or "lower": which values indicate a noisy example
+     * @param every     use every k-th checkpoint (the last one always)
+     * @param examples  score only the first n training examples; 0 = all
+     * @param batchSize evaluation batch size
      */
-    public record Detection(String score, String direction, double auroc, double precisionAtNumNoisy) { }
+    public record Options(int every, int examples, int batchSize) {
+        /** Every checkpoint, every example, batches of 500. */
+        public static final Options DEFAULTS = new Options(1, 0, 500);
+
+        /** Validates. */
+        public Options {
+            if (every < 1) throw new IllegalArgumentException("checkpoint scores: every must be >= 1, got " + every);
+            if (examples < 0) throw new IllegalArgumentException("checkpoint scores: examples must be >= 0 (0 = all), got " + examples);
+            if (batchSize < 1) throw new IllegalArgumentException("checkpoint scores: batch size must be >= 1, got " + batchSize);
+        }
+    }
+
+    /**
+     * The analysis' result: the scores and what they were computed on.
+     *
+     * @param dataset the run's dataset
+     * @param model   the run's model
+     * @param data    the scored training examples
+     * @param scores  the scores
+     */
+    public record Report(String dataset, String model, ExampleSet data, Result scores) implements Analysis.Result {
+        /** The VoG detections (loss, margin and forgetting events are also in the per-epoch scores). */
+        @Override
+        public List<SummaryRow> summaryRows() {
+            List<SummaryRow> rows = new ArrayList<>();
+            for (Detection d : scores.detections()) {
+                if (d.score().startsWith("vog")) {
+                    rows.add(new SummaryRow("AUROC " + d.score() + " (checkpoints)", SummaryRow.fixed4(d.auroc())));
+                }
+            }
+            return rows;
+        }
+    }
+
+    @Override
+    public AnalysisKind kind() {
+        return AnalysisKind.CHECKPOINT_SCORES;
+    }
+
+    private static List<RunFolder.Checkpoint> used(RunFolder run, Options o) throws IOException {
+        List<RunFolder.Checkpoint> all = run.checkpoints();
+        List<RunFolder.Checkpoint> used = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) if (i % o.every() == 0 || i == all.size() - 1) used.add(all.get(i));
+        return used;
+    }
+
+    @Override
+    public void check(RunData data, Options options) throws IOException {
+        RunFolder run = data.run();
+        run.requireNoisy("Checkpoint scores");
+        if (used(run, options).size() < 2) {
+            throw new IllegalArgumentException("run " + run.dir() + " has " + run.checkpoints().size() + " checkpoint(s)"
+                    + (options.every() > 1 ? " (every " + options.every() + "th used)" : "")
+                    + "; checkpoint scores need at least 2; train it with `engram train --run " + run.dir() + "`");
+        }
+    }
+
+    @Override
+    public Report run(RunData data, Options options, Progress progress) throws IOException {
+        RunFolder run = data.run();
+        List<RunFolder.Checkpoint> used = used(run, options);
+        ExampleSet train = data.trainSet();
+        if (options.examples() > 0 && options.examples() < train.size()) {
+            int[] rows = new int[options.examples()];
+            for (int i = 0; i < rows.length; i++) rows[i] = i;
+            train = train.subset(rows);
+        }
+        int[] epochs = used.stream().mapToInt(RunFolder.Checkpoint::epoch).toArray();
+        progress.line("scoring " + train.size() + " examples over " + epochs.length + " checkpoints");
+        Result r = compute(c -> data.modelAt(epochs[c]), epochs, train, options.batchSize(), progress::line);
+        for (Detection d : r.detections()) {
+            progress.line(String.format(Locale.ROOT, "%-26s AUROC %.4f  precision@#noisy %.4f", d.score(), d.auroc(),
+                    d.precisionAtNumNoisy()));
+        }
+        return new Report(data.config().dataset(), data.config().model(), train, r);
+    }
+
+    @Override
+    public void write(Report report, Path dir) throws IOException {
+        write(report.scores(), report.data(), Map.of("dataset", report.dataset(), "model", report.model()), dir);
+    }
 
     /**
      * Per-example scores and their detection quality.
@@ -68,7 +160,6 @@ public final class CheckpointScores {
                          double[] meanMargin, int[] forgetting, int[] learnedEpoch, List<Detection> detections,
                          double[][] lossCurves) { }
 
-    private CheckpointScores() { }
 
     /** Computes every score over the checkpoints {@code epochs} (loaded by {@code loader}) on {@code data}. */
     public static Result compute(CheckpointLoader loader, int[] epochs, ExampleSet data, int batchSize, Consumer<String> log)
@@ -148,7 +239,7 @@ public final class CheckpointScores {
     }
 
     private static Detection detect(String name, String dir, double[] score, boolean[] noisy) {
-        return new Detection(name, dir, Metrics.auroc(score, noisy), Metrics.precisionAtNumPositives(score, noisy));
+        return Detection.of(name, dir, score, noisy);
     }
 
     /**
@@ -211,7 +302,7 @@ public final class CheckpointScores {
     public static void write(Result r, ExampleSet data, Map<String, Object> context, Path dir) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("analysis", "checkpoint-scores");
-        json.putAll(context);
+        new java.util.TreeMap<>(context).forEach(json::put);
         json.put("epochs", r.epochs());
         json.put("examples", r.examples());
         json.put("noisy", r.noisy());

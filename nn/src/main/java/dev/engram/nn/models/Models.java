@@ -3,19 +3,45 @@ package dev.engram.nn.models;
 import dev.engram.nn.Module;
 
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Builds a model by name, as the reference code's {@code get_model}: {@code mlp} (784-512-512-10
  * style, on flattened images), {@code cnn} ({@link SmallCnn}), {@code resnet9} (the paper's),
  * {@code resnet9-dawn} (the DAWNBench variant), {@code resnet50}, {@code resnet50-cifar} (3x3 stem,
  * no max-pool), {@code vit} (the paper's ViT) and {@code vit-tiny} ({@link VisionTransformer.Config#tiny}
- * with patch 2 when the image size allows it, else patch 4, 7, or the whole image).
+ * with patch 2 when the image size allows it, else patch 4, 7, or the whole image). Names are
+ * case-insensitive; {@link #ALIASES} lists the other accepted names (one place for them).
  */
 public final class Models {
     /** The accepted names. */
     public static final List<String> NAMES = List.of("mlp", "cnn", "resnet9", "resnet9-dawn", "resnet50", "resnet50-cifar", "vit", "vit-tiny");
+    /** Other names accepted for a model, each mapped to its name in {@link #NAMES}. */
+    public static final Map<String, String> ALIASES = Map.of("small-cnn", "cnn");
 
     private Models() {}
+
+    /**
+     * The name in {@link #NAMES} that {@code name} stands for (case-insensitive; aliases resolved).
+     *
+     * @throws IllegalArgumentException naming the unknown model and the known names
+     */
+    public static String canonicalName(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        n = ALIASES.getOrDefault(n, n);
+        if (!NAMES.contains(n)) {
+            throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", NAMES)
+                    + " (aliases: " + ALIASES + ")");
+        }
+        return n;
+    }
+
+    /** Whether {@link #create} accepts {@code name}. */
+    public static boolean isKnown(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        return NAMES.contains(ALIASES.getOrDefault(n, n));
+    }
 
     /**
      * @param imageSize square input side (28 for MNIST, 32 for CIFAR-10/SVHN)
@@ -26,7 +52,7 @@ public final class Models {
             throw new IllegalArgumentException("Models.create(" + name + "): channels, image size and classes must be positive, got "
                     + inChannels + ", " + imageSize + ", " + numClasses);
         }
-        return switch (name) {
+        return switch (canonicalName(name)) {
             case "mlp" -> new Mlp(seed, inChannels * imageSize * imageSize, 512, 512, numClasses);
             case "cnn" -> new SmallCnn(inChannels, imageSize, numClasses, seed);
             case "resnet9" -> new ResNet9(inChannels, numClasses, seed);

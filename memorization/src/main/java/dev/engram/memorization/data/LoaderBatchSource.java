@@ -1,4 +1,4 @@
-package dev.engram.memorization.experiment;
+package dev.engram.memorization.data;
 
 import dev.engram.datasets.Batch;
 import dev.engram.datasets.DataLoader;

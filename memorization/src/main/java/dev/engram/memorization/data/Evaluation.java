@@ -1,4 +1,4 @@
-package dev.engram.memorization.scores;
+package dev.engram.memorization.data;
 
 import dev.engram.engine.Functional;
 import dev.engram.engine.Grad;
@@ -10,8 +10,9 @@ import dev.engram.nn.BatchContext;
 import dev.engram.nn.Module;
 
 /**
- * Batched inference of a model on an {@link ExampleSet}: per-example prediction, cross-entropy against the set's
- * labels, margin (label logit minus the largest other logit) and correctness. The forward runs inside a
+ * The evaluator of the module: batched inference of a model on an {@link ExampleSet} (no gradients, no augmentation):
+ * per-example prediction, cross-entropy against the set's labels, margin (label logit minus the largest other logit)
+ * and correctness. The forward runs inside a
  * {@link BatchContext} carrying the example ids, so layers such as example-tied dropout see them. The caller
  * chooses train/eval mode; this class does not change it.
  */
@@ -31,6 +32,19 @@ public final class Evaluation {
             int c = 0;
             for (boolean b : correct) if (b) c++;
             return correct.length == 0 ? Double.NaN : (double) c / correct.length;
+        }
+
+        /** Number of examples evaluated. */
+        public int size() {
+            return correct.length;
+        }
+
+        /** Fraction of correct predictions over the examples at {@code positions}, NaN when there are none. */
+        public double accuracy(int[] positions) {
+            if (positions.length == 0) return Double.NaN;
+            int c = 0;
+            for (int i : positions) if (correct[i]) c++;
+            return (double) c / positions.length;
         }
 
         /** Fraction of correct predictions among examples whose flag in {@code select} equals {@code want}. */

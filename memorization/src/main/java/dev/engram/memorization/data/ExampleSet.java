@@ -1,4 +1,4 @@
-package dev.engram.memorization.scores;
+package dev.engram.memorization.data;
 
 import dev.engram.datasets.Dataset;
 import dev.engram.datasets.Normalization;

@@ -1,0 +1,88 @@
+package dev.engram.memorization.analysis;
+
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.run.RunFolder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Runs analyses on a run: the one loop the CLI, the demo and library callers share.
+ *
+ * <p>{@link #execute}: (1) refuses, before any work, when earlier results exist and {@code replace} is false, naming
+ * them and {@code --force}; (2) checks the options against the run; (3) computes the result; (4) writes its files into
+ * a hidden staging folder beside the analysis folder and only then moves them into place. Earlier results being
+ * replaced are first moved to {@code analyses/.replaced/<kind>-<time>/} and deleted once the new ones are in place, so
+ * a crash or a failing analysis never leaves a run without results it had.
+ */
+public final class Analyses {
+    /** Hidden folder under {@code analyses/} holding results that are being replaced. */
+    public static final String REPLACED = ".replaced";
+
+    private Analyses() { }
+
+    /**
+     * Runs {@code analysis} on {@code data} and writes its files into {@code analyses/<kind>/}.
+     *
+     * @param replace replace earlier results (the CLI's {@code --force}); false refuses when they exist
+     * @throws IllegalStateException when earlier results exist and {@code replace} is false
+     */
+    public static <O, R extends Analysis.Result> R execute(Analysis<O, R> analysis, RunData data, O options,
+                                                          Progress progress, boolean replace) throws IOException {
+        RunFolder run = data.run();
+        String name = analysis.kind().dirName();
+        List<Path> previous = analysis.previousResults(run);
+        if (!previous.isEmpty() && !replace) {
+            throw new IllegalStateException("run " + run.dir() + " already has " + name + " results (" + previous.get(0)
+                    + "); pass --force to replace them (the earlier files are kept until the new ones are written)");
+        }
+        analysis.check(data, options);
+        R result = analysis.run(data, options, progress == null ? Progress.NONE : progress);
+        Path analyses = run.analysisPath(name).getParent();
+        Files.createDirectories(analyses);
+        Path staging = Files.createTempDirectory(analyses, "." + name + ".staging-");
+        try {
+            analysis.write(result, staging);
+            Path backup = null;
+            if (!previous.isEmpty()) {
+                backup = analyses.resolve(REPLACED).resolve(name + "-"
+                        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")));
+                Files.createDirectories(backup);
+                for (Path p : previous) {
+                    Files.move(p, backup.resolve(run.analysisPath(name).relativize(p).toString().isEmpty()
+                            ? "folder" : run.analysisPath(name).relativize(p).toString()));
+                }
+            }
+            Path target = run.analysisDir(name);
+            try (Stream<Path> s = Files.list(staging)) {
+                for (Path p : s.toList()) {
+                    Path dest = target.resolve(p.getFileName().toString());
+                    if (Files.exists(dest)) deleteTree(dest);
+                    Files.move(p, dest, StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+            if (backup != null) deleteTree(backup);
+        } finally {
+            deleteTree(staging);
+        }
+        return result;
+    }
+
+    /** Deletes a file or a folder with everything in it (nothing when absent). */
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        List<Path> all = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(p)) {
+            s.sorted(Comparator.reverseOrder()).forEach(all::add);
+        }
+        for (Path q : all) Files.deleteIfExists(q);
+    }
+}

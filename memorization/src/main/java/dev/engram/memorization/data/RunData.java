@@ -1,0 +1,210 @@
+package dev.engram.memorization.data;
+
+import dev.engram.datasets.Dataset;
+import dev.engram.datasets.Normalization;
+import dev.engram.datasets.NoisyLabels;
+import dev.engram.datasets.TrainTest;
+import dev.engram.engine.Tensor;
+import dev.engram.memorization.run.ExperimentConfig;
+import dev.engram.memorization.run.RunFolder;
+import dev.engram.memorization.run.RunFolderException;
+import dev.engram.nn.Module;
+import dev.engram.nn.io.Checkpoint;
+import dev.engram.nn.io.SafeTensors;
+import dev.engram.nn.models.HasLayerGroups;
+import dev.engram.nn.models.Models;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one way into a run: its folder ({@link RunFolder}: configuration, noise file, checkpoints, analysis folders),
+ * its examples with the labels it trained on, its model factory and its checkpoint loader. Every analysis takes a
+ * {@code RunData}; nothing else in the module reads datasets, builds models or loads checkpoints.
+ *
+ * <p>The training set is the first {@code noise.size()} examples of the dataset's training file (so example indices
+ * stay file positions) and carries the run's (noisy) labels; images are normalized as the paper does (mean 0.5, std
+ * 0.5 per channel, spec §1.1). Data is read on first use, so opening a run to check it costs nothing.
+ */
+public final class RunData {
+    /** Input normalization of every run and analysis (pixels to [−1, 1]). */
+    public static final Normalization NORMALIZATION = Normalization.PAPER;
+    /** Batch size of evaluations (inference only; results do not depend on it). */
+    public static final int EVAL_BATCH = 1000;
+
+    private final RunFolder run;
+    private final DataSource source;
+    private TrainTest data;
+    private ExampleSet trainSet;
+    private ExampleSet testSet;
+
+    private RunData(RunFolder run, DataSource source) {
+        this.run = run;
+        this.source = source;
+    }
+
+    /** A run folder with its data source. */
+    public static RunData of(RunFolder run, DataSource source) {
+        if (run == null || source == null) throw new IllegalArgumentException("RunData.of: null run or data source");
+        return new RunData(run, source);
+    }
+
+    /** Opens the run folder {@code dir} (see {@link RunFolder#open}) with its data source. */
+    public static RunData open(Path dir, DataSource source) {
+        return of(RunFolder.open(dir), source);
+    }
+
+    /** The run folder. */
+    public RunFolder run() {
+        return run;
+    }
+
+    /** The run's configuration. */
+    public ExperimentConfig config() {
+        return run.config();
+    }
+
+    /** The labels the run trained on and its clean/noisy mask. */
+    public NoisyLabels noise() {
+        return run.noise();
+    }
+
+    /** Indices of the clean training examples. */
+    public int[] cleanIndices() {
+        return noise().cleanIndices();
+    }
+
+    /** Indices of the noisy training examples. */
+    public int[] noisyIndices() {
+        return noise().noisyIndices();
+    }
+
+    /**
+     * The run's training examples with their original labels.
+     *
+     * @throws IllegalArgumentException when the dataset has fewer examples than the run's noise file describes
+     */
+    public synchronized Dataset train() throws IOException {
+        return loaded().train();
+    }
+
+    /** The training examples with the labels the run trained on (noisy where corrupted). */
+    public Dataset labeledTrain() throws IOException {
+        return noise().applyTo(train());
+    }
+
+    /** The test set. */
+    public synchronized Dataset test() throws IOException {
+        return loaded().test();
+    }
+
+    /** The training examples as normalized arrays with the run's labels and noise flags (built once). */
+    public synchronized ExampleSet trainSet() throws IOException {
+        if (trainSet == null) {
+            NoisyLabels n = noise();
+            trainSet = ExampleSet.of(train(), NORMALIZATION, n.noisyLabels(), n.mask());
+        }
+        return trainSet;
+    }
+
+    /** The test examples as normalized arrays (built once). */
+    public synchronized ExampleSet testSet() throws IOException {
+        if (testSet == null) testSet = ExampleSet.of(test(), NORMALIZATION, null, null);
+        return testSet;
+    }
+
+    private TrainTest loaded() throws IOException {
+        if (data == null) {
+            TrainTest tt = source.load(config().dataset());
+            data = new TrainTest(firstN(tt.train(), noise().size(), run.noiseFile()), tt.test());
+        }
+        return data;
+    }
+
+    /**
+     * The first {@code n} examples of {@code d} (indices stay positions).
+     *
+     * @param source what asks for {@code n} examples, for the message
+     */
+    public static Dataset firstN(Dataset d, int n, Object source) {
+        if (n > d.size()) {
+            throw new IllegalArgumentException(source + " describes " + n + " training examples but " + d.name()
+                    + " has " + d.size());
+        }
+        if (n == d.size()) return d;
+        int[] first = new int[n];
+        for (int i = 0; i < n; i++) first[i] = i;
+        return d.subset(first);
+    }
+
+    /** A freshly initialised model of the run (its configuration's model, seed and the data's image shape). */
+    public Module newModel() throws IOException {
+        return createModel(config().model(), train(), config().seed());
+    }
+
+    /**
+     * A freshly initialised model {@code name} (see {@link Models}) for images of {@code data}'s shape and classes.
+     * Every model the analyses take has layer groups.
+     *
+     * @throws IllegalArgumentException for an unknown model, non-square images or a model without layer groups
+     */
+    public static Module createModel(String name, Dataset data, long seed) {
+        if (data.height() != data.width()) {
+            throw new IllegalArgumentException("model " + name + " needs square images, got " + data.height() + "×"
+                    + data.width());
+        }
+        Module m = Models.create(name, data.channels(), data.height(), data.numClasses(), seed);
+        if (!(m instanceof HasLayerGroups)) {
+            throw new IllegalArgumentException("model " + name + " does not define layer groups");
+        }
+        return m;
+    }
+
+    /**
+     * The state dict saved after {@code epoch}, checked against {@code model}'s names and shapes.
+     *
+     * @throws RunFolderException naming the file when it is missing (with the epochs that exist), unreadable, or does
+     *                            not match the model (with the missing, unexpected or mis-shaped tensors)
+     */
+    public Map<String, Tensor> checkpoint(int epoch, Module model) throws IOException {
+        return readCheckpoint(run.requireCheckpoint(epoch), model, "epoch " + epoch);
+    }
+
+    /** Copies the weights saved after {@code epoch} into {@code model} (see {@link #checkpoint}). */
+    public void loadCheckpoint(int epoch, Module model) throws IOException {
+        model.loadStateDict(checkpoint(epoch, model), true);
+    }
+
+    /** A new model of the run with the weights saved after {@code epoch}, in evaluation mode. */
+    public Module modelAt(int epoch) throws IOException {
+        Module m = newModel();
+        loadCheckpoint(epoch, m);
+        m.eval();
+        return m;
+    }
+
+    /** Reads a weights file and checks it against {@code model}; {@code what} describes it in messages. */
+    public static Map<String, Tensor> readCheckpoint(Path file, Module model, String what) {
+        Map<String, Tensor> state;
+        try {
+            state = SafeTensors.load(file);
+        } catch (IOException | RuntimeException e) {
+            throw new RunFolderException(file, "cannot read checkpoint " + file + " (" + what + "): " + e.getMessage(), e);
+        }
+        List<String> problems = Checkpoint.stateDictProblems(model.stateDict(), state);
+        if (!problems.isEmpty()) {
+            throw new RunFolderException(file, "checkpoint " + file + " (" + what + ") does not match model "
+                    + model.getClass().getSimpleName() + " (" + problems.size() + " problem(s)): "
+                    + String.join("; ", problems.subList(0, Math.min(8, problems.size())))
+                    + (problems.size() > 8 ? "; …" : ""));
+        }
+        return state;
+    }
+
+    @Override
+    public String toString() {
+        return "RunData[" + run + "]";
+    }
+}

@@ -1,0 +1,218 @@
+package dev.engram.memorization.flip;
+
+import dev.engram.engine.Functional;
+import dev.engram.engine.Grad;
+import dev.engram.engine.PerExample;
+import dev.engram.engine.PerExampleGradients;
+import dev.engram.engine.Tensor;
+import dev.engram.engine.TensorScope;
+import dev.engram.engine.Tensors;
+import dev.engram.memorization.data.Evaluation;
+import dev.engram.memorization.data.ExampleSet;
+import dev.engram.nn.BatchContext;
+import dev.engram.nn.Module;
+import dev.engram.nn.Taps;
+import dev.engram.nn.models.HasTaps;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The activation-level variant of greedy neuron flipping ({@link NeuronFlipping.Variant#ACTIVATIONS}, the paper's
+ * wording, spec §5): units are the channels or neurons at the model's taps, zeroed with per-target mask rows so that
+ * one forward/backward pass scores a whole batch of targets.
+ */
+final class ActivationFlipping extends NeuronFlipping {
+    private final List<String> taps;
+    private final Map<String, Integer> tapChannels = new LinkedHashMap<>();
+    private Map<String, float[]> referenceGradient;
+
+    ActivationFlipping(Module model, ExampleSet data, Options options) {
+        super(model, data, options);
+        if (!(model instanceof HasTaps h)) {
+            throw new IllegalArgumentException("activation-level flipping needs a model with named taps (HasTaps); "
+                    + model.getClass().getSimpleName() + " has none; use the WEIGHTS variant");
+        }
+        taps = List.copyOf(h.tapNames());
+        try (TensorScope s = Tensors.scope(); Grad g = Grad.disabled(); Taps.Recorder rec = Taps.record();
+             BatchContext c = BatchContext.of(data.ids(0, 1))) {
+            model.forward(data.images(0, 1));
+            for (String t : taps) {
+                int[] shape = rec.shapes().get(t);
+                if (shape == null) throw new IllegalStateException("tap " + t + " was not hit by a forward pass of " + model.getClass().getSimpleName());
+                tapChannels.put(t, shape[1]);
+            }
+        }
+    }
+
+    @Override
+    public Map<String, Integer> tapChannels() {
+        return new LinkedHashMap<>(tapChannels);
+    }
+
+    @Override
+    int targetsPerChunk() {
+        return options.targetsPerBatch();
+    }
+
+    @Override
+    List<Target> searchChunk(int[] rows) {
+        return searchActivations(rows);
+    }
+
+    /** ∂/∂m of (1/|B|) Σ_{i∈R} CE(f̄_i) at the unedited model, per tap; computed once. */
+    private Map<String, float[]> referenceGradient() {
+        if (referenceGradient != null) return referenceGradient;
+        Map<String, float[]> sum = new LinkedHashMap<>();
+        for (var e : tapChannels.entrySet()) sum.put(e.getKey(), new float[e.getValue()]);
+        int k = options.noisyCopies();
+        float weight = 1f / (referenceRows.length + 1);
+        int chunk = Math.max(1, options.evalBatchSize() / k);
+        for (int from = 0; from < referenceRows.length; from += chunk) {
+            int[] rows = Arrays.copyOfRange(referenceRows, from, Math.min(referenceRows.length, from + chunk));
+            try (TensorScope s = Tensors.scope()) {
+                Map<String, Tensor> leaves = new LinkedHashMap<>();
+                for (var e : tapChannels.entrySet()) leaves.put(e.getKey(), Tensor.ones(e.getValue()).requiresGrad(true));
+                Tensor logits;
+                try (Taps t = Taps.intercept((name, x) -> leaves.containsKey(name) ? Functional.mask(x, leaves.get(name)) : x);
+                     BatchContext c = BatchContext.of(repeatIds(rows, k))) {
+                    logits = model.forward(noisyInputs(rows, new int[rows.length], k, 0));
+                }
+                Tensor robust = robust(logits, k, rows.length);
+                Functional.crossEntropyPerExample(robust, labels(rows)).sum().mul(weight).backward();
+                for (var e : leaves.entrySet()) {
+                    float[] g = e.getValue().grad().toFloatArray();
+                    float[] acc = sum.get(e.getKey());
+                    for (int c = 0; c < g.length; c++) acc[c] += g[c];
+                }
+            }
+        }
+        referenceGradient = sum;
+        return sum;
+    }
+
+    private List<Target> searchActivations(int[] targets) {
+        Map<String, float[]> gRef = referenceGradient();
+        int n = targets.length, k = options.noisyCopies(), classes = data.numClasses();
+        List<Map<String, float[]>> masks = new ArrayList<>();
+        for (int a = 0; a < n; a++) {
+            Map<String, float[]> m = new LinkedHashMap<>();
+            for (var e : tapChannels.entrySet()) {
+                float[] ones = new float[e.getValue()];
+                Arrays.fill(ones, 1f);
+                m.put(e.getKey(), ones);
+            }
+            masks.add(m);
+        }
+        int[] count = new int[n], initial = new int[n], fin = new int[n];
+        boolean[] done = new boolean[n], flipped = new boolean[n];
+        List<List<Unit>> units = new ArrayList<>();
+        for (int a = 0; a < n; a++) units.add(new ArrayList<>());
+        while (true) {
+            int[] active = indicesWhere(done, false);
+            if (active.length == 0) break;
+            int na = active.length;
+            int[] rows = new int[na], iters = new int[na];
+            for (int j = 0; j < na; j++) {
+                rows[j] = targets[active[j]];
+                iters[j] = count[active[j]];
+            }
+            try (TensorScope s = Tensors.scope()) {
+                Map<String, Tensor> leaves = new LinkedHashMap<>();
+                Map<String, Tensor> rowMasks = new LinkedHashMap<>();
+                int[] owner = new int[k * na];
+                for (int r = 0; r < owner.length; r++) owner[r] = r % na;
+                Tensor ownerIdx = Tensor.ofInts(owner, owner.length);
+                for (var e : tapChannels.entrySet()) {
+                    int c = e.getValue();
+                    float[] v = new float[na * c];
+                    for (int j = 0; j < na; j++) System.arraycopy(masks.get(active[j]).get(e.getKey()), 0, v, j * c, c);
+                    Tensor leaf = Tensor.of(v, na, c).requiresGrad(true);
+                    leaves.put(e.getKey(), leaf);
+                    rowMasks.put(e.getKey(), leaf.indexSelect(ownerIdx));
+                }
+                Tensor logits;
+                try (Taps t = Taps.intercept((name, x) -> rowMasks.containsKey(name) ? Functional.mask(x, rowMasks.get(name)) : x);
+                     BatchContext c = BatchContext.of(repeatIds(rows, k))) {
+                    logits = model.forward(noisyInputs(rows, iters, k, 0));
+                }
+                Tensor robust = robust(logits, k, na);
+                float[] rl = robust.toFloatArray();
+                boolean anyScoring = false;
+                boolean[] score = new boolean[na];
+                for (int j = 0; j < na; j++) {
+                    int a = active[j];
+                    int pred = Evaluation.argmax(rl, j * classes, classes);
+                    if (count[a] == 0) initial[a] = pred;
+                    fin[a] = pred;
+                    if (pred != data.labels()[targets[a]]) {
+                        done[a] = true;
+                        flipped[a] = true;
+                    } else if (count[a] >= options.maxUnits()) {
+                        done[a] = true;
+                    } else {
+                        score[j] = true;
+                        anyScoring = true;
+                    }
+                }
+                if (!anyScoring) continue;
+                // Σ_a CE_a: the gradient w.r.t. target a's mask row is ∂CE_a/∂m_a (rows of other targets do not use it)
+                Functional.crossEntropyPerExample(robust, labels(rows)).sum().backward();
+                Map<String, float[]> grads = new LinkedHashMap<>();
+                for (var e : leaves.entrySet()) grads.put(e.getKey(), e.getValue().grad().toFloatArray());
+                for (int j = 0; j < na; j++) {
+                    if (!score[j]) continue;
+                    int a = active[j];
+                    String bestTap = null;
+                    int bestUnit = -1;
+                    double best = 0;
+                    for (var e : tapChannels.entrySet()) {
+                        String tap = e.getKey();
+                        int c = e.getValue();
+                        float[] m = masks.get(a).get(tap), gt = grads.get(tap), gr = gRef.get(tap);
+                        for (int u = 0; u < c; u++) {
+                            double su = m[u] * ((double) gr[u] - gt[j * c + u]); // m_u ∂J/∂m_u, J = ref − CE_t
+                            if (su > best) {
+                                best = su;
+                                bestTap = tap;
+                                bestUnit = u;
+                            }
+                        }
+                    }
+                    if (bestTap == null) {
+                        done[a] = true; // no positive score: nothing left that the criterion wants to remove
+                    } else {
+                        masks.get(a).get(bestTap)[bestUnit] = 0f;
+                        units.get(a).add(new Unit(bestTap, bestUnit));
+                        count[a]++;
+                    }
+                }
+            }
+        }
+        List<Target> out = new ArrayList<>();
+        for (int a = 0; a < n; a++) {
+            double[] rem = remainingActivations(masks.get(a), targets[a]);
+            int row = targets[a];
+            out.add(new Target(row, data.ids()[row], data.labels()[row], data.noisy()[row], initial[a], flipped[a], count[a],
+                    List.copyOf(units.get(a)), fin[a], rem[0], rem[1]));
+        }
+        return out;
+    }
+
+    /** Accuracy on the evaluation subset (target excluded) with the target's masks, split clean / noisy. */
+    private double[] remainingActivations(Map<String, float[]> masks, int target) {
+        if (evalRows.length == 0) return new double[] {Double.NaN, Double.NaN};
+        Map<String, Tensor> fixed = new LinkedHashMap<>();
+        try (TensorScope s = Tensors.scope()) {
+            for (var e : masks.entrySet()) fixed.put(e.getKey(), Tensor.of(e.getValue(), e.getValue().length));
+            try (Taps t = Taps.intercept((name, x) -> fixed.containsKey(name) ? Functional.mask(x, fixed.get(name)) : x)) {
+                return remainingAccuracy(target);
+            }
+        }
+    }
+
+}

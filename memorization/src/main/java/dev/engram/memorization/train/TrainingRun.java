@@ -1,0 +1,244 @@
+package dev.engram.memorization.train;
+
+import dev.engram.datasets.Dataset;
+import dev.engram.datasets.LabelNoise;
+import dev.engram.datasets.NoisyLabels;
+import dev.engram.memorization.analysis.SummaryRow;
+import dev.engram.memorization.data.Evaluation;
+import dev.engram.memorization.data.LoaderBatchSource;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.data.TrainingRecipe;
+import dev.engram.memorization.gradients.EpochAccount;
+import dev.engram.memorization.gradients.GradientAccounting;
+import dev.engram.memorization.gradients.GradientAccountingListener;
+import dev.engram.memorization.run.AnalysisKind;
+import dev.engram.memorization.run.ExperimentConfig;
+import dev.engram.memorization.run.Provenance;
+import dev.engram.memorization.run.RunFolder;
+import dev.engram.memorization.run.RunFolderException;
+import dev.engram.nn.Module;
+import dev.engram.nn.io.Checkpoint;
+import dev.engram.nn.train.EpochMetrics;
+import dev.engram.nn.train.ProgressMode;
+import dev.engram.nn.train.Trainer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The training run of an experiment (spec §1.5) on the nn {@link Trainer}: trains the configured model on the noisy
+ * training labels with SGD (momentum, coupled weight decay) and the configured per-iteration schedule (warm-up +
+ * cosine by default, {@link TrainingRecipe}), keeps a checkpoint at initialisation ({@code epoch-000}) and
+ * after every epoch in the run's {@code checkpoints/} (weights of every epoch, optimizer state with the latest one, so
+ * an interrupted run can be {@linkplain #resume resumed}), stops with the trainer's divergence report on a non-finite
+ * loss, and after every epoch evaluates every training example (against its training label, so accuracy on noisy
+ * examples is memorization) and the test set.
+ *
+ * <p>It writes {@code analyses/training/}: {@code accuracy.csv}, {@code results.json}, charts, and
+ * {@code per-example.safetensors} with the per-example correctness, loss and margin after every epoch (rows = epochs
+ * 0..E), which the per-example scores analysis reads. Each epoch's evaluation is also kept in
+ * {@code analyses/training/epochs/epoch-NNN.safetensors} as soon as it is done, so a resumed run keeps the epochs
+ * before the interruption. With {@link Options#gradAccounting()} the run also does gradient accounting
+ * ({@link GradientAccountingListener}) into {@code analyses/grad-accounting/}. The per-epoch records are
+ * {@link EpochRecords}; the table, charts and summary {@link TrainingReport}.
+ */
+public final class TrainingRun {
+
+    /** Progress callbacks. */
+    public interface Listener {
+        /** After every epoch (epoch 0 = evaluation of the initial model). */
+        void epochDone(EpochStats stats);
+
+        /** A listener that ignores everything. */
+        Listener NONE = s -> { };
+    }
+
+    /**
+     * Numbers of one epoch.
+     *
+     * @param epoch         epoch number (0 = initial model, before training)
+     * @param learningRate  learning rate of the epoch's last step (0 for epoch 0)
+     * @param trainLoss     mean training loss over the epoch's batches (train mode; NaN for epoch 0)
+     * @param cleanAccuracy accuracy on clean training examples (eval mode)
+     * @param noisyAccuracy accuracy on noisy training examples w.r.t. their noisy label (memorization); NaN without noise
+     * @param testAccuracy  test accuracy
+     * @param seconds       wall time of training + evaluation of the epoch
+     */
+    public record EpochStats(int epoch, double learningRate, double trainLoss, double cleanAccuracy,
+                             double noisyAccuracy, double testAccuracy, double seconds) { }
+
+    /**
+     * How to run.
+     *
+     * @param gradAccounting do gradient accounting during training (three backward passes per batch instead of one)
+     * @param progress       the trainer's progress display
+     * @param listener       called after every epoch
+     */
+    public record Options(boolean gradAccounting, ProgressMode progress, Listener listener) {
+        /** No accounting, no progress display, no listener. */
+        public static final Options DEFAULTS = new Options(false, ProgressMode.NONE, Listener.NONE);
+
+        /** Checks for nulls. */
+        public Options {
+            if (progress == null || listener == null) throw new IllegalArgumentException("TrainingRun.Options: null progress or listener");
+        }
+    }
+
+    private TrainingRun() { }
+
+    /**
+     * Creates the run folder of a new experiment: corrupts the training labels with the config's noise fraction and
+     * seed (spec §1.2) and writes config, provenance and noise file.
+     */
+    public static RunFolder create(Path dir, ExperimentConfig config, Dataset train, List<String> commandLine)
+            throws IOException {
+        Dataset first = config.trainSubset() > 0 ? RunData.firstN(train, config.trainSubset(), "the configuration") : train;
+        NoisyLabels noise = LabelNoise.corrupt(first, config.noiseFraction(), config.seed());
+        return RunFolder.create(dir, config, noise, Provenance.capture(commandLine, List.of(config.seed())));
+    }
+
+    /** Trains the run's model from scratch (see {@link #train(RunData, Options)}). */
+    public static List<EpochStats> train(RunData data, Listener listener) throws IOException {
+        return train(data, new Options(false, ProgressMode.NONE, listener));
+    }
+
+    /**
+     * Trains the run's model from scratch and writes checkpoints and the training analysis.
+     *
+     * @return one entry per epoch, epoch 0 first
+     * @throws RunFolderException when the run already has checkpoints (continue it with {@link #resume})
+     */
+    public static List<EpochStats> train(RunData data, Options options) throws IOException {
+        RunFolder run = data.run();
+        if (!Checkpoint.epochs(run.checkpointsDir()).isEmpty()) {
+            throw new RunFolderException(run.checkpointsDir(), "run " + run.dir() + " already has checkpoints "
+                    + Checkpoint.epochs(run.checkpointsDir()) + "; continue it with `engram train --run " + run.dir()
+                    + " --resume` or train into a new folder");
+        }
+        return execute(data, options, false);
+    }
+
+    /**
+     * Continues an interrupted run from its latest complete checkpoint (weights, optimizer state, step count) and
+     * trains the remaining epochs; the batches of every epoch are the same as in an uninterrupted run, so the final
+     * weights are too. Epoch evaluations written before the interruption are kept; one missing for a checkpointed
+     * epoch is recomputed from that checkpoint. A run without checkpoints is trained from scratch.
+     */
+    public static List<EpochStats> resume(RunData data, Options options) throws IOException {
+        return execute(data, options, !Checkpoint.epochs(data.run().checkpointsDir()).isEmpty());
+    }
+
+    private static List<EpochStats> execute(RunData data, Options options, boolean resume) throws IOException {
+        RunFolder run = data.run();
+        ExperimentConfig cfg = run.config();
+        NoisyLabels noise = run.noise();
+        Dataset labeled = data.labeledTrain();
+        int[] noisy = noise.noisyIndices();
+        Module model = data.newModel();
+        Path ckDir = run.checkpointsDir();
+        Path outDir = run.analysisDir(AnalysisKind.TRAINING.dirName());
+        Path records = outDir.resolve(EpochRecords.FOLDER);
+        Files.createDirectories(records);
+        int epochs = cfg.epochs();
+        List<EpochStats> stats = new ArrayList<>();
+        GradientAccountingListener accounting = options.gradAccounting() && noisy.length > 0
+                ? new GradientAccountingListener(model, noise.mask()) : null;
+
+        try (LoaderBatchSource source = TrainingRecipe.batches(cfg, labeled, 0)) {
+            Trainer.Builder tb = Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(cfg, model))
+                    .schedule(TrainingRecipe.schedule(cfg, source.batchesPerEpoch())).epochs(epochs).trainData(source)
+                    .checkpointDir(ckDir).progress(options.progress());
+            if (accounting != null) tb.stepListener(accounting);
+            tb.epochListener((EpochMetrics m, Module mod) -> {
+                try {
+                    if (accounting != null) GradientAccounting.save(run, accounting.finishEpoch(m.epoch()));
+                    long t0 = System.nanoTime();
+                    EpochStats st = evaluate(mod, data, m.epoch(), m.learningRate(), m.trainLoss(), records);
+                    st = new EpochStats(st.epoch(), st.learningRate(), st.trainLoss(), st.cleanAccuracy(),
+                            st.noisyAccuracy(), st.testAccuracy(), m.seconds() + (System.nanoTime() - t0) / 1e9);
+                    EpochRecords.save(records, st, null);
+                    mod.train(true);
+                    stats.add(st);
+                    TrainingReport.writeTable(outDir, stats);
+                    options.listener().epochDone(st);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            Trainer trainer = tb.build();
+            try {
+                if (resume) {
+                    List<Integer> saved = Checkpoint.epochs(ckDir);
+                    int last = saved.get(saved.size() - 1);
+                    stats.addAll(restoreRecords(data, records, last));
+                    TrainingReport.writeTable(outDir, stats);
+                    for (EpochStats s : stats) options.listener().epochDone(s);
+                    if (last < epochs) trainer.resume(ckDir);
+                } else {
+                    EpochStats st = evaluate(model, data, 0, 0, Double.NaN, records);
+                    model.train(true);
+                    stats.add(st);
+                    TrainingReport.writeTable(outDir, stats);
+                    options.listener().epochDone(st);
+                    trainer.fit();
+                }
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
+        if (stats.size() != epochs + 1) {
+            throw new IllegalStateException("training run " + run.dir() + " ended with " + stats.size()
+                    + " epoch evaluations, expected " + (epochs + 1) + " (early stop is not used by experiment runs)");
+        }
+        EpochRecords.writeTrajectories(records, outDir, epochs, labeled.size());
+        TrainingReport.writeSummary(run, outDir, stats, noisy.length > 0);
+        if (accounting != null || (resume && Files.isDirectory(GradientAccounting.recordsDir(run,
+                EpochAccount.DURING_TRAINING)))) {
+            if (!GradientAccounting.readRecords(run, EpochAccount.DURING_TRAINING).isEmpty()) {
+                GradientAccounting.summarize(run, EpochAccount.DURING_TRAINING);
+            }
+        }
+        run.markFinished();
+        return stats;
+    }
+
+    /** Evaluates every training example and the test set (eval mode); writes the epoch's per-example record. */
+    private static EpochStats evaluate(Module model, RunData data, int epoch, double lr, double trainLoss, Path records)
+            throws IOException {
+        long start = System.nanoTime();
+        model.eval();
+        Evaluation.PerExample ev = Evaluation.run(model, data.trainSet(), RunData.EVAL_BATCH);
+        double testAcc = Evaluation.run(model, data.testSet(), RunData.EVAL_BATCH).accuracy();
+        EpochStats st = new EpochStats(epoch, lr, trainLoss, ev.accuracy(data.cleanIndices()),
+                ev.accuracy(data.noisyIndices()), testAcc, (System.nanoTime() - start) / 1e9);
+        EpochRecords.save(records, st, ev);
+        return st;
+    }
+
+    /** The evaluations of epochs 0..last, from their records or (when missing or unreadable) from the checkpoints. */
+    private static List<EpochStats> restoreRecords(RunData data, Path records, int last) throws IOException {
+        RunFolder run = data.run();
+        List<EpochStats> out = new ArrayList<>();
+        Module probe = null;
+        for (int e = 0; e <= last; e++) {
+            EpochStats st = EpochRecords.read(records, e, run.noise().size());
+            if (st == null) {
+                if (probe == null) probe = data.newModel();
+                data.loadCheckpoint(e, probe);
+                double lr = Double.NaN, trainLoss = Double.NaN;
+                if (e > 0 && Checkpoint.exists(run.checkpointsDir(), Checkpoint.epochName(e))) {
+                    var s = Checkpoint.readState(run.checkpointsDir(), Checkpoint.epochName(e)).metrics();
+                    lr = s.getOrDefault("lr", Double.NaN);
+                    trainLoss = s.getOrDefault("train.loss", Double.NaN);
+                }
+                st = evaluate(probe, data, e, e == 0 ? 0 : lr, trainLoss, records);
+            }
+            out.add(st);
+        }
+        return out;
+    }
+}
