@@ -1,7 +1,9 @@
 package dev.engram.memorization.etd;
 
-import dev.engram.memorization.scores.ExampleSet;
-import dev.engram.memorization.scores.SyntheticData;
+import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.SyntheticData;
+import dev.engram.nn.Module;
+import dev.engram.nn.Taps;
 import dev.engram.nn.models.Mlp;
 import org.junit.jupiter.api.Test;
 
@@ -14,19 +16,37 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Example-tied dropout on a generated 4-class task with 10% label noise. */
 class ExampleTiedDropoutExperimentTest {
 
+    private ExampleSet train;
+    private ExampleSet test;
+
+    /** A fresh MLP trained 120 epochs with {@code layers} at its taps (as the experiment trains its models). */
+    private Module trained(TapPlacement layers) {
+        Module model = new Mlp(5, 16, 256, 256, 4);
+        layers.train(true);
+        try (Taps t = layers.open()) {
+            SyntheticData.train(model, train, 120, 32, 0.05, 0.9, 0, 3);
+        }
+        layers.train(false);
+        return model;
+    }
+
     @Test
     void droppingMemorizationUnitsRemovesTheNoisyLabelsButKeepsTheCleanOnes(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         ExampleSet all = SyntheticData.clusters(600, 4, 4, 1.0, 0.1, 21);
         int[] tr = new int[500], te = new int[100];
         for (int i = 0; i < 500; i++) tr[i] = i;
         for (int i = 0; i < 100; i++) te[i] = 500 + i;
-        ExampleSet train = all.subset(tr);
-        ExampleSet test = all.subset(te);
-        var s = new ExampleTiedDropoutExperiment.Settings(List.<double[]>of(new double[] {0.3, 0.2}),
-                List.of(ExampleTiedDropoutExperiment.Method.ETD, ExampleTiedDropoutExperiment.Method.STANDARD_DROPOUT),
-                Double.NaN, 7, new TrainLoop.Settings(120, 32, 0.05, 0.9, 0, 3), 5, 256);
-        List<ExampleTiedDropoutExperiment.Outcome> r = ExampleTiedDropoutExperiment.run(
-                () -> new Mlp(5, 16, 256, 256, 4), List.of("2.out", "4.out"), train, test, s, null);
+        train = all.subset(tr);
+        test = all.subset(te);
+        List<String> taps = List.of("2.out", "4.out");
+        TapPlacement etdLayers = TapPlacement.exampleTied(taps, 0.3, 0.2, 7);
+        Module etdModel = trained(etdLayers);
+        TapPlacement dropoutLayers = TapPlacement.standardDropout(taps, 0.3, 7);
+        Module dropoutModel = trained(dropoutLayers);
+        List<ExampleTiedDropoutExperiment.Outcome> r = List.of(
+                ExampleTiedDropoutExperiment.measureEtd(etdModel, etdLayers, train, test, 0.3, 0.2, 256, 0),
+                ExampleTiedDropoutExperiment.measureBaseline(dropoutModel, dropoutLayers,
+                        ExampleTiedDropoutExperiment.Method.STANDARD_DROPOUT, 0.3, train, test, 256, 0));
         var etd = r.get(0);
         var dropout = r.get(1);
         // Thresholds: 50 noisy examples whose corrupted label is never the cluster's class. With own masks the model
@@ -40,7 +60,11 @@ class ExampleTiedDropoutExperimentTest {
         assertThat(etd.cleanCostPoints()).isLessThan(5);
         // standard dropout memorizes as well and has nothing to drop
         assertThat(dropout.after().noisyTrain()).isGreaterThan(0.9);
-        ExampleTiedDropoutExperiment.write(r, s, java.util.Map.of("dataset", "synthetic"), dir);
+        var settings = new ExampleTiedDropoutExperiment.Settings(List.<double[]>of(new double[] {0.3, 0.2}),
+                List.of(ExampleTiedDropoutExperiment.Method.ETD, ExampleTiedDropoutExperiment.Method.STANDARD_DROPOUT),
+                Double.NaN, 120, 256);
+        new ExampleTiedDropoutExperiment().write(new ExampleTiedDropoutExperiment.Result("synthetic", "mlp", taps,
+                train.size(), train.noisyCount(), settings, 120, 7, r), dir);
         assertThat(Files.readString(dir.resolve("results.json"))).contains("\"outcomes\"");
         assertThat(dir.resolve("accuracy-before-after.png")).exists();
     }

@@ -3,10 +3,9 @@ package dev.engram.memorization.flip;
 import dev.engram.engine.Functional;
 import dev.engram.engine.Tensor;
 import dev.engram.engine.Tensors;
-import dev.engram.memorization.etd.TrainLoop;
-import dev.engram.memorization.scores.Evaluation;
-import dev.engram.memorization.scores.ExampleSet;
-import dev.engram.memorization.scores.SyntheticData;
+import dev.engram.memorization.data.Evaluation;
+import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.SyntheticData;
 import dev.engram.nn.Module;
 import dev.engram.nn.Taps;
 import dev.engram.nn.models.Mlp;
@@ -31,7 +30,7 @@ class NeuronFlippingTest {
     static void train() {
         data = SyntheticData.clusters(240, 4, 4, 0.8, 0.1, 3);
         model = new Mlp(11, 16, 48, 48, 4);
-        TrainLoop.train(model, data, new TrainLoop.Settings(150, 32, 0.05, 0.9, 0, 1), null, null);
+        SyntheticData.train(model, data, 150, 32, 0.05, 0.9, 0, 1);
         // the test needs a model that fits (memorizes) the training labels
         assertThat(Evaluation.run(model, data, 256).accuracy()).isGreaterThan(0.95);
     }
@@ -53,7 +52,7 @@ class NeuronFlippingTest {
 
     @Test
     void zeroingTheRecordedActivationUnitsFlipsAPlainForwardPass() {
-        NeuronFlipping f = new NeuronFlipping(model, data, options().withNoise(1, 0)); // no input noise: robust = plain
+        NeuronFlipping f = NeuronFlipping.create(model, data, options().withNoise(1, 0)); // no input noise: robust = plain
         int[] rows = targets(f, 8);
         List<NeuronFlipping.Target> res = f.search(rows);
         int flippedWithUnits = 0;
@@ -80,8 +79,8 @@ class NeuronFlippingTest {
 
     @Test
     void batchedAndOneAtATimeSearchesAgreeUnderTheSameNoise() {
-        NeuronFlipping batched = new NeuronFlipping(model, data, options().withTargetsPerBatch(16).withRemainingEvalSize(0));
-        NeuronFlipping single = new NeuronFlipping(model, data, options().withTargetsPerBatch(1).withRemainingEvalSize(0));
+        NeuronFlipping batched = NeuronFlipping.create(model, data, options().withTargetsPerBatch(16).withRemainingEvalSize(0));
+        NeuronFlipping single = NeuronFlipping.create(model, data, options().withTargetsPerBatch(1).withRemainingEvalSize(0));
         int[] rows = targets(batched, 6);
         List<NeuronFlipping.Target> a = batched.search(rows), b = single.search(rows);
         for (int i = 0; i < rows.length; i++) {
@@ -93,7 +92,7 @@ class NeuronFlippingTest {
 
     @Test
     void weightVariantZeroesWeightsThatFlipThePredictionAndRestoresTheModel() {
-        NeuronFlipping f = new NeuronFlipping(model, data, options().withVariant(NeuronFlipping.Variant.WEIGHTS)
+        NeuronFlipping f = NeuronFlipping.create(model, data, options().withVariant(NeuronFlipping.Variant.WEIGHTS)
                 .withNoise(1, 0).withReferenceSize(20).withMaxUnits(15));
         float[] before = model.namedParameters().get("1.weight").toFloatArray();
         int[] rows = targets(f, 2);
@@ -122,7 +121,7 @@ class NeuronFlippingTest {
 
     @Test
     void referenceRowsAreRejectedAsTargets() {
-        NeuronFlipping f = new NeuronFlipping(model, data, options());
+        NeuronFlipping f = NeuronFlipping.create(model, data, options());
         int ref = f.referenceRows()[0];
         assertThatThrownBy(() -> f.search(new int[] {ref})).hasMessageContaining("reference batch");
     }

@@ -4,10 +4,9 @@ import dev.engram.engine.Functional;
 import dev.engram.engine.Tensor;
 import dev.engram.engine.Tensors;
 import dev.engram.memorization.etd.TapPlacement;
-import dev.engram.memorization.etd.TrainLoop;
-import dev.engram.memorization.scores.Evaluation;
-import dev.engram.memorization.scores.ExampleSet;
-import dev.engram.memorization.scores.SyntheticData;
+import dev.engram.memorization.data.Evaluation;
+import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.SyntheticData;
 import dev.engram.nn.BatchContext;
 import dev.engram.nn.Taps;
 import dev.engram.nn.layers.ExampleTiedDropout;
@@ -32,9 +31,9 @@ class ResNet9AnalysesTest {
     void flippingOnResNet9ZeroesChannelsThatFlipAPlainForwardPass() {
         ExampleSet data = SyntheticData.clusters(96, 16, 4, 0.8, 0.1, 7);
         ResNet9 model = new ResNet9(1, 4, 0.25, 3);
-        TrainLoop.train(model, data, new TrainLoop.Settings(4, 32, 0.05, 0.9, 0, 1), null, null);
+        SyntheticData.train(model, data, 4, 32, 0.05, 0.9, 0, 1);
         model.eval();
-        NeuronFlipping f = new NeuronFlipping(model, data, NeuronFlipping.Options.defaults().withReferenceSize(32)
+        NeuronFlipping f = NeuronFlipping.create(model, data, NeuronFlipping.Options.defaults().withReferenceSize(32)
                 .withRemainingEvalSize(32).withMaxUnits(40).withNoise(1, 0).withSeed(5));
         assertThat(f.tapChannels()).containsKeys(ResNet9.ETD_TAPS.toArray(new String[0]));
         List<Integer> rows = new ArrayList<>();

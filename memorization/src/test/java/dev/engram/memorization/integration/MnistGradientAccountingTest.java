@@ -1,8 +1,10 @@
 package dev.engram.memorization.integration;
 
 import dev.engram.datasets.FetchOptions;
-import dev.engram.memorization.experiment.ExperimentData;
-import dev.engram.memorization.experiment.TrainingRun;
+import dev.engram.datasets.TrainTest;
+import dev.engram.memorization.data.DataSource;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.train.TrainingRun;
 import dev.engram.memorization.gradients.EpochAccount;
 import dev.engram.memorization.gradients.GradientAccounting;
 import dev.engram.memorization.run.ExperimentConfig;
@@ -40,17 +42,17 @@ class MnistGradientAccountingTest {
     @Test
     void noisyExamplesHaveMuchLargerPerExampleGradientsThanCleanOnes() throws IOException {
         ExperimentConfig cfg = ExperimentConfig.cpuDemo();
-        ExperimentData data;
+        TrainTest data;
         try {
-            data = ExperimentData.load(cfg, FetchOptions.defaults().withOffline(true));
+            data = DataSource.catalog(FetchOptions.defaults().withOffline(true)).load(cfg.dataset());
         } catch (IOException e) {
             Assumptions.abort("MNIST is not in the dataset cache (" + FetchOptions.defaults().cacheDir() + "): "
                     + e.getMessage());
             return;
         }
         RunFolder run = TrainingRun.create(tmp.resolve("mnist"), cfg, data.train(), List.of("integration-test"));
-        List<TrainingRun.EpochStats> stats = TrainingRun.train(run, data.train(), data.test(),
-                TrainingRun.Options.defaults().withGradAccounting(true));
+        List<TrainingRun.EpochStats> stats = TrainingRun.train(RunData.of(run, DataSource.of(data)),
+                new TrainingRun.Options(true, dev.engram.nn.train.ProgressMode.NONE, TrainingRun.Listener.NONE));
         TrainingRun.EpochStats last = stats.get(stats.size() - 1);
         assertThat(last.noisyAccuracy()).as("noisy labels are memorized").isGreaterThan(0.5);
 

@@ -3,15 +3,18 @@ package dev.engram.memorization.retrain;
 import dev.engram.datasets.Dataset;
 import dev.engram.engine.Tensor;
 import dev.engram.memorization.cli.EngramCli;
-import dev.engram.memorization.experiment.ExperimentData;
+import dev.engram.datasets.TrainTest;
+import dev.engram.memorization.analysis.Analyses;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.data.DataSource;
+import dev.engram.memorization.data.RunData;
 import dev.engram.nn.models.Models;
-import dev.engram.memorization.experiment.TrainingRun;
+import dev.engram.memorization.train.TrainingRun;
 import dev.engram.memorization.report.ReportWriter;
 import dev.engram.memorization.retrain.LayerRetraining.BnStats;
 import dev.engram.memorization.retrain.LayerRetraining.Curve;
 import dev.engram.memorization.retrain.LayerRetraining.Settings;
 import dev.engram.memorization.rewind.LayerTestSupport;
-import dev.engram.memorization.rewind.RunCheckpoints;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.run.RunFolderException;
 import dev.engram.nn.Module;
@@ -43,7 +46,7 @@ class RetrainingTest {
     @TempDir
     Path tmp;
 
-    static ExperimentData data;
+    static TrainTest data;
     static RunFolder run;
     static Dataset labeled;
 
@@ -72,13 +75,13 @@ class RetrainingTest {
     @Test
     void frozenGroupsStayBitIdenticalAndOnlyCleanExamplesAreTrainedOn() throws IOException {
         Module model = Models.create("mlp", 1, 4, 10, 5);
-        Map<String, Tensor> fin = RunCheckpoints.load(run, 3, model);
-        Map<String, Tensor> init = RunCheckpoints.load(run, 0, model);
+        Map<String, Tensor> fin = LayerTestSupport.checkpoint(run, 3, model);
+        Map<String, Tensor> init = LayerTestSupport.checkpoint(run, 0, model);
         Map<String, float[]> finV = LayerTestSupport.snapshot(fin), initV = LayerTestSupport.snapshot(init);
         int[] clean = run.noise().cleanIndices(), noisy = run.noise().noisyIndices();
         Recorder rec = new Recorder();
         Curve c = LayerRetraining.retrain(model, fin, init, "fc2", labeled, clean, clean, noisy,
-                TrainingRun.NORMALIZATION, settings(2).withEarlyStopEpochs(0), LayerRetraining.Listener.NONE, rec);
+                RunData.NORMALIZATION, settings(2).withEarlyStopEpochs(0), LayerRetraining.Listener.NONE, rec);
 
         assertThat(c.trainedTensors()).containsExactly("3.weight", "3.bias");
         assertThat(c.epochsRun()).isEqualTo(2);
@@ -109,12 +112,12 @@ class RetrainingTest {
     @Test
     void trainAllChangesEveryGroup() throws IOException {
         Module model = Models.create("mlp", 1, 4, 10, 5);
-        Map<String, Tensor> fin = RunCheckpoints.load(run, 3, model);
-        Map<String, Tensor> init = RunCheckpoints.load(run, 0, model);
+        Map<String, Tensor> fin = LayerTestSupport.checkpoint(run, 3, model);
+        Map<String, Tensor> init = LayerTestSupport.checkpoint(run, 0, model);
         Map<String, float[]> finV = LayerTestSupport.snapshot(fin);
         int[] clean = run.noise().cleanIndices();
         Curve c = LayerRetraining.retrain(model, fin, init, "fc2", labeled, clean, clean, run.noise().noisyIndices(),
-                TrainingRun.NORMALIZATION, settings(1).withTrainAll(true), null, null);
+                RunData.NORMALIZATION, settings(1).withTrainAll(true), null, null);
         assertThat(c.trainedTensors()).hasSize(6);
         Map<String, float[]> now = LayerTestSupport.snapshot(model.stateDict());
         for (String k : List.of("1.weight", "5.weight")) assertThat(now.get(k)).as(k).isNotEqualTo(finV.get(k));
@@ -123,13 +126,13 @@ class RetrainingTest {
     @Test
     void earlyStopAfterPerfectEpochs() throws IOException {
         Module model = Models.create("mlp", 1, 4, 10, 5);
-        Map<String, Tensor> fin = RunCheckpoints.load(run, 3, model);
-        Map<String, Tensor> init = RunCheckpoints.load(run, 0, model);
+        Map<String, Tensor> fin = LayerTestSupport.checkpoint(run, 3, model);
+        Map<String, Tensor> init = LayerTestSupport.checkpoint(run, 0, model);
         int[] clean = run.noise().cleanIndices();
         // retraining the first layer only, on easy clean data, reaches 100% batch accuracy quickly
         List<String> events = new ArrayList<>();
         Curve c = LayerRetraining.retrain(model, fin, init, "fc1", labeled, clean, clean, run.noise().noisyIndices(),
-                TrainingRun.NORMALIZATION, settings(40).withPeakLr(0.1).withEarlyStopEpochs(2),
+                RunData.NORMALIZATION, settings(40).withPeakLr(0.1).withEarlyStopEpochs(2),
                 (g, e, cl, n, t) -> events.add(g + ":" + e), null);
         assertThat(c.stoppedEarly()).isTrue();
         assertThat(c.epochsRun()).isLessThan(40);
@@ -149,7 +152,7 @@ class RetrainingTest {
             Map<String, Tensor> init = new LayerTestSupport.BnNet(3).stateDict();
             Map<String, float[]> finV = LayerTestSupport.snapshot(fin);
             LayerRetraining.retrain(model, fin, init, "block2", labeled, clean, clean, noisy,
-                    TrainingRun.NORMALIZATION, settings(1).withBnStats(mode), null, null);
+                    RunData.NORMALIZATION, settings(1).withBnStats(mode), null, null);
             Map<String, float[]> now = LayerTestSupport.snapshot(model.stateDict());
             // the retrained group's own statistics always move
             assertThat(now.get("4.running_mean")).isNotEqualTo(finV.get("4.running_mean"));
@@ -168,7 +171,7 @@ class RetrainingTest {
         Dataset d = LayerTestSupport.synthetic("d", 8, 3);
         // unshuffled batches of 4: {0,1,2,3} has one selected example and is skipped; {4..7} keeps 5 and 7
         SelectedBatches s = new SelectedBatches(d, SelectedBatches.mask(8, new int[] {2, 5, 7}), 4, false, 0, 2,
-                TrainingRun.NORMALIZATION);
+                RunData.NORMALIZATION);
         List<int[]> ids = new ArrayList<>();
         for (LabeledBatch b : s.epoch(0)) {
             ids.add(b.exampleIds());
@@ -177,14 +180,15 @@ class RetrainingTest {
         }
         assertThat(ids).hasSize(1);
         assertThat(ids.get(0)).containsExactly(5, 7);
-        assertThatThrownBy(() -> new SelectedBatches(d, new boolean[3], 4, false, 0, 1, TrainingRun.NORMALIZATION))
+        assertThatThrownBy(() -> new SelectedBatches(d, new boolean[3], 4, false, 0, 1, RunData.NORMALIZATION))
                 .hasMessageContaining("3 entries for 8 examples");
     }
 
     @Test
     void analysisWritesCurvesBarsAndReportSection() throws IOException {
-        RetrainingAnalysis.Result r = RetrainingAnalysis.run(run, RetrainingAnalysis.Options.defaults().withEpochs(2)
-                .withGroups(List.of("2", "fc1")).withData(data));
+        RetrainingAnalysis.Result r = Analyses.execute(new RetrainingAnalysis(), RunData.of(run, DataSource.of(data)),
+                new RetrainingAnalysis.Options(2, 0.1, List.of("2", "fc1"), false, LayerRetraining.BnStats.UPDATE, 3, 0),
+                Progress.NONE, true);
         assertThat(r.curves()).extracting(Curve::group).containsExactly("fc3", "fc1");
         assertThat(r.settings().peakLr()).isEqualTo(0.1);
         assertThat(r.settings().trainAll()).isFalse();
@@ -208,11 +212,11 @@ class RetrainingTest {
     @Test
     void refusesRunsWithoutNoiseOrWithoutInitialCheckpoint() throws IOException {
         RunFolder clean = LayerTestSupport.trainedRun(tmp.resolve("clean"), data, 1, 0.0);
-        assertThatThrownBy(() -> RetrainingAnalysis.run(clean, RetrainingAnalysis.Options.defaults().withData(data)))
+        assertThatThrownBy(() -> Analyses.execute(new RetrainingAnalysis(), RunData.of(clean, DataSource.of(data)), RetrainingAnalysis.Options.DEFAULTS, Progress.NONE, true))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining("no noisy examples");
         RunFolder broken = LayerTestSupport.trainedRun(tmp.resolve("broken"), data, 1, 0.2);
         Files.delete(broken.checkpointPath(0));
-        assertThatThrownBy(() -> RetrainingAnalysis.run(broken, RetrainingAnalysis.Options.defaults().withData(data)))
+        assertThatThrownBy(() -> Analyses.execute(new RetrainingAnalysis(), RunData.of(broken, DataSource.of(data)), RetrainingAnalysis.Options.DEFAULTS, Progress.NONE, true))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining(broken.checkpointPath(0).toString());
 
         StringWriter out = new StringWriter(), err = new StringWriter();

@@ -2,8 +2,12 @@ package dev.engram.memorization.rewind;
 
 import dev.engram.datasets.Dataset;
 import dev.engram.engine.Tensor;
-import dev.engram.memorization.experiment.ExperimentData;
-import dev.engram.memorization.experiment.TrainingRun;
+import dev.engram.datasets.TrainTest;
+import dev.engram.memorization.analysis.Analyses;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.data.DataSource;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.train.TrainingRun;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.nn.Sequential;
@@ -46,15 +50,33 @@ public final class LayerTestSupport {
     }
 
     /** Synthetic training (100 examples) and test (50) data. */
-    public static ExperimentData data() {
-        return new ExperimentData(synthetic("syn-train", 100, 1), synthetic("syn-test", 50, 2));
+    public static TrainTest data() {
+        return new TrainTest(synthetic("syn-train", 100, 1), synthetic("syn-test", 50, 2));
     }
 
     /** Creates and trains a run with checkpoints 0..epochs. */
-    public static RunFolder trainedRun(Path dir, ExperimentData data, int epochs, double noise) throws IOException {
+    public static RunFolder trainedRun(Path dir, TrainTest data, int epochs, double noise) throws IOException {
         RunFolder run = TrainingRun.create(dir, config(epochs, noise), data.train(), List.of("test"));
-        TrainingRun.train(run, data.train(), data.test(), TrainingRun.Listener.NONE);
+        TrainingRun.train(RunData.of(run, DataSource.of(data)), TrainingRun.Listener.NONE);
         return run;
+    }
+
+    /** Layer rewinding of {@code run} through the analysis runner (replacing earlier results). */
+    public static RewindingAnalysis.Result rewind(RunFolder run, TrainTest data, RewindingAnalysis.Options o)
+            throws IOException {
+        return Analyses.execute(new RewindingAnalysis(), RunData.of(run, DataSource.of(data)), o, Progress.NONE, true);
+    }
+
+    /** Rewinding options: the given checkpoints, BN statistics kept final, with test accuracy. */
+    public static RewindingAnalysis.Options rewindAt(List<Integer> checkpoints) {
+        return new RewindingAnalysis.Options(checkpoints, LayerRewinding.BnStats.KEEP_FINAL, true);
+    }
+
+    /** The checkpoint of {@code epoch}, checked against {@code model}. */
+    public static Map<String, Tensor> checkpoint(RunFolder run, int epoch, dev.engram.nn.Module model) throws IOException {
+        return RunData.of(run, name -> {
+            throw new IllegalStateException("no data needed");
+        }).checkpoint(epoch, model);
     }
 
     /** Float values of every tensor of a state dict, copied. */

@@ -3,8 +3,10 @@ package dev.engram.memorization.rewind;
 import dev.engram.datasets.Datasets;
 import dev.engram.datasets.FetchOptions;
 import dev.engram.datasets.TrainTest;
-import dev.engram.memorization.experiment.ExperimentData;
-import dev.engram.memorization.experiment.TrainingRun;
+import dev.engram.datasets.TrainTest;
+import dev.engram.memorization.data.DataSource;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.train.TrainingRun;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.RunFolder;
 import org.junit.jupiter.api.Assumptions;
@@ -53,15 +55,15 @@ class MnistRewindingIntegrationTest {
                 "warmup-cosine", 0.1, false, 2000, "cpu", 0);
         int[] firstTest = new int[1000];
         for (int i = 0; i < firstTest.length; i++) firstTest[i] = i;
-        ExperimentData data = ExperimentData.of(cfg, mnist.train(), mnist.test().subset(firstTest));
+        TrainTest data = new TrainTest(mnist.train(), mnist.test().subset(firstTest));
         RunFolder run = TrainingRun.create(tmp.resolve("run"), cfg, data.train(), List.of("test"));
-        List<TrainingRun.EpochStats> stats = TrainingRun.train(run, data.train(), data.test(), TrainingRun.Listener.NONE);
+        List<TrainingRun.EpochStats> stats = TrainingRun.train(RunData.of(run, DataSource.of(data)),
+                TrainingRun.Listener.NONE);
         TrainingRun.EpochStats last = stats.get(stats.size() - 1);
         assertThat(last.noisyAccuracy()).as("noisy labels memorized").isGreaterThanOrEqualTo(MEMORIZED);
         assertThat(stats.get(10).noisyAccuracy()).as("noisy labels at epoch 10").isLessThan(0.3);
 
-        RewindingAnalysis.Result r = RewindingAnalysis.run(run,
-                RewindingAnalysis.Options.defaults().withEpochs(List.of(10)).withData(data));
+        RewindingAnalysis.Result r = LayerTestSupport.rewind(run, data, LayerTestSupport.rewindAt(List.of(10)));
         int lastGroup = r.groups().size() - 1;
         assertThat(r.groups().get(lastGroup)).isEqualTo("fc3");
         assertThat(r.noisyAccuracy()[0][lastGroup]).as("noisy accuracy after rewinding the last layer to epoch 10")

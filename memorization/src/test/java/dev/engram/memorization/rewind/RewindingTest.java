@@ -2,7 +2,9 @@ package dev.engram.memorization.rewind;
 
 import dev.engram.engine.Tensor;
 import dev.engram.memorization.cli.EngramCli;
-import dev.engram.memorization.experiment.ExperimentData;
+import dev.engram.datasets.TrainTest;
+import dev.engram.memorization.data.DataSource;
+import dev.engram.memorization.data.RunData;
 import dev.engram.nn.models.Models;
 import dev.engram.memorization.report.ReportWriter;
 import dev.engram.memorization.rewind.LayerRewinding.BnStats;
@@ -31,7 +33,7 @@ class RewindingTest {
     @TempDir
     Path tmp;
 
-    static ExperimentData data;
+    static TrainTest data;
     static RunFolder run;
 
     @BeforeAll
@@ -42,8 +44,7 @@ class RewindingTest {
 
     @Test
     void rewindingToTheFinalEpochReproducesTheFinalAccuracies() throws IOException {
-        RewindingAnalysis.Result r = RewindingAnalysis.run(run,
-                RewindingAnalysis.Options.defaults().withEpochs(List.of(3, 0)).withData(data));
+        RewindingAnalysis.Result r = LayerTestSupport.rewind(run, data, LayerTestSupport.rewindAt(List.of(3, 0)));
         assertThat(r.groups()).containsExactly("fc1", "fc2", "fc3");
         assertThat(r.epochs()).containsExactly(0, 3);
         assertThat(r.noisyExamples()).isEqualTo(20);
@@ -78,9 +79,9 @@ class RewindingTest {
     @Test
     void rewindingAGroupChangesOnlyItsTensors() throws IOException {
         Module model = Models.create("mlp", 1, 4, 10, 5);
-        Map<String, float[]> fin = LayerTestSupport.snapshot(RunCheckpoints.load(run, 3, model));
-        Map<String, Tensor> finT = RunCheckpoints.load(run, 3, model);
-        Map<String, Tensor> initT = RunCheckpoints.load(run, 1, model);
+        Map<String, float[]> fin = LayerTestSupport.snapshot(LayerTestSupport.checkpoint(run, 3, model));
+        Map<String, Tensor> finT = LayerTestSupport.checkpoint(run, 3, model);
+        Map<String, Tensor> initT = LayerTestSupport.checkpoint(run, 1, model);
         Map<String, float[]> init = LayerTestSupport.snapshot(initT);
         Map<String, List<String>> expected = Map.of("fc1", List.of("1.weight", "1.bias"),
                 "fc2", List.of("3.weight", "3.bias"), "fc3", List.of("5.weight", "5.bias"));
@@ -142,24 +143,21 @@ class RewindingTest {
         RunFolder broken = LayerTestSupport.trainedRun(tmp.resolve("broken"), data, 2, 0.2);
         Path one = broken.checkpointPath(1);
         Files.delete(one);
-        assertThatThrownBy(() -> RewindingAnalysis.run(broken,
-                RewindingAnalysis.Options.defaults().withEpochs(List.of(1)).withData(data)))
+        assertThatThrownBy(() -> LayerTestSupport.rewind(broken, data, LayerTestSupport.rewindAt(List.of(1))))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining(one.toString())
                 .hasMessageContaining("epochs [0, 2]");
         Path last = broken.checkpointPath(2);
         Files.write(last, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
-        assertThatThrownBy(() -> RewindingAnalysis.run(broken,
-                RewindingAnalysis.Options.defaults().withEpochs(List.of(0)).withData(data)))
+        assertThatThrownBy(() -> LayerTestSupport.rewind(broken, data, LayerTestSupport.rewindAt(List.of(0))))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining(last.toString());
-        assertThatThrownBy(() -> RewindingAnalysis.run(run,
-                RewindingAnalysis.Options.defaults().withEpochs(List.of(7)).withData(data)))
+        assertThatThrownBy(() -> LayerTestSupport.rewind(run, data, LayerTestSupport.rewindAt(List.of(7))))
                 .hasMessageContaining("epoch 7").hasMessageContaining("0..3");
     }
 
     @Test
     void aRunWithoutNoiseIsRefusedWithAClearMessage() throws IOException {
         RunFolder clean = LayerTestSupport.trainedRun(tmp.resolve("clean"), data, 1, 0.0);
-        assertThatThrownBy(() -> RewindingAnalysis.run(clean, RewindingAnalysis.Options.defaults().withData(data)))
+        assertThatThrownBy(() -> LayerTestSupport.rewind(clean, data, RewindingAnalysis.Options.DEFAULTS))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining("no noisy examples")
                 .hasMessageContaining("Layer rewinding");
         StringWriter out = new StringWriter(), err = new StringWriter();

@@ -1,6 +1,8 @@
 package dev.engram.memorization.scores;
 
-import dev.engram.memorization.etd.TrainLoop;
+import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.SyntheticData;
+import dev.engram.memorization.metrics.Detection;
 import dev.engram.nn.Module;
 import dev.engram.nn.models.Mlp;
 import org.junit.jupiter.api.Test;
@@ -62,7 +64,7 @@ class CheckpointScoresTest {
         Module m = new Mlp(4, 16, 64, 64, 4);
         List<Map<String, float[]>> states = new ArrayList<>();
         for (int e = 0; e < 6; e++) {
-            TrainLoop.train(m, data, new TrainLoop.Settings(8, 32, 0.05, 0.9, 0, e), null, null);
+            SyntheticData.train(m, data, 8, 32, 0.05, 0.9, 0, e);
             Map<String, float[]> st = new java.util.LinkedHashMap<>();
             m.namedParameters().forEach((n, p) -> st.put(n, p.toFloatArray()));
             states.add(st);

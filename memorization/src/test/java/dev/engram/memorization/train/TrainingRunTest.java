@@ -1,6 +1,12 @@
-package dev.engram.memorization.experiment;
+package dev.engram.memorization.train;
 
 import dev.engram.datasets.Dataset;
+import dev.engram.datasets.TrainTest;
+import dev.engram.memorization.analysis.Analyses;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.data.DataSource;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.scores.ScoresAnalysis;
 import dev.engram.engine.Tensor;
 import dev.engram.memorization.cli.EngramCli;
 import dev.engram.memorization.gradients.EpochAccount;
@@ -11,6 +17,7 @@ import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.run.RunFolderException;
 import dev.engram.nn.io.Checkpoint;
 import dev.engram.nn.io.SafeTensors;
+import dev.engram.nn.train.ProgressMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +51,21 @@ class TrainingRunTest {
         return new Dataset(name, 1, 4, 4, 10, px, y);
     }
 
+    private static final TrainingRun.Options ACCOUNTING = new TrainingRun.Options(true, ProgressMode.NONE,
+            TrainingRun.Listener.NONE);
+
+    static RunData data(RunFolder run, Dataset train, Dataset test) {
+        return RunData.of(run, DataSource.of(new TrainTest(train, test)));
+    }
+
+    static ScoresAnalysis.Result scores(RunData data) throws IOException {
+        return Analyses.execute(new ScoresAnalysis(), data, ScoresAnalysis.Options.DEFAULTS, Progress.NONE, false);
+    }
+
+    static GradientAccounting.Summary account(RunData data, GradientAccounting.Options o) throws IOException {
+        return Analyses.execute(new GradientAccounting(), data, o, Progress.NONE, true).headline();
+    }
+
     static ExperimentConfig config(int epochs, double noise) {
         return new ExperimentConfig("mnist", "mlp", noise, 5, epochs, 20, "sgd", 0.05, 0.9, 0.0, "warmup-cosine", 0.1,
                 false, 0, "cpu", 0);
@@ -55,17 +77,17 @@ class TrainingRunTest {
         ExperimentConfig cfg = config(3, 0.2);
         RunFolder run = TrainingRun.create(tmp.resolve("run"), cfg, train, List.of("test"));
         assertThat(run.noise().noisyCount()).isEqualTo(20);
-        List<TrainingRun.EpochStats> stats = TrainingRun.train(run, train, test, TrainingRun.Listener.NONE);
+        List<TrainingRun.EpochStats> stats = TrainingRun.train(data(run, train, test), TrainingRun.Listener.NONE);
 
         assertThat(stats).extracting(TrainingRun.EpochStats::epoch).containsExactly(0, 1, 2, 3);
         assertThat(run.checkpoints()).extracting(RunFolder.Checkpoint::epoch).containsExactly(0, 1, 2, 3);
-        assertThat(stats.get(0).trainLoss()).isNaN();
+        assertThat(stats.get(0).trainLoss()).isNaN(); // no step taken before epoch 1
         for (int e = 1; e <= 3; e++) assertThat(stats.get(e).trainLoss()).isFinite().isPositive();
         // clean examples are easy: accuracy must rise well above chance (0.1) within 3 epochs
         assertThat(stats.get(3).cleanAccuracy()).isGreaterThan(0.5);
 
         Path dir = run.analysisPath("training");
-        Map<String, Tensor> t = SafeTensors.load(dir.resolve(TrainingRun.PER_EXAMPLE));
+        Map<String, Tensor> t = SafeTensors.load(dir.resolve(EpochRecords.PER_EXAMPLE));
         assertThat(t.get("correct").shape()).containsExactly(4, 100);
         assertThat(t.get("loss").shape()).containsExactly(4, 100);
         // the stored correctness of the last epoch reproduces the reported clean accuracy
@@ -78,7 +100,7 @@ class TrainingRunTest {
         assertThat(run.readResults("training").get("epochs").getAsInt()).isEqualTo(3);
         assertThat(run.provenance().orElseThrow().endTime()).isNotNull();
 
-        ScoresAnalysis.Result r = ScoresAnalysis.run(run);
+        ScoresAnalysis.Result r = scores(data(run, train, test));
         assertThat(r.examples()).isEqualTo(100);
         assertThat(r.noisy()).isEqualTo(20);
         assertThat(r.detections()).hasSize(5).allSatisfy(d -> {
@@ -95,10 +117,10 @@ class TrainingRunTest {
     void scoresRefuseARunWithoutNoiseOrWithoutTraining() throws IOException {
         Dataset train = synthetic("syn-train", 50, 1);
         RunFolder cleanRun = TrainingRun.create(tmp.resolve("clean"), config(1, 0.0), train, List.of("test"));
-        assertThatThrownBy(() -> ScoresAnalysis.run(cleanRun)).isInstanceOf(RunFolderException.class)
+        assertThatThrownBy(() -> scores(data(cleanRun, train, train))).isInstanceOf(RunFolderException.class)
                 .hasMessageContaining("no noisy examples");
         RunFolder untrained = TrainingRun.create(tmp.resolve("untrained"), config(1, 0.2), train, List.of("test"));
-        assertThatThrownBy(() -> ScoresAnalysis.run(untrained)).isInstanceOf(RunFolderException.class)
+        assertThatThrownBy(() -> scores(data(untrained, train, train))).isInstanceOf(RunFolderException.class)
                 .hasMessageContaining("per-example.safetensors").hasMessageContaining("engram train");
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code = EngramCli.run(new PrintWriter(out), new PrintWriter(err), "scores", "--run", untrained.dir().toString());
@@ -110,7 +132,7 @@ class TrainingRunTest {
     void gradientAccountingDuringTrainingAndFromCheckpoints() throws IOException {
         Dataset train = synthetic("syn-train", 100, 1), test = synthetic("syn-test", 50, 2);
         RunFolder run = TrainingRun.create(tmp.resolve("acc"), config(2, 0.2), train, List.of("test"));
-        TrainingRun.train(run, train, test, TrainingRun.Options.defaults().withGradAccounting(true));
+        TrainingRun.train(data(run, train, test), ACCOUNTING);
 
         List<EpochAccount> during = GradientAccounting.readRecords(run, EpochAccount.DURING_TRAINING);
         assertThat(during).extracting(EpochAccount::epoch).containsExactly(1, 2);
@@ -131,8 +153,7 @@ class TrainingRunTest {
         }
         assertThat(Files.readAllLines(dir.resolve("layers.csv"))).hasSize(1 + 2 * 3);
 
-        GradientAccounting.Summary s = GradientAccounting.run(run, train,
-                new GradientAccounting.Options(List.of(0, 2), 0), e -> { });
+        GradientAccounting.Summary s = account(data(run, train, train), new GradientAccounting.Options(List.of(0, 2), 0));
         assertThat(s.epochs()).containsExactly(0, 2);
         assertThat(s.maxAdditivityError()).isLessThan(1e-4);
         assertThat(GradientAccounting.readRecords(run, EpochAccount.AT_CHECKPOINT)).hasSize(2);
@@ -145,15 +166,15 @@ class TrainingRunTest {
     void accountingFromAMissingOrCorruptCheckpointNamesTheFile() throws IOException {
         Dataset train = synthetic("syn-train", 60, 1), test = synthetic("syn-test", 20, 2);
         RunFolder run = TrainingRun.create(tmp.resolve("broken"), config(2, 0.2), train, List.of("test"));
-        TrainingRun.train(run, train, test, TrainingRun.Listener.NONE);
+        TrainingRun.train(data(run, train, test), TrainingRun.Listener.NONE);
         Path second = run.checkpointPath(2);
         Files.delete(second);
-        assertThatThrownBy(() -> GradientAccounting.run(run, train, new GradientAccounting.Options(List.of(2), 0), e -> { }))
+        assertThatThrownBy(() -> account(data(run, train, train), new GradientAccounting.Options(List.of(2), 0)))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining(second.toString())
                 .hasMessageContaining("missing checkpoint");
         Path first = run.checkpointPath(1);
         Files.write(first, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
-        assertThatThrownBy(() -> GradientAccounting.run(run, train, new GradientAccounting.Options(List.of(1), 0), e -> { }))
+        assertThatThrownBy(() -> account(data(run, train, train), new GradientAccounting.Options(List.of(1), 0)))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining(first.toString());
     }
 
@@ -161,9 +182,9 @@ class TrainingRunTest {
     void accountingOnARunWithoutNoiseSaysSo() throws IOException {
         Dataset train = synthetic("syn-train", 40, 1), test = synthetic("syn-test", 20, 2);
         RunFolder clean = TrainingRun.create(tmp.resolve("clean-acc"), config(1, 0.0), train, List.of("test"));
-        TrainingRun.train(clean, train, test, TrainingRun.Options.defaults().withGradAccounting(true));
+        TrainingRun.train(data(clean, train, test), ACCOUNTING);
         assertThat(clean.hasResults(GradientAccounting.NAME)).isFalse(); // nothing to compare: accounting skipped
-        assertThatThrownBy(() -> GradientAccounting.run(clean, train, GradientAccounting.Options.defaults(), e -> { }))
+        assertThatThrownBy(() -> account(data(clean, train, train), new GradientAccounting.Options(List.of(), 0)))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining("no noisy examples")
                 .hasMessageContaining("noise fraction 0.0");
     }
@@ -173,23 +194,21 @@ class TrainingRunTest {
         Dataset train = synthetic("syn-train", 100, 1), test = synthetic("syn-test", 50, 2);
         ExperimentConfig cfg = config(4, 0.2);
         RunFolder whole = TrainingRun.create(tmp.resolve("whole"), cfg, train, List.of("test"));
-        List<TrainingRun.EpochStats> ref = TrainingRun.train(whole, train, test,
-                TrainingRun.Options.defaults().withGradAccounting(true));
+        List<TrainingRun.EpochStats> ref = TrainingRun.train(data(whole, train, test), ACCOUNTING);
 
         RunFolder cut = TrainingRun.create(tmp.resolve("cut"), cfg, train, List.of("test"));
         TrainingRun.Listener crashAfter2 = s -> {
             if (s.epoch() == 2) throw new IllegalStateException("simulated crash after epoch 2");
         };
-        assertThatThrownBy(() -> TrainingRun.train(cut, train, test,
-                TrainingRun.Options.defaults().withGradAccounting(true).withListener(crashAfter2)))
+        assertThatThrownBy(() -> TrainingRun.train(data(cut, train, test),
+                new TrainingRun.Options(true, ProgressMode.NONE, crashAfter2)))
                 .hasMessageContaining("simulated crash");
         assertThat(Checkpoint.epochs(cut.checkpointsDir())).containsExactly(0, 1, 2);
         assertThat(cut.hasResults("training")).isFalse();
         // starting it again from scratch is refused; resuming continues it
-        assertThatThrownBy(() -> TrainingRun.train(cut, train, test, TrainingRun.Listener.NONE))
+        assertThatThrownBy(() -> TrainingRun.train(data(cut, train, test), TrainingRun.Listener.NONE))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining("--resume");
-        List<TrainingRun.EpochStats> resumed = TrainingRun.resume(cut, train, test,
-                TrainingRun.Options.defaults().withGradAccounting(true));
+        List<TrainingRun.EpochStats> resumed = TrainingRun.resume(data(cut, train, test), ACCOUNTING);
 
         assertThat(resumed).hasSize(5);
         Map<String, Tensor> a = SafeTensors.load(whole.checkpointPath(4)), b = SafeTensors.load(cut.checkpointPath(4));
@@ -200,8 +219,8 @@ class TrainingRunTest {
             assertThat(resumed.get(e).noisyAccuracy()).isEqualTo(ref.get(e).noisyAccuracy());
             assertThat(Double.valueOf(resumed.get(e).trainLoss())).isEqualTo(Double.valueOf(ref.get(e).trainLoss()));
         }
-        Path pa = whole.analysisPath("training").resolve(TrainingRun.PER_EXAMPLE);
-        Path pb = cut.analysisPath("training").resolve(TrainingRun.PER_EXAMPLE);
+        Path pa = whole.analysisPath("training").resolve(EpochRecords.PER_EXAMPLE);
+        Path pb = cut.analysisPath("training").resolve(EpochRecords.PER_EXAMPLE);
         assertThat(SafeTensors.load(pb).get("loss").toFloatArray()).containsExactly(SafeTensors.load(pa).get("loss").toFloatArray());
         // accounting continued after the interruption with identical numbers
         List<EpochAccount> ga = GradientAccounting.readRecords(whole, EpochAccount.DURING_TRAINING);
