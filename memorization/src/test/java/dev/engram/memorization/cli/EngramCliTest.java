@@ -41,7 +41,10 @@ class EngramCliTest {
         Result r = run("--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("Usage: engram").contains("doctor").contains("report");
-        assertThat(run().out()).contains("Usage: engram");
+        Result none = run();
+        assertThat(none.code()).isEqualTo(2); // no command is a usage error
+        assertThat(none.err()).contains("Usage: engram");
+        assertThat(r.out()).contains("Exit codes").contains("usage error");
     }
 
     @ParameterizedTest

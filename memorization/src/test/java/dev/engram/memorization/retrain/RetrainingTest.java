@@ -221,7 +221,7 @@ class RetrainingTest {
 
         StringWriter out = new StringWriter(), err = new StringWriter();
         assertThat(EngramCli.run(new PrintWriter(out), new PrintWriter(err), "retrain", "--help")).isZero();
-        assertThat(out.toString()).contains("--peak-lr").contains("--train-all").contains("--groups").contains("--bn");
+        assertThat(out.toString()).contains("--lr").contains("--train-all").contains("--groups").contains("--bn");
         int code = EngramCli.run(new PrintWriter(out), new PrintWriter(err), "retrain", "--run", clean.dir().toString());
         assertThat(code).isEqualTo(EngramCli.EXIT_FAILURE);
         assertThat(err.toString()).contains("engram retrain: error:").contains("no noisy examples");

@@ -151,7 +151,7 @@ class RewindingTest {
         assertThatThrownBy(() -> LayerTestSupport.rewind(broken, data, LayerTestSupport.rewindAt(List.of(0))))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining(last.toString());
         assertThatThrownBy(() -> LayerTestSupport.rewind(run, data, LayerTestSupport.rewindAt(List.of(7))))
-                .hasMessageContaining("epoch 7").hasMessageContaining("0..3");
+                .hasMessageContaining("checkpoint 7").hasMessageContaining("0..3");
     }
 
     @Test
@@ -170,6 +170,6 @@ class RewindingTest {
     void helpDescribesTheOptions() {
         StringWriter out = new StringWriter(), err = new StringWriter();
         assertThat(EngramCli.run(new PrintWriter(out), new PrintWriter(err), "rewind", "--help")).isZero();
-        assertThat(out.toString()).contains("--run").contains("--epochs").contains("--bn").contains("keep-final");
+        assertThat(out.toString()).contains("--run").contains("--checkpoints").contains("--bn").contains("keep-final");
     }
 }
