@@ -2,6 +2,7 @@ package dev.engram.memorization.analysis;
 
 import dev.engram.memorization.data.RunData;
 import dev.engram.memorization.run.RunFolder;
+import dev.engram.memorization.run.RunLock;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ import java.util.stream.Stream;
 /**
  * Runs analyses on a run: the one loop the CLI, the demo and library callers share.
  *
- * <p>{@link #execute}: (1) refuses, before any work, when earlier results exist and {@code replace} is false, naming
+ * <p>{@link #execute} holds the run's {@link RunLock} throughout and: (1) refuses, before any work, when earlier results exist and {@code replace} is false, naming
  * them and {@code --force}; (2) checks the options against the run; (3) computes the result; (4) writes its files into
  * a hidden staging folder beside the analysis folder and only then moves them into place. Earlier results being
  * replaced are first moved to {@code analyses/.replaced/<kind>-<time>/} and deleted once the new ones are in place, so
@@ -37,6 +38,14 @@ public final class Analyses {
      */
     public static <O, R extends Analysis.Result> R execute(Analysis<O, R> analysis, RunData data, O options,
                                                           Progress progress, boolean replace) throws IOException {
+        RunFolder run = data.run();
+        try (RunLock lock = RunLock.acquire(run.dir(), "engram " + analysis.kind().dirName())) {
+            return executeLocked(analysis, data, options, progress, replace);
+        }
+    }
+
+    private static <O, R extends Analysis.Result> R executeLocked(Analysis<O, R> analysis, RunData data, O options,
+                                                                 Progress progress, boolean replace) throws IOException {
         RunFolder run = data.run();
         String name = analysis.kind().dirName();
         List<Path> previous = analysis.previousResults(run);

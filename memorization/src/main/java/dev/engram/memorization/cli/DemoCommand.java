@@ -101,11 +101,10 @@ public final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         runtime.apply();
         PrintWriter out = spec.commandLine().getOut();
-        ExperimentConfig base = ExperimentConfig.cpuDemo();
-        ExperimentConfig cfg = new ExperimentConfig(base.dataset(), base.model(), base.noiseFraction(), base.seed(),
-                epochs != null ? epochs : base.epochs(), base.batchSize(), base.optimizer(), base.peakLr(),
-                base.momentum(), base.weightDecay(), base.schedule(), base.warmupFraction(), base.augmentation(),
-                base.trainSubset(), runtime.device().toString(), runtime.threads());
+        ExperimentConfig.Builder b = ExperimentConfig.cpuDemo().toBuilder().device(runtime.device().toString(),
+                runtime.threads());
+        if (epochs != null) b.epochs(epochs);
+        ExperimentConfig cfg = b.build();
         Path dir = run != null ? run : Path.of("runs", "demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         out.printf(Locale.ROOT, "[demo] training: %s, %d %s examples, %.0f%% label noise, %d epochs%s%n", cfg.model(),

@@ -4,6 +4,7 @@ import dev.engram.datasets.TrainTest;
 import dev.engram.memorization.data.DataSource;
 import dev.engram.memorization.data.RunData;
 import dev.engram.memorization.train.TrainingRun;
+import dev.engram.memorization.run.RunLock;
 import dev.engram.memorization.gradients.EpochAccount;
 import dev.engram.memorization.gradients.GradientAccounting;
 import dev.engram.memorization.run.ExperimentConfig;
@@ -105,13 +106,20 @@ public final class TrainCommand implements Callable<Integer> {
             case "demo" -> ExperimentConfig.cpuDemo();
             default -> throw new IllegalArgumentException("unknown --preset '" + preset + "' (paper or demo)");
         };
-        return new ExperimentConfig(dataset != null ? lower(dataset) : base.dataset(), model != null ? lower(model) : base.model(),
-                noise != null ? noise : base.noiseFraction(), seed != null ? seed : base.seed(),
-                epochs != null ? epochs : base.epochs(), batchSize != null ? batchSize : base.batchSize(),
-                base.optimizer(), lr != null ? lr : base.peakLr(), momentum != null ? momentum : base.momentum(),
-                weightDecay != null ? weightDecay : base.weightDecay(), schedule != null ? lower(schedule) : base.schedule(),
-                base.warmupFraction(), augment != null ? augment : base.augmentation(),
-                subset != null ? subset : base.trainSubset(), runtime.device().toString(), runtime.threads());
+        ExperimentConfig.Builder c = base.toBuilder().device(runtime.device().toString(), runtime.threads());
+        if (dataset != null) c.dataset(lower(dataset));
+        if (model != null) c.model(lower(model));
+        if (noise != null) c.noiseFraction(noise);
+        if (seed != null) c.seed(seed);
+        if (epochs != null) c.epochs(epochs);
+        if (batchSize != null) c.batchSize(batchSize);
+        if (lr != null) c.peakLr(lr);
+        if (momentum != null) c.momentum(momentum);
+        if (weightDecay != null) c.weightDecay(weightDecay);
+        if (schedule != null) c.schedule(lower(schedule));
+        if (augment != null) c.augmentation(augment);
+        if (subset != null) c.trainSubset(subset);
+        return c.build();
     }
 
     private static String lower(String s) {
@@ -160,19 +168,25 @@ public final class TrainCommand implements Callable<Integer> {
         RunData.createModel(cfg.model(), cfg.trainSubset() > 0
                 ? RunData.firstN(data.train(), cfg.trainSubset(), "--examples") : data.train(), cfg.seed());
         boolean existed = java.nio.file.Files.isDirectory(dir);
-        RunFolder folder = TrainingRun.create(dir, cfg, data.train(), cmd);
-        RunData run = RunData.of(folder, DataSource.of(data));
-        header(folder, out);
+        RunData run;
+        RunLock lock = RunLock.acquire(dir, String.join(" ", cmd));
         try {
+            RunFolder folder = TrainingRun.create(dir, cfg, data.train(), cmd);
+            run = RunData.of(folder, DataSource.of(data));
+            header(folder, out);
             TrainingRun.train(run, options(gradAccounting, out));
         } catch (Exception | Error e) {
-            if (dev.engram.nn.io.Checkpoint.epochs(folder.checkpointsDir()).stream().noneMatch(x -> x > 0)) {
+            if (dev.engram.nn.io.Checkpoint.epochs(dir.resolve(RunFolder.CHECKPOINTS)).stream().noneMatch(x -> x > 0)) {
+                lock.close();
                 removeRun(dir, existed);
-                out.println("training failed before its first epoch; removed " + dir);
+                out.println("training failed before its first epoch; removed what it wrote in " + dir);
                 out.flush();
             }
             throw e;
+        } finally {
+            lock.close();
         }
+        RunFolder folder = run.run();
         footer(folder, gradAccounting, out);
         return run;
     }

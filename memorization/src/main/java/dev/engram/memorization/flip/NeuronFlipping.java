@@ -94,36 +94,66 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
         }
 
         /** The reference's settings (K = 5, noise 0.01, batch 512) with a 50-unit cap, activation units, 64 targets at once. */
+        public static final Options DEFAULTS = new Options(Variant.ACTIVATIONS, 50, 5, 0.01, 511, 64, 1000, 256, 0);
+
+        /** {@link #DEFAULTS}. */
         public static Options defaults() {
-            return new Options(Variant.ACTIVATIONS, 50, 5, 0.01, 511, 64, 1000, 256, 0);
+            return DEFAULTS;
         }
 
-        public Options withVariant(Variant v) {
-            return new Options(v, maxUnits, noisyCopies, noiseScale, referenceSize, targetsPerBatch, remainingEvalSize, evalBatchSize, seed);
+        /** A builder starting from these settings. */
+        public Builder toBuilder() {
+            return new Builder(this);
         }
 
-        public Options withMaxUnits(int n) {
-            return new Options(variant, n, noisyCopies, noiseScale, referenceSize, targetsPerBatch, remainingEvalSize, evalBatchSize, seed);
-        }
+        /** Builds {@link Options} from a starting point; every setter names one field. */
+        public static final class Builder {
+            private Variant variant;
+            private int maxUnits, noisyCopies, referenceSize, targetsPerBatch, remainingEvalSize, evalBatchSize;
+            private double noiseScale;
+            private long seed;
 
-        public Options withReferenceSize(int n) {
-            return new Options(variant, maxUnits, noisyCopies, noiseScale, n, targetsPerBatch, remainingEvalSize, evalBatchSize, seed);
-        }
+            private Builder(Options o) {
+                variant = o.variant;
+                maxUnits = o.maxUnits;
+                noisyCopies = o.noisyCopies;
+                noiseScale = o.noiseScale;
+                referenceSize = o.referenceSize;
+                targetsPerBatch = o.targetsPerBatch;
+                remainingEvalSize = o.remainingEvalSize;
+                evalBatchSize = o.evalBatchSize;
+                seed = o.seed;
+            }
 
-        public Options withTargetsPerBatch(int n) {
-            return new Options(variant, maxUnits, noisyCopies, noiseScale, referenceSize, n, remainingEvalSize, evalBatchSize, seed);
-        }
+            /** Unit definition. */
+            public Builder variant(Variant v) { variant = v; return this; }
 
-        public Options withRemainingEvalSize(int n) {
-            return new Options(variant, maxUnits, noisyCopies, noiseScale, referenceSize, targetsPerBatch, n, evalBatchSize, seed);
-        }
+            /** Cap on zeroed units per target. */
+            public Builder maxUnits(int n) { maxUnits = n; return this; }
 
-        public Options withSeed(long s) {
-            return new Options(variant, maxUnits, noisyCopies, noiseScale, referenceSize, targetsPerBatch, remainingEvalSize, evalBatchSize, s);
-        }
+            /** Noisy input copies and their noise scale. */
+            public Builder noise(int copies, double scale) { noisyCopies = copies; noiseScale = scale; return this; }
 
-        public Options withNoise(int copies, double scale) {
-            return new Options(variant, maxUnits, copies, scale, referenceSize, targetsPerBatch, remainingEvalSize, evalBatchSize, seed);
+            /** Other training examples in the criterion's batch. */
+            public Builder referenceSize(int n) { referenceSize = n; return this; }
+
+            /** Targets searched at once. */
+            public Builder targetsPerBatch(int n) { targetsPerBatch = n; return this; }
+
+            /** Examples of the remaining-accuracy measurement. */
+            public Builder remainingEvalSize(int n) { remainingEvalSize = n; return this; }
+
+            /** Batch size of forward passes over many examples. */
+            public Builder evalBatchSize(int n) { evalBatchSize = n; return this; }
+
+            /** Seed of the reference batch, evaluation subset and input noise. */
+            public Builder seed(long s) { seed = s; return this; }
+
+            /** The validated options. */
+            public Options build() {
+                return new Options(variant, maxUnits, noisyCopies, noiseScale, referenceSize, targetsPerBatch,
+                        remainingEvalSize, evalBatchSize, seed);
+            }
         }
     }
 

@@ -13,6 +13,7 @@ import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.Provenance;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.run.RunFolderException;
+import dev.engram.memorization.run.RunLock;
 
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
@@ -45,7 +46,9 @@ public final class ReportWriter {
     /** Writes {@code report.html} atomically and returns its path. */
     public static Path write(RunFolder run) throws IOException {
         Path out = run.reportFile();
-        AtomicFiles.writeString(out, render(run));
+        try (RunLock lock = RunLock.acquire(run.dir(), "engram report")) {
+            AtomicFiles.writeString(out, render(run));
+        }
         return out;
     }
 

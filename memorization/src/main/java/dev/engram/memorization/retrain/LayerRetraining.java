@@ -104,41 +104,6 @@ public final class LayerRetraining {
         public static Settings paper(int batchSize, long seed) {
             return new Settings(20, 0.1, 0.9, 5e-4, batchSize, false, BnStats.UPDATE, 3, seed);
         }
-
-        /** Copy with another epoch count. */
-        public Settings withEpochs(int n) {
-            return new Settings(n, peakLr, momentum, weightDecay, batchSize, trainAll, bnStats, earlyStopEpochs, seed);
-        }
-
-        /** Copy with another peak learning rate. */
-        public Settings withPeakLr(double lr) {
-            return new Settings(epochs, lr, momentum, weightDecay, batchSize, trainAll, bnStats, earlyStopEpochs, seed);
-        }
-
-        /** Copy that trains every group (or only the reset one). */
-        public Settings withTrainAll(boolean all) {
-            return new Settings(epochs, peakLr, momentum, weightDecay, batchSize, all, bnStats, earlyStopEpochs, seed);
-        }
-
-        /** Copy with another BN statistics mode. */
-        public Settings withBnStats(BnStats b) {
-            return new Settings(epochs, peakLr, momentum, weightDecay, batchSize, trainAll, b, earlyStopEpochs, seed);
-        }
-
-        /** Copy with another early-stop count. */
-        public Settings withEarlyStopEpochs(int k) {
-            return new Settings(epochs, peakLr, momentum, weightDecay, batchSize, trainAll, bnStats, k, seed);
-        }
-
-        /** Copy with another batch size. */
-        public Settings withBatchSize(int b) {
-            return new Settings(epochs, peakLr, momentum, weightDecay, b, trainAll, bnStats, earlyStopEpochs, seed);
-        }
-
-        /** Copy with other optimizer constants. */
-        public Settings withOptimizer(double mom, double wd) {
-            return new Settings(epochs, peakLr, mom, wd, batchSize, trainAll, bnStats, earlyStopEpochs, seed);
-        }
     }
 
     /**

@@ -106,28 +106,82 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         return noiseFraction > 0;
     }
 
-    /** Copy with another seed. */
-    public ExperimentConfig withSeed(long newSeed) {
-        return new ExperimentConfig(dataset, model, noiseFraction, newSeed, epochs, batchSize, optimizer, peakLr,
-                momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, device, threads);
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
-    /** Copy with another noise fraction. */
-    public ExperimentConfig withNoiseFraction(double fraction) {
-        return new ExperimentConfig(dataset, model, fraction, seed, epochs, batchSize, optimizer, peakLr,
-                momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, device, threads);
-    }
+    /** Builds a configuration from a starting point (a preset); each setter names one field, {@link #build} validates. */
+    public static final class Builder {
+        private String dataset, model, optimizer, schedule, device;
+        private double noiseFraction, peakLr, momentum, weightDecay, warmupFraction;
+        private long seed;
+        private int epochs, batchSize, trainSubset, threads;
+        private boolean augmentation;
 
-    /** Copy with another number of epochs. */
-    public ExperimentConfig withEpochs(int n) {
-        return new ExperimentConfig(dataset, model, noiseFraction, seed, n, batchSize, optimizer, peakLr,
-                momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, device, threads);
-    }
+        private Builder(ExperimentConfig c) {
+            dataset = c.dataset;
+            model = c.model;
+            noiseFraction = c.noiseFraction;
+            seed = c.seed;
+            epochs = c.epochs;
+            batchSize = c.batchSize;
+            optimizer = c.optimizer;
+            peakLr = c.peakLr;
+            momentum = c.momentum;
+            weightDecay = c.weightDecay;
+            schedule = c.schedule;
+            warmupFraction = c.warmupFraction;
+            augmentation = c.augmentation;
+            trainSubset = c.trainSubset;
+            device = c.device;
+            threads = c.threads;
+        }
 
-    /** Copy with another device and thread count. */
-    public ExperimentConfig withDevice(String dev, int nThreads) {
-        return new ExperimentConfig(dataset, model, noiseFraction, seed, epochs, batchSize, optimizer, peakLr,
-                momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, dev, nThreads);
+        /** Dataset name. */
+        public Builder dataset(String v) { dataset = v; return this; }
+
+        /** Model name. */
+        public Builder model(String v) { model = v; return this; }
+
+        /** Fraction of corrupted training labels. */
+        public Builder noiseFraction(double v) { noiseFraction = v; return this; }
+
+        /** Seed of noise, initialisation and shuffling. */
+        public Builder seed(long v) { seed = v; return this; }
+
+        /** Training epochs. */
+        public Builder epochs(int v) { epochs = v; return this; }
+
+        /** Mini-batch size. */
+        public Builder batchSize(int v) { batchSize = v; return this; }
+
+        /** Peak learning rate. */
+        public Builder peakLr(double v) { peakLr = v; return this; }
+
+        /** SGD momentum. */
+        public Builder momentum(double v) { momentum = v; return this; }
+
+        /** Coupled weight decay. */
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+
+        /** Learning-rate schedule. */
+        public Builder schedule(String v) { schedule = v; return this; }
+
+        /** Crop + flip augmentation. */
+        public Builder augmentation(boolean v) { augmentation = v; return this; }
+
+        /** First n training examples (0 = all). */
+        public Builder trainSubset(int v) { trainSubset = v; return this; }
+
+        /** Device and CPU threads. */
+        public Builder device(String dev, int nThreads) { device = dev; threads = nThreads; return this; }
+
+        /** The validated configuration. */
+        public ExperimentConfig build() {
+            return new ExperimentConfig(dataset, model, noiseFraction, seed, epochs, batchSize, optimizer, peakLr,
+                    momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, device, threads);
+        }
     }
 
     /** Pretty JSON with one key per field. */

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  *   analyses/&lt;name&gt;/results.json     one folder per analysis, plus its CSV tables and PNG charts
  *   report.html                       written by {@code engram report}
  * </pre>
- * {@link #create} writes the first three files; {@link #open} checks that they exist and names the command that
+ * A writer holds the folder's {@link RunLock} ({@code .lock}) while it writes. {@link #create} writes the first three files; {@link #open} checks that they exist and names the command that
  * creates any missing one. A run with noise fraction 0 is legal (a clean baseline); {@link #requireNoisy} lets an
  * analysis that needs noisy examples refuse it with a clear message.
  */
@@ -77,7 +77,7 @@ public final class RunFolder {
             throws IOException {
         if (Files.exists(dir)) {
             if (!Files.isDirectory(dir)) throw new RunFolderException(dir, dir + " exists and is not a folder");
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, p -> !p.getFileName().toString().equals(RunLock.FILE))) {
                 if (s.iterator().hasNext()) {
                     throw new RunFolderException(dir, "run folder " + dir
                             + " is not empty; choose a new folder (runs are never overwritten)");

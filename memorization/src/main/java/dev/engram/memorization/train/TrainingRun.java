@@ -16,6 +16,7 @@ import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.Provenance;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.run.RunFolderException;
+import dev.engram.memorization.run.RunLock;
 import dev.engram.nn.Module;
 import dev.engram.nn.io.Checkpoint;
 import dev.engram.nn.train.EpochMetrics;
@@ -133,6 +134,12 @@ public final class TrainingRun {
     }
 
     private static List<EpochStats> execute(RunData data, Options options, boolean resume) throws IOException {
+        try (RunLock lock = RunLock.acquire(data.run().dir(), resume ? "engram train --resume" : "engram train")) {
+            return executeLocked(data, options, resume);
+        }
+    }
+
+    private static List<EpochStats> executeLocked(RunData data, Options options, boolean resume) throws IOException {
         RunFolder run = data.run();
         ExperimentConfig cfg = run.config();
         NoisyLabels noise = run.noise();
@@ -174,6 +181,7 @@ public final class TrainingRun {
                 if (resume) {
                     List<Integer> saved = Checkpoint.epochs(ckDir);
                     int last = saved.get(saved.size() - 1);
+                    verifyCheckpoints(data, saved);
                     stats.addAll(restoreRecords(data, records, last));
                     TrainingReport.writeTable(outDir, stats);
                     for (EpochStats s : stats) options.listener().epochDone(s);
@@ -217,6 +225,37 @@ public final class TrainingRun {
                 ev.accuracy(data.noisyIndices()), testAcc, (System.nanoTime() - start) / 1e9);
         EpochRecords.save(records, st, ev);
         return st;
+    }
+
+    /**
+     * Reads every saved checkpoint against the run's model (names, shapes, finite values), so that a resume never
+     * builds on a damaged file.
+     *
+     * @throws RunFolderException naming every damaged checkpoint
+     */
+    private static void verifyCheckpoints(RunData data, List<Integer> epochs) throws IOException {
+        Module probe = data.newModel();
+        List<String> damaged = new ArrayList<>();
+        for (int e = 0; e <= epochs.get(epochs.size() - 1); e++) {
+            try {
+                for (var t : data.checkpoint(e, probe).entrySet()) {
+                    float[] v = t.getValue().toFloatArray();
+                    for (float x : v) {
+                        if (!Float.isFinite(x)) {
+                            throw new RunFolderException(data.run().checkpointPath(e), "checkpoint "
+                                    + data.run().checkpointPath(e) + " holds a non-finite value in " + t.getKey());
+                        }
+                    }
+                }
+            } catch (RunFolderException ex) {
+                damaged.add(ex.getMessage());
+            }
+        }
+        if (!damaged.isEmpty()) {
+            throw new RunFolderException(data.run().checkpointsDir(), "cannot resume run " + data.run().dir() + ": "
+                    + damaged.size() + " damaged checkpoint(s): " + String.join("; ", damaged)
+                    + "; delete the damaged files from the last one on and resume again, or train into a new folder");
+        }
     }
 
     /** The evaluations of epochs 0..last, from their records or (when missing or unreadable) from the checkpoints. */

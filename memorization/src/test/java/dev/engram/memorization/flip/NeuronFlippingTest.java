@@ -46,13 +46,13 @@ class NeuronFlippingTest {
         return t.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private static NeuronFlipping.Options options() {
-        return NeuronFlipping.Options.defaults().withReferenceSize(40).withRemainingEvalSize(60).withMaxUnits(30).withSeed(5);
+    private static NeuronFlipping.Options.Builder options() {
+        return NeuronFlipping.Options.DEFAULTS.toBuilder().referenceSize(40).remainingEvalSize(60).maxUnits(30).seed(5);
     }
 
     @Test
     void zeroingTheRecordedActivationUnitsFlipsAPlainForwardPass() {
-        NeuronFlipping f = NeuronFlipping.create(model, data, options().withNoise(1, 0)); // no input noise: robust = plain
+        NeuronFlipping f = NeuronFlipping.create(model, data, options().noise(1, 0).build()); // no input noise: robust = plain
         int[] rows = targets(f, 8);
         List<NeuronFlipping.Target> res = f.search(rows);
         int flippedWithUnits = 0;
@@ -79,8 +79,8 @@ class NeuronFlippingTest {
 
     @Test
     void batchedAndOneAtATimeSearchesAgreeUnderTheSameNoise() {
-        NeuronFlipping batched = NeuronFlipping.create(model, data, options().withTargetsPerBatch(16).withRemainingEvalSize(0));
-        NeuronFlipping single = NeuronFlipping.create(model, data, options().withTargetsPerBatch(1).withRemainingEvalSize(0));
+        NeuronFlipping batched = NeuronFlipping.create(model, data, options().targetsPerBatch(16).remainingEvalSize(0).build());
+        NeuronFlipping single = NeuronFlipping.create(model, data, options().targetsPerBatch(1).remainingEvalSize(0).build());
         int[] rows = targets(batched, 6);
         List<NeuronFlipping.Target> a = batched.search(rows), b = single.search(rows);
         for (int i = 0; i < rows.length; i++) {
@@ -92,8 +92,8 @@ class NeuronFlippingTest {
 
     @Test
     void weightVariantZeroesWeightsThatFlipThePredictionAndRestoresTheModel() {
-        NeuronFlipping f = NeuronFlipping.create(model, data, options().withVariant(NeuronFlipping.Variant.WEIGHTS)
-                .withNoise(1, 0).withReferenceSize(20).withMaxUnits(15));
+        NeuronFlipping f = NeuronFlipping.create(model, data, options().variant(NeuronFlipping.Variant.WEIGHTS)
+                .noise(1, 0).referenceSize(20).maxUnits(15).build());
         float[] before = model.namedParameters().get("1.weight").toFloatArray();
         int[] rows = targets(f, 2);
         List<NeuronFlipping.Target> res = f.search(rows);
@@ -121,7 +121,7 @@ class NeuronFlippingTest {
 
     @Test
     void referenceRowsAreRejectedAsTargets() {
-        NeuronFlipping f = NeuronFlipping.create(model, data, options());
+        NeuronFlipping f = NeuronFlipping.create(model, data, options().build());
         int ref = f.referenceRows()[0];
         assertThatThrownBy(() -> f.search(new int[] {ref})).hasMessageContaining("reference batch");
     }

@@ -33,8 +33,8 @@ class ResNet9AnalysesTest {
         ResNet9 model = new ResNet9(1, 4, 0.25, 3);
         SyntheticData.train(model, data, 4, 32, 0.05, 0.9, 0, 1);
         model.eval();
-        NeuronFlipping f = NeuronFlipping.create(model, data, NeuronFlipping.Options.defaults().withReferenceSize(32)
-                .withRemainingEvalSize(32).withMaxUnits(40).withNoise(1, 0).withSeed(5));
+        NeuronFlipping f = NeuronFlipping.create(model, data, NeuronFlipping.Options.DEFAULTS.toBuilder().referenceSize(32)
+                .remainingEvalSize(32).maxUnits(40).noise(1, 0).seed(5).build());
         assertThat(f.tapChannels()).containsKeys(ResNet9.ETD_TAPS.toArray(new String[0]));
         List<Integer> rows = new ArrayList<>();
         for (int i = 0; i < data.size() && rows.size() < 6; i++) if (f.canTarget(i)) rows.add(i);

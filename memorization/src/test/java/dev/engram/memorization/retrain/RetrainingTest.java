@@ -58,7 +58,12 @@ class RetrainingTest {
     }
 
     private static Settings settings(int epochs) {
-        return Settings.paper(20, 7).withEpochs(epochs).withPeakLr(0.05);
+        return settings(epochs, 0.05, false, LayerRetraining.BnStats.UPDATE, 3);
+    }
+
+    /** The paper's optimizer (momentum 0.9, wd 5e-4) at batch 20, seed 7, with the given schedule and modes. */
+    private static Settings settings(int epochs, double lr, boolean trainAll, LayerRetraining.BnStats bn, int earlyStop) {
+        return new Settings(epochs, lr, 0.9, 5e-4, 20, trainAll, bn, earlyStop, 7);
     }
 
     /** Records the example ids of every training batch. */
@@ -81,7 +86,7 @@ class RetrainingTest {
         int[] clean = run.noise().cleanIndices(), noisy = run.noise().noisyIndices();
         Recorder rec = new Recorder();
         Curve c = LayerRetraining.retrain(model, fin, init, "fc2", labeled, clean, clean, noisy,
-                RunData.NORMALIZATION, settings(2).withEarlyStopEpochs(0), LayerRetraining.Listener.NONE, rec);
+                RunData.NORMALIZATION, settings(2, 0.05, false, LayerRetraining.BnStats.UPDATE, 0), LayerRetraining.Listener.NONE, rec);
 
         assertThat(c.trainedTensors()).containsExactly("3.weight", "3.bias");
         assertThat(c.epochsRun()).isEqualTo(2);
@@ -117,7 +122,7 @@ class RetrainingTest {
         Map<String, float[]> finV = LayerTestSupport.snapshot(fin);
         int[] clean = run.noise().cleanIndices();
         Curve c = LayerRetraining.retrain(model, fin, init, "fc2", labeled, clean, clean, run.noise().noisyIndices(),
-                RunData.NORMALIZATION, settings(1).withTrainAll(true), null, null);
+                RunData.NORMALIZATION, settings(1, 0.05, true, LayerRetraining.BnStats.UPDATE, 3), null, null);
         assertThat(c.trainedTensors()).hasSize(6);
         Map<String, float[]> now = LayerTestSupport.snapshot(model.stateDict());
         for (String k : List.of("1.weight", "5.weight")) assertThat(now.get(k)).as(k).isNotEqualTo(finV.get(k));
@@ -132,7 +137,7 @@ class RetrainingTest {
         // retraining the first layer only, on easy clean data, reaches 100% batch accuracy quickly
         List<String> events = new ArrayList<>();
         Curve c = LayerRetraining.retrain(model, fin, init, "fc1", labeled, clean, clean, run.noise().noisyIndices(),
-                RunData.NORMALIZATION, settings(40).withPeakLr(0.1).withEarlyStopEpochs(2),
+                RunData.NORMALIZATION, settings(40, 0.1, false, LayerRetraining.BnStats.UPDATE, 2),
                 (g, e, cl, n, t) -> events.add(g + ":" + e), null);
         assertThat(c.stoppedEarly()).isTrue();
         assertThat(c.epochsRun()).isLessThan(40);
@@ -152,7 +157,7 @@ class RetrainingTest {
             Map<String, Tensor> init = new LayerTestSupport.BnNet(3).stateDict();
             Map<String, float[]> finV = LayerTestSupport.snapshot(fin);
             LayerRetraining.retrain(model, fin, init, "block2", labeled, clean, clean, noisy,
-                    RunData.NORMALIZATION, settings(1).withBnStats(mode), null, null);
+                    RunData.NORMALIZATION, settings(1, 0.05, false, mode, 3), null, null);
             Map<String, float[]> now = LayerTestSupport.snapshot(model.stateDict());
             // the retrained group's own statistics always move
             assertThat(now.get("4.running_mean")).isNotEqualTo(finV.get("4.running_mean"));

@@ -37,8 +37,8 @@ class ExperimentConfigTest {
 
     @Test
     void jsonRoundTripIsExact() {
-        ExperimentConfig c = ExperimentConfig.paper("svhn", "resnet50").withSeed(6).withNoiseFraction(0.2)
-                .withEpochs(7).withDevice("cuda:1", 3);
+        ExperimentConfig c = ExperimentConfig.paper("svhn", "resnet50").toBuilder().seed(6).noiseFraction(0.2)
+                .epochs(7).device("cuda:1", 3).build();
         String json = c.toJson();
         assertThat(json).contains("\"noiseFraction\": 0.2").contains("\"device\": \"cuda:1\"");
         assertThat(ExperimentConfig.fromJson(json, "c.json")).isEqualTo(c);
@@ -61,8 +61,8 @@ class ExperimentConfigTest {
     @Test
     void constructorValidatesEveryField() {
         ExperimentConfig ok = ExperimentConfig.cpuDemo();
-        assertThatThrownBy(() -> ok.withDevice("tpu", 0)).hasMessageContaining("device");
-        assertThatThrownBy(() -> ok.withDevice("cpu", -1)).hasMessageContaining("threads");
+        assertThatThrownBy(() -> ok.toBuilder().device("tpu", 0).build()).hasMessageContaining("device");
+        assertThatThrownBy(() -> ok.toBuilder().device("cpu", -1).build()).hasMessageContaining("threads");
         assertThatThrownBy(() -> ok.withEpochs(0)).hasMessageContaining("epochs");
         assertThatThrownBy(() -> ExperimentConfig.paper("imagenet", "resnet9")).hasMessageContaining("dataset")
                 .hasMessageContaining("mnist");

@@ -25,7 +25,7 @@ class RunFolderTest {
     }
 
     static RunFolder newRun(Path dir, double noise) throws IOException {
-        ExperimentConfig c = ExperimentConfig.cpuDemo().withNoiseFraction(noise);
+        ExperimentConfig c = ExperimentConfig.cpuDemo().toBuilder().noiseFraction(noise).build();
         NoisyLabels nl = LabelNoise.corrupt(labels(200), 10, noise, c.seed());
         return RunFolder.create(dir, c, nl, Provenance.capture(List.of("test"), List.of(c.seed())));
     }
