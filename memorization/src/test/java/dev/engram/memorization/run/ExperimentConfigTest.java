@@ -63,9 +63,12 @@ class ExperimentConfigTest {
         ExperimentConfig ok = ExperimentConfig.cpuDemo();
         assertThatThrownBy(() -> ok.toBuilder().device("tpu", 0).build()).hasMessageContaining("device");
         assertThatThrownBy(() -> ok.toBuilder().device("cpu", -1).build()).hasMessageContaining("threads");
-        assertThatThrownBy(() -> ok.withEpochs(0)).hasMessageContaining("epochs");
+        assertThatThrownBy(() -> ok.toBuilder().epochs(0).build()).hasMessageContaining("epochs");
         assertThatThrownBy(() -> ExperimentConfig.paper("imagenet", "resnet9")).hasMessageContaining("dataset")
                 .hasMessageContaining("mnist");
-        assertThat(ok.withNoiseFraction(0).hasNoise()).isFalse();
+        assertThat(ok.toBuilder().noiseFraction(0).build().hasNoise()).isFalse();
+        assertThatThrownBy(() -> ok.toBuilder().model("resnet-9").build()).hasMessageContaining("model")
+                .hasMessageContaining("resnet9");
+        assertThat(ok.toBuilder().model("small-cnn").build().model()).isEqualTo("small-cnn");
     }
 }
