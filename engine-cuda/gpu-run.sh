@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run ON the GPU machine, in the repository root, with .jcuda-bundle and .gpu-run carried:
-# unpacks the bundled JRE, points Engram at the CUDA 13 / cuDNN 9 wheel libraries and the
-# libcublas.so.12 forwarding shim, prints the CUDA doctor report, then runs the native tests
+# unpacks the bundled JRE, points Engram at the CUDA 13 / cuDNN 9 wheel libraries (the jar ships
+# the libcublas.so.12 forwarding shim), prints the CUDA doctor report, then runs the native tests
 # (JUnit XML reports in $OUT/native-tests). Exit status: the test run's.
 # usage: bash .gpu-run/gpu-run.sh [extra ConsoleLauncher args, e.g. --select-class dev.engram.nativetests.KernelParityTest]
 set -uo pipefail
@@ -17,17 +17,18 @@ fi
 command -v java >/dev/null || { echo "gpu-run: no java (carry .jcuda-bundle made by make-bundle.sh)"; exit 2; }
 roots=$(python3 -c 'import nvidia; print(" ".join(nvidia.__path__))' 2>/dev/null || true)
 libdirs=""
-[ -d "$bundle/shims" ] && libdirs=$(cd "$bundle/shims" && pwd)
 for r in $roots; do for d in "$r"/cu13/lib "$r"/cudnn/lib "$r"/cublas/lib; do [ -d "$d" ] && libdirs="$libdirs:$d"; done; done
 export ENGRAM_CUDA_LIB_PATH=${libdirs#:}
 export LD_LIBRARY_PATH=$ENGRAM_CUDA_LIB_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export JCUDA_COMPAT_LIBDIRS=$ENGRAM_CUDA_LIB_PATH
+# The Vector API is optional (Engram falls back to scalar code); a jlinked runtime may lack the module.
+vector=()
+java --list-modules 2>/dev/null | grep -q '^jdk\.incubator\.vector@' && vector=(--add-modules jdk.incubator.vector)
 echo "== nvidia-smi"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -2
 cp="$run/classes:$(ls "$run"/lib/*.jar | tr '\n' ':')"
 echo "== CudaDoctor"
 java -Djava.io.tmpdir=/tmp -cp "$cp" dev.engram.engine.cuda.CudaDoctor | tee "$out/doctor.txt"
 echo "== native tests"
-java -Djava.io.tmpdir=/tmp --add-modules jdk.incubator.vector -Xss8m -Xmx16g \
+java -Djava.io.tmpdir=/tmp "${vector[@]}" -Xss8m -Xmx16g \
   -jar "$run"/junit/junit-platform-console-standalone-*.jar execute -cp "$cp" \
   --reports-dir "$out/native-tests" --details=summary --disable-banner \
   ${@:---select-package dev.engram.nativetests}
