@@ -97,7 +97,7 @@ class ConvNetTrainingParityTest {
 
     @Test
     void twoSgdStepsGiveTheSameLossesGradientsAndParameters() {
-        Gpu.backend();
+        Gpu.requireDevice();
         Run cpu = train(Device.CPU), gpu = train(Gpu.CUDA);
         for (int i = 1; i < 3; i++) {
             assertThat(cpu.losses.get(i)).as("CPU loss after " + i + " steps, losses " + cpu.losses).isLessThan(cpu.losses.get(i - 1));

@@ -16,13 +16,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>With {@code -Dengram.nativetests.device=cpu} the CPU backend stands in for the device: every
  * native test then compares the CPU with itself, which checks the tests (their shapes, tolerances
- * and assertions such as "the loss goes down") without a GPU.
+ * and assertions such as "the loss goes down") without a GPU. With {@code =host} the kernel tests
+ * run {@code kernels.cu} compiled for the CPU ({@link HostKernelBackend}); the tensor-level tests
+ * then abort, since only the kernels are emulated.
  */
 final class Gpu {
     /** The system property that selects the stand-in. */
     static final String DEVICE_PROPERTY = "engram.nativetests.device";
     static final boolean CPU_STAND_IN = "cpu".equalsIgnoreCase(System.getProperty(DEVICE_PROPERTY, ""));
-    static final Device CUDA = CPU_STAND_IN ? Device.CPU : Device.cuda(0);
+    static final boolean HOST_KERNELS = "host".equalsIgnoreCase(System.getProperty(DEVICE_PROPERTY, ""));
+    static final Device CUDA = CPU_STAND_IN || HOST_KERNELS ? Device.CPU : Device.cuda(0);
     /** How many mismatching elements an exact comparison lists. */
     private static final int REPORTED = 5;
 
@@ -31,9 +34,20 @@ final class Gpu {
     /** The CUDA backend of device 0 (or the CPU stand-in), or an aborted test naming why it is unavailable. */
     static Backend backend() {
         if (CPU_STAND_IN) return CpuBackend.INSTANCE;
+        if (HOST_KERNELS) {
+            String why = HostKernels.unavailableReason();
+            if (why != null) Assumptions.abort("host-emulated kernels unavailable: " + why);
+            return HostKernelBackend.create();
+        }
         String reason = new CudaBackendProvider().unavailableReason();
         if (reason != null) Assumptions.abort("CUDA unavailable: " + reason);
         return dev.engram.engine.Backends.get(CUDA);
+    }
+
+    /** For tests through the tensor API: aborts without a device (or stand-in) behind {@link #CUDA}. */
+    static void requireDevice() {
+        if (HOST_KERNELS) Assumptions.abort("tensor-level test: the host emulation covers the kernels only");
+        backend();
     }
 
     /** Sets the CUDA backend's TF32 and deterministic modes; nothing for the CPU stand-in. */

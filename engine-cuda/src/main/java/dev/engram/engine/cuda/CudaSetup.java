@@ -15,12 +15,17 @@ import java.util.Optional;
  * the forwarding {@code libcublas.so.12} shipped in this jar, see {@link CublasShim}), cuDNN
  * ({@code libcudnn.so.9}); load them by absolute
  * path so the JCuda natives' dependencies are satisfied by soname; then {@code cuInit}, the
- * driver version (at least CUDA 12.0) and a device of compute capability 8.0 or newer (the
+ * driver version (at least CUDA 13.0, see {@link #MIN_DRIVER_VERSION}) and a device of compute capability 8.0 or newer (the
  * shipped kernels carry sm_80 and sm_90 code and compute_90 PTX).
  */
 public final class CudaSetup {
-    /** Minimum driver API version: JCuda 12.6 links the CUDA 12 runtime. */
-    static final int MIN_DRIVER_VERSION = 12000;
+    /**
+     * Minimum driver API version: JCuda 12.6 needs CUDA 12, but the shipped fatbin is built by nvcc 13,
+     * whose SASS and PTX (ISA 9.0) only an R580+ driver (CUDA 13.0) loads.
+     */
+    static final int MIN_DRIVER_VERSION = 13000;
+    /** What the kernel image holds and needs, for messages and the doctor report. */
+    static final String KERNEL_IMAGE = "sm_80 + sm_90 SASS, compute_90 PTX, built by nvcc 13: needs driver R580+ (CUDA 13.0)";
     /** Minimum compute capability (major*10+minor) the shipped fatbin runs on. */
     static final int MIN_COMPUTE_CAPABILITY = 80;
     /** A libcublas.so.12 smaller than this is a forwarding shim (the real library is ~100 MB). */
@@ -182,7 +187,7 @@ public final class CudaSetup {
         note("driver API version: " + (driverVersion / 1000) + "." + (driverVersion % 1000 / 10));
         if (driverVersion < MIN_DRIVER_VERSION) {
             fail("driver supports CUDA " + (driverVersion / 1000) + "." + (driverVersion % 1000 / 10)
-                    + " but JCuda 12.6 needs CUDA 12.0 or newer (update the NVIDIA driver)");
+                    + " but the shipped kernels (" + KERNEL_IMAGE + ") need CUDA 13.0 or newer: update the NVIDIA driver to R580+");
             return false;
         }
         int[] count = new int[1];
