@@ -1,33 +1,50 @@
 #!/usr/bin/env bash
-# Run ON the GPU machine, in the repository root, with .jcuda-bundle and .gpu-run carried:
-# unpacks the bundled JRE, points Engram at the CUDA 13 / cuDNN 9 wheel libraries and the
-# libcublas.so.12 forwarding shim, prints the CUDA doctor report, then runs the native tests
-# (JUnit XML reports in $OUT/native-tests). Exit status: the test run's.
-# usage: bash .gpu-run/gpu-run.sh [extra ConsoleLauncher args, e.g. --select-class dev.engram.nativetests.KernelParityTest]
+# The single-shot GPU check. Run ON the GPU machine in the repository root, with .gpu-run carried
+# (made by engine-cuda/gpu-stage.sh): one call of at most 8 minutes, no Java or network needed.
+# Unpacks the staged JRE, points Engram at the machine's cuBLAS/cuDNN (PyTorch's nvidia wheels are
+# found too; the jar ships the libcublas.so.12 forwarding shim for cuBLAS 13), then leaves every
+# result in $OUT/gpu-check: doctor.txt, native-tests/ (JUnit XML), benchmark.txt, pytorch.txt,
+# summary.txt. Each step has its own time limit. Exit status: the native tests'.
+# usage: OUT=$OUT bash .gpu-run/gpu-run.sh [ConsoleLauncher selection, e.g. --select-class dev.engram.nativetests.KernelParityTest]
 set -uo pipefail
-bundle=${BUNDLE:-.jcuda-bundle}
 run=${RUN:-.gpu-run}
-out=${OUT:-/tmp/engram-out}
+out=${OUT:-/tmp/engram-out}/gpu-check
 mkdir -p "$out"
-if [ -f "$bundle/jre.tar.xz" ]; then
-  mkdir -p /tmp/engram-jre && tar -xJf "$bundle/jre.tar.xz" -C /tmp/engram-jre
-  java_home=$(dirname "$(dirname "$(find /tmp/engram-jre -path '*/bin/java' | head -1)")")
-  export JAVA_HOME=$java_home PATH=$java_home/bin:$PATH
+summary="$out/summary.txt"
+: > "$summary"
+if [ -f "$run/jre.tar.xz" ]; then
+  mkdir -p /tmp/engram-jre && tar -xJf "$run/jre.tar.xz" -C /tmp/engram-jre
+  export JAVA_HOME=/tmp/engram-jre/jre PATH=/tmp/engram-jre/jre/bin:$PATH
 fi
-command -v java >/dev/null || { echo "gpu-run: no java (carry .jcuda-bundle made by make-bundle.sh)"; exit 2; }
+command -v java >/dev/null || { echo "gpu-run: no java (stage with engine-cuda/gpu-stage.sh)" | tee -a "$summary"; exit 2; }
 roots=$(python3 -c 'import nvidia; print(" ".join(nvidia.__path__))' 2>/dev/null || true)
 libdirs=""
-[ -d "$bundle/shims" ] && libdirs=$(cd "$bundle/shims" && pwd)
 for r in $roots; do for d in "$r"/cu13/lib "$r"/cudnn/lib "$r"/cublas/lib; do [ -d "$d" ] && libdirs="$libdirs:$d"; done; done
-export ENGRAM_CUDA_LIB_PATH=${libdirs#:}
+export ENGRAM_CUDA_LIB_PATH=${ENGRAM_CUDA_LIB_PATH:-${libdirs#:}}
 export LD_LIBRARY_PATH=$ENGRAM_CUDA_LIB_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export JCUDA_COMPAT_LIBDIRS=$ENGRAM_CUDA_LIB_PATH
-echo "== nvidia-smi"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -2
+# The Vector API is optional (Engram falls back to scalar code); a jlinked runtime may lack the module.
+vector=()
+java --list-modules 2>/dev/null | grep -q '^jdk\.incubator\.vector@' && vector=(--add-modules jdk.incubator.vector)
+# First runs: synchronous launches, so a failing kernel is named where it fails.
+jopts=(-Djava.io.tmpdir=/tmp -Dengram.cuda.syncLaunches=${SYNC_LAUNCHES:-true} "${vector[@]}")
 cp="$run/classes:$(ls "$run"/lib/*.jar | tr '\n' ':')"
-echo "== CudaDoctor"
-java -Djava.io.tmpdir=/tmp -cp "$cp" dev.engram.engine.cuda.CudaDoctor | tee "$out/doctor.txt"
-echo "== native tests"
-java -Djava.io.tmpdir=/tmp --add-modules jdk.incubator.vector -Xss8m -Xmx16g \
+step() { echo "== $1" | tee -a "$summary"; }
+
+step "nvidia-smi"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -2 | tee -a "$summary"
+step "doctor (60 s)"
+timeout 60 java "${jopts[@]}" -cp "$cp" dev.engram.engine.cuda.CudaDoctor > "$out/doctor.txt" 2>&1
+echo "doctor exit $?: $(tail -1 "$out/doctor.txt")" | tee -a "$summary"
+step "native tests (300 s)"
+timeout 300 java "${jopts[@]}" -Xss8m -Xmx16g \
   -jar "$run"/junit/junit-platform-console-standalone-*.jar execute -cp "$cp" \
   --reports-dir "$out/native-tests" --details=summary --disable-banner \
-  ${@:---select-package dev.engram.nativetests}
+  ${@:---select-package dev.engram.nativetests} > "$out/native-tests.txt" 2>&1
+tests=$?
+grep -E "tests (successful|failed|aborted)" "$out/native-tests.txt" | tee -a "$summary"
+echo "native tests exit $tests" | tee -a "$summary"
+step "ResNet-9 epoch benchmark"
+echo "not in this repository yet (GPU-RUNBOOK.md, section 5): nothing run" | tee "$out/benchmark.txt" | tee -a "$summary"
+step "PyTorch checkpoint comparison"
+echo "not in this repository yet (GPU-RUNBOOK.md, section 5): nothing run" | tee "$out/pytorch.txt" | tee -a "$summary"
+exit $tests

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Run on the CPU machine, in the repository root: builds the project and stages what the GPU
-# machine needs to run the native tests into .gpu-run/ (add it to .git/info/exclude and to the
-# device tool's carry list together with .jcuda-bundle).
-#   .gpu-run/classes/   engine, engine-cuda (with kernels.fatbin), nn, native-tests test classes
-#   .gpu-run/lib/       runtime + test dependencies (JCuda, AssertJ, ...) without JUnit
-#   .gpu-run/junit/     junit-platform-console-standalone matching the project's JUnit version
-# usage: bash engine-cuda/gpu-stage.sh
+# Run on the CPU machine, in the repository root: builds the project and stages everything the
+# GPU machine (no Java, no network) needs into .gpu-run/ (git-ignored; carry it to the device):
+#   .gpu-run/jre.tar.xz  a Java 17 runtime made with jlink from this machine's JDK
+#   .gpu-run/classes/    engine, engine-cuda (kernels.fatbin, libcublas.so.12 shim), nn, native-tests test classes
+#   .gpu-run/lib/        runtime + test dependencies (JCuda natives, AssertJ, ...) without JUnit
+#   .gpu-run/junit/      junit-platform-console-standalone matching the project's JUnit version
+#   .gpu-run/gpu-run.sh  the single-shot device script
+# usage: bash engine-cuda/gpu-stage.sh      (prints the size; the carry limit is 64 MiB)
 set -euo pipefail
 out=.gpu-run
 junit=$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' pom.xml)
@@ -19,5 +20,10 @@ m2=${M2_REPO:-$HOME/.m2/repository}
 console="$m2/org/junit/platform/junit-platform-console-standalone/$junit/junit-platform-console-standalone-$junit.jar"
 [ -f "$console" ] || mvn -B -q dependency:get -Dtransitive=false -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit"
 cp "$console" "$out/junit/"
+jdk=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+"$jdk/bin/jlink" --add-modules java.se,jdk.unsupported,jdk.incubator.vector,jdk.zipfs --strip-debug --no-header-files \
+  --no-man-pages --compress=2 --output "$tmp/jre"
+tar -C "$tmp" -cJf "$out/jre.tar.xz" jre
 cp engine-cuda/gpu-run.sh "$out/"
 du -sh "$out"

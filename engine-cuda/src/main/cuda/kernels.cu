@@ -203,7 +203,7 @@ EXPORT void reduce_sequential(int op, const float* x, float* out, int outer, int
             float best = p[0];
             for (int j = 1; j < r; j++) {
                 float v = p[(long long)j * inner];
-                if (op == R_MAX ? v > best : v < best) best = v;
+                best = op == R_MAX ? java_max(best, v) : java_min(best, v);
             }
             out[t] = best;
         }
@@ -230,12 +230,15 @@ EXPORT void reduce_block(int op, const float* x, float* out, int outer, int r, i
         if (tid == 0) out[t] = (float)total;
         return;
     }
+    // MAX/MIN fold Java's Math.max/min (NaN propagates, -0 < +0): order-independent, so the
+    // tree returns the CPU's bits.
     bool isMax = op == R_MAX;
     float b = 0.0f;
     int has = 0;
     for (int j = tid; j < r; j += blockDim.x) {
         float v = p[(long long)j * inner];
-        if (!has || (isMax ? v > b : v < b)) { b = v; has = 1; }
+        b = !has ? v : isMax ? java_max(b, v) : java_min(b, v);
+        has = 1;
     }
     best[tid] = b;
     valid[tid] = has;
@@ -243,13 +246,23 @@ EXPORT void reduce_block(int op, const float* x, float* out, int outer, int r, i
     for (int s = blockDim.x / 2; s > 0; s >>= 1) {
         if (tid < s && valid[tid + s]) {
             float v = best[tid + s];
-            if (!valid[tid] || (isMax ? v > best[tid] : v < best[tid])) { best[tid] = v; valid[tid] = 1; }
+            best[tid] = !valid[tid] ? v : isMax ? java_max(best[tid], v) : java_min(best[tid], v);
+            valid[tid] = 1;
         }
         __syncthreads();
     }
     if (tid == 0) out[t] = best[0];
 }
 
+// CpuBackend.argmaxBeats: v strictly above best in Math.max's order; a NaN best is never replaced.
+__device__ __forceinline__ bool argmax_beats(float v, float best) {
+    if (best != best) return false;
+    if (v != v) return true;
+    if (v == 0.0f && best == 0.0f) return signbit(best) && !signbit(v);
+    return v > best;
+}
+
+// First index of the MAX reduction's value: the first NaN, the first of ties.
 EXPORT void argmax_kernel(const float* x, int* out, int outer, int r, int inner) {
     GRID_STRIDE(t, (long long)outer * inner) {
         long long o = t / inner, q = t % inner;
@@ -258,7 +271,7 @@ EXPORT void argmax_kernel(const float* x, int* out, int outer, int r, int inner)
         float bv = p[0];
         for (int j = 1; j < r; j++) {
             float v = p[(long long)j * inner];
-            if (v > bv) { bv = v; bi = j; }
+            if (argmax_beats(v, bv)) { bv = v; bi = j; }
         }
         out[t] = bi;
     }

@@ -18,10 +18,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A small ResNet-9-like network (conv-BN-ReLU stem, strided stage with max-pool, a residual
  * block, global max-pool, linear head, cross-entropy) built from Functional ops: two SGD steps
  * (momentum 0.9, weight decay) on the CPU and on cuda:0 from identical parameters and data must
- * give the same losses, gradients and updated parameters, and the loss must go down.
+ * give the same losses, gradients and updated parameters, and the loss must go down at every step.
  */
 class ConvNetTrainingParityTest {
     private static final int BATCH = 16, CLASSES = 10;
+    /** CPU losses at 0.01: 5.310, 3.448, 2.012 (at 0.05 the third step overshoots to 6.19). */
+    private static final float LR = 0.01f;
 
     /** Parameters by name, created on the CPU from a seed and copied to the device. */
     private static Map<String, Tensor> params(Device d, long seed) {
@@ -84,7 +86,7 @@ class ConvNetTrainingParityTest {
                 if (!t.requiresGrad()) continue;
                 if (step == 0) firstGrads.put(e.getKey(), t.grad().toFloatArray());
                 Tensor buf = momentum.computeIfAbsent(e.getKey(), k -> Tensor.zeros(d, t.shape()));
-                t.backend().sgdUpdate(t.storage(), t.grad().storage(), buf.storage(), t.numel(), 0.05f, 0.9f, 0f, 5e-4f,
+                t.backend().sgdUpdate(t.storage(), t.grad().storage(), buf.storage(), t.numel(), LR, 0.9f, 0f, 5e-4f,
                         false, step == 0);
             }
         }
@@ -95,9 +97,11 @@ class ConvNetTrainingParityTest {
 
     @Test
     void twoSgdStepsGiveTheSameLossesGradientsAndParameters() {
-        Gpu.backend();
+        Gpu.requireDevice();
         Run cpu = train(Device.CPU), gpu = train(Gpu.CUDA);
-        assertThat(cpu.losses.get(2)).as("training lowers the loss").isLessThan(cpu.losses.get(0));
+        for (int i = 1; i < 3; i++) {
+            assertThat(cpu.losses.get(i)).as("CPU loss after " + i + " steps, losses " + cpu.losses).isLessThan(cpu.losses.get(i - 1));
+        }
         for (int i = 0; i < 3; i++) {
             assertThat(gpu.losses.get(i)).as("loss after " + i + " steps (CPU " + cpu.losses.get(i) + ")")
                     .isCloseTo(cpu.losses.get(i), org.assertj.core.data.Offset.offset(2e-4f));

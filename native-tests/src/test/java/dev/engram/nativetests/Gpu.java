@@ -1,7 +1,9 @@
 package dev.engram.nativetests;
 
 import dev.engram.engine.Device;
+import dev.engram.engine.cpu.CpuBackend;
 import dev.engram.engine.cuda.CudaBackend;
+import dev.engram.engine.spi.Backend;
 import dev.engram.engine.cuda.CudaBackendProvider;
 import org.junit.jupiter.api.Assumptions;
 
@@ -9,17 +11,78 @@ import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** GPU access for the native tests: aborts (SKIPPED, with the reason) when no GPU is usable. */
+/**
+ * GPU access for the native tests: aborts (SKIPPED, with the reason) when no GPU is usable.
+ *
+ * <p>With {@code -Dengram.nativetests.device=cpu} the CPU backend stands in for the device: every
+ * native test then compares the CPU with itself, which checks the tests (their shapes, tolerances
+ * and assertions such as "the loss goes down") without a GPU. With {@code =host} the kernel tests
+ * run {@code kernels.cu} compiled for the CPU ({@link HostKernelBackend}); the tensor-level tests
+ * then abort, since only the kernels are emulated.
+ */
 final class Gpu {
-    static final Device CUDA = Device.cuda(0);
+    /** The system property that selects the stand-in. */
+    static final String DEVICE_PROPERTY = "engram.nativetests.device";
+    static final boolean CPU_STAND_IN = "cpu".equalsIgnoreCase(System.getProperty(DEVICE_PROPERTY, ""));
+    static final boolean HOST_KERNELS = "host".equalsIgnoreCase(System.getProperty(DEVICE_PROPERTY, ""));
+    static final Device CUDA = CPU_STAND_IN || HOST_KERNELS ? Device.CPU : Device.cuda(0);
+    /** How many mismatching elements an exact comparison lists. */
+    private static final int REPORTED = 5;
 
     private Gpu() {}
 
-    /** The CUDA backend of device 0, or an aborted test naming why it is unavailable. */
-    static CudaBackend backend() {
+    /** The CUDA backend of device 0 (or the CPU stand-in), or an aborted test naming why it is unavailable. */
+    static Backend backend() {
+        if (CPU_STAND_IN) return CpuBackend.INSTANCE;
+        if (HOST_KERNELS) {
+            String why = HostKernels.unavailableReason();
+            if (why != null) Assumptions.abort("host-emulated kernels unavailable: " + why);
+            return HostKernelBackend.create();
+        }
         String reason = new CudaBackendProvider().unavailableReason();
         if (reason != null) Assumptions.abort("CUDA unavailable: " + reason);
-        return (CudaBackend) dev.engram.engine.Backends.get(CUDA);
+        return dev.engram.engine.Backends.get(CUDA);
+    }
+
+    /** For tests through the tensor API: aborts without a device (or stand-in) behind {@link #CUDA}. */
+    static void requireDevice() {
+        if (HOST_KERNELS) Assumptions.abort("tensor-level test: the host emulation covers the kernels only");
+        backend();
+    }
+
+    /** Sets the CUDA backend's TF32 and deterministic modes; nothing for the CPU stand-in. */
+    static void configure(Backend b, boolean tf32, boolean deterministic) {
+        if (b instanceof CudaBackend c) {
+            c.setTf32(tf32);
+            c.setDeterministic(deterministic);
+        }
+    }
+
+    /**
+     * Bit-for-bit equality (NaN equals NaN, {@code -0.0} differs from {@code +0.0}), reporting the
+     * count and the first mismatches with a plain loop: linear time even for a 100k-element failure.
+     */
+    static void assertExact(String what, float[] expected, float[] actual) {
+        assertThat(actual.length).as(what + ": length").isEqualTo(expected.length);
+        StringBuilder first = new StringBuilder();
+        int bad = 0;
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToIntBits(expected[i]) == Float.floatToIntBits(actual[i])) continue;
+            if (bad++ < REPORTED) first.append("\n  [").append(i).append("] device ").append(actual[i]).append(", CPU ").append(expected[i]);
+        }
+        if (bad > 0) throw new AssertionError(what + ": " + bad + " of " + expected.length + " elements differ; first:" + first);
+    }
+
+    /** Integer version of {@link #assertExact(String, float[], float[])}. */
+    static void assertExact(String what, int[] expected, int[] actual) {
+        assertThat(actual.length).as(what + ": length").isEqualTo(expected.length);
+        StringBuilder first = new StringBuilder();
+        int bad = 0;
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] == actual[i]) continue;
+            if (bad++ < REPORTED) first.append("\n  [").append(i).append("] device ").append(actual[i]).append(", CPU ").append(expected[i]);
+        }
+        if (bad > 0) throw new AssertionError(what + ": " + bad + " of " + expected.length + " elements differ; first:" + first);
     }
 
     static float[] values(SplittableRandom r, int n, double lo, double hi) {
@@ -47,7 +110,7 @@ final class Gpu {
 
     /** |actual - expected| <= atol + rtol * |expected| element-wise, reporting the worst element. */
     static void assertClose(String what, float[] expected, float[] actual, double atol, double rtol) {
-        assertThat(actual).as(what + ": length").hasSameSizeAs(expected);
+        assertThat(actual.length).as(what + ": length").isEqualTo(expected.length);
         int worst = -1;
         double worstExcess = 0;
         for (int i = 0; i < expected.length; i++) {
@@ -67,7 +130,7 @@ final class Gpu {
 
     /** Within {@code ulps} units in the last place of the CPU value. */
     static void assertUlps(String what, float[] expected, float[] actual, int ulps) {
-        assertThat(actual).as(what + ": length").hasSameSizeAs(expected);
+        assertThat(actual.length).as(what + ": length").isEqualTo(expected.length);
         for (int i = 0; i < expected.length; i++) {
             if (Float.isNaN(expected[i]) && Float.isNaN(actual[i])) continue;
             if (expected[i] == actual[i]) continue;

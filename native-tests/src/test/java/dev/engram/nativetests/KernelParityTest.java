@@ -3,7 +3,6 @@ package dev.engram.nativetests;
 import dev.engram.engine.DType;
 import dev.engram.engine.Philox;
 import dev.engram.engine.cpu.CpuBackend;
-import dev.engram.engine.cuda.CudaBackend;
 import dev.engram.engine.spi.Backend;
 import dev.engram.engine.spi.BinaryOp;
 import dev.engram.engine.spi.ConvGeometry;
@@ -22,6 +21,7 @@ import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 
 import static dev.engram.nativetests.Gpu.assertClose;
+import static dev.engram.nativetests.Gpu.assertExact;
 import static dev.engram.nativetests.Gpu.assertUlps;
 import static dev.engram.nativetests.Gpu.between;
 import static dev.engram.nativetests.Gpu.values;
@@ -42,15 +42,14 @@ class KernelParityTest {
         return LongStream.rangeClosed(1, 8).map(k -> 0x6A110000L + k * 7919);
     }
 
-    private CudaBackend gpu;
+    private Backend gpu;
     private final Backend cpu = CpuBackend.INSTANCE;
     private Backend[] both;
 
     @BeforeEach
     void setUp() {
         gpu = Gpu.backend();
-        gpu.setTf32(false);
-        gpu.setDeterministic(true);
+        Gpu.configure(gpu, false, true);
         both = new Backend[] {cpu, gpu};
     }
 
@@ -94,7 +93,7 @@ class KernelParityTest {
 
     private void exact(String what, Storage[] s) {
         float[][] r = read(s);
-        assertThat(r[1]).as(what).containsExactly(r[0]);
+        assertExact(what, r[0], r[1]);
     }
 
     private void ulps(String what, Storage[] s, int ulps) {
@@ -131,7 +130,7 @@ class KernelParityTest {
         onBoth((b, k) -> b.intToFloat(xi[k], yf[k], n));
         exact("intToFloat", yf);
         int[][] back = readInts(xi);
-        assertThat(back[1]).containsExactly(iv);
+        assertExact("readInts", iv, back[1]);
         assertThatThrownBy(() -> gpu.readFloats(x[1], n - 1, new float[4], 0, 4)).isInstanceOf(IndexOutOfBoundsException.class);
     }
 
@@ -164,11 +163,11 @@ class KernelParityTest {
         SplittableRandom r = new SplittableRandom(7);
         int m = 64, n = 64, kk = 256;
         Storage[] a = floats(values(r, m * kk, -1, 1)), bb = floats(values(r, kk * n, -1, 1)), c = zeros(m * n);
-        gpu.setTf32(true);
+        Gpu.configure(gpu, true, true);
         try {
             onBoth((b, k) -> b.gemm(false, false, m, n, kk, 1f, a[k], 0, kk, bb[k], 0, n, 0f, c[k], 0, n));
         } finally {
-            gpu.setTf32(false);
+            Gpu.configure(gpu, false, true);
         }
         close("tf32 gemm", c, 2e-2, 1e-2);
     }
@@ -252,7 +251,7 @@ class KernelParityTest {
         Storage[] am = intZeros((long) outer * inner);
         onBoth((b, k) -> b.argmax(x[k], am[k], outer, red, inner));
         int[][] ai = readInts(am);
-        assertThat(ai[1]).as("argmax").containsExactly(ai[0]);
+        assertExact("argmax", ai[0], ai[1]);
         for (boolean log : new boolean[] {false, true}) {
             Storage[] y = zeros(n), dy = floats(values(r, n, -1, 1)), dx = zeros(n);
             onBoth((b, k) -> b.softmax(x[k], y[k], outer, red, inner, log));
@@ -329,7 +328,7 @@ class KernelParityTest {
         onBoth((b, k) -> b.maxPool2dForward(x[k], y[k], idx[k], g));
         exact("max_pool2d " + g, y);
         int[][] ii = readInts(idx);
-        assertThat(ii[1]).as("max_pool2d index " + g).containsExactly(ii[0]);
+        assertExact("max_pool2d index " + g, ii[0], ii[1]);
         onBoth((b, k) -> b.maxPool2dBackward(dy[k], idx[k], dx[k], g));
         exact("max_pool2d backward " + g, dx);
         onBoth((b, k) -> b.avgPool2dForward(x[k], y[k], g));
@@ -481,7 +480,7 @@ class KernelParityTest {
             else exact("random " + d, o);
             float[] direct = new float[n];
             Philox.fill(direct, 0, n, d, a, b, seed, offset, 0);
-            assertThat(read(o)[0]).as("CPU backend = Philox.fill").containsExactly(direct);
+            assertExact("CPU backend = Philox.fill", direct, read(o)[0]);
         }
     }
 

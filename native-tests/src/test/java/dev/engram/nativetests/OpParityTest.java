@@ -65,7 +65,7 @@ class OpParityTest {
     @ParameterizedTest(name = "seed={0}")
     @MethodSource("seeds")
     void everyOpForwardAndBackwardMatchesTheCpu(long seed) {
-        Gpu.backend();
+        Gpu.requireDevice();
         SplittableRandom r = new SplittableRandom(seed);
         List<Case> cases = new ArrayList<>();
         int[] s = {between(r, 1, 4), between(r, 2, 5), between(r, 2, 6)};

@@ -27,6 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class CudaDevice {
     static final String FATBIN_RESOURCE = "/dev/engram/engine/cuda/kernels.fatbin";
+    /**
+     * {@code -Dengram.cuda.syncLaunches=true}: wait after every kernel launch, so an error names the
+     * kernel that caused it instead of surfacing at a later call (slow; for debugging and first runs).
+     */
+    static final boolean SYNC_LAUNCHES = Boolean.getBoolean("engram.cuda.syncLaunches");
 
     private static final Map<Integer, CudaDevice> OPEN = new ConcurrentHashMap<>();
 
@@ -160,6 +165,7 @@ final class CudaDevice {
         int grid = (int) Math.min(blocks, Integer.MAX_VALUE);
         check(JCudaDriver.cuLaunchKernel(function(kernel), grid, 1, 1, threads, 1, 1, 0, null, Pointer.to(params), null),
                 "launch of kernel " + kernel);
+        if (SYNC_LAUNCHES) check(JCudaDriver.cuCtxSynchronize(), "kernel " + kernel + " (grid " + grid + " x " + threads + ")");
     }
 
     /** Blocks until all queued work is done; surfaces asynchronous kernel errors. */

@@ -25,9 +25,10 @@ public final class CudaDoctor {
             reason = "CUDA setup failed: " + t;
         }
         sb.append("  kernel image: ").append(CudaDoctor.class.getResource(CudaDevice.FATBIN_RESOURCE) == null
-                ? "MISSING " + CudaDevice.FATBIN_RESOURCE : CudaDevice.FATBIN_RESOURCE + " (sm_80, sm_90, compute_90 PTX)").append('\n');
+                ? "MISSING " + CudaDevice.FATBIN_RESOURCE : CudaDevice.FATBIN_RESOURCE + " (" + CudaSetup.KERNEL_IMAGE + ")").append('\n');
         sb.append("  options: tf32=").append(Boolean.getBoolean("engram.cuda.tf32")).append(", deterministic=")
-                .append(!"false".equalsIgnoreCase(System.getProperty("engram.cuda.deterministic"))).append('\n');
+                .append(!"false".equalsIgnoreCase(System.getProperty("engram.cuda.deterministic")))
+                .append(", syncLaunches=").append(Boolean.getBoolean("engram.cuda.syncLaunches")).append('\n');
         if (reason == null) sb.append("CUDA: usable\n");
         else sb.append("CUDA: unavailable: ").append(reason).append('\n');
         return sb.toString();

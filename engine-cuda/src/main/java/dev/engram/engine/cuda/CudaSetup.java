@@ -11,15 +11,21 @@ import java.util.Optional;
  * version mismatch or any {@link LinkageError} of the JCuda bindings becomes {@link #reason()}.
  *
  * <p>Order: platform, then locate {@code libcuda.so.1}, cuBLAS ({@code libcublas.so.12}, the
- * soname JCublas 12.6's natives link; on a CUDA 13 install a forwarding {@code libcublas.so.12}
- * shim next to {@code libcublas.so.13}), cuDNN ({@code libcudnn.so.9}); load them by absolute
+ * soname JCublas 12.6's natives link; where only cuBLAS 13 exists, {@code libcublas.so.13} plus
+ * the forwarding {@code libcublas.so.12} shipped in this jar, see {@link CublasShim}), cuDNN
+ * ({@code libcudnn.so.9}); load them by absolute
  * path so the JCuda natives' dependencies are satisfied by soname; then {@code cuInit}, the
- * driver version (at least CUDA 12.0) and a device of compute capability 8.0 or newer (the
+ * driver version (at least CUDA 13.0, see {@link #MIN_DRIVER_VERSION}) and a device of compute capability 8.0 or newer (the
  * shipped kernels carry sm_80 and sm_90 code and compute_90 PTX).
  */
 public final class CudaSetup {
-    /** Minimum driver API version: JCuda 12.6 links the CUDA 12 runtime. */
-    static final int MIN_DRIVER_VERSION = 12000;
+    /**
+     * Minimum driver API version: JCuda 12.6 needs CUDA 12, but the shipped fatbin is built by nvcc 13,
+     * whose SASS and PTX (ISA 9.0) only an R580+ driver (CUDA 13.0) loads.
+     */
+    static final int MIN_DRIVER_VERSION = 13000;
+    /** What the kernel image holds and needs, for messages and the doctor report. */
+    static final String KERNEL_IMAGE = "sm_80 + sm_90 SASS, compute_90 PTX, built by nvcc 13: needs driver R580+ (CUDA 13.0)";
     /** Minimum compute capability (major*10+minor) the shipped fatbin runs on. */
     static final int MIN_COMPUTE_CAPABILITY = 80;
     /** A libcublas.so.12 smaller than this is a forwarding shim (the real library is ~100 MB). */
@@ -101,7 +107,19 @@ public final class CudaSetup {
         cudnn = locator.find("libcudnn.so.9").orElse(null);
         cublas = cublas12.orElse(null);
         boolean shim = cublas != null && fileSize(cublas) < SHIM_SIZE_LIMIT;
-        note("cuBLAS: " + (cublas == null ? "libcublas.so.12 not found" : cublas + (shim ? " [forwarding shim]" : ""))
+        boolean bundledShim = false;
+        if (cublas == null && cublas13.isPresent() && !Boolean.getBoolean("engram.cuda.noBundledShim")) {
+            try {
+                cublas = new NativeLibraryLocator.Found("libcublas.so.12", CublasShim.extract(), "");
+                shim = bundledShim = true;
+            } catch (java.io.IOException | RuntimeException e) {
+                fail("cuBLAS 13 found (" + cublas13.get().path() + ") but the bundled libcublas.so.12 forwarding shim "
+                        + "could not be extracted: " + e.getMessage());
+                return;
+            }
+        }
+        note("cuBLAS: " + (cublas == null ? "libcublas.so.12 not found"
+                : cublas + (bundledShim ? " [Engram's bundled forwarding shim to cuBLAS 13]" : shim ? " [forwarding shim]" : ""))
                 + cublas13.map(f -> "; " + f).orElse(""));
         note("cuDNN: " + (cudnn == null ? "libcudnn.so.9 not found" : cudnn.toString()));
 
@@ -111,9 +129,9 @@ public final class CudaSetup {
         }
         if (cublas == null) {
             fail(cublas13.isPresent()
-                    ? "cuBLAS 13 found (" + cublas13.get().path() + ") but JCublas 12.6's natives link libcublas.so.12: "
-                      + "build the libcublas.so.12 forwarding shim (engine-cuda/GPU-RUNBOOK.md) and add its directory to ENGRAM_CUDA_LIB_PATH"
-                    : "cuBLAS library libcublas.so.12 not found in " + searched);
+                    ? "cuBLAS 13 found (" + cublas13.get().path() + ") but JCublas 12.6's natives link libcublas.so.12 and "
+                      + "the bundled forwarding shim is switched off (-Dengram.cuda.noBundledShim)"
+                    : "cuBLAS library libcublas.so.12 or libcublas.so.13 not found in " + searched);
             return;
         }
         if (shim && cublas13.isEmpty()) {
@@ -169,7 +187,7 @@ public final class CudaSetup {
         note("driver API version: " + (driverVersion / 1000) + "." + (driverVersion % 1000 / 10));
         if (driverVersion < MIN_DRIVER_VERSION) {
             fail("driver supports CUDA " + (driverVersion / 1000) + "." + (driverVersion % 1000 / 10)
-                    + " but JCuda 12.6 needs CUDA 12.0 or newer (update the NVIDIA driver)");
+                    + " but the shipped kernels (" + KERNEL_IMAGE + ") need CUDA 13.0 or newer: update the NVIDIA driver to R580+");
             return false;
         }
         int[] count = new int[1];

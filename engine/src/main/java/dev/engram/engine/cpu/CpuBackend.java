@@ -338,7 +338,7 @@ public final class CpuBackend implements Backend {
                             float best = x[base + q];
                             for (int j = 1; j < r; j++) {
                                 float v = x[base + j * inner + q];
-                                if (max ? v > best : v < best) best = v;
+                                best = max ? Math.max(best, v) : Math.min(best, v); // NaN propagates, -0 < +0
                             }
                             out[o * inner + q] = best;
                         }
@@ -413,6 +413,18 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /**
+     * Whether {@code v} replaces the current argmax candidate {@code best}: strictly greater in
+     * {@link Math#max(float, float)}'s order (NaN above everything, {@code +0.0 > -0.0}); never once
+     * {@code best} is NaN, so ties and later NaNs keep the first index.
+     */
+    static boolean argmaxBeats(float v, float best) {
+        if (best != best) return false;
+        if (v != v) return true;
+        if (v == 0f && best == 0f) return Float.floatToRawIntBits(best) < 0 && Float.floatToRawIntBits(v) >= 0;
+        return v > best;
+    }
+
     @Override
     public void argmax(Storage xs, Storage outs, int outer, int r, int inner) {
         float[] x = f(xs);
@@ -424,7 +436,7 @@ public final class CpuBackend implements Backend {
                 float bv = x[base];
                 for (int j = 1; j < r; j++) {
                     float v = x[base + j * inner];
-                    if (v > bv) {
+                    if (argmaxBeats(v, bv)) {
                         bv = v;
                         best = j;
                     }

@@ -61,10 +61,19 @@ public interface Backend {
 
     // ---- reductions and softmax ------------------------------------------------------------
 
-    /** Reduces {@code x} viewed as {@code [outer, r, inner]} over the middle axis into {@code [outer, inner]}. */
+    /**
+     * Reduces {@code x} viewed as {@code [outer, r, inner]} over the middle axis into {@code [outer, inner]}.
+     * {@link ReduceOp#MAX MAX} and {@link ReduceOp#MIN MIN} fold {@link Math#max(float, float)} /
+     * {@link Math#min(float, float)}: NaN if any element is NaN (as PyTorch), and {@code +0.0 > -0.0};
+     * both are order-independent, so every backend returns the same bits whatever its reduction order.
+     */
     void reduce(ReduceOp op, Storage x, Storage out, int outer, int r, int inner);
 
-    /** Index of the maximum along the middle axis of {@code [outer, r, inner]} into an int32 {@code [outer, inner]}. */
+    /**
+     * Index of the maximum along the middle axis of {@code [outer, r, inner]} into an int32 {@code [outer, inner]}:
+     * the first index whose value equals the {@link ReduceOp#MAX MAX} reduction, so the first NaN if there is
+     * one, the first of tied maxima, and {@code +0.0} before {@code -0.0}.
+     */
     void argmax(Storage x, Storage out, int outer, int r, int inner);
 
     /** Softmax (or log-softmax) along the middle axis of {@code [outer, r, inner]}. */
