@@ -5,7 +5,8 @@ import dev.engram.engine.cpu.CpuParallel;
 import dev.engram.memorization.flip.FlipAnalysis;
 import dev.engram.memorization.flip.NeuronFlipping;
 import dev.engram.memorization.run.RunFolder;
-import dev.engram.memorization.scores.RunInputs;
+import dev.engram.memorization.data.DataSource;
+import dev.engram.memorization.data.RunData;
 import dev.engram.nn.Module;
 
 import java.nio.file.Path;
@@ -30,13 +31,13 @@ public final class FlipBenchmark {
         int perBatch = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         int singles = args.length > 3 ? Integer.parseInt(args[3]) : 16;
         CpuParallel.setThreads(Runtime.getRuntime().availableProcessors());
-        RunFolder folder = RunFolder.open(run);
-        RunInputs.Data data = RunInputs.load(folder, FetchOptions.defaults());
-        Module model = RunInputs.loadModel(folder, data.train(), folder.requireFinalCheckpoint());
-        NeuronFlipping.Options base = NeuronFlipping.Options.defaults().withRemainingEvalSize(0).withSeed(1);
-        NeuronFlipping batched = new NeuronFlipping(model, data.train(), base.withTargetsPerBatch(perBatch));
-        NeuronFlipping single = new NeuronFlipping(model, data.train(), base.withTargetsPerBatch(1));
-        int[] rows = FlipAnalysis.drawTargets(batched, data.train(), targets / 2, targets - targets / 2, 1);
+        RunData data = RunData.open(run, DataSource.catalog(FetchOptions.defaults()));
+        RunFolder folder = data.run();
+        Module model = data.modelAt(folder.config().epochs());
+        NeuronFlipping.Options base = NeuronFlipping.Options.DEFAULTS.toBuilder().remainingEvalSize(0).seed(1).build();
+        NeuronFlipping batched = NeuronFlipping.create(model, data.trainSet(), base.toBuilder().targetsPerBatch(perBatch).build());
+        NeuronFlipping single = NeuronFlipping.create(model, data.trainSet(), base.toBuilder().targetsPerBatch(1).build());
+        int[] rows = FlipAnalysis.drawTargets(batched, data.trainSet(), targets / 2, targets - targets / 2, 1);
         // interleave noisy and clean so that any prefix has both kinds
         int[] mixed = new int[rows.length];
         int h = targets / 2;
