@@ -32,9 +32,11 @@ import java.util.regex.Pattern;
  *   <li>{@code <name>.json}: the {@link TrainingState}, written last, so its presence marks a
  *       complete checkpoint.</li>
  * </ul>
- * Every file is written atomically. Loading checks the model and the optimizer state together
- * and reports every missing, unexpected, mis-shaped or mis-typed entry in one exception before
- * anything is changed.
+ * Every file is written atomically. A state holding a NaN or infinite value (weights, buffers or
+ * optimizer state) is never written: {@link #save} refuses it before touching any file, so a
+ * diverged model can never appear as a complete checkpoint. Loading checks the model and the
+ * optimizer state together and reports every missing, unexpected, mis-shaped, mis-typed or
+ * non-finite entry in one exception before anything is changed.
  */
 public final class Checkpoint {
     /** Suffix of the weights file. */
@@ -95,6 +97,15 @@ public final class Checkpoint {
      * {@code optimizer} is non-null) and {@code state}.
      */
     public static void save(Path dir, String name, Module model, Optimizer optimizer, TrainingState state) throws IOException {
+        Map<String, Tensor> weights = model.stateDict();
+        Map<String, Tensor> optState = optimizer == null ? Map.of() : optimizer.stateDict();
+        String bad = describeNonFinite(weights);
+        if (bad != null) bad = "model " + bad;
+        else if ((bad = describeNonFinite(optState)) != null) bad = "optimizer state " + bad;
+        if (bad != null) {
+            throw new IllegalStateException("checkpoint '" + name + "' in " + dir + " not written: " + bad
+                    + "; a non-finite state is never saved");
+        }
         Files.createDirectories(dir);
         // an older state file of the same name would mark a half-rewritten checkpoint as complete
         Files.deleteIfExists(stateFile(dir, name));
@@ -102,9 +113,9 @@ public final class Checkpoint {
         meta.put("format", "pt");
         meta.put("engram.epoch", Integer.toString(state.epoch()));
         meta.put("engram.global_step", Long.toString(state.globalStep()));
-        SafeTensors.write(weightsFile(dir, name), model.stateDict(), meta);
+        SafeTensors.write(weightsFile(dir, name), weights, meta);
         if (optimizer != null) {
-            SafeTensors.write(optimizerFile(dir, name), optimizer.stateDict(),
+            SafeTensors.write(optimizerFile(dir, name), optState,
                     Map.of("engram.optimizer", optimizer.getClass().getSimpleName()));
         } else {
             Files.deleteIfExists(optimizerFile(dir, name)); // a stale one would not match these weights
@@ -160,6 +171,8 @@ public final class Checkpoint {
         Map<String, Tensor> weights = SafeTensors.load(wf);
         List<String> problems = new ArrayList<>();
         for (String p : stateDictProblems(model.stateDict(), weights)) problems.add(wf.getFileName() + ": " + p);
+        String badWeights = describeNonFinite(weights);
+        if (badWeights != null) problems.add(wf.getFileName() + ": " + badWeights);
         Map<String, Tensor> optState = null;
         if (optimizer != null) {
             Path of = optimizerFile(dir, name);
@@ -168,6 +181,8 @@ public final class Checkpoint {
             } else {
                 optState = SafeTensors.load(of);
                 for (String p : optimizer.validateStateDict(optState)) problems.add(of.getFileName() + ": " + p);
+                String badOpt = describeNonFinite(optState);
+                if (badOpt != null) problems.add(of.getFileName() + ": " + badOpt);
             }
         }
         if (!problems.isEmpty()) {
@@ -178,6 +193,35 @@ public final class Checkpoint {
         model.loadStateDict(weights, true);
         if (optimizer != null) optimizer.loadStateDict(optState);
         return state;
+    }
+
+    /**
+     * The first NaN or infinite element of a state dict.
+     *
+     * @param tensor the tensor's name
+     * @param index  the element's flat (row-major) index
+     * @param value  the element
+     */
+    public record NonFinite(String tensor, int index, float value) {
+        @Override public String toString() {
+            return "tensor '" + tensor + "' element " + index + " is " + value;
+        }
+    }
+
+    /** The first non-finite element of {@code tensors} (map order, floating-point tensors only), or null. */
+    public static NonFinite firstNonFinite(Map<String, Tensor> tensors) {
+        for (var e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            if (t.dtype() == dev.engram.engine.DType.INT32) continue;
+            float[] v = t.toFloatArray();
+            for (int i = 0; i < v.length; i++) if (!Float.isFinite(v[i])) return new NonFinite(e.getKey(), i, v[i]);
+        }
+        return null;
+    }
+
+    private static String describeNonFinite(Map<String, Tensor> tensors) {
+        NonFinite n = firstNonFinite(tensors);
+        return n == null ? null : n.toString();
     }
 
     /** Every missing, unexpected, mis-shaped or mis-typed entry of {@code found} against {@code expected}. */

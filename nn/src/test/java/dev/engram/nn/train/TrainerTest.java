@@ -284,4 +284,40 @@ class TrainerTest {
         assertThat(r.epochs()).hasSize(h.epochs().size());
         assertThat(r.last().trainLoss()).isEqualTo(h.last().trainLoss());
     }
+
+    @Test
+    void divergenceOnTheLastStepOfAnEpochWritesNoCheckpointAndNamesStepAndParameter() throws IOException {
+        // one batch per epoch: the only update of epoch 1 makes every weight non-finite while its loss was finite
+        SyntheticSource data = new SyntheticSource(16, 4, 3, 16, 5, true);
+        TinyModels.Mlp model = new TinyModels.Mlp(4, 8, 3, false, 2);
+        Path ckpt = dir.resolve("poison");
+        List<Integer> evaluated = new ArrayList<>();
+        Trainer t = Trainer.builder().model(model).optimizer(Sgd.builder(model).learningRate(3e38).weightDecay(1e10).build())
+                .epochs(3).trainData(data).evaluate("test", data).checkpointDir(ckpt)
+                .epochListener((m, mod) -> evaluated.add(m.epoch())).progress(ProgressMode.NONE).build();
+        assertThatThrownBy(t::fit).isInstanceOf(TrainingDivergedException.class)
+                .hasMessageContaining("after global step 0 (batch 0 of 1, the last of epoch 1, learning rate 3.000e+38)")
+                .hasMessageContaining("first non-finite parameter: tensor 'fc1.weight' element 0")
+                .satisfies(e -> {
+                    TrainingDivergedException d = (TrainingDivergedException) e;
+                    assertThat(d.epoch()).isEqualTo(1);
+                    assertThat(d.globalStep()).isZero();
+                    assertThat(d.parameter()).isEqualTo("fc1.weight");
+                });
+        assertThat(evaluated).isEmpty();
+        assertThat(Checkpoint.epochs(ckpt)).containsExactly(0);
+        assertThat(Files.exists(Checkpoint.weightsFile(ckpt, "epoch-001"))).isFalse();
+    }
+
+    @Test
+    void learningRatesPrintShortInEveryRange() {
+        assertThat(LearningRates.format(0.05)).isEqualTo("0.05000");
+        assertThat(LearningRates.format(0)).isEqualTo("0.00000");
+        assertThat(LearningRates.format(3e38)).isEqualTo("3.000e+38");
+        assertThat(LearningRates.format(-1e-7)).isEqualTo("-1.000e-07");
+        assertThat(LearningRates.format(Double.NaN)).isEqualTo("NaN");
+        for (double lr : new double[] {Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_VALUE, 999.999999, 1e-3, 0.00099999}) {
+            assertThat(LearningRates.format(lr)).as("%s", lr).hasSizeLessThanOrEqualTo(11);
+        }
+    }
 }
