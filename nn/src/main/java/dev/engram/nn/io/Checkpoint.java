@@ -135,7 +135,13 @@ public final class Checkpoint {
     public static TrainingState readState(Path dir, String name) throws IOException {
         Path file = stateFile(dir, name);
         try {
-            JsonObject o = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new IOException(file + ": malformed checkpoint state: not valid UTF-8 text (" + e + ")", e);
+            }
+            JsonObject o = JsonParser.parseString(text).getAsJsonObject();
             if (!o.has("format") || !FORMAT.equals(o.get("format").getAsString())) {
                 throw new IOException(file + ": not an engram checkpoint state (missing \"format\": \"" + FORMAT + "\")");
             }

@@ -128,4 +128,17 @@ class CheckpointTest {
         assertThatThrownBy(() -> Checkpoint.load(dir, "good", b, sb))
                 .hasMessageContaining("good.safetensors: tensor 'fc1.bias' element 0 is Infinity");
     }
+
+    @Test
+    void aStateFileWithInvalidUtf8IsReportedWithItsName() throws IOException {
+        TinyModels.Mlp a = new TinyModels.Mlp(4, 5, 3, true, 1);
+        Checkpoint.save(dir, "c", a, null, TrainingState.of(1, 1));
+        byte[] json = Files.readAllBytes(Checkpoint.stateFile(dir, "c"));
+        json[json.length / 2] = (byte) 0xC3; // a lead byte followed by ASCII: malformed
+        json[json.length / 2 + 1] = 'x';
+        Files.write(Checkpoint.stateFile(dir, "c"), json);
+        assertThatThrownBy(() -> Checkpoint.readState(dir, "c")).isInstanceOf(IOException.class)
+                .hasMessageContaining(Checkpoint.stateFile(dir, "c").toString())
+                .hasMessageContaining("not valid UTF-8");
+    }
 }
