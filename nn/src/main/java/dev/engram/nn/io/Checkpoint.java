@@ -47,6 +47,10 @@ public final class Checkpoint {
     public static final String STATE = ".json";
     private static final String FORMAT = "engram-checkpoint";
     private static final Pattern EPOCH_NAME = Pattern.compile("epoch-(\\d+)");
+    /** Temporary files of {@link AtomicFiles} writing checkpoint files: {@code .epoch-007.json.<hex>.tmp}. */
+    private static final Pattern CHECKPOINT_TMP =
+            Pattern.compile("\\.epoch-\\d+\\.(safetensors|optim\\.safetensors|json)\\.[0-9a-f]+\\.tmp");
+    private static final Pattern EPOCH_FILE = Pattern.compile("epoch-(\\d+)(\\.safetensors|\\.optim\\.safetensors)");
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
             .disableHtmlEscaping().create();
 
@@ -90,6 +94,41 @@ public final class Checkpoint {
             }
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * Removes what killed writes leave in a checkpoint directory of {@code epoch-NNN} checkpoints, and returns the
+     * removed files: temporary files of interrupted atomic writes ({@code .epoch-NNN.*.tmp}); files of incomplete
+     * checkpoints after the latest complete one (their state file was never written); and, unless
+     * {@code keepAllOptimizerStates}, optimizer-state files of every epoch but the latest complete one (a kill
+     * between writing a checkpoint and removing the previous optimizer state leaves one behind). Call it only while
+     * no other process writes the directory (when a run starts or resumes).
+     */
+    public static List<Path> removeLeftovers(Path dir, boolean keepAllOptimizerStates) throws IOException {
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return removed;
+        List<Integer> complete = epochs(dir);
+        int latest = complete.isEmpty() ? -1 : complete.get(complete.size() - 1);
+        List<Path> files;
+        try (var list = Files.list(dir)) {
+            files = list.sorted().toList();
+        }
+        for (Path p : files) {
+            String f = p.getFileName().toString();
+            boolean remove = false;
+            if (CHECKPOINT_TMP.matcher(f).matches()) {
+                remove = true;
+            } else {
+                Matcher m = EPOCH_FILE.matcher(f);
+                if (m.matches()) {
+                    int epoch = Integer.parseInt(m.group(1));
+                    boolean optim = m.group(2).equals(OPTIMIZER);
+                    remove = epoch > latest || (optim && !keepAllOptimizerStates && epoch != latest);
+                }
+            }
+            if (remove && Files.deleteIfExists(p)) removed.add(p);
+        }
+        return removed;
     }
 
     /**

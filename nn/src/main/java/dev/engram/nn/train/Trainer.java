@@ -113,7 +113,8 @@ public final class Trainer {
     /**
      * Trains from the model's current weights for the configured number of epochs. With a
      * checkpoint directory, writes {@code epoch-000} first; a directory that already holds
-     * checkpoints is refused unless {@link Builder#overwriteCheckpoints(boolean)} allows it.
+     * checkpoints is refused unless {@link Builder#overwriteCheckpoints(boolean)} allows it. Files left by a
+     * killed earlier run are removed first ({@link Checkpoint#removeLeftovers}).
      */
     public TrainingHistory fit() throws IOException {
         globalStep = 0;
@@ -123,6 +124,7 @@ public final class Trainer {
                 throw new IllegalStateException("Trainer: " + checkpointDir + " already holds checkpoints "
                         + Checkpoint.epochs(checkpointDir) + "; use resume(dir), an empty directory, or overwriteCheckpoints(true)");
             }
+            removeLeftovers();
             saveCheckpoint(0, Map.of(), false);
         }
         return run(0, new ArrayList<>(), false);
@@ -132,9 +134,11 @@ public final class Trainer {
      * Restores the latest complete checkpoint in {@code dir} (weights, buffers, optimizer state,
      * global step, early-stopping count and the batch source's state), rebuilds the history of
      * the epochs before it from their checkpoints, and trains the remaining epochs. New
-     * checkpoints go to the builder's checkpoint directory, if any.
+     * checkpoints go to the builder's checkpoint directory, if any; files a killed run left there
+     * are removed first ({@link Checkpoint#removeLeftovers}).
      */
     public TrainingHistory resume(Path dir) throws IOException {
+        if (checkpointDir != null) removeLeftovers();
         List<Integer> available = Checkpoint.epochs(dir);
         if (available.isEmpty()) throw new IOException("Trainer.resume: no complete checkpoint (epoch-NNN.json + .safetensors) in " + dir);
         int last = available.get(available.size() - 1);
@@ -325,6 +329,13 @@ public final class Trainer {
     private static LabeledBatch onDevice(LabeledBatch b, Device device) {
         if (b.inputs().device().equals(device) && b.labels().device().equals(device)) return b;
         return new LabeledBatch(b.inputs().to(device), b.labels().to(device), b.exampleIds());
+    }
+
+    /** Removes crash leftovers (temporary files, incomplete checkpoints, stale optimizer states) before a start. */
+    private void removeLeftovers() throws IOException {
+        for (Path p : Checkpoint.removeLeftovers(checkpointDir, keepAllOptimizerStates)) {
+            LOG.info("removed {} left by an interrupted run", p);
+        }
     }
 
     private void saveCheckpoint(int epoch, Map<String, Double> metrics, boolean stopped) throws IOException {
