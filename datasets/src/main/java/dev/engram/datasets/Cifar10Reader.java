@@ -16,7 +16,7 @@ import java.util.zip.GZIPInputStream;
  * Reader for the CIFAR-10 binary version: batches {@code data_batch_1.bin} … {@code data_batch_5.bin} and
  * {@code test_batch.bin}, each a sequence of 3073-byte records (1 label byte in 0..9, then 1024 red, 1024 green,
  * 1024 blue bytes, each plane row-major 32×32 — already CHW). Reads either a directory of extracted batches or the
- * {@code cifar-10-binary.tar.gz} archive directly. Training examples are numbered in file order: batch 1 records
+ * {@code cifar-10-binary.tar.gz} archive directly (the gzip CRC-32 and length are verified). Training examples are numbered in file order: batch 1 records
  * 0..9999, batch 2 10000..19999, and so on.
  */
 public final class Cifar10Reader {
@@ -88,15 +88,27 @@ public final class Cifar10Reader {
      */
     public static TrainTest readArchive(Path tarGz) throws IOException {
         TreeMap<String, byte[]> found = new TreeMap<>();
-        try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(tarGz), 1 << 16),
-                1 << 16)) {
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(tarGz), 1 << 16)) {
+            InputStream in;
+            try {
+                in = new GZIPInputStream(raw, 1 << 16);
+            } catch (IOException e) {
+                throw BinaryInput.wrap(tarGz.toString(), 0, "a gzip header", e);
+            }
             TarReader tar = new TarReader(in, tarGz + " (tar inside gzip, decompressed offsets)");
             TarReader.Entry e;
             while ((e = tar.next()) != null) {
                 if (!e.isFile()) continue;
                 String base = e.name().substring(e.name().lastIndexOf('/') + 1);
-                if (TRAIN_FILES.contains(base) || base.equals(TEST_FILE)) found.put(base, tar.readContent());
+                if (TRAIN_FILES.contains(base) || base.equals(TEST_FILE)) {
+                    if (e.size() % RECORD != 0 || e.size() == 0) {
+                        throw new DatasetFormatException(tarGz + "!" + e.name(), 0, "a positive multiple of " + RECORD
+                                + " bytes (whole records)", e.size() + " bytes");
+                    }
+                    found.put(base, tar.readContent());
+                }
             }
+            tar.finish(); // reads to the end of the gzip stream, which verifies its CRC-32 and length
         }
         ByteArrayOutputStream px = new ByteArrayOutputStream();
         List<int[]> labels = new ArrayList<>();

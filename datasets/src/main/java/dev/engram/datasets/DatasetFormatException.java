@@ -30,6 +30,15 @@ public class DatasetFormatException extends IOException {
         this.found = found;
     }
 
+    /**
+     * A format problem detected through a lower-level exception (a corrupt gzip/zlib stream, a bad zip entry, a
+     * malformed character encoding); {@code found} should describe it, the cause is kept.
+     */
+    public DatasetFormatException(String file, long offset, String expected, String found, Throwable cause) {
+        this(file, offset, expected, found);
+        initCause(cause);
+    }
+
     /** The file named in the message. */
     public String file() { return file; }
 

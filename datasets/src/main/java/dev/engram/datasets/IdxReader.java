@@ -11,8 +11,9 @@ import java.util.zip.GZIPInputStream;
  * Reader for IDX files (MNIST, Fashion-MNIST), raw or gzip-compressed (detected by the gzip magic bytes
  * {@code 1f 8b}). Images: magic {@code 0x00000803}, dims N, rows, cols (big-endian int32), then N*rows*cols
  * uint8. Labels: magic {@code 0x00000801}, dim N, then N uint8. Reading streams the file once; the magic,
- * dimensions, exact payload length (no truncation, no trailing bytes) and label range are validated. Offsets in
- * error messages of gzip files are offsets in the decompressed stream.
+ * dimensions, exact payload length (no truncation, no trailing bytes), the gzip CRC-32 and length trailer and the
+ * label range are validated; arrays are allocated as their bytes arrive, never from a declared count alone. Offsets
+ * in error messages of gzip files are offsets in the decompressed stream.
  */
 public final class IdxReader {
     /** Magic number of an IDX file of unsigned bytes with 3 dimensions (images). */
@@ -35,30 +36,43 @@ public final class IdxReader {
     /** Opens {@code file}, transparently gunzipping it if it starts with the gzip magic. */
     static InputStream open(Path file) throws IOException {
         InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-        in.mark(2);
-        int b0 = in.read(), b1 = in.read();
-        in.reset();
-        if (b0 == 0x1f && b1 == 0x8b) return new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
-        return in;
+        try {
+            in.mark(2);
+            int b0 = in.read(), b1 = in.read();
+            in.reset();
+            if (b0 == 0x1f && b1 == 0x8b) return new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
+            return in;
+        } catch (IOException e) {
+            in.close();
+            throw BinaryInput.wrap(file.toString(), 0, "a gzip header", e);
+        }
     }
 
-    private static String describe(Path file) throws IOException {
+    private static boolean isGzip(Path file) throws IOException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
-            return (raw.read() == 0x1f && raw.read() == 0x8b) ? file + " (gzip, decompressed offsets)" : file.toString();
+            return raw.read() == 0x1f && raw.read() == 0x8b;
         }
+    }
+
+    private static BinaryInput input(Path file, InputStream in) throws IOException {
+        if (isGzip(file)) return new BinaryInput(in, file + " (gzip, decompressed offsets)");
+        return new BinaryInput(in, file.toString()).length(Files.size(file));
     }
 
     /** Reads an IDX image file. */
     public static Images readImages(Path file) throws IOException {
-        String src = describe(file);
         try (InputStream in = open(file)) {
-            return readImages(in, src);
+            return readImages(input(file, in));
         }
     }
 
     /** Reads an IDX image file from a stream ({@code source} names it in errors). */
     public static Images readImages(InputStream stream, String source) throws IOException {
-        BinaryInput in = new BinaryInput(stream, source);
+        return readImages(new BinaryInput(stream, source));
+    }
+
+    private static Images readImages(BinaryInput in) throws IOException {
+        String source = in.source();
         int magic = in.readI32("IDX magic");
         if (magic != IMAGES_MAGIC) {
             throw new DatasetFormatException(source, 0, "IDX image magic 0x00000803",
@@ -75,23 +89,25 @@ public final class IdxReader {
         if (total > Integer.MAX_VALUE - 8) {
             throw new DatasetFormatException(source, 4, "at most 2^31 pixels", total + " pixels");
         }
-        byte[] px = new byte[(int) total];
-        in.readFully(px, 0, px.length, n + " images of " + rows + "x" + cols + " pixels");
+        byte[] px = in.readBytes(total, n + " images of " + rows + "x" + cols + " pixels");
         in.expectEof(n + " images");
         return new Images(n, rows, cols, px);
     }
 
     /** Reads an IDX label file, checking every label is in {@code [0, numClasses)}. */
     public static int[] readLabels(Path file, int numClasses) throws IOException {
-        String src = describe(file);
         try (InputStream in = open(file)) {
-            return readLabels(in, src, numClasses);
+            return readLabels(input(file, in), numClasses);
         }
     }
 
     /** Reads an IDX label file from a stream ({@code source} names it in errors). */
     public static int[] readLabels(InputStream stream, String source, int numClasses) throws IOException {
-        BinaryInput in = new BinaryInput(stream, source);
+        return readLabels(new BinaryInput(stream, source), numClasses);
+    }
+
+    private static int[] readLabels(BinaryInput in, int numClasses) throws IOException {
+        String source = in.source();
         int magic = in.readI32("IDX magic");
         if (magic != LABELS_MAGIC) {
             throw new DatasetFormatException(source, 0, "IDX label magic 0x00000801",
@@ -99,8 +115,7 @@ public final class IdxReader {
         }
         int n = in.readI32("label count");
         if (n < 0) throw new DatasetFormatException(source, 4, "non-negative label count", Integer.toString(n));
-        byte[] raw = new byte[n];
-        in.readFully(raw, 0, n, n + " labels");
+        byte[] raw = in.readBytes(n, n + " labels");
         in.expectEof(n + " labels");
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) {

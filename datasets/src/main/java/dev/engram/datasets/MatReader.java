@@ -27,7 +27,11 @@ import java.util.zip.InflaterInputStream;
  * any numeric storage type (MATLAB often stores a double array as {@code miUINT8}). uint8 arrays stored as
  * {@code miUINT8} are kept as bytes, everything else is converted to {@code double}. Cell, struct, object, char,
  * sparse and complex arrays are rejected with a {@link DatasetFormatException} when requested and skipped
- * otherwise. MAT v7.3 (HDF5) files are rejected (wrong version).
+ * otherwise. MAT v7.3 (HDF5) files are rejected (wrong version). Declared sizes are checked before anything is
+ * allocated: a small element declaring more than 4 bytes, a dimension product that overflows, a sub-element
+ * reaching past its {@code miMATRIX} and a real part longer than the file are errors; the zlib Adler-32 of every
+ * {@code miCOMPRESSED} element is verified; {@code miUINT64} values convert as unsigned. Every defect is a
+ * {@link DatasetFormatException} naming the file and the byte offset.
  *
  * <p>Arrays are column-major, as in MATLAB: element (i0, i1, …) is at {@code i0 + d0*(i1 + d1*(…))}.
  */
@@ -77,14 +81,18 @@ public final class MatReader {
     /** Reads the variables named in {@code wanted} (null = all), skipping the others. */
     public static Map<String, MatArray> read(Path file, Set<String> wanted) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            return read(in, file.toString(), wanted);
+            return read(new BinaryInput(in, file.toString()).length(Files.size(file)), wanted);
         }
     }
 
     /** Reads from a stream; {@code source} names it in error messages. */
     public static Map<String, MatArray> read(InputStream stream, String source, Set<String> wanted)
             throws IOException {
-        BinaryInput in = new BinaryInput(stream, source);
+        return read(new BinaryInput(stream, source), wanted);
+    }
+
+    private static Map<String, MatArray> read(BinaryInput in, Set<String> wanted) throws IOException {
+        String source = in.source();
         byte[] header = new byte[128];
         in.readFully(header, 0, 128, "128-byte MAT-file header");
         boolean be;
@@ -110,25 +118,29 @@ public final class MatReader {
             int got = in.readUpTo(tagBuf, 0, 8);
             if (got == 0) break;
             if (got < 8) throw new DatasetFormatException(source, at, "8-byte data element tag", got + " bytes");
-            Tag tag = Tag.parse(tagBuf, be, at);
+            Tag tag = Tag.parse(tagBuf, be, at, source);
             if (tag.small) continue; // a small top-level element carries no variable
             if (tag.type == MI_COMPRESSED) {
-                InputStream z = new InflaterInputStream(in.limited(tag.bytes, "miCOMPRESSED data"), new Inflater(),
-                        1 << 16);
+                InputStream compressed = in.limited(tag.bytes, "miCOMPRESSED data");
+                Inflater inflater = new Inflater();
+                InputStream z = new InflaterInputStream(compressed, inflater, 1 << 16);
                 BinaryInput inner = new BinaryInput(new BufferedInputStream(z, 1 << 16),
                         source + " (miCOMPRESSED element at byte offset " + at + ", decompressed offsets)");
                 inner.bigEndian(be);
                 byte[] tb = new byte[8];
                 inner.readFully(tb, 0, 8, "data element tag");
-                Tag t2 = Tag.parse(tb, be, 0);
+                Tag t2 = Tag.parse(tb, be, 0, inner.source());
                 if (t2.type != MI_MATRIX) {
                     throw new DatasetFormatException(inner.source(), 0, "miMATRIX (14) inside miCOMPRESSED",
                             "type " + t2.type);
                 }
                 MatArray a = readMatrix(inner, t2.bytes, wanted);
                 if (a != null) out.put(a.name(), a);
-                // drain what the inflater did not consume so the outer stream is positioned after the element
-                z.transferTo(OutputSink.INSTANCE);
+                // inflate to the end of the zlib stream (which verifies its Adler-32), then skip what follows it in
+                // the element, so the outer stream is positioned after the element
+                inner.drain("the rest of the miCOMPRESSED element");
+                compressed.transferTo(OutputSink.INSTANCE);
+                inflater.end();
             } else if (tag.type == MI_MATRIX) {
                 MatArray a = readMatrix(in, tag.bytes, wanted);
                 if (a != null) out.put(a.name(), a);
@@ -150,9 +162,13 @@ public final class MatReader {
     }
 
     private record Tag(int type, long bytes, boolean small, byte[] smallData) {
-        static Tag parse(byte[] b, boolean be, long at) {
+        static Tag parse(byte[] b, boolean be, long at, String source) throws DatasetFormatException {
             int w0 = BinaryInput.getI32(b, 0, be);
             if ((w0 >>> 16) != 0) {
+                if ((w0 >>> 16) > 4) {
+                    throw new DatasetFormatException(source, at, "a small data element of at most 4 bytes",
+                            (w0 >>> 16) + " bytes");
+                }
                 byte[] d = new byte[4];
                 System.arraycopy(b, 4, d, 0, 4);
                 return new Tag(w0 & 0xFFFF, w0 >>> 16, true, d);
@@ -164,7 +180,7 @@ public final class MatReader {
     private static Tag readTag(BinaryInput in, String what) throws IOException {
         byte[] b = new byte[8];
         in.readFully(b, 0, 8, "tag of " + what);
-        return Tag.parse(b, isBe(in), in.offset() - 8);
+        return Tag.parse(b, isBe(in), in.offset() - 8, in.source());
     }
 
     private static boolean isBe(BinaryInput in) {
@@ -213,7 +229,12 @@ public final class MatReader {
                 throw new DatasetFormatException(in.source(), dimsAt + 8 + 4L * i, "non-negative dimension",
                         Integer.toString(dims[i]));
             }
-            numel *= dims[i];
+            try {
+                numel = Math.multiplyExact(numel, dims[i]);
+            } catch (ArithmeticException e) {
+                throw new DatasetFormatException(in.source(), dimsAt, "dimensions whose product fits in 63 bits",
+                        Arrays.toString(dims));
+            }
         }
         long nameAt = in.offset();
         Tag nt = readTag(in, "array name");
@@ -223,6 +244,7 @@ public final class MatReader {
         String name = new String(readSmallData(in, nt, "array name", 1 << 16), StandardCharsets.US_ASCII);
         boolean want = wanted == null || wanted.contains(name);
         long end = start + nbytes;
+        checkInside(in, start, end, nbytes, name);
         boolean numeric = matClass >= 6 && matClass <= 15;
         if (!numeric || complex) {
             if (want && wanted != null) {
@@ -235,12 +257,23 @@ public final class MatReader {
         }
         long realAt = in.offset();
         Tag rt = readTag(in, "real part of " + name);
+        checkInside(in, start, end, nbytes, name);
+        if (!rt.small && rt.bytes > end - in.offset()) {
+            throw new DatasetFormatException(in.source(), realAt + 4, "real part of '" + name + "' within its miMATRIX ("
+                    + (end - in.offset()) + " bytes left)", rt.bytes + " bytes");
+        }
         int es = storageSize(rt.type);
         if (es < 0) {
             throw new DatasetFormatException(in.source(), realAt, "numeric storage type for the real part of '" + name
                     + "'", "type " + rt.type);
         }
-        if (rt.bytes != numel * es) {
+        long expectedBytes;
+        try {
+            expectedBytes = Math.multiplyExact(numel, es);
+        } catch (ArithmeticException e) {
+            throw new DatasetFormatException(in.source(), dimsAt, "at most 2^63 bytes of real data", numel + " elements");
+        }
+        if (rt.bytes != expectedBytes) {
             throw new DatasetFormatException(in.source(), realAt + 4, numel * es + " bytes of real data for '" + name
                     + "' " + Arrays.toString(dims) + " (" + numel + " elements x " + es + " bytes)", rt.bytes + " bytes");
         }
@@ -248,15 +281,15 @@ public final class MatReader {
             in.skip(end - in.offset(), "skipped variable " + name);
             return null;
         }
-        if (numel > Integer.MAX_VALUE - 8) {
-            throw new DatasetFormatException(in.source(), dimsAt, "at most 2^31 elements", numel + " elements");
+        if (rt.bytes > BinaryInput.MAX_ARRAY) {
+            throw new DatasetFormatException(in.source(), realAt, "at most 2^31 bytes of real data for '" + name + "'",
+                    rt.bytes + " bytes");
         }
         byte[] raw;
         if (rt.small) {
             raw = Arrays.copyOf(rt.smallData, (int) rt.bytes);
         } else {
-            raw = new byte[(int) rt.bytes];
-            in.readFully(raw, 0, raw.length, "real part of '" + name + "'");
+            raw = in.readBytes(rt.bytes, "real part of '" + name + "'");
             in.skip((8 - rt.bytes % 8) % 8, "padding");
         }
         long rest = end - in.offset();
@@ -278,11 +311,26 @@ public final class MatReader {
                 case MI_UINT32 -> bb.getInt(4 * i) & 0xFFFFFFFFL;
                 case MI_SINGLE -> bb.getFloat(4 * i);
                 case MI_DOUBLE -> bb.getDouble(8 * i);
-                case MI_INT64, MI_UINT64 -> bb.getLong(8 * i);
+                case MI_INT64 -> bb.getLong(8 * i);
+                case MI_UINT64 -> unsigned(bb.getLong(8 * i));
                 default -> throw new IllegalStateException();
             };
         }
         return new MatArray(name, matClass, dims, null, v);
+    }
+
+    /** An unsigned 64-bit value as the nearest double (values >= 2^63 are not negative). */
+    static double unsigned(long v) {
+        if (v >= 0) return v;
+        return ((v >>> 1) | (v & 1)) * 2.0; // halve (keeping the sticky bit for rounding), convert, double
+    }
+
+    private static void checkInside(BinaryInput in, long start, long end, long nbytes, String name)
+            throws DatasetFormatException {
+        if (in.offset() > end) {
+            throw new DatasetFormatException(in.source(), start - 4, "miMATRIX byte count >= " + (in.offset() - start)
+                    + " (its sub-elements for '" + name + "')", Long.toString(nbytes));
+        }
     }
 
     private static int storageSize(int type) {
@@ -316,6 +364,9 @@ public final class MatReader {
             throw new DatasetFormatException(src, -1, "'X' with dims [H,W,C,N]", Arrays.toString(d));
         }
         int h = d[0], w = d[1], c = d[2], n = d.length == 4 ? d[3] : 1;
+        if (h <= 0 || w <= 0 || c <= 0) {
+            throw new DatasetFormatException(src, -1, "'X' with positive H, W and C", Arrays.toString(d));
+        }
         if (y.numel() != n) {
             throw new DatasetFormatException(src, -1, n + " labels in 'y' (N of X " + Arrays.toString(d) + ")",
                     y.numel() + " labels, dims " + Arrays.toString(y.dims()));

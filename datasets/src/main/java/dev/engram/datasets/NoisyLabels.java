@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 
 /**
@@ -97,13 +98,15 @@ public record NoisyLabels(int[] noisyLabels, int[] originalLabels, boolean[] mas
         return train.withLabels(noisyLabels);
     }
 
-    /** Writes the documented CSV format atomically. */
+    /** Writes the documented CSV format atomically, with the file mode of other files the process creates. */
     public void save(Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        // not Files.createTempFile: its files are private (0600); this one gets the usual mode (0644 under umask 022)
+        Path tmp = dir.resolve("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
         try {
-            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
                 w.write(String.format(Locale.ROOT, "# engram-noisy-labels v1 seed=%d fraction=%s n=%d flagged=%d%n",
                         seed, Double.toString(fraction), size(), noisyCount()));
                 w.write("index,original,noisy,is_noisy\n");

@@ -1,6 +1,7 @@
 package dev.engram.datasets;
 
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -8,8 +9,12 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.math.BigInteger;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
@@ -17,39 +22,85 @@ import java.util.zip.ZipInputStream;
  * Minimal reader for NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0) holding a 1-D array of
  * {@code float32} ({@code <f4}/{@code >f4}) or {@code float64} ({@code <f8}/{@code >f8}), C order, and for
  * single arrays inside {@code .npz} archives (zip of {@code .npy}). Used to read C-scores (spec §1.3). The magic,
- * version, header dict ({@code descr}, {@code fortran_order}, {@code shape}) and exact payload length are
- * validated.
+ * version and exact payload length are validated; the header is parsed as the Python dict literal it is (exactly
+ * the keys {@code descr}, {@code fortran_order} and {@code shape}, none twice), the element count is computed with
+ * overflow checks and compared with the bytes available before anything is allocated, and an {@code .npz} entry's
+ * CRC-32 is verified. Every defect, including a corrupt zip structure, is a {@link DatasetFormatException} naming
+ * the file and the byte offset.
  */
 public final class NpyReader {
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    private static final long MAX_HEADER = 1 << 20;
 
     private NpyReader() { }
 
     /** Reads a 1-D float32/float64 {@code .npy} file as floats. */
     public static float[] readFloats(Path file) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            return readFloats(in, file.toString());
+            return read(new BinaryInput(in, file.toString()).length(Files.size(file)));
         }
     }
 
     /** Reads array {@code key} (file {@code key.npy}) of an {@code .npz} archive as floats. */
     public static float[] readNpzFloats(Path npz, String key) throws IOException {
-        try (ZipInputStream z = new ZipInputStream(new BufferedInputStream(Files.newInputStream(npz)))) {
+        CountingInputStream raw = new CountingInputStream(new BufferedInputStream(Files.newInputStream(npz)));
+        try (ZipInputStream z = new ZipInputStream(raw)) {
             ZipEntry e;
-            while ((e = z.getNextEntry()) != null) {
+            while ((e = nextEntry(z, raw, npz)) != null) {
                 if (e.getName().equals(key + ".npy") || e.getName().equals(key)) {
                     return readFloats(z, npz + "!" + e.getName());
                 }
             }
+        } catch (IllegalArgumentException e) {
+            // ZipInputStream reports some malformed headers this way
+            throw new DatasetFormatException(npz.toString(), raw.count, "a well-formed zip entry",
+                    "a corrupt zip structure (" + e.getMessage() + ")", e);
         }
-        throw new DatasetFormatException(npz.toString(), -1, "an entry '" + key + ".npy'", "no such entry");
+        throw new DatasetFormatException(npz.toString(), raw.count, "an entry '" + key + ".npy'", "no such entry");
+    }
+
+    private static ZipEntry nextEntry(ZipInputStream z, CountingInputStream raw, Path npz) throws IOException {
+        try {
+            return z.getNextEntry();
+        } catch (IllegalArgumentException e) { // an entry name that is not valid UTF-8
+            throw new DatasetFormatException(npz.toString(), raw.count, "a zip entry name in UTF-8",
+                    "a malformed name (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw BinaryInput.wrap(npz.toString(), raw.count, "a zip entry header", e);
+        }
+    }
+
+    /** Counts the bytes read from the archive, to place zip errors (approximately: the reader buffers ahead). */
+    private static final class CountingInputStream extends FilterInputStream {
+        long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) count++;
+            return b;
+        }
+
+        @Override public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) count += n;
+            return n;
+        }
     }
 
     /** Reads a 1-D float32/float64 {@code .npy} stream as floats ({@code source} names it in errors). */
     public static float[] readFloats(InputStream stream, String source) throws IOException {
-        BinaryInput in = new BinaryInput(stream, source);
+        try {
+            return read(new BinaryInput(stream, source));
+        } catch (IllegalArgumentException e) { // ZipInputStream on a malformed entry
+            throw new DatasetFormatException(source, -1, "a well-formed stream", "a corrupt one (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static float[] read(BinaryInput in) throws IOException {
+        String source = in.source();
         byte[] magic = new byte[6];
         in.readFully(magic, 0, 6, "NPY magic");
         if ((magic[0] & 0xFF) != 0x93 || !new String(magic, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
@@ -66,16 +117,39 @@ public final class NpyReader {
         } else {
             throw new DatasetFormatException(source, 6, "NPY major version 1, 2 or 3", Integer.toString(major));
         }
-        if (headerLen > 1 << 20) {
+        if (headerLen > MAX_HEADER) {
             throw new DatasetFormatException(source, 8, "NPY header length <= 1 MiB", Long.toString(headerLen));
         }
         long headerAt = in.offset();
-        byte[] hb = new byte[(int) headerLen];
-        in.readFully(hb, 0, hb.length, "NPY header");
-        String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        Matcher m = DESCR.matcher(header);
-        if (!m.find()) throw new DatasetFormatException(source, headerAt, "'descr' in NPY header", header.trim());
-        String descr = m.group(1);
+        byte[] hb = in.readBytes(headerLen, "NPY header");
+        String header;
+        try {
+            header = (major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1).newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(hb)).toString();
+        } catch (CharacterCodingException e) {
+            throw new DatasetFormatException(source, headerAt, "an NPY header in " + (major == 3 ? "UTF-8" : "Latin-1"),
+                    "malformed text (" + e + ")", e);
+        }
+        Map<?, ?> dict;
+        try {
+            Object v = PyLiteral.parse(header);
+            if (!(v instanceof Map<?, ?> m)) {
+                throw new DatasetFormatException(source, headerAt, "an NPY header dict", abbreviate(header));
+            }
+            dict = m;
+        } catch (PyLiteral.SyntaxError e) {
+            throw new DatasetFormatException(source, headerAt + e.index, "an NPY header that is a Python dict literal",
+                    e.getMessage() + " in " + abbreviate(header), e);
+        }
+        if (!dict.keySet().equals(Set.of("descr", "fortran_order", "shape"))) {
+            throw new DatasetFormatException(source, headerAt, "NPY header keys 'descr', 'fortran_order', 'shape'",
+                    "keys " + dict.keySet().stream().map(PyLiteral::repr).toList());
+        }
+        if (!(dict.get("descr") instanceof String descr)) {
+            throw new DatasetFormatException(source, headerAt, "'descr' a dtype string (<f4, >f4, <f8 or >f8)",
+                    PyLiteral.repr(dict.get("descr")));
+        }
         int size;
         ByteOrder order;
         switch (descr) {
@@ -85,34 +159,39 @@ public final class NpyReader {
             case ">f8" -> { size = 8; order = ByteOrder.BIG_ENDIAN; }
             default -> throw new DatasetFormatException(source, headerAt, "dtype <f4, >f4, <f8 or >f8", "'" + descr + "'");
         }
-        Matcher f = FORTRAN.matcher(header);
-        if (!f.find()) {
-            throw new DatasetFormatException(source, headerAt, "'fortran_order' in NPY header", header.trim());
+        if (!(dict.get("fortran_order") instanceof Boolean)) {
+            throw new DatasetFormatException(source, headerAt, "'fortran_order' True or False",
+                    PyLiteral.repr(dict.get("fortran_order")));
         }
-        Matcher s = SHAPE.matcher(header);
-        if (!s.find()) throw new DatasetFormatException(source, headerAt, "'shape' in NPY header", header.trim());
-        String[] parts = s.group(1).split(",");
-        long n = -1;
-        int dims = 0;
-        for (String p : parts) {
-            p = p.trim();
-            if (p.isEmpty()) continue;
-            dims++;
-            n = Long.parseLong(p);
+        Object shape = dict.get("shape");
+        if (!(shape instanceof List<?> dims) || dims.size() != 1 || !(dims.get(0) instanceof BigInteger)) {
+            throw new DatasetFormatException(source, headerAt, "a 1-D shape (N,)", PyLiteral.repr(shape));
         }
-        if (dims != 1) {
-            throw new DatasetFormatException(source, headerAt, "a 1-D shape (N,)", "(" + s.group(1) + ")");
+        BigInteger big = (BigInteger) dims.get(0);
+        if (big.signum() < 0 || big.bitLength() > 62) {
+            throw new DatasetFormatException(source, headerAt, "a non-negative element count below 2^62", big.toString());
         }
-        if (n * size > Integer.MAX_VALUE - 8) {
-            throw new DatasetFormatException(source, headerAt, "at most 2^31 bytes of data", n * size + " bytes");
+        long n = big.longValue();
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(n, size);
+        } catch (ArithmeticException e) {
+            throw new DatasetFormatException(source, headerAt, "a data size below 2^63 bytes", n + " elements of " + descr);
         }
-        byte[] data = new byte[(int) (n * size)];
-        in.readFully(data, 0, data.length, n + " elements of " + descr);
+        if (bytes > BinaryInput.MAX_ARRAY) {
+            throw new DatasetFormatException(source, headerAt, "at most 2^31 bytes of data", bytes + " bytes");
+        }
+        byte[] data = in.readBytes(bytes, n + " elements of " + descr);
         in.expectEof(n + " elements of " + descr);
         ByteBuffer bb = ByteBuffer.wrap(data).order(order);
         float[] out = new float[(int) n];
         for (int i = 0; i < out.length; i++) out[i] = size == 4 ? bb.getFloat(4 * i) : (float) bb.getDouble(8 * i);
         return out;
+    }
+
+    private static String abbreviate(String header) {
+        String t = header.trim();
+        return t.length() <= 200 ? t : t.substring(0, 200) + "...";
     }
 
     private static String hex(byte[] b) {

@@ -7,8 +7,11 @@ import java.nio.charset.StandardCharsets;
 /**
  * Minimal streaming reader for POSIX ustar / GNU tar archives (as produced by {@code tar} and {@code npm pack}).
  * Supports regular files, directories, GNU long names ({@code 'L'}) and pax extended headers ({@code 'x'},
- * {@code path=} only; global headers are skipped). Header checksums are verified. Wrap a
- * {@link java.util.zip.GZIPInputStream} around the source for {@code .tar.gz}/{@code .tgz}.
+ * {@code path=} only; global headers are skipped). Header checksums are verified; sizes (octal or GNU base-256)
+ * must be non-negative and fit a long; content is allocated as it arrives. Wrap a
+ * {@link java.util.zip.GZIPInputStream} around the source for {@code .tar.gz}/{@code .tgz} and call
+ * {@link #finish()} after the last entry so the gzip CRC-32 and length trailer are verified. Every defect is a
+ * {@link DatasetFormatException} naming the source and offset.
  */
 public final class TarReader {
     private final BinaryInput in;
@@ -96,11 +99,21 @@ public final class TarReader {
 
     /** Reads the whole content of the current entry (must be at most 2 GiB). */
     public byte[] readContent() throws IOException {
-        if (remaining > Integer.MAX_VALUE - 8) throw new IOException("tar entry too large: " + remaining);
-        byte[] b = new byte[(int) remaining];
-        in.readFully(b, 0, b.length, "tar entry content");
+        byte[] b = in.readBytes(remaining, "tar entry content");
         remaining = 0;
         return b;
+    }
+
+    /**
+     * Skips the rest of the archive after {@link #next()} returned null, reading the underlying stream to its end:
+     * a {@link java.util.zip.GZIPInputStream} checks its CRC-32 and length trailer only then, so a corrupt or
+     * truncated {@code .tar.gz} fails here instead of loading silently.
+     */
+    public void finish() throws IOException {
+        while (next() != null) {
+            // skip remaining entries
+        }
+        in.drain("the rest of the archive");
     }
 
     /** A stream over the rest of the current entry's content; reading past it returns end-of-stream. */
@@ -157,9 +170,17 @@ public final class TarReader {
     }
 
     private long parseSize(byte[] h, long at) throws DatasetFormatException {
-        if ((h[124] & 0x80) != 0) { // GNU base-256
-            long v = 0;
-            for (int i = 125; i < 136; i++) v = (v << 8) | (h[i] & 0xFF);
+        if ((h[124] & 0x80) != 0) { // GNU base-256: two's complement over the 12 bytes, top bit as the marker
+            if ((h[124] & 0x40) != 0) {
+                throw new DatasetFormatException(in.source(), at + 124, "a non-negative entry size", "a negative base-256 size");
+            }
+            long v = h[124] & 0x3F;
+            for (int i = 125; i < 136; i++) {
+                if (v > (Long.MAX_VALUE >>> 8)) {
+                    throw new DatasetFormatException(in.source(), at + 124, "an entry size below 2^63", "a larger base-256 size");
+                }
+                v = (v << 8) | (h[i] & 0xFF);
+            }
             return v;
         }
         return parseOctal(h, 124, 12, at);

@@ -107,4 +107,13 @@ class NoiseTest {
         Files.write(npy, ReadersTest.npy("<f4", 4, buf));
         assertThat(AtypicalMask.fromNpy(npy, y, 0.5).noisyIndices()).containsExactly(1, 3);
     }
+
+    @Test
+    void savedFileHasTheModeOfOtherFilesNotAPrivateTempFileMode() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path f = dir.resolve("noise.csv");
+        LabelNoise.corrupt(labels(50), 10, 0.1, 1).save(f);
+        Path other = Files.writeString(dir.resolve("other.txt"), "x"); // created under the same umask
+        assertThat(Files.getPosixFilePermissions(f)).isEqualTo(Files.getPosixFilePermissions(other));
+    }
 }

@@ -16,6 +16,7 @@ import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,6 +25,12 @@ import java.util.Map;
  * PNG charts of the analyses, drawn with XChart in headless mode and written atomically: line charts (series over
  * epochs or layers, optionally with ± error bars), grouped bar charts, overlaid histograms (clean vs noisy) and
  * heat-maps (e.g. clean-vs-noisy gradient cosine per epoch × layer).
+ *
+ * <p>Every chart finishes on any data: non-finite values are skipped (lines, histograms), shown as 0 (bars) or
+ * left blank (heat-maps) with a note in the legend or title, and values of a magnitude XChart's tick computation
+ * cannot handle (it loops forever from about 1e15) are drawn on a transformed axis named in the axis title: log10
+ * for positive values spanning more than six decades, otherwise scaled by a power of ten (after subtracting an
+ * offset when the values differ only in their last digits).
  */
 public final class Charts {
     static {
@@ -49,11 +56,11 @@ public final class Charts {
      *
      * @param name   legend label
      * @param x      x values
-     * @param y      y values, finite, same length as x
-     * @param errors half-widths of error bars (e.g. std over seeds), or null
+     * @param y      y values, same length as x; points with a non-finite x or y are skipped when drawn
+     * @param errors half-widths of error bars (e.g. std over seeds), or null; non-finite ones are not drawn
      */
     public record Series(String name, double[] x, double[] y, double[] errors) {
-        /** Validates lengths and finiteness. */
+        /** Validates names and lengths. */
         public Series {
             if (name == null || name.isBlank()) throw new IllegalArgumentException("series needs a name");
             if (x.length != y.length) {
@@ -64,9 +71,6 @@ public final class Charts {
                 throw new IllegalArgumentException("series '" + name + "' has " + errors.length + " error values for "
                         + y.length + " points");
             }
-            requireFinite(name + " x", x);
-            requireFinite(name + " y", y);
-            if (errors != null) requireFinite(name + " errors", errors);
         }
 
         /** A series without error bars. */
@@ -86,15 +90,42 @@ public final class Charts {
     /** The line chart of {@link #line}, not yet rendered. */
     public static XYChart lineChart(String title, String xLabel, String yLabel, List<Series> series) {
         if (series.isEmpty()) throw new IllegalArgumentException("line chart '" + title + "' has no series");
-        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel)
-                .yAxisTitle(yLabel).build();
+        List<double[]> xs = new ArrayList<>(), ys = new ArrayList<>();
+        for (Series s : series) {
+            xs.add(s.x());
+            ys.add(s.y());
+        }
+        AxisMap mx = AxisMap.of(xs, false), my = AxisMap.of(ys, true);
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(mx.label(xLabel))
+                .yAxisTitle(my.label(yLabel)).build();
         style(c.getStyler());
         c.getStyler().setMarkerSize(6);
         c.getStyler().setErrorBarsColorSeriesColor(true);
+        int drawn = 0;
         for (Series s : series) {
-            XYSeries xs = s.errors() == null ? c.addSeries(s.name(), s.x(), s.y())
-                    : c.addSeries(s.name(), s.x(), s.y(), s.errors());
-            xs.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            int n = 0;
+            double[] x = new double[s.x().length], y = new double[x.length], e = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                double px = mx.apply(s.x()[i]), py = my.apply(s.y()[i]);
+                if (!Double.isFinite(px) || !Double.isFinite(py)) continue;
+                x[n] = px;
+                y[n] = py;
+                double err = s.errors() == null || my.log ? 0 : s.errors()[i] / my.scale;
+                e[n++] = Double.isFinite(err) ? Math.abs(err) : 0;
+            }
+            int skipped = x.length - n;
+            if (n == 0) continue;
+            String name = skipped == 0 ? s.name() : s.name() + " (" + skipped + " non-finite point" + (skipped == 1 ? "" : "s")
+                    + " skipped)";
+            XYSeries xys = s.errors() == null || my.log ? c.addSeries(name, Arrays.copyOf(x, n), Arrays.copyOf(y, n))
+                    : c.addSeries(name, Arrays.copyOf(x, n), Arrays.copyOf(y, n), Arrays.copyOf(e, n));
+            xys.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            drawn++;
+        }
+        if (drawn == 0) { // XChart needs a series: one invisible point, the title says why
+            c.setTitle(title + " (no finite values to plot)");
+            c.addSeries("no finite values", new double[] {0}, new double[] {0})
+                    .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         }
         return c;
     }
@@ -113,18 +144,28 @@ public final class Charts {
                                                 Map<String, double[]> groups) {
         if (categories.isEmpty()) throw new IllegalArgumentException("bar chart '" + title + "' has no categories");
         if (groups.isEmpty()) throw new IllegalArgumentException("bar chart '" + title + "' has no groups");
+        for (Map.Entry<String, double[]> g : groups.entrySet()) {
+            if (g.getValue().length != categories.size()) {
+                throw new IllegalArgumentException("bar group '" + g.getKey() + "' has " + g.getValue().length
+                        + " values for " + categories.size() + " categories");
+            }
+        }
+        AxisMap my = AxisMap.of(new ArrayList<>(groups.values()), false); // bars start at 0: no log axis
         CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel)
-                .yAxisTitle(yLabel).build();
+                .yAxisTitle(my.label(yLabel)).build();
         style(c.getStyler());
         if (categories.size() > 12) c.getStyler().setXAxisLabelRotation(45);
         for (Map.Entry<String, double[]> g : groups.entrySet()) {
-            double[] v = g.getValue();
-            if (v.length != categories.size()) {
-                throw new IllegalArgumentException("bar group '" + g.getKey() + "' has " + v.length + " values for "
-                        + categories.size() + " categories");
+            double[] v = new double[g.getValue().length];
+            int bad = 0;
+            for (int i = 0; i < v.length; i++) {
+                v[i] = my.apply(g.getValue()[i]);
+                if (!Double.isFinite(v[i])) {
+                    v[i] = 0;
+                    bad++;
+                }
             }
-            requireFinite(g.getKey(), v);
-            c.addSeries(g.getKey(), categories, boxed(v));
+            c.addSeries(bad == 0 ? g.getKey() : g.getKey() + " (" + bad + " non-finite shown as 0)", categories, boxed(v));
         }
         return c;
     }
@@ -132,7 +173,7 @@ public final class Charts {
     /**
      * Overlaid histograms over a common range (e.g. clean vs noisy examples), written as PNG.
      *
-     * @param samples  legend label → values (non-finite values are rejected)
+     * @param samples  legend label → values (non-finite values are skipped, their count noted in the legend)
      * @param bins     number of equal-width bins over [min, max] of all values; when every value is an integer and
      *                 the values span at most {@code max(bins, 60)} integers, one bin per integer is used instead
      * @param density  plot the fraction of each sample per bin instead of counts, so that samples of different size
@@ -148,15 +189,25 @@ public final class Charts {
                                                boolean density) {
         if (samples.isEmpty()) throw new IllegalArgumentException("histogram '" + title + "' has no samples");
         if (bins < 1) throw new IllegalArgumentException("histogram needs at least one bin, got " + bins);
+        Map<String, double[]> finite = new java.util.LinkedHashMap<>();
+        Map<String, Integer> skipped = new java.util.LinkedHashMap<>();
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (Map.Entry<String, double[]> s : samples.entrySet()) {
-            requireFinite(s.getKey(), s.getValue());
-            for (double v : s.getValue()) {
-                lo = Math.min(lo, v);
-                hi = Math.max(hi, v);
+            double[] v = Arrays.stream(s.getValue()).filter(Double::isFinite).toArray();
+            finite.put(s.getKey(), v);
+            skipped.put(s.getKey(), s.getValue().length - v.length);
+            for (double d : v) {
+                lo = Math.min(lo, d);
+                hi = Math.max(hi, d);
             }
         }
-        if (lo > hi) throw new IllegalArgumentException("histogram '" + title + "' has only empty samples");
+        if (lo > hi) {
+            boolean any = samples.values().stream().anyMatch(v -> v.length > 0);
+            if (!any) throw new IllegalArgumentException("histogram '" + title + "' has only empty samples");
+            lo = 0; // only non-finite values: an empty histogram whose legend says so
+            hi = 1;
+        }
+        samples = finite;
         boolean integers = true;
         for (double[] v : samples.values()) for (double d : v) integers &= d == Math.rint(d);
         List<String> labels = new ArrayList<>();
@@ -167,9 +218,12 @@ public final class Charts {
             lo -= 0.5;
             hi += 0.5;
         } else {
-            if (hi == lo) hi = lo + 1;
-            double width = (hi - lo) / bins;
-            for (int b = 0; b < bins; b++) labels.add(formatTick(lo + (b + 0.5) * width));
+            if (hi == lo) hi = lo + Math.max(1, Math.abs(lo) * 1e-9);
+            if (hi == lo || !Double.isFinite(hi)) { // at the end of the double range
+                hi = lo;
+                lo = hi - Math.max(1, Math.abs(hi) * 1e-9);
+            }
+            for (int b = 0; b < bins; b++) labels.add(formatTick(2 * (lo / 2 + (b + 0.5) * (hi / 2 - lo / 2) / bins)));
         }
         CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel)
                 .yAxisTitle(density ? "fraction of examples" : "examples").build();
@@ -188,7 +242,9 @@ public final class Charts {
             if (density && s.getValue().length > 0) {
                 for (int b = 0; b < bins; b++) counts[b] /= s.getValue().length;
             }
-            c.addSeries(s.getKey() + " (n=" + s.getValue().length + ")", labels, boxed(counts));
+            int k = skipped.get(s.getKey());
+            c.addSeries(s.getKey() + " (n=" + s.getValue().length + (k == 0 ? "" : ", " + k + " non-finite skipped") + ")",
+                    labels, boxed(counts));
         }
         return c;
     }
@@ -197,9 +253,10 @@ public final class Charts {
     public static double[] binCounts(double[] values, double lo, double hi, int bins) {
         if (!(hi > lo)) throw new IllegalArgumentException("bin range [" + lo + ", " + hi + "] is empty");
         double[] counts = new double[bins];
+        double h = hi / 2, l = lo / 2; // halves: hi - lo may overflow, (hi - lo) / 2 cannot
         for (double v : values) {
-            if (v < lo || v > hi) continue;
-            int b = (int) Math.floor((v - lo) / (hi - lo) * bins);
+            if (!(v >= lo && v <= hi)) continue; // also skips NaN
+            int b = (int) Math.floor((v / 2 - l) / (h - l) * bins);
             counts[Math.min(b, bins - 1)]++;
         }
         return counts;
@@ -223,16 +280,27 @@ public final class Charts {
                     + rows.size() + " row labels");
         }
         if (rows.isEmpty() || columns.isEmpty()) throw new IllegalArgumentException("heat-map '" + title + "' is empty");
-        if (!(max > min)) throw new IllegalArgumentException("heat-map range [" + min + ", " + max + "] is empty");
+        if (!(max > min) || !Double.isFinite(min) || !Double.isFinite(max)) {
+            throw new IllegalArgumentException("heat-map range [" + min + ", " + max + "] is empty or not finite");
+        }
         List<Number[]> cells = new ArrayList<>();
+        int blank = 0;
         for (int r = 0; r < values.length; r++) {
             if (values[r].length != columns.size()) {
                 throw new IllegalArgumentException("heat-map '" + title + "' row " + r + " has " + values[r].length
                         + " values for " + columns.size() + " columns");
             }
-            requireFinite("heat-map row " + r, values[r]);
-            for (int col = 0; col < values[r].length; col++) cells.add(new Number[] {col, r, values[r][col]});
+            for (int col = 0; col < values[r].length; col++) {
+                double v = values[r][col];
+                if (!Double.isFinite(v)) {
+                    blank++;
+                    continue;
+                }
+                cells.add(new Number[] {col, r, Math.max(min, Math.min(max, v))}); // clamped to the colour range
+            }
         }
+        if (blank > 0) title = title + " (" + blank + " non-finite cell" + (blank == 1 ? "" : "s") + " left blank)";
+        if (cells.isEmpty()) cells.add(new Number[] {0, 0, min / 2 + max / 2}); // XChart needs a cell: the neutral colour
         int height = Math.max(HEIGHT, Math.min(1400, 120 + 22 * rows.size()));
         HeatMapChart c = new HeatMapChartBuilder().width(WIDTH).height(height).title(title).xAxisTitle(xLabel)
                 .yAxisTitle(yLabel).build();
@@ -283,9 +351,48 @@ public final class Charts {
         return r;
     }
 
-    private static void requireFinite(String what, double[] v) {
-        for (int i = 0; i < v.length; i++) {
-            if (!Double.isFinite(v[i])) throw new IllegalArgumentException(what + "[" + i + "] is " + v[i]);
+    /**
+     * How a value axis is drawn: {@code log10(v)}, or {@code (v - offset) / scale}. XChart's tick computation loops
+     * forever on magnitudes from about 1e15 (and overflows on spans beyond the double range), so values beyond
+     * {@link #TAME} are mapped into a small range, and the axis title names the mapping.
+     */
+    record AxisMap(boolean log, double offset, double scale) {
+        /** Largest magnitude drawn as it is. */
+        static final double TAME = 1e6;
+
+        static AxisMap of(List<double[]> data, boolean allowLog) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+            for (double[] v : data) {
+                for (double d : v) {
+                    if (!Double.isFinite(d)) continue;
+                    lo = Math.min(lo, d);
+                    hi = Math.max(hi, d);
+                }
+            }
+            if (lo > hi) return new AxisMap(false, 0, 1);
+            double mag = Math.max(Math.abs(lo), Math.abs(hi));
+            if (allowLog && lo > 0 && hi / lo > TAME) return new AxisMap(true, 0, 1);
+            if (mag <= TAME) return new AxisMap(false, 0, 1);
+            double span = hi / 2 - lo / 2; // half the span, never overflowing
+            if (span < mag * 1e-6 / 2) { // values that differ only in their last digits: plot the differences
+                double s = span == 0 ? 1 : Math.pow(10, Math.floor(Math.log10(2 * span)));
+                return new AxisMap(false, lo, s);
+            }
+            return new AxisMap(false, 0, Math.pow(10, Math.floor(Math.log10(mag))));
+        }
+
+        double apply(double v) {
+            if (log) return v > 0 ? Math.log10(v) : Double.NaN;
+            return offset == 0 ? v / scale : (v - offset) / scale;
+        }
+
+        String label(String title) {
+            String t = title == null ? "" : title;
+            if (log) return t + " (log10)";
+            if (offset == 0 && scale == 1) return t;
+            String s = scale == 1 ? "" : String.format(Locale.ROOT, "×%.0e", scale).replace("e+", "e");
+            if (offset == 0) return t + " (" + s + ")";
+            return t + " (" + String.format(Locale.ROOT, "− %.6e", offset) + (s.isEmpty() ? "" : ", " + s) + ")";
         }
     }
 }

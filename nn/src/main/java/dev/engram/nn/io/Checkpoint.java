@@ -32,9 +32,11 @@ import java.util.regex.Pattern;
  *   <li>{@code <name>.json}: the {@link TrainingState}, written last, so its presence marks a
  *       complete checkpoint.</li>
  * </ul>
- * Every file is written atomically. Loading checks the model and the optimizer state together
- * and reports every missing, unexpected, mis-shaped or mis-typed entry in one exception before
- * anything is changed.
+ * Every file is written atomically. A state holding a NaN or infinite value (weights, buffers or
+ * optimizer state) is never written: {@link #save} refuses it before touching any file, so a
+ * diverged model can never appear as a complete checkpoint. Loading checks the model and the
+ * optimizer state together and reports every missing, unexpected, mis-shaped, mis-typed or
+ * non-finite entry in one exception before anything is changed.
  */
 public final class Checkpoint {
     /** Suffix of the weights file. */
@@ -45,6 +47,10 @@ public final class Checkpoint {
     public static final String STATE = ".json";
     private static final String FORMAT = "engram-checkpoint";
     private static final Pattern EPOCH_NAME = Pattern.compile("epoch-(\\d+)");
+    /** Temporary files of {@link AtomicFiles} writing checkpoint files: {@code .epoch-007.json.<hex>.tmp}. */
+    private static final Pattern CHECKPOINT_TMP =
+            Pattern.compile("\\.epoch-\\d+\\.(safetensors|optim\\.safetensors|json)\\.[0-9a-f]+\\.tmp");
+    private static final Pattern EPOCH_FILE = Pattern.compile("epoch-(\\d+)(\\.safetensors|\\.optim\\.safetensors)");
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
             .disableHtmlEscaping().create();
 
@@ -91,10 +97,54 @@ public final class Checkpoint {
     }
 
     /**
+     * Removes what killed writes leave in a checkpoint directory of {@code epoch-NNN} checkpoints, and returns the
+     * removed files: temporary files of interrupted atomic writes ({@code .epoch-NNN.*.tmp}); files of incomplete
+     * checkpoints after the latest complete one (their state file was never written); and, unless
+     * {@code keepAllOptimizerStates}, optimizer-state files of every epoch but the latest complete one (a kill
+     * between writing a checkpoint and removing the previous optimizer state leaves one behind). Call it only while
+     * no other process writes the directory (when a run starts or resumes).
+     */
+    public static List<Path> removeLeftovers(Path dir, boolean keepAllOptimizerStates) throws IOException {
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return removed;
+        List<Integer> complete = epochs(dir);
+        int latest = complete.isEmpty() ? -1 : complete.get(complete.size() - 1);
+        List<Path> files;
+        try (var list = Files.list(dir)) {
+            files = list.sorted().toList();
+        }
+        for (Path p : files) {
+            String f = p.getFileName().toString();
+            boolean remove = false;
+            if (CHECKPOINT_TMP.matcher(f).matches()) {
+                remove = true;
+            } else {
+                Matcher m = EPOCH_FILE.matcher(f);
+                if (m.matches()) {
+                    int epoch = Integer.parseInt(m.group(1));
+                    boolean optim = m.group(2).equals(OPTIMIZER);
+                    remove = epoch > latest || (optim && !keepAllOptimizerStates && epoch != latest);
+                }
+            }
+            if (remove && Files.deleteIfExists(p)) removed.add(p);
+        }
+        return removed;
+    }
+
+    /**
      * Writes checkpoint {@code name}: the model's state dict, the optimizer's state (when
      * {@code optimizer} is non-null) and {@code state}.
      */
     public static void save(Path dir, String name, Module model, Optimizer optimizer, TrainingState state) throws IOException {
+        Map<String, Tensor> weights = model.stateDict();
+        Map<String, Tensor> optState = optimizer == null ? Map.of() : optimizer.stateDict();
+        String bad = describeNonFinite(weights);
+        if (bad != null) bad = "model " + bad;
+        else if ((bad = describeNonFinite(optState)) != null) bad = "optimizer state " + bad;
+        if (bad != null) {
+            throw new IllegalStateException("checkpoint '" + name + "' in " + dir + " not written: " + bad
+                    + "; a non-finite state is never saved");
+        }
         Files.createDirectories(dir);
         // an older state file of the same name would mark a half-rewritten checkpoint as complete
         Files.deleteIfExists(stateFile(dir, name));
@@ -102,9 +152,9 @@ public final class Checkpoint {
         meta.put("format", "pt");
         meta.put("engram.epoch", Integer.toString(state.epoch()));
         meta.put("engram.global_step", Long.toString(state.globalStep()));
-        SafeTensors.write(weightsFile(dir, name), model.stateDict(), meta);
+        SafeTensors.write(weightsFile(dir, name), weights, meta);
         if (optimizer != null) {
-            SafeTensors.write(optimizerFile(dir, name), optimizer.stateDict(),
+            SafeTensors.write(optimizerFile(dir, name), optState,
                     Map.of("engram.optimizer", optimizer.getClass().getSimpleName()));
         } else {
             Files.deleteIfExists(optimizerFile(dir, name)); // a stale one would not match these weights
@@ -124,7 +174,13 @@ public final class Checkpoint {
     public static TrainingState readState(Path dir, String name) throws IOException {
         Path file = stateFile(dir, name);
         try {
-            JsonObject o = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new IOException(file + ": malformed checkpoint state: not valid UTF-8 text (" + e + ")", e);
+            }
+            JsonObject o = JsonParser.parseString(text).getAsJsonObject();
             if (!o.has("format") || !FORMAT.equals(o.get("format").getAsString())) {
                 throw new IOException(file + ": not an engram checkpoint state (missing \"format\": \"" + FORMAT + "\")");
             }
@@ -160,6 +216,8 @@ public final class Checkpoint {
         Map<String, Tensor> weights = SafeTensors.load(wf);
         List<String> problems = new ArrayList<>();
         for (String p : stateDictProblems(model.stateDict(), weights)) problems.add(wf.getFileName() + ": " + p);
+        String badWeights = describeNonFinite(weights);
+        if (badWeights != null) problems.add(wf.getFileName() + ": " + badWeights);
         Map<String, Tensor> optState = null;
         if (optimizer != null) {
             Path of = optimizerFile(dir, name);
@@ -168,6 +226,8 @@ public final class Checkpoint {
             } else {
                 optState = SafeTensors.load(of);
                 for (String p : optimizer.validateStateDict(optState)) problems.add(of.getFileName() + ": " + p);
+                String badOpt = describeNonFinite(optState);
+                if (badOpt != null) problems.add(of.getFileName() + ": " + badOpt);
             }
         }
         if (!problems.isEmpty()) {
@@ -178,6 +238,35 @@ public final class Checkpoint {
         model.loadStateDict(weights, true);
         if (optimizer != null) optimizer.loadStateDict(optState);
         return state;
+    }
+
+    /**
+     * The first NaN or infinite element of a state dict.
+     *
+     * @param tensor the tensor's name
+     * @param index  the element's flat (row-major) index
+     * @param value  the element
+     */
+    public record NonFinite(String tensor, int index, float value) {
+        @Override public String toString() {
+            return "tensor '" + tensor + "' element " + index + " is " + value;
+        }
+    }
+
+    /** The first non-finite element of {@code tensors} (map order, floating-point tensors only), or null. */
+    public static NonFinite firstNonFinite(Map<String, Tensor> tensors) {
+        for (var e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            if (t.dtype() == dev.engram.engine.DType.INT32) continue;
+            float[] v = t.toFloatArray();
+            for (int i = 0; i < v.length; i++) if (!Float.isFinite(v[i])) return new NonFinite(e.getKey(), i, v[i]);
+        }
+        return null;
+    }
+
+    private static String describeNonFinite(Map<String, Tensor> tensors) {
+        NonFinite n = firstNonFinite(tensors);
+        return n == null ? null : n.toString();
     }
 
     /** Every missing, unexpected, mis-shaped or mis-typed entry of {@code found} against {@code expected}. */

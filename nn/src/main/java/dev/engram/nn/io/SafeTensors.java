@@ -136,7 +136,11 @@ public final class SafeTensors {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header h = readHeader(file, ch);
             Map<String, Tensor> out = new LinkedHashMap<>();
-            for (Entry e : h.entries()) out.put(e.name(), decode(file, ch, h.dataStart(), e));
+            // one buffer for all tensors, no larger than the largest of them: a file of many tiny tensors stays cheap
+            long largest = 0;
+            for (Entry e : h.entries()) largest = Math.max(largest, e.end() - e.begin());
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, largest)).order(ByteOrder.LITTLE_ENDIAN);
+            for (Entry e : h.entries()) out.put(e.name(), decode(file, ch, h.dataStart(), e, buf));
             return new Contents(Collections.unmodifiableMap(out), h.metadata());
         }
     }
@@ -328,11 +332,10 @@ public final class SafeTensors {
         }
     }
 
-    private static Tensor decode(Path file, FileChannel ch, long dataStart, Entry e) throws IOException {
+    private static Tensor decode(Path file, FileChannel ch, long dataStart, Entry e, ByteBuffer buf) throws IOException {
         Dtype d = Dtype.valueOf(e.dtype());
         int n = (int) e.numel();
-        int perChunk = CHUNK_BYTES / d.size;
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        int perChunk = Math.max(1, buf.capacity() / d.size);
         float[] f = d.floating ? new float[n] : null;
         int[] iv = d.floating ? null : new int[n];
         long pos = dataStart + e.begin();
@@ -403,7 +406,10 @@ public final class SafeTensors {
         write(file, tensors, Map.of());
     }
 
-    /** Atomically writes {@code tensors} and string {@code metadata} to {@code file}. */
+    /**
+     * Atomically writes {@code tensors} (in the map's order) and string {@code metadata} (in sorted key order, so
+     * the file's bytes do not depend on the map's iteration order) to {@code file}.
+     */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
         write(file, tensors, metadata, (i, n) -> {});
     }
@@ -412,7 +418,8 @@ public final class SafeTensors {
         JsonObject header = new JsonObject();
         if (!metadata.isEmpty()) {
             JsonObject meta = new JsonObject();
-            metadata.forEach((k, v) -> meta.add(k, new JsonPrimitive(v)));
+            // sorted keys: the same metadata gives the same bytes whatever map the caller passed
+            new java.util.TreeMap<>(metadata).forEach((k, v) -> meta.add(k, new JsonPrimitive(v)));
             header.add(METADATA, meta);
         }
         long offset = 0;

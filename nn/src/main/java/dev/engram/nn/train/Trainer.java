@@ -38,7 +38,10 @@ import java.util.Objects;
  * listeners' {@code beforeBackward}; zero gradients again; backward; listeners' {@code afterBackward} (pre-update
  * gradients); {@code optimizer.step()}. A non-finite loss stops training with a
  * {@link TrainingDivergedException} naming the epoch, the step and the first parameter whose
- * gradient is non-finite.
+ * gradient is non-finite. So does a model or optimizer state holding a NaN or infinite value at
+ * the end of an epoch (an update on the epoch's last step can diverge while every loss was
+ * finite): it is detected before evaluation and before the epoch's checkpoint is written, so a
+ * non-finite state is never evaluated, saved or marked complete.
  *
  * <p>After each epoch every evaluation source is evaluated in eval mode without gradients, a
  * checkpoint {@code epoch-NNN} is written when a checkpoint directory is set ({@code epoch-000}
@@ -110,7 +113,8 @@ public final class Trainer {
     /**
      * Trains from the model's current weights for the configured number of epochs. With a
      * checkpoint directory, writes {@code epoch-000} first; a directory that already holds
-     * checkpoints is refused unless {@link Builder#overwriteCheckpoints(boolean)} allows it.
+     * checkpoints is refused unless {@link Builder#overwriteCheckpoints(boolean)} allows it. Files left by a
+     * killed earlier run are removed first ({@link Checkpoint#removeLeftovers}).
      */
     public TrainingHistory fit() throws IOException {
         globalStep = 0;
@@ -120,6 +124,7 @@ public final class Trainer {
                 throw new IllegalStateException("Trainer: " + checkpointDir + " already holds checkpoints "
                         + Checkpoint.epochs(checkpointDir) + "; use resume(dir), an empty directory, or overwriteCheckpoints(true)");
             }
+            removeLeftovers();
             saveCheckpoint(0, Map.of(), false);
         }
         return run(0, new ArrayList<>(), false);
@@ -129,9 +134,11 @@ public final class Trainer {
      * Restores the latest complete checkpoint in {@code dir} (weights, buffers, optimizer state,
      * global step, early-stopping count and the batch source's state), rebuilds the history of
      * the epochs before it from their checkpoints, and trains the remaining epochs. New
-     * checkpoints go to the builder's checkpoint directory, if any.
+     * checkpoints go to the builder's checkpoint directory, if any; files a killed run left there
+     * are removed first ({@link Checkpoint#removeLeftovers}).
      */
     public TrainingHistory resume(Path dir) throws IOException {
+        if (checkpointDir != null) removeLeftovers();
         List<Integer> available = Checkpoint.epochs(dir);
         if (available.isEmpty()) throw new IOException("Trainer.resume: no complete checkpoint (epoch-NNN.json + .safetensors) in " + dir);
         int last = available.get(available.size() - 1);
@@ -220,6 +227,7 @@ public final class Trainer {
             }
         }
         if (seen == 0) throw new IllegalStateException("Trainer: the training source yielded no batches in epoch " + epoch);
+        checkFiniteState(epoch, stepInEpoch, lr);
         Map<String, EvalMetrics> eval = new LinkedHashMap<>();
         for (var e : evaluations.entrySet()) eval.put(e.getKey(), evaluate(e.getValue(), epoch - 1));
         model.train(true);
@@ -291,6 +299,23 @@ public final class Trainer {
         return new TrainingDivergedException(msg, epoch, globalStep, badGrad);
     }
 
+    /** Throws when a parameter, buffer or optimizer state holds a non-finite value after the epoch's last step. */
+    private void checkFiniteState(int epoch, int steps, double lr) {
+        String where = "model";
+        Checkpoint.NonFinite bad = Checkpoint.firstNonFinite(model.stateDict());
+        if (bad == null) {
+            where = "optimizer state";
+            bad = Checkpoint.firstNonFinite(optimizer.stateDict());
+        }
+        if (bad == null) return;
+        String msg = String.format(Locale.ROOT,
+                "training diverged: after global step %d (batch %d of %d, the last of epoch %d, learning rate %s) the %s "
+                        + "holds non-finite values; first non-finite %s: %s. No checkpoint of epoch %d was written",
+                globalStep - 1, steps - 1, train.batchesPerEpoch(), epoch, LearningRates.format(lr), where,
+                where.equals("model") ? "parameter" : "entry", bad, epoch);
+        throw new TrainingDivergedException(msg, epoch, globalStep - 1, bad.tensor());
+    }
+
     private static boolean allFinite(Tensor t) {
         for (float v : t.toFloatArray()) if (!Float.isFinite(v)) return false;
         return true;
@@ -304,6 +329,13 @@ public final class Trainer {
     private static LabeledBatch onDevice(LabeledBatch b, Device device) {
         if (b.inputs().device().equals(device) && b.labels().device().equals(device)) return b;
         return new LabeledBatch(b.inputs().to(device), b.labels().to(device), b.exampleIds());
+    }
+
+    /** Removes crash leftovers (temporary files, incomplete checkpoints, stale optimizer states) before a start. */
+    private void removeLeftovers() throws IOException {
+        for (Path p : Checkpoint.removeLeftovers(checkpointDir, keepAllOptimizerStates)) {
+            LOG.info("removed {} left by an interrupted run", p);
+        }
     }
 
     private void saveCheckpoint(int epoch, Map<String, Double> metrics, boolean stopped) throws IOException {
@@ -335,7 +367,7 @@ public final class Trainer {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d: train loss %.4f acc %.4f",
                 m.epoch(), epochs, m.trainLoss(), m.trainAccuracy()));
         m.eval().forEach((n, e) -> sb.append(String.format(Locale.ROOT, ", %s loss %.4f acc %.4f", n, e.loss(), e.accuracy())));
-        sb.append(String.format(Locale.ROOT, ", lr %.4g, %.1fs", m.learningRate(), m.seconds()));
+        sb.append(String.format(Locale.ROOT, ", lr %s, %.1fs", LearningRates.format(m.learningRate()), m.seconds()));
         LOG.info(sb.toString());
     }
 

@@ -1,6 +1,9 @@
 package dev.engram.nn.train;
 
-/** The loss became NaN or infinite; the message names the epoch, the step and the first bad parameter. */
+/**
+ * The loss became NaN or infinite, or the model or optimizer state did at the end of an epoch; the
+ * message names the epoch, the step and the first bad parameter.
+ */
 public final class TrainingDivergedException extends IllegalStateException {
     private final int epoch;
     private final long globalStep;
@@ -23,7 +26,11 @@ public final class TrainingDivergedException extends IllegalStateException {
         return globalStep;
     }
 
-    /** Name of the first parameter (state-dict order) with a non-finite gradient, or null if none. */
+    /**
+     * Name of the first parameter (state-dict order) with a non-finite gradient, or, when the
+     * state became non-finite at the end of an epoch, the first state-dict or optimizer-state
+     * entry with a non-finite value; null if none.
+     */
     public String parameter() {
         return parameter;
     }

@@ -93,4 +93,52 @@ class CheckpointTest {
         assertThat(Checkpoint.load(dir, "epoch-000", a, null).epoch()).isZero();
         assertThatThrownBy(() -> Checkpoint.readState(dir, "nope")).isInstanceOf(IOException.class);
     }
+
+    @Test
+    void aNonFiniteStateIsNeverWrittenAndNeverLoaded() throws IOException {
+        TinyModels.Mlp a = new TinyModels.Mlp(4, 5, 3, true, 1);
+        Sgd sa = Sgd.builder(a).learningRate(0.1).momentum(0.9).build();
+        trainStep(a, sa);
+        Checkpoint.save(dir, "good", a, sa, TrainingState.of(1, 1));
+        // a NaN in the optimizer state (weights finite): refused before any file is touched
+        Tensor buf = sa.stateDict().get("fc2.bias.momentum_buffer");
+        float[] v = buf.toFloatArray();
+        v[1] = Float.NaN;
+        Map<String, Tensor> poisoned = new java.util.LinkedHashMap<>(sa.stateDict());
+        poisoned.put("fc2.bias.momentum_buffer", Tensor.of(v, buf.shape()));
+        sa.loadStateDict(poisoned);
+        assertThatThrownBy(() -> Checkpoint.save(dir, "bad", a, sa, TrainingState.of(2, 2)))
+                .hasMessageContaining("checkpoint 'bad'")
+                .hasMessageContaining("optimizer state tensor 'fc2.bias.momentum_buffer' element 1 is NaN");
+        assertThat(dir.resolve("bad.safetensors")).doesNotExist();
+        assertThat(dir.resolve("bad.json")).doesNotExist();
+        // an infinite weight: refused too
+        Map<String, Tensor> w = new java.util.LinkedHashMap<>(a.stateDict());
+        float[] fw = w.get("fc1.bias").toFloatArray();
+        fw[0] = Float.POSITIVE_INFINITY;
+        w.put("fc1.bias", Tensor.of(fw, fw.length));
+        a.loadStateDict(w, true);
+        assertThatThrownBy(() -> Checkpoint.save(dir, "bad", a, null, TrainingState.of(2, 2)))
+                .hasMessageContaining("model tensor 'fc1.bias' element 0 is Infinity");
+        assertThat(Checkpoint.epochs(dir)).isEmpty();
+        // a poisoned file written by an older version is refused on load, naming the file and tensor
+        SafeTensors.write(Checkpoint.weightsFile(dir, "good"), w, Map.of("format", "pt"));
+        TinyModels.Mlp b = new TinyModels.Mlp(4, 5, 3, true, 7);
+        Sgd sb = Sgd.builder(b).learningRate(0.1).momentum(0.9).build();
+        assertThatThrownBy(() -> Checkpoint.load(dir, "good", b, sb))
+                .hasMessageContaining("good.safetensors: tensor 'fc1.bias' element 0 is Infinity");
+    }
+
+    @Test
+    void aStateFileWithInvalidUtf8IsReportedWithItsName() throws IOException {
+        TinyModels.Mlp a = new TinyModels.Mlp(4, 5, 3, true, 1);
+        Checkpoint.save(dir, "c", a, null, TrainingState.of(1, 1));
+        byte[] json = Files.readAllBytes(Checkpoint.stateFile(dir, "c"));
+        json[json.length / 2] = (byte) 0xC3; // a lead byte followed by ASCII: malformed
+        json[json.length / 2 + 1] = 'x';
+        Files.write(Checkpoint.stateFile(dir, "c"), json);
+        assertThatThrownBy(() -> Checkpoint.readState(dir, "c")).isInstanceOf(IOException.class)
+                .hasMessageContaining(Checkpoint.stateFile(dir, "c").toString())
+                .hasMessageContaining("not valid UTF-8");
+    }
 }

@@ -232,4 +232,32 @@ class SafeTensorsTest {
         SafeTensors.write(p, next);
         assertThat(SafeTensors.load(p).get("v").toFloatArray()).containsExactly(8f);
     }
+
+    @Test
+    void metadataIsWrittenInSortedKeyOrderSoTheBytesAreReproducible() throws IOException {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("w", Tensor.of(new float[] {1f, 2f}, 2));
+        Map<String, String> forward = new LinkedHashMap<>(), backward = new LinkedHashMap<>();
+        for (int k = 0; k < 20; k++) forward.put("key" + k, "v" + k);
+        for (int k = 19; k >= 0; k--) backward.put("key" + k, "v" + k);
+        Path a = dir.resolve("a.safetensors"), b = dir.resolve("b.safetensors");
+        SafeTensors.write(a, t, forward);
+        SafeTensors.write(b, t, backward);
+        assertThat(Files.readAllBytes(b)).isEqualTo(Files.readAllBytes(a));
+        assertThat(List.copyOf(SafeTensors.read(a).metadata().keySet())).isSorted();
+    }
+
+    @Test
+    void manyTinyTensorsDoNotAllocateABufferEach() throws IOException {
+        StringBuilder h = new StringBuilder("{");
+        int n = 2001;
+        for (int k = 0; k < n; k++) h.append(k == 0 ? "" : ",").append("\"t").append(k).append("\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}");
+        Path p = file("many.safetensors", fileBytes(h.append('}').toString(), new byte[0]));
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
+        assertThat(SafeTensors.read(p).tensors()).hasSize(n);
+        long allocated = mx.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+        // a 1 MiB buffer per tensor would be about 2 GB here; the header and tensors need a few MB
+        assertThat(allocated).as("bytes allocated").isLessThan(256L << 20);
+    }
 }

@@ -284,4 +284,89 @@ class TrainerTest {
         assertThat(r.epochs()).hasSize(h.epochs().size());
         assertThat(r.last().trainLoss()).isEqualTo(h.last().trainLoss());
     }
+
+    @Test
+    void divergenceOnTheLastStepOfAnEpochWritesNoCheckpointAndNamesStepAndParameter() throws IOException {
+        // one batch per epoch: the only update of epoch 1 makes every weight non-finite while its loss was finite
+        SyntheticSource data = new SyntheticSource(16, 4, 3, 16, 5, true);
+        TinyModels.Mlp model = new TinyModels.Mlp(4, 8, 3, false, 2);
+        Path ckpt = dir.resolve("poison");
+        List<Integer> evaluated = new ArrayList<>();
+        Trainer t = Trainer.builder().model(model).optimizer(Sgd.builder(model).learningRate(3e38).weightDecay(1e10).build())
+                .epochs(3).trainData(data).evaluate("test", data).checkpointDir(ckpt)
+                .epochListener((m, mod) -> evaluated.add(m.epoch())).progress(ProgressMode.NONE).build();
+        assertThatThrownBy(t::fit).isInstanceOf(TrainingDivergedException.class)
+                .hasMessageContaining("after global step 0 (batch 0 of 1, the last of epoch 1, learning rate 3.000e+38)")
+                .hasMessageContaining("first non-finite parameter: tensor 'fc1.weight' element 0")
+                .satisfies(e -> {
+                    TrainingDivergedException d = (TrainingDivergedException) e;
+                    assertThat(d.epoch()).isEqualTo(1);
+                    assertThat(d.globalStep()).isZero();
+                    assertThat(d.parameter()).isEqualTo("fc1.weight");
+                });
+        assertThat(evaluated).isEmpty();
+        assertThat(Checkpoint.epochs(ckpt)).containsExactly(0);
+        assertThat(Files.exists(Checkpoint.weightsFile(ckpt, "epoch-001"))).isFalse();
+    }
+
+    @Test
+    void learningRatesPrintShortInEveryRange() {
+        assertThat(LearningRates.format(0.05)).isEqualTo("0.05000");
+        assertThat(LearningRates.format(0)).isEqualTo("0.00000");
+        assertThat(LearningRates.format(3e38)).isEqualTo("3.000e+38");
+        assertThat(LearningRates.format(-1e-7)).isEqualTo("-1.000e-07");
+        assertThat(LearningRates.format(Double.NaN)).isEqualTo("NaN");
+        for (double lr : new double[] {Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_VALUE, 999.999999, 1e-3, 0.00099999}) {
+            assertThat(LearningRates.format(lr)).as("%s", lr).hasSizeLessThanOrEqualTo(11);
+        }
+    }
+
+    @Test
+    void resumeRemovesCrashLeftoversButNothingElse() throws IOException {
+        SyntheticSource data = new SyntheticSource(32, 4, 3, 16, 2, true);
+        Path ckpt = dir.resolve("crashed");
+        TinyModels.Mlp first = new TinyModels.Mlp(4, 8, 3, true, 4);
+        Trainer.builder().model(first).optimizer(paperSgd(first, 0.05)).epochs(2).trainData(data).checkpointDir(ckpt)
+                .progress(ProgressMode.NONE).build().fit();
+        // what kill -9 at various moments leaves: temp files of atomic writes, the previous epoch's optimizer state
+        // (killed between the state-file rename and its removal), an incomplete next checkpoint (weights, no state)
+        Path tmpState = Files.writeString(ckpt.resolve(".epoch-003.json.1f2e3d4c5b6a7988.tmp"), "{");
+        Path tmpWeights = Files.write(ckpt.resolve(".epoch-002.safetensors.00ff.tmp"), new byte[10]);
+        Path oldOptim = Files.copy(Checkpoint.optimizerFile(ckpt, "epoch-002"), Checkpoint.optimizerFile(ckpt, "epoch-001"));
+        Path incomplete = Files.copy(Checkpoint.weightsFile(ckpt, "epoch-002"), Checkpoint.weightsFile(ckpt, "epoch-003"));
+        Path foreign = Files.writeString(ckpt.resolve("notes.txt"), "mine");
+        Path foreignTmp = Files.writeString(ckpt.resolve(".editor.swp.tmp"), "mine");
+        Path readme = Files.writeString(ckpt.resolve("epoch-001.safetensors.md"), "mine");
+
+        TinyModels.Mlp again = new TinyModels.Mlp(4, 8, 3, true, 9);
+        Trainer.builder().model(again).optimizer(paperSgd(again, 0.05)).epochs(3).trainData(data).checkpointDir(ckpt)
+                .progress(ProgressMode.NONE).build().resume(ckpt);
+        assertThat(tmpState).doesNotExist();
+        assertThat(tmpWeights).doesNotExist();
+        assertThat(oldOptim).doesNotExist();
+        assertThat(Checkpoint.optimizerFile(ckpt, "epoch-002")).doesNotExist();
+        assertThat(Checkpoint.optimizerFile(ckpt, "epoch-003")).exists();
+        assertThat(Checkpoint.epochs(ckpt)).containsExactly(0, 1, 2, 3);
+        assertThat(incomplete).exists(); // rewritten by the resumed run, now complete
+        assertThat(foreign).exists();
+        assertThat(foreignTmp).exists();
+        assertThat(readme).exists();
+        assertThat(Checkpoint.readWeights(ckpt, "epoch-003").get("fc1.weight").toFloatArray())
+                .containsExactly(again.stateDict().get("fc1.weight").toFloatArray());
+    }
+
+    @Test
+    void removeLeftoversDropsIncompleteCheckpointsAfterTheLatestCompleteOne() throws IOException {
+        SyntheticSource data = new SyntheticSource(32, 4, 3, 16, 2, true);
+        Path ckpt = dir.resolve("partial");
+        TinyModels.Mlp m = new TinyModels.Mlp(4, 8, 3, true, 4);
+        Trainer.builder().model(m).optimizer(paperSgd(m, 0.05)).epochs(1).trainData(data).checkpointDir(ckpt)
+                .keepAllOptimizerStates(true).progress(ProgressMode.NONE).build().fit();
+        Path w = Files.copy(Checkpoint.weightsFile(ckpt, "epoch-001"), Checkpoint.weightsFile(ckpt, "epoch-002"));
+        Path o = Files.copy(Checkpoint.optimizerFile(ckpt, "epoch-001"), Checkpoint.optimizerFile(ckpt, "epoch-002"));
+        assertThat(Checkpoint.removeLeftovers(ckpt, true)).containsExactlyInAnyOrder(w, o);
+        assertThat(Checkpoint.optimizerFile(ckpt, "epoch-000")).exists(); // kept: keepAllOptimizerStates
+        assertThat(Checkpoint.removeLeftovers(ckpt, false)).containsExactly(Checkpoint.optimizerFile(ckpt, "epoch-000"));
+        assertThat(Checkpoint.epochs(ckpt)).containsExactly(0, 1);
+    }
 }
