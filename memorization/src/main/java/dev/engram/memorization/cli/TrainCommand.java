@@ -217,7 +217,8 @@ public final class TrainCommand implements Callable<Integer> {
     private static TrainingRun.Options options(boolean gradAccounting, PrintWriter out) {
         return new TrainingRun.Options(gradAccounting, System.console() != null ? ProgressMode.BAR : ProgressMode.NONE,
                 s -> {
-                    out.printf(Locale.ROOT, "%5d %8.5f %10s %10.4f %10.4f %9.4f %8.1f%n", s.epoch(), s.learningRate(),
+                    out.printf(Locale.ROOT, "%5d %9s %10s %10.4f %10.4f %9.4f %8.1f%n", s.epoch(),
+                            dev.engram.nn.train.LearningRates.format(s.learningRate()),
                             s.epoch() == 0 ? "(no step)" : String.format(Locale.ROOT, "%.4f", s.trainLoss()),
                             s.cleanAccuracy(), s.noisyAccuracy(), s.testAccuracy(), s.seconds());
                     out.flush();
@@ -228,7 +229,7 @@ public final class TrainCommand implements Callable<Integer> {
         ExperimentConfig cfg = folder.config();
         out.printf(Locale.ROOT, "run %s: %s on %s (%d examples, %d noisy), %d epochs%n", folder.dir(), cfg.model(),
                 cfg.dataset(), folder.noise().size(), folder.noise().noisyCount(), cfg.epochs());
-        out.println("epoch     lr   train-loss  clean-acc  noisy-acc  test-acc   seconds");
+        out.println("epoch      lr   train-loss  clean-acc  noisy-acc  test-acc   seconds");
         out.flush();
     }
 
