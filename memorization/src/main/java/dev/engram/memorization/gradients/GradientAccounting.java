@@ -213,7 +213,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
                             logits = model.forward(lb.inputs());
                         }
                         acc.partialPasses(logits, lb);
-                        acc.beginTotalPass();
+                        acc.beginTotalPass(lb);
                         try {
                             Functional.crossEntropy(logits, lb.labels()).backward();
                         } catch (RuntimeException ex) {

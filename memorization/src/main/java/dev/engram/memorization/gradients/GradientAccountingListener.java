@@ -32,7 +32,7 @@ public final class GradientAccountingListener implements StepListener {
     public void beforeBackward(StepContext step) {
         accumulator.abortTotalPass(); // a previous step that failed between the two hooks
         accumulator.partialPasses(step.logits(), step.batch());
-        accumulator.beginTotalPass();
+        accumulator.beginTotalPass(step.batch());
     }
 
     @Override

@@ -5,9 +5,11 @@ import dev.engram.engine.Functional;
 import dev.engram.engine.Grad;
 import dev.engram.engine.PerExample;
 import dev.engram.engine.PerExampleGradients;
+import dev.engram.engine.PerExampleOptions;
 import dev.engram.engine.Tensor;
 import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
+import dev.engram.nn.BatchContext;
 import dev.engram.nn.Module;
 import dev.engram.nn.models.HasLayerGroups;
 import dev.engram.nn.train.LabeledBatch;
@@ -143,10 +145,41 @@ public final class GradientAccumulator {
         addGradients(acc);
     }
 
-    /** Starts collecting per-example norms for the next (total) backward pass. */
+    /** Starts collecting per-example norms for the next (total) backward pass (see {@link #beginTotalPass(LabeledBatch)}). */
     public void beginTotalPass() {
+        beginTotalPass(null);
+    }
+
+    /**
+     * Starts collecting per-example norms for the next (total) backward pass, the mean cross-entropy of {@code batch}.
+     * With the batch, parameters used by an op without a per-example rule (e.g. the ViT's attention temperature under
+     * {@code exp}) get their per-example gradients from batch-of-one passes that rerun the model on single examples of
+     * {@code batch}; without it such a model fails.
+     */
+    public void beginTotalPass(LabeledBatch batch) {
         if (collection != null) collection.close();
-        collection = PerExample.collect(params, PerExample.Mode.NORMS);
+        PerExampleOptions options = PerExampleOptions.defaults();
+        if (batch != null) {
+            options = options.withRecompute(idx -> recomputeLosses(batch, idx), PerExampleOptions.Reduction.MEAN)
+                    .withBatchSize(batch.size());
+        }
+        collection = PerExample.collect(params, PerExample.Mode.NORMS, options);
+    }
+
+    /** The per-example cross-entropy of examples {@code idx} of {@code batch}, from a new forward pass. */
+    private Tensor recomputeLosses(LabeledBatch batch, int[] idx) {
+        Device dev = batch.inputs().device();
+        Tensor rows = Tensor.ofInts(dev, idx, idx.length);
+        int[] ids = new int[idx.length], labels = new int[idx.length], all = batch.labels().toIntArray();
+        for (int k = 0; k < idx.length; k++) {
+            ids[k] = batch.exampleIds()[idx[k]];
+            labels[k] = all[idx[k]];
+        }
+        Tensor logits;
+        try (BatchContext ctx = BatchContext.of(ids)) {
+            logits = model.forward(batch.inputs().indexSelect(rows));
+        }
+        return Functional.crossEntropyPerExample(logits, Tensor.ofInts(dev, labels, idx.length));
     }
 
     /**
