@@ -78,7 +78,12 @@ public final class Analyses {
                     Files.move(p, dest, StandardCopyOption.ATOMIC_MOVE);
                 }
             }
-            if (backup != null) deleteTree(backup);
+            if (backup != null) {
+                deleteTree(backup);
+                try (Stream<Path> rest = Files.list(backup.getParent())) {
+                    if (rest.findAny().isEmpty()) Files.deleteIfExists(backup.getParent());
+                }
+            }
         } finally {
             deleteTree(staging);
         }

@@ -56,6 +56,10 @@ public final class FlipCommand extends AnalysisCommand {
 
     @Override
     public Integer call() throws Exception {
+        if (variant == NeuronFlipping.Variant.WEIGHTS && spec.commandLine().getParseResult().hasMatchedOption("--targets-per-batch")) {
+            throw new IllegalArgumentException("--targets-per-batch applies to --variant activations only; the weights"
+                    + " variant searches one target at a time");
+        }
         NeuronFlipping.Options search = new NeuronFlipping.Options(variant, maxUnits, copies, noiseScale, reference,
                 perBatch, evalExamples, S.evalBatchSize(), seed);
         FlipAnalysis.Result r = execute(new FlipAnalysis(), new FlipAnalysis.Options(checkpoint, noisy, clean, search));

@@ -9,6 +9,8 @@ import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
 import dev.engram.memorization.data.Evaluation;
 import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.PerExampleLosses;
+import dev.engram.nn.train.LabeledBatch;
 import dev.engram.nn.BatchContext;
 import dev.engram.nn.Module;
 import dev.engram.nn.Taps;
@@ -332,12 +334,15 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
                 int[] chunk = Arrays.copyOfRange(rows, from, Math.min(rows.length, from + b));
                 ExampleSet sub = data.subset(chunk);
                 float[][] ce = new float[1][];
-                try (TensorScope s = Tensors.scope(); BatchContext c = BatchContext.of(sub.ids())) {
-                    PerExampleGradients pe = PerExample.squaredNorms(params, () -> {
-                        Tensor l = Functional.crossEntropyPerExample(model.forward(sub.images(0, sub.size())), sub.labelTensor(0, sub.size()));
-                        ce[0] = l.toFloatArray();
+                try (TensorScope s = Tensors.scope()) {
+                    int m = sub.size();
+                    LabeledBatch batch = new LabeledBatch(sub.images(0, m), sub.labelTensor(0, m), sub.ids());
+                    // the closure also serves the engine's batch-of-one fallback (parameters without a per-example rule)
+                    PerExampleGradients pe = PerExample.squaredNorms(params, idx -> {
+                        Tensor l = PerExampleLosses.losses(model, batch, idx);
+                        if (idx.length == m) ce[0] = l.toFloatArray();
                         return l;
-                    });
+                    }, m);
                     float[] sq = pe.totalSquaredNorms();
                     pe.release();
                     for (int i = 0; i < chunk.length; i++) {

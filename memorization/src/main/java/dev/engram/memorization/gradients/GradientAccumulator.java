@@ -6,6 +6,7 @@ import dev.engram.engine.Grad;
 import dev.engram.engine.PerExample;
 import dev.engram.engine.PerExampleGradients;
 import dev.engram.engine.PerExampleOptions;
+import dev.engram.memorization.data.PerExampleLosses;
 import dev.engram.engine.Tensor;
 import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
@@ -158,28 +159,8 @@ public final class GradientAccumulator {
      */
     public void beginTotalPass(LabeledBatch batch) {
         if (collection != null) collection.close();
-        PerExampleOptions options = PerExampleOptions.defaults();
-        if (batch != null) {
-            options = options.withRecompute(idx -> recomputeLosses(batch, idx), PerExampleOptions.Reduction.MEAN)
-                    .withBatchSize(batch.size());
-        }
+        PerExampleOptions options = batch == null ? PerExampleOptions.defaults() : PerExampleLosses.forBatch(model, batch);
         collection = PerExample.collect(params, PerExample.Mode.NORMS, options);
-    }
-
-    /** The per-example cross-entropy of examples {@code idx} of {@code batch}, from a new forward pass. */
-    private Tensor recomputeLosses(LabeledBatch batch, int[] idx) {
-        Device dev = batch.inputs().device();
-        Tensor rows = Tensor.ofInts(dev, idx, idx.length);
-        int[] ids = new int[idx.length], labels = new int[idx.length], all = batch.labels().toIntArray();
-        for (int k = 0; k < idx.length; k++) {
-            ids[k] = batch.exampleIds()[idx[k]];
-            labels[k] = all[idx[k]];
-        }
-        Tensor logits;
-        try (BatchContext ctx = BatchContext.of(ids)) {
-            logits = model.forward(batch.inputs().indexSelect(rows));
-        }
-        return Functional.crossEntropyPerExample(logits, Tensor.ofInts(dev, labels, idx.length));
     }
 
     /**

@@ -68,6 +68,10 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
                 throw new IllegalArgumentException("retraining: learning rate must be > 0, got " + peakLr);
             }
             if (bnStats == null) throw new IllegalArgumentException("retraining: bnStats is required");
+            if (trainAll && bnStats == LayerRetraining.BnStats.FREEZE) {
+                throw new IllegalArgumentException("retraining: BN statistics mode 'freeze' applies to the frozen groups,"
+                        + " and training every group (--train-all) leaves none");
+            }
             if (earlyStopEpochs < 0) throw new IllegalArgumentException("retraining: early stop must be >= 0, got " + earlyStopEpochs);
             if (batchSize < 0) throw new IllegalArgumentException("retraining: batch size must be >= 0 (0 = the run's), got " + batchSize);
             groups = groups == null ? null : List.copyOf(groups);

@@ -43,13 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ModelMatrixTest {
     /** Models too slow for the default test run on a small CPU; covered by {@link ModelMatrixIntegrationTest}. */
-    /*
-     * vit-tiny is here, not in the default run, only until the ViT's attention temperature (a scalar used by 'exp',
-     * which has no per-example rule) gets per-example gradients outside gradient accounting too: PerExample.squaredNorms
-     * (per-example gradient norms of the scores analyses) fails on it with "per-example: no rule covers ... 'exp'".
-     * Move it back to the default run when that is fixed.
-     */
-    static final List<String> BIG = List.of("resnet50", "resnet50-cifar", "vit", "vit-tiny");
+    static final List<String> BIG = List.of("resnet50", "resnet50-cifar", "vit");
     /** Models that only take 32×32 images: trained on generated CIFAR-10 files. */
     static final List<String> CIFAR_ONLY = List.of("resnet9-dawn");
     static final int TRAIN = 48;
@@ -103,8 +97,8 @@ class ModelMatrixTest {
         List<String> log = new ArrayList<>();
         Progress progress = log::add;
 
-        NeuronFlipping.Options search = NeuronFlipping.Options.defaults().withMaxUnits(3).withReferenceSize(8)
-                .withRemainingEvalSize(8).withTargetsPerBatch(4).withNoise(2, 0.01);
+        NeuronFlipping.Options search = NeuronFlipping.Options.DEFAULTS.toBuilder().maxUnits(3).referenceSize(8)
+                .remainingEvalSize(8).targetsPerBatch(4).noise(2, 0.01).build();
         ExampleTiedDropoutExperiment.Settings etd = new ExampleTiedDropoutExperiment.Settings(
                 ExampleTiedDropoutExperiment.Settings.DEFAULTS.grid(), List.of(ExampleTiedDropoutExperiment.Method.ETD),
                 Double.NaN, 1, 64);

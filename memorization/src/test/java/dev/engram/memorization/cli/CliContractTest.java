@@ -165,7 +165,7 @@ class CliContractTest {
         int[] labels = new int[40];
         for (int i = 0; i < labels.length; i++) labels[i] = i % 10;
         NoisyLabels noise = LabelNoise.corrupt(labels, 10, 0.2, 4);
-        ExperimentConfig cfg = ExperimentConfig.cpuDemo().withNoiseFraction(0.2);
+        ExperimentConfig cfg = ExperimentConfig.cpuDemo().toBuilder().noiseFraction(0.2).build();
         RunFolder folder = RunFolder.create(tmp.resolve("run"), cfg, noise, Provenance.capture(List.of("test"), List.of(4L)));
         return RunData.of(folder, name -> {
             throw new AssertionError("the fake analysis reads no data");
