@@ -21,6 +21,10 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "DIR", required = true, description = "Run folder.")
     Path run;
 
+    @Option(names = "--offline", description = "Accepted like every other command's; the report reads only the run folder"
+            + " and never downloads.")
+    boolean offline;
+
     @Override
     public Integer call() throws Exception {
         RunFolder folder = RunFolder.open(run);
