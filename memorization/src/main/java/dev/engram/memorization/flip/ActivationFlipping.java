@@ -15,6 +15,7 @@ import dev.engram.nn.Taps;
 import dev.engram.nn.models.HasTaps;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,14 @@ final class ActivationFlipping extends NeuronFlipping {
     private final List<String> taps;
     private final Map<String, Integer> tapChannels = new LinkedHashMap<>();
     private Map<String, float[]> referenceGradient;
+    /** Exact reference gradients by sorted zeroed-unit set; bounded (least recently used dropped). */
+    private final Map<List<Unit>, Map<String, float[]>> exactCache = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Unit>, Map<String, float[]>> eldest) {
+            return size() > 512;
+        }
+    };
+    private int exactPasses;
 
     ActivationFlipping(Module model, ExampleSet data, Options options) {
         super(model, data, options);
@@ -66,7 +75,34 @@ final class ActivationFlipping extends NeuronFlipping {
 
     /** ∂/∂m of (1/|B|) Σ_{i∈R} CE(f̄_i) at the unedited model, per tap; computed once. */
     private Map<String, float[]> referenceGradient() {
-        if (referenceGradient != null) return referenceGradient;
+        if (referenceGradient == null) referenceGradient = referenceGradient(null);
+        return referenceGradient;
+    }
+
+    /**
+     * ∂/∂m of (1/|B|) Σ_{i∈R} CE(f̄_i) under a target's current masks ({@link ReferenceGradient#EXACT}); the unedited
+     * model's gradient when nothing is zeroed yet, cached by the set of zeroed units otherwise.
+     */
+    private Map<String, float[]> referenceGradient(List<Unit> zeroed, Map<String, float[]> masks) {
+        if (zeroed.isEmpty()) return referenceGradient();
+        List<Unit> key = new ArrayList<>(zeroed);
+        key.sort(Comparator.comparing(Unit::layer).thenComparingInt(Unit::index));
+        Map<String, float[]> g = exactCache.get(key);
+        if (g == null) {
+            g = referenceGradient(masks);
+            exactCache.put(key, g);
+            exactPasses++;
+        }
+        return g;
+    }
+
+    /** Reference passes made for {@link ReferenceGradient#EXACT} (distinct mask sets), for measurements. */
+    int exactReferencePasses() {
+        return exactPasses;
+    }
+
+    /** ∂/∂m of (1/|B|) Σ_{i∈R} CE(f̄_i) with the masks {@code masks} (null = all ones), per tap. */
+    private Map<String, float[]> referenceGradient(Map<String, float[]> masks) {
         Map<String, float[]> sum = new LinkedHashMap<>();
         for (var e : tapChannels.entrySet()) sum.put(e.getKey(), new float[e.getValue()]);
         int k = options.noisyCopies();
@@ -76,7 +112,11 @@ final class ActivationFlipping extends NeuronFlipping {
             int[] rows = Arrays.copyOfRange(referenceRows, from, Math.min(referenceRows.length, from + chunk));
             try (TensorScope s = Tensors.scope()) {
                 Map<String, Tensor> leaves = new LinkedHashMap<>();
-                for (var e : tapChannels.entrySet()) leaves.put(e.getKey(), Tensor.ones(e.getValue()).requiresGrad(true));
+                for (var e : tapChannels.entrySet()) {
+                    Tensor leaf = masks == null ? Tensor.ones(e.getValue())
+                            : Tensor.of(masks.get(e.getKey()).clone(), e.getValue());
+                    leaves.put(e.getKey(), leaf.requiresGrad(true));
+                }
                 Tensor logits;
                 try (Taps t = Taps.intercept((name, x) -> leaves.containsKey(name) ? Functional.mask(x, leaves.get(name)) : x);
                      BatchContext c = BatchContext.of(repeatIds(rows, k))) {
@@ -91,12 +131,12 @@ final class ActivationFlipping extends NeuronFlipping {
                 }
             }
         }
-        referenceGradient = sum;
         return sum;
     }
 
     private List<Target> searchActivations(int[] targets) {
-        Map<String, float[]> gRef = referenceGradient();
+        Map<String, float[]> gShared = referenceGradient();
+        boolean exact = options.referenceGradient() == ReferenceGradient.EXACT;
         int n = targets.length, k = options.noisyCopies(), classes = data.numClasses();
         List<Map<String, float[]>> masks = new ArrayList<>();
         for (int a = 0; a < n; a++) {
@@ -167,6 +207,7 @@ final class ActivationFlipping extends NeuronFlipping {
                 for (int j = 0; j < na; j++) {
                     if (!score[j]) continue;
                     int a = active[j];
+                    Map<String, float[]> gRef = exact ? referenceGradient(units.get(a), masks.get(a)) : gShared;
                     String bestTap = null;
                     int bestUnit = -1;
                     double best = 0;
