@@ -38,8 +38,8 @@ import java.util.Map;
  *   <li>{@link ExampleNorms#EVAL} (default): true per-example gradients. An extra forward/backward of the batch with
  *       the model in evaluation mode (batch-norm with its running statistics, no dropout; running statistics are not
  *       changed) at the same parameters, {@link PerExample#squaredNorms} on the per-example losses. Cost: one more
- *       forward and backward per batch (about +1/3 over the three backward passes of the accounting, measured on the
- *       demo MLP as roughly +30% wall time per accounted epoch); the train-mode state is restored before the
+ *       forward and backward per batch (the accounting otherwise makes one forward and three backward passes per
+ *       batch, so on the order of +25% of the accounting's work; not yet timed); the train-mode state is restored before the
  *       accounting's own passes, so the sums {@code G_c, G_n, G_t} are unchanged.</li>
  *   <li>{@link ExampleNorms#TRAIN_BATCH}: collected from the total (train-mode) backward pass with
  *       {@link PerExample#collect} in {@link PerExample.Mode#NORMS} (the norms belong to the mean loss and are
