@@ -61,7 +61,7 @@ public final class DemoCommand implements Callable<Integer> {
     /**
      * The analyses the demo runs after training, in order, with settings small enough for the demo: per-example
      * scores, checkpoint scores, neuron flipping (50 noisy and 50 clean targets), example-tied dropout (no
-     * baselines), layer rewinding and layer retraining (10 epochs).
+     * baselines), layer rewinding and layer retraining (10 epochs, the run's own optimizer settings).
      */
     public static final List<Step<?, ?>> ANALYSES = List.of(
             new Step<>("per-example scores", new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS),
@@ -74,9 +74,7 @@ public final class DemoCommand implements Callable<Integer> {
                             List.of(ExampleTiedDropoutExperiment.Method.ETD), Double.NaN, 0,
                             ExampleTiedDropoutExperiment.Settings.DEFAULTS.evalBatchSize())),
             new Step<>("layer rewinding", new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS),
-            new Step<>("layer retraining", new RetrainingAnalysis(), new RetrainingAnalysis.Options(10,
-                    RetrainingAnalysis.Options.DEFAULTS.peakLr(), null, false,
-                    RetrainingAnalysis.Options.DEFAULTS.bnStats(), RetrainingAnalysis.Options.DEFAULTS.earlyStopEpochs(), 0)));
+            new Step<>("layer retraining", new RetrainingAnalysis(), RetrainingAnalysis.Options.DEFAULTS.withEpochs(10)));
 
     @Spec
     CommandSpec spec;

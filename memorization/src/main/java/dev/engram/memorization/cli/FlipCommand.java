@@ -16,8 +16,20 @@ public final class FlipCommand extends AnalysisCommand {
     private static final FlipAnalysis.Options D = FlipAnalysis.Options.DEFAULTS;
     private static final NeuronFlipping.Options S = D.search();
 
-    @Option(names = "--checkpoint", paramLabel = "E", description = "Checkpoint epoch to analyse (default: the final epoch).")
+    @Option(names = "--checkpoint", paramLabel = "E",
+            description = "Checkpoint epoch to analyse (default: chosen by --base).")
     int checkpoint = D.checkpoint();
+
+    @Option(names = "--base", paramLabel = "RULE",
+            description = "Model to flip when no --checkpoint is given: final (the final checkpoint; default) or"
+                    + " first-fit (the first checkpoint with 100%% training accuracy w.r.t. the training labels, as the"
+                    + " reference code flips a model trained until it fits; the final one if none fits).")
+    String base = "final";
+
+    @Option(names = "--reference-gradient", paramLabel = "MODE",
+            description = "Activations: exact (recompute the other examples' gradient under the target's masks after"
+                    + " every zeroing, the paper's criterion; default) or shared (computed once at the unedited model).")
+    String referenceGradient = S.referenceGradient().name().toLowerCase(Locale.ROOT);
 
     @Option(names = "--noisy", paramLabel = "N", description = "Noisy targets (default: 100).")
     int noisy = D.noisyTargets();
@@ -61,17 +73,40 @@ public final class FlipCommand extends AnalysisCommand {
                     + " variant searches one target at a time");
         }
         NeuronFlipping.Options search = new NeuronFlipping.Options(variant, maxUnits, copies, noiseScale, reference,
-                perBatch, evalExamples, S.evalBatchSize(), seed);
-        FlipAnalysis.Result r = execute(new FlipAnalysis(), new FlipAnalysis.Options(checkpoint, noisy, clean, search));
-        FlipAnalysis.Summary s = r.summary();
+                perBatch, evalExamples, S.evalBatchSize(), seed, parseReferenceGradient(referenceGradient));
+        FlipAnalysis.Result r = execute(new FlipAnalysis(), new FlipAnalysis.Options(checkpoint, noisy, clean, search,
+                parseBase(base)));
+        FlipAnalysis.Summary all = r.summary();
+        FlipAnalysis.Stats s = all.memorized();
+        out().println(String.format(Locale.ROOT, "base model: checkpoint %d (%s)", r.base().epoch(), r.base().rule()));
         out().println(String.format(Locale.ROOT,
-                "flipped with < 10 units: noisy %.3f, clean %.3f; mean units noisy %.2f, clean %.2f; AUROC(-count) %.3f,"
+                "memorized targets (%d noisy, %d clean; not memorized: %d noisy, %d clean): flipped with < 10 units:"
+                        + " noisy %.3f, clean %.3f; mean units noisy %.2f, clean %.2f; AUROC(-count) %.3f,"
                         + " AUROC(loss) %.3f, AUROC(grad norm) %.3f; clean accuracy left: after noisy flips %.4f, after clean"
                         + " flips %.4f (unedited %.4f); %.2f targets/s",
+                s.noisyTargets(), s.cleanTargets(), all.noisyNotMemorized(), all.cleanNotMemorized(),
                 s.noisyFlippedUnder10(), s.cleanFlippedUnder10(), s.meanCountNoisy(), s.meanCountClean(),
                 s.aurocNegativeCount(), s.aurocLoss(), s.aurocGradientNorm(), s.remainingCleanNoisyFlips(),
-                s.remainingCleanCleanFlips(), s.baselineRemainingClean(), s.targetsPerSecond()));
+                s.remainingCleanCleanFlips(), all.baselineRemainingClean(), all.targetsPerSecond()));
+        FlipAnalysis.Stats a = all.allTargets();
+        out().println(String.format(Locale.ROOT, "all targets (non-memorized counted as 0 units), for comparison: < 10"
+                        + " units noisy %.3f, clean %.3f; AUROC(-count) %.3f", a.noisyFlippedUnder10(),
+                a.cleanFlippedUnder10(), a.aurocNegativeCount()));
         out().flush();
         return 0;
+    }
+
+    /** {@code final} or {@code first-fit} (case-insensitive; {@code first_fit} too). */
+    static FlipAnalysis.BaseModel parseBase(String s) {
+        String v = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        for (FlipAnalysis.BaseModel b : FlipAnalysis.BaseModel.values()) if (b.name().equals(v)) return b;
+        throw new IllegalArgumentException("unknown --base '" + s + "'; expected final or first-fit");
+    }
+
+    /** {@code exact} or {@code shared} (case-insensitive). */
+    static NeuronFlipping.ReferenceGradient parseReferenceGradient(String s) {
+        String v = s.trim().toUpperCase(Locale.ROOT);
+        for (NeuronFlipping.ReferenceGradient r : NeuronFlipping.ReferenceGradient.values()) if (r.name().equals(v)) return r;
+        throw new IllegalArgumentException("unknown --reference-gradient '" + s + "'; expected exact or shared");
     }
 }

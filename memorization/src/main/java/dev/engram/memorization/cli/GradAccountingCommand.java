@@ -1,6 +1,7 @@
 package dev.engram.memorization.cli;
 
 import dev.engram.memorization.gradients.GradientAccounting;
+import dev.engram.memorization.gradients.GradientAccumulator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,10 +25,16 @@ public final class GradAccountingCommand extends AnalysisCommand {
             description = "Mini-batch size (default 0: the run's training batch size).")
     int batchSize;
 
+    @Option(names = "--example-norms", paramLabel = "MODE", defaultValue = "eval",
+            description = "Per-example gradient norms: eval (true per-example gradients, model in evaluation mode with"
+                    + " batch-norm running statistics; one extra pass per batch) or train-batch (from the train-mode"
+                    + " backward pass; batch-norm statistics mix in other examples' gradients) (default: ${DEFAULT-VALUE}).")
+    String exampleNorms;
+
     @Override
     public Integer call() throws Exception {
         GradientAccounting.Result r = execute(new GradientAccounting(),
-                new GradientAccounting.Options(checkpoints, batchSize));
+                new GradientAccounting.Options(checkpoints, batchSize, GradientAccumulator.ExampleNorms.parse(exampleNorms)));
         out().println(GradientAccounting.headline(r.headline()));
         out().flush();
         return 0;

@@ -24,9 +24,20 @@ public final class RetrainCommand extends AnalysisCommand {
             description = "Retraining epochs per group; the one-cycle schedule peaks half-way (default: 20).")
     int epochs = D.epochs();
 
-    @Option(names = "--lr", paramLabel = "LR",
-            description = "Peak learning rate: 0.1 as in the paper, 0.01 as in its code (default: 0.1).")
-    double lr = D.peakLr();
+    @Option(names = "--settings", paramLabel = "PRESET", defaultValue = "run",
+            description = "Optimizer settings: run (the run's own peak lr, momentum and weight decay), paper (lr 0.1,"
+                    + " momentum 0.9, wd 5e-4) or code (the reference code's lr 0.01, momentum 0.9, wd 5e-4)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String settings;
+
+    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate, overriding the preset's.")
+    Double lr;
+
+    @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum, overriding the preset's.")
+    Double momentum;
+
+    @Option(names = "--weight-decay", paramLabel = "WD", description = "Weight decay, overriding the preset's.")
+    Double weightDecay;
 
     @Option(names = "--groups", paramLabel = "G,G,...", split = ",",
             description = "Layer groups to retrain, by name or index (default: all).")
@@ -50,13 +61,17 @@ public final class RetrainCommand extends AnalysisCommand {
 
     @Override
     public Integer call() throws Exception {
-        RetrainingAnalysis.Options o = new RetrainingAnalysis.Options(epochs, lr, groups, trainAll,
-                LayerRetraining.BnStats.parse(bn), earlyStop, batchSize);
+        RetrainingAnalysis.Options o = new RetrainingAnalysis.Options(epochs, RetrainingAnalysis.Preset.parse(settings),
+                lr == null ? Double.NaN : lr, momentum == null ? Double.NaN : momentum,
+                weightDecay == null ? Double.NaN : weightDecay, groups, trainAll, LayerRetraining.BnStats.parse(bn),
+                earlyStop, batchSize);
         print(execute(new RetrainingAnalysis(), o), out());
         return 0;
     }
 
     static void print(RetrainingAnalysis.Result r, PrintWriter out) {
+        out.printf(Locale.ROOT, "settings (%s): peak lr %s, momentum %s, weight decay %s%n", r.settingsSource(),
+                r.settings().peakLr(), r.settings().momentum(), r.settings().weightDecay());
         out.printf(Locale.ROOT, "final model: clean %.4f  noisy %.4f%n", r.finalClean(), r.finalNoisy());
         out.println("group            after reset (clean/noisy)   after retraining (clean/noisy)   epochs");
         for (LayerRetraining.Curve c : r.curves()) {

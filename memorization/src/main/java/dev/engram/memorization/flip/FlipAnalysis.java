@@ -7,20 +7,24 @@ import dev.engram.memorization.report.Charts;
 import dev.engram.memorization.analysis.Analysis;
 import dev.engram.memorization.analysis.Progress;
 import dev.engram.memorization.analysis.SummaryRow;
+import dev.engram.memorization.data.Evaluation;
 import dev.engram.memorization.data.ExampleSet;
 import dev.engram.memorization.data.RunData;
 import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.nn.Module;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * The flipping analysis of spec §5.3 on one trained model: runs {@link NeuronFlipping} on randomly drawn noisy and
@@ -30,22 +34,58 @@ import java.util.function.Consumer;
  * (d) mislabel detection: AUROC and precision@k of {@code −count} against the noise mask, beside two baselines at
  * the unedited model: the per-example loss and the per-example gradient norm.
  *
+ * <p><b>Memorized targets only.</b> The paper's statistics are about memorized examples: a target whose initial
+ * prediction already differs from its training label (not memorized, "flipped with 0 units") says nothing about how
+ * hard it is to un-memorize. The headline statistics ({@link Summary#memorized()}, the summary rows) are therefore
+ * over memorized targets only; non-memorized targets are counted separately and the same statistics with them
+ * included are kept for comparison ({@link Summary#allTargets()}). Fewer than {@link #FEW_MEMORIZED} memorized noisy
+ * targets raise a warning in the progress output.
+ *
+ * <p><b>Base model (spec §5.1).</b> The reference code flips a model trained until it fits the training set.
+ * {@link BaseModel#FIRST_FIT} picks the first checkpoint (in epoch order) with 100% training accuracy w.r.t. the
+ * training labels, falling back to the final checkpoint with a warning when none fits; {@link BaseModel#FINAL}
+ * (default) uses the final checkpoint; an explicit checkpoint overrides both. {@code results.json} records the choice
+ * ({@link Base}). Training a separate model until it fits is not offered.
+ *
  * <p>A target that does not flip within the cap gets {@code count = maxUnits + 1} in the statistics and ranking
  * (it is at least that hard).
  */
 public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAnalysis.Result> {
 
+    /** Below this many memorized noisy targets the progress output warns that the statistics are thin. */
+    public static final int FEW_MEMORIZED = 10;
+
+    /** Which checkpoint is flipped when none is named. */
+    public enum BaseModel {
+        /** The run's final checkpoint. Default. */
+        FINAL,
+        /** The first checkpoint, in epoch order, that fits every training label (the reference code's choice). */
+        FIRST_FIT
+    }
+
+    /**
+     * The model that was flipped.
+     *
+     * @param epoch         its checkpoint epoch
+     * @param rule          how it was chosen: {@code "final"}, {@code "first-fit"}, {@code "checkpoint"} (named) or
+     *                      {@code "first-fit (none fits; final used)"}
+     * @param trainAccuracy its accuracy on the training set w.r.t. the training labels (NaN when not measured)
+     */
+    public record Base(int epoch, String rule, double trainAccuracy) { }
+
     /**
      * Options of the analysis.
      *
-     * @param checkpoint   checkpoint epoch of the model to analyse; -1 = the final epoch
+     * @param checkpoint   checkpoint epoch of the model to analyse; -1 = chosen by {@code base}
      * @param noisyTargets noisy training examples to flip
      * @param cleanTargets clean training examples to flip
      * @param search       the search settings
+     * @param base         how the model is chosen when no checkpoint is named
      */
-    public record Options(int checkpoint, int noisyTargets, int cleanTargets, NeuronFlipping.Options search) {
+    public record Options(int checkpoint, int noisyTargets, int cleanTargets, NeuronFlipping.Options search,
+                          BaseModel base) {
         /** The final model, 100 noisy and 100 clean targets, the search's defaults. */
-        public static final Options DEFAULTS = new Options(-1, 100, 100, NeuronFlipping.Options.defaults());
+        public static final Options DEFAULTS = new Options(-1, 100, 100, NeuronFlipping.Options.defaults(), BaseModel.FINAL);
 
         /** Validates. */
         public Options {
@@ -55,6 +95,12 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
                         + noisyTargets + " and " + cleanTargets);
             }
             if (search == null) throw new IllegalArgumentException("flipping: search settings are required");
+            if (base == null) throw new IllegalArgumentException("flipping: base model rule is required");
+        }
+
+        /** The final model (or {@code checkpoint}) with these targets and search settings. */
+        public Options(int checkpoint, int noisyTargets, int cleanTargets, NeuronFlipping.Options search) {
+            this(checkpoint, noisyTargets, cleanTargets, search, BaseModel.FINAL);
         }
     }
 
@@ -66,58 +112,125 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
     @Override
     public void check(RunData data, Options options) throws IOException {
         data.run().requireNoisy("Neuron flipping");
-        data.run().requireCheckpoint(epoch(data, options));
-    }
-
-    private static int epoch(RunData data, Options options) {
-        return options.checkpoint() < 0 ? data.config().epochs() : options.checkpoint();
+        if (options.checkpoint() >= 0) data.run().requireCheckpoint(options.checkpoint());
+        else data.run().requireFinalCheckpoint();
     }
 
     @Override
     public Result run(RunData data, Options options, Progress progress) throws IOException {
-        return run(data.modelAt(epoch(data, options)), data.trainSet(), options.search(), options.noisyTargets(),
+        Base base;
+        if (options.checkpoint() >= 0) {
+            base = new Base(options.checkpoint(), "checkpoint", Double.NaN);
+        } else if (options.base() == BaseModel.FINAL) {
+            base = new Base(data.config().epochs(), "final", Double.NaN);
+        } else {
+            List<Integer> epochs = new ArrayList<>();
+            for (var c : data.run().checkpoints()) epochs.add(c.epoch());
+            ExampleSet train = data.trainSet();
+            base = firstFit(epochs, data.config().epochs(), e -> {
+                try {
+                    double acc = Evaluation.run(data.modelAt(e), train, RunData.EVAL_BATCH).accuracy();
+                    progress.line(String.format(Locale.ROOT, "base model: checkpoint %d fits %.4f of the training labels", e, acc));
+                    return acc;
+                } catch (IOException ex) {
+                    throw new UncheckedIOException(ex);
+                }
+            });
+            if (!base.rule().equals("first-fit")) {
+                progress.line("warning: no checkpoint fits every training label; flipping the final checkpoint instead"
+                        + " (the reference flips a model trained until it fits)");
+            }
+        }
+        progress.line("flipping the model of checkpoint " + base.epoch() + " (" + base.rule() + ")");
+        Result r = run(data.modelAt(base.epoch()), data.trainSet(), options.search(), options.noisyTargets(),
                 options.cleanTargets(), progress::line);
+        return r.withBase(base);
     }
 
+    /**
+     * The first of {@code epochs} (taken in ascending order) whose training accuracy is 1, or {@code finalEpoch} with
+     * rule {@code "first-fit (none fits; final used)"} when none is. Stops evaluating at the first fit.
+     */
+    static Base firstFit(List<Integer> epochs, int finalEpoch, IntToDoubleFunction trainAccuracy) {
+        List<Integer> sorted = new ArrayList<>(epochs);
+        sorted.sort(null);
+        double last = Double.NaN;
+        for (int e : sorted) {
+            double acc = trainAccuracy.applyAsDouble(e);
+            if (acc >= 1.0) return new Base(e, "first-fit", acc);
+            if (e == finalEpoch) last = acc;
+        }
+        return new Base(finalEpoch, "first-fit (none fits; final used)", last);
+    }
 
     /**
-     * Summary statistics.
+     * Statistics of one set of targets.
      *
+     * @param noisyTargets             noisy targets in the set
+     * @param cleanTargets             clean targets in the set
      * @param noisyFlippedUnder10      share of noisy targets flipped with fewer than 10 units
      * @param cleanFlippedUnder10      share of clean targets flipped with fewer than 10 units
-     * @param baselineRemainingClean   accuracy of the unedited model on the clean examples of the evaluation subset
      * @param remainingCleanNoisyFlips mean clean accuracy left after zeroing a noisy target's units
      * @param remainingCleanCleanFlips mean clean accuracy left after zeroing a clean target's units
      * @param aurocNegativeCount       AUROC of −count for finding noisy targets
      * @param aurocLoss                AUROC of the per-example loss
      * @param aurocGradientNorm        AUROC of the per-example gradient norm
-     * @param targetsPerSecond         search throughput (targets / search seconds, remaining-accuracy evaluation
-     *                                 included)
      */
-    public record Summary(String variant, int noisyTargets, int cleanTargets, int maxUnits,
-                          double meanCountNoisy, double meanCountClean, double medianCountNoisy, double medianCountClean,
-                          double noisyFlippedUnder10, double cleanFlippedUnder10,
-                          double noisyNotFlipped, double cleanNotFlipped,
-                          double noisyAlreadyMisclassified, double cleanAlreadyMisclassified,
+    public record Stats(int noisyTargets, int cleanTargets,
+                        double meanCountNoisy, double meanCountClean, double medianCountNoisy, double medianCountClean,
+                        double noisyFlippedUnder10, double cleanFlippedUnder10,
+                        double noisyNotFlipped, double cleanNotFlipped,
+                        double remainingCleanNoisyFlips, double remainingCleanCleanFlips,
+                        double remainingNoisyNoisyFlips, double remainingNoisyCleanFlips,
+                        double aurocNegativeCount, double aurocLoss, double aurocGradientNorm,
+                        double precisionAtKNegativeCount, double precisionAtKLoss, double precisionAtKGradientNorm) { }
+
+    /**
+     * Summary statistics.
+     *
+     * @param noisyTargets           noisy targets searched
+     * @param cleanTargets           clean targets searched
+     * @param noisyNotMemorized      noisy targets whose initial prediction differs from their training label
+     * @param cleanNotMemorized      clean targets whose initial prediction differs from their training label
+     * @param memorized              the headline statistics: memorized targets only (initial prediction = label)
+     * @param allTargets             the same with the non-memorized targets included (count 0), for comparison
+     * @param baselineRemainingClean accuracy of the unedited model on the clean examples of the evaluation subset
+     * @param targetsPerSecond       search throughput (targets / search seconds, remaining-accuracy evaluation
+     *                               included)
+     */
+    public record Summary(String variant, String referenceGradient, int noisyTargets, int cleanTargets, int maxUnits,
+                          int noisyNotMemorized, int cleanNotMemorized, Stats memorized, Stats allTargets,
                           double baselineRemainingClean, double baselineRemainingNoisy,
-                          double remainingCleanNoisyFlips, double remainingCleanCleanFlips,
-                          double remainingNoisyNoisyFlips, double remainingNoisyCleanFlips,
-                          double aurocNegativeCount, double aurocLoss, double aurocGradientNorm,
-                          double precisionAtKNegativeCount, double precisionAtKLoss, double precisionAtKGradientNorm,
                           double searchSeconds, double targetsPerSecond) { }
 
     /**
      * Everything the analysis produced.
      *
-     * @param layers per layer (tap or parameter tensor): units chosen for clean and for noisy targets
+     * @param base   the model that was flipped (null when the search ran on a given model)
+     * @param layers per layer (tap or parameter tensor): units chosen for clean and for noisy targets, memorized
+     *               targets only
      */
     public record Result(NeuronFlipping.Options options, float noiseSigma, Summary summary,
                          Map<String, int[]> layers, List<NeuronFlipping.Target> targets,
-                         double[] loss, double[] gradientNorm) implements Analysis.Result {
+                         double[] loss, double[] gradientNorm, Base base) implements Analysis.Result {
+        /** This result with the base model recorded. */
+        public Result withBase(Base b) {
+            return new Result(options, noiseSigma, summary, layers, targets, loss, gradientNorm, b);
+        }
+
         @Override
         public List<SummaryRow> summaryRows() {
-            return List.of(new SummaryRow("flipped with < 10 units: noisy / clean", SummaryRow.pct(summary.noisyFlippedUnder10())
-                    + " / " + SummaryRow.pct(summary.cleanFlippedUnder10())));
+            Stats m = summary.memorized();
+            List<SummaryRow> rows = new ArrayList<>();
+            rows.add(new SummaryRow("memorized targets (noisy / clean)", summary.noisyTargets() - summary.noisyNotMemorized()
+                    + " of " + summary.noisyTargets() + " / " + (summary.cleanTargets() - summary.cleanNotMemorized())
+                    + " of " + summary.cleanTargets()));
+            rows.add(new SummaryRow("memorized flipped with < 10 units: noisy / clean",
+                    SummaryRow.pct(m.noisyFlippedUnder10()) + " / " + SummaryRow.pct(m.cleanFlippedUnder10())));
+            rows.add(new SummaryRow("memorized mean units to flip: noisy / clean", String.format(Locale.ROOT, "%.2f / %.2f",
+                    m.meanCountNoisy(), m.meanCountClean())));
+            rows.add(new SummaryRow("memorized AUROC(-count)", SummaryRow.fixed4(m.aurocNegativeCount())));
+            return rows;
         }
     }
 
@@ -130,7 +243,9 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
         NeuronFlipping f = NeuronFlipping.create(model, train, options).onProgress(log);
         int[] rows = drawTargets(f, train, noisyTargets, cleanTargets, options.seed());
         if (log != null) {
-            log.accept("flipping " + rows.length + " targets (" + options.variant() + ", " + options.targetsPerBatch()
+            log.accept("flipping " + rows.length + " targets (" + options.variant()
+                    + (options.variant() == NeuronFlipping.Variant.ACTIVATIONS ? ", reference gradient "
+                    + options.referenceGradient().name().toLowerCase(Locale.ROOT) : "") + ", " + options.targetsPerBatch()
                     + " at a time, cap " + options.maxUnits() + " units)");
         }
         long t0 = System.nanoTime();
@@ -138,7 +253,24 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
         double secs = (System.nanoTime() - t0) * 1e-9;
         double[] base = f.baselineRemainingAccuracy();
         double[][] lg = f.lossAndGradientNorm(rows);
-        return summarize(options, f.noiseSigma(), targets, base, lg[0], lg[1], secs);
+        Result r = summarize(options, f.noiseSigma(), targets, base, lg[0], lg[1], secs);
+        if (log != null) warnings(r.summary()).forEach(log);
+        return r;
+    }
+
+    /** Warnings about thin statistics: few memorized noisy targets, non-memorized targets left out. */
+    static List<String> warnings(Summary s) {
+        List<String> out = new ArrayList<>();
+        int memNoisy = s.memorized().noisyTargets();
+        if (s.noisyTargets() > 0 && memNoisy < FEW_MEMORIZED) {
+            out.add("warning: only " + memNoisy + " of " + s.noisyTargets() + " noisy targets are memorized (predicted as"
+                    + " their training label); the flip statistics of noisy examples rest on few targets");
+        }
+        if (s.noisyNotMemorized() + s.cleanNotMemorized() > 0) {
+            out.add("note: " + s.noisyNotMemorized() + " noisy and " + s.cleanNotMemorized() + " clean targets are not"
+                    + " memorized; they are left out of the headline statistics (see allTargets in results.json)");
+        }
+        return out;
     }
 
     /** Target rows: the requested numbers of noisy and clean examples, drawn at random outside the reference batch. */
@@ -169,26 +301,56 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
     /** Builds the summary from the per-target outcomes. */
     static Result summarize(NeuronFlipping.Options o, float sigma, List<NeuronFlipping.Target> targets, double[] base,
                             double[] loss, double[] gradNorm, double seconds) {
-        int cap = o.maxUnits();
-        List<Double> cn = new ArrayList<>(), cc = new ArrayList<>();
-        double[] score = new double[targets.size()];
-        boolean[] noisy = new boolean[targets.size()];
-        int nNoisy = 0, nClean = 0, under10N = 0, under10C = 0, notN = 0, notC = 0, alreadyN = 0, alreadyC = 0;
-        double remCN = 0, remCC = 0, remNN = 0, remNC = 0;
-        int remCNn = 0, remCCn = 0, remNNn = 0, remNCn = 0;
         Map<String, int[]> layers = new LinkedHashMap<>();
+        int nNoisy = 0, nClean = 0, notMemN = 0, notMemC = 0;
+        boolean[] all = new boolean[targets.size()], memorized = new boolean[targets.size()];
         for (int i = 0; i < targets.size(); i++) {
             NeuronFlipping.Target t = targets.get(i);
+            all[i] = true;
+            memorized[i] = isMemorized(t);
+            if (t.noisy()) {
+                nNoisy++;
+                if (!memorized[i]) notMemN++;
+            } else {
+                nClean++;
+                if (!memorized[i]) notMemC++;
+            }
+            for (NeuronFlipping.Unit u : t.units()) layers.computeIfAbsent(u.layer(), k -> new int[2])[t.noisy() ? 1 : 0]++;
+        }
+        Summary s = new Summary(o.variant().name(), o.variant() == NeuronFlipping.Variant.ACTIVATIONS
+                ? o.referenceGradient().name() : "EXACT", nNoisy, nClean, o.maxUnits(), notMemN, notMemC,
+                stats(o.maxUnits(), targets, memorized, loss, gradNorm), stats(o.maxUnits(), targets, all, loss, gradNorm),
+                base[0], base[1], seconds, targets.size() / seconds);
+        return new Result(o, sigma, s, layers, targets, loss, gradNorm, null);
+    }
+
+    /** Whether the model predicted the target as its training label before any zeroing. */
+    public static boolean isMemorized(NeuronFlipping.Target t) {
+        return t.initialPrediction() == t.label();
+    }
+
+    private static Stats stats(int cap, List<NeuronFlipping.Target> targets, boolean[] include, double[] loss,
+                               double[] gradNorm) {
+        List<Double> cn = new ArrayList<>(), cc = new ArrayList<>();
+        List<Double> score = new ArrayList<>(), lossSel = new ArrayList<>(), normSel = new ArrayList<>();
+        List<Boolean> noisyList = new ArrayList<>();
+        int nNoisy = 0, nClean = 0, under10N = 0, under10C = 0, notN = 0, notC = 0;
+        double remCN = 0, remCC = 0, remNN = 0, remNC = 0;
+        int remCNn = 0, remCCn = 0, remNNn = 0, remNCn = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            if (!include[i]) continue;
+            NeuronFlipping.Target t = targets.get(i);
             int eff = t.flipped() ? t.count() : cap + 1;
-            score[i] = -eff;
-            noisy[i] = t.noisy();
+            score.add((double) -eff);
+            lossSel.add(loss[i]);
+            normSel.add(gradNorm[i]);
+            noisyList.add(t.noisy());
             boolean under10 = t.flipped() && t.count() < 10;
             if (t.noisy()) {
                 nNoisy++;
                 cn.add((double) eff);
                 if (under10) under10N++;
                 if (!t.flipped()) notN++;
-                if (t.initialPrediction() != t.label()) alreadyN++;
                 if (Double.isFinite(t.remainingClean())) { remCN += t.remainingClean(); remCNn++; }
                 if (Double.isFinite(t.remainingNoisy())) { remNN += t.remainingNoisy(); remNNn++; }
             } else {
@@ -196,27 +358,27 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
                 cc.add((double) eff);
                 if (under10) under10C++;
                 if (!t.flipped()) notC++;
-                if (t.initialPrediction() != t.label()) alreadyC++;
                 if (Double.isFinite(t.remainingClean())) { remCC += t.remainingClean(); remCCn++; }
                 if (Double.isFinite(t.remainingNoisy())) { remNC += t.remainingNoisy(); remNCn++; }
             }
-            for (NeuronFlipping.Unit u : t.units()) layers.computeIfAbsent(u.layer(), k -> new int[2])[t.noisy() ? 1 : 0]++;
         }
         boolean both = nNoisy > 0 && nClean > 0;
-        Summary s = new Summary(o.variant().name(), nNoisy, nClean, cap,
-                mean(cn), mean(cc), median(cn), median(cc),
+        double[] sc = toArray(score), ls = toArray(lossSel), gn = toArray(normSel);
+        boolean[] noisy = new boolean[noisyList.size()];
+        for (int i = 0; i < noisy.length; i++) noisy[i] = noisyList.get(i);
+        return new Stats(nNoisy, nClean, mean(cn), mean(cc), median(cn), median(cc),
                 ratio(under10N, nNoisy), ratio(under10C, nClean), ratio(notN, nNoisy), ratio(notC, nClean),
-                ratio(alreadyN, nNoisy), ratio(alreadyC, nClean),
-                base[0], base[1],
                 ratio(remCN, remCNn), ratio(remCC, remCCn), ratio(remNN, remNNn), ratio(remNC, remNCn),
-                both ? Metrics.auroc(score, noisy) : Double.NaN,
-                both ? Metrics.auroc(loss, noisy) : Double.NaN,
-                both ? Metrics.auroc(gradNorm, noisy) : Double.NaN,
-                both ? Metrics.precisionAtNumPositives(score, noisy) : Double.NaN,
-                both ? Metrics.precisionAtNumPositives(loss, noisy) : Double.NaN,
-                both ? Metrics.precisionAtNumPositives(gradNorm, noisy) : Double.NaN,
-                seconds, targets.size() / seconds);
-        return new Result(o, sigma, s, layers, targets, loss, gradNorm);
+                both ? Metrics.auroc(sc, noisy) : Double.NaN,
+                both ? Metrics.auroc(ls, noisy) : Double.NaN,
+                both ? Metrics.auroc(gn, noisy) : Double.NaN,
+                both ? Metrics.precisionAtNumPositives(sc, noisy) : Double.NaN,
+                both ? Metrics.precisionAtNumPositives(ls, noisy) : Double.NaN,
+                both ? Metrics.precisionAtNumPositives(gn, noisy) : Double.NaN);
+    }
+
+    private static double[] toArray(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /** Writes {@code results.json}, {@code targets.csv}, {@code layers.csv} and three PNG charts into {@code dir}. */
@@ -225,19 +387,23 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("analysis", "flipping");
         json.put("options", r.options());
+        if (r.base() != null) json.put("baseModel", r.base());
         json.put("noiseSigma", r.noiseSigma());
+        json.put("statistics", "summary.memorized: memorized targets only (initial prediction = training label), the"
+                + " headline; summary.allTargets: non-memorized targets included with count 0, for comparison");
         json.put("summary", r.summary());
         json.put("paper", Map.of("noisyFlippedUnder10", "> 0.90 (spec §7 #2)", "unitsToFlipMemorized", "around 5 (spec §7 #1)",
                 "remainingAccuracyGap", "noisy-flip sets leave about 10 points more (spec §7 #3)"));
         Results.writeJson(dir.resolve("results.json"), json);
 
-        CsvTable t = new CsvTable("example_id", "noisy", "label", "initial_prediction", "flipped", "count",
+        CsvTable t = new CsvTable("example_id", "noisy", "label", "initial_prediction", "memorized", "flipped", "count",
                 "final_prediction", "remaining_clean_accuracy", "remaining_noisy_accuracy", "loss", "gradient_norm", "units");
         for (int i = 0; i < r.targets().size(); i++) {
             NeuronFlipping.Target x = r.targets().get(i);
             StringBuilder u = new StringBuilder();
             for (NeuronFlipping.Unit unit : x.units()) u.append(u.length() == 0 ? "" : " ").append(unit.layer()).append('#').append(unit.index());
-            t.addRow(x.exampleId(), x.noisy() ? 1 : 0, x.label(), x.initialPrediction(), x.flipped() ? 1 : 0, x.count(),
+            t.addRow(x.exampleId(), x.noisy() ? 1 : 0, x.label(), x.initialPrediction(), isMemorized(x) ? 1 : 0,
+                    x.flipped() ? 1 : 0, x.count(),
                     x.finalPrediction(), x.remainingClean(), x.remainingNoisy(), r.loss()[i], r.gradientNorm()[i], u.toString());
         }
         t.write(dir.resolve("targets.csv"));
@@ -247,12 +413,12 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
 
         int cap = r.options().maxUnits();
         Map<String, double[]> counts = new LinkedHashMap<>();
-        double[] cn = r.targets().stream().filter(NeuronFlipping.Target::noisy).mapToDouble(x -> x.flipped() ? x.count() : cap + 1).toArray();
-        double[] cc = r.targets().stream().filter(x -> !x.noisy()).mapToDouble(x -> x.flipped() ? x.count() : cap + 1).toArray();
+        double[] cn = r.targets().stream().filter(x -> x.noisy() && isMemorized(x)).mapToDouble(x -> x.flipped() ? x.count() : cap + 1).toArray();
+        double[] cc = r.targets().stream().filter(x -> !x.noisy() && isMemorized(x)).mapToDouble(x -> x.flipped() ? x.count() : cap + 1).toArray();
         if (cc.length > 0) counts.put("clean", cc);
         if (cn.length > 0) counts.put("noisy", cn);
         if (!counts.isEmpty()) {
-            Charts.histogram(dir.resolve("counts-to-flip.png"), "Units zeroed to flip the prediction (" + (cap + 1)
+            Charts.histogram(dir.resolve("counts-to-flip.png"), "Units zeroed to flip the prediction, memorized targets (" + (cap + 1)
                     + " = not flipped)", "units", counts, 20, true);
         }
         if (!r.layers().isEmpty()) {
@@ -267,14 +433,14 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
             g.put("noisy targets", c1);
             Charts.groupedBar(dir.resolve("layers.png"), "Layers of the zeroed units", "layer", "units", names, g);
         }
-        Summary s = r.summary();
-        double[] vals = {s.baselineRemainingClean(), s.remainingCleanCleanFlips(), s.remainingCleanNoisyFlips()};
+        Stats s = r.summary().memorized();
+        double[] vals = {r.summary().baselineRemainingClean(), s.remainingCleanCleanFlips(), s.remainingCleanNoisyFlips()};
         if (Arrays.stream(vals).allMatch(Double::isFinite)) {
             Map<String, double[]> g = new LinkedHashMap<>();
             g.put("clean examples", vals);
-            double[] nv = {s.baselineRemainingNoisy(), s.remainingNoisyCleanFlips(), s.remainingNoisyNoisyFlips()};
+            double[] nv = {r.summary().baselineRemainingNoisy(), s.remainingNoisyCleanFlips(), s.remainingNoisyNoisyFlips()};
             if (Arrays.stream(nv).allMatch(Double::isFinite)) g.put("noisy examples", nv);
-            Charts.groupedBar(dir.resolve("remaining-accuracy.png"), "Training accuracy after zeroing a target's units",
+            Charts.groupedBar(dir.resolve("remaining-accuracy.png"), "Training accuracy after zeroing a memorized target's units",
                     "model", "accuracy", List.of("unedited", "after clean-target flips", "after noisy-target flips"), g);
         }
     }

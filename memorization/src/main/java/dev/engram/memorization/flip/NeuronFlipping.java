@@ -44,9 +44,10 @@ import java.util.function.Consumer;
  *   neurons (linear) at the model's taps ({@link HasTaps}); a unit is zeroed with a mask ({@link Functional#mask})
  *   and its score is {@code m_u ∂J/∂m_u}. Every target has its own mask row on every tap, so one forward/backward
  *   scores a whole batch of targets, each with its own independent greedy state. The reference term's gradient
- *   {@code ∂/∂m (1/|B|) Σ_{i∈R} CE_i} is computed once at the unedited model and shared by all targets: it is
- *   exact for the first zeroing; for later ones it ignores how the target's earlier zeroings change the other
- *   examples' loss (a second-order effect). The target term is always exact.</li>
+ *   {@code ∂/∂m (1/|B|) Σ_{i∈R} CE_i} is by default recomputed under each target's current masks before every
+ *   zeroing ({@link ReferenceGradient#EXACT}, the paper's criterion); {@link ReferenceGradient#SHARED} computes it
+ *   once at the unedited model and reuses it (exact for the first zeroing only). The target term is always exact.
+ *   See {@link ActivationFlipping} for how much the two differ.</li>
  *   <li>{@link Variant#WEIGHTS}: what the reference code does. Units are every output filter of every 4-D (conv)
  *   weight and every single scalar of every other parameter (linear weights, biases, norm γ/β); the weights are
  *   zeroed in place; J (reference term included) is recomputed under the target's edits in every iteration. Inherently
@@ -67,6 +68,24 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
     }
 
     /**
+     * How the activation variant obtains the reference term's gradient {@code ∂/∂m (1/|B|) Σ_{i∈R} CE_i} (spec §5.2
+     * step 3) for each zeroing.
+     */
+    public enum ReferenceGradient {
+        /**
+         * Recomputed under each target's current masks before every zeroing (the paper's criterion: J is evaluated
+         * at the edited model). Costs one pass over the reference batch per distinct mask set (cached by the set of
+         * zeroed units, so targets that zeroed the same units share it). Default.
+         */
+        EXACT,
+        /**
+         * Computed once at the unedited model and reused for every later zeroing (exact for the first zeroing only;
+         * ignores how earlier zeroings change the other examples' loss). Cheaper.
+         */
+        SHARED
+    }
+
+    /**
      * Search settings.
      *
      * @param variant           unit definition
@@ -80,12 +99,16 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
      *                          units is measured; 0 = skip
      * @param evalBatchSize     batch size of forward passes over many examples (reference batch, evaluation)
      * @param seed              seed of the reference batch, evaluation subset and input noise
+     * @param referenceGradient how the activation variant gets the reference term's gradient (ignored by
+     *                          {@link Variant#WEIGHTS}, which always recomputes J)
      */
     public record Options(Variant variant, int maxUnits, int noisyCopies, double noiseScale, int referenceSize,
-                          int targetsPerBatch, int remainingEvalSize, int evalBatchSize, long seed) {
+                          int targetsPerBatch, int remainingEvalSize, int evalBatchSize, long seed,
+                          ReferenceGradient referenceGradient) {
         /** Validates every field. */
         public Options {
             if (variant == null) throw new IllegalArgumentException("flipping: variant must be given");
+            if (referenceGradient == null) throw new IllegalArgumentException("flipping: referenceGradient must be given");
             if (maxUnits < 1) throw new IllegalArgumentException("flipping: maxUnits must be >= 1, got " + maxUnits);
             if (noisyCopies < 1) throw new IllegalArgumentException("flipping: noisyCopies must be >= 1, got " + noisyCopies);
             if (!(noiseScale >= 0)) throw new IllegalArgumentException("flipping: noiseScale must be >= 0, got " + noiseScale);
@@ -95,8 +118,12 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
             if (evalBatchSize < 1) throw new IllegalArgumentException("flipping: evalBatchSize must be >= 1, got " + evalBatchSize);
         }
 
-        /** The reference's settings (K = 5, noise 0.01, batch 512) with a 50-unit cap, activation units, 64 targets at once. */
-        public static final Options DEFAULTS = new Options(Variant.ACTIVATIONS, 50, 5, 0.01, 511, 64, 1000, 256, 0);
+        /**
+         * The reference's settings (K = 5, noise 0.01, batch 512) with a 50-unit cap, activation units, 64 targets at
+         * once, the reference gradient recomputed after every zeroing.
+         */
+        public static final Options DEFAULTS = new Options(Variant.ACTIVATIONS, 50, 5, 0.01, 511, 64, 1000, 256, 0,
+                ReferenceGradient.EXACT);
 
         /** {@link #DEFAULTS}. */
         public static Options defaults() {
@@ -114,8 +141,10 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
             private int maxUnits, noisyCopies, referenceSize, targetsPerBatch, remainingEvalSize, evalBatchSize;
             private double noiseScale;
             private long seed;
+            private ReferenceGradient referenceGradient;
 
             private Builder(Options o) {
+                referenceGradient = o.referenceGradient;
                 variant = o.variant;
                 maxUnits = o.maxUnits;
                 noisyCopies = o.noisyCopies;
@@ -151,10 +180,13 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
             /** Seed of the reference batch, evaluation subset and input noise. */
             public Builder seed(long s) { seed = s; return this; }
 
+            /** How the activation variant gets the reference term's gradient. */
+            public Builder referenceGradient(ReferenceGradient r) { referenceGradient = r; return this; }
+
             /** The validated options. */
             public Options build() {
                 return new Options(variant, maxUnits, noisyCopies, noiseScale, referenceSize, targetsPerBatch,
-                        remainingEvalSize, evalBatchSize, seed);
+                        remainingEvalSize, evalBatchSize, seed, referenceGradient);
             }
         }
     }

@@ -31,10 +31,12 @@ import java.util.Map;
  * @param additivityError largest {@code ||G_c,p + G_n,p − G_t,p|| / max(||G_c,p||, ||G_n,p||)} over tensors p
  * @param batches         mini-batches accounted
  * @param seconds         wall time of the accounted pass
+ * @param exampleNormMode how the per-example norms were computed: a {@link GradientAccumulator.ExampleNorms} name
+ *                        (records written before the choice existed are {@code TRAIN_BATCH})
  */
 public record EpochAccount(int epoch, String source, List<String> groups, double[] cleanNorm, double[] noisyNorm,
                            double[] totalNorm, double[] cosine, float[][] exampleNorms, double additivityError,
-                           int batches, double seconds) {
+                           int batches, double seconds, String exampleNormMode) {
     /** Accounted on the training batches of an epoch, before each batch's update. */
     public static final String DURING_TRAINING = "training";
     /** Accounted with the fixed parameters of a saved checkpoint. */
@@ -49,6 +51,12 @@ public record EpochAccount(int epoch, String source, List<String> groups, double
             throw new IllegalArgumentException("EpochAccount: per-group arrays must have " + g + " entries (and "
                     + (g + 1) + " rows of per-example norms)");
         }
+        GradientAccumulator.ExampleNorms.valueOf(exampleNormMode); // validates
+    }
+
+    /** The per-example norm mode. */
+    public GradientAccumulator.ExampleNorms normMode() {
+        return GradientAccumulator.ExampleNorms.valueOf(exampleNormMode);
     }
 
     /** Number of examples. */
@@ -94,6 +102,7 @@ public record EpochAccount(int epoch, String source, List<String> groups, double
         meta.put("additivity_error", Double.toString(additivityError));
         meta.put("batches", Integer.toString(batches));
         meta.put("seconds", Double.toString(seconds));
+        meta.put("example_norm_mode", exampleNormMode);
         SafeTensors.write(file, t, meta);
     }
 
@@ -116,7 +125,7 @@ public record EpochAccount(int epoch, String source, List<String> groups, double
                     toDouble(c.tensors().get("clean_norm")), toDouble(c.tensors().get("noisy_norm")),
                     toDouble(c.tensors().get("total_norm")), toDouble(c.tensors().get("cosine")), rows,
                     Double.parseDouble(m.get("additivity_error")), Integer.parseInt(m.get("batches")),
-                    Double.parseDouble(m.get("seconds")));
+                    Double.parseDouble(m.get("seconds")), m.getOrDefault("example_norm_mode", "TRAIN_BATCH"));
         } catch (IOException | RuntimeException e) {
             throw new RunFolderException(file, "cannot read gradient-accounting record " + file + ": " + e.getMessage(), e);
         }

@@ -52,6 +52,10 @@ import java.util.Map;
  *       running statistics are updated in the in-memory copy only, the checkpoint file is never changed); records in
  *       {@code checkpoints/epoch-NNN.safetensors}, NNN = checkpoint.</li>
  * </ul>
+ * Per-example gradient norms are by default true per-example gradients from an extra eval-mode pass (batch-norm with
+ * running statistics); the batch-coupled train-mode value is an option ({@link GradientAccumulator.ExampleNorms}).
+ * Every record, table ({@code norm_mode} column), chart title, summary row and {@code results.json}
+ * ({@code exampleNormMode}) says which one it shows; records of different modes are never mixed in one summary.
  * {@link #summarize} turns the records of one kind into {@code results.json}, {@code layers.csv},
  * {@code example-norms.csv} and the charts; the last run of either kind owns the summary files.
  */
@@ -90,15 +94,22 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
      * @param checkpoints checkpoint epochs to account; empty = every checkpoint of the run
      * @param batchSize   mini-batch size; 0 = the run's training batch size (the gradient sums and batch-norm
      *                    statistics depend on it)
+     * @param exampleNorms how per-example gradient norms are computed (eval mode by default)
      */
-    public record Options(List<Integer> checkpoints, int batchSize) {
+    public record Options(List<Integer> checkpoints, int batchSize, GradientAccumulator.ExampleNorms exampleNorms) {
         /** Validates. */
         public Options {
             checkpoints = List.copyOf(checkpoints);
+            if (exampleNorms == null) throw new IllegalArgumentException("per-example norm mode is required");
             if (batchSize < 0) throw new IllegalArgumentException("batch size must be >= 0 (0 = the run's), got " + batchSize);
         }
 
-        /** Every checkpoint, the run's batch size. */
+        /** These checkpoints and batch size, eval-mode per-example norms. */
+        public Options(List<Integer> checkpoints, int batchSize) {
+            this(checkpoints, batchSize, GradientAccumulator.ExampleNorms.EVAL);
+        }
+
+        /** Every checkpoint, the run's batch size, eval-mode per-example norms. */
         public static Options defaults() {
             return new Options(List.of(), 0);
         }
@@ -108,6 +119,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
      * Headline numbers (also {@code results.json}, which adds per-epoch arrays).
      *
      * @param source                       {@link EpochAccount#DURING_TRAINING} or {@link EpochAccount#AT_CHECKPOINT}
+     * @param exampleNorms                 what the per-example norms are ({@link GradientAccumulator.ExampleNorms#description()})
      * @param epochs                       the accounted epochs (or checkpoints)
      * @param groups                       layer groups
      * @param meanCleanExampleNorm         mean of {@code ||∇ CE_i||} over clean examples and accounted epochs
@@ -119,14 +131,15 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
      * @param meanTotalNorm                same for the total gradient
      * @param maxAdditivityError           largest relative deviation of {@code G_c + G_n} from {@code G_t}
      */
-    public record Summary(String source, int[] epochs, List<String> groups, double meanCleanExampleNorm,
+    public record Summary(String source, String exampleNorms, int[] epochs, List<String> groups, double meanCleanExampleNorm,
                           double meanNoisyExampleNorm, double noisyToCleanExampleNormRatio, double meanCosine,
                           double meanCleanNorm, double meanNoisyNorm, double meanTotalNorm, double maxAdditivityError) { }
 
     /** Headline rows of a summary (per-example norm ratio, mean cosine, layer gradient norms). */
     public static List<SummaryRow> rows(Summary g) {
         return List.of(
-                new SummaryRow("per-example grad norm, noisy / clean", String.format(Locale.ROOT, "%.2f (%.4g / %.4g)",
+                new SummaryRow("per-example grad norm (" + g.exampleNorms() + "), noisy / clean",
+                        String.format(Locale.ROOT, "%.2f (%.4g / %.4g)",
                         g.noisyToCleanExampleNormRatio(), g.meanNoisyExampleNorm(), g.meanCleanExampleNorm())),
                 new SummaryRow("cosine(clean, noisy gradient), mean", String.format(Locale.ROOT, "%.3f", g.meanCosine())),
                 new SummaryRow("layer grad norm clean / noisy / total", String.format(Locale.ROOT, "%.4g / %.4g / %.4g",
@@ -198,7 +211,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
         NoisyLabels noise = run.noise();
         List<Integer> epochs = epochs(run, options);
         Module model = data.newModel();
-        GradientAccumulator acc = new GradientAccumulator(model, noise.mask());
+        GradientAccumulator acc = new GradientAccumulator(model, noise.mask(), options.exampleNorms());
         List<EpochAccount> records = new ArrayList<>();
         try (LoaderBatchSource source = TrainingRecipe.batches(cfg, data.labeledTrain(), options.batchSize())) {
             for (int e : epochs) {
@@ -212,6 +225,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
                         try (BatchContext ctx = BatchContext.of(lb.exampleIds())) {
                             logits = model.forward(lb.inputs());
                         }
+                        acc.exampleNormPass(lb);
                         acc.partialPasses(logits, lb);
                         acc.beginTotalPass(lb);
                         try {
@@ -279,9 +293,17 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
             }
         }
         String epochWord = source.equals(EpochAccount.DURING_TRAINING) ? "epoch" : "checkpoint";
+        GradientAccumulator.ExampleNorms normMode = acc.get(0).normMode();
+        for (EpochAccount a : acc) {
+            if (a.normMode() != normMode) {
+                throw new IllegalArgumentException("gradient-accounting records mix per-example norm modes: "
+                        + normMode + " and " + a.normMode() + " (epoch " + a.epoch() + "); recompute them with one mode");
+            }
+        }
+        String normLabel = normMode.shortLabel();
 
         CsvTable layers = new CsvTable(epochWord, "layer", "clean_norm", "noisy_norm", "total_norm", "cosine");
-        CsvTable examples = new CsvTable(epochWord, "layer", "clean_mean", "clean_median", "noisy_mean", "noisy_median",
+        CsvTable examples = new CsvTable(epochWord, "norm_mode", "layer", "clean_mean", "clean_median", "noisy_mean", "noisy_median",
                 "noisy_to_clean_mean_ratio");
         int[] epochs = new int[m];
         double[] cleanSum = new double[m], noisySum = new double[m], totalSum = new double[m];
@@ -313,7 +335,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
                 float[] v = a.exampleNorms()[g];
                 double[] c = values(v, cleanIdx), n = values(v, noisyIdx);
                 double cm = mean(c), nm = mean(n);
-                examples.addRow(a.epoch(), g == gN ? "all" : groups.get(g), cm, median(c), nm, median(n), nm / cm);
+                examples.addRow(a.epoch(), normMode.name().toLowerCase(Locale.ROOT), g == gN ? "all" : groups.get(g), cm, median(c), nm, median(n), nm / cm);
                 if (g == gN) {
                     exClean[k] = cm;
                     exNoisy[k] = nm;
@@ -327,23 +349,27 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
             }
         }
         double pc = pooledClean / Math.max(1, pooledCleanN), pn = pooledNoisy / Math.max(1, pooledNoisyN);
-        Summary summary = new Summary(source, epochs, groups, pc, pn, pn / pc, cosCount == 0 ? Double.NaN : cosAll / cosCount,
+        Summary summary = new Summary(source, normLabel, epochs, groups, pc, pn, pn / pc, cosCount == 0 ? Double.NaN : cosAll / cosCount,
                 mean(cleanSum), mean(noisySum), mean(totalSum), maxErr);
         if (out == null) return summary;
         layers.write(out.resolve("layers.csv"));
         examples.write(out.resolve("example-norms.csv"));
 
-        charts(out, acc, groups, epochWord, epochs, meanClean, meanNoisy, meanTotal, cosines, exClean, exNoisy,
+        charts(out, acc, groups, epochWord, normLabel, epochs, meanClean, meanNoisy, meanTotal, cosines, exClean, exNoisy,
                 exCleanMed, exNoisyMed, cleanIdx, noisyIdx);
 
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("source", source.equals(EpochAccount.DURING_TRAINING)
                 ? "during training: each epoch's batches, parameters before each update"
                 : "at checkpoints: parameters fixed, one pass over the training set in train mode");
+        r.put("exampleNormMode", normMode.name());
+        r.put("exampleNorms", normMode.description());
         r.put("summary", summary);
         r.put("definition", "per layer: sum over its tensors p of ||G_p|| / sqrt(numel p), G_p = sum over the epoch's"
                 + " batches of the gradient of (1/B) sum_{i in part} CE_i; cosine: mean over the layer's tensors of"
-                + " cos(G_clean,p, G_noisy,p); per-example norm: ||grad CE_i|| from the total backward pass");
+                + " cos(G_clean,p, G_noisy,p); per-example norm: ||grad CE_i||, " + (normMode == GradientAccumulator.ExampleNorms.EVAL
+                ? "from an extra pass in evaluation mode (true per-example gradients)"
+                : "from the train-mode total backward pass (batch-coupled through batch-norm statistics)"));
         r.put("layers", groups);
         r.put(epochWord + "s", epochs);
         r.put("cleanNormByLayerMeanOverEpochs", meanClean);
@@ -358,7 +384,8 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
         return summary;
     }
 
-    private static void charts(Path out, List<EpochAccount> acc, List<String> groups, String epochWord, int[] epochs,
+    private static void charts(Path out, List<EpochAccount> acc, List<String> groups, String epochWord, String normLabel,
+                               int[] epochs,
                                double[] meanClean, double[] meanNoisy, double[] meanTotal, double[][] cosines,
                                double[] exClean, double[] exNoisy, double[] exCleanMed, double[] exNoisyMed,
                                int[] cleanIdx, int[] noisyIdx) throws IOException {
@@ -408,7 +435,8 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
         exSeries.add(Charts.Series.of("noisy mean", ex, finite(exNoisy)));
         exSeries.add(Charts.Series.of("clean median", ex, finite(exCleanMed)));
         exSeries.add(Charts.Series.of("noisy median", ex, finite(exNoisyMed)));
-        Charts.line(out.resolve("example-norms-by-epoch.png"), "Per-example gradient norm ||grad CE_i||", epochWord,
+        Charts.line(out.resolve("example-norms-by-epoch.png"), "Per-example gradient norm ||grad CE_i|| (" + normLabel + ")",
+                epochWord,
                 "gradient norm", exSeries);
 
         // each example's mean norm over the accounted epochs, log10
@@ -428,7 +456,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
         Map<String, double[]> hist = new LinkedHashMap<>();
         hist.put("clean", values(perExample, cleanIdx));
         hist.put("noisy", values(perExample, noisyIdx));
-        Charts.histogram(out.resolve("example-norm-histogram.png"), "Per-example gradient norm, mean over "
+        Charts.histogram(out.resolve("example-norm-histogram.png"), "Per-example gradient norm (" + normLabel + "), mean over "
                 + epochWord + "s (log10)", "log10 ||grad CE_i||", hist, 40, true);
     }
 
@@ -469,8 +497,9 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
 
     /** One line for consoles: the headline numbers. */
     public static String headline(Summary s) {
-        return String.format(Locale.ROOT, "per-example gradient norm noisy/clean %.2f (%.4g vs %.4g), clean-vs-noisy"
-                        + " cosine %.3f, layer norms clean %.4g noisy %.4g total %.4g", s.noisyToCleanExampleNormRatio(),
+        return String.format(Locale.ROOT, "per-example gradient norm (%s) noisy/clean %.2f (%.4g vs %.4g), clean-vs-noisy"
+                        + " cosine %.3f, layer norms clean %.4g noisy %.4g total %.4g", s.exampleNorms(),
+                s.noisyToCleanExampleNormRatio(),
                 s.meanNoisyExampleNorm(), s.meanCleanExampleNorm(), s.meanCosine(), s.meanCleanNorm(), s.meanNoisyNorm(),
                 s.meanTotalNorm());
     }

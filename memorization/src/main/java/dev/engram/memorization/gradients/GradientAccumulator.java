@@ -34,16 +34,60 @@ import java.util.Map;
  * ones make {@code G_c + G_n = G_t} a check (reported as {@link EpochAccount#additivityError()}) instead of a
  * definition. Weight decay and momentum are not part of any sum (they act inside the optimizer step).
  *
- * <p>Per-example gradient norms come from the total backward pass with {@link PerExample#collect} in
- * {@link PerExample.Mode#NORMS} (no batch-of-one passes): {@code ||∇_θ CE_i||} per example, per layer group and for
- * all parameters (the collected norms belong to the mean loss and are multiplied by B). For models without
- * batch-norm these are exact per-example gradients; parameters upstream of a train-mode batch-norm receive the part
- * of the batch gradient that flows through example i's activations (see {@link PerExample}).
+ * <p>Per-example gradient norms {@code ||∇_θ CE_i||}, per layer group and for all parameters, in one of two modes
+ * ({@link ExampleNorms}):
+ * <ul>
+ *   <li>{@link ExampleNorms#EVAL} (default): true per-example gradients. An extra forward/backward of the batch with
+ *       the model in evaluation mode (batch-norm with its running statistics, no dropout; running statistics are not
+ *       changed) at the same parameters, {@link PerExample#squaredNorms} on the per-example losses. Cost: one more
+ *       forward and backward per batch (the accounting otherwise makes one forward and three backward passes per
+ *       batch, so on the order of +25% of the accounting's work; not yet timed); the train-mode state is restored before the
+ *       accounting's own passes, so the sums {@code G_c, G_n, G_t} are unchanged.</li>
+ *   <li>{@link ExampleNorms#TRAIN_BATCH}: collected from the total (train-mode) backward pass with
+ *       {@link PerExample#collect} in {@link PerExample.Mode#NORMS} (the norms belong to the mean loss and are
+ *       multiplied by B). Free, but for models with train-mode batch-norm not per-example quantities: parameters
+ *       upstream of a batch-norm receive the part of the batch gradient that flows through example i's activations,
+ *       which mixes in the other examples' gradients through the batch statistics (see {@link PerExample}). For
+ *       models without batch-norm or dropout the two modes agree.</li>
+ * </ul>
  *
  * <p>Accumulators live on the parameters' device; {@link #finish} turns them into an {@link EpochAccount} and resets.
  */
 public final class GradientAccumulator {
+    /** How the per-example gradient norms are computed. */
+    public enum ExampleNorms {
+        /** Evaluation mode, an extra pass: true per-example gradients (batch-norm with running statistics). Default. */
+        EVAL("eval-mode per-example gradient norm (true per-example gradients, BN running statistics)"),
+        /** From the train-mode total backward pass: batch-coupled through batch-norm statistics. */
+        TRAIN_BATCH("train-mode batch-coupled gradient norm (BN batch statistics mix in other examples)");
+
+        private final String description;
+
+        ExampleNorms(String description) {
+            this.description = description;
+        }
+
+        /** What the norms are, for tables, charts and summaries. */
+        public String description() {
+            return description;
+        }
+
+        /** A short label: {@code "eval-mode"} or {@code "train-mode, batch-coupled"}. */
+        public String shortLabel() {
+            return this == EVAL ? "eval-mode" : "train-mode, batch-coupled";
+        }
+
+        /** Parses {@code eval} or {@code train-batch} (case-insensitive; {@code train} too). */
+        public static ExampleNorms parse(String s) {
+            String v = s.trim().toLowerCase(java.util.Locale.ROOT);
+            if (v.equals("eval")) return EVAL;
+            if (v.equals("train-batch") || v.equals("train_batch") || v.equals("train")) return TRAIN_BATCH;
+            throw new IllegalArgumentException("unknown per-example norm mode '" + s + "'; expected eval or train-batch");
+        }
+    }
+
     private final Module model;
+    private final ExampleNorms normMode;
     private final boolean[] noisy;
     private final List<String> groupNames;
     private final List<List<String>> groupMembers;
@@ -53,6 +97,7 @@ public final class GradientAccumulator {
     private final Tensor[] clean, noisyAcc, total;
     private final float[][] exampleNorms; // [groups + 1][examples]: per group, then all parameters
     private PerExampleGradients collection;
+    private boolean totalOpen;
     private int batches;
     private long t0 = System.nanoTime();
 
@@ -62,7 +107,17 @@ public final class GradientAccumulator {
      * @throws IllegalArgumentException when the model has no layer groups or a group names an unknown parameter
      */
     public GradientAccumulator(Module model, boolean[] noisyMask) {
+        this(model, noisyMask, ExampleNorms.EVAL);
+    }
+
+    /**
+     * @param model     a model with layer groups ({@link HasLayerGroups})
+     * @param noisyMask noisy flag of every training example, indexed by example id
+     * @param normMode  how per-example gradient norms are computed
+     */
+    public GradientAccumulator(Module model, boolean[] noisyMask, ExampleNorms normMode) {
         this.model = model;
+        this.normMode = normMode;
         this.noisy = noisyMask.clone();
         if (!(model instanceof HasLayerGroups hg)) {
             throw new IllegalArgumentException("gradient accounting needs a model with layer groups; "
@@ -99,6 +154,42 @@ public final class GradientAccumulator {
         total = new Tensor[params.size()];
         exampleNorms = new float[groupNames.size() + 1][noisy.length];
         resetExampleNorms();
+    }
+
+    /** How the per-example gradient norms are computed. */
+    public ExampleNorms exampleNorms() {
+        return normMode;
+    }
+
+    /**
+     * {@link ExampleNorms#EVAL}: records the batch's true per-example gradient norms from an extra pass with the model
+     * in evaluation mode at the current parameters, then restores the model's mode and clears every gradient. Does
+     * nothing in {@link ExampleNorms#TRAIN_BATCH} mode. Call before {@link #partialPasses} (the batch's train-mode
+     * graph may already exist; it is not touched).
+     */
+    public void exampleNormPass(LabeledBatch batch) {
+        if (normMode != ExampleNorms.EVAL) return;
+        boolean wasTraining = model.isTraining();
+        int b = batch.size();
+        int[] ids = batch.exampleIds();
+        model.eval();
+        try (TensorScope s = Tensors.scope()) {
+            model.zeroGrad();
+            // the loss closure also serves the engine's batch-of-one fallback (parameters without a per-example rule)
+            PerExampleGradients pe = PerExample.squaredNorms(params, idx -> PerExampleLosses.losses(model, batch, idx), b);
+            Map<String, float[]> groups = pe.groupSquaredNorms(groupTensors);
+            int g = 0;
+            for (float[] sq : groups.values()) {
+                for (int k = 0; k < b; k++) exampleNorms[g][ids[k]] = (float) Math.sqrt(sq[k]);
+                g++;
+            }
+            float[] all = pe.totalSquaredNorms();
+            for (int k = 0; k < b; k++) exampleNorms[g][ids[k]] = (float) Math.sqrt(all[k]);
+            pe.release();
+        } finally {
+            model.zeroGrad();
+            model.train(wasTraining);
+        }
     }
 
     /** Layer-group names in forward order. */
@@ -160,7 +251,8 @@ public final class GradientAccumulator {
     public void beginTotalPass(LabeledBatch batch) {
         if (collection != null) collection.close();
         PerExampleOptions options = batch == null ? PerExampleOptions.defaults() : PerExampleLosses.forBatch(model, batch);
-        collection = PerExample.collect(params, PerExample.Mode.NORMS, options);
+        collection = normMode == ExampleNorms.TRAIN_BATCH ? PerExample.collect(params, PerExample.Mode.NORMS, options) : null;
+        totalOpen = true;
     }
 
     /**
@@ -169,7 +261,14 @@ public final class GradientAccumulator {
      * step uses them).
      */
     public void endTotalPass(LabeledBatch batch) {
-        if (collection == null) throw new IllegalStateException("gradient accounting: endTotalPass without beginTotalPass");
+        if (!totalOpen) throw new IllegalStateException("gradient accounting: endTotalPass without beginTotalPass");
+        totalOpen = false;
+        if (normMode == ExampleNorms.TRAIN_BATCH) recordTrainBatchNorms(batch);
+        addGradients(total);
+        batches++;
+    }
+
+    private void recordTrainBatchNorms(LabeledBatch batch) {
         PerExampleGradients pe = collection;
         collection = null;
         pe.close();
@@ -183,12 +282,11 @@ public final class GradientAccumulator {
         }
         float[] all = pe.totalSquaredNorms();
         for (int k = 0; k < b; k++) exampleNorms[g][ids[k]] = (float) (Math.sqrt(all[k]) * b);
-        addGradients(total);
-        batches++;
     }
 
     /** Abandons an open per-example collection (after a failed step). */
     public void abortTotalPass() {
+        totalOpen = false;
         if (collection != null) {
             PerExampleGradients pe = collection;
             collection = null;
@@ -277,7 +375,8 @@ public final class GradientAccumulator {
         float[][] ex = new float[gN + 1][];
         for (int g = 0; g <= gN; g++) ex[g] = exampleNorms[g].clone();
         double seconds = (System.nanoTime() - t0) / 1e9;
-        EpochAccount a = new EpochAccount(epoch, source, groupNames, cn, nn, tn, cos, ex, maxErr, batches, seconds);
+        EpochAccount a = new EpochAccount(epoch, source, groupNames, cn, nn, tn, cos, ex, maxErr, batches, seconds,
+                normMode.name());
         reset();
         return a;
     }

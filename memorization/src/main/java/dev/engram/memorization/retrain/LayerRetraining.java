@@ -34,8 +34,9 @@ import java.util.Set;
  *
  * <p>Defaults follow the paper, with the code's defects fixed (spec §9 items 8–11): only group l is trainable (the
  * code's freezing has no effect, so it trains every layer: {@link Settings#trainAll()}), the training subset is the
- * clean examples (the code's double mask inversion trains on the noisy ones), peak learning rate 0.1 (the code uses
- * 0.01). Unlike the code, the base model is the run's final checkpoint, not a fresh 25-epoch triangle-schedule model.
+ * clean examples (the code's double mask inversion trains on the noisy ones). The optimizer settings are given by the
+ * caller ({@link RetrainingAnalysis} defaults to the run's own; {@link Settings#paper} has the paper's peak learning
+ * rate 0.1 and weight decay 5e-4; the code uses 0.01). Unlike the code, the base model is the run's final checkpoint, not a fresh 25-epoch triangle-schedule model.
  * All batch-norm layers run in train mode during retraining; their running statistics are updated by default (the
  * code's behaviour; the paper is silent), or, with {@link BnStats#FREEZE}, those of the frozen groups are restored
  * after every forward pass so that only the retrained group's own statistics move.

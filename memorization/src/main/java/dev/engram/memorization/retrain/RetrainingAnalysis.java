@@ -14,6 +14,7 @@ import dev.engram.memorization.retrain.LayerRetraining.Curve;
 import dev.engram.memorization.retrain.LayerRetraining.Settings;
 import dev.engram.memorization.rewind.LayerRewinding;
 import dev.engram.memorization.run.AnalysisKind;
+import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.nn.Module;
 
@@ -30,8 +31,13 @@ import java.util.Map;
  * initial (epoch-0) values is retrained on the clean training examples only, and accuracy on the never-retrained-on
  * noisy examples (w.r.t. their noisy labels) is tracked: if it recovers, the other layers still hold the memorized
  * labels. See {@link LayerRetraining} for the semantics and how they differ from the paper's code (base model =
- * the run's final checkpoint; only group l trainable unless {@code trainAll}; clean examples; peak LR 0.1 unless
- * set to the code's 0.01).
+ * the run's final checkpoint; only group l trainable unless {@code trainAll}; clean examples).
+ *
+ * <p>Optimizer settings: by default the run's own (its peak learning rate, momentum and weight decay,
+ * {@link Preset#RUN}), so that retraining does not step harder or regularise differently from the training that
+ * memorized the labels; the paper's (lr 0.1, wd 5e-4, spec §4) and the reference code's (lr 0.01, wd 5e-4) are named
+ * presets, and each value can be overridden. The settings used are printed and written to {@code results.json}
+ * ({@code settings}, {@code settingsSource}).
  *
  * <p>Writes {@code analyses/retraining/}: {@code results.json} ({@link Result}), {@code curves.csv} (group × epoch),
  * {@code final.csv} (one row per group), a bar chart of clean and noisy accuracy after retraining per group and the
@@ -45,27 +51,78 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
     public static final double WEIGHT_DECAY = 5e-4;
 
     /**
+     * Named optimizer settings of the retraining (peak learning rate, momentum, weight decay).
+     */
+    public enum Preset {
+        /** The run's own training settings (its peak lr, momentum and weight decay). Default: retraining then
+         *  differs from the original training only in what is trainable and which examples are seen. */
+        RUN,
+        /** The paper's (spec §4): peak lr 0.1, momentum 0.9, weight decay 5e-4. */
+        PAPER,
+        /** The reference code's: peak lr 0.01, momentum 0.9, weight decay 5e-4. */
+        CODE;
+
+        /** Command-line spelling. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Parses {@link #label()} (case-insensitive). */
+        public static Preset parse(String s) {
+            for (Preset p : values()) if (p.label().equals(s.trim().toLowerCase(Locale.ROOT))) return p;
+            throw new IllegalArgumentException("unknown retraining settings '" + s + "'; expected run, paper or code");
+        }
+    }
+
+    /**
+     * The optimizer settings used: {@code {peak lr, momentum, weight decay}} of {@code preset} for a run trained with
+     * {@code cfg}, each replaced by its override unless the override is NaN.
+     */
+    public static double[] optimizer(Preset preset, ExperimentConfig cfg, double lr, double momentum, double weightDecay) {
+        double[] v = switch (preset) {
+            case RUN -> new double[] {cfg.peakLr(), cfg.momentum(), cfg.weightDecay()};
+            case PAPER -> new double[] {0.1, MOMENTUM, WEIGHT_DECAY};
+            case CODE -> new double[] {0.01, MOMENTUM, WEIGHT_DECAY};
+        };
+        if (!Double.isNaN(lr)) v[0] = lr;
+        if (!Double.isNaN(momentum)) v[1] = momentum;
+        if (!Double.isNaN(weightDecay)) v[2] = weightDecay;
+        return v;
+    }
+
+    /**
      * Options of the analysis.
      *
      * @param epochs          retraining epochs per group (paper 20)
-     * @param peakLr          peak learning rate (paper 0.1, code 0.01)
+     * @param preset          named optimizer settings ({@link Preset#RUN} by default)
+     * @param peakLr          peak learning rate overriding the preset's; NaN = the preset's
+     * @param momentum        SGD momentum overriding the preset's; NaN = the preset's
+     * @param weightDecay     weight decay overriding the preset's; NaN = the preset's
      * @param groups          groups to retrain, by name or index; null or empty = all
      * @param trainAll        train every group instead of only the reset one (the code's effective behaviour)
      * @param bnStats         BN running statistics of the frozen groups
      * @param earlyStopEpochs early stop after this many epochs at 100% training accuracy (0 = never)
      * @param batchSize       unfiltered batch size; 0 = the run's batch size
      */
-    public record Options(int epochs, double peakLr, List<String> groups, boolean trainAll, BnStats bnStats,
-                          int earlyStopEpochs, int batchSize) {
-        /** The paper's 20 epochs at peak learning rate 0.1, every group, only the reset group trained, BN statistics
-         *  updated, early stop after 3 perfect epochs, the run's batch size. */
-        public static final Options DEFAULTS = new Options(20, 0.1, null, false, LayerRetraining.BnStats.UPDATE, 3, 0);
+    public record Options(int epochs, Preset preset, double peakLr, double momentum, double weightDecay,
+                          List<String> groups, boolean trainAll, BnStats bnStats, int earlyStopEpochs, int batchSize) {
+        /** The paper's 20 epochs with the run's own optimizer settings, every group, only the reset group trained,
+         *  BN statistics updated, early stop after 3 perfect epochs, the run's batch size. */
+        public static final Options DEFAULTS = new Options(20, Preset.RUN, Double.NaN, Double.NaN, Double.NaN, null, false,
+                LayerRetraining.BnStats.UPDATE, 3, 0);
 
         /** Validates. */
         public Options {
             if (epochs < 1) throw new IllegalArgumentException("retraining: epochs must be >= 1, got " + epochs);
-            if (!(peakLr > 0) || !Double.isFinite(peakLr)) {
+            if (preset == null) throw new IllegalArgumentException("retraining: settings preset is required");
+            if (!Double.isNaN(peakLr) && (!(peakLr > 0) || !Double.isFinite(peakLr))) {
                 throw new IllegalArgumentException("retraining: learning rate must be > 0, got " + peakLr);
+            }
+            if (!Double.isNaN(momentum) && !(momentum >= 0 && momentum < 1)) {
+                throw new IllegalArgumentException("retraining: momentum must be in [0, 1), got " + momentum);
+            }
+            if (!Double.isNaN(weightDecay) && !(weightDecay >= 0 && Double.isFinite(weightDecay))) {
+                throw new IllegalArgumentException("retraining: weight decay must be >= 0, got " + weightDecay);
             }
             if (bnStats == null) throw new IllegalArgumentException("retraining: bnStats is required");
             if (trainAll && bnStats == LayerRetraining.BnStats.FREEZE) {
@@ -76,6 +133,17 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
             if (batchSize < 0) throw new IllegalArgumentException("retraining: batch size must be >= 0 (0 = the run's), got " + batchSize);
             groups = groups == null ? null : List.copyOf(groups);
         }
+
+        /** The run's settings with an explicit peak learning rate. */
+        public Options(int epochs, double peakLr, List<String> groups, boolean trainAll, BnStats bnStats,
+                       int earlyStopEpochs, int batchSize) {
+            this(epochs, Preset.RUN, peakLr, Double.NaN, Double.NaN, groups, trainAll, bnStats, earlyStopEpochs, batchSize);
+        }
+
+        /** A copy with {@code n} epochs. */
+        public Options withEpochs(int n) {
+            return new Options(n, preset, peakLr, momentum, weightDecay, groups, trainAll, bnStats, earlyStopEpochs, batchSize);
+        }
     }
 
     /**
@@ -84,6 +152,7 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
      * @param model         model name
      * @param allGroups     every layer group of the model, forward order
      * @param settings      retraining settings used
+     * @param settingsSource where the optimizer settings came from (preset and overrides)
      * @param trainExamples training examples
      * @param noisyExamples noisy ones among them
      * @param finalClean    clean-train accuracy of the final model (before any reset)
@@ -93,7 +162,7 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
      * @param curves        one retraining curve per retrained group
      * @param seconds       wall time
      */
-    public record Result(String model, List<String> allGroups, Settings settings, int trainExamples,
+    public record Result(String model, List<String> allGroups, Settings settings, String settingsSource, int trainExamples,
                          int noisyExamples, double finalClean, double finalNoisy, double[] cleanAfter,
                          double[] noisyAfter, List<Curve> curves, double seconds) implements Analysis.Result {
         @Override
@@ -126,9 +195,14 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
         int finalEpoch = run.config().epochs();
         Map<String, Tensor> finalState = data.checkpoint(finalEpoch, model);
         Map<String, Tensor> initialState = data.checkpoint(0, model);
-        Settings s = new Settings(options.epochs(), options.peakLr(), MOMENTUM, WEIGHT_DECAY,
+        double[] opt = optimizer(options.preset(), run.config(), options.peakLr(), options.momentum(), options.weightDecay());
+        Settings s = new Settings(options.epochs(), opt[0], opt[1], opt[2],
                 options.batchSize() > 0 ? options.batchSize() : run.config().batchSize(), options.trainAll(),
                 options.bnStats(), options.earlyStopEpochs(), run.config().seed());
+        String source = settingsSource(options);
+        progress.line(String.format(Locale.ROOT, "retraining settings (%s): peak lr %s, momentum %s, weight decay %s,"
+                        + " %d epochs, batch %d, %s", source, opt[0], opt[1], opt[2], s.epochs(), s.batchSize(),
+                s.trainAll() ? "all groups trained" : "reset group only"));
 
         model.loadStateDict(finalState, true);
         double[] base = evaluate(model, data);
@@ -146,8 +220,17 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
             noisyAfter[i] = c.finalNoisy();
         }
         model.loadStateDict(finalState, true);
-        return new Result(run.config().model(), all, s, data.noise().size(), noisy.length, base[0], base[1],
+        return new Result(run.config().model(), all, s, source, data.noise().size(), noisy.length, base[0], base[1],
                 cleanAfter, noisyAfter, curves, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** "run", "paper" or "code", with the overridden values named (e.g. {@code "paper; --lr 0.05"}). */
+    static String settingsSource(Options o) {
+        StringBuilder b = new StringBuilder(o.preset().label());
+        if (!Double.isNaN(o.peakLr())) b.append("; --lr ").append(o.peakLr());
+        if (!Double.isNaN(o.momentum())) b.append("; --momentum ").append(o.momentum());
+        if (!Double.isNaN(o.weightDecay())) b.append("; --weight-decay ").append(o.weightDecay());
+        return b.toString();
     }
 
     /**
@@ -212,7 +295,7 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
         curves.write(out.resolve("curves.csv"));
         fin.write(out.resolve("final.csv"));
         String how = (r.settings().trainAll() ? "all groups trained" : "reset group only")
-                + ", peak lr " + r.settings().peakLr();
+                + ", " + r.settingsSource() + ": peak lr " + r.settings().peakLr() + ", wd " + r.settings().weightDecay();
         Map<String, double[]> bars = new LinkedHashMap<>();
         bars.put("clean train", r.cleanAfter());
         bars.put("noisy train (memorized label)", r.noisyAfter());

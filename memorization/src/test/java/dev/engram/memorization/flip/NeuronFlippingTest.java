@@ -120,6 +120,46 @@ class NeuronFlippingTest {
     }
 
     @Test
+    void exactReferenceGradientMakesTheSameFirstZeroingAsTheSharedOneAndBothFlipAPlainForwardPass() {
+        NeuronFlipping.Options.Builder o = options().noise(1, 0).remainingEvalSize(0);
+        NeuronFlipping exact = NeuronFlipping.create(model, data, o.referenceGradient(NeuronFlipping.ReferenceGradient.EXACT).build());
+        NeuronFlipping shared = NeuronFlipping.create(model, data, o.referenceGradient(NeuronFlipping.ReferenceGradient.SHARED).build());
+        int[] rows = targets(exact, 8);
+        List<NeuronFlipping.Target> e = exact.search(rows), s = shared.search(rows);
+        int compared = 0;
+        for (int i = 0; i < rows.length; i++) {
+            if (e.get(i).units().isEmpty() || s.get(i).units().isEmpty()) continue;
+            assertThat(e.get(i).units().get(0)).as("first zeroing of row %d", rows[i]).isEqualTo(s.get(i).units().get(0));
+            compared++;
+        }
+        assertThat(compared).isPositive();
+        // the exact mode recomputed the reference term under edited masks
+        assertThat(((ActivationFlipping) exact).exactReferencePasses()).isPositive();
+        assertThat(((ActivationFlipping) shared).exactReferencePasses()).isZero();
+        for (List<NeuronFlipping.Target> res : List.of(e, s)) {
+            for (NeuronFlipping.Target t : res) {
+                if (!t.flipped() || t.count() == 0) continue;
+                assertThat(plainPrediction(exact, t)).as("example %d after zeroing %s", t.exampleId(), t.units())
+                        .isNotEqualTo(t.label());
+            }
+        }
+    }
+
+    private static int plainPrediction(NeuronFlipping f, NeuronFlipping.Target t) {
+        Map<String, float[]> masks = new LinkedHashMap<>();
+        f.tapChannels().forEach((tap, c) -> {
+            float[] m = new float[c];
+            Arrays.fill(m, 1f);
+            masks.put(tap, m);
+        });
+        for (NeuronFlipping.Unit u : t.units()) masks.get(u.layer())[u.index()] = 0f;
+        try (var s = Tensors.scope(); Taps taps = Taps.intercept((name, x) ->
+                masks.containsKey(name) ? Functional.mask(x, Tensor.of(masks.get(name), masks.get(name).length)) : x)) {
+            return Evaluation.run(model, data.subset(new int[] {t.row()}), 1).predicted()[0];
+        }
+    }
+
+    @Test
     void referenceRowsAreRejectedAsTargets() {
         NeuronFlipping f = NeuronFlipping.create(model, data, options().build());
         int ref = f.referenceRows()[0];

@@ -75,6 +75,7 @@ class GradientAccumulatorTest {
                 LabeledBatch lb = batch(ids(b));
                 model.zeroGrad();
                 Tensor logits = model.forward(lb.inputs());
+                acc.exampleNormPass(lb);
                 acc.partialPasses(logits, lb);
                 assertThat(model.namedParameters().values()).allMatch(p -> p.grad() == null);
                 acc.beginTotalPass();
@@ -175,5 +176,66 @@ class GradientAccumulatorTest {
         }
         assertThatThrownBy(() -> new GradientAccumulator(new dev.engram.nn.Sequential(), noisy))
                 .hasMessageContaining("layer groups");
+    }
+
+    /** Squared norm of the gradient of CE of one example (batch of one) over all parameters, model in eval mode. */
+    static double evalModeSquaredNorm(dev.engram.nn.Module model, dev.engram.memorization.data.ExampleSet d, int row) {
+        model.eval();
+        try (TensorScope s = Tensors.scope()) {
+            model.zeroGrad();
+            Functional.crossEntropy(model.forward(d.images(row, row + 1)), d.labelTensor(row, row + 1)).backward();
+            double sq = 0;
+            for (Tensor p : model.namedParameters().values()) {
+                if (p.grad() == null) continue;
+                for (float v : p.grad().toFloatArray()) sq += (double) v * v;
+            }
+            model.zeroGrad();
+            return sq;
+        } finally {
+            model.train(true);
+        }
+    }
+
+    @Test
+    void withBatchNormTheDefaultNormsAreTrueEvalModePerExampleGradientsAndTheTrainModeOptionDiffers() {
+        dev.engram.memorization.data.ExampleSet d = dev.engram.memorization.data.SyntheticData.clusters(16, 16, 4, 0.8, 0.1, 7);
+        dev.engram.nn.models.ResNet9 model = new dev.engram.nn.models.ResNet9(1, 4, 0.25, 3);
+        boolean[] mask = new boolean[d.size()];
+        for (int i = 0; i < mask.length; i += 4) mask[i] = true;
+        int[] rows = new int[8];
+        for (int i = 0; i < rows.length; i++) rows[i] = i;
+        float[][] norms = new float[2][];
+        double[] truth = new double[rows.length];
+        GradientAccumulator.ExampleNorms[] modes = GradientAccumulator.ExampleNorms.values();
+        for (int m = 0; m < 2; m++) {
+            model.train(true);
+            GradientAccumulator acc = new GradientAccumulator(model, mask, modes[m]);
+            try (TensorScope s = Tensors.scope(); dev.engram.nn.BatchContext c = dev.engram.nn.BatchContext.of(d.ids(0, 8))) {
+                LabeledBatch lb = new LabeledBatch(d.images(0, 8), d.labelTensor(0, 8), d.ids(0, 8));
+                model.zeroGrad();
+                Tensor logits = model.forward(lb.inputs());
+                acc.exampleNormPass(lb);
+                assertThat(model.isTraining()).isTrue();
+                acc.partialPasses(logits, lb);
+                acc.beginTotalPass();
+                Functional.crossEntropy(logits, lb.labels()).backward();
+                acc.endTotalPass(lb);
+                model.zeroGrad();
+            }
+            EpochAccount a = acc.finish(1, EpochAccount.DURING_TRAINING);
+            assertThat(a.exampleNormMode()).isEqualTo(modes[m].name());
+            norms[m] = a.allNorms();
+            if (m == 0) { // running statistics as they were for the eval-mode pass (the next train forward moves them)
+                for (int i : rows) truth[i] = Math.sqrt(evalModeSquaredNorm(model, d, i));
+            }
+        }
+        assertThat(modes[0]).isEqualTo(GradientAccumulator.ExampleNorms.EVAL);
+        double maxRelDiff = 0;
+        for (int i : rows) {
+            assertThat((double) norms[0][d.ids()[i]]).as("eval-mode norm of example %d", i)
+                    .isCloseTo(truth[i], within(1e-3 * truth[i] + 1e-6));
+            maxRelDiff = Math.max(maxRelDiff, Math.abs(norms[1][d.ids()[i]] - truth[i]) / truth[i]);
+        }
+        assertThat(maxRelDiff).as("train-mode, batch-coupled norms differ from the eval-mode ones").isGreaterThan(0.05);
     }
 }

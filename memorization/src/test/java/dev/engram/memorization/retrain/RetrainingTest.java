@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.engram.memorization.run.ExperimentConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -190,12 +191,32 @@ class RetrainingTest {
     }
 
     @Test
+    void defaultSettingsAreTheRunsOwnAndThePaperAndCodeSettingsArePresets() {
+        ExperimentConfig demo = ExperimentConfig.cpuDemo(); // lr 0.05, momentum 0.9, no weight decay
+        assertThat(RetrainingAnalysis.Options.DEFAULTS.preset()).isEqualTo(RetrainingAnalysis.Preset.RUN);
+        RetrainingAnalysis.Options d = RetrainingAnalysis.Options.DEFAULTS;
+        assertThat(RetrainingAnalysis.optimizer(d.preset(), demo, d.peakLr(), d.momentum(), d.weightDecay()))
+                .containsExactly(0.05, 0.9, 0.0);
+        assertThat(RetrainingAnalysis.optimizer(RetrainingAnalysis.Preset.PAPER, demo, Double.NaN, Double.NaN, Double.NaN))
+                .containsExactly(0.1, 0.9, 5e-4);
+        assertThat(RetrainingAnalysis.optimizer(RetrainingAnalysis.Preset.CODE, demo, Double.NaN, Double.NaN, Double.NaN))
+                .containsExactly(0.01, 0.9, 5e-4);
+        assertThat(RetrainingAnalysis.optimizer(RetrainingAnalysis.Preset.PAPER, demo, 0.02, Double.NaN, 0.0))
+                .containsExactly(0.02, 0.9, 0.0);
+        assertThat(RetrainingAnalysis.Preset.parse("Paper")).isEqualTo(RetrainingAnalysis.Preset.PAPER);
+        assertThatThrownBy(() -> RetrainingAnalysis.Preset.parse("fast")).hasMessageContaining("run, paper or code");
+    }
+
+    @Test
     void analysisWritesCurvesBarsAndReportSection() throws IOException {
         RetrainingAnalysis.Result r = Analyses.execute(new RetrainingAnalysis(), RunData.of(run, DataSource.of(data)),
                 new RetrainingAnalysis.Options(2, 0.1, List.of("2", "fc1"), false, LayerRetraining.BnStats.UPDATE, 3, 0),
                 Progress.NONE, true);
         assertThat(r.curves()).extracting(Curve::group).containsExactly("fc3", "fc1");
         assertThat(r.settings().peakLr()).isEqualTo(0.1);
+        assertThat(r.settingsSource()).isEqualTo("run; --lr 0.1");
+        assertThat(r.settings().momentum()).isEqualTo(run.config().momentum());
+        assertThat(r.settings().weightDecay()).isEqualTo(run.config().weightDecay());
         assertThat(r.settings().trainAll()).isFalse();
         assertThat(r.settings().batchSize()).isEqualTo(20);
         assertThat(r.noisyAfter()).hasSize(2);
