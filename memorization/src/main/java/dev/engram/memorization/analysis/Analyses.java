@@ -47,6 +47,7 @@ public final class Analyses {
     private static <O, R extends Analysis.Result> R executeLocked(Analysis<O, R> analysis, RunData data, O options,
                                                                  Progress progress, boolean replace) throws IOException {
         RunFolder run = data.run();
+        run.recoverInterruptedWrites(); // a killed analysis' staging folder or moved-aside results
         String name = analysis.kind().dirName();
         List<Path> previous = analysis.previousResults(run);
         if (!previous.isEmpty() && !replace) {

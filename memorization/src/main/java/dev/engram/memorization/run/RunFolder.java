@@ -336,6 +336,74 @@ public final class RunFolder {
         return files;
     }
 
+    private static final Pattern WRITE_TEMP = Pattern.compile("\\..+\\.[0-9a-f]+\\.tmp");
+
+    /**
+     * Repairs what a killed writer left: temporary files of interrupted atomic writes ({@code .NAME.HEX.tmp}) anywhere
+     * in the run, staging folders of interrupted analyses, and earlier analysis results moved aside for replacement
+     * ({@code analyses/.replaced/}): restored when the analysis folder has no results, else deleted. Call only while
+     * holding the run's {@link RunLock}.
+     *
+     * @return the paths removed or restored
+     */
+    public List<Path> recoverInterruptedWrites() throws IOException {
+        List<Path> done = new ArrayList<>();
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                if (WRITE_TEMP.matcher(p.getFileName().toString()).matches()) {
+                    Files.deleteIfExists(p);
+                    done.add(p);
+                }
+            }
+        }
+        Path adir = dir.resolve(ANALYSES);
+        if (!Files.isDirectory(adir)) return done;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(adir, p -> p.getFileName().toString().startsWith(".")
+                && p.getFileName().toString().contains(".staging-"))) {
+            for (Path p : s) {
+                deleteTree(p);
+                done.add(p);
+            }
+        }
+        Path replaced = adir.resolve(".replaced");
+        if (Files.isDirectory(replaced)) {
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(replaced)) {
+                for (Path backup : s) {
+                    String name = backup.getFileName().toString().replaceFirst("-\\d{8}-\\d{6}-\\d{3}$", "");
+                    if (ANALYSIS_NAME.matcher(name).matches()) {
+                        Path folder = backup.resolve("folder");
+                        if (Files.isDirectory(folder)) {
+                            if (!hasResults(name)) { // the whole folder was moved aside and nothing replaced it
+                                deleteTree(analysisPath(name));
+                                Files.move(folder, analysisPath(name));
+                            }
+                        } else { // parts of the folder (e.g. one kind of records): put back what is missing
+                            try (DirectoryStream<Path> parts = Files.newDirectoryStream(backup)) {
+                                for (Path part : parts) {
+                                    Path target = analysisDir(name).resolve(part.getFileName().toString());
+                                    if (!Files.exists(target)) Files.move(part, target);
+                                }
+                            }
+                        }
+                    }
+                    deleteTree(backup);
+                    done.add(backup);
+                }
+            }
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(replaced)) {
+                if (!s.iterator().hasNext()) Files.deleteIfExists(replaced);
+            }
+        }
+        return done;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (var walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
+    }
+
     @Override
     public String toString() {
         return "RunFolder[" + dir + ", " + config.dataset() + "/" + config.model() + ", noise "

@@ -142,6 +142,7 @@ public final class TrainingRun {
     private static List<EpochStats> executeLocked(RunData data, Options options, boolean resume) throws IOException {
         RunFolder run = data.run();
         Checkpoint.removeLeftovers(run.checkpointsDir(), false); // what killed writes left, now that we hold the lock
+        run.recoverInterruptedWrites();
         ExperimentConfig cfg = run.config();
         NoisyLabels noise = run.noise();
         Dataset labeled = data.labeledTrain();

@@ -45,9 +45,10 @@ class CrashAndLockTest {
         int kills = 0;
         for (int attempt = 0; attempt < 12; attempt++) {
             Process p = ChildRun.command("train", cut).start();
+            java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
             Thread drain = new Thread(() -> {
                 try {
-                    p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                    p.getInputStream().transferTo(log);
                 } catch (java.io.IOException ignored) {
                     // the process was killed
                 }
@@ -62,7 +63,8 @@ class CrashAndLockTest {
                 continue;
             }
             drain.join();
-            assertThat(p.exitValue()).as("child run (seed " + seed + ")").isZero();
+            assertThat(p.exitValue()).as("child run after " + kills + " kills (seed " + seed + "): "
+                    + log.toString(StandardCharsets.UTF_8)).isZero();
             break;
         }
         if (!Files.exists(cut.resolve("analyses/training").resolve(EpochRecords.PER_EXAMPLE))) {
