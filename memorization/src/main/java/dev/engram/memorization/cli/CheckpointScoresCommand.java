@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
  * run's per-epoch checkpoints, with their mislabel-detection AUROC; writes {@code analyses/checkpoint-scores/}.
  */
 @Command(name = "checkpoint-scores", mixinStandardHelpOptions = true,
-        description = "Per-example scores from the run's checkpoints: VoG (spec §8.1), loss and margin trajectories,"
+        description = "Per-example scores from the run's checkpoints: VoG (spec §8.1) over early/middle/late/all"
+                + " checkpoint windows, class-normalized and absolute, loss and margin trajectories,"
                 + " forgetting events (spec §8.12), each with its AUROC for finding the noisy examples."
                 + " Writes analyses/checkpoint-scores/.")
 public final class CheckpointScoresCommand extends AnalysisCommand {
@@ -25,9 +26,14 @@ public final class CheckpointScoresCommand extends AnalysisCommand {
     @Option(names = "--batch-size", paramLabel = "N", description = "Evaluation batch size (default: 500).")
     int batchSize = D.batchSize();
 
+    @Option(names = "--forgetting", paramLabel = "DEF",
+            description = "Forgetting events: toneva (Toneva et al. 2019: no epoch-0 checkpoint, never-learned examples"
+                    + " rank as most forgettable; default) or all_rows (every checkpoint, never-learned = 0 events).")
+    dev.engram.memorization.metrics.LearningEvents.Forgetting forgetting = D.forgetting();
+
     @Override
     public Integer call() throws Exception {
-        execute(new CheckpointScores(), new CheckpointScores.Options(every, examples, batchSize));
+        execute(new CheckpointScores(), new CheckpointScores.Options(every, examples, batchSize, forgetting));
         return 0;
     }
 }

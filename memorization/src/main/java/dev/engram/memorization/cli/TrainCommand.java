@@ -45,15 +45,16 @@ public final class TrainCommand implements Callable<Integer> {
     Path run;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "paper",
-            description = "Starting configuration: paper (spec §1.5 recipe) or demo (small MLP on 4,000 MNIST examples)."
+            description = "Starting configuration: paper (spec §1.5 recipe), demo (small MLP on 4,000 MNIST examples) or"
+                    + " repro-cpu (REPRODUCTION.md CPU tier: ResNet-9 at width 0.25 on 10,000 MNIST examples)."
                     + " Default: ${DEFAULT-VALUE}.")
     String preset;
 
     @Option(names = "--dataset", description = "mnist, fashion-mnist, cifar10 or svhn (paper preset default: mnist).")
     String dataset;
 
-    @Option(names = "--model", description = "mlp, cnn (alias small-cnn), resnet9, resnet9-dawn, resnet50, resnet50-cifar,"
-            + " vit or vit-tiny (paper preset default: resnet9).")
+    @Option(names = "--model", description = "mlp, cnn (alias small-cnn), resnet9, resnet9-wF (width factor F, e.g. resnet9-w0.25),"
+            + " resnet9-dawn, resnet50, resnet50-cifar, vit or vit-tiny (paper preset default: resnet9).")
     String model;
 
     @Option(names = "--noise", paramLabel = "FRACTION", description = "Fraction of training labels to corrupt.")
@@ -104,7 +105,8 @@ public final class TrainCommand implements Callable<Integer> {
         ExperimentConfig base = switch (lower(preset)) {
             case "paper" -> ExperimentConfig.paper(dataset == null ? "mnist" : lower(dataset), model == null ? "resnet9" : lower(model));
             case "demo" -> ExperimentConfig.cpuDemo();
-            default -> throw new IllegalArgumentException("unknown --preset '" + preset + "' (paper or demo)");
+            case "repro-cpu" -> ExperimentConfig.reproCpu();
+            default -> throw new IllegalArgumentException("unknown --preset '" + preset + "' (paper, demo or repro-cpu)");
         };
         ExperimentConfig.Builder c = base.toBuilder().device(runtime.device().toString(), runtime.threads());
         if (dataset != null) c.dataset(lower(dataset));

@@ -56,6 +56,57 @@ public final class LearningEvents {
         return n;
     }
 
+    /**
+     * How forgetting events are counted and ranked.
+     * <ul>
+     *   <li>{@link #TONEVA} (default): Toneva et al. 2019, "An Empirical Study of Example Forgetting during Deep Neural
+     *   Network Learning": only presentations during training count, so the untrained model's epoch-0 evaluation is
+     *   dropped; an example never learned in any presentation counts as forgotten infinitely often and ranks as more
+     *   forgettable than every learned example.</li>
+     *   <li>{@link #ALL_ROWS}: the earlier Engram definition, kept for comparison: transitions over every row including
+     *   epoch 0, and a never-learned example has 0 events (it ranks with the unforgettable ones).</li>
+     * </ul>
+     * Both use correctness from the per-epoch evaluations of the training set; Toneva's reference code records
+     * correctness as seen in the training minibatches, which Engram does not keep.
+     */
+    public enum Forgetting {
+        /** Toneva et al. 2019 (default). */
+        TONEVA,
+        /** Every row counts, never-learned = 0 events. */
+        ALL_ROWS
+    }
+
+    /** These events without the epoch-0 (initialisation) row, if there is one and another row remains. */
+    public LearningEvents withoutInitialisation() {
+        if (epochs[0] != 0 || correct.length < 2) return this;
+        return new LearningEvents(Arrays.copyOfRange(epochs, 1, epochs.length),
+                Arrays.copyOfRange(correct, 1, correct.length));
+    }
+
+    /**
+     * Forgetting score per example, larger = more forgettable. {@link Forgetting#TONEVA}: forgetting events over the
+     * rows after initialisation, and for a never-learned example a value above every learned example's (the number of
+     * rows, which no example can reach since an event needs a correct row before it). {@link Forgetting#ALL_ROWS}:
+     * {@link #forgettingEvents()}.
+     */
+    public double[] forgettingScore(Forgetting definition) {
+        if (definition == Forgetting.ALL_ROWS) return Arrays.stream(forgettingEvents()).asDoubleStream().toArray();
+        LearningEvents trained = withoutInitialisation();
+        int[] events = trained.forgettingEvents();
+        boolean[] never = trained.neverLearned();
+        double[] r = new double[n];
+        for (int i = 0; i < n; i++) r[i] = never[i] ? trained.correct.length : events[i];
+        return r;
+    }
+
+    /**
+     * Forgetting-event counts per example under {@code definition}: {@link Forgetting#TONEVA} counts only rows after
+     * initialisation (never-learned examples have 0 here; see {@link #neverLearned()} and {@link #forgettingScore}).
+     */
+    public int[] forgettingEvents(Forgetting definition) {
+        return definition == Forgetting.ALL_ROWS ? forgettingEvents() : withoutInitialisation().forgettingEvents();
+    }
+
     /** Forgetting events: for each example the number of rows t ≥ 1 where it was correct at t−1 and wrong at t. */
     public int[] forgettingEvents() {
         int[] r = new int[n];

@@ -37,12 +37,22 @@ import java.util.function.Consumer;
  *   <li><b>VoG</b> (Variance of Gradients, spec §8.1): at each checkpoint t the input gradient
  *   {@code S_t = ∂ a_y(x) / ∂x} of the pre-softmax score of the training label, averaged over colour channels;
  *   per pixel the population standard deviation over checkpoints; VoG = its mean over pixels; then normalised
- *   within each (training-label) class: {@code (VoG − mean_class) / std_class}. High = suspicious.</li>
+ *   within each (training-label) class: {@code (VoG − mean_class) / std_class}. High = suspicious. As the VoG paper
+ *   (Agarwal et al., "Estimating Example Difficulty Using Variance of Gradients", §4: early, middle and late stages
+ *   of training) VoG is computed per stage window of the checkpoints used: {@code early}, {@code middle} and
+ *   {@code late} are the first, middle and last third of them (a window needs at least 2 checkpoints, else it is
+ *   left out), {@code all} is every checkpoint. Each window is reported class-normalized and as the absolute value
+ *   of the class-normalized score (spec §8.1: "optionally absolute value", which flags examples far from their class
+ *   on either side). Over all checkpoints, including the untrained one, VoG mostly tracks how much the gradient
+ *   grows, which can rank the noisy examples low (AUROC below 0.5); such an AUROC is printed as an inverted ranking
+ *   with its flipped value ({@link Detection#aurocText()}), never silently.</li>
  *   <li><b>Loss and margin trajectories</b>: mean training loss over checkpoints (high = suspicious) and mean margin
  *   (label logit − largest other logit; low = suspicious).</li>
- *   <li><b>Forgetting events</b> (spec §8.12): transitions correct → incorrect between consecutive checkpoints,
- *   from the correctness matrix obtained by evaluating the training set at every checkpoint; and the epoch from
- *   which an example stays learned (never learned = number of checkpoints).</li>
+ *   <li><b>Forgetting events</b> (spec §8.12, Toneva et al. 2019): transitions correct → incorrect between
+ *   consecutive checkpoints, from the correctness matrix obtained by evaluating the training set at every checkpoint,
+ *   by default without the untrained epoch-0 checkpoint and with never-learned examples ranked above every learned
+ *   one ({@link LearningEvents.Forgetting}); and the epoch from which an example stays learned (never learned =
+ *   number of checkpoints).</li>
  * </ul>
  * All use the training labels (the corrupted ones for noisy examples) and evaluation-mode models.
  */
@@ -61,16 +71,23 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
      * @param every     use every k-th checkpoint (the last one always)
      * @param examples  score only the first n training examples; 0 = all
      * @param batchSize evaluation batch size
+     * @param forgetting how forgetting events are counted (default: Toneva et al. 2019)
      */
-    public record Options(int every, int examples, int batchSize) {
-        /** Every checkpoint, every example, batches of 500. */
-        public static final Options DEFAULTS = new Options(1, 0, 500);
+    public record Options(int every, int examples, int batchSize, LearningEvents.Forgetting forgetting) {
+        /** Every checkpoint, every example, batches of 500, Toneva's forgetting events. */
+        public static final Options DEFAULTS = new Options(1, 0, 500, LearningEvents.Forgetting.TONEVA);
+
+        /** Options with Toneva's forgetting events. */
+        public Options(int every, int examples, int batchSize) {
+            this(every, examples, batchSize, LearningEvents.Forgetting.TONEVA);
+        }
 
         /** Validates. */
         public Options {
             if (every < 1) throw new IllegalArgumentException("checkpoint scores: every must be >= 1, got " + every);
             if (examples < 0) throw new IllegalArgumentException("checkpoint scores: examples must be >= 0 (0 = all), got " + examples);
             if (batchSize < 1) throw new IllegalArgumentException("checkpoint scores: batch size must be >= 1, got " + batchSize);
+            if (forgetting == null) throw new IllegalArgumentException("checkpoint scores: forgetting definition is required");
         }
     }
 
@@ -89,7 +106,7 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
             List<SummaryRow> rows = new ArrayList<>();
             for (Detection d : scores.detections()) {
                 if (d.score().startsWith("vog")) {
-                    rows.add(new SummaryRow("AUROC " + d.score() + " (checkpoints)", SummaryRow.fixed4(d.auroc())));
+                    rows.add(new SummaryRow("AUROC " + d.score() + " (" + d.directionLabel() + ")", d.aurocText()));
                 }
             }
             return rows;
@@ -131,11 +148,11 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
         }
         int[] epochs = used.stream().mapToInt(RunFolder.Checkpoint::epoch).toArray();
         progress.line("scoring " + train.size() + " examples over " + epochs.length + " checkpoints");
-        Result r = compute(c -> data.modelAt(epochs[c]), epochs, train, options.batchSize(), progress::line);
-        for (Detection d : r.detections()) {
-            progress.line(String.format(Locale.ROOT, "%-26s AUROC %.4f  precision@#noisy %.4f", d.score(), d.auroc(),
-                    d.precisionAtNumNoisy()));
-        }
+        Result r = compute(c -> data.modelAt(epochs[c]), epochs, train, options.batchSize(), options.forgetting(),
+                progress::line);
+        java.io.StringWriter table = new java.io.StringWriter();
+        Detections.print(r.detections(), new java.io.PrintWriter(table));
+        table.toString().lines().forEach(progress::line);
         return new Report(data.config().dataset(), data.config().model(), train, r);
     }
 
@@ -148,15 +165,19 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
      * Per-example scores and their detection quality.
      *
      * @param epochs       epoch of each checkpoint used
-     * @param vog          raw VoG per example
-     * @param vogNormalized class-normalized VoG
+     * @param vog          raw VoG per example (all checkpoints)
+     * @param vogNormalized class-normalized VoG (all checkpoints)
+     * @param vogStages    raw VoG per stage window ({@code early}, {@code middle}, {@code late}, {@code all}; a window
+     *                     with fewer than 2 checkpoints is absent)
+     * @param stageEpochs  first and last epoch of each stage window
      * @param meanLoss     mean loss over checkpoints
      * @param meanMargin   mean margin over checkpoints
      * @param forgetting   forgetting events
      * @param learnedEpoch epoch from which the example stays learned ({@code epochs.length} = never)
      * @param lossCurves   mean loss per checkpoint of clean ({@code [0]}) and noisy ({@code [1]}) examples
      */
-    public record Result(int[] epochs, int examples, int noisy, double[] vog, double[] vogNormalized, double[] meanLoss,
+    public record Result(int[] epochs, int examples, int noisy, double[] vog, double[] vogNormalized,
+                         Map<String, double[]> vogStages, Map<String, int[]> stageEpochs, double[] meanLoss,
                          double[] meanMargin, int[] forgetting, int[] learnedEpoch, List<Detection> detections,
                          double[][] lossCurves) { }
 
@@ -164,11 +185,47 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
     /** Computes every score over the checkpoints {@code epochs} (loaded by {@code loader}) on {@code data}. */
     public static Result compute(CheckpointLoader loader, int[] epochs, ExampleSet data, int batchSize, Consumer<String> log)
             throws IOException {
+        return compute(loader, epochs, data, batchSize, LearningEvents.Forgetting.TONEVA, log);
+    }
+
+    /** The VoG stage windows, in order. */
+    public static final List<String> STAGES = List.of("early", "middle", "late", "all");
+
+    /**
+     * Stage window (0 early, 1 middle, 2 late) of checkpoint {@code c} of {@code t}: the first, middle and last third
+     * (boundaries {@code t/3} and {@code 2t/3}, rounded down).
+     */
+    static int stageOf(int c, int t) {
+        return c < t / 3 ? 0 : c < 2 * t / 3 ? 1 : 2;
+    }
+
+    /** Mean over pixels of the population standard deviation over {@code k} checkpoints, per example. */
+    private static double[] vogFrom(double[] sum, double[] sumSq, int k, int n, int pixels) {
+        double[] vog = new double[n];
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int p = 0; p < pixels; p++) {
+                double m = sum[i * pixels + p] / k;
+                double var = Math.max(0, sumSq[i * pixels + p] / k - m * m);
+                s += Math.sqrt(var);
+            }
+            vog[i] = s / pixels;
+        }
+        return vog;
+    }
+
+    /** Computes every score over the checkpoints {@code epochs} with forgetting events by {@code forgettingDef}. */
+    public static Result compute(CheckpointLoader loader, int[] epochs, ExampleSet data, int batchSize,
+                                 LearningEvents.Forgetting forgettingDef, Consumer<String> log) throws IOException {
         if (epochs.length < 2) throw new IllegalArgumentException("checkpoint scores need at least 2 checkpoints, got " + epochs.length);
         int n = data.size(), t = epochs.length, pixels = data.height() * data.width();
         double[][] loss = new double[t][n], margin = new double[t][n];
         boolean[][] correct = new boolean[t][n];
         double[] sum = new double[n * pixels], sumSq = new double[n * pixels];
+        double[] wSum = new double[n * pixels], wSumSq = new double[n * pixels];
+        Map<String, double[]> stages = new LinkedHashMap<>();
+        Map<String, int[]> stageEpochs = new LinkedHashMap<>();
+        int windowStart = 0;
         long last = System.nanoTime();
         for (int c = 0; c < t; c++) {
             Module model = loader.load(c);
@@ -178,39 +235,53 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
                 margin[c][i] = e.margin()[i];
                 correct[c][i] = e.correct()[i];
             }
-            accumulateInputGradients(model, data, batchSize, sum, sumSq);
+            accumulateInputGradients(model, data, batchSize, wSum, wSumSq);
+            if (c == t - 1 || stageOf(c + 1, t) != stageOf(c, t)) {
+                int k = c - windowStart + 1;
+                if (k >= 2) {
+                    String name = STAGES.get(stageOf(c, t));
+                    stages.put(name, vogFrom(wSum, wSumSq, k, n, pixels));
+                    stageEpochs.put(name, new int[] {epochs[windowStart], epochs[c]});
+                }
+                for (int q = 0; q < wSum.length; q++) {
+                    sum[q] += wSum[q];
+                    sumSq[q] += wSumSq[q];
+                }
+                java.util.Arrays.fill(wSum, 0);
+                java.util.Arrays.fill(wSumSq, 0);
+                windowStart = c + 1;
+            }
             long now = System.nanoTime();
             if (log != null && (now - last > 10_000_000_000L)) {
                 last = now;
                 log.accept("scores: checkpoint " + (c + 1) + "/" + t + " (epoch " + epochs[c] + ")");
             }
         }
-        double[] vog = new double[n];
-        for (int i = 0; i < n; i++) {
-            double s = 0;
-            for (int p = 0; p < pixels; p++) {
-                double m = sum[i * pixels + p] / t;
-                double var = Math.max(0, sumSq[i * pixels + p] / t - m * m);
-                s += Math.sqrt(var);
-            }
-            vog[i] = s / pixels;
-        }
+        double[] vog = vogFrom(sum, sumSq, t, n, pixels);
+        stages.put("all", vog);
+        stageEpochs.put("all", new int[] {epochs[0], epochs[t - 1]});
         double[] vogNorm = classNormalize(vog, data.labels(), data.numClasses());
         Trajectories.Summaries ls = Trajectories.summarize(loss), ms = Trajectories.summarize(margin);
         LearningEvents ev = new LearningEvents(epochs, correct);
-        int[] forgetting = ev.forgettingEvents();
+        int[] forgetting = ev.forgettingEvents(forgettingDef);
+        double[] forgettingScore = ev.forgettingScore(forgettingDef);
         int[] learned = ev.learnedForGoodEpoch();
-        double[] learnedScore = new double[n], forgettingScore = new double[n];
+        double[] learnedScore = new double[n];
         for (int i = 0; i < n; i++) {
             learnedScore[i] = learned[i] == LearningEvents.NEVER ? epochs[t - 1] + 1 : learned[i];
-            forgettingScore[i] = forgetting[i];
         }
         boolean[] noisy = data.noisy();
         int nNoisy = data.noisyCount();
         List<Detection> det = new ArrayList<>();
         if (nNoisy > 0 && nNoisy < n) {
-            det.add(detect("vog (class-normalized)", "higher", vogNorm, noisy));
-            det.add(detect("vog", "higher", vog, noisy));
+            for (Map.Entry<String, double[]> e : stages.entrySet()) {
+                double[] z = e.getKey().equals("all") ? vogNorm : classNormalize(e.getValue(), data.labels(), data.numClasses());
+                int[] ep = stageEpochs.get(e.getKey());
+                String w = "vog " + e.getKey() + " [" + ep[0] + "-" + ep[1] + "]";
+                det.add(detect(w + " (class-normalized)", "higher", z, noisy));
+                det.add(detect(w + " (|class-normalized|)", "higher", abs(z), noisy));
+            }
+            det.add(detect("vog all (raw)", "higher", vog, noisy));
             det.add(detect("mean loss", "higher", ls.mean(), noisy));
             det.add(detect("mean margin", "lower", Metrics.negate(ms.mean()), noisy));
             det.add(detect("forgetting events", "higher", forgettingScore, noisy));
@@ -228,13 +299,19 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
             curves[0][c] = k[0] == 0 ? Double.NaN : s[0] / k[0];
             curves[1][c] = k[1] == 0 ? Double.NaN : s[1] / k[1];
         }
-        return new Result(epochs.clone(), n, nNoisy, vog, vogNorm, ls.mean(), ms.mean(), forgetting, learnedScore(learned, epochs),
+        return new Result(epochs.clone(), n, nNoisy, vog, vogNorm, stages, stageEpochs, ls.mean(), ms.mean(), forgetting, learnedScore(learned, epochs),
                 det, curves);
     }
 
     private static int[] learnedScore(int[] learned, int[] epochs) {
         int[] r = learned.clone();
         for (int i = 0; i < r.length; i++) if (r[i] == LearningEvents.NEVER) r[i] = epochs.length;
+        return r;
+    }
+
+    private static double[] abs(double[] v) {
+        double[] r = new double[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = Math.abs(v[i]);
         return r;
     }
 
@@ -306,18 +383,23 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
         json.put("epochs", r.epochs());
         json.put("examples", r.examples());
         json.put("noisy", r.noisy());
+        json.put("vog_stage_epochs", r.stageEpochs());
         json.put("detections", r.detections());
         Results.writeJson(dir.resolve("results.json"), json);
-        CsvTable t = new CsvTable("example_id", "noisy", "label", "vog", "vog_class_normalized", "mean_loss", "mean_margin",
-                "forgetting_events", "learned_for_good_epoch");
+        List<String> header = new ArrayList<>(List.of("example_id", "noisy", "label", "vog", "vog_class_normalized"));
+        List<String> windows = r.vogStages().keySet().stream().filter(k -> !k.equals("all")).toList();
+        for (String w : windows) header.add("vog_" + w);
+        header.addAll(List.of("mean_loss", "mean_margin", "forgetting_events", "learned_for_good_epoch"));
+        CsvTable t = new CsvTable(header);
         for (int i = 0; i < r.examples(); i++) {
-            t.addRow(data.ids()[i], data.noisy()[i] ? 1 : 0, data.labels()[i], r.vog()[i], r.vogNormalized()[i], r.meanLoss()[i],
-                    r.meanMargin()[i], r.forgetting()[i], r.learnedEpoch()[i]);
+            List<Object> row = new ArrayList<>(List.of(data.ids()[i], data.noisy()[i] ? 1 : 0, data.labels()[i], r.vog()[i],
+                    r.vogNormalized()[i]));
+            for (String w : windows) row.add(r.vogStages().get(w)[i]);
+            row.addAll(List.of(r.meanLoss()[i], r.meanMargin()[i], r.forgetting()[i], r.learnedEpoch()[i]));
+            t.addRow(row.toArray());
         }
         t.write(dir.resolve("per-example.csv"));
-        CsvTable d = new CsvTable("score", "direction", "auroc", "precision_at_num_noisy");
-        for (Detection x : r.detections()) d.addRow(x.score(), x.direction(), x.auroc(), x.precisionAtNumNoisy());
-        d.write(dir.resolve("detection.csv"));
+        Detections.table(r.detections()).write(dir.resolve("detection.csv"));
         if (!r.detections().isEmpty()) {
             List<String> names = new ArrayList<>();
             double[] au = new double[r.detections().size()], pk = new double[au.length];

@@ -30,15 +30,31 @@ import java.util.Map;
 /**
  * Per-example scores that need only the per-epoch evaluations of the training run (spec §8.12): forgetting events,
  * the epoch from which an example stays learned, mean loss and mean margin over epochs; and how well each score
- * detects the noisy examples (AUROC, precision at k = number of noisy examples). Reads
+ * detects the noisy examples (AUROC, precision at k = number of noisy examples; every table states each score's
+ * direction, and an AUROC below 0.5 is shown with its inverted value, see {@link Detection}).
+ *
+ * <p>Forgetting events follow Toneva et al. 2019 by default ({@link LearningEvents.Forgetting#TONEVA}): the
+ * untrained epoch-0 evaluation is not a presentation, and an example never learned ranks as more forgettable than
+ * every learned one (Toneva treat it as forgotten infinitely often). Counting it as 0 events, as Engram did before,
+ * ranks exactly the examples a noisy-label detector most wants to flag (never fitted) as clean;
+ * {@link LearningEvents.Forgetting#ALL_ROWS} keeps that older definition for comparison. Reads
  * {@code analyses/training/per-example.safetensors}; writes {@code analyses/scores/}.
  */
 public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, ScoresAnalysis.Result> {
 
-    /** The analysis has no settings; its input is the training run's per-epoch evaluations. */
-    public record Options() {
-        /** The only options. */
-        public static final Options DEFAULTS = new Options();
+    /**
+     * Options of the analysis; its input is the training run's per-epoch evaluations.
+     *
+     * @param forgetting how forgetting events are counted and ranked (default: Toneva et al. 2019)
+     */
+    public record Options(LearningEvents.Forgetting forgetting) {
+        /** Toneva et al.'s forgetting events. */
+        public static final Options DEFAULTS = new Options(LearningEvents.Forgetting.TONEVA);
+
+        /** Validates. */
+        public Options {
+            if (forgetting == null) throw new IllegalArgumentException("scores: forgetting definition is required");
+        }
     }
 
     /**
@@ -49,19 +65,26 @@ public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, Sc
      * @param noisy             number of noisy examples
      * @param detections        one entry per score
      * @param noisyMask         per example: noisy
-     * @param forgettingEvents  per example: forgetting events
+     * @param forgetting        the forgetting-events definition used
+     * @param forgettingEvents  per example: forgetting events (under {@code forgetting})
+     * @param neverLearned      per example: never correct in a counted row (ranked above every learned example by
+     *                          {@link LearningEvents.Forgetting#TONEVA})
+     * @param forgettingScore   per example: the forgetting score that is ranked (larger = more forgettable)
      * @param learnedForGood    per example: epoch from which it stays learned ({@link LearningEvents#NEVER} = never)
      * @param meanLoss          per example: mean loss over epochs
      * @param meanMargin        per example: mean margin over epochs
      * @param finalLoss         per example: loss after the last epoch
      */
     public record Result(int epochs, int examples, int noisy, List<Detection> detections, boolean[] noisyMask,
-                         int[] forgettingEvents, int[] learnedForGood, double[] meanLoss, double[] meanMargin,
+                         LearningEvents.Forgetting forgetting, int[] forgettingEvents, boolean[] neverLearned,
+                         double[] forgettingScore, int[] learnedForGood, double[] meanLoss, double[] meanMargin,
                          double[] finalLoss) implements Analysis.Result {
         @Override
         public List<SummaryRow> summaryRows() {
             List<SummaryRow> rows = new ArrayList<>();
-            for (Detection d : detections) rows.add(new SummaryRow("AUROC " + d.score(), SummaryRow.fixed4(d.auroc())));
+            for (Detection d : detections) {
+                rows.add(new SummaryRow("AUROC " + d.score() + " (" + d.directionLabel() + ")", d.aurocText()));
+            }
             return rows;
         }
     }
@@ -99,7 +122,10 @@ public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, Sc
         int n = noise.size();
 
         LearningEvents ev = LearningEvents.ofConsecutive(correct);
-        int[] forgetting = ev.forgettingEvents();
+        LearningEvents.Forgetting def = options.forgetting();
+        int[] forgetting = ev.forgettingEvents(def);
+        double[] forgettingScore = ev.forgettingScore(def);
+        boolean[] never = def == LearningEvents.Forgetting.TONEVA ? ev.withoutInitialisation().neverLearned() : ev.neverLearned();
         int[] learned = ev.learnedForGoodEpoch();
         Trajectories.Summaries ls = Trajectories.summarize(loss);
         Trajectories.Summaries ms = Trajectories.summarize(margin);
@@ -108,9 +134,9 @@ public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, Sc
         det.add(Detection.of("mean_loss", "higher", ls.mean(), mask));
         det.add(Detection.of("mean_margin", "lower", Metrics.negate(ms.mean()), mask));
         det.add(Detection.of("learned_for_good_epoch", "higher", learnedScore(learned, rows), mask));
-        det.add(Detection.of("forgetting_events", "higher", java.util.Arrays.stream(forgetting).asDoubleStream().toArray(), mask));
+        det.add(Detection.of("forgetting_events", "higher", forgettingScore, mask));
         det.add(Detection.of("final_loss", "higher", ls.last(), mask));
-        return new Result(rows, n, noise.noisyCount(), det, mask, forgetting, learned, ls.mean(), ms.mean(), ls.last());
+        return new Result(rows, n, noise.noisyCount(), det, mask, def, forgetting, never, forgettingScore, learned, ls.mean(), ms.mean(), ls.last());
     }
 
     private static double[] learnedScore(int[] learned, int rows) {
@@ -127,17 +153,18 @@ public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, Sc
         json.put("epochs", r.epochs());
         json.put("examples", n);
         json.put("noisy", r.noisy());
+        json.put("forgetting_definition", r.forgetting().name().toLowerCase(java.util.Locale.ROOT));
+        json.put("never_learned", java.util.stream.IntStream.range(0, n).filter(i -> r.neverLearned()[i]).count());
         json.put("detections", r.detections());
         Results.writeJson(out.resolve(RunFolder.RESULTS), json);
-        CsvTable per = new CsvTable("index", "is_noisy", "forgetting_events", "learned_for_good_epoch", "mean_loss",
-                "mean_margin", "final_loss");
+        CsvTable per = new CsvTable("index", "is_noisy", "forgetting_events", "never_learned", "forgetting_score",
+                "learned_for_good_epoch", "mean_loss", "mean_margin", "final_loss");
         for (int i = 0; i < n; i++) {
-            per.addRow(i, mask[i] ? 1 : 0, r.forgettingEvents()[i], r.learnedForGood()[i], r.meanLoss()[i],
-                    r.meanMargin()[i], r.finalLoss()[i]);
+            per.addRow(i, mask[i] ? 1 : 0, r.forgettingEvents()[i], r.neverLearned()[i] ? 1 : 0, r.forgettingScore()[i],
+                    r.learnedForGood()[i], r.meanLoss()[i], r.meanMargin()[i], r.finalLoss()[i]);
         }
         per.write(out.resolve("scores.csv"));
-        CsvTable dt = new CsvTable("score", "noisy_when", "auroc", "precision_at_num_noisy");
-        for (Detection d : r.detections()) dt.addRow(d.score(), d.direction(), d.auroc(), d.precisionAtNumNoisy());
+        CsvTable dt = Detections.table(r.detections());
         dt.write(out.resolve("detection.csv"));
 
         int[] noisyIdx = indices(mask, true), cleanIdx = indices(mask, false);

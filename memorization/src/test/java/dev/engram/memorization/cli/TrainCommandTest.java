@@ -21,6 +21,15 @@ class TrainCommandTest {
     }
 
     @Test
+    void reproCpuPresetIsSelectable() {
+        TrainCommand c = new TrainCommand();
+        new picocli.CommandLine(c).parseArgs("--run", tmp.toString(), "--preset", "repro-cpu");
+        assertThat(c.config().model()).isEqualTo("resnet9-w0.25");
+        assertThat(c.config().trainSubset()).isEqualTo(10_000);
+        assertThat(run("train", "--help")[1]).contains("repro-cpu");
+    }
+
+    @Test
     void resumeRefusesConfigurationOptions() {
         String[] r = run("train", "--run", tmp.toString(), "--resume", "--epochs", "3", "--lr", "0.1");
         assertThat(r[0]).isEqualTo("1");

@@ -38,6 +38,36 @@ class LearningEventsTest {
     }
 
     @Test
+    void tonevaForgettingIgnoresTheUntrainedRowAndRanksNeverLearnedAboveEveryLearnedExample() {
+        // rows = epochs 0 (untrained), 1, 2, 3, 4
+        //   ex0: T F F F F  right by chance at initialisation, never learned by training
+        //   ex1: F T T T T  learned at 1, never forgotten
+        //   ex2: F T F T F  forgotten twice
+        //   ex3: F F F F F  never learned
+        boolean[][] c = {
+            {T, F, F, F},
+            {F, T, T, F},
+            {F, T, F, F},
+            {F, T, T, F},
+            {F, T, F, F},
+        };
+        LearningEvents ev = LearningEvents.ofConsecutive(c);
+        LearningEvents.Forgetting toneva = LearningEvents.Forgetting.TONEVA;
+        // the epoch-0 row is not a presentation: ex0 has no forgetting event from it
+        assertThat(ev.forgettingEvents(toneva)).containsExactly(0, 0, 2, 0);
+        double[] score = ev.forgettingScore(toneva);
+        // never learned (ex0, ex3) rank above every learned example, including the twice-forgotten ex2
+        assertThat(score[0]).isGreaterThan(score[2]);
+        assertThat(score[3]).isGreaterThan(score[2]);
+        assertThat(score[2]).isGreaterThan(score[1]);
+        // the older definition stays reachable: epoch-0 transition counted, never learned = 0 events
+        assertThat(ev.forgettingScore(LearningEvents.Forgetting.ALL_ROWS)).containsExactly(1, 0, 2, 0);
+        assertThat(ev.withoutInitialisation().neverLearned()).containsExactly(T, F, F, T);
+        // a matrix starting at epoch 1 has no initialisation row to drop
+        assertThat(new LearningEvents(EPOCHS, M).forgettingScore(toneva)).containsExactly(0, 1, 5, 2);
+    }
+
+    @Test
     void epochNumbersComeFromTheRows() {
         LearningEvents ev = new LearningEvents(new int[] {0, 10, 20, 30, 40}, M);
         assertThat(ev.learnedForGoodEpoch()).containsExactly(0, 30, -1, -1);

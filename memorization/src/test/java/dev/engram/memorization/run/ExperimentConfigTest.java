@@ -71,4 +71,14 @@ class ExperimentConfigTest {
                 .hasMessageContaining("resnet9");
         assertThat(ok.toBuilder().model("small-cnn").build().model()).isEqualTo("small-cnn");
     }
+
+    @Test
+    void reproCpuPresetIsAReducedWidthResNet9OnTenThousandMnistExamples() {
+        ExperimentConfig c = ExperimentConfig.reproCpu();
+        assertThat(c.dataset()).isEqualTo("mnist");
+        assertThat(c.model()).isEqualTo("resnet9-w0.25");
+        assertThat(c.trainSubset()).isGreaterThanOrEqualTo(10_000);
+        assertThat(c.noiseFraction()).isEqualTo(0.1);
+        assertThat(ExperimentConfig.fromJson(c.toJson(), "test")).isEqualTo(c);
+    }
 }

@@ -29,7 +29,9 @@ class CheckpointScoresTest {
         for (int f : r.forgetting()) assertThat(f).isZero();
         // class normalization of an all-zero score is zero, not NaN
         for (double v : r.vogNormalized()) assertThat(v).isEqualTo(0);
-        assertThat(r.detections()).hasSize(6);
+        // 3 checkpoints: no stage window has 2 checkpoints, so only "all" (normalized, |normalized|, raw) + 4 others
+        assertThat(r.vogStages()).containsOnlyKeys("all");
+        assertThat(r.detections()).hasSize(7);
     }
 
     @Test
@@ -59,6 +61,27 @@ class CheckpointScoresTest {
     }
 
     @Test
+    void anAurocBelowHalfIsShownAsAnInvertedRankingWithItsFlippedValue() {
+        Detection d = Detection.of("vog", "higher", new double[] {0.9, 0.8, 0.1, 0.2, 0.3}, new boolean[] {F, F, T, F, T});
+        assertThat(d.auroc()).isLessThan(0.5);
+        assertThat(d.inverted()).isTrue();
+        assertThat(d.invertedAuroc()).isCloseTo(1 - d.auroc(), within(1e-12));
+        assertThat(d.aurocText()).isEqualTo(String.format(java.util.Locale.ROOT, "%.4f (inverted: %.4f)", d.auroc(),
+                1 - d.auroc()));
+        assertThat(d.directionLabel()).isEqualTo("higher = noisy");
+        Detection good = Detection.of("loss", "higher", new double[] {0.1, 0.9}, new boolean[] {F, T});
+        assertThat(good.aurocText()).isEqualTo("1.0000");
+        assertThat(good.invertedAuroc()).isNaN();
+        // the summary rows (demo, report) say the direction and the inverted value
+        var rows = new ScoresAnalysis.Result(2, 2, 1, List.of(d), new boolean[] {F, T},
+                dev.engram.memorization.metrics.LearningEvents.Forgetting.TONEVA, new int[2], new boolean[2],
+                new double[2], new int[2], new double[2], new double[2], new double[2]).summaryRows();
+        assertThat(rows.get(0).toString()).contains("higher = noisy", "(inverted: ");
+    }
+
+    private static final boolean F = false, T = true;
+
+    @Test
     void trainingCheckpointsRankNoisyExamplesAboveChance(@TempDir Path dir) throws Exception {
         ExampleSet data = SyntheticData.clusters(300, 4, 4, 1.0, 0.1, 8);
         Module m = new Mlp(4, 16, 64, 64, 4);
@@ -80,7 +103,24 @@ class CheckpointScoresTest {
         double lossAuroc = r.detections().stream().filter(d -> d.score().equals("mean loss")).findFirst().orElseThrow().auroc();
         assertThat(lossAuroc).isGreaterThan(0.8);
         assertThat(r.lossCurves()[1][0]).isGreaterThan(r.lossCurves()[0][0]);
+        // VoG per stage window (VoG paper: early / middle / late / all) and the absolute normalized variant
+        assertThat(r.vogStages()).containsOnlyKeys("early", "middle", "late", "all");
+        assertThat(r.stageEpochs().get("early")).containsExactly(8, 16);
+        assertThat(r.stageEpochs().get("late")).containsExactly(40, 48);
+        List<String> names = r.detections().stream().map(Detection::score).toList();
+        assertThat(names).contains("vog early [8-16] (class-normalized)", "vog late [40-48] (|class-normalized|)",
+                "vog all [8-48] (class-normalized)", "vog all (raw)");
         CheckpointScores.write(r, data, Map.of(), dir);
+        // every detection table states each score's direction and marks an AUROC below 0.5 with its flipped value
+        List<String> csv = java.nio.file.Files.readAllLines(dir.resolve("detection.csv"));
+        assertThat(csv.get(0)).startsWith("score,direction,auroc,inverted,inverted_auroc,auroc_text");
+        for (Detection d : r.detections()) {
+            String line = csv.stream().filter(l -> l.startsWith(d.score().contains(",") ? "\"" : d.score())).findFirst().orElseThrow();
+            assertThat(line).contains(d.directionLabel());
+            if (d.auroc() < 0.5) assertThat(line).contains("(inverted: ");
+        }
+        assertThat(java.nio.file.Files.readString(dir.resolve("results.json"))).contains("\"direction\"", "vog_stage_epochs");
+        assertThat(java.nio.file.Files.readAllLines(dir.resolve("per-example.csv")).get(0)).contains("vog_early", "vog_late");
         assertThat(dir.resolve("per-example.csv")).exists();
         assertThat(dir.resolve("detection.png")).exists();
     }

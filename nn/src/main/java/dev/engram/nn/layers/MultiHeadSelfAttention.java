@@ -21,11 +21,16 @@ import java.util.Arrays;
  *
  * <p>An optional attention mask passed to {@link #forward(Tensor, Tensor)} has shape {@code [T, T]}
  * (shared) or {@code [B, T, T]}; entry {@code (i, j)} non-zero lets query {@code i} attend to key
- * {@code j}. Blocked scores get {@link #MASK_VALUE} added, which makes their softmax weight
- * exactly 0 (a fully blocked row becomes uniform, as with PyTorch's {@code masked_fill}).
+ * {@code j}. Blocked scores are replaced by {@link #MASK_VALUE} with PyTorch's {@code masked_fill}
+ * semantics: a select ({@link Tensor#where}) whose backward sends zero gradient to the blocked positions.
+ * Their softmax weight is exactly 0; a fully blocked query row (e.g. LSA's diagonal with a single
+ * token, or a causal mask combined with LSA for the first token, or an all-padding query) becomes
+ * uniform over its keys, so its output does not depend on q or k, and q, k and everything upstream
+ * get no gradient from it, as finite differences of this forward give. (An additive bias, as before,
+ * gives the same forward but sends the uniform row's softmax gradient into q and k.)
  */
 public class MultiHeadSelfAttention extends Module {
-    /** Added to blocked scores; far below any real score but finite, so sums never overflow. */
+    /** The value of blocked scores; far below any real score but finite, so sums never overflow. */
     public static final float MASK_VALUE = -1e30f;
 
     private final int dim, heads, dimHead;
@@ -33,7 +38,8 @@ public class MultiHeadSelfAttention extends Module {
     private final Tensor temperature;
     private final Linear toQkv;
     private final Sequential toOut;
-    private Tensor diagonalBias; // cached LSA bias for the last sequence length and device (kept alive across scopes)
+    private Tensor diagonalKeep; // cached LSA keep-mask [B*H, T, T] for the last shape and device (kept alive across scopes)
+    private Tensor diagonalFill; // cached MASK_VALUE tensor of the same shape
 
     /**
      * @param dropout dropout after the output projection
@@ -75,29 +81,33 @@ public class MultiHeadSelfAttention extends Module {
         Tensor v = qkv.slice(0, 2, 3).reshape(bh, t, dimHead);
         Tensor scores = q.matmul(k.transpose(1, 2));
         scores = locality ? scores.mul(temperature.exp()) : scores.mul((float) (1.0 / Math.sqrt(dimHead)));
-        Tensor bias = maskBias(mask, b, t, x.device());
-        if (bias != null) {
-            scores = bias.rank() == 2 ? scores.add(bias)
-                    : scores.reshape(b, heads, t, t).add(bias.reshape(b, 1, t, t)).reshape(bh, t, t);
-        }
+        Tensor[] keepFill = keepMask(mask, b, t, x.device());
+        if (keepFill != null) scores = scores.where(keepFill[0], keepFill[1]);
         Tensor attn = Functional.softmax(scores, -1);
         Tensor out = attn.matmul(v).reshape(b, heads, t, dimHead).permute(0, 2, 1, 3).reshape(b, t, heads * dimHead);
         return toOut.forward(out);
     }
 
-    /** The additive bias for the diagonal (LSA) and the caller's mask, or null when neither applies. */
-    private Tensor maskBias(Tensor mask, int b, int t, Device device) {
+    /**
+     * The select of the diagonal (LSA) and the caller's mask as {@code [B*H, T, T]} tensors: 1 where query i may
+     * attend to key j, and the fill value {@link #MASK_VALUE}; null when nothing is masked.
+     */
+    private Tensor[] keepMask(Tensor mask, int b, int t, Device device) {
+        int bh = b * heads;
         if (mask == null) {
             if (!locality) return null;
-            Tensor cached = diagonalBias;
-            if (cached == null || cached.dim(0) != t || !cached.device().equals(device)) {
-                // the previous one is not freed: a graph still waiting for backward may refer to it
-                cached = Tensor.of(device, diagonal(t), t, t).retain();
-                diagonalBias = cached;
+            Tensor cached = diagonalKeep;
+            if (cached == null || cached.dim(0) != bh || cached.dim(1) != t || !cached.device().equals(device)) {
+                // the previous ones are not freed: a graph still waiting for backward may refer to them
+                float[] keep = new float[bh * t * t];
+                java.util.Arrays.fill(keep, 1f);
+                for (int h = 0; h < bh; h++) for (int i = 0; i < t; i++) keep[(h * t + i) * t + i] = 0f;
+                cached = Tensor.of(device, keep, bh, t, t).retain();
+                diagonalFill = Tensor.full(device, MASK_VALUE, bh, t, t).retain();
+                diagonalKeep = cached;
             }
-            return cached;
+            return new Tensor[] {cached, diagonalFill};
         }
-        float[] diag = locality ? diagonal(t) : null;
         int[] ms = mask.shape();
         boolean shared = ms.length == 2 && ms[0] == t && ms[1] == t;
         boolean perExample = ms.length == 3 && ms[0] == b && ms[1] == t && ms[2] == t;
@@ -106,18 +116,18 @@ public class MultiHeadSelfAttention extends Module {
                     + " must be [" + t + ", " + t + "] or [" + b + ", " + t + ", " + t + "]");
         }
         float[] m = mask.toFloatArray();
-        float[] add = new float[m.length];
-        for (int i = 0; i < m.length; i++) {
-            boolean blocked = m[i] == 0f || (diag != null && diag[i % (t * t)] != 0f);
-            add[i] = blocked ? MASK_VALUE : 0f;
+        float[] keep = new float[bh * t * t];
+        for (int e = 0; e < b; e++) {
+            int src = shared ? 0 : e * t * t;
+            for (int h = 0; h < heads; h++) {
+                int dst = (e * heads + h) * t * t;
+                for (int q = 0; q < t * t; q++) {
+                    boolean blocked = m[src + q] == 0f || (locality && q / t == q % t);
+                    keep[dst + q] = blocked ? 0f : 1f;
+                }
+            }
         }
-        return shared ? Tensor.of(device, add, t, t) : Tensor.of(device, add, b, t, t);
-    }
-
-    private static float[] diagonal(int t) {
-        float[] d = new float[t * t];
-        for (int i = 0; i < t; i++) d[i * t + i] = MASK_VALUE;
-        return d;
+        return new Tensor[] {Tensor.of(device, keep, bh, t, t), Tensor.full(device, MASK_VALUE, bh, t, t)};
     }
 
     /** The learnable log-scale (LSA), or null. */

@@ -11,7 +11,8 @@ import java.util.Map;
  * style, on flattened images), {@code cnn} ({@link SmallCnn}), {@code resnet9} (the paper's),
  * {@code resnet9-dawn} (the DAWNBench variant), {@code resnet50}, {@code resnet50-cifar} (3x3 stem,
  * no max-pool), {@code vit} (the paper's ViT) and {@code vit-tiny} ({@link VisionTransformer.Config#tiny}
- * with patch 2 when the image size allows it, else patch 4, 7, or the whole image). Names are
+ * with patch 2 when the image size allows it, else patch 4, 7, or the whole image), and {@code resnet9-wF}
+ * (ResNet-9 with every width times F, e.g. {@code resnet9-w0.25}, for CPU-sized runs). Names are
  * case-insensitive; {@link #ALIASES} lists the other accepted names (one place for them).
  */
 public final class Models {
@@ -30,6 +31,7 @@ public final class Models {
     public static String canonicalName(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         n = ALIASES.getOrDefault(n, n);
+        if (resnet9Width(n) > 0) return n;
         if (!NAMES.contains(n)) {
             throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", NAMES)
                     + " (aliases: " + ALIASES + ")");
@@ -40,7 +42,25 @@ public final class Models {
     /** Whether {@link #create} accepts {@code name}. */
     public static boolean isKnown(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-        return NAMES.contains(ALIASES.getOrDefault(n, n));
+        return NAMES.contains(ALIASES.getOrDefault(n, n)) || resnet9Width(n) > 0;
+    }
+
+    /** Prefix of the reduced-width ResNet-9 names: {@code resnet9-w0.25} is {@link ResNet9} with width factor 0.25. */
+    public static final String RESNET9_WIDTH_PREFIX = "resnet9-w";
+
+    /**
+     * The width factor of a {@code resnet9-wF} name (F in (0, 1], e.g. {@code resnet9-w0.25}: every channel count
+     * of the paper's ResNet-9 times 0.25, same layer structure and state-dict names), or -1 for any other name.
+     */
+    public static double resnet9Width(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        if (!n.startsWith(RESNET9_WIDTH_PREFIX)) return -1;
+        try {
+            double f = Double.parseDouble(n.substring(RESNET9_WIDTH_PREFIX.length()));
+            return f > 0 && f <= 1 && Double.isFinite(f) ? f : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**
@@ -52,7 +72,9 @@ public final class Models {
             throw new IllegalArgumentException("Models.create(" + name + "): channels, image size and classes must be positive, got "
                     + inChannels + ", " + imageSize + ", " + numClasses);
         }
-        return switch (canonicalName(name)) {
+        String canonical = canonicalName(name);
+        if (resnet9Width(canonical) > 0) return new ResNet9(inChannels, numClasses, resnet9Width(canonical), seed);
+        return switch (canonical) {
             case "mlp" -> new Mlp(seed, inChannels * imageSize * imageSize, 512, 512, numClasses);
             case "cnn" -> new SmallCnn(inChannels, imageSize, numClasses, seed);
             case "resnet9" -> new ResNet9(inChannels, numClasses, seed);

@@ -101,6 +101,43 @@ class LayerGradientTest {
         GradCheck.of("attention masked", 24).maxElements(24).check(t -> a.forward(t[0], mask), in.toArray(new Tensor[0]));
     }
 
+    /**
+     * Query rows whose every key is masked: the forward output of such a row is the uniform average of v, independent
+     * of q, k and the LSA temperature, so finite differences give them zero gradient from that row; masked-fill
+     * semantics (a select whose backward zeroes the masked positions) must match. An additive mask bias sends the
+     * uniform row's softmax gradient into q, k and the temperature and fails these checks.
+     */
+    @Test
+    void fullyMaskedQueryRowsGetTheGradientOfTheirForward() {
+        // causal mask with LSA: query 0 may only see key 0, which LSA's diagonal masking removes
+        MultiHeadSelfAttention lsa = new MultiHeadSelfAttention(6, 2, 3, 0f, false, true, Seeds.of(41));
+        Tensor causal = Tensor.of(new float[] {1, 0, 0, 1, 1, 0, 1, 1, 1}, 3, 3);
+        checkMasked("attention causal + LSA", 41, lsa, uniform(42, 2, 3, 6), causal);
+        // an all-padding query: per-example mask with one row of zeros (example 1, query 2), standard attention
+        MultiHeadSelfAttention std = new MultiHeadSelfAttention(6, 2, 3, 0f, true, false, Seeds.of(43));
+        float[] m = new float[2 * 3 * 3];
+        java.util.Arrays.fill(m, 1f);
+        for (int j = 0; j < 3; j++) m[9 + 2 * 3 + j] = 0f;
+        m[1] = 0f; // and an ordinary masked key elsewhere
+        checkMasked("attention all-padding query", 43, std, uniform(44, 2, 3, 6), Tensor.of(m, 2, 3, 3));
+        // T = 1 with LSA: the single token's only key is itself
+        MultiHeadSelfAttention single = new MultiHeadSelfAttention(6, 2, 3, 0f, false, true, Seeds.of(45));
+        check("attention T=1 LSA", 45, single, uniform(46, 2, 1, 6));
+        // and the zero gradients are exact: with every row fully masked nothing reaches q, k or the temperature
+        Tensor x = leaf(uniform(47, 2, 1, 6));
+        single.zeroGrad();
+        single.forward(x).sum().backward();
+        assertThat(single.temperature().grad().toFloatArray()[0]).isZero();
+        float[] wq = single.toQkv().namedParameters().get("weight").grad().toFloatArray();
+        for (int r = 0; r < 12; r++) for (int c = 0; c < 6; c++) assertThat(wq[r * 6 + c]).as("q/k weight row %d", r).isZero();
+    }
+
+    private static void checkMasked(String name, long seed, MultiHeadSelfAttention a, Tensor x, Tensor mask) {
+        List<Tensor> in = new ArrayList<>(List.of(leaf(x)));
+        in.addAll(a.namedParameters().values());
+        GradCheck.of(name, seed).maxElements(36).check(t -> a.forward(t[0], mask), in.toArray(new Tensor[0]));
+    }
+
     @Test
     void transformerBlockAndFeedForward() {
         TransformerBlock block = new TransformerBlock(6, 2, 3, 8, 0.1f, true, Seeds.of(25));

@@ -203,6 +203,20 @@ class ModelStructureTest {
     }
 
     @Test
+    void reducedWidthResNet9ByNameKeepsTheLayersAndNames() {
+        Module full = Models.create("resnet9", 1, 28, 10, 1);
+        Module quarter = Models.create("resnet9-w0.25", 1, 28, 10, 1);
+        assertThat(((ResNet9) quarter).widths()).containsExactly(16, 32, 32, 32, 64, 64, 64, 32);
+        assertThat(((ResNet9) full).widths()).containsExactly(64, 128, 128, 128, 256, 256, 256, 128);
+        assertThat(quarter.namedParameters().keySet()).isEqualTo(full.namedParameters().keySet());
+        assertThat(Models.create("resnet9-w1", 1, 28, 10, 1).parameterCount()).isEqualTo(full.parameterCount());
+        assertThat(Models.isKnown("resnet9-w0.5")).isTrue();
+        assertThat(Models.isKnown("resnet9-w0")).isFalse();
+        assertThat(Models.isKnown("resnet9-w2")).isFalse();
+        assertThatThrownBy(() -> Models.create("resnet9-wx", 1, 28, 10, 1)).hasMessageContaining("unknown model");
+    }
+
+    @Test
     void badInputsAreRejectedWithClearMessages() {
         assertThatThrownBy(() -> new VisionTransformer(VisionTransformer.Config.tiny(3, 8, 2, 10), 1).forward(Tensor.zeros(1, 3, 6, 6)))
                 .hasMessageContaining("[B, 3, 8, 8]").hasMessageContaining("[1, 3, 6, 6]");
