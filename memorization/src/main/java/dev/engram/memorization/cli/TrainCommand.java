@@ -136,7 +136,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /**
      * A built-in dataset name in lower case, or an own dataset's {@code folder:PATH} / {@code npy:PATH} with PATH made
-     * absolute (so that analyses run from another working folder find the data) and its case kept.
+     * absolute (so that analyses run from another working folder find the data; a leading {@code ~} is the home
+     * folder) and its case kept.
      */
     static String datasetSpec(String s) {
         String t = s.trim();
@@ -146,6 +147,9 @@ public final class TrainCommand implements Callable<Integer> {
             String path = t.substring(colon + 1);
             if ((prefix.equals(ExperimentConfig.FOLDER_PREFIX) || prefix.equals(ExperimentConfig.NPY_PREFIX))
                     && !path.isBlank()) {
+                if (path.equals("~") || path.startsWith("~/")) { // the shell does not expand ~ after folder:
+                    path = System.getProperty("user.home") + path.substring(1);
+                }
                 return prefix + Path.of(path).toAbsolutePath().normalize();
             }
         }

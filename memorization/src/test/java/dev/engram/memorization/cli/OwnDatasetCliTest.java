@@ -161,6 +161,15 @@ class OwnDatasetCliTest {
     }
 
     @Test
+    void datasetPathsAreStoredAbsoluteWithTheirCase() {
+        assertThat(TrainCommand.datasetSpec(" MNIST ")).isEqualTo("mnist");
+        assertThat(TrainCommand.datasetSpec("Folder:Data/Pets")).isEqualTo("folder:"
+                + Path.of("Data/Pets").toAbsolutePath().normalize());
+        assertThat(TrainCommand.datasetSpec("npy:~/x.npz")).isEqualTo("npy:"
+                + Path.of(System.getProperty("user.home"), "x.npz").toAbsolutePath().normalize());
+    }
+
+    @Test
     void badInputIsRefusedBeforeAnythingIsWritten() throws IOException {
         Path mixed = tmp.resolve("mixed");
         pngFolder(mixed, 2, 3, 8, false);
