@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * or, with a fixed test set, {@code ROOT/train/<class>/…} and {@code ROOT/test/<class>/…} (the same class folders
  * in both). Without {@code train/} and {@code test/} the examples are split by {@link OwnDatasets#split} with the
  * given test fraction. Files are taken in sorted path order inside each class folder (sub-folders included), so
- * example {@code i} is always the same file; hidden files and files without a PNG/JPEG extension are skipped.
+ * example {@code i} is always the same file; symbolic links are followed (as torchvision does); hidden files and files
+ * without a PNG/JPEG extension are skipped.
  *
  * <p>Images are decoded with the JDK's ImageIO. The channel count comes from the files: grey (with or without
  * alpha) gives 1 channel, colour (RGB, palette) gives 3; alpha is dropped; 16-bit samples are rounded to 8 bits. All
@@ -87,12 +88,14 @@ public final class ImageFolderReader {
     /** Image files of a class folder, sorted by path; at least one. */
     static List<Path> images(Path classDir) throws IOException {
         List<Path> files;
-        try (Stream<Path> s = Files.walk(classDir)) {
+        try (Stream<Path> s = Files.walk(classDir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             files = s.filter(Files::isRegularFile).filter(p -> {
                 String n = p.getFileName().toString();
                 String lower = n.toLowerCase(Locale.ROOT);
                 return !n.startsWith(".") && EXTENSIONS.stream().anyMatch(lower::endsWith);
             }).sorted().toList();
+        } catch (java.io.UncheckedIOException e) { // e.g. a symbolic link loop
+            throw new InvalidDatasetException(classDir, "cannot list the class folder: " + e.getCause(), e.getCause());
         }
         if (files.isEmpty()) {
             throw new InvalidDatasetException(classDir, "class folder holds no PNG/JPEG image (" + EXTENSIONS

@@ -228,6 +228,21 @@ class OwnDatasetsTest {
     }
 
     @Test
+    void symbolicallyLinkedClassFoldersAreFollowed() throws IOException {
+        Path real = tmp.resolve("real");
+        for (int i = 0; i < 2; i++) png(real.resolve("a/" + i + ".png"), 4, 4, false, i);
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        for (int i = 0; i < 2; i++) png(root.resolve("b/" + i + ".png"), 4, 4, false, i);
+        try {
+            Files.createSymbolicLink(root.resolve("a"), real.resolve("a"));
+        } catch (UnsupportedOperationException | IOException e) {
+            return; // no symbolic links on this file system
+        }
+        TrainTest tt = ImageFolderReader.read(root, null, 0.25, 1);
+        assertThat(tt.train().size() + tt.test().size()).isEqualTo(4);
+    }
+
+    @Test
     void imageSizeSyntax() {
         assertThat(OwnDatasets.parseImageSize("32x24")).containsExactly(32, 24);
         assertThat(OwnDatasets.parseImageSize(null)).isNull();
