@@ -101,4 +101,31 @@ public record Augmentation(int padding, double flipProbability, long seed) {
             }
         }
     }
+
+    /**
+     * Float-valued counterpart of {@link #apply(byte[], int, int, int, int, float[], Params, float[], int)}: the
+     * same crop and flip, padding with the normalized value of 0.
+     */
+    public void apply(float[] src, int srcOff, int c, int h, int w, Normalization norm, Params p, float[] dst,
+                      int dstOff) {
+        int pad = padding;
+        int oy = p.dy() - pad, ox = p.dx() - pad;
+        for (int ch = 0; ch < c; ch++) {
+            float zero = norm.applyValue(ch, 0f);
+            int sBase = srcOff + ch * h * w, dBase = dstOff + ch * h * w;
+            for (int y = 0; y < h; y++) {
+                int sy = y + oy;
+                int drow = dBase + y * w;
+                if (sy < 0 || sy >= h) {
+                    java.util.Arrays.fill(dst, drow, drow + w, zero);
+                    continue;
+                }
+                int srow = sBase + sy * w;
+                for (int x = 0; x < w; x++) {
+                    int sx = (p.flip() ? w - 1 - x : x) + ox;
+                    dst[drow + x] = (sx < 0 || sx >= w) ? zero : norm.applyValue(ch, src[srow + sx]);
+                }
+            }
+        }
+    }
 }

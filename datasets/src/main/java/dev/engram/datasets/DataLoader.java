@@ -127,6 +127,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
         int[] y = new int[n];
         int[] idx = new int[n];
         byte[] store = dataset.storage();
+        float[] fstore = dataset.floatStorage();
         boolean identity = augmentation.isIdentity();
         int hw = h * w;
         for (int k = 0; k < n; k++) {
@@ -135,7 +136,16 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
             idx[k] = dataset.originalIndex(pos);
             int src = dataset.offsetOf(pos);
             int dst = k * es;
-            if (identity) {
+            if (fstore != null) {
+                if (identity) {
+                    for (int ch = 0; ch < c; ch++) {
+                        int s = src + ch * hw, d = dst + ch * hw;
+                        for (int q = 0; q < hw; q++) x[d + q] = normalization.applyValue(ch, fstore[s + q]);
+                    }
+                } else {
+                    augmentation.apply(fstore, src, c, h, w, normalization, augmentation.params(e, idx[k]), x, dst);
+                }
+            } else if (identity) {
                 for (int ch = 0; ch < c; ch++) {
                     int lb = ch * 256, s = src + ch * hw, d = dst + ch * hw;
                     for (int q = 0; q < hw; q++) x[d + q] = lut[lb + (store[s + q] & 0xFF)];

@@ -3,8 +3,10 @@ package dev.engram.datasets;
 import java.util.Objects;
 
 /**
- * Immutable in-memory image classification dataset. Pixels are kept as uint8 bytes, NCHW per example; labels as
- * ints. Example {@code i} of a freshly read dataset is the {@code i}-th record of the source file, and every view
+ * Immutable in-memory image classification dataset. Pixels are kept as uint8 bytes, NCHW per example (the built-in
+ * datasets, image folders, uint8 arrays), or as float32 values (float arrays, see {@link #ofFloats}); labels as
+ * ints. A byte pixel {@code p} stands for the value {@code p / 255}; a float value is used as it is, so both kinds
+ * meet the same {@link Normalization} ({@code (value - mean) / std}). Example {@code i} of a freshly read dataset is the {@code i}-th record of the source file, and every view
  * derived from it ({@link #subset}, {@link #withLabels}) remembers that position as {@link #originalIndex(int)} so
  * per-example bookkeeping (noise masks, example-tied masks) stays keyed on the original order.
  *
@@ -16,7 +18,8 @@ public final class Dataset {
     private final int height;
     private final int width;
     private final int numClasses;
-    private final byte[] pixels;      // shared storage, row r at r*C*H*W
+    private final byte[] pixels;      // shared storage, row r at r*C*H*W (null for float data)
+    private final float[] values;     // shared float storage, row r at r*C*H*W (null for byte data)
     private final int[] rows;         // storage row of example i (null = identity)
     private final int[] labels;       // label of example i
     private final int[] original;     // original index of example i (null = identity)
@@ -26,15 +29,37 @@ public final class Dataset {
      * (not copied): callers hand over ownership.
      */
     public Dataset(String name, int channels, int height, int width, int numClasses, byte[] pixels, int[] labels) {
-        this(name, channels, height, width, numClasses, pixels, null, labels, null);
+        this(name, channels, height, width, numClasses, java.util.Objects.requireNonNull(pixels), null, null, labels,
+                null);
         if ((long) labels.length * channels * height * width != pixels.length) {
             throw new IllegalArgumentException("pixel array has " + pixels.length + " bytes, expected "
                     + labels.length + "x" + channels + "x" + height + "x" + width);
         }
     }
 
-    private Dataset(String name, int c, int h, int w, int numClasses, byte[] pixels, int[] rows, int[] labels,
-                    int[] original) {
+    /**
+     * A dataset of float32 values (NCHW, example i at {@code i*C*H*W}), used as they are: the model sees
+     * {@code (value - mean[c]) / std[c]} of the {@link Normalization} in use. The arrays are used as-is (not copied).
+     *
+     * @throws IllegalArgumentException for a length mismatch or a value that is not finite
+     */
+    public static Dataset ofFloats(String name, int channels, int height, int width, int numClasses, float[] values,
+                                   int[] labels) {
+        if ((long) labels.length * channels * height * width != values.length) {
+            throw new IllegalArgumentException("value array has " + values.length + " floats, expected "
+                    + labels.length + "x" + channels + "x" + height + "x" + width);
+        }
+        for (int k = 0; k < values.length; k++) {
+            if (!Float.isFinite(values[k])) {
+                throw new IllegalArgumentException("value " + values[k] + " at example " + k / Math.max(1,
+                        channels * height * width) + " is not finite");
+            }
+        }
+        return new Dataset(name, channels, height, width, numClasses, null, values, null, labels, null);
+    }
+
+    private Dataset(String name, int c, int h, int w, int numClasses, byte[] pixels, float[] values, int[] rows,
+                    int[] labels, int[] original) {
         if (c <= 0 || h <= 0 || w <= 0) throw new IllegalArgumentException("bad shape " + c + "x" + h + "x" + w);
         if (numClasses <= 0) throw new IllegalArgumentException("numClasses must be > 0");
         this.name = Objects.requireNonNull(name);
@@ -43,6 +68,7 @@ public final class Dataset {
         this.width = w;
         this.numClasses = numClasses;
         this.pixels = pixels;
+        this.values = values;
         this.rows = rows;
         this.labels = labels;
         this.original = original;
@@ -94,13 +120,32 @@ public final class Dataset {
         return r;
     }
 
-    /** Raw uint8 pixel of example {@code i} at (c, y, x), as 0..255. */
+    /** True when the examples are float32 values ({@link #ofFloats}), false for uint8 pixels. */
+    public boolean isFloat() { return values != null; }
+
+    /**
+     * Raw uint8 pixel of example {@code i} at (c, y, x), as 0..255.
+     *
+     * @throws IllegalStateException for a float dataset (use {@link #value})
+     */
     public int pixel(int i, int c, int y, int x) {
+        if (pixels == null) throw new IllegalStateException(name + " holds float values, not uint8 pixels");
         return pixels[offsetOf(i) + (c * height + y) * width + x] & 0xFF;
     }
 
-    /** Copies the raw bytes of example {@code i} (NCHW, {@code C*H*W} bytes) into {@code dst} at {@code off}. */
+    /** Value of example {@code i} at (c, y, x) before normalization: {@code pixel / 255} for uint8 data. */
+    public float value(int i, int c, int y, int x) {
+        int k = offsetOf(i) + (c * height + y) * width + x;
+        return values != null ? values[k] : (pixels[k] & 0xFF) / 255f;
+    }
+
+    /**
+     * Copies the raw bytes of example {@code i} (NCHW, {@code C*H*W} bytes) into {@code dst} at {@code off}.
+     *
+     * @throws IllegalStateException for a float dataset
+     */
     public void copyImage(int i, byte[] dst, int off) {
+        if (pixels == null) throw new IllegalStateException(name + " holds float values, not uint8 pixels");
         System.arraycopy(pixels, offsetOf(i), dst, off, exampleSize());
     }
 
@@ -108,6 +153,13 @@ public final class Dataset {
     public void copyImageAsFloat(int i, float[] dst, int off, Normalization norm) {
         int hw = height * width;
         int src = offsetOf(i);
+        if (values != null) {
+            for (int c = 0; c < channels; c++) {
+                int base = src + c * hw, o = off + c * hw;
+                for (int k = 0; k < hw; k++) dst[o + k] = norm.applyValue(c, values[base + k]);
+            }
+            return;
+        }
         for (int c = 0; c < channels; c++) {
             float[] lut = new float[256];
             for (int p = 0; p < 256; p++) lut[p] = norm.apply(c, p);
@@ -122,8 +174,11 @@ public final class Dataset {
         return (rows == null ? i : rows[i]) * exampleSize();
     }
 
-    /** The shared pixel storage (package-private; never modified). */
+    /** The shared pixel storage (package-private; never modified; null for float data). */
     byte[] storage() { return pixels; }
+
+    /** The shared float storage (package-private; never modified; null for byte data). */
+    float[] floatStorage() { return values; }
 
     /**
      * Same images, new labels (e.g. after label noise). {@code newLabels[i]} is the label of example {@code i} of
@@ -133,12 +188,12 @@ public final class Dataset {
         if (newLabels.length != labels.length) {
             throw new IllegalArgumentException("expected " + labels.length + " labels, got " + newLabels.length);
         }
-        return new Dataset(name, channels, height, width, numClasses, pixels, rows, newLabels.clone(), original);
+        return new Dataset(name, channels, height, width, numClasses, pixels, values, rows, newLabels.clone(), original);
     }
 
     /** Same data under another name. */
     public Dataset withName(String newName) {
-        return new Dataset(newName, channels, height, width, numClasses, pixels, rows, labels, original);
+        return new Dataset(newName, channels, height, width, numClasses, pixels, values, rows, labels, original);
     }
 
     /**
@@ -154,7 +209,7 @@ public final class Dataset {
             l[j] = labels[i];
             o[j] = originalIndex(i);
         }
-        return new Dataset(name, channels, height, width, numClasses, pixels, r, l, o);
+        return new Dataset(name, channels, height, width, numClasses, pixels, values, r, l, o);
     }
 
     @Override

@@ -45,6 +45,54 @@ public record Normalization(float[] mean, float[] std) {
     }
 
     /**
+     * Normalized value of a float value {@code v} (already in the units of {@code pixel / 255}) in channel {@code c}:
+     * {@code (v - mean[c]) / std[c]}.
+     */
+    public float applyValue(int c, float v) {
+        int k = mean.length == 1 ? 0 : c;
+        return (v - mean[k]) / std[k];
+    }
+
+    /**
+     * Per-channel mean and standard deviation (population) of the values of {@code d} ({@link Dataset#value}: bytes
+     * / 255, floats as they are), accumulated in double precision; a channel that is constant gets std 1, so that
+     * it is only centred.
+     *
+     * @throws IllegalArgumentException for an empty dataset
+     */
+    public static Normalization of(Dataset d) {
+        if (d.size() == 0) throw new IllegalArgumentException("cannot compute a normalization of empty " + d.name());
+        int c = d.channels(), hw = d.height() * d.width(), es = d.exampleSize();
+        double[] sum = new double[c], sq = new double[c];
+        float[] img = new float[es];
+        for (int i = 0; i < d.size(); i++) { // first pass: means
+            d.copyImageAsFloat(i, img, 0, UNIT);
+            for (int ch = 0; ch < c; ch++) {
+                for (int k = ch * hw; k < (ch + 1) * hw; k++) sum[ch] += img[k];
+            }
+        }
+        double n = (double) d.size() * hw;
+        double[] m = new double[c];
+        for (int ch = 0; ch < c; ch++) m[ch] = sum[ch] / n;
+        for (int i = 0; i < d.size(); i++) { // second pass: squared deviations (no cancellation)
+            d.copyImageAsFloat(i, img, 0, UNIT);
+            for (int ch = 0; ch < c; ch++) {
+                for (int k = ch * hw; k < (ch + 1) * hw; k++) {
+                    double dev = img[k] - m[ch];
+                    sq[ch] += dev * dev;
+                }
+            }
+        }
+        float[] mean = new float[c], std = new float[c];
+        for (int ch = 0; ch < c; ch++) {
+            float sd = (float) Math.sqrt(sq[ch] / n);
+            mean[ch] = (float) m[ch];
+            std[ch] = sd > 0 && Float.isFinite(sd) ? sd : 1f;
+        }
+        return new Normalization(mean, std);
+    }
+
+    /**
      * Lookup table {@code lut[c*256 + p]} of normalized values for {@code channels} channels.
      *
      * @throws IllegalArgumentException if the normalization has per-channel values for a different channel count

@@ -100,6 +100,124 @@ public final class NpyReader {
     }
 
     private static float[] read(BinaryInput in) throws IOException {
+        Array a = readArray(in, false);
+        float[] out = new float[(int) a.count()];
+        for (int i = 0; i < out.length; i++) out[i] = (float) a.get(i);
+        return out;
+    }
+
+    /**
+     * An n-dimensional array of an {@code .npy} file: its dtype ({@code descr}), shape (C order) and payload.
+     * Element {@code i} (row-major) is {@link #get(long)}.
+     *
+     * @param descr  NumPy dtype string, e.g. {@code |u1}, {@code <f4}, {@code <i8}
+     * @param shape  dimensions (C order)
+     * @param data   payload in the file's byte order
+     * @param source the file (and entry) name, for messages
+     */
+    public record Array(String descr, long[] shape, ByteBuffer data, String source) {
+        /** Number of elements. */
+        public long count() {
+            long n = 1;
+            for (long d : shape) n *= d;
+            return n;
+        }
+
+        /** Bytes per element. */
+        public int itemSize() {
+            return descr.charAt(2) - '0';
+        }
+
+        /** True for an unsigned or signed integer dtype. */
+        public boolean isInteger() {
+            return descr.charAt(1) == 'u' || descr.charAt(1) == 'i';
+        }
+
+        /** True for dtype uint8. */
+        public boolean isUint8() {
+            return descr.substring(1).equals("u1");
+        }
+
+        /** Element {@code i} (row-major) as a double (exact for every integer below 2^53 and every float). */
+        public double get(long i) {
+            int k = (int) i * itemSize();
+            return switch (descr.substring(1)) {
+                case "u1" -> data.get(k) & 0xFF;
+                case "i1" -> data.get(k);
+                case "u2" -> data.getShort(k) & 0xFFFF;
+                case "i2" -> data.getShort(k);
+                case "u4" -> data.getInt(k) & 0xFFFFFFFFL;
+                case "i4" -> data.getInt(k);
+                case "u8", "i8" -> (double) data.getLong(k);
+                case "f4" -> data.getFloat(k);
+                case "f8" -> data.getDouble(k);
+                default -> throw new IllegalStateException(descr);
+            };
+        }
+
+        /** Element {@code i} of an integer array as a long ({@code u8} above 2^63 wraps). */
+        public long getLong(long i) {
+            int k = (int) i * itemSize();
+            return switch (descr.substring(1)) {
+                case "u1" -> data.get(k) & 0xFF;
+                case "i1" -> data.get(k);
+                case "u2" -> data.getShort(k) & 0xFFFF;
+                case "i2" -> data.getShort(k);
+                case "u4" -> data.getInt(k) & 0xFFFFFFFFL;
+                case "i4" -> data.getInt(k);
+                case "u8", "i8" -> data.getLong(k);
+                default -> throw new IllegalStateException(descr + " is not an integer dtype");
+            };
+        }
+
+        /** The shape as text, e.g. {@code (100, 3, 8, 8)}. */
+        public String shapeText() {
+            StringBuilder sb = new StringBuilder("(");
+            for (int i = 0; i < shape.length; i++) sb.append(i > 0 ? ", " : "").append(shape[i]);
+            return sb.append(shape.length == 1 ? ",)" : ")").toString();
+        }
+    }
+
+    /** Dtypes {@link #readArray(Path)} takes: integers of 1, 2, 4 and 8 bytes and float32/float64, either byte order. */
+    public static final Set<String> ARRAY_DTYPES = Set.of("|u1", "|i1", "<u1", "<i1", ">u1", ">i1", "<u2", ">u2",
+            "<i2", ">i2", "<u4", ">u4", "<i4", ">i4", "<u8", ">u8", "<i8", ">i8", "<f4", ">f4", "<f8", ">f8");
+
+    /** Reads an n-dimensional array (C order, a dtype of {@link #ARRAY_DTYPES}) from an {@code .npy} file. */
+    public static Array readArray(Path file) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            return readArray(new BinaryInput(in, file.toString()).length(Files.size(file)), true);
+        }
+    }
+
+    /**
+     * Reads the arrays {@code keys} (entries {@code key.npy}) of an {@code .npz} archive; keys absent from the
+     * archive are absent from the map. Entries are read as {@link #readArray(Path)} reads a file.
+     */
+    public static Map<String, Array> readNpzArrays(Path npz, Set<String> keys) throws IOException {
+        Map<String, Array> found = new java.util.LinkedHashMap<>();
+        CountingInputStream raw = new CountingInputStream(new BufferedInputStream(Files.newInputStream(npz)));
+        try (ZipInputStream z = new ZipInputStream(raw)) {
+            ZipEntry e;
+            while ((e = nextEntry(z, raw, npz)) != null) {
+                String name = e.getName().endsWith(".npy") ? e.getName().substring(0, e.getName().length() - 4) : e.getName();
+                if (keys.contains(name) && !found.containsKey(name)) {
+                    String src = npz + "!" + e.getName();
+                    try {
+                        found.put(name, readArray(new BinaryInput(z, src), true));
+                    } catch (IllegalArgumentException ex) {
+                        throw new DatasetFormatException(src, -1, "a well-formed stream", "a corrupt one ("
+                                + ex.getMessage() + ")", ex);
+                    }
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new DatasetFormatException(npz.toString(), raw.count, "a well-formed zip entry",
+                    "a corrupt zip structure (" + e.getMessage() + ")", e);
+        }
+        return found;
+    }
+
+    private static Array readArray(BinaryInput in, boolean nd) throws IOException {
         String source = in.source();
         byte[] magic = new byte[6];
         in.readFully(magic, 0, 6, "NPY magic");
@@ -146,32 +264,44 @@ public final class NpyReader {
             throw new DatasetFormatException(source, headerAt, "NPY header keys 'descr', 'fortran_order', 'shape'",
                     "keys " + dict.keySet().stream().map(PyLiteral::repr).toList());
         }
+        String dtypes = nd ? "an integer (u1..i8) or float (f4, f8) dtype" : "<f4, >f4, <f8 or >f8";
         if (!(dict.get("descr") instanceof String descr)) {
-            throw new DatasetFormatException(source, headerAt, "'descr' a dtype string (<f4, >f4, <f8 or >f8)",
+            throw new DatasetFormatException(source, headerAt, "'descr' a dtype string (" + dtypes + ")",
                     PyLiteral.repr(dict.get("descr")));
         }
-        int size;
-        ByteOrder order;
-        switch (descr) {
-            case "<f4" -> { size = 4; order = ByteOrder.LITTLE_ENDIAN; }
-            case ">f4" -> { size = 4; order = ByteOrder.BIG_ENDIAN; }
-            case "<f8" -> { size = 8; order = ByteOrder.LITTLE_ENDIAN; }
-            case ">f8" -> { size = 8; order = ByteOrder.BIG_ENDIAN; }
-            default -> throw new DatasetFormatException(source, headerAt, "dtype <f4, >f4, <f8 or >f8", "'" + descr + "'");
+        if (nd ? !ARRAY_DTYPES.contains(descr) : !Set.of("<f4", ">f4", "<f8", ">f8").contains(descr)) {
+            throw new DatasetFormatException(source, headerAt, nd ? dtypes : "dtype " + dtypes, "'" + descr + "'");
         }
-        if (!(dict.get("fortran_order") instanceof Boolean)) {
+        int size = descr.charAt(2) - '0';
+        ByteOrder order = descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
             throw new DatasetFormatException(source, headerAt, "'fortran_order' True or False",
                     PyLiteral.repr(dict.get("fortran_order")));
         }
         Object shape = dict.get("shape");
-        if (!(shape instanceof List<?> dims) || dims.size() != 1 || !(dims.get(0) instanceof BigInteger)) {
-            throw new DatasetFormatException(source, headerAt, "a 1-D shape (N,)", PyLiteral.repr(shape));
+        if (!(shape instanceof List<?> dims) || (!nd && dims.size() != 1)
+                || !dims.stream().allMatch(x -> x instanceof BigInteger)) {
+            throw new DatasetFormatException(source, headerAt, nd ? "a shape tuple of integers" : "a 1-D shape (N,)",
+                    PyLiteral.repr(shape));
         }
-        BigInteger big = (BigInteger) dims.get(0);
-        if (big.signum() < 0 || big.bitLength() > 62) {
-            throw new DatasetFormatException(source, headerAt, "a non-negative element count below 2^62", big.toString());
+        if (nd && fortran && dims.size() > 1) {
+            throw new DatasetFormatException(source, headerAt, "C order (fortran_order False; save with"
+                    + " np.ascontiguousarray)", "fortran_order True");
         }
-        long n = big.longValue();
+        long[] dimsOut = new long[dims.size()];
+        long n = 1;
+        for (int d = 0; d < dims.size(); d++) {
+            BigInteger big = (BigInteger) dims.get(d);
+            if (big.signum() < 0 || big.bitLength() > 62) {
+                throw new DatasetFormatException(source, headerAt, "a non-negative element count below 2^62", big.toString());
+            }
+            dimsOut[d] = big.longValue();
+            try {
+                n = Math.multiplyExact(n, dimsOut[d]);
+            } catch (ArithmeticException e) {
+                throw new DatasetFormatException(source, headerAt, "an element count below 2^63", PyLiteral.repr(shape));
+            }
+        }
         long bytes;
         try {
             bytes = Math.multiplyExact(n, size);
@@ -183,10 +313,7 @@ public final class NpyReader {
         }
         byte[] data = in.readBytes(bytes, n + " elements of " + descr);
         in.expectEof(n + " elements of " + descr);
-        ByteBuffer bb = ByteBuffer.wrap(data).order(order);
-        float[] out = new float[(int) n];
-        for (int i = 0; i < out.length; i++) out[i] = size == 4 ? bb.getFloat(4 * i) : (float) bb.getDouble(8 * i);
-        return out;
+        return new Array(descr, dimsOut, ByteBuffer.wrap(data).order(order), source);
     }
 
     private static String abbreviate(String header) {

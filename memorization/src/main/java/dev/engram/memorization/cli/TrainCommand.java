@@ -50,8 +50,18 @@ public final class TrainCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     String preset;
 
-    @Option(names = "--dataset", description = "mnist, fashion-mnist, cifar10 or svhn (paper preset default: mnist).")
+    @Option(names = "--dataset", description = "mnist, fashion-mnist, cifar10 or svhn (paper preset default: mnist),"
+            + " or your own data: folder:PATH (one sub-folder of PNG/JPEG images per class, optionally under train/ and"
+            + " test/) or npy:PATH (a folder with x.npy and y.npy, or an .npz with entries x and y).")
     String dataset;
+
+    @Option(names = "--image-size", paramLabel = "HxW", description = "Resize the images of a folder: dataset to HxW"
+            + " (bilinear); default: keep the files' size (which must then all be equal).")
+    String imageSize;
+
+    @Option(names = "--test-fraction", paramLabel = "F", description = "Fraction of an own dataset held out as its"
+            + " test set when it has no test part (fixed seeded split; default 0.2).")
+    Double testFraction;
 
     @Option(names = "--model", description = "mlp, cnn (alias small-cnn), resnet9, resnet9-wF (width factor F, e.g. resnet9-w0.25),"
             + " resnet9-dawn, resnet50, resnet50-cifar, vit or vit-tiny (paper preset default: resnet9).")
@@ -103,13 +113,15 @@ public final class TrainCommand implements Callable<Integer> {
     /** The configuration these options describe. */
     ExperimentConfig config() {
         ExperimentConfig base = switch (lower(preset)) {
-            case "paper" -> ExperimentConfig.paper(dataset == null ? "mnist" : lower(dataset), model == null ? "resnet9" : lower(model));
+            case "paper" -> ExperimentConfig.paper(dataset == null ? "mnist" : datasetSpec(dataset), model == null ? "resnet9" : lower(model));
             case "demo" -> ExperimentConfig.cpuDemo();
             case "repro-cpu" -> ExperimentConfig.reproCpu();
             default -> throw new IllegalArgumentException("unknown --preset '" + preset + "' (paper, demo or repro-cpu)");
         };
         ExperimentConfig.Builder c = base.toBuilder().device(runtime.device().toString(), runtime.threads());
-        if (dataset != null) c.dataset(lower(dataset));
+        if (dataset != null) c.dataset(datasetSpec(dataset));
+        if (imageSize != null) c.imageSize(imageSize.trim().toLowerCase(Locale.ROOT));
+        if (testFraction != null) c.testFraction(testFraction);
         if (model != null) c.model(lower(model));
         if (noise != null) c.noiseFraction(noise);
         if (seed != null) c.seed(seed);
@@ -122,6 +134,28 @@ public final class TrainCommand implements Callable<Integer> {
         if (augment != null) c.augmentation(augment);
         if (subset != null) c.trainSubset(subset);
         return c.build();
+    }
+
+    /**
+     * A built-in dataset name in lower case, or an own dataset's {@code folder:PATH} / {@code npy:PATH} with PATH made
+     * absolute (so that analyses run from another working folder find the data; a leading {@code ~} is the home
+     * folder) and its case kept.
+     */
+    static String datasetSpec(String s) {
+        String t = s.trim();
+        int colon = t.indexOf(':');
+        if (colon > 1) { // not a Windows drive letter
+            String prefix = lower(t.substring(0, colon + 1));
+            String path = t.substring(colon + 1);
+            if ((prefix.equals(ExperimentConfig.FOLDER_PREFIX) || prefix.equals(ExperimentConfig.NPY_PREFIX))
+                    && !path.isBlank()) {
+                if (path.equals("~") || path.startsWith("~/")) { // the shell does not expand ~ after folder:
+                    path = System.getProperty("user.home") + path.substring(1);
+                }
+                return prefix + Path.of(path).toAbsolutePath().normalize();
+            }
+        }
+        return lower(t);
     }
 
     private static String lower(String s) {
@@ -166,7 +200,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("run folder " + dir + " already holds a run (" + dir.resolve(RunFolder.CONFIG)
                     + "); continue it with `engram train --run " + dir + " --resume` or choose a new folder");
         }
-        TrainTest data = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(cfg.dataset());
+        TrainTest data = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(cfg);
         RunData.createModel(cfg.model(), cfg.trainSubset() > 0
                 ? RunData.firstN(data.train(), cfg.trainSubset(), "--examples") : data.train(), cfg.seed());
         boolean existed = java.nio.file.Files.isDirectory(dir);

@@ -25,12 +25,12 @@ import java.util.Map;
  * {@code RunData}; nothing else in the module reads datasets, builds models or loads checkpoints.
  *
  * <p>The training set is the first {@code noise.size()} examples of the dataset's training file (so example indices
- * stay file positions) and carries the run's (noisy) labels; images are normalized as the paper does (mean 0.5, std
- * 0.5 per channel, spec §1.1). Data is read on first use, so opening a run to check it costs nothing.
+ * stay file positions) and carries the run's (noisy) labels; images are normalized with {@link #normalization()}: as
+ * the paper does for the built-in datasets (mean 0.5, std 0.5 per channel, spec §1.1), with the per-channel mean and
+ * standard deviation of the run's training examples for an own dataset (stored in the run's
+ * {@value RunFolder#NORMALIZATION}). Data is read on first use, so opening a run to check it costs nothing.
  */
 public final class RunData {
-    /** Input normalization of every run and analysis (pixels to [−1, 1]). */
-    public static final Normalization NORMALIZATION = Normalization.PAPER;
     /** Batch size of evaluations (inference only; results do not depend on it). */
     public static final int EVAL_BATCH = 1000;
 
@@ -39,6 +39,7 @@ public final class RunData {
     private TrainTest data;
     private ExampleSet trainSet;
     private ExampleSet testSet;
+    private Normalization normalization;
 
     private RunData(RunFolder run, DataSource source) {
         this.run = run;
@@ -100,24 +101,82 @@ public final class RunData {
         return loaded().test();
     }
 
+    /**
+     * The input normalization of this run, used by its training, every analysis and every evaluation: the paper's
+     * (mean 0.5, std 0.5, spec §1.1) for a built-in dataset; for an own dataset the one stored in the run's
+     * {@value RunFolder#NORMALIZATION} (written when the run was created), or, for a run folder without that file,
+     * computed from the run's training examples ({@link #trainingNormalization}) as training would have.
+     *
+     * @throws RunFolderException naming the file when it is unreadable or does not match the data's channels
+     */
+    public synchronized Normalization normalization() throws IOException {
+        if (normalization == null) {
+            if (!config().ownDataset()) {
+                normalization = Normalization.PAPER;
+            } else {
+                Path f = run.dir().resolve(RunFolder.NORMALIZATION);
+                Normalization n = java.nio.file.Files.isRegularFile(f) ? readNormalization(f)
+                        : trainingNormalization(config(), train());
+                if (n.mean().length != 1 && n.mean().length != train().channels()) {
+                    throw new RunFolderException(f, f + " has " + n.mean().length + " channels but the data has "
+                            + train().channels());
+                }
+                normalization = n;
+            }
+        }
+        return normalization;
+    }
+
+    /**
+     * The normalization a run with {@code config} uses when its training examples are {@code train}: the paper's for
+     * a built-in dataset, the per-channel mean and standard deviation of {@code train} ({@link Normalization#of})
+     * for an own dataset.
+     */
+    public static Normalization trainingNormalization(ExperimentConfig config, Dataset train) {
+        return config.ownDataset() ? Normalization.of(train) : Normalization.PAPER;
+    }
+
+    /** Writes {@code n} as the run's {@value RunFolder#NORMALIZATION} ({@code {"mean": [...], "std": [...]}}). */
+    public static void writeNormalization(Path runDir, Normalization n) throws IOException {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        o.add("mean", dev.engram.memorization.io.Results.GSON.toJsonTree(n.mean()));
+        o.add("std", dev.engram.memorization.io.Results.GSON.toJsonTree(n.std()));
+        dev.engram.nn.io.AtomicFiles.writeString(runDir.resolve(RunFolder.NORMALIZATION),
+                dev.engram.memorization.io.Results.GSON.toJson(o));
+    }
+
+    private static Normalization readNormalization(Path f) {
+        try {
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(
+                    java.nio.file.Files.readString(f)).getAsJsonObject();
+            if (!o.keySet().equals(java.util.Set.of("mean", "std"))) {
+                throw new IllegalArgumentException("expected exactly the keys mean and std, found " + o.keySet());
+            }
+            return new Normalization(dev.engram.memorization.io.Results.GSON.fromJson(o.get("mean"), float[].class),
+                    dev.engram.memorization.io.Results.GSON.fromJson(o.get("std"), float[].class));
+        } catch (IOException | RuntimeException e) {
+            throw new RunFolderException(f, "cannot read the run's normalization " + f + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The training examples as normalized arrays with the run's labels and noise flags (built once). */
     public synchronized ExampleSet trainSet() throws IOException {
         if (trainSet == null) {
             NoisyLabels n = noise();
-            trainSet = ExampleSet.of(train(), NORMALIZATION, n.noisyLabels(), n.mask());
+            trainSet = ExampleSet.of(train(), normalization(), n.noisyLabels(), n.mask());
         }
         return trainSet;
     }
 
     /** The test examples as normalized arrays (built once). */
     public synchronized ExampleSet testSet() throws IOException {
-        if (testSet == null) testSet = ExampleSet.of(test(), NORMALIZATION, null, null);
+        if (testSet == null) testSet = ExampleSet.of(test(), normalization(), null, null);
         return testSet;
     }
 
     private TrainTest loaded() throws IOException {
         if (data == null) {
-            TrainTest tt = source.load(config().dataset());
+            TrainTest tt = source.load(config());
             data = new TrainTest(firstN(tt.train(), noise().size(), run.noiseFile()), tt.test());
         }
         return data;

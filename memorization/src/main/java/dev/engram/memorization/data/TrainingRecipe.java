@@ -3,6 +3,7 @@ package dev.engram.memorization.data;
 import dev.engram.datasets.Augmentation;
 import dev.engram.datasets.DataLoader;
 import dev.engram.datasets.Dataset;
+import dev.engram.datasets.Normalization;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.nn.Module;
 import dev.engram.nn.optim.Constant;
@@ -22,16 +23,23 @@ public final class TrainingRecipe {
 
     /**
      * The run's training batches over {@code labeled} (the training set with the labels to train on): batch size and
-     * shuffling seed of {@code cfg}, crop + flip augmentation when the run uses it, the paper's normalization. Epoch
+     * shuffling seed of {@code cfg}, crop + flip augmentation when the run uses it, the run's normalization
+     * ({@link RunData#normalization()}). Epoch
      * {@code e} is the same sequence of batches in every call (a resumed run sees the batches of an uninterrupted one).
      *
      * @param batchSize batch size; 0 = the run's
      */
-    public static LoaderBatchSource batches(ExperimentConfig cfg, Dataset labeled, int batchSize) {
+    public static LoaderBatchSource batches(RunData run, Dataset labeled, int batchSize) throws java.io.IOException {
+        return batches(run.config(), run.normalization(), labeled, batchSize);
+    }
+
+    /** As {@link #batches(RunData, Dataset, int)} with the configuration and normalization given. */
+    public static LoaderBatchSource batches(ExperimentConfig cfg, Normalization normalization, Dataset labeled,
+                                            int batchSize) {
         DataLoader loader = DataLoader.builder(labeled).batchSize(batchSize > 0 ? batchSize : cfg.batchSize())
                 .shuffle(true, cfg.seed())
                 .augmentation(cfg.augmentation() ? Augmentation.cropAndFlip(cfg.seed()) : Augmentation.NONE)
-                .normalization(RunData.NORMALIZATION).build();
+                .normalization(normalization).build();
         return new LoaderBatchSource(loader);
     }
 

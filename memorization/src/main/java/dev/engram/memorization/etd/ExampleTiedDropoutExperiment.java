@@ -213,7 +213,7 @@ public final class ExampleTiedDropoutExperiment
         ExperimentConfig cfg = data.config();
         long t0 = System.nanoTime();
         if (place != null) place.train(true);
-        try (LoaderBatchSource source = TrainingRecipe.batches(cfg, data.labeledTrain(), 0);
+        try (LoaderBatchSource source = TrainingRecipe.batches(data, data.labeledTrain(), 0);
              Taps t = place == null ? null : place.open()) {
             Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(cfg, model))
                     .schedule(TrainingRecipe.schedule(cfg, epochs, source.batchesPerEpoch())).epochs(epochs)

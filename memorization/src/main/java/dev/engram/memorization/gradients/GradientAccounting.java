@@ -213,7 +213,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
         Module model = data.newModel();
         GradientAccumulator acc = new GradientAccumulator(model, noise.mask(), options.exampleNorms());
         List<EpochAccount> records = new ArrayList<>();
-        try (LoaderBatchSource source = TrainingRecipe.batches(cfg, data.labeledTrain(), options.batchSize())) {
+        try (LoaderBatchSource source = TrainingRecipe.batches(data, data.labeledTrain(), options.batchSize())) {
             for (int e : epochs) {
                 progress.line(String.format(Locale.ROOT, "accounting checkpoint %d", e));
                 data.loadCheckpoint(e, model);

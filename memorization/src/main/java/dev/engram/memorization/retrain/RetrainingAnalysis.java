@@ -214,7 +214,7 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
         double[] cleanAfter = new double[groups.size()], noisyAfter = new double[groups.size()];
         for (int i = 0; i < groups.size(); i++) {
             Curve c = LayerRetraining.retrain(model, finalState, initialState, groups.get(i), data.labeledTrain(), clean,
-                    clean, noisy, RunData.NORMALIZATION, s, listener, null);
+                    clean, noisy, data.normalization(), s, listener, null);
             curves.add(c);
             cleanAfter[i] = c.finalClean();
             noisyAfter[i] = c.finalNoisy();

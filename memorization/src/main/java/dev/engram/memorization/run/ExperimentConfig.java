@@ -23,7 +23,11 @@ import java.util.Set;
  * (the paper averages seeds 4, 5 and 6), 50 epochs for CIFAR-10/SVHN without augmentation and 100 for MNIST or with
  * augmentation.
  *
- * @param dataset        {@code mnist}, {@code fashion-mnist}, {@code cifar10} or {@code svhn}
+ * @param dataset        {@code mnist}, {@code fashion-mnist}, {@code cifar10} or {@code svhn}, or a researcher's own data:
+ *                       {@code folder:PATH} (an image folder with one sub-folder per class, see
+ *                       {@code dev.engram.datasets.ImageFolderReader}) or {@code npy:PATH} (a folder with {@code x.npy}
+ *                       and {@code y.npy}, or an {@code .npz}, see {@code dev.engram.datasets.NpyDatasetReader});
+ *                       {@code engram train} stores PATH absolute
  * @param model          a model name of {@link Models#NAMES} or {@link Models#ALIASES} ({@code resnet9},
  *                       {@code resnet50}, {@code vit}, {@code mlp}, {@code cnn}, …)
  * @param noiseFraction  fraction of training labels corrupted, in [0, 1); 0 = no noise (noise-based analyses refuse
@@ -42,14 +46,28 @@ import java.util.Set;
  *                       file, so example indices stay the file positions), 0 = all
  * @param device         {@code cpu}, {@code cuda} or {@code cuda:N}
  * @param threads        CPU worker threads, 0 = all available cores
+ * @param imageSize      {@code HxW} to resize the images of a {@code folder:} dataset to, {@code ""} = the files' size
+ *                       (absent from old config files: {@code ""})
+ * @param testFraction   fraction of an own dataset's examples held out as its test set when it has no test part of its
+ *                       own (seeded, fixed split; absent from old config files: {@value #DEFAULT_TEST_FRACTION});
+ *                       ignored by the built-in datasets
  */
 public record ExperimentConfig(String dataset, String model, double noiseFraction, long seed, int epochs,
                                int batchSize, String optimizer, double peakLr, double momentum, double weightDecay,
                                String schedule, double warmupFraction, boolean augmentation, int trainSubset,
-                               String device, int threads) {
+                               String device, int threads, String imageSize, double testFraction) {
 
-    /** Datasets the toolkit can load. */
+    /** Built-in datasets the toolkit can load (besides own data, {@link #FOLDER_PREFIX} and {@link #NPY_PREFIX}). */
     public static final List<String> DATASETS = List.of("mnist", "fashion-mnist", "cifar10", "svhn");
+    /** Dataset prefix of an own image folder: {@code folder:PATH}. */
+    public static final String FOLDER_PREFIX = "folder:";
+    /** Dataset prefix of own NumPy arrays: {@code npy:PATH}. */
+    public static final String NPY_PREFIX = "npy:";
+    /** Test fraction of own datasets without a test part, when not given. */
+    public static final double DEFAULT_TEST_FRACTION = 0.2;
+    /** Fields added after the first config files were written, with the value a file without them gets. */
+    private static final java.util.Map<String, Object> LATER_FIELDS = java.util.Map.of("imageSize", "",
+            "testFraction", DEFAULT_TEST_FRACTION);
     /** Learning-rate schedules. */
     public static final List<String> SCHEDULES = List.of("warmup-cosine", "triangle", "constant");
     /** Optimizers. */
@@ -59,7 +77,19 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
 
     /** Validates every field; the message names the field, its value and the allowed range. */
     public ExperimentConfig {
-        requireOneOf("dataset", dataset, DATASETS);
+        requireDataset(dataset);
+        if (imageSize == null) throw bad("imageSize", null, "\"\" or HxW");
+        if (!imageSize.isEmpty()) {
+            try {
+                dev.engram.datasets.OwnDatasets.parseImageSize(imageSize);
+            } catch (IllegalArgumentException e) {
+                throw bad("imageSize", imageSize, "\"\" or HxW (e.g. 32x32)");
+            }
+            if (!dataset.startsWith(FOLDER_PREFIX)) {
+                throw bad("imageSize", imageSize, "\"\" for dataset " + dataset + " (resizing applies to folder: datasets)");
+            }
+        }
+        if (!(testFraction > 0 && testFraction < 1)) throw bad("testFraction", testFraction, "in (0, 1)");
         if (!Models.isKnown(model)) throw bad("model", model, "one of " + Models.NAMES + " (aliases " + Models.ALIASES + ")");
         if (!(noiseFraction >= 0 && noiseFraction < 1)) throw bad("noiseFraction", noiseFraction, "in [0, 1)");
         if (epochs < 1) throw bad("epochs", epochs, ">= 1");
@@ -79,16 +109,46 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         if (threads < 0) throw bad("threads", threads, ">= 0 (0 = all cores)");
     }
 
+    /** A configuration without the later fields: no resizing, the default test fraction. */
+    public ExperimentConfig(String dataset, String model, double noiseFraction, long seed, int epochs, int batchSize,
+                            String optimizer, double peakLr, double momentum, double weightDecay, String schedule,
+                            double warmupFraction, boolean augmentation, int trainSubset, String device, int threads) {
+        this(dataset, model, noiseFraction, seed, epochs, batchSize, optimizer, peakLr, momentum, weightDecay, schedule,
+                warmupFraction, augmentation, trainSubset, device, threads, "", DEFAULT_TEST_FRACTION);
+    }
+
     /**
      * The paper's recipe (spec §1.5) for {@code dataset} and {@code model}, without augmentation, 10% noise, seed 4,
-     * on the CPU.
+     * on the CPU (50 epochs for own datasets, as for CIFAR-10).
      */
     public static ExperimentConfig paper(String dataset, String model) {
-        requireOneOf("dataset", dataset, DATASETS);
+        requireDataset(dataset);
         int epochs = dataset.equals("mnist") || dataset.equals("fashion-mnist") ? 100 : 50;
         int batch = model.equals("vit") ? 128 : 512;
         return new ExperimentConfig(dataset, model, 0.1, 4, epochs, batch, "sgd", 0.01, 0.9, 5e-4,
                 "warmup-cosine", 0.1, false, 0, "cpu", 0);
+    }
+
+    /** True for a researcher's own dataset ({@code folder:PATH} or {@code npy:PATH}). */
+    public static boolean isOwnDataset(String dataset) {
+        return dataset != null && (dataset.startsWith(FOLDER_PREFIX) || dataset.startsWith(NPY_PREFIX));
+    }
+
+    /** True when this run trains on a researcher's own dataset. */
+    public boolean ownDataset() {
+        return isOwnDataset(dataset);
+    }
+
+    private static void requireDataset(String dataset) {
+        if (isOwnDataset(dataset)) {
+            if (dataset.substring(dataset.indexOf(':') + 1).isBlank()) {
+                throw bad("dataset", dataset, "folder:PATH or npy:PATH with a path");
+            }
+            return;
+        }
+        if (dataset == null || !DATASETS.contains(dataset)) {
+            throw bad("dataset", dataset, "one of " + DATASETS + ", folder:PATH or npy:PATH");
+        }
     }
 
     /**
@@ -136,6 +196,8 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         private long seed;
         private int epochs, batchSize, trainSubset, threads;
         private boolean augmentation;
+        private String imageSize;
+        private double testFraction;
 
         private Builder(ExperimentConfig c) {
             dataset = c.dataset;
@@ -154,7 +216,15 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
             trainSubset = c.trainSubset;
             device = c.device;
             threads = c.threads;
+            imageSize = c.imageSize;
+            testFraction = c.testFraction;
         }
+
+        /** Image size HxW of a folder dataset ("" = the files' size). */
+        public Builder imageSize(String v) { imageSize = v; return this; }
+
+        /** Test fraction of an own dataset's seeded split. */
+        public Builder testFraction(double v) { testFraction = v; return this; }
 
         /** Dataset name. */
         public Builder dataset(String v) { dataset = v; return this; }
@@ -198,7 +268,8 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         /** The validated configuration. */
         public ExperimentConfig build() {
             return new ExperimentConfig(dataset, model, noiseFraction, seed, epochs, batchSize, optimizer, peakLr,
-                    momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, device, threads);
+                    momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, device, threads, imageSize,
+                    testFraction);
         }
     }
 
@@ -209,7 +280,8 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
 
     /**
      * Parses {@link #toJson()} output. Every field must be present and no unknown key may appear (a typo in a
-     * hand-edited config must not silently fall back to a default).
+     * hand-edited config must not silently fall back to a default); only the fields added later ({@code imageSize},
+     * {@code testFraction}) may be absent, so that older run folders stay readable, and then get their defaults.
      *
      * @param source name used in error messages (file name)
      * @throws IllegalArgumentException naming the source and the missing, unknown or invalid field
@@ -222,7 +294,13 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
             throw new IllegalArgumentException(source + ": not valid JSON: " + ex.getMessage(), ex);
         }
         if (!e.isJsonObject()) throw new IllegalArgumentException(source + ": expected a JSON object");
-        JsonObject o = e.getAsJsonObject();
+        JsonObject o = e.getAsJsonObject().deepCopy();
+        for (var later : LATER_FIELDS.entrySet()) {
+            if (!o.has(later.getKey())) {
+                if (later.getValue() instanceof String v) o.addProperty(later.getKey(), v);
+                else o.addProperty(later.getKey(), (Number) later.getValue());
+            }
+        }
         Set<String> names = new LinkedHashSet<>();
         for (RecordComponent c : ExperimentConfig.class.getRecordComponents()) names.add(c.getName());
         List<String> missing = new ArrayList<>();

@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  *   config.json                       {@link ExperimentConfig}
  *   provenance.json                   {@link Provenance}
  *   noise.csv                         {@link NoisyLabels} (original/noisy label and mask per example)
+ *   normalization.json                per-channel mean/std of the training examples (own datasets only)
  *   checkpoints/epoch-000.safetensors initial weights, then one file per epoch (written by the trainer)
  *   analyses/&lt;name&gt;/results.json     one folder per analysis, plus its CSV tables and PNG charts
  *   report.html                       written by {@code engram report}
@@ -39,6 +40,8 @@ public final class RunFolder {
     public static final String CONFIG = "config.json";
     /** File name of the provenance record. */
     public static final String PROVENANCE = "provenance.json";
+    /** File name of the input normalization of a run on an own dataset (see {@code RunData#normalization()}). */
+    public static final String NORMALIZATION = "normalization.json";
     /** File name of the noise mask. */
     public static final String NOISE = "noise.csv";
     /** Sub-folder of the checkpoints. */

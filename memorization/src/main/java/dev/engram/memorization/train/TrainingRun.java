@@ -93,13 +93,17 @@ public final class TrainingRun {
 
     /**
      * Creates the run folder of a new experiment: corrupts the training labels with the config's noise fraction and
-     * seed (spec §1.2) and writes config, provenance and noise file.
+     * seed (spec §1.2) and writes config, provenance and noise file, and for an own dataset the per-channel
+     * normalization of the training examples ({@link RunData#normalization()}).
      */
     public static RunFolder create(Path dir, ExperimentConfig config, Dataset train, List<String> commandLine)
             throws IOException {
         Dataset first = config.trainSubset() > 0 ? RunData.firstN(train, config.trainSubset(), "the configuration") : train;
         NoisyLabels noise = LabelNoise.corrupt(first, config.noiseFraction(), config.seed());
-        return RunFolder.create(dir, config, noise, Provenance.capture(commandLine, List.of(config.seed())));
+        dev.engram.datasets.Normalization norm = RunData.trainingNormalization(config, first); // before writing
+        RunFolder folder = RunFolder.create(dir, config, noise, Provenance.capture(commandLine, List.of(config.seed())));
+        if (config.ownDataset()) RunData.writeNormalization(dir, norm);
+        return folder;
     }
 
     /** Trains the run's model from scratch (see {@link #train(RunData, Options)}). */
@@ -157,7 +161,7 @@ public final class TrainingRun {
         GradientAccountingListener accounting = options.gradAccounting() && noisy.length > 0
                 ? new GradientAccountingListener(model, noise.mask()) : null;
 
-        try (LoaderBatchSource source = TrainingRecipe.batches(cfg, labeled, 0)) {
+        try (LoaderBatchSource source = TrainingRecipe.batches(data, labeled, 0)) {
             Trainer.Builder tb = Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(cfg, model))
                     .schedule(TrainingRecipe.schedule(cfg, source.batchesPerEpoch())).epochs(epochs).trainData(source)
                     .checkpointDir(ckDir).progress(options.progress());

@@ -65,7 +65,7 @@ class PackageCycleTest {
     @Test
     void referencesAreParsedFromImportsAndQualifiedNames() {
         Matcher m = REFERENCE.matcher("import dev.engram.memorization.run.RunFolder; x = new dev.engram.memorization.io.Results();"
-                + " import static dev.engram.memorization.data.RunData.NORMALIZATION;");
+                + " import static dev.engram.memorization.data.RunData.EVAL_BATCH;");
         List<String> found = new ArrayList<>();
         while (m.find()) found.add(m.group(1));
         assertThat(found).containsExactly(".run", ".io", ".data");

@@ -87,7 +87,7 @@ class RetrainingTest {
         int[] clean = run.noise().cleanIndices(), noisy = run.noise().noisyIndices();
         Recorder rec = new Recorder();
         Curve c = LayerRetraining.retrain(model, fin, init, "fc2", labeled, clean, clean, noisy,
-                RunData.NORMALIZATION, settings(2, 0.05, false, LayerRetraining.BnStats.UPDATE, 0), LayerRetraining.Listener.NONE, rec);
+                dev.engram.datasets.Normalization.PAPER, settings(2, 0.05, false, LayerRetraining.BnStats.UPDATE, 0), LayerRetraining.Listener.NONE, rec);
 
         assertThat(c.trainedTensors()).containsExactly("3.weight", "3.bias");
         assertThat(c.epochsRun()).isEqualTo(2);
@@ -123,7 +123,7 @@ class RetrainingTest {
         Map<String, float[]> finV = LayerTestSupport.snapshot(fin);
         int[] clean = run.noise().cleanIndices();
         Curve c = LayerRetraining.retrain(model, fin, init, "fc2", labeled, clean, clean, run.noise().noisyIndices(),
-                RunData.NORMALIZATION, settings(1, 0.05, true, LayerRetraining.BnStats.UPDATE, 3), null, null);
+                dev.engram.datasets.Normalization.PAPER, settings(1, 0.05, true, LayerRetraining.BnStats.UPDATE, 3), null, null);
         assertThat(c.trainedTensors()).hasSize(6);
         Map<String, float[]> now = LayerTestSupport.snapshot(model.stateDict());
         for (String k : List.of("1.weight", "5.weight")) assertThat(now.get(k)).as(k).isNotEqualTo(finV.get(k));
@@ -138,7 +138,7 @@ class RetrainingTest {
         // retraining the first layer only, on easy clean data, reaches 100% batch accuracy quickly
         List<String> events = new ArrayList<>();
         Curve c = LayerRetraining.retrain(model, fin, init, "fc1", labeled, clean, clean, run.noise().noisyIndices(),
-                RunData.NORMALIZATION, settings(40, 0.1, false, LayerRetraining.BnStats.UPDATE, 2),
+                dev.engram.datasets.Normalization.PAPER, settings(40, 0.1, false, LayerRetraining.BnStats.UPDATE, 2),
                 (g, e, cl, n, t) -> events.add(g + ":" + e), null);
         assertThat(c.stoppedEarly()).isTrue();
         assertThat(c.epochsRun()).isLessThan(40);
@@ -158,7 +158,7 @@ class RetrainingTest {
             Map<String, Tensor> init = new LayerTestSupport.BnNet(3).stateDict();
             Map<String, float[]> finV = LayerTestSupport.snapshot(fin);
             LayerRetraining.retrain(model, fin, init, "block2", labeled, clean, clean, noisy,
-                    RunData.NORMALIZATION, settings(1, 0.05, false, mode, 3), null, null);
+                    dev.engram.datasets.Normalization.PAPER, settings(1, 0.05, false, mode, 3), null, null);
             Map<String, float[]> now = LayerTestSupport.snapshot(model.stateDict());
             // the retrained group's own statistics always move
             assertThat(now.get("4.running_mean")).isNotEqualTo(finV.get("4.running_mean"));
@@ -177,7 +177,7 @@ class RetrainingTest {
         Dataset d = LayerTestSupport.synthetic("d", 8, 3);
         // unshuffled batches of 4: {0,1,2,3} has one selected example and is skipped; {4..7} keeps 5 and 7
         SelectedBatches s = new SelectedBatches(d, SelectedBatches.mask(8, new int[] {2, 5, 7}), 4, false, 0, 2,
-                RunData.NORMALIZATION);
+                dev.engram.datasets.Normalization.PAPER);
         List<int[]> ids = new ArrayList<>();
         for (LabeledBatch b : s.epoch(0)) {
             ids.add(b.exampleIds());
@@ -186,7 +186,7 @@ class RetrainingTest {
         }
         assertThat(ids).hasSize(1);
         assertThat(ids.get(0)).containsExactly(5, 7);
-        assertThatThrownBy(() -> new SelectedBatches(d, new boolean[3], 4, false, 0, 1, RunData.NORMALIZATION))
+        assertThatThrownBy(() -> new SelectedBatches(d, new boolean[3], 4, false, 0, 1, dev.engram.datasets.Normalization.PAPER))
                 .hasMessageContaining("3 entries for 8 examples");
     }
 

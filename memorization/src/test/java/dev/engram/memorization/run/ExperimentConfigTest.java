@@ -59,6 +59,38 @@ class ExperimentConfigTest {
     }
 
     @Test
+    void configFilesWrittenBeforeOwnDatasetsStayReadableWithDefaults() {
+        String json = ExperimentConfig.cpuDemo().toJson();
+        assertThat(json).contains("\"imageSize\"").contains("\"testFraction\"");
+        String old = json.replaceAll(",\\s*\"imageSize\": \"\"", "").replaceAll(",\\s*\"testFraction\": 0\\.2", "");
+        assertThat(old).doesNotContain("imageSize").doesNotContain("testFraction");
+        ExperimentConfig c = ExperimentConfig.fromJson(old, "old.json");
+        assertThat(c).isEqualTo(ExperimentConfig.cpuDemo());
+        assertThat(c.imageSize()).isEmpty();
+        assertThat(c.testFraction()).isEqualTo(ExperimentConfig.DEFAULT_TEST_FRACTION);
+        // an unknown field is still an error
+        assertThatThrownBy(() -> ExperimentConfig.fromJson(old.replace("{", "{\"imageSise\": \"8x8\","), "old.json"))
+                .hasMessageContaining("unknown config field").hasMessageContaining("imageSise");
+    }
+
+    @Test
+    void ownDatasetSpecsAndTheirOptionsAreValidated() {
+        ExperimentConfig own = ExperimentConfig.paper("folder:/data/pets", "cnn").toBuilder().imageSize("32x32")
+                .testFraction(0.1).build();
+        assertThat(own.ownDataset()).isTrue();
+        assertThat(own.epochs()).isEqualTo(50);
+        assertThat(ExperimentConfig.fromJson(own.toJson(), "c.json")).isEqualTo(own);
+        assertThat(ExperimentConfig.paper("npy:/data/x.npz", "mlp").ownDataset()).isTrue();
+        assertThat(ExperimentConfig.paper("mnist", "mlp").ownDataset()).isFalse();
+        assertThatThrownBy(() -> ExperimentConfig.paper("folder:", "mlp")).hasMessageContaining("dataset");
+        assertThatThrownBy(() -> ExperimentConfig.paper("pets", "mlp")).hasMessageContaining("folder:PATH");
+        assertThatThrownBy(() -> ExperimentConfig.paper("npy:/d", "mlp").toBuilder().imageSize("8x8").build())
+                .hasMessageContaining("imageSize");
+        assertThatThrownBy(() -> own.toBuilder().imageSize("big").build()).hasMessageContaining("HxW");
+        assertThatThrownBy(() -> own.toBuilder().testFraction(0).build()).hasMessageContaining("testFraction");
+    }
+
+    @Test
     void constructorValidatesEveryField() {
         ExperimentConfig ok = ExperimentConfig.cpuDemo();
         assertThatThrownBy(() -> ok.toBuilder().device("tpu", 0).build()).hasMessageContaining("device");

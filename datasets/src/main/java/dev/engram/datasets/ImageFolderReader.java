@@ -1,0 +1,210 @@
+package dev.engram.datasets;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Reads an image-classification folder in the layout torchvision's {@code ImageFolder} reads:
+ * <pre>
+ * ROOT/&lt;class a&gt;/*.png|*.jpg|*.jpeg     one sub-folder per class; class index = position in sorted name order
+ * ROOT/&lt;class b&gt;/...
+ * </pre>
+ * or, with a fixed test set, {@code ROOT/train/<class>/…} and {@code ROOT/test/<class>/…} (the same class folders
+ * in both). Without {@code train/} and {@code test/} the examples are split by {@link OwnDatasets#split} with the
+ * given test fraction. Files are taken in sorted path order inside each class folder (sub-folders included), so
+ * example {@code i} is always the same file; symbolic links are followed (as torchvision does); hidden files and files
+ * without a PNG/JPEG extension are skipped.
+ *
+ * <p>Images are decoded with the JDK's ImageIO. The channel count comes from the files: grey (with or without
+ * alpha) gives 1 channel, colour (RGB, palette) gives 3; alpha is dropped; 16-bit samples are rounded to 8 bits. All
+ * images must have the same channel count and, unless a size is asked for, the same height and width. With a size
+ * {@code H×W} every image is resized with bilinear interpolation (half-pixel centres, no antialiasing, as
+ * {@code torch.nn.functional.interpolate(mode="bilinear", align_corners=False)}), then rounded to 8 bits.
+ *
+ * <p>Every problem is an {@link InvalidDatasetException} naming the file or folder: no class folders, an empty class
+ * folder, an unreadable image, mixed sizes or channel counts, different class folders in {@code train/} and
+ * {@code test/}.
+ */
+public final class ImageFolderReader {
+    /** File extensions read (case-insensitive). */
+    public static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg");
+
+    private ImageFolderReader() { }
+
+    /**
+     * Reads {@code root} as described above.
+     *
+     * @param size         {height, width} to resize to, or null to keep the files' size
+     * @param testFraction test fraction of the seeded split (used only without {@code train/} and {@code test/})
+     * @param splitSeed    seed of that split
+     */
+    public static TrainTest read(Path root, int[] size, double testFraction, long splitSeed) throws IOException {
+        if (!Files.isDirectory(root)) throw new InvalidDatasetException(root, "not a folder (expected one sub-folder per class)");
+        Path train = root.resolve("train"), test = root.resolve("test");
+        String name = root.toAbsolutePath().normalize().getFileName() == null ? "folder"
+                : root.toAbsolutePath().normalize().getFileName().toString();
+        if (Files.isDirectory(train) && Files.isDirectory(test)) {
+            List<String> classes = classes(train);
+            List<String> testClasses = classes(test);
+            if (!classes.equals(testClasses)) {
+                throw new InvalidDatasetException(test, "has class folders " + testClasses + " but " + train
+                        + " has " + classes + "; both need the same class folders");
+            }
+            Shape shape = new Shape(size);
+            Dataset tr = readClasses(train, classes, shape, name + "-train");
+            Dataset te = readClasses(test, classes, shape, name + "-test");
+            return new TrainTest(tr, te);
+        }
+        List<String> classes = classes(root);
+        Dataset all = readClasses(root, classes, new Shape(size), name);
+        return OwnDatasets.split(all, testFraction, splitSeed, name);
+    }
+
+    /** Sorted names of the non-hidden sub-folders of {@code dir}; at least one. */
+    static List<String> classes(Path dir) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if (Files.isDirectory(p) && !n.startsWith(".")) names.add(n);
+            }
+        }
+        names.sort(null);
+        if (names.isEmpty()) {
+            throw new InvalidDatasetException(dir, "has no class sub-folders (expected one sub-folder of PNG/JPEG"
+                    + " images per class, or train/ and test/ folders of them)");
+        }
+        return names;
+    }
+
+    /** Image files of a class folder, sorted by path; at least one. */
+    static List<Path> images(Path classDir) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(classDir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+            files = s.filter(Files::isRegularFile).filter(p -> {
+                String n = p.getFileName().toString();
+                String lower = n.toLowerCase(Locale.ROOT);
+                return !n.startsWith(".") && EXTENSIONS.stream().anyMatch(lower::endsWith);
+            }).sorted().toList();
+        } catch (java.io.UncheckedIOException e) { // e.g. a symbolic link loop
+            throw new InvalidDatasetException(classDir, "cannot list the class folder: " + e.getCause(), e.getCause());
+        }
+        if (files.isEmpty()) {
+            throw new InvalidDatasetException(classDir, "class folder holds no PNG/JPEG image (" + EXTENSIONS
+                    + "); remove it or add images");
+        }
+        return files;
+    }
+
+    /** The common channel count and size, fixed by the first image (or the requested size). */
+    private static final class Shape {
+        final int[] resize;
+        int channels, height, width;
+        Path first;
+
+        Shape(int[] resize) {
+            this.resize = resize;
+        }
+    }
+
+    private static Dataset readClasses(Path dir, List<String> classes, Shape shape, String name) throws IOException {
+        List<byte[]> imgs = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int c = 0; c < classes.size(); c++) {
+            for (Path f : images(dir.resolve(classes.get(c)))) {
+                imgs.add(decode(f, shape));
+                labels.add(c);
+            }
+        }
+        int es = shape.channels * shape.height * shape.width;
+        byte[] pixels = new byte[imgs.size() * es];
+        for (int i = 0; i < imgs.size(); i++) System.arraycopy(imgs.get(i), 0, pixels, i * es, es);
+        int[] y = labels.stream().mapToInt(Integer::intValue).toArray();
+        return new Dataset(name, shape.channels, shape.height, shape.width, classes.size(), pixels, y);
+    }
+
+    /** Decodes {@code f} to CHW bytes, checking it against (and on the first image setting) {@code shape}. */
+    static byte[] decode(Path f, Shape shape) throws IOException {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(f.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidDatasetException(f, "unreadable image (" + e.getMessage() + ")", e);
+        }
+        if (img == null) throw new InvalidDatasetException(f, "unreadable image (no ImageIO decoder recognises it)");
+        int h = img.getHeight(), w = img.getWidth();
+        int c = img.getColorModel().getNumColorComponents() == 1 ? 1 : 3;
+        byte[] px = new byte[c * h * w];
+        if (c == 1) {
+            Raster r = img.getRaster();
+            int bits = img.getColorModel().getComponentSize(0);
+            long max = (1L << bits) - 1;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int v = r.getSample(x, y, 0);
+                    px[y * w + x] = (byte) (bits == 8 ? v : (int) ((v * 255L + max / 2) / max));
+                }
+            }
+        } else {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int rgb = img.getRGB(x, y);
+                    px[y * w + x] = (byte) (rgb >> 16);
+                    px[h * w + y * w + x] = (byte) (rgb >> 8);
+                    px[2 * h * w + y * w + x] = (byte) rgb;
+                }
+            }
+        }
+        if (shape.first == null) {
+            shape.first = f;
+            shape.channels = c;
+            shape.height = shape.resize != null ? shape.resize[0] : h;
+            shape.width = shape.resize != null ? shape.resize[1] : w;
+        } else {
+            if (c != shape.channels) {
+                throw new InvalidDatasetException(f, "has " + c + " channel(s) (" + (c == 1 ? "grey" : "colour")
+                        + ") but " + shape.first + " has " + shape.channels + "; convert all images to the same mode");
+            }
+            if (shape.resize == null && (h != shape.height || w != shape.width)) {
+                throw new InvalidDatasetException(f, "is " + h + "x" + w + " but " + shape.first + " is "
+                        + shape.height + "x" + shape.width + "; make the sizes equal or pass --image-size HxW");
+            }
+        }
+        return shape.resize == null || (h == shape.height && w == shape.width) ? px
+                : resize(px, c, h, w, shape.height, shape.width);
+    }
+
+    /**
+     * Bilinear resize of CHW bytes with half-pixel centres and edge clamping (no antialiasing), rounded to the
+     * nearest byte.
+     */
+    public static byte[] resize(byte[] src, int c, int h, int w, int oh, int ow) {
+        byte[] out = new byte[c * oh * ow];
+        double sy = (double) h / oh, sx = (double) w / ow;
+        for (int y = 0; y < oh; y++) {
+            double fy = Math.max(0, (y + 0.5) * sy - 0.5);
+            int y0 = Math.min((int) fy, h - 1), y1 = Math.min(y0 + 1, h - 1);
+            double ay = fy - y0;
+            for (int x = 0; x < ow; x++) {
+                double fx = Math.max(0, (x + 0.5) * sx - 0.5);
+                int x0 = Math.min((int) fx, w - 1), x1 = Math.min(x0 + 1, w - 1);
+                double ax = fx - x0;
+                for (int ch = 0; ch < c; ch++) {
+                    int b = ch * h * w;
+                    double v = (1 - ay) * ((1 - ax) * (src[b + y0 * w + x0] & 0xFF) + ax * (src[b + y0 * w + x1] & 0xFF))
+                            + ay * ((1 - ax) * (src[b + y1 * w + x0] & 0xFF) + ax * (src[b + y1 * w + x1] & 0xFF));
+                    out[ch * oh * ow + y * ow + x] = (byte) Math.min(255, Math.max(0, Math.round(v)));
+                }
+            }
+        }
+        return out;
+    }
+}
