@@ -200,7 +200,7 @@ public final class RunData {
                     + String.join("; ", problems.subList(0, Math.min(8, problems.size())))
                     + (problems.size() > 8 ? "; …" : ""));
         }
-        return state;
+        return Checkpoint.conform(model.stateDict(), state);
     }
 
     @Override
