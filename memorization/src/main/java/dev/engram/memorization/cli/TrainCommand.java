@@ -53,7 +53,8 @@ public final class TrainCommand implements Callable<Integer> {
     String dataset;
 
     @Option(names = "--model", description = "mlp, cnn (alias small-cnn), resnet9, resnet9-dawn, resnet50, resnet50-cifar,"
-            + " vit or vit-tiny (paper preset default: resnet9).")
+            + " vit or vit-tiny (paper preset default: resnet9); or class:com.example.MyNet, a class on the class path"
+            + " meeting the model contract (docs/model-contract.md).")
     String model;
 
     @Option(names = "--noise", paramLabel = "FRACTION", description = "Fraction of training labels to corrupt.")
@@ -102,13 +103,13 @@ public final class TrainCommand implements Callable<Integer> {
     /** The configuration these options describe. */
     ExperimentConfig config() {
         ExperimentConfig base = switch (lower(preset)) {
-            case "paper" -> ExperimentConfig.paper(dataset == null ? "mnist" : lower(dataset), model == null ? "resnet9" : lower(model));
+            case "paper" -> ExperimentConfig.paper(dataset == null ? "mnist" : lower(dataset), model == null ? "resnet9" : modelName(model));
             case "demo" -> ExperimentConfig.cpuDemo();
             default -> throw new IllegalArgumentException("unknown --preset '" + preset + "' (paper or demo)");
         };
         ExperimentConfig.Builder c = base.toBuilder().device(runtime.device().toString(), runtime.threads());
         if (dataset != null) c.dataset(lower(dataset));
-        if (model != null) c.model(lower(model));
+        if (model != null) c.model(modelName(model));
         if (noise != null) c.noiseFraction(noise);
         if (seed != null) c.seed(seed);
         if (epochs != null) c.epochs(epochs);
@@ -120,6 +121,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (augment != null) c.augmentation(augment);
         if (subset != null) c.trainSubset(subset);
         return c.build();
+    }
+
+    /** A model name as given: built-in names are case-insensitive, a {@code class:} name keeps its case. */
+    static String modelName(String s) {
+        return dev.engram.nn.models.ModelContract.isClassName(s) ? s.trim() : lower(s);
     }
 
     private static String lower(String s) {
