@@ -21,7 +21,7 @@ import java.nio.file.NoSuchFileException;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the command failed (message on standard error)",
             "2:usage error (unknown command or option, bad or missing value; also `engram` without a command)"},
-        subcommands = {DoctorCommand.class, TrainCommand.class, ScoresCommand.class, DemoCommand.class,
+        subcommands = {DoctorCommand.class, TrainCommand.class, ImportCommand.class, ScoresCommand.class, DemoCommand.class,
             RewindCommand.class,
             RetrainCommand.class,
             GradAccountingCommand.class,

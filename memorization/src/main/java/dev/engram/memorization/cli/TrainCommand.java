@@ -64,7 +64,8 @@ public final class TrainCommand implements Callable<Integer> {
     Double testFraction;
 
     @Option(names = "--model", description = "mlp, cnn (alias small-cnn), resnet9, resnet9-wF (width factor F, e.g. resnet9-w0.25),"
-            + " resnet9-dawn, resnet50, resnet50-cifar, vit or vit-tiny (paper preset default: resnet9).")
+            + " resnet9-dawn, resnet50, resnet50-cifar, vit or vit-tiny (paper preset default: resnet9); or"
+            + " class:com.example.MyNet, a class on the class path meeting the model contract (docs/model-contract.md).")
     String model;
 
     @Option(names = "--noise", paramLabel = "FRACTION", description = "Fraction of training labels to corrupt.")
@@ -113,7 +114,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** The configuration these options describe. */
     ExperimentConfig config() {
         ExperimentConfig base = switch (lower(preset)) {
-            case "paper" -> ExperimentConfig.paper(dataset == null ? "mnist" : datasetSpec(dataset), model == null ? "resnet9" : lower(model));
+            case "paper" -> ExperimentConfig.paper(dataset == null ? "mnist" : datasetSpec(dataset), model == null ? "resnet9" : modelName(model));
             case "demo" -> ExperimentConfig.cpuDemo();
             case "repro-cpu" -> ExperimentConfig.reproCpu();
             default -> throw new IllegalArgumentException("unknown --preset '" + preset + "' (paper, demo or repro-cpu)");
@@ -122,7 +123,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (dataset != null) c.dataset(datasetSpec(dataset));
         if (imageSize != null) c.imageSize(imageSize.trim().toLowerCase(Locale.ROOT));
         if (testFraction != null) c.testFraction(testFraction);
-        if (model != null) c.model(lower(model));
+        if (model != null) c.model(modelName(model));
         if (noise != null) c.noiseFraction(noise);
         if (seed != null) c.seed(seed);
         if (epochs != null) c.epochs(epochs);
@@ -156,6 +157,11 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         return lower(t);
+    }
+
+    /** A model name as given: built-in names are case-insensitive, a {@code class:} name keeps its case. */
+    static String modelName(String s) {
+        return dev.engram.nn.models.ModelContract.isClassName(s) ? s.trim() : lower(s);
     }
 
     private static String lower(String s) {

@@ -214,7 +214,17 @@ public final class RunData {
             throw new IllegalArgumentException("model " + name + " needs square images, got " + data.height() + "×"
                     + data.width());
         }
-        Module m = Models.create(name, data.channels(), data.height(), data.numClasses(), seed);
+        return createModel(name, data.channels(), data.height(), data.numClasses(), seed);
+    }
+
+    /**
+     * A freshly initialised model {@code name} (see {@link Models}; {@code class:com.example.MyNet} for one's own) for
+     * {@code channels × imageSize × imageSize} images and {@code classes} classes.
+     *
+     * @throws IllegalArgumentException for an unknown model, sizes it cannot take or a model without layer groups
+     */
+    public static Module createModel(String name, int channels, int imageSize, int classes, long seed) {
+        Module m = Models.create(name, channels, imageSize, classes, seed);
         if (!(m instanceof HasLayerGroups)) {
             throw new IllegalArgumentException("model " + name + " does not define layer groups");
         }
@@ -259,7 +269,7 @@ public final class RunData {
                     + String.join("; ", problems.subList(0, Math.min(8, problems.size())))
                     + (problems.size() > 8 ? "; …" : ""));
         }
-        return state;
+        return Checkpoint.conform(model.stateDict(), state);
     }
 
     @Override

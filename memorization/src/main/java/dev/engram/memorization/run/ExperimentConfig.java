@@ -29,7 +29,8 @@ import java.util.Set;
  *                       and {@code y.npy}, or an {@code .npz}, see {@code dev.engram.datasets.NpyDatasetReader});
  *                       {@code engram train} stores PATH absolute
  * @param model          a model name of {@link Models#NAMES} or {@link Models#ALIASES} ({@code resnet9},
- *                       {@code resnet50}, {@code vit}, {@code mlp}, {@code cnn}, …)
+ *                       {@code resnet50}, {@code vit}, {@code mlp}, {@code cnn}, …), or {@code class:com.example.MyNet}
+ *                       for a class on the class path meeting the model contract ({@code docs/model-contract.md})
  * @param noiseFraction  fraction of training labels corrupted, in [0, 1); 0 = no noise (noise-based analyses refuse
  *                       such a run)
  * @param seed           seed of label noise, initialisation and shuffling
@@ -90,7 +91,17 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
             }
         }
         if (!(testFraction > 0 && testFraction < 1)) throw bad("testFraction", testFraction, "in (0, 1)");
-        if (!Models.isKnown(model)) throw bad("model", model, "one of " + Models.NAMES + " (aliases " + Models.ALIASES + ")");
+        if (!Models.isKnown(model)) {
+            if (dev.engram.nn.models.ModelContract.isClassName(model)) {
+                try {
+                    dev.engram.nn.models.ModelContract.constructor(model);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("config field 'model' is " + model + ": " + e.getMessage(), e);
+                }
+            }
+            throw bad("model", model, "one of " + Models.NAMES + " (aliases " + Models.ALIASES
+                    + "), or class:com.example.MyNet (docs/model-contract.md)");
+        }
         if (!(noiseFraction >= 0 && noiseFraction < 1)) throw bad("noiseFraction", noiseFraction, "in [0, 1)");
         if (epochs < 1) throw bad("epochs", epochs, ">= 1");
         if (batchSize < 1) throw bad("batchSize", batchSize, ">= 1");

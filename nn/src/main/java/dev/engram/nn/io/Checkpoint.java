@@ -32,6 +32,9 @@ import java.util.regex.Pattern;
  *   <li>{@code <name>.json}: the {@link TrainingState}, written last, so its presence marks a
  *       complete checkpoint.</li>
  * </ul>
+ * BatchNorm's {@code num_batches_tracked} counters are written as I64, as PyTorch writes them
+ * (Engram keeps them as float32 in memory); integer tensors read where the model has float32 ones
+ * are converted ({@link #conform}), so PyTorch-written files load too.
  * Every file is written atomically. A state holding a NaN or infinite value (weights, buffers or
  * optimizer state) is never written: {@link #save} refuses it before touching any file, so a
  * diverged model can never appear as a complete checkpoint. Loading checks the model and the
@@ -152,7 +155,7 @@ public final class Checkpoint {
         meta.put("format", "pt");
         meta.put("engram.epoch", Integer.toString(state.epoch()));
         meta.put("engram.global_step", Long.toString(state.globalStep()));
-        SafeTensors.write(weightsFile(dir, name), weights, meta);
+        SafeTensors.write(weightsFile(dir, name), weights, meta, SafeTensors.PYTORCH_INT64_BUFFERS);
         if (optimizer != null) {
             SafeTensors.write(optimizerFile(dir, name), optState,
                     Map.of("engram.optimizer", optimizer.getClass().getSimpleName()));
@@ -202,7 +205,25 @@ public final class Checkpoint {
 
     /** The model state dict stored in checkpoint {@code name} (CPU tensors), e.g. for layer rewinding. */
     public static Map<String, Tensor> readWeights(Path dir, String name) throws IOException {
-        return SafeTensors.load(weightsFile(dir, name));
+        Map<String, Tensor> out = new LinkedHashMap<>(SafeTensors.load(weightsFile(dir, name)));
+        // Engram keeps num_batches_tracked as float32; the file stores it as I64 (read as int32)
+        out.replaceAll((k, t) -> SafeTensors.PYTORCH_INT64_BUFFERS.test(k) && t.dtype() == dev.engram.engine.DType.INT32
+                ? t.toFloat() : t);
+        return out;
+    }
+
+    /**
+     * {@code found} with every int32 tensor converted to float32 where {@code expected} (a model's state dict) has
+     * a float32 tensor of that name, e.g. PyTorch's int64 {@code num_batches_tracked}; other entries unchanged.
+     */
+    public static Map<String, Tensor> conform(Map<String, Tensor> expected, Map<String, Tensor> found) {
+        Map<String, Tensor> out = new LinkedHashMap<>(found);
+        out.replaceAll((k, t) -> {
+            Tensor own = expected.get(k);
+            return own != null && own.dtype() == dev.engram.engine.DType.FLOAT32 && t.dtype() == dev.engram.engine.DType.INT32
+                    ? t.toFloat() : t;
+        });
+        return out;
     }
 
     /**
@@ -213,7 +234,7 @@ public final class Checkpoint {
     public static TrainingState load(Path dir, String name, Module model, Optimizer optimizer) throws IOException {
         TrainingState state = readState(dir, name);
         Path wf = weightsFile(dir, name);
-        Map<String, Tensor> weights = SafeTensors.load(wf);
+        Map<String, Tensor> weights = conform(model.stateDict(), SafeTensors.load(wf));
         List<String> problems = new ArrayList<>();
         for (String p : stateDictProblems(model.stateDict(), weights)) problems.add(wf.getFileName() + ": " + p);
         String badWeights = describeNonFinite(weights);
@@ -269,7 +290,10 @@ public final class Checkpoint {
         return n == null ? null : n.toString();
     }
 
-    /** Every missing, unexpected, mis-shaped or mis-typed entry of {@code found} against {@code expected}. */
+    /**
+     * Every missing, unexpected, mis-shaped or mis-typed entry of {@code found} against {@code expected}. An int32
+     * tensor where {@code expected} has float32 is accepted (PyTorch's int64 counters; see {@link #conform}).
+     */
     public static List<String> stateDictProblems(Map<String, Tensor> expected, Map<String, Tensor> found) {
         List<String> problems = new ArrayList<>();
         for (var e : expected.entrySet()) {
@@ -277,7 +301,8 @@ public final class Checkpoint {
             Tensor own = e.getValue();
             if (src == null) {
                 problems.add("missing '" + e.getKey() + "' " + Arrays.toString(own.shape()) + " " + own.dtype().label());
-            } else if (!Arrays.equals(src.shape(), own.shape()) || src.dtype() != own.dtype()) {
+            } else if (!Arrays.equals(src.shape(), own.shape()) || (src.dtype() != own.dtype()
+                    && !(src.dtype() == dev.engram.engine.DType.INT32 && own.dtype() == dev.engram.engine.DType.FLOAT32))) {
                 problems.add("'" + e.getKey() + "': expected " + Arrays.toString(own.shape()) + " " + own.dtype().label()
                         + ", found " + Arrays.toString(src.shape()) + " " + src.dtype().label());
             }

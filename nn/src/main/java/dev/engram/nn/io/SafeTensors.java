@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Reader and writer of the <a href="https://github.com/huggingface/safetensors">safetensors</a>
@@ -49,8 +50,12 @@ import java.util.Map;
  *
  * <p>dtypes read: F32 and I32 as they are; F16 and BF16 to float32 (exact); F64 to float32
  * (rounded to nearest); I64 to int32 (exact; a value outside the int32 range is an error); I16,
- * I8, U8 and BOOL (0/1) to int32 (exact). Writes use F32 and I32, the engine's dtypes. Writes are
- * atomic ({@link AtomicFiles}).
+ * I8, U8 and BOOL (0/1) to int32 (exact). Any other dtype (e.g. F8_E4M3, U16, U32, U64, C64) is
+ * refused with a {@link SafeTensorsFormatException} naming the file, the tensor and the dtype.
+ * Writes use F32 and I32, the engine's dtypes, except for the tensors a caller asks to store as
+ * I64 ({@link #write(Path, Map, Map, Predicate)}; {@link Checkpoint} stores PyTorch's int64
+ * buffers such as {@code num_batches_tracked} that way, see {@link #PYTORCH_INT64_BUFFERS}).
+ * Writes are atomic ({@link AtomicFiles}).
  */
 public final class SafeTensors {
     /** Largest header accepted, as in the reference implementation. */
@@ -58,6 +63,13 @@ public final class SafeTensors {
     private static final int CHUNK_BYTES = 1 << 20;
     private static final String METADATA = "__metadata__";
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    /**
+     * The state-dict entries that PyTorch keeps as int64 and Engram as float32 or int32: BatchNorm's
+     * {@code num_batches_tracked} counters (a name equal to it or ending in {@code .num_batches_tracked}).
+     */
+    public static final Predicate<String> PYTORCH_INT64_BUFFERS =
+            name -> name.equals("num_batches_tracked") || name.endsWith(".num_batches_tracked");
 
     private SafeTensors() {}
 
@@ -244,7 +256,8 @@ public final class SafeTensors {
         String dtype = dt.getAsString();
         Dtype d = Dtype.parse(dtype);
         if (d == null) {
-            problems.add(where + ": unsupported dtype '" + dtype + "' (supported: " + Arrays.toString(Dtype.values()) + ")");
+            problems.add(where + ": dtype '" + dtype + "' cannot be read (readable: " + Arrays.toString(Dtype.values())
+                    + "); convert the tensor in PyTorch first, e.g. t.float() or t.to(torch.int64)");
             return null;
         }
         long[] shapeL = longs(sh, -1);
@@ -411,10 +424,42 @@ public final class SafeTensors {
      * the file's bytes do not depend on the map's iteration order) to {@code file}.
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
-        write(file, tensors, metadata, (i, n) -> {});
+        write(file, tensors, metadata, name -> false, (i, n) -> {});
+    }
+
+    /**
+     * As {@link #write(Path, Map, Map)}, storing the tensors whose names {@code asInt64} accepts as I64 (int32
+     * tensors widened; float32 tensors must hold whole numbers, as Engram's float32 {@code num_batches_tracked}
+     * does). Pass {@link #PYTORCH_INT64_BUFFERS} to write a state dict the way PyTorch does.
+     *
+     * @throws IllegalArgumentException when a tensor to store as I64 holds a value that is not a whole number
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, Predicate<String> asInt64)
+            throws IOException {
+        write(file, tensors, metadata, asInt64, (i, n) -> {});
     }
 
     static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, WriteHook hook) throws IOException {
+        write(file, tensors, metadata, name -> false, hook);
+    }
+
+    static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, Predicate<String> asInt64,
+                      WriteHook hook) throws IOException {
+        java.util.Set<String> int64 = new java.util.HashSet<>();
+        for (var e : tensors.entrySet()) {
+            if (!asInt64.test(e.getKey())) continue;
+            Tensor t = e.getValue();
+            if (t.dtype() != DType.INT32 && !t.isFreed()) {
+                float[] v = t.toFloatArray();
+                for (int k = 0; k < v.length; k++) {
+                    if (v[k] != Math.rint(v[k]) || !Float.isFinite(v[k])) {
+                        throw new IllegalArgumentException(file + ": tensor '" + e.getKey() + "' is to be stored as I64 but element "
+                                + k + " is " + v[k] + ", not a whole number");
+                    }
+                }
+            }
+            int64.add(e.getKey());
+        }
         JsonObject header = new JsonObject();
         if (!metadata.isEmpty()) {
             JsonObject meta = new JsonObject();
@@ -429,11 +474,12 @@ public final class SafeTensors {
             if (name.equals(METADATA)) throw new IllegalArgumentException(file + ": '" + METADATA + "' cannot name a tensor");
             if (t.isFreed()) throw new IllegalArgumentException(file + ": tensor '" + name + "' was freed; retain() it before saving");
             JsonObject entry = new JsonObject();
-            entry.addProperty("dtype", t.dtype() == DType.INT32 ? "I32" : "F32");
+            boolean wide = int64.contains(name);
+            entry.addProperty("dtype", wide ? "I64" : t.dtype() == DType.INT32 ? "I32" : "F32");
             JsonArray shape = new JsonArray();
             for (int dim : t.shape()) shape.add(dim);
             entry.add("shape", shape);
-            long bytes = t.numel() * t.dtype().bytes();
+            long bytes = t.numel() * (wide ? 8L : t.dtype().bytes());
             JsonArray off = new JsonArray();
             off.add(offset);
             off.add(offset + bytes);
@@ -453,7 +499,19 @@ public final class SafeTensors {
             int index = 0;
             for (var e : tensors.entrySet()) {
                 Tensor t = e.getValue();
-                if (t.dtype() == DType.INT32) {
+                if (int64.contains(e.getKey())) {
+                    if (t.dtype() == DType.INT32) {
+                        for (int v : t.toIntArray()) {
+                            if (buf.remaining() < 8) flush(ch, buf);
+                            buf.putLong(v);
+                        }
+                    } else {
+                        for (float v : t.toFloatArray()) {
+                            if (buf.remaining() < 8) flush(ch, buf);
+                            buf.putLong((long) v);
+                        }
+                    }
+                } else if (t.dtype() == DType.INT32) {
                     int[] v = t.toIntArray();
                     for (int k = 0; k < v.length; k++) {
                         if (!buf.hasRemaining()) flush(ch, buf);

@@ -14,6 +14,11 @@ import java.util.Map;
  * with patch 2 when the image size allows it, else patch 4, 7, or the whole image), and {@code resnet9-wF}
  * (ResNet-9 with every width times F, e.g. {@code resnet9-w0.25}, for CPU-sized runs). Names are
  * case-insensitive; {@link #ALIASES} lists the other accepted names (one place for them).
+ *
+ * <p>A researcher's own model is named {@code class:com.example.MyNet}: a class on the class path
+ * that meets the {@linkplain ModelContract model contract} (a {@code Module} with
+ * {@link HasLayerGroups}, {@link HasTaps} and a public {@code (int channels, int imageSize, int
+ * classes, long seed)} constructor); see {@code docs/model-contract.md}.
  */
 public final class Models {
     /** The accepted names. */
@@ -29,18 +34,33 @@ public final class Models {
      * @throws IllegalArgumentException naming the unknown model and the known names
      */
     public static String canonicalName(String name) {
+        if (ModelContract.isClassName(name)) {
+            ModelContract.constructor(name);
+            return name.trim();
+        }
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         n = ALIASES.getOrDefault(n, n);
         if (resnet9Width(n) > 0) return n;
         if (!NAMES.contains(n)) {
             throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", NAMES)
-                    + " (aliases: " + ALIASES + ")");
+                    + " (aliases: " + ALIASES + "), or class:com.example.MyNet for a class on the class path");
         }
         return n;
     }
 
-    /** Whether {@link #create} accepts {@code name}. */
+    /**
+     * Whether {@link #create} accepts {@code name}: a built-in name or alias, or {@code class:...} naming a class on
+     * the class path that has the contract's interfaces and constructor ({@link ModelContract#constructor}).
+     */
     public static boolean isKnown(String name) {
+        if (ModelContract.isClassName(name)) {
+            try {
+                ModelContract.constructor(name);
+                return true;
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         return NAMES.contains(ALIASES.getOrDefault(n, n)) || resnet9Width(n) > 0;
     }
@@ -64,14 +84,23 @@ public final class Models {
     }
 
     /**
-     * @param imageSize square input side (28 for MNIST, 32 for CIFAR-10/SVHN)
-     * @throws IllegalArgumentException for an unknown name or sizes the model cannot take
+     * A freshly initialised model.
+     *
+     * @param name       a name of {@link #NAMES}, an alias, or {@code class:com.example.MyNet}
+     * @param inChannels input channels
+     * @param imageSize  square input side (28 for MNIST, 32 for CIFAR-10/SVHN)
+     * @param numClasses number of classes (logits)
+     * @param seed       initialisation seed
+     * @return the model, in training mode
+     * @throws IllegalArgumentException for an unknown name, sizes the model cannot take, or a class that does not
+     *                                  meet the {@linkplain ModelContract model contract}
      */
     public static Module create(String name, int inChannels, int imageSize, int numClasses, long seed) {
         if (inChannels <= 0 || imageSize <= 0 || numClasses <= 0) {
             throw new IllegalArgumentException("Models.create(" + name + "): channels, image size and classes must be positive, got "
                     + inChannels + ", " + imageSize + ", " + numClasses);
         }
+        if (ModelContract.isClassName(name)) return ModelContract.create(name, inChannels, imageSize, numClasses, seed);
         String canonical = canonicalName(name);
         if (resnet9Width(canonical) > 0) return new ResNet9(inChannels, numClasses, resnet9Width(canonical), seed);
         return switch (canonical) {

@@ -1,0 +1,180 @@
+package dev.engram.memorization.cli;
+
+import dev.engram.datasets.Dataset;
+import dev.engram.datasets.NoisyLabels;
+import dev.engram.memorization.data.DataSource;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.run.ExperimentConfig;
+import dev.engram.memorization.run.RunFolder;
+import dev.engram.memorization.run.RunLock;
+import dev.engram.memorization.train.RunImport;
+import dev.engram.nn.Module;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.SortedMap;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code engram import --run DIR --weights FILE|DIR --dataset NAME --model NAME [--noise-file F | --noisy-indices F]}:
+ * a run folder from weights trained elsewhere (PyTorch: docs/pytorch.md), for the analyses that need only
+ * checkpoints. Everything is checked (weights against the model's state dict, labels against the dataset) before
+ * anything is written.
+ */
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = {"Make a run folder from externally trained weights (safetensors, e.g. from PyTorch's"
+                + " safetensors.torch.save_file; docs/pytorch.md): one file (the final model) or a folder of"
+                + " epoch-000.safetensors … epoch-NNN.safetensors, plus the labels the model trained on. The weights"
+                + " are checked against the model's state dict before anything is written. rewind, flip,"
+                + " checkpoint-scores and grad-accounting then run on the folder."})
+public final class ImportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--run", paramLabel = "DIR", required = true, description = "New (or empty) run folder.")
+    Path run;
+
+    @Option(names = "--weights", paramLabel = "FILE|DIR", required = true,
+            description = "A .safetensors file (the model after --epoch), or a folder of epoch-NNN.safetensors files"
+                    + " (epoch-000 = initialisation; the last one is the final model).")
+    Path weights;
+
+    @Option(names = "--dataset", paramLabel = "NAME", required = true,
+            description = "Dataset the model was trained on: mnist, fashion-mnist, cifar10 or svhn.")
+    String dataset;
+
+    @Option(names = "--model", paramLabel = "NAME", required = true,
+            description = "Engram model whose state dict the weights must match (e.g. resnet9, mlp), or"
+                    + " class:com.example.MyNet (docs/model-contract.md).")
+    String model;
+
+    static final class Labels {
+        @Option(names = "--noise-file", paramLabel = "FILE",
+                description = "The labels trained on, in Engram's noise.csv format (docs/pytorch.md).")
+        Path noiseFile;
+
+        @Option(names = "--noisy-indices", paramLabel = "FILE",
+                description = "Rows 'index,label': the mislabeled training examples and the label each was trained on;"
+                        + " the other examples keep the dataset's label.")
+        Path noisyIndices;
+    }
+
+    @ArgGroup(exclusive = true)
+    Labels labels;
+
+    @Option(names = {"--examples"}, paramLabel = "N", defaultValue = "0",
+            description = "The model trained on the first N training examples (0 = all, or the noise file's size).")
+    int examples;
+
+    @Option(names = "--epoch", paramLabel = "E", defaultValue = "1",
+            description = "Epoch of a single weights file (default: ${DEFAULT-VALUE}).")
+    int epoch;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed recorded in the configuration"
+            + " (seeds the analyses' own randomness; default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--input-shape", paramLabel = "C,H,W", split = ",",
+            description = "Input shape of the model; with --classes and --noise-file the dataset is not read (e.g. not"
+                    + " downloaded yet): the analyses read it later.")
+    List<Integer> inputShape;
+
+    @Option(names = "--classes", paramLabel = "K", description = "Number of classes (with --input-shape).")
+    Integer classes;
+
+    @Option(names = "--offline", description = "Use only the dataset cache, never download.")
+    boolean offline;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (Files.exists(run.resolve(RunFolder.CONFIG))) {
+            throw new IllegalArgumentException("run folder " + run + " already holds a run (" + run.resolve(RunFolder.CONFIG)
+                    + "); choose a new folder");
+        }
+        String ds = dataset.trim().toLowerCase(Locale.ROOT);
+        String modelName = TrainCommand.modelName(model);
+        if (examples < 0) throw new IllegalArgumentException("--examples must be >= 0, got " + examples);
+        SortedMap<Integer, Path> files = RunImport.weightFiles(weights, epoch);
+        Path noiseFile = labels == null ? null : labels.noiseFile;
+        Path noisyIdx = labels == null ? null : labels.noisyIndices;
+
+        int c, size, k;
+        NoisyLabels noise;
+        Dataset train = null;
+        if (inputShape != null || classes != null) {
+            if (inputShape == null || classes == null || inputShape.size() != 3) {
+                throw new IllegalArgumentException("--input-shape C,H,W and --classes K go together");
+            }
+            if (noiseFile == null) {
+                throw new IllegalArgumentException("--input-shape/--classes skip reading the dataset, so the labels must"
+                        + " come from --noise-file");
+            }
+            c = inputShape.get(0);
+            if (!inputShape.get(1).equals(inputShape.get(2))) {
+                throw new IllegalArgumentException("--input-shape: models take square images, got " + inputShape);
+            }
+            size = inputShape.get(1);
+            k = classes;
+        } else {
+            train = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(ds).train();
+            c = train.channels();
+            if (train.height() != train.width()) {
+                throw new IllegalArgumentException("dataset " + ds + " has non-square images " + train.height() + "×" + train.width());
+            }
+            size = train.height();
+            k = train.numClasses();
+        }
+        if (noiseFile != null) {
+            noise = NoisyLabels.load(noiseFile);
+            if (examples > 0 && examples != noise.size()) {
+                throw new IllegalArgumentException("--examples " + examples + " but " + noiseFile + " has " + noise.size() + " rows");
+            }
+            int[] orig = noise.originalLabels(), trained = noise.noisyLabels();
+            for (int i = 0; i < noise.size(); i++) {
+                if (orig[i] < 0 || orig[i] >= k || trained[i] < 0 || trained[i] >= k) {
+                    throw new IllegalArgumentException(noiseFile + ": example " + i + " has a label outside [0, " + k + ")");
+                }
+            }
+            if (train != null) {
+                Dataset first = RunData.firstN(train, noise.size(), noiseFile);
+                int[] ds0 = first.labels();
+                for (int i = 0; i < ds0.length; i++) {
+                    if (ds0[i] != orig[i]) {
+                        throw new IllegalArgumentException(noiseFile + ": example " + i + " has original label " + orig[i]
+                                + " but " + ds + " says " + ds0[i] + "; the noise file does not belong to this dataset");
+                    }
+                }
+            }
+        } else {
+            Dataset first = examples > 0 ? RunData.firstN(train, examples, "--examples") : train;
+            int[] original = first.labels();
+            noise = noisyIdx != null ? RunImport.fromNoisyIndices(noisyIdx, original, k)
+                    : new NoisyLabels(original, original, new boolean[original.length], 0, 0);
+        }
+        int n = noise.size();
+        ExperimentConfig cfg = ExperimentConfig.paper(ds, modelName).toBuilder()
+                .noiseFraction(noise.fraction()).seed(seed).epochs(files.lastKey())
+                .trainSubset(train != null && n == train.size() ? 0 : n).build();
+        Module m = RunData.createModel(modelName, c, size, k, seed);
+        RunImport.check(cfg, files, m); // before the lock creates the folder
+        List<String> cmd = TrainCommand.commandLine(spec);
+        RunFolder folder;
+        try (RunLock lock = RunLock.acquire(run, String.join(" ", cmd))) {
+            folder = RunImport.create(run, cfg, noise, files, m, cmd);
+        }
+        out.printf(Locale.ROOT, "imported %d checkpoint(s) (epochs %s) of %s on %s (%d examples, %d noisy) into %s%n",
+                files.size(), files.keySet(), modelName, ds, n, noise.noisyCount(), folder.dir());
+        out.println("next: engram rewind --run " + folder.dir() + "   engram flip --run " + folder.dir());
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,237 @@
+package dev.engram.memorization.cli;
+
+import dev.engram.datasets.Dataset;
+import dev.engram.datasets.NoisyLabels;
+import dev.engram.datasets.TrainTest;
+import dev.engram.engine.Functional;
+import dev.engram.engine.Tensor;
+import dev.engram.memorization.analysis.Analyses;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.data.DataSource;
+import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.flip.FlipAnalysis;
+import dev.engram.memorization.flip.NeuronFlipping;
+import dev.engram.memorization.rewind.RewindingAnalysis;
+import dev.engram.memorization.run.ExperimentConfig;
+import dev.engram.memorization.run.RunFolder;
+import dev.engram.nn.Module;
+import dev.engram.nn.init.Seeds;
+import dev.engram.nn.io.SafeTensors;
+import dev.engram.nn.layers.Linear;
+import dev.engram.nn.layers.ReLU;
+import dev.engram.nn.models.HasLayerGroups;
+import dev.engram.nn.models.HasTaps;
+import dev.engram.nn.models.Models;
+import dev.engram.nn.optim.Sgd;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code engram import}: weights written outside a training run (Engram's mlp saved with SafeTensors.write, as
+ * PyTorch's save_file would) become a run folder that rewinding and flipping analyse.
+ */
+class ImportCommandTest {
+    @TempDir
+    Path tmp;
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int engram(String... args) {
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        return EngramCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    /** 28x28 one-channel images: class c has a bright row band at 2c + 2. */
+    static Dataset generated(String name, int n, long seed) {
+        Random r = new Random(seed);
+        byte[] px = new byte[n * 784];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % 10;
+            for (int p = 0; p < 784; p++) {
+                int row = p / 28;
+                px[i * 784 + p] = (byte) (row >= 2 * y[i] + 2 && row < 2 * y[i] + 5 ? 200 + r.nextInt(50) : r.nextInt(40));
+            }
+        }
+        return new Dataset(name, 1, 28, 28, 10, px, y);
+    }
+
+    /** Trains Engram's mlp on {@code noise}'s labels and writes epoch-000..epoch-NNN weights as PyTorch would. */
+    static void writeWeights(Path dir, TrainTest data, NoisyLabels noise, int epochs) throws IOException {
+        Files.createDirectories(dir);
+        Module m = Models.create("mlp", 1, 28, 10, 3);
+        Sgd sgd = Sgd.builder(m).learningRate(0.05).momentum(0.9).build();
+        ExampleSet set = ExampleSet.of(data.train(), RunData.NORMALIZATION, noise.noisyLabels(), noise.mask());
+        Tensor x = set.images(0, set.size());
+        Tensor y = set.labelTensor(0, set.size());
+        SafeTensors.write(dir.resolve("epoch-000.safetensors"), m.stateDict(), Map.of("format", "pt"));
+        for (int e = 1; e <= epochs; e++) {
+            for (int s = 0; s < 15; s++) {
+                sgd.zeroGrad();
+                Functional.crossEntropy(m.forward(x), y).backward();
+                sgd.step();
+            }
+            SafeTensors.write(dir.resolve(String.format("epoch-%03d.safetensors", e)), m.stateDict(), Map.of("format", "pt"));
+        }
+    }
+
+    static NoisyLabels noise(Dataset train, int noisy) {
+        int[] orig = train.labels(), lab = orig.clone();
+        boolean[] mask = new boolean[orig.length];
+        for (int i = 0; i < noisy; i++) {
+            int idx = 5 * i + 1;
+            mask[idx] = true;
+            lab[idx] = (orig[idx] + 3) % 10;
+        }
+        return new NoisyLabels(lab, orig, mask, (double) noisy / orig.length, 0);
+    }
+
+    @Test
+    void importedCheckpointsAreAnalysedByRewindingAndFlipping() throws IOException {
+        TrainTest data = new TrainTest(generated("gen-train", 60, 1), generated("gen-test", 20, 2));
+        NoisyLabels noise = noise(data.train(), 6);
+        Path noiseFile = tmp.resolve("noise.csv");
+        noise.save(noiseFile);
+        Path weights = tmp.resolve("weights");
+        writeWeights(weights, data, noise, 3);
+        Path run = tmp.resolve("run");
+
+        int code = engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset", "mnist",
+                "--model", "mlp", "--noise-file", noiseFile.toString(), "--input-shape", "1,28,28", "--classes", "10");
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("imported 4 checkpoint(s) (epochs [0, 1, 2, 3]) of mlp on mnist (60 examples, 6 noisy)");
+        RunFolder folder = RunFolder.open(run);
+        ExperimentConfig cfg = folder.config();
+        assertThat(cfg.model()).isEqualTo("mlp");
+        assertThat(cfg.epochs()).isEqualTo(3);
+        assertThat(cfg.trainSubset()).isEqualTo(60);
+        assertThat(cfg.noiseFraction()).isEqualTo(0.1);
+        assertThat(folder.checkpoints()).extracting(RunFolder.Checkpoint::epoch).containsExactly(0, 1, 2, 3);
+        assertThat(folder.noise().noisyIndices()).containsExactly(noise.noisyIndices());
+        assertThat(folder.provenance().orElseThrow().commandLine()).contains("import");
+
+        RunData rd = RunData.of(folder, DataSource.of(data));
+        Module finalModel = rd.modelAt(3);
+        Map<String, Tensor> written = SafeTensors.load(weights.resolve("epoch-003.safetensors"));
+        assertThat(finalModel.stateDict().get("1.weight").toFloatArray()).containsExactly(written.get("1.weight").toFloatArray());
+
+        RewindingAnalysis.Result rw = Analyses.execute(new RewindingAnalysis(), rd, RewindingAnalysis.Options.DEFAULTS,
+                Progress.NONE, false);
+        assertThat(rw.epochs()).contains(0);
+        assertThat(rw.groups()).isNotEmpty();
+        assertThat(folder.hasResults("rewinding")).isTrue();
+
+        NeuronFlipping.Options search = new NeuronFlipping.Options(NeuronFlipping.Variant.ACTIVATIONS, 5, 2, 0.01, 20, 4,
+                20, 64, 0);
+        Analyses.execute(new FlipAnalysis(), rd, new FlipAnalysis.Options(-1, 3, 3, search), Progress.NONE, false);
+        assertThat(folder.hasResults("flipping")).isTrue();
+
+        // a second import into the same folder is refused
+        assertThat(engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset", "mnist",
+                "--model", "mlp", "--noise-file", noiseFile.toString(), "--input-shape", "1,28,28", "--classes", "10"))
+                .isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).contains("already holds a run");
+    }
+
+    @Test
+    void weightsThatDoNotMatchTheModelAreRefusedBeforeAnythingIsWritten() throws IOException {
+        Dataset train = generated("gen-train", 20, 1);
+        NoisyLabels noise = noise(train, 2);
+        Path noiseFile = tmp.resolve("noise.csv");
+        noise.save(noiseFile);
+        Path weights = Files.createDirectories(tmp.resolve("w"));
+        Map<String, Tensor> sd = new LinkedHashMap<>(Models.create("mlp", 1, 28, 10, 3).stateDict());
+        sd.remove("5.bias");
+        sd.put("1.weight", Tensor.zeros(512, 100));
+        sd.put("extra", Tensor.zeros(2));
+        SafeTensors.write(weights.resolve("epoch-000.safetensors"), Models.create("mlp", 1, 28, 10, 3).stateDict());
+        SafeTensors.write(weights.resolve("epoch-001.safetensors"), sd);
+        Path run = tmp.resolve("run");
+        int code = engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset", "mnist",
+                "--model", "mlp", "--noise-file", noiseFile.toString(), "--input-shape", "1,28,28", "--classes", "10");
+        assertThat(code).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).contains("epoch-001.safetensors: missing '5.bias'")
+                .contains("epoch-001.safetensors: '1.weight': expected [512, 784]").contains("unexpected 'extra'")
+                .contains("nothing written");
+        assertThat(run).doesNotExist();
+
+        assertThat(engram("import", "--run", run.toString(), "--weights", tmp.resolve("nowhere").toString(), "--dataset",
+                "mnist", "--model", "mlp", "--noise-file", noiseFile.toString(), "--input-shape", "1,28,28", "--classes",
+                "10")).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).contains("nowhere do not exist");
+        assertThat(engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset", "mnist",
+                "--model", "mlp", "--input-shape", "1,28,28", "--classes", "10")).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).contains("must come from --noise-file");
+        assertThat(run).doesNotExist();
+    }
+
+    /** A researcher's model on the class path. */
+    public static class TinyNet extends Module implements HasLayerGroups, HasTaps {
+        private final Linear fc1, fc2;
+        private final ReLU relu = new ReLU();
+
+        public TinyNet(int channels, int imageSize, int classes, long seed) {
+            Seeds s = Seeds.of(seed);
+            fc1 = registerModule("fc1", new Linear(channels * imageSize * imageSize, 16, true, s));
+            fc2 = registerModule("fc2", new Linear(16, classes, true, s));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return fc2.forward(tap("hidden", relu.forward(fc1.forward(x.reshape(x.shape()[0], -1)))));
+        }
+
+        @Override
+        public LinkedHashMap<String, List<String>> layerGroups() {
+            LinkedHashMap<String, List<String>> g = new LinkedHashMap<>();
+            g.put("fc1", List.of("fc1.weight", "fc1.bias"));
+            g.put("fc2", List.of("fc2.weight", "fc2.bias"));
+            return g;
+        }
+
+        @Override
+        public List<String> tapNames() {
+            return List.of("hidden");
+        }
+    }
+
+    @Test
+    void aSingleFileOfAClassPathModelImportsAsTheFinalEpoch() throws IOException {
+        String name = "class:" + TinyNet.class.getName();
+        Dataset train = generated("gen-train", 20, 1);
+        Path noiseFile = tmp.resolve("noise.csv");
+        noise(train, 2).save(noiseFile);
+        Path w = tmp.resolve("final.safetensors");
+        SafeTensors.write(w, new TinyNet(1, 28, 10, 9).stateDict());
+        Path run = tmp.resolve("run");
+        assertThat(engram("import", "--run", run.toString(), "--weights", w.toString(), "--dataset", "mnist", "--model",
+                name, "--noise-file", noiseFile.toString(), "--input-shape", "1,28,28", "--classes", "10", "--epoch", "5"))
+                .as(err.toString()).isZero();
+        RunFolder folder = RunFolder.open(run);
+        assertThat(folder.config().model()).isEqualTo(name);
+        assertThat(folder.config().epochs()).isEqualTo(5);
+        assertThat(folder.checkpoints()).extracting(RunFolder.Checkpoint::epoch).containsExactly(5);
+
+        assertThatThrownBy(() -> ExperimentConfig.paper("mnist", "class:com.example.Missing"))
+                .hasMessageContaining("com.example.Missing is not on the class path");
+        assertThat(engram("import", "--run", tmp.resolve("run2").toString(), "--weights", w.toString(), "--dataset", "mnist",
+                "--model", "class:com.example.Missing", "--noise-file", noiseFile.toString(), "--input-shape", "1,28,28",
+                "--classes", "10")).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).contains("not on the class path");
+    }
+}
