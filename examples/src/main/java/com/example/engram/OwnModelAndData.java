@@ -78,8 +78,8 @@ public final class OwnModelAndData {
 
         RewindingAnalysis.Result rewound = Analyses.execute(new RewindingAnalysis(), run,
                 RewindingAnalysis.Options.DEFAULTS, System.out::println, false);
-        NeuronFlipping.Options search = new NeuronFlipping.Options(NeuronFlipping.Variant.ACTIVATIONS, 10, 2, 0.01,
-                63, 8, 100, 128, 0);
+        NeuronFlipping.Options search = NeuronFlipping.Options.DEFAULTS.toBuilder().maxUnits(10).noise(2, 0.01)
+                .referenceSize(63).targetsPerBatch(8).remainingEvalSize(100).evalBatchSize(128).build();
         FlipAnalysis.Result flipped = Analyses.execute(new FlipAnalysis(), run,
                 new FlipAnalysis.Options(-1, 8, 8, search), System.out::println, false);
         return new Results(folder, rewound, flipped);

@@ -76,7 +76,7 @@ class ImportCommandTest {
         Files.createDirectories(dir);
         Module m = Models.create("mlp", 1, 28, 10, 3);
         Sgd sgd = Sgd.builder(m).learningRate(0.05).momentum(0.9).build();
-        ExampleSet set = ExampleSet.of(data.train(), RunData.NORMALIZATION, noise.noisyLabels(), noise.mask());
+        ExampleSet set = ExampleSet.of(data.train(), dev.engram.datasets.Normalization.PAPER, noise.noisyLabels(), noise.mask());
         Tensor x = set.images(0, set.size());
         Tensor y = set.labelTensor(0, set.size());
         SafeTensors.write(dir.resolve("epoch-000.safetensors"), m.stateDict(), Map.of("format", "pt"));
@@ -136,8 +136,8 @@ class ImportCommandTest {
         assertThat(rw.groups()).isNotEmpty();
         assertThat(folder.hasResults("rewinding")).isTrue();
 
-        NeuronFlipping.Options search = new NeuronFlipping.Options(NeuronFlipping.Variant.ACTIVATIONS, 5, 2, 0.01, 20, 4,
-                20, 64, 0);
+        NeuronFlipping.Options search = NeuronFlipping.Options.DEFAULTS.toBuilder().maxUnits(5).noise(2, 0.01).referenceSize(20)
+                .targetsPerBatch(4).remainingEvalSize(20).evalBatchSize(64).seed(0).build();
         Analyses.execute(new FlipAnalysis(), rd, new FlipAnalysis.Options(-1, 3, 3, search), Progress.NONE, false);
         assertThat(folder.hasResults("flipping")).isTrue();
 
