@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,17 +21,8 @@ import java.util.concurrent.TimeUnit;
 public final class ChildRun {
     private ChildRun() { }
 
-    /** 4×4 images, class k lights pixel k. */
     static Dataset synthetic(String name, int n, long seed) {
-        Random r = new Random(seed);
-        byte[] px = new byte[n * 16];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = i % 10;
-            for (int p = 0; p < 16; p++) px[i * 16 + p] = (byte) r.nextInt(60);
-            px[i * 16 + y[i]] = (byte) 250;
-        }
-        return new Dataset(name, 1, 4, 4, 10, px, y);
+        return dev.engram.memorization.rewind.LayerTestSupport.synthetic(name, n, seed);
     }
 
     static TrainTest data() {

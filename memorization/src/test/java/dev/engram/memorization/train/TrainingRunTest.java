@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,17 +37,8 @@ class TrainingRunTest {
     @TempDir
     Path tmp;
 
-    /** Class k lights pixel k (plus noise), so clean labels are learnable. */
     static Dataset synthetic(String name, int n, long seed) {
-        Random r = new Random(seed);
-        byte[] px = new byte[n * 16];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = i % 10;
-            for (int p = 0; p < 16; p++) px[i * 16 + p] = (byte) r.nextInt(60);
-            px[i * 16 + y[i]] = (byte) 250;
-        }
-        return new Dataset(name, 1, 4, 4, 10, px, y);
+        return dev.engram.memorization.rewind.LayerTestSupport.synthetic(name, n, seed);
     }
 
     private static final TrainingRun.Options ACCOUNTING = new TrainingRun.Options(true, ProgressMode.NONE,
