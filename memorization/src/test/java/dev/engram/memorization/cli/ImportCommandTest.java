@@ -234,4 +234,36 @@ class ImportCommandTest {
                 "--classes", "10")).isEqualTo(EngramCli.EXIT_FAILURE);
         assertThat(err.toString()).contains("not on the class path");
     }
+
+    /** The user's path: arrays as .npy files, weights trained elsewhere, then `engram rewind` and `engram flip`. */
+    @Test
+    void anImportOnNpyDataIsAnalysedFromTheCommandLine() throws IOException {
+        TrainTest data = new TrainTest(generated("gen-train", 60, 1), generated("gen-test", 20, 2));
+        Path arrays = tmp.resolve("arrays");
+        Files.createDirectories(arrays);
+        for (String part : new String[] {"", "_test"}) {
+            Dataset d = part.isEmpty() ? data.train() : data.test();
+            byte[] px = new byte[d.size() * 784];
+            for (int i = 0; i < d.size(); i++) {
+                float[] img = new float[784];
+                d.copyImageAsFloat(i, img, 0, new dev.engram.datasets.Normalization(new float[] {0f}, new float[] {1f / 255f}));
+                for (int k = 0; k < 784; k++) px[i * 784 + k] = (byte) Math.round(img[k]);
+            }
+            Files.write(arrays.resolve("x" + part + ".npy"), dev.engram.datasets.NpyWriter.uint8(new long[] {d.size(), 1, 28, 28}, px));
+            Files.write(arrays.resolve("y" + part + ".npy"), dev.engram.datasets.NpyWriter.labels(d.labels()));
+        }
+        NoisyLabels noise = noise(data.train(), 6);
+        Path noiseFile = tmp.resolve("noise-npy.csv");
+        noise.save(noiseFile);
+        Path weights = tmp.resolve("weights-npy");
+        writeWeights(weights, data, noise, 2);
+        Path run = tmp.resolve("run-npy");
+        assertThat(engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset",
+                "npy:" + arrays, "--model", "mlp", "--noise-file", noiseFile.toString(), "--offline")).as(err.toString()).isZero();
+        assertThat(engram("rewind", "--run", run.toString(), "--offline")).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("rewind one group to epoch 0");
+        assertThat(engram("flip", "--run", run.toString(), "--noisy", "3", "--clean", "3", "--max-units", "5",
+                "--reference", "20", "--eval-examples", "20", "--offline")).as(err.toString()).isZero();
+        assertThat(RunFolder.open(run).hasResults("flipping")).isTrue();
+    }
 }

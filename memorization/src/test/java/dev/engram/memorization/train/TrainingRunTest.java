@@ -219,4 +219,21 @@ class TrainingRunTest {
         assertThat(gb.get(3).noisyNorm()).containsExactly(ga.get(3).noisyNorm());
         assertThat(cut.provenance().orElseThrow().endTime()).isNotNull();
     }
+
+    @Test
+    void resumingAFinishedRunVerifiesEveryCheckpointItBuildsOn() throws IOException {
+        Dataset train = synthetic("syn-train", 60, 1), test = synthetic("syn-test", 20, 2);
+        RunFolder run = TrainingRun.create(tmp.resolve("finished"), config(2, 0.2), train, List.of("test"));
+        TrainingRun.train(data(run, train, test), TrainingRun.Listener.NONE);
+        // resuming an intact finished run changes nothing
+        assertThat(TrainingRun.resume(data(run, train, test), new TrainingRun.Options(false,
+                ProgressMode.NONE, TrainingRun.Listener.NONE))).hasSize(3);
+        Path last = run.checkpointPath(2);
+        byte[] bytes = Files.readAllBytes(last);
+        Files.write(last, java.util.Arrays.copyOf(bytes, bytes.length / 2)); // truncated
+        assertThatThrownBy(() -> TrainingRun.resume(data(run, train, test), new TrainingRun.Options(false,
+                ProgressMode.NONE, TrainingRun.Listener.NONE)))
+                .isInstanceOf(RunFolderException.class).hasMessageContaining(last.toString())
+                .hasMessageContaining("damaged");
+    }
 }
