@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The "atypical examples" variant (spec §1.3, {@code adjust_for_cscore}): instead of corrupting labels, examples
+ * The "atypical examples" variant (docs/methods.md §1.3, {@code adjust_for_cscore}): instead of corrupting labels, examples
  * whose C-score (Jiang et al.) is below a threshold (0.5 in the paper) are flagged. The result is a
  * {@link NoisyLabels} with unchanged labels whose mask marks the atypical examples, so every clean/noisy analysis
  * runs unchanged. Scores must be in the dataset's original example order (the released CIFAR-10 file is

@@ -3,7 +3,7 @@ package dev.engram.datasets;
 import java.util.Random;
 
 /**
- * Label corruption exactly as the paper's code ({@code dataloader.py corrupt_labels}, spec §1.2):
+ * Label corruption exactly as the paper's code ({@code dataloader.py corrupt_labels}, docs/methods.md §1.2):
  * <ol>
  * <li>{@code k = (int) (fraction * N)} — an exact count, not a Bernoulli draw;</li>
  * <li>k distinct indices chosen uniformly without replacement (a partial Fisher–Yates shuffle of 0..N−1);</li>

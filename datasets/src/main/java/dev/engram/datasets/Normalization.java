@@ -12,7 +12,7 @@ import java.util.Arrays;
 public record Normalization(float[] mean, float[] std) {
 
     /**
-     * The paper's normalization (spec §1.1): mean 0.5, std 0.5 on every channel, i.e. pixels/255 mapped to [-1, 1].
+     * The paper's normalization (docs/methods.md §1.1): mean 0.5, std 0.5 on every channel, i.e. pixels/255 mapped to [-1, 1].
      */
     public static final Normalization PAPER = new Normalization(new float[] {0.5f}, new float[] {0.5f});
 

@@ -21,7 +21,7 @@ import java.util.zip.ZipInputStream;
 /**
  * Minimal reader for NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0) holding a 1-D array of
  * {@code float32} ({@code <f4}/{@code >f4}) or {@code float64} ({@code <f8}/{@code >f8}), C order, and for
- * single arrays inside {@code .npz} archives (zip of {@code .npy}). Used to read C-scores (spec §1.3). The magic,
+ * single arrays inside {@code .npz} archives (zip of {@code .npy}). Used to read C-scores (docs/methods.md §1.3). The magic,
  * version and exact payload length are validated; the header is parsed as the Python dict literal it is (exactly
  * the keys {@code descr}, {@code fortran_order} and {@code shape}, none twice), the element count is computed with
  * overflow checks and compared with the bytes available before anything is allocated, and an {@code .npz} entry's

@@ -9,9 +9,9 @@ import picocli.CommandLine.Option;
  * run's per-epoch checkpoints, with their mislabel-detection AUROC; writes {@code analyses/checkpoint-scores/}.
  */
 @Command(name = "checkpoint-scores", mixinStandardHelpOptions = true,
-        description = "Per-example scores from the run's checkpoints: VoG (spec §8.1) over early/middle/late/all"
+        description = "Per-example scores from the run's checkpoints: VoG (docs/methods.md §8.1) over early/middle/late/all"
                 + " checkpoint windows, class-normalized and absolute, loss and margin trajectories,"
-                + " forgetting events (spec §8.12), each with its AUROC for finding the noisy examples."
+                + " forgetting events (docs/methods.md §8.12), each with its AUROC for finding the noisy examples."
                 + " Writes analyses/checkpoint-scores/.")
 public final class CheckpointScoresCommand extends AnalysisCommand {
     private static final CheckpointScores.Options D = CheckpointScores.Options.DEFAULTS;

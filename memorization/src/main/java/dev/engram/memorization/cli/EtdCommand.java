@@ -13,7 +13,7 @@ import java.util.List;
  * labels with its training recipe, and writes {@code analyses/etd/}. The run comes from {@code engram train}.
  */
 @Command(name = "etd", mixinStandardHelpOptions = true,
-        description = "Example-tied dropout (spec §6): train models of the run with per-example memorization units, then"
+        description = "Example-tied dropout (docs/methods.md §6): train models of the run with per-example memorization units, then"
                 + " drop them and report clean-train, noisy-train and test accuracy before and after, beside standard"
                 + " dropout and a fixed sparse mask. Uses the run's model, data and training recipe. Writes analyses/etd/.")
 public final class EtdCommand extends AnalysisCommand {

@@ -7,9 +7,9 @@ import picocli.CommandLine.Option;
 
 import java.util.Locale;
 
-/** {@code engram flip --run DIR}: greedy neuron flipping on a trained run (spec §5), into {@code analyses/flipping/}. */
+/** {@code engram flip --run DIR}: greedy neuron flipping on a trained run (docs/methods.md §5), into {@code analyses/flipping/}. */
 @Command(name = "flip", aliases = "flipping", mixinStandardHelpOptions = true,
-        description = "Greedy neuron flipping (spec §5): how many units must be zeroed to flip noisy vs clean training"
+        description = "Greedy neuron flipping (docs/methods.md §5): how many units must be zeroed to flip noisy vs clean training"
                 + " examples, the accuracy left afterwards, the layers used, and mislabel-detection AUROC of -count"
                 + " beside the loss and per-example gradient norm. Writes analyses/flipping/.")
 public final class FlipCommand extends AnalysisCommand {

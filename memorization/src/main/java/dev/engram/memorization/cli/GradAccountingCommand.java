@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code engram grad-accounting --run DIR}: gradient accounting (spec §2) recomputed from saved checkpoints, parameters
+ * {@code engram grad-accounting --run DIR}: gradient accounting (docs/methods.md §2) recomputed from saved checkpoints, parameters
  * fixed per checkpoint, one pass over the training set in train mode (see {@link GradientAccounting}).
  */
 @Command(name = "grad-accounting", mixinStandardHelpOptions = true,

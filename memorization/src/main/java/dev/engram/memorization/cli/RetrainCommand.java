@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code engram retrain --run DIR}: layer retraining (spec §4) into {@code analyses/retraining/}; also reachable as
+ * {@code engram retrain --run DIR}: layer retraining (docs/methods.md §4) into {@code analyses/retraining/}; also reachable as
  * {@code engram retraining}, the analysis' folder name.
  */
 @Command(name = "retrain", aliases = "retraining", mixinStandardHelpOptions = true,

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code engram rewind --run DIR}: layer rewinding (spec §3) into {@code analyses/rewinding/}; also reachable as
+ * {@code engram rewind --run DIR}: layer rewinding (docs/methods.md §3) into {@code analyses/rewinding/}; also reachable as
  * {@code engram rewinding}, the analysis' folder name.
  */
 @Command(name = "rewind", aliases = "rewinding", mixinStandardHelpOptions = true,

@@ -45,7 +45,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path run;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "paper",
-            description = "Starting configuration: paper (spec §1.5 recipe), demo (small MLP on 4,000 MNIST examples) or"
+            description = "Starting configuration: paper (docs/methods.md §1.5 recipe), demo (small MLP on 4,000 MNIST examples) or"
                     + " repro-cpu (REPRODUCTION.md CPU tier: ResNet-9 at width 0.25 on 10,000 MNIST examples)."
                     + " Default: ${DEFAULT-VALUE}.")
     String preset;
@@ -106,7 +106,7 @@ public final class TrainCommand implements Callable<Integer> {
             + " configuration is the run's config.json; configuration options are not allowed).")
     boolean resume;
 
-    @Option(names = "--grad-accounting", description = "Gradient accounting during training (spec §2): clean/noisy"
+    @Option(names = "--grad-accounting", description = "Gradient accounting during training (docs/methods.md §2): clean/noisy"
             + " gradient norms and cosines per layer and per-example gradient norms, into analyses/grad-accounting/"
             + " (three backward passes per batch instead of one).")
     boolean gradAccounting;

@@ -26,7 +26,7 @@ import java.util.Map;
  *
  * <p>The training set is the first {@code noise.size()} examples of the dataset's training file (so example indices
  * stay file positions) and carries the run's (noisy) labels; images are normalized with {@link #normalization()}: as
- * the paper does for the built-in datasets (mean 0.5, std 0.5 per channel, spec §1.1), with the per-channel mean and
+ * the paper does for the built-in datasets (mean 0.5, std 0.5 per channel, docs/methods.md §1.1), with the per-channel mean and
  * standard deviation of the run's training examples for an own dataset (stored in the run's
  * {@value RunFolder#NORMALIZATION}). Data is read on first use, so opening a run to check it costs nothing.
  */
@@ -103,7 +103,7 @@ public final class RunData {
 
     /**
      * The input normalization of this run, used by its training, every analysis and every evaluation: the paper's
-     * (mean 0.5, std 0.5, spec §1.1) for a built-in dataset; for an own dataset the one stored in the run's
+     * (mean 0.5, std 0.5, docs/methods.md §1.1) for a built-in dataset; for an own dataset the one stored in the run's
      * {@value RunFolder#NORMALIZATION} (written when the run was created), or, for a run folder without that file,
      * computed from the run's training examples ({@link #trainingNormalization}) as training would have.
      *

@@ -13,7 +13,7 @@ import dev.engram.nn.optim.Sgd;
 import dev.engram.nn.optim.WarmupCosine;
 
 /**
- * A run's training recipe (spec §1.5) in one place: its shuffled, optionally augmented batches, its SGD optimizer and
+ * A run's training recipe (docs/methods.md §1.5) in one place: its shuffled, optionally augmented batches, its SGD optimizer and
  * its per-iteration learning-rate schedule. The training run, gradient accounting and every analysis that trains a
  * model of the run (example-tied dropout) take their batches and optimizer from here, so they see the same batches
  * for the same epoch and honour the run's augmentation setting.

@@ -30,17 +30,17 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Example-tied dropout experiment (spec §6.3–6.4): train a model with example-tied dropout at the given taps on
+ * Example-tied dropout experiment (docs/methods.md §6.3–6.4): train a model with example-tied dropout at the given taps on
  * noisy labels, then measure accuracy on clean training examples, on noisy training examples (against their
  * corrupted label: memorization) and on the test set, before and after dropping the memorization units.
  *
- * <p>Measurement (spec §6.3, consistent with the reference's modes; BN always in evaluation mode): training
+ * <p>Measurement (docs/methods.md §6.3, consistent with the reference's modes; BN always in evaluation mode): training
  * examples before dropping use their own tied masks ({@link ExampleTiedDropout.Mode#TRAIN}), the test set the
  * expectation ({@link ExampleTiedDropout.Mode#TEST}); "after" is {@link ExampleTiedDropout.Mode#DROP} for all three.
- * The paper reports noisy-train accuracy 100% → 0.1% (MNIST) with a clean-accuracy cost of 0.8 points (spec §7).
+ * The paper reports noisy-train accuracy 100% → 0.1% (MNIST) with a clean-accuracy cost of 0.8 points (docs/methods.md §7).
  *
  * <p>Baselines (Table 3): standard dropout and a fixed sparse mask, both with drop probability {@code p = pGen}
- * as the reference code's {@code nn.Dropout(p_gen)} (spec §9 item 24 notes that capacity matching would rather
+ * as the reference code's {@code nn.Dropout(p_gen)} (docs/methods.md §9 item 24 notes that capacity matching would rather
  * suggest keep probability {@code pGen}; {@link Settings#baselineDropProbability} makes that a choice), and
  * optionally no regularization at all. A baseline has nothing to drop: its "after" equals its "before".
  *
@@ -279,8 +279,8 @@ public final class ExampleTiedDropoutExperiment
                 "maskSeed", r.maskSeed(), "epochs", r.epochs(), "training", "the run's recipe (batches, augmentation,"
                         + " optimizer, schedule); model initialisation = the run's seed"));
         json.put("outcomes", outcomes);
-        json.put("paper", Map.of("noisyTrainAfterDrop", "MNIST 0.1%, SVHN 1.4%, CIFAR-10 3.1% (spec §7 #4)",
-                "cleanCostPoints", "MNIST 0.8, SVHN 4.2, CIFAR-10 9.2 (spec §7 #5)"));
+        json.put("paper", Map.of("noisyTrainAfterDrop", "MNIST 0.1%, SVHN 1.4%, CIFAR-10 3.1% (docs/methods.md §7 #4)",
+                "cleanCostPoints", "MNIST 0.8, SVHN 4.2, CIFAR-10 9.2 (docs/methods.md §7 #5)"));
         Results.writeJson(dir.resolve("results.json"), json);
         CsvTable t = new CsvTable("method", "p_gen", "p_mem", "drop_probability", "clean_before", "noisy_before",
                 "test_before", "clean_after", "noisy_after", "test_after", "train_seconds");

@@ -8,7 +8,7 @@ import dev.engram.nn.Module;
 import java.util.Arrays;
 
 /**
- * The "sparse network" baseline of spec §6.4 (the reference's {@code FixedDropout}): one fixed elementwise mask,
+ * The "sparse network" baseline of docs/methods.md §6.4 (the reference's {@code FixedDropout}): one fixed elementwise mask,
  * keeping each element with probability {@code 1 - p} and scaling survivors by {@code 1/(1-p)}, applied identically
  * in training and evaluation. The reference redraws the mask over the whole batch tensor from seed 0 on every call,
  * so it depends on an example's position in the batch and on the batch size (§9 item 24); here the mask covers one

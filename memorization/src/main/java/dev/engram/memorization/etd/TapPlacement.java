@@ -16,10 +16,10 @@ import java.util.function.BiFunction;
  * Layers inserted into a model at named activation taps ({@link Taps#intercept}) instead of editing the model: the
  * model's own parameters and state-dict names stay untouched, and the same model class serves with and without
  * the inserted layers. Each placement gets its own layer (and, for example-tied dropout, its own layer id, so that
- * equal-width layers do not share masks; spec §9 items 20 and 22).
+ * equal-width layers do not share masks; docs/methods.md §9 items 20 and 22).
  *
  * <p>For ResNet-9 the taps {@code ResNet9.ETD_TAPS} are the six positions of the reference's
- * {@code ResNet9_dropout} (spec §6.2); for an MLP the hidden ReLU outputs; for the small CNN both conv ReLUs and the
+ * {@code ResNet9_dropout} (docs/methods.md §6.2); for an MLP the hidden ReLU outputs; for the small CNN both conv ReLUs and the
  * hidden fully connected ReLU.
  */
 public final class TapPlacement {

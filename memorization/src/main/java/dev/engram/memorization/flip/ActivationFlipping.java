@@ -24,11 +24,11 @@ import java.util.function.Consumer;
 
 /**
  * The activation-level variant of greedy neuron flipping ({@link NeuronFlipping.Variant#ACTIVATIONS}, the paper's
- * wording, spec §5): units are the channels or neurons at the model's taps, zeroed with per-target mask rows so that
+ * wording, docs/methods.md §5): units are the channels or neurons at the model's taps, zeroed with per-target mask rows so that
  * one forward/backward pass scores a whole batch of targets.
  *
  * <h2>Reference gradient: exact (default) or shared</h2>
- * The criterion's reference term {@code (1/|B|) Σ_{i∈R} CE_i} (spec §5.2 step 3) depends on the target's masks. With
+ * The criterion's reference term {@code (1/|B|) Σ_{i∈R} CE_i} (docs/methods.md §5.2 step 3) depends on the target's masks. With
  * {@link ReferenceGradient#EXACT} its gradient is recomputed under each target's current masks before every zeroing
  * (one pass over the reference batch per distinct set of zeroed units, cached); with {@link ReferenceGradient#SHARED}
  * the unedited model's gradient is reused for every zeroing (identical first zeroing). Measured on the demo run

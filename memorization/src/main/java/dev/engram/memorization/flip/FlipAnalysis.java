@@ -27,7 +27,7 @@ import java.util.function.Consumer;
 import java.util.function.IntToDoubleFunction;
 
 /**
- * The flipping analysis of spec §5.3 on one trained model: runs {@link NeuronFlipping} on randomly drawn noisy and
+ * The flipping analysis of docs/methods.md §5.3 on one trained model: runs {@link NeuronFlipping} on randomly drawn noisy and
  * clean training examples and summarizes (a) the number of units needed to flip each kind (paper: > 90% of
  * mislabeled examples need fewer than 10), (b) the accuracy left on the rest of the training set after zeroing a
  * target's units (paper: noisy-example flip sets leave ≈ 10 points more), (c) which layers the units come from and
@@ -41,7 +41,7 @@ import java.util.function.IntToDoubleFunction;
  * included are kept for comparison ({@link Summary#allTargets()}). Fewer than {@link #FEW_MEMORIZED} memorized noisy
  * targets raise a warning in the progress output.
  *
- * <p><b>Base model (spec §5.1).</b> The reference code flips a model trained until it fits the training set.
+ * <p><b>Base model (docs/methods.md §5.1).</b> The reference code flips a model trained until it fits the training set.
  * {@link BaseModel#FIRST_FIT} picks the first checkpoint (in epoch order) with 100% training accuracy w.r.t. the
  * training labels, falling back to the final checkpoint with a warning when none fits; {@link BaseModel#FINAL}
  * (default) uses the final checkpoint; an explicit checkpoint overrides both. {@code results.json} records the choice
@@ -392,8 +392,8 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
         json.put("statistics", "summary.memorized: memorized targets only (initial prediction = training label), the"
                 + " headline; summary.allTargets: non-memorized targets included with count 0, for comparison");
         json.put("summary", r.summary());
-        json.put("paper", Map.of("noisyFlippedUnder10", "> 0.90 (spec §7 #2)", "unitsToFlipMemorized", "around 5 (spec §7 #1)",
-                "remainingAccuracyGap", "noisy-flip sets leave about 10 points more (spec §7 #3)"));
+        json.put("paper", Map.of("noisyFlippedUnder10", "> 0.90 (docs/methods.md §7 #2)", "unitsToFlipMemorized", "around 5 (docs/methods.md §7 #1)",
+                "remainingAccuracyGap", "noisy-flip sets leave about 10 points more (docs/methods.md §7 #3)"));
         Results.writeJson(dir.resolve("results.json"), json);
 
         CsvTable t = new CsvTable("example_id", "noisy", "label", "initial_prediction", "memorized", "flipped", "count",

@@ -4,7 +4,7 @@ import dev.engram.engine.Philox;
 import dev.engram.engine.spi.Distribution;
 
 /**
- * The Gaussian input noise of the robust flipping criterion (spec §5.2 step 2) as a deterministic function of
+ * The Gaussian input noise of the robust flipping criterion (docs/methods.md §5.2 step 2) as a deterministic function of
  * {@code (seed, example id, iteration, copy)}: Philox4x32-10 normal draws under a key mixed from
  * (seed, iteration, copy), starting at counter {@code exampleId << 32}. Batched and one-at-a-time searches
  * therefore see identical noise, whatever the batch composition.

@@ -25,11 +25,11 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * Greedy neuron flipping (Maini et al. 2023, spec §5): for a target training example, repeatedly zero the unit
+ * Greedy neuron flipping (Maini et al. 2023, docs/methods.md §5): for a target training example, repeatedly zero the unit
  * whose removal most increases the target's loss while keeping the loss of other training examples low, until the
  * model's prediction on the target flips. Memorized (mislabeled) examples should need few units.
  *
- * <h2>Criterion (spec §5.2 steps 2–4)</h2>
+ * <h2>Criterion (docs/methods.md §5.2 steps 2–4)</h2>
  * Robust logits {@code f̄_i} = mean over K noisy copies of {@code model(x_i + ε)} ({@link InputNoise}).
  * {@code J = (1/|B|) Σ_{i≠t} CE(f̄_i, y_i) − CE(f̄_t, y_t)} with {@code B} = the target plus a fixed reference batch
  * of other training examples (the code's "first batch", here drawn once with the seed). A unit's score is the
@@ -68,7 +68,7 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
     }
 
     /**
-     * How the activation variant obtains the reference term's gradient {@code ∂/∂m (1/|B|) Σ_{i∈R} CE_i} (spec §5.2
+     * How the activation variant obtains the reference term's gradient {@code ∂/∂m (1/|B|) Σ_{i∈R} CE_i} (docs/methods.md §5.2
      * step 3) for each zeroing.
      */
     public enum ReferenceGradient {

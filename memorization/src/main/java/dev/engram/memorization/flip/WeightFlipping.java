@@ -23,7 +23,7 @@ import java.util.function.Consumer;
 
 /**
  * The weight-level variant of greedy neuron flipping ({@link NeuronFlipping.Variant#WEIGHTS}, what the reference code
- * does, spec §5): units are conv filters and single scalars of the other parameters, zeroed in place; one target at
+ * does, docs/methods.md §5): units are conv filters and single scalars of the other parameters, zeroed in place; one target at
  * a time.
  */
 final class WeightFlipping extends NeuronFlipping {

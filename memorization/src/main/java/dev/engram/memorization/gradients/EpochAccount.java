@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Gradient accounting of one epoch (or one checkpoint), spec §2.
+ * Gradient accounting of one epoch (or one checkpoint), docs/methods.md §2.
  *
  * @param epoch           training epoch whose batches were accounted (1-based, parameters changing during the epoch)
  *                        or checkpoint index (parameters fixed), see {@code source}

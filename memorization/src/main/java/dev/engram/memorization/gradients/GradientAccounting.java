@@ -36,7 +36,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Gradient accounting (spec §2): how much the clean and the noisy (mislabeled) training examples contribute to the
+ * Gradient accounting (docs/methods.md §2): how much the clean and the noisy (mislabeled) training examples contribute to the
  * gradient of every layer, whether the two contributions point in opposite directions, and how large the
  * per-example gradients of noisy examples are compared with clean ones. {@link GradientAccumulator} defines the
  * quantities.

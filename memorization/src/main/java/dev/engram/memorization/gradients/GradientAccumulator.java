@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Gradient accounting of one model over one pass of mini-batches (spec §2, as the reference code does it).
+ * Gradient accounting of one model over one pass of mini-batches (docs/methods.md §2, as the reference code does it).
  *
  * <p>Per mini-batch of size B, with the parameters before the batch's update and the model in train mode (batch-norm
  * uses batch statistics): the clean part {@code L_c = (1/B) Σ_{i ∈ clean ∩ b} CE_i} and the noisy part

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Per-example learning events from a correctness matrix {@code correct[t][i]} (row t = the t-th evaluated epoch,
- * column i = example i), as in the Maini et al. code base (spec §8.12) and Toneva et al.'s forgetting events.
+ * column i = example i), as in the Maini et al. code base (docs/methods.md §8.12) and Toneva et al.'s forgetting events.
  * Epoch numbers are those of the rows ({@link #epochs()}), so the matrix may start at epoch 0 (initialisation) or 1.
  * Results use {@link #NEVER} (-1) for "did not happen".
  */

@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Layer retraining on one model (spec §4): start from the final weights, reset one layer group to its initial
+ * Layer retraining on one model (docs/methods.md §4): start from the final weights, reset one layer group to its initial
  * values (the exact epoch-0 tensors the run started from, as the paper's code does, not a fresh draw), and train on
  * a subset of the training set (the clean examples) while measuring accuracy on the clean and the noisy examples in
  * eval mode before retraining and after every epoch. Training uses the nn {@link Trainer}: SGD with momentum and
@@ -32,7 +32,7 @@ import java.util.Set;
  * counted as batches + 1, as in the code), and early stopping after a number of (cumulative) epochs at 100%
  * training accuracy on the retraining subset.
  *
- * <p>Defaults follow the paper, with the code's defects fixed (spec §9 items 8–11): only group l is trainable (the
+ * <p>Defaults follow the paper, with the code's defects fixed (docs/methods.md §9 items 8–11): only group l is trainable (the
  * code's freezing has no effect, so it trains every layer: {@link Settings#trainAll()}), the training subset is the
  * clean examples (the code's double mask inversion trains on the noisy ones). The optimizer settings are given by the
  * caller ({@link RetrainingAnalysis} defaults to the run's own; {@link Settings#paper} has the paper's peak learning

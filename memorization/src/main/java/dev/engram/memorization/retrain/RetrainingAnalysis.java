@@ -27,7 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Layer retraining of a trained run (spec §4): for each layer group l, the final model with group l reset to its
+ * Layer retraining of a trained run (docs/methods.md §4): for each layer group l, the final model with group l reset to its
  * initial (epoch-0) values is retrained on the clean training examples only, and accuracy on the never-retrained-on
  * noisy examples (w.r.t. their noisy labels) is tracked: if it recovers, the other layers still hold the memorized
  * labels. See {@link LayerRetraining} for the semantics and how they differ from the paper's code (base model =
@@ -35,7 +35,7 @@ import java.util.Map;
  *
  * <p>Optimizer settings: by default the run's own (its peak learning rate, momentum and weight decay,
  * {@link Preset#RUN}), so that retraining does not step harder or regularise differently from the training that
- * memorized the labels; the paper's (lr 0.1, wd 5e-4, spec §4) and the reference code's (lr 0.01, wd 5e-4) are named
+ * memorized the labels; the paper's (lr 0.1, wd 5e-4, docs/methods.md §4) and the reference code's (lr 0.01, wd 5e-4) are named
  * presets, and each value can be overridden. The settings used are printed and written to {@code results.json}
  * ({@code settings}, {@code settingsSource}).
  *
@@ -57,7 +57,7 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
         /** The run's own training settings (its peak lr, momentum and weight decay). Default: retraining then
          *  differs from the original training only in what is trainable and which examples are seen. */
         RUN,
-        /** The paper's (spec §4): peak lr 0.1, momentum 0.9, weight decay 5e-4. */
+        /** The paper's (docs/methods.md §4): peak lr 0.1, momentum 0.9, weight decay 5e-4. */
         PAPER,
         /** The reference code's: peak lr 0.01, momentum 0.9, weight decay 5e-4. */
         CODE;

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Layer rewinding on one model (spec §3): overwrite the tensors of one layer group with their values from another
+ * Layer rewinding on one model (docs/methods.md §3): overwrite the tensors of one layer group with their values from another
  * state dict (an earlier checkpoint), leaving every other tensor as it is.
  *
  * <p>A group is the list of parameter names of {@link HasLayerGroups#layerGroups()} (weights, biases, BN affine γ/β).

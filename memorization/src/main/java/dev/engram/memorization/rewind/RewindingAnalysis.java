@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Layer rewinding of a trained run (spec §3): for each layer group l and each checkpoint epoch t, the final model
+ * Layer rewinding of a trained run (docs/methods.md §3): for each layer group l and each checkpoint epoch t, the final model
  * θ^T with group l replaced by θ^t_l is evaluated in eval mode on the training set with the labels it was trained on
  * (unaugmented) → accuracy on clean examples and on noisy examples (agreement with the corrupted label, i.e.
  * memorization), and on the test set.

@@ -11,34 +11,34 @@ public enum AnalysisKind {
     TRAINING("training", "Training",
             "Accuracy of the training run after every epoch on clean training examples, on noisy training examples"
                     + " (agreement with the corrupted label, i.e. memorization) and on the test set."),
-    /** Gradient accounting (spec §2). */
+    /** Gradient accounting (docs/methods.md §2). */
     GRADIENT_ACCOUNTING("grad-accounting", "Gradient accounting",
             "Per layer and epoch: norm of the summed loss gradient of the clean and of the noisy examples (each"
                     + " parameter tensor's norm divided by the square root of its size, summed over the layer's"
                     + " tensors) and the cosine similarity between the clean and the noisy gradient."),
-    /** Layer rewinding (spec §3). */
+    /** Layer rewinding (docs/methods.md §3). */
     REWINDING("rewinding", "Layer rewinding",
             "One layer of the final model is replaced by its value at an earlier checkpoint; accuracy on clean and"
                     + " noisy training examples shows whether memorization survives."),
-    /** Layer retraining (spec §4). */
+    /** Layer retraining (docs/methods.md §4). */
     RETRAINING("retraining", "Layer retraining",
             "One layer is reset to its initial value and retrained on the clean examples only, all other layers"
                     + " frozen; accuracy on the never-seen noisy examples shows whether the other layers still hold"
                     + " the memorized labels."),
-    /** Greedy neuron flipping (spec §5). */
+    /** Greedy neuron flipping (docs/methods.md §5). */
     FLIPPING("flipping", "Neuron flipping",
             "Greedy search that zeroes the most important channel or neuron until an example's prediction flips;"
                     + " memorized examples should need few units, and removing them should cost little accuracy"
                     + " elsewhere."),
-    /** Example-tied dropout (spec §6). */
+    /** Example-tied dropout (docs/methods.md §6). */
     ETD("etd", "Example-tied dropout",
             "A model trained with example-tied dropout confines memorization to per-example units; dropping them at"
                     + " test time should remove the memorized labels while keeping clean and test accuracy."),
-    /** Per-example scores and mislabel detection (spec §8). */
+    /** Per-example scores and mislabel detection (docs/methods.md §8). */
     SCORES("scores", "Per-example scores",
             "Per-example memorization scores (forgetting events, learning epoch, loss and margin trajectories,"
                     + " …) and how well each one detects the mislabeled examples (AUROC, precision@k)."),
-    /** Per-example scores recomputed from the checkpoints, with VoG (spec §8.1). */
+    /** Per-example scores recomputed from the checkpoints, with VoG (docs/methods.md §8.1). */
     CHECKPOINT_SCORES("checkpoint-scores", "Checkpoint scores",
             "Per-example scores recomputed from the run's checkpoints: variance of gradients (VoG), loss and margin"
                     + " trajectories and forgetting events, each with how well it detects the mislabeled examples.");

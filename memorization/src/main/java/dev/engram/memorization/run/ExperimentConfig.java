@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * Everything that defines one experiment (training run) of a run folder; stored as {@code config.json}.
  *
- * <p>The defaults of {@link #paper(String, String)} follow the training recipe of Maini et al. (spec §1.5): SGD with
+ * <p>The defaults of {@link #paper(String, String)} follow the training recipe of Maini et al. (docs/methods.md §1.5): SGD with
  * momentum 0.9 and weight decay 5e-4 (coupled, PyTorch semantics), peak learning rate 0.01 with linear warm-up over
  * the first 10% of optimizer steps and cosine decay to 0, batch size 512 (128 for the ViT), 10% label noise, seed 4
  * (the paper averages seeds 4, 5 and 6), 50 epochs for CIFAR-10/SVHN without augmentation and 100 for MNIST or with
@@ -129,7 +129,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
     }
 
     /**
-     * The paper's recipe (spec §1.5) for {@code dataset} and {@code model}, without augmentation, 10% noise, seed 4,
+     * The paper's recipe (docs/methods.md §1.5) for {@code dataset} and {@code model}, without augmentation, 10% noise, seed 4,
      * on the CPU (50 epochs for own datasets, as for CIFAR-10).
      */
     public static ExperimentConfig paper(String dataset, String model) {

@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  * Per-example memorization scores computed from a run's saved checkpoints, each with its quality as a detector of
  * the mislabeled examples (AUROC and precision at k = number of noisy examples, {@link Metrics}):
  * <ul>
- *   <li><b>VoG</b> (Variance of Gradients, spec §8.1): at each checkpoint t the input gradient
+ *   <li><b>VoG</b> (Variance of Gradients, docs/methods.md §8.1): at each checkpoint t the input gradient
  *   {@code S_t = ∂ a_y(x) / ∂x} of the pre-softmax score of the training label, averaged over colour channels;
  *   per pixel the population standard deviation over checkpoints; VoG = its mean over pixels; then normalised
  *   within each (training-label) class: {@code (VoG − mean_class) / std_class}. High = suspicious. As the VoG paper
@@ -42,13 +42,13 @@ import java.util.function.Consumer;
  *   of training) VoG is computed per stage window of the checkpoints used: {@code early}, {@code middle} and
  *   {@code late} are the first, middle and last third of them (a window needs at least 2 checkpoints, else it is
  *   left out), {@code all} is every checkpoint. Each window is reported class-normalized and as the absolute value
- *   of the class-normalized score (spec §8.1: "optionally absolute value", which flags examples far from their class
+ *   of the class-normalized score (docs/methods.md §8.1: "optionally absolute value", which flags examples far from their class
  *   on either side). Over all checkpoints, including the untrained one, VoG mostly tracks how much the gradient
  *   grows, which can rank the noisy examples low (AUROC below 0.5); such an AUROC is printed as an inverted ranking
  *   with its flipped value ({@link Detection#aurocText()}), never silently.</li>
  *   <li><b>Loss and margin trajectories</b>: mean training loss over checkpoints (high = suspicious) and mean margin
  *   (label logit − largest other logit; low = suspicious).</li>
- *   <li><b>Forgetting events</b> (spec §8.12, Toneva et al. 2019): transitions correct → incorrect between
+ *   <li><b>Forgetting events</b> (docs/methods.md §8.12, Toneva et al. 2019): transitions correct → incorrect between
  *   consecutive checkpoints, from the correctness matrix obtained by evaluating the training set at every checkpoint,
  *   by default without the untrained epoch-0 checkpoint and with never-learned examples ranked above every learned
  *   one ({@link LearningEvents.Forgetting}); and the epoch from which an example stays learned (never learned =

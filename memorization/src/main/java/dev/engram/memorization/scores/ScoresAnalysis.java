@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Per-example scores that need only the per-epoch evaluations of the training run (spec §8.12): forgetting events,
+ * Per-example scores that need only the per-epoch evaluations of the training run (docs/methods.md §8.12): forgetting events,
  * the epoch from which an example stays learned, mean loss and mean margin over epochs; and how well each score
  * detects the noisy examples (AUROC, precision at k = number of noisy examples; every table states each score's
  * direction, and an AUROC below 0.5 is shown with its inverted value, see {@link Detection}).

@@ -31,7 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The training run of an experiment (spec §1.5) on the nn {@link Trainer}: trains the configured model on the noisy
+ * The training run of an experiment (docs/methods.md §1.5) on the nn {@link Trainer}: trains the configured model on the noisy
  * training labels with SGD (momentum, coupled weight decay) and the configured per-iteration schedule (warm-up +
  * cosine by default, {@link TrainingRecipe}), keeps a checkpoint at initialisation ({@code epoch-000}) and
  * after every epoch in the run's {@code checkpoints/} (weights of every epoch, optimizer state with the latest one, so
@@ -93,7 +93,7 @@ public final class TrainingRun {
 
     /**
      * Creates the run folder of a new experiment: corrupts the training labels with the config's noise fraction and
-     * seed (spec §1.2) and writes config, provenance and noise file, and for an own dataset the per-channel
+     * seed (docs/methods.md §1.2) and writes config, provenance and noise file, and for an own dataset the per-channel
      * normalization of the training examples ({@link RunData#normalization()}).
      */
     public static RunFolder create(Path dir, ExperimentConfig config, Dataset train, List<String> commandLine)

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * On real MNIST (skipped when it is not in the dataset cache): an MLP trained on 2,000 examples with 10% label noise
  * until the noisy labels are memorized; rewinding only its last layer (the final group) to the epoch-10 checkpoint,
- * when the model had memorized almost none of the noisy labels, does not remove memorization (spec §3: rewinding the
+ * when the model had memorized almost none of the noisy labels, does not remove memorization (docs/methods.md §3: rewinding the
  * final layer hurts little). About two minutes on two cores; run with {@code -Pintegration}.
  */
 @Tag("integration")
