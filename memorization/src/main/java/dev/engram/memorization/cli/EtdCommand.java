@@ -38,6 +38,16 @@ public final class EtdCommand extends AnalysisCommand {
 
     @Override
     public Integer call() throws Exception {
+        var given = spec.commandLine().getParseResult();
+        if (given.hasMatchedOption("--baseline-p") && !methods.contains(Method.STANDARD_DROPOUT)
+                && !methods.contains(Method.FIXED_MASK)) {
+            throw new IllegalArgumentException("--baseline-p applies to the baselines (standard_dropout, fixed_mask),"
+                    + " and --methods " + methods + " runs none");
+        }
+        if (given.hasMatchedOption("--grid") && !methods.contains(Method.ETD)) {
+            throw new IllegalArgumentException("--grid applies to example-tied dropout (etd), and --methods " + methods
+                    + " does not run it");
+        }
         List<double[]> pairs = new ArrayList<>();
         for (String g : grid) {
             String[] p = g.split(":");

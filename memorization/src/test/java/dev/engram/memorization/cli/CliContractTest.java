@@ -261,4 +261,21 @@ class CliContractTest {
         Analyses.execute(new FakeAnalysis(1, null, false, false), data, "a", null, false);
         assertThat(data.run().hasResults(AnalysisKind.SCORES.dirName())).isTrue();
     }
+
+    @Test
+    void optionsThatCannotApplyAreErrors() {
+        Path missing = tmp.resolve("never-created");
+        String[][] cases = {
+            {"etd", "--run", missing.toString(), "--methods", "etd", "--baseline-p", "0.3"},
+            {"etd", "--run", missing.toString(), "--methods", "standard_dropout", "--grid", "0.2:0.1"},
+            {"flip", "--run", missing.toString(), "--variant", "weights", "--targets-per-batch", "8"},
+        };
+        for (String[] c : cases) {
+            StringWriter o = new StringWriter(), e = new StringWriter();
+            int code = EngramCli.run(new PrintWriter(o, true), new PrintWriter(e, true), c);
+            assertThat(code).as(String.join(" ", c)).isEqualTo(1);
+            assertThat(e.toString()).as(String.join(" ", c)).contains("applies to");
+            assertThat(missing).doesNotExist();
+        }
+    }
 }
