@@ -47,6 +47,9 @@ public final class ReportWriter {
             new String[] {"rewinding", "rewind one group", "rewinding one layer to before epoch 30 does not remove memorization (Fig. 3)"},
             new String[] {"retraining", "retrain one group", "noisy labels recovered for most layers"});
 
+    /** Most headline rows per analysis on the first screen; the section lists all. */
+    public static final int HEADLINE_ROWS = 2;
+
     private ReportWriter() { }
 
     /** Writes {@code report.html} atomically and returns its path. */
@@ -59,7 +62,7 @@ public final class ReportWriter {
     }
 
     /** One headline number of a section, with the paper's value where known. */
-    private record Row(String label, String value, String paper) { }
+    record Row(String label, String value, String paper) { }
 
     /** The report's HTML. */
     public static String render(RunFolder run) throws IOException {
@@ -194,11 +197,18 @@ public final class ReportWriter {
         boolean any = false;
         StringBuilder list = new StringBuilder("<ul class=\"findings\">\n");
         for (String n : present) {
-            for (Row r : rows.get(n)) {
+            List<Row> headline = headline(rows.get(n));
+            for (int i = 0; i < headline.size(); i++) {
+                Row r = headline.get(i);
                 any = true;
                 list.append("<li><a href=\"#").append(esc(n)).append("\">").append(esc(title(n))).append("</a>: ")
                         .append(esc(r.label())).append(" — <strong class=\"num\">").append(esc(r.value())).append("</strong>.");
                 if (r.paper() != null) list.append(" <span class=\"paper\">Paper: ").append(esc(r.paper())).append(".</span>");
+                int more = rows.get(n).size() - headline.size();
+                if (i == headline.size() - 1 && more > 0) {
+                    list.append(" <a class=\"more\" href=\"#").append(esc(n)).append("\">").append(more)
+                            .append(" more number").append(more == 1 ? "" : "s").append(" in the section</a>");
+                }
                 list.append("</li>\n");
             }
         }
@@ -211,6 +221,14 @@ public final class ReportWriter {
             h.append("<p>No analysis of this run has stored headline numbers yet.</p>\n");
         }
         h.append("</section>\n");
+    }
+
+    /** At most {@link #HEADLINE_ROWS} rows of a section for the first screen: those with a paper value, else the first. */
+    static List<Row> headline(List<Row> rows) {
+        List<Row> out = new ArrayList<>();
+        for (Row r : rows) if (r.paper() != null && out.size() < HEADLINE_ROWS) out.add(r);
+        if (out.isEmpty() && !rows.isEmpty()) out.add(rows.get(0));
+        return out;
     }
 
     /** Wall time between the provenance's start and end, or null while running or unreadable. */
@@ -406,6 +424,7 @@ public final class ReportWriter {
             ul.findings li { margin: 0.25em 0; }
             .num { font-variant-numeric: tabular-nums; white-space: nowrap; }
             .paper { color: #555; font-size: 0.92em; }
+            a.more { font-size: 0.85em; color: #666; }
             nav { background: #f4f6f8; padding: 0.6em 1em; border-radius: 6px; margin-top: 1em; }
             .note, footer { color: #666; font-size: 0.9em; }
             footer { margin-top: 3em; border-top: 1px solid #ddd; padding-top: 0.5em; }

@@ -74,8 +74,8 @@ class ModelMatrixTest {
         runMatrix(model, tmp);
     }
 
-    /** Trains {@code model} on tiny data, runs every analysis and the report, and checks their files. */
-    static void runMatrix(String model, Path tmp) throws IOException {
+    /** Trains {@code model} on tiny data, runs every analysis and the report, checks their files; returns the run. */
+    static RunFolder runMatrix(String model, Path tmp) throws IOException {
         long t0 = System.nanoTime();
         boolean cifar = CIFAR_ONLY.contains(model);
         TrainTest data = cifar ? TinyDatasets.cifar10(tmp.resolve("data"), TRAIN, TEST)
@@ -139,6 +139,7 @@ class ModelMatrixTest {
         System.out.printf(Locale.ROOT, "[matrix] %-15s total %6.1f s  train %5.1f s  %s%n", model, (end - t0) / 1e9,
                 (tTrain - t0) / 1e9, seconds.entrySet().stream()
                         .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue())).toList());
+        return folder;
     }
 
     /** One analysis with its options. */

@@ -86,7 +86,19 @@ class ReportWriterTest {
                 "finalTestAccuracy", 0.9044, "trainingSeconds", 121.2));
         String html = ReportWriter.render(r);
         assertThat(html.substring(0, html.indexOf("id=\"training\""))).contains("100.00% / 85.25% / 90.44%")
-                .contains("2 min 01 s");
+                .contains("1 more number in the section").doesNotContain("2 min 01 s");
+        assertThat(html.substring(html.indexOf("id=\"training\""))).contains("training time").contains("2 min 01 s");
+    }
+
+    @Test
+    void theFirstScreenTakesRowsWithAPaperValueElseTheFirst() {
+        ReportWriter.Row a = new ReportWriter.Row("a", "1", null);
+        ReportWriter.Row b = new ReportWriter.Row("b", "2", "p");
+        ReportWriter.Row c = new ReportWriter.Row("c", "3", "q");
+        ReportWriter.Row d = new ReportWriter.Row("d", "4", "r");
+        assertThat(ReportWriter.headline(List.of(a, b, c, d))).containsExactly(b, c);
+        assertThat(ReportWriter.headline(List.of(a, a))).containsExactly(a);
+        assertThat(ReportWriter.headline(List.of())).isEmpty();
     }
 
     @Test
