@@ -122,6 +122,11 @@ class ModelMatrixTest {
             assertThat(r.summaryRows()).as(step.analysis().kind() + " summary rows").isNotEmpty();
         }
 
+        for (String task : List.of("rewinding", "retraining", "example-tied dropout")) {
+            assertThat(log).as("progress of " + task + " with elapsed time, ending done")
+                    .anyMatch(l -> l.startsWith(task) && l.contains("(100%), elapsed ") && l.endsWith(", done"));
+        }
+
         Path report = ReportWriter.write(folder);
         String html = Files.readString(report);
         for (AnalysisKind k : AnalysisKind.values()) {
