@@ -122,7 +122,7 @@ class ModelMatrixTest {
             assertThat(r.summaryRows()).as(step.analysis().kind() + " summary rows").isNotEmpty();
         }
 
-        for (String task : List.of("rewinding", "retraining", "example-tied dropout")) {
+        for (String task : List.of("rewinding", "retraining", "flipping", "example-tied dropout", "checkpoint scores")) {
             assertThat(log).as("progress of " + task + " with elapsed time, ending done")
                     .anyMatch(l -> l.startsWith(task) && l.contains("(100%), elapsed ") && l.endsWith(", done"));
         }
