@@ -1,6 +1,10 @@
 package dev.engram.memorization.analysis;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.io.Results;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.run.RunLock;
 
@@ -61,6 +65,7 @@ public final class Analyses {
         Path staging = Files.createTempDirectory(analyses, "." + name + ".staging-");
         try {
             analysis.write(result, staging);
+            storeSummaryRows(staging.resolve(RunFolder.RESULTS), result.summaryRows());
             Path backup = null;
             if (!previous.isEmpty()) {
                 backup = analyses.resolve(REPLACED).resolve(name + "-"
@@ -89,6 +94,19 @@ public final class Analyses {
             deleteTree(staging);
         }
         return result;
+    }
+
+    /**
+     * Adds {@code rows} to the results.json {@code file} under {@link Results#SUMMARY_ROWS} (nothing when the analysis
+     * wrote no results.json or it is not a JSON object).
+     */
+    static void storeSummaryRows(Path file, List<SummaryRow> rows) throws IOException {
+        if (!Files.isRegularFile(file)) return;
+        JsonElement e = JsonParser.parseString(Files.readString(file));
+        if (!e.isJsonObject()) return;
+        JsonObject o = e.getAsJsonObject();
+        o.add(Results.SUMMARY_ROWS, Results.GSON.toJsonTree(rows == null ? List.of() : rows));
+        Results.writeJson(file, o);
     }
 
     /** Deletes a file or a folder with everything in it (nothing when absent). */

@@ -3,6 +3,7 @@ package dev.engram.memorization.cli;
 import dev.engram.datasets.DownloadListener;
 import dev.engram.datasets.FetchOptions;
 import dev.engram.memorization.analysis.Analyses;
+import dev.engram.memorization.analysis.ConsoleProgress;
 import dev.engram.memorization.analysis.Analysis;
 import dev.engram.memorization.analysis.SummaryRow;
 import dev.engram.memorization.data.DataSource;
@@ -67,10 +68,7 @@ public abstract class AnalysisCommand implements Callable<Integer> {
         runtime.apply();
         PrintWriter out = out();
         RunData data = open(run, offline, out);
-        R r = Analyses.execute(analysis, data, options, line -> {
-            out.println(line);
-            out.flush();
-        }, force);
+        R r = Analyses.execute(analysis, data, options, ConsoleProgress.of(out), force);
         SummaryRow.format(r.summaryRows()).forEach(out::println);
         out.println("wrote " + data.run().analysisPath(analysis.kind().dirName()));
         out.flush();

@@ -2,6 +2,7 @@ package dev.engram.memorization.cli;
 
 import dev.engram.memorization.analysis.Analyses;
 import dev.engram.memorization.analysis.Analysis;
+import dev.engram.memorization.analysis.ConsoleProgress;
 import dev.engram.memorization.analysis.Progress;
 import dev.engram.memorization.analysis.SummaryRow;
 import dev.engram.memorization.data.RunData;
@@ -124,10 +125,7 @@ public final class DemoCommand implements Callable<Integer> {
             out.println();
             out.println("[demo] " + step.title());
             out.flush();
-            table.addAll(step.run(data, line -> {
-                out.println(line);
-                out.flush();
-            }));
+            table.addAll(step.run(data, ConsoleProgress.of(out)));
         }
 
         Path report = ReportWriter.write(data.run());

@@ -178,31 +178,55 @@ public final class ExampleTiedDropoutExperiment
         progress.line("example-tied dropout at taps " + taps + " of " + cfg.model() + ", " + train.size()
                 + " training examples (" + train.noisyCount() + " noisy), " + epochs + " epochs");
         List<Outcome> out = new ArrayList<>();
-        for (Method m : s.methods()) {
-            if (m == Method.ETD) {
-                for (double[] g : s.grid()) {
-                    progress.line(String.format(Locale.ROOT, "training with example-tied dropout pGen %.2f pMem %.2f", g[0], g[1]));
-                    TapPlacement etd = TapPlacement.exampleTied(taps, g[0], g[1], cfg.seed());
-                    Module model = data.newModel();
-                    double secs = train(data, model, etd, epochs, progress);
-                    out.add(measureEtd(model, etd, train, test, g[0], g[1], s.evalBatchSize(), secs));
+        long models = 0;
+        for (Method m : s.methods()) models += m == Method.ETD ? s.grid().size() : 1;
+        try (Progress.Task task = progress.task("example-tied dropout (" + models + " model" + (models == 1 ? "" : "s")
+                + " x " + epochs + " epochs)", models * epochs)) {
+            long[] epochsDone = {0};
+            Progress counting = new Progress() {
+                @Override public void line(String line) {
+                    progress.line(line);
                 }
-            } else {
-                progress.line("training baseline " + m);
-                TapPlacement place = switch (m) {
-                    case STANDARD_DROPOUT -> TapPlacement.standardDropout(taps, s.baselineP(), cfg.seed());
-                    case FIXED_MASK -> TapPlacement.fixedMask(taps, s.baselineP(), cfg.seed());
-                    case NONE -> null;
-                    case ETD -> throw new IllegalStateException("unreachable");
-                };
-                Module model = data.newModel();
-                double secs = train(data, model, place, epochs, progress);
-                out.add(measureBaseline(model, place, m, s.baselineP(), train, test, s.evalBatchSize(), secs));
+
+                @Override public Task task(String name, long total) {
+                    return new Task() {
+                        @Override public void stepTo(long done) {
+                            task.stepTo(epochsDone[0] + done);
+                        }
+
+                        @Override public void close() {
+                            epochsDone[0] += total;
+                            task.stepTo(epochsDone[0]);
+                        }
+                    };
+                }
+            };
+            for (Method m : s.methods()) {
+                if (m == Method.ETD) {
+                    for (double[] g : s.grid()) {
+                        progress.line(String.format(Locale.ROOT, "training with example-tied dropout pGen %.2f pMem %.2f", g[0], g[1]));
+                        TapPlacement etd = TapPlacement.exampleTied(taps, g[0], g[1], cfg.seed());
+                        Module model = data.newModel();
+                        double secs = train(data, model, etd, epochs, counting);
+                        out.add(measureEtd(model, etd, train, test, g[0], g[1], s.evalBatchSize(), secs));
+                    }
+                } else {
+                    progress.line("training baseline " + m);
+                    TapPlacement place = switch (m) {
+                        case STANDARD_DROPOUT -> TapPlacement.standardDropout(taps, s.baselineP(), cfg.seed());
+                        case FIXED_MASK -> TapPlacement.fixedMask(taps, s.baselineP(), cfg.seed());
+                        case NONE -> null;
+                        case ETD -> throw new IllegalStateException("unreachable");
+                    };
+                    Module model = data.newModel();
+                    double secs = train(data, model, place, epochs, counting);
+                    out.add(measureBaseline(model, place, m, s.baselineP(), train, test, s.evalBatchSize(), secs));
+                }
+                Outcome last = out.get(out.size() - 1);
+                progress.line(String.format(Locale.ROOT, "%s: before clean %.4f noisy %.4f test %.4f; after clean %.4f noisy %.4f test %.4f",
+                        last.method(), last.before().cleanTrain(), last.before().noisyTrain(), last.before().test(),
+                        last.after().cleanTrain(), last.after().noisyTrain(), last.after().test()));
             }
-            Outcome last = out.get(out.size() - 1);
-            progress.line(String.format(Locale.ROOT, "%s: before clean %.4f noisy %.4f test %.4f; after clean %.4f noisy %.4f test %.4f",
-                    last.method(), last.before().cleanTrain(), last.before().noisyTrain(), last.before().test(),
-                    last.after().cleanTrain(), last.after().noisyTrain(), last.after().test()));
         }
         return new Result(cfg.dataset(), cfg.model(), taps, train.size(), train.noisyCount(), s, epochs, cfg.seed(), out);
     }
@@ -213,12 +237,14 @@ public final class ExampleTiedDropoutExperiment
         ExperimentConfig cfg = data.config();
         long t0 = System.nanoTime();
         if (place != null) place.train(true);
-        try (LoaderBatchSource source = TrainingRecipe.batches(data, data.labeledTrain(), 0);
+        try (Progress.Task task = progress.task("training", epochs);
+             LoaderBatchSource source = TrainingRecipe.batches(data, data.labeledTrain(), 0);
              Taps t = place == null ? null : place.open()) {
             Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(cfg, model))
                     .schedule(TrainingRecipe.schedule(cfg, epochs, source.batchesPerEpoch())).epochs(epochs)
                     .trainData(source).progress(ProgressMode.NONE)
                     .epochListener((m, mod) -> {
+                        task.stepTo(m.epoch());
                         if (m.epoch() == epochs || m.epoch() % 10 == 0) {
                             progress.line(String.format(Locale.ROOT, "epoch %d/%d: train loss %.4f", m.epoch(), epochs,
                                     m.trainLoss()));

@@ -142,8 +142,8 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
             }
         }
         progress.line("flipping the model of checkpoint " + base.epoch() + " (" + base.rule() + ")");
-        Result r = run(data.modelAt(base.epoch()), data.trainSet(), options.search(), options.noisyTargets(),
-                options.cleanTargets(), progress::line);
+        Result r = runReporting(data.modelAt(base.epoch()), data.trainSet(), options.search(), options.noisyTargets(),
+                options.cleanTargets(), progress);
         return r.withBase(base);
     }
 
@@ -240,6 +240,16 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
      */
     public static Result run(Module model, ExampleSet train, NeuronFlipping.Options options, int noisyTargets,
                              int cleanTargets, Consumer<String> log) {
+        return runReporting(model, train, options, noisyTargets, cleanTargets, log == null ? Progress.NONE : log::accept);
+    }
+
+    /**
+     * As {@link #run(Module, ExampleSet, NeuronFlipping.Options, int, int, Consumer)}, reporting to {@code progress}
+     * with a task counting the targets searched.
+     */
+    public static Result runReporting(Module model, ExampleSet train, NeuronFlipping.Options options, int noisyTargets,
+                                      int cleanTargets, Progress progress) {
+        Consumer<String> log = progress::line;
         NeuronFlipping f = NeuronFlipping.create(model, train, options).onProgress(log);
         int[] rows = drawTargets(f, train, noisyTargets, cleanTargets, options.seed());
         if (log != null) {
@@ -249,7 +259,11 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
                     + " at a time, cap " + options.maxUnits() + " units)");
         }
         long t0 = System.nanoTime();
-        List<NeuronFlipping.Target> targets = f.search(rows);
+        List<NeuronFlipping.Target> targets;
+        try (Progress.Task task = progress.task("flipping", rows.length)) {
+            f.onTargetsDone(task::stepTo);
+            targets = f.search(rows);
+        }
         double secs = (System.nanoTime() - t0) * 1e-9;
         double[] base = f.baselineRemainingAccuracy();
         double[][] lg = f.lossAndGradientNorm(rows);

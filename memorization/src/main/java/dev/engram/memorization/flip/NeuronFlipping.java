@@ -225,6 +225,7 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
     final int[] evalRows;
     final float sigma;
     Consumer<String> progress = s -> { };
+    java.util.function.LongConsumer targetsDone = n -> { };
 
     /**
      * A search of the options' variant: {@link ActivationFlipping} or {@link WeightFlipping}.
@@ -261,6 +262,12 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
     /** Receives a progress line at most every ten seconds during long searches. */
     public NeuronFlipping onProgress(Consumer<String> sink) {
         this.progress = sink == null ? s -> { } : sink;
+        return this;
+    }
+
+    /** Receives the number of targets searched so far after every chunk of targets ({@link #search}). */
+    public NeuronFlipping onTargetsDone(java.util.function.LongConsumer sink) {
+        this.targetsDone = sink == null ? n -> { } : sink;
         return this;
     }
 
@@ -318,6 +325,7 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
             for (int from = 0; from < targetRows.length; from += step) {
                 int[] chunk = Arrays.copyOfRange(targetRows, from, Math.min(targetRows.length, from + step));
                 out.addAll(searchChunk(chunk));
+                targetsDone.accept(out.size());
                 long now = System.nanoTime();
                 if (now - lastLog > 10_000_000_000L && out.size() < targetRows.length) {
                     lastLog = now;

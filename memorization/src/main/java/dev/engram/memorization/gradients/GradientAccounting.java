@@ -380,6 +380,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
         r.put("totalNormSumByEpoch", totalSum);
         r.put("meanCleanExampleNormByEpoch", exClean);
         r.put("meanNoisyExampleNormByEpoch", exNoisy);
+        r.put(Results.SUMMARY_ROWS, rows(summary));
         Results.writeJson(out.resolve(RunFolder.RESULTS), r);
         return summary;
     }

@@ -317,9 +317,10 @@ public final class Charts {
         return c;
     }
 
-    /** Renders {@code chart} as PNG and writes it atomically. */
+    /** Renders {@code chart} as PNG, its title stored in the file ({@link PngTitle}), and writes it atomically. */
     public static void save(Chart<?, ?> chart, Path png) throws IOException {
-        byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        byte[] bytes = PngTitle.withTitle(BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG),
+                chart.getTitle());
         AtomicFiles.write(png, ch -> AtomicFiles.writeFully(ch, java.nio.ByteBuffer.wrap(bytes)));
     }
 

@@ -1,9 +1,7 @@
 package dev.engram.memorization.report;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import dev.engram.datasets.NoisyLabels;
 import dev.engram.nn.io.AtomicFiles;
 import dev.engram.memorization.io.CsvTable;
@@ -19,6 +17,7 @@ import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -28,18 +27,28 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes {@code report.html} into a run folder: the run's configuration, noise and provenance, then one section per
- * analysis that has output (in {@link AnalysisKind} order, then any other analysis folders), each with the values
- * of its {@code results.json}, its charts (PNG embedded as data URIs and linked) and its CSV tables (first rows
- * shown, full file linked). The page is self-contained: no external CSS, scripts or images.
+ * Writes {@code report.html} into a run folder. The first screen says what was run (dataset, model, label noise, seed,
+ * epochs, device, wall time) and lists the headline findings, each with its number, the paper's number beside it where
+ * the paper has one, and a link to its section. Then one section per analysis that has output (in {@link AnalysisKind}
+ * order, then any other analysis folders): what the analysis asks, a compact table of its key numbers (the summary
+ * rows {@code Analyses.execute} stores in results.json under {@link Results#SUMMARY_ROWS}), its figures at full width
+ * captioned with their chart titles ({@link PngTitle}), and links to its CSV and JSON files. The run's configuration
+ * and provenance close the page. The page is self-contained: no scripts, no external CSS, images embedded as data
+ * URIs; links point at files inside the run folder.
  */
 public final class ReportWriter {
-    /** Rows of a CSV table shown inline. */
-    public static final int TABLE_ROWS = 25;
-    /** Entries of a results.json summary shown. */
-    public static final int SUMMARY_ENTRIES = 300;
-    /** Array elements listed in full; longer arrays are summarized. */
-    public static final int ARRAY_INLINE = 12;
+    /** Reference numbers of Maini et al. (2023), from docs/methods.md section 7, by analysis and summary-row label. */
+    private static final List<String[]> PAPER = List.of(
+            new String[] {"flipping", "memorized flipped with < 10 units", "over 90% of mislabeled examples (§4.1)"},
+            new String[] {"flipping", "memorized mean units to flip", "around 5 units (abstract)"},
+            new String[] {"etd", "ETD after dropping", "noisy 100% → 0.1% on MNIST (3.1% CIFAR-10); clean −0.8 points on MNIST (§4.2)"},
+            new String[] {"grad-accounting", "per-example grad norm", "about 10× per example"},
+            new String[] {"grad-accounting", "cosine(clean, noisy gradient)", "about −0.75 or lower for most layers and epochs"},
+            new String[] {"rewinding", "rewind one group", "rewinding one layer to before epoch 30 does not remove memorization (Fig. 3)"},
+            new String[] {"retraining", "retrain one group", "noisy labels recovered for most layers"});
+
+    /** Most headline rows per analysis on the first screen; the section lists all. */
+    public static final int HEADLINE_ROWS = 2;
 
     private ReportWriter() { }
 
@@ -52,32 +61,47 @@ public final class ReportWriter {
         return out;
     }
 
+    /** One headline number of a section, with the paper's value where known. */
+    record Row(String label, String value, String paper) { }
+
     /** The report's HTML. */
     public static String render(RunFolder run) throws IOException {
         StringBuilder h = new StringBuilder(1 << 16);
-        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Engram report: ")
+        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Engram report: ")
                 .append(esc(run.dir().getFileName() == null ? run.dir().toString() : run.dir().getFileName().toString()))
                 .append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
-        h.append("<h1>Engram run report</h1>\n<p class=\"meta\">Run folder <code>").append(esc(run.dir().toAbsolutePath().toString()))
-                .append("</code> · report written ").append(esc(Instant.now().toString())).append("</p>\n");
+        h.append("<h1>Engram run report</h1>\n");
 
         List<String> present = new ArrayList<>();
         List<String> names = run.analysisNames();
         for (AnalysisKind k : AnalysisKind.values()) if (names.contains(k.dirName()) && hasOutput(run, k.dirName())) present.add(k.dirName());
         for (String n : names) if (AnalysisKind.byDirName(n).isEmpty() && hasOutput(run, n)) present.add(n);
+        Map<String, List<Row>> rows = new LinkedHashMap<>();
+        Map<String, String> problems = new LinkedHashMap<>();
+        for (String n : present) {
+            try {
+                rows.put(n, summaryRows(run, n));
+            } catch (IOException | RuntimeException e) {
+                rows.put(n, List.of());
+                problems.put(n, e.getMessage());
+            }
+        }
 
-        h.append("<nav><strong>Contents:</strong> <a href=\"#run\">Run</a>");
+        summarySection(h, run, present, rows);
+        h.append("<nav id=\"contents\"><strong>Sections:</strong> <a href=\"#summary\">Summary</a>");
         for (String n : present) h.append(" · <a href=\"#").append(esc(n)).append("\">").append(esc(title(n))).append("</a>");
-        h.append("</nav>\n");
-
-        runSection(h, run);
+        h.append(" · <a href=\"#run\">Run details</a></nav>\n");
         if (present.isEmpty()) {
-            h.append("<section><h2>Analyses</h2><p>No analysis has written output yet. Analyses write into <code>")
+            h.append("<section id=\"no-analyses\"><h2>Analyses</h2><p>No analysis has written output yet. Analyses write into <code>")
                     .append(esc(run.dir().resolve(RunFolder.ANALYSES).toString()))
                     .append("/&lt;name&gt;/</code>; run one (see <code>engram --help</code>) and then <code>engram report --run ")
                     .append(esc(run.dir().toString())).append("</code> again.</p></section>\n");
         }
-        for (String n : present) analysisSection(h, run, n);
+        for (String n : present) analysisSection(h, run, n, rows.get(n), problems.get(n));
+        runSection(h, run);
+        h.append("<footer>Report written ").append(esc(Instant.now().toString())).append(" from <code>")
+                .append(esc(run.dir().toAbsolutePath().toString())).append("</code>.</footer>\n");
         h.append("</body>\n</html>\n");
         return h.toString();
     }
@@ -91,29 +115,155 @@ public final class ReportWriter {
         return AnalysisKind.byDirName(name).map(AnalysisKind::title).orElse(name);
     }
 
+    /**
+     * The headline rows of analysis {@code name}: those stored under {@link Results#SUMMARY_ROWS}; for the training
+     * run (written by {@code engram train}, not through the analysis contract) its final accuracies and time.
+     */
+    private static List<Row> summaryRows(RunFolder run, String name) throws IOException {
+        if (!run.hasResults(name)) return List.of();
+        JsonObject o = Results.readObject(run.resultsFile(name));
+        List<Row> out = new ArrayList<>();
+        JsonElement stored = o.get(Results.SUMMARY_ROWS);
+        if (stored != null && stored.isJsonArray()) {
+            for (JsonElement e : stored.getAsJsonArray()) {
+                if (!e.isJsonObject()) continue;
+                JsonObject r = e.getAsJsonObject();
+                String label = string(r, "label");
+                String value = string(r, "value");
+                if (label != null && value != null) out.add(new Row(label, value, paper(name, label)));
+            }
+        } else if (name.equals(AnalysisKind.TRAINING.dirName())) {
+            Double clean = number(o, "finalCleanTrainAccuracy");
+            Double noisy = number(o, "finalNoisyTrainAccuracy");
+            Double test = number(o, "finalTestAccuracy");
+            if (clean != null && noisy != null && test != null) {
+                out.add(new Row("final accuracy: clean train / noisy train (given label, i.e. memorized) / test",
+                        pct(clean) + " / " + pct(noisy) + " / " + pct(test), null));
+            }
+            Double secs = number(o, "trainingSeconds");
+            if (secs != null) out.add(new Row("training time", duration(secs), null));
+        }
+        return out;
+    }
+
+    private static String paper(String name, String label) {
+        for (String[] p : PAPER) if (p[0].equals(name) && label.startsWith(p[1])) return p[2];
+        return null;
+    }
+
+    private static String string(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+    }
+
+    private static Double number(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? e.getAsDouble() : null;
+    }
+
+    private static void summarySection(StringBuilder h, RunFolder run, List<String> present, Map<String, List<Row>> rows)
+            throws IOException {
+        ExperimentConfig c = run.config();
+        h.append("<section id=\"summary\">\n<p class=\"what\">");
+        h.append("<strong>").append(esc(c.dataset().toUpperCase(Locale.ROOT))).append("</strong>, model <strong>")
+                .append(esc(c.model())).append("</strong>, <strong>").append(fmt(c.noiseFraction() * 100))
+                .append("% label noise</strong>");
+        try {
+            NoisyLabels noise = run.noise();
+            h.append(" (").append(noise.noisyCount()).append(" of ").append(noise.size()).append(" training examples)");
+        } catch (RunFolderException e) {
+            // the noise file is reported in the run details
+        }
+        h.append(", seed ").append(c.seed()).append(", ").append(c.epochs()).append(" epochs, device <strong>")
+                .append(esc(c.device())).append("</strong>");
+        try {
+            var prov = run.provenance();
+            if (prov.isPresent()) {
+                Provenance p = prov.get();
+                String wall = wallTime(p);
+                if (wall != null) h.append(", wall time <strong>").append(esc(wall)).append("</strong>");
+                h.append(" (<code>").append(esc(String.join(" ", p.commandLine()))).append("</code>, ")
+                        .append(esc(p.cpuModel())).append(", ").append(p.cores()).append(" cores)");
+            }
+        } catch (RunFolderException e) {
+            // reported in the run details
+        }
+        h.append(".</p>\n");
+        if (!run.hasNoise()) {
+            h.append("<p class=\"warn\">This run has no noisy examples: analyses that compare clean and noisy examples"
+                    + " do not apply.</p>\n");
+        }
+        h.append("<h2>Headline findings</h2>\n");
+        boolean any = false;
+        StringBuilder list = new StringBuilder("<ul class=\"findings\">\n");
+        for (String n : present) {
+            List<Row> headline = headline(rows.get(n));
+            for (int i = 0; i < headline.size(); i++) {
+                Row r = headline.get(i);
+                any = true;
+                list.append("<li><a href=\"#").append(esc(n)).append("\">").append(esc(title(n))).append("</a>: ")
+                        .append(esc(r.label())).append(" — <strong class=\"num\">").append(esc(r.value())).append("</strong>.");
+                if (r.paper() != null) list.append(" <span class=\"paper\">Paper: ").append(esc(r.paper())).append(".</span>");
+                int more = rows.get(n).size() - headline.size();
+                if (i == headline.size() - 1 && more > 0) {
+                    list.append(" <a class=\"more\" href=\"#").append(esc(n)).append("\">").append(more)
+                            .append(" more number").append(more == 1 ? "" : "s").append(" in the section</a>");
+                }
+                list.append("</li>\n");
+            }
+        }
+        list.append("</ul>\n");
+        if (any) {
+            h.append(list);
+            h.append("<p class=\"note\">“Paper” is Maini et al. (2023), “Can neural network memorization be localized?”,"
+                    + " as summarised in docs/methods.md §7; its numbers come from larger models and datasets.</p>\n");
+        } else {
+            h.append("<p>No analysis of this run has stored headline numbers yet.</p>\n");
+        }
+        h.append("</section>\n");
+    }
+
+    /** At most {@link #HEADLINE_ROWS} rows of a section for the first screen: those with a paper value, else the first. */
+    static List<Row> headline(List<Row> rows) {
+        List<Row> out = new ArrayList<>();
+        for (Row r : rows) if (r.paper() != null && out.size() < HEADLINE_ROWS) out.add(r);
+        if (out.isEmpty() && !rows.isEmpty()) out.add(rows.get(0));
+        return out;
+    }
+
+    /** Wall time between the provenance's start and end, or null while running or unreadable. */
+    static String wallTime(Provenance p) {
+        if (p.startTime() == null || p.endTime() == null) return null;
+        try {
+            return duration(Duration.between(Instant.parse(p.startTime()), Instant.parse(p.endTime())).toMillis() / 1000.0);
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+    }
+
+    /** Seconds as {@code "2 h 03 min"}, {@code "4 min 07 s"} or {@code "12.3 s"}. */
+    static String duration(double seconds) {
+        if (!Double.isFinite(seconds) || seconds < 0) return "unknown";
+        if (seconds < 60) return String.format(Locale.ROOT, "%.1f s", seconds);
+        long s = Math.round(seconds);
+        if (s < 3600) return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
+        return String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
+    }
+
+    private static String pct(double v) {
+        return String.format(Locale.ROOT, "%.2f%%", 100 * v);
+    }
+
     private static void runSection(StringBuilder h, RunFolder run) throws IOException {
         ExperimentConfig c = run.config();
-        h.append("<section id=\"run\">\n<h2>Run</h2>\n<p>").append(esc(c.dataset())).append(", model ")
-                .append(esc(c.model())).append(", ").append(fmt(c.noiseFraction() * 100)).append("% label noise, seed ")
-                .append(c.seed()).append(", ").append(c.epochs()).append(" epochs.</p>\n");
-        h.append("<h3>Configuration</h3>\n<table class=\"kv\">\n");
-        for (RecordComponent rc : ExperimentConfig.class.getRecordComponents()) {
-            Object v;
-            try {
-                v = rc.getAccessor().invoke(c);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-            kvRow(h, rc.getName(), String.valueOf(v));
-        }
-        h.append("</table>\n");
-
+        h.append("<section id=\"run\">\n<h2>Run details</h2>\n");
         h.append("<h3>Labels</h3>\n");
         try {
             NoisyLabels noise = run.noise();
             h.append("<p>").append(noise.size()).append(" training examples, ").append(noise.noisyCount())
                     .append(" with a corrupted label (").append(fmt(100.0 * noise.noisyCount() / Math.max(1, noise.size())))
-                    .append("%); noise seed ").append(noise.seed()).append(".");
+                    .append("%); noise seed ").append(noise.seed()).append(". The list: <a href=\"")
+                    .append(href(run, run.dir().resolve("noise.csv"))).append("\">noise.csv</a>.");
             if (!run.hasNoise()) h.append(" <strong>This run has no noisy examples</strong>: analyses that compare clean and noisy examples do not apply.");
             h.append("</p>\n");
         } catch (RunFolderException e) {
@@ -130,6 +280,17 @@ public final class ReportWriter {
         }
         h.append("</p>\n");
 
+        h.append("<h3>Configuration</h3>\n<table class=\"kv\">\n");
+        for (RecordComponent rc : ExperimentConfig.class.getRecordComponents()) {
+            Object v;
+            try {
+                v = rc.getAccessor().invoke(c);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            kvRow(h, rc.getName(), String.valueOf(v));
+        }
+        h.append("</table>\n");
         try {
             var prov = run.provenance();
             if (prov.isPresent()) {
@@ -153,122 +314,65 @@ public final class ReportWriter {
         h.append("</section>\n");
     }
 
-    private static void analysisSection(StringBuilder h, RunFolder run, String name) throws IOException {
-        h.append("<section id=\"").append(esc(name)).append("\">\n<h2>").append(esc(title(name))).append("</h2>\n");
+    private static void analysisSection(StringBuilder h, RunFolder run, String name, List<Row> rows, String problem)
+            throws IOException {
+        h.append("<section id=\"").append(esc(name)).append("\" class=\"analysis\">\n<h2>").append(esc(title(name))).append("</h2>\n");
         AnalysisKind.byDirName(name).ifPresent(k -> h.append("<p class=\"desc\">").append(esc(k.description())).append("</p>\n"));
+        if (problem != null) h.append("<p class=\"warn\">").append(esc(problem)).append("</p>\n");
 
-        if (run.hasResults(name)) {
-            h.append("<h3>Results</h3>\n");
-            try {
-                JsonObject o = Results.readObject(run.resultsFile(name));
-                Map<String, String> flat = new LinkedHashMap<>();
-                flatten("", o, flat);
-                h.append("<table class=\"kv\">\n");
-                int shown = 0;
-                for (Map.Entry<String, String> e : flat.entrySet()) {
-                    if (shown++ == SUMMARY_ENTRIES) break;
-                    kvRow(h, e.getKey(), e.getValue());
-                }
-                h.append("</table>\n");
-                if (flat.size() > SUMMARY_ENTRIES) {
-                    h.append("<p class=\"note\">").append(SUMMARY_ENTRIES).append(" of ").append(flat.size())
-                            .append(" values shown.</p>\n");
-                }
-            } catch (IOException e) {
-                h.append("<p class=\"warn\">").append(esc(e.getMessage())).append("</p>\n");
+        if (!rows.isEmpty()) {
+            boolean paper = rows.stream().anyMatch(r -> r.paper() != null);
+            h.append("<table class=\"key\">\n<tr><th>Key number</th><th>This run</th>");
+            if (paper) h.append("<th>Paper</th>");
+            h.append("</tr>\n");
+            for (Row r : rows) {
+                h.append("<tr><td>").append(esc(r.label())).append("</td><td class=\"num\">").append(esc(r.value())).append("</td>");
+                if (paper) h.append("<td>").append(r.paper() == null ? "" : esc(r.paper())).append("</td>");
+                h.append("</tr>\n");
             }
-            h.append("<p class=\"note\">Full values: <a href=\"").append(href(run, run.resultsFile(name))).append("\">")
-                    .append(esc(RunFolder.ANALYSES + "/" + name + "/" + RunFolder.RESULTS)).append("</a></p>\n");
+            h.append("</table>\n");
+        } else if (run.hasResults(name) && problem == null) {
+            h.append("<p class=\"note\">No headline numbers stored for this analysis (results written before they were"
+                    + " stored); run it again with <code>--force</code> to list them here.</p>\n");
         }
 
         List<Path> pngs = run.analysisFiles(name, ".png");
-        if (!pngs.isEmpty()) {
-            h.append("<h3>Charts</h3>\n<div class=\"charts\">\n");
-            for (Path p : pngs) {
-                String b64 = Base64.getEncoder().encodeToString(Files.readAllBytes(p));
-                h.append("<figure><a href=\"").append(href(run, p)).append("\"><img alt=\"").append(esc(p.getFileName().toString()))
-                        .append("\" src=\"data:image/png;base64,").append(b64).append("\"></a><figcaption>")
-                        .append(esc(p.getFileName().toString())).append("</figcaption></figure>\n");
-            }
-            h.append("</div>\n");
+        for (Path p : pngs) {
+            byte[] bytes = Files.readAllBytes(p);
+            String caption = PngTitle.read(bytes).orElseGet(() -> captionFromFileName(p.getFileName().toString()));
+            h.append("<figure><a href=\"").append(href(run, p)).append("\"><img alt=\"").append(esc(caption))
+                    .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(bytes))
+                    .append("\"></a><figcaption>").append(esc(caption)).append("</figcaption></figure>\n");
         }
 
-        List<Path> csvs = run.analysisFiles(name, ".csv");
-        if (!csvs.isEmpty()) {
-            h.append("<h3>Tables</h3>\n");
-            for (Path p : csvs) csvTable(h, run, p);
+        List<Path> files = new ArrayList<>();
+        if (run.hasResults(name)) files.add(run.resultsFile(name));
+        files.addAll(run.analysisFiles(name, ".csv"));
+        if (!files.isEmpty()) {
+            h.append("<p class=\"files\">Data: ");
+            boolean first = true;
+            for (Path p : files) {
+                if (!first) h.append(" · ");
+                first = false;
+                h.append("<a href=\"").append(href(run, p)).append("\">").append(esc(p.getFileName().toString())).append("</a>");
+                if (p.getFileName().toString().endsWith(".csv")) {
+                    try {
+                        h.append(" (").append(CsvTable.read(p).rowCount()).append(" rows)");
+                    } catch (IOException | RuntimeException e) {
+                        h.append(" (unreadable)");
+                    }
+                }
+            }
+            h.append("</p>\n");
         }
         h.append("</section>\n");
     }
 
-    private static void csvTable(StringBuilder h, RunFolder run, Path p) {
-        CsvTable t;
-        try {
-            t = CsvTable.read(p);
-        } catch (IOException e) {
-            h.append("<p class=\"warn\">").append(esc(e.getMessage())).append("</p>\n");
-            return;
-        }
-        h.append("<details").append(t.rowCount() <= TABLE_ROWS ? " open" : "").append("><summary><code>")
-                .append(esc(p.getFileName().toString())).append("</code> (").append(t.rowCount()).append(" rows)</summary>\n");
-        h.append("<div class=\"scroll\"><table class=\"data\">\n<tr>");
-        for (String c : t.header()) h.append("<th>").append(esc(c)).append("</th>");
-        h.append("</tr>\n");
-        int n = Math.min(TABLE_ROWS, t.rowCount());
-        for (int r = 0; r < n; r++) {
-            h.append("<tr>");
-            for (String v : t.rows().get(r)) h.append("<td>").append(esc(shortNumber(v))).append("</td>");
-            h.append("</tr>\n");
-        }
-        h.append("</table></div>\n<p class=\"note\">");
-        if (t.rowCount() > n) h.append("First ").append(n).append(" of ").append(t.rowCount()).append(" rows. ");
-        h.append("Full table: <a href=\"").append(href(run, p)).append("\">").append(esc(p.getFileName().toString()))
-                .append("</a></p>\n</details>\n");
-    }
-
-    /** Flattens a JSON tree into dotted keys; long numeric arrays become a summary (count, min, mean, max). */
-    static void flatten(String prefix, JsonElement e, Map<String, String> out) {
-        if (e == null || e.isJsonNull()) {
-            out.put(prefix, "null");
-        } else if (e.isJsonPrimitive()) {
-            JsonPrimitive p = e.getAsJsonPrimitive();
-            out.put(prefix, p.isNumber() ? shortNumber(p.getAsString()) : p.getAsString());
-        } else if (e.isJsonObject()) {
-            for (Map.Entry<String, JsonElement> m : e.getAsJsonObject().entrySet()) {
-                flatten(prefix.isEmpty() ? m.getKey() : prefix + "." + m.getKey(), m.getValue(), out);
-            }
-        } else {
-            JsonArray a = e.getAsJsonArray();
-            boolean allPrimitive = true;
-            boolean allNumbers = true;
-            for (JsonElement x : a) {
-                allPrimitive &= x.isJsonPrimitive() || x.isJsonNull();
-                allNumbers &= x.isJsonNull() || (x.isJsonPrimitive() && x.getAsJsonPrimitive().isNumber());
-            }
-            if (allPrimitive && a.size() <= ARRAY_INLINE) {
-                List<String> parts = new ArrayList<>();
-                for (JsonElement x : a) parts.add(x.isJsonNull() ? "null" : x.getAsJsonPrimitive().isNumber()
-                        ? shortNumber(x.getAsString()) : x.getAsString());
-                out.put(prefix, "[" + String.join(", ", parts) + "]");
-            } else if (allNumbers) {
-                double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0;
-                int count = 0;
-                for (JsonElement x : a) {
-                    if (x.isJsonNull()) continue;
-                    double v = x.getAsDouble();
-                    min = Math.min(min, v);
-                    max = Math.max(max, v);
-                    sum += v;
-                    count++;
-                }
-                out.put(prefix, a.size() + " values" + (count == 0 ? "" : ": min " + fmt(min) + ", mean "
-                        + fmt(sum / count) + ", max " + fmt(max)));
-            } else if (allPrimitive) {
-                out.put(prefix, a.size() + " values");
-            } else {
-                for (int i = 0; i < a.size(); i++) flatten(prefix + "[" + i + "]", a.get(i), out);
-            }
-        }
+    /** A caption for a PNG without a stored title: {@code "rewinding-2-noisy.png" → "Rewinding 2 noisy"}. */
+    static String captionFromFileName(String file) {
+        String base = file.endsWith(".png") ? file.substring(0, file.length() - 4) : file;
+        String words = base.replace('-', ' ').replace('_', ' ').trim();
+        return words.isEmpty() ? file : Character.toUpperCase(words.charAt(0)) + words.substring(1);
     }
 
     private static void kvRow(StringBuilder h, String k, String v) {
@@ -283,17 +387,6 @@ public final class ReportWriter {
             sb.append(java.net.URLEncoder.encode(seg, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
         }
         return esc(sb.toString());
-    }
-
-    /** Shortens a long decimal (e.g. 0.30000000000000004) to 6 significant digits; other text unchanged. */
-    static String shortNumber(String s) {
-        if (s.length() <= 10) return s;
-        try {
-            double d = Double.parseDouble(s);
-            return fmt(d);
-        } catch (NumberFormatException e) {
-            return s;
-        }
     }
 
     private static String fmt(double d) {
@@ -321,24 +414,32 @@ public final class ReportWriter {
     }
 
     private static final String CSS = """
-            body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto; max-width: 1100px;
-                   padding: 0 1em; color: #222; line-height: 1.45; }
-            h1 { margin-bottom: 0.2em; }
-            h2 { border-bottom: 2px solid #0072B2; padding-bottom: 0.2em; margin-top: 2em; }
-            nav { background: #f4f6f8; padding: 0.6em 1em; border-radius: 6px; }
-            .meta, .note { color: #666; font-size: 0.9em; }
-            .desc { font-style: italic; color: #444; }
+            body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1.5em auto; max-width: 1100px;
+                   padding: 0 1em; color: #222; line-height: 1.5; font-size: 16px; }
+            h1 { margin: 0 0 0.3em 0; font-size: 1.7em; }
+            h2 { border-bottom: 2px solid #0072B2; padding-bottom: 0.2em; margin-top: 1.8em; }
+            #summary h2 { margin-top: 0.8em; }
+            .what { font-size: 1.05em; background: #f4f6f8; padding: 0.7em 1em; border-radius: 6px; margin: 0.3em 0; }
+            ul.findings { padding-left: 1.2em; margin: 0.4em 0; }
+            ul.findings li { margin: 0.25em 0; }
+            .num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+            .paper { color: #555; font-size: 0.92em; }
+            a.more { font-size: 0.85em; color: #666; }
+            nav { background: #f4f6f8; padding: 0.6em 1em; border-radius: 6px; margin-top: 1em; }
+            .note, footer { color: #666; font-size: 0.9em; }
+            footer { margin-top: 3em; border-top: 1px solid #ddd; padding-top: 0.5em; }
+            .desc { color: #333; }
             .warn { color: #a00; font-weight: bold; }
-            table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
+            table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.95em; }
+            table.key th, table.key td { border: 1px solid #ccc; padding: 4px 10px; text-align: left; vertical-align: top; }
+            table.key th { background: #eef2f5; }
+            table.key td.num { text-align: right; font-weight: 600; }
             table.kv th { text-align: left; padding: 2px 1.2em 2px 0; font-weight: 600; vertical-align: top; }
             table.kv td { padding: 2px 0; font-family: ui-monospace, monospace; word-break: break-all; }
-            table.data th, table.data td { border: 1px solid #ccc; padding: 2px 8px; text-align: right; font-family: ui-monospace, monospace; }
-            table.data th { background: #eef2f5; }
-            .scroll { overflow-x: auto; }
-            .charts { display: flex; flex-wrap: wrap; gap: 1em; }
-            figure { margin: 0; max-width: 100%; }
-            figure img { max-width: 520px; width: 100%; border: 1px solid #ddd; }
-            figcaption { font-size: 0.85em; color: #555; text-align: center; }
+            figure { margin: 1.2em 0; }
+            figure img { width: 100%; height: auto; border: 1px solid #ddd; display: block; }
+            figcaption { font-size: 0.95em; color: #333; text-align: center; margin-top: 0.3em; }
+            .files { font-size: 0.95em; }
             code { background: #f4f4f4; padding: 0 3px; border-radius: 3px; }
             """;
 }

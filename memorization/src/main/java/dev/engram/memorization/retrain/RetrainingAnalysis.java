@@ -207,18 +207,27 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
         model.loadStateDict(finalState, true);
         double[] base = evaluate(model, data);
         int[] clean = data.cleanIndices(), noisy = data.noisyIndices();
-        LayerRetraining.Listener listener = (g, e, c, n, t) -> progress.line(String.format(Locale.ROOT,
+        int perGroup = s.epochs() + 1; // the evaluation after the reset, then one per epoch
+        int[] group = {0};
+        Progress.Task task = progress.task("retraining", (long) groups.size() * perGroup);
+        LayerRetraining.Listener listener = (g, e, c, n, t) -> {
+            progress.line(String.format(Locale.ROOT,
                 "group %-14s epoch %3d  clean %.4f  noisy %.4f%s", g, e, c, n, Double.isNaN(t) ? "  (after the reset)"
                         : String.format(Locale.ROOT, "  retraining-batch acc %.4f", t)));
+            task.stepTo((long) group[0] * perGroup + Math.min(perGroup, e + 1));
+        };
         List<Curve> curves = new ArrayList<>();
         double[] cleanAfter = new double[groups.size()], noisyAfter = new double[groups.size()];
         for (int i = 0; i < groups.size(); i++) {
             Curve c = LayerRetraining.retrain(model, finalState, initialState, groups.get(i), data.labeledTrain(), clean,
                     clean, noisy, data.normalization(), s, listener, null);
             curves.add(c);
+            group[0] = i + 1;
+            task.stepTo((long) group[0] * perGroup); // early stopping skips epochs
             cleanAfter[i] = c.finalClean();
             noisyAfter[i] = c.finalNoisy();
         }
+        task.close();
         model.loadStateDict(finalState, true);
         return new Result(run.config().model(), all, s, source, data.noise().size(), noisy.length, base[0], base[1],
                 cleanAfter, noisyAfter, curves, (System.nanoTime() - t0) / 1e9);

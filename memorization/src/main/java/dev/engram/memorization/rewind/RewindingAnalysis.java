@@ -146,18 +146,21 @@ public final class RewindingAnalysis implements Analysis<RewindingAnalysis.Optio
         double[][] noisy = new double[epochs.size()][groups.size()];
         double[][] test = new double[epochs.size()][groups.size()];
         int done = 0;
-        for (int ti = 0; ti < epochs.size(); ti++) {
-            int t = epochs.get(ti);
-            Map<String, Tensor> source = t == finalEpoch ? finalState : data.checkpoint(t, model);
-            for (int gi = 0; gi < groups.size(); gi++) {
-                model.loadStateDict(finalState, true);
-                LayerRewinding.rewind(model, source, groups.get(gi), options.bnStats());
-                double[] acc = evaluate(model, data, options.testAccuracy());
-                clean[ti][gi] = acc[0];
-                noisy[ti][gi] = acc[1];
-                test[ti][gi] = acc[2];
-                progress.line(String.format(Locale.ROOT, "[%d/%d] epoch %3d  group %-14s clean %.4f  noisy %.4f  test %.4f",
-                        ++done, total, t, groups.get(gi), acc[0], acc[1], acc[2]));
+        try (Progress.Task task = progress.task("rewinding", total)) {
+            for (int ti = 0; ti < epochs.size(); ti++) {
+                int t = epochs.get(ti);
+                Map<String, Tensor> source = t == finalEpoch ? finalState : data.checkpoint(t, model);
+                for (int gi = 0; gi < groups.size(); gi++) {
+                    model.loadStateDict(finalState, true);
+                    LayerRewinding.rewind(model, source, groups.get(gi), options.bnStats());
+                    double[] acc = evaluate(model, data, options.testAccuracy());
+                    clean[ti][gi] = acc[0];
+                    noisy[ti][gi] = acc[1];
+                    test[ti][gi] = acc[2];
+                    progress.line(String.format(Locale.ROOT, "[%d/%d] epoch %3d  group %-14s clean %.4f  noisy %.4f  test %.4f",
+                            ++done, total, t, groups.get(gi), acc[0], acc[1], acc[2]));
+                    task.stepTo(done);
+                }
             }
         }
         model.loadStateDict(finalState, true);

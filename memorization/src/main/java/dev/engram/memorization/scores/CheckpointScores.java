@@ -148,8 +148,14 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
         }
         int[] epochs = used.stream().mapToInt(RunFolder.Checkpoint::epoch).toArray();
         progress.line("scoring " + train.size() + " examples over " + epochs.length + " checkpoints");
-        Result r = compute(c -> data.modelAt(epochs[c]), epochs, train, options.batchSize(), options.forgetting(),
-                progress::line);
+        Result r;
+        try (Progress.Task task = progress.task("checkpoint scores", epochs.length)) {
+            r = compute(c -> {
+                task.stepTo(c); // checkpoints done before this one
+                return data.modelAt(epochs[c]);
+            }, epochs, train, options.batchSize(), options.forgetting(), progress::line);
+            task.stepTo(epochs.length);
+        }
         java.io.StringWriter table = new java.io.StringWriter();
         Detections.print(r.detections(), new java.io.PrintWriter(table));
         table.toString().lines().forEach(progress::line);

@@ -74,8 +74,8 @@ class ModelMatrixTest {
         runMatrix(model, tmp);
     }
 
-    /** Trains {@code model} on tiny data, runs every analysis and the report, and checks their files. */
-    static void runMatrix(String model, Path tmp) throws IOException {
+    /** Trains {@code model} on tiny data, runs every analysis and the report, checks their files; returns the run. */
+    static RunFolder runMatrix(String model, Path tmp) throws IOException {
         long t0 = System.nanoTime();
         boolean cifar = CIFAR_ONLY.contains(model);
         TrainTest data = cifar ? TinyDatasets.cifar10(tmp.resolve("data"), TRAIN, TEST)
@@ -122,6 +122,11 @@ class ModelMatrixTest {
             assertThat(r.summaryRows()).as(step.analysis().kind() + " summary rows").isNotEmpty();
         }
 
+        for (String task : List.of("rewinding", "retraining", "flipping", "example-tied dropout", "checkpoint scores")) {
+            assertThat(log).as("progress of " + task + " with elapsed time, ending done")
+                    .anyMatch(l -> l.startsWith(task) && l.contains("(100%), elapsed ") && l.endsWith(", done"));
+        }
+
         Path report = ReportWriter.write(folder);
         String html = Files.readString(report);
         for (AnalysisKind k : AnalysisKind.values()) {
@@ -139,6 +144,7 @@ class ModelMatrixTest {
         System.out.printf(Locale.ROOT, "[matrix] %-15s total %6.1f s  train %5.1f s  %s%n", model, (end - t0) / 1e9,
                 (tTrain - t0) / 1e9, seconds.entrySet().stream()
                         .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue())).toList());
+        return folder;
     }
 
     /** One analysis with its options. */

@@ -187,6 +187,12 @@ class CliContractTest {
         return m;
     }
 
+    /** The fake's results.json as {@link Analyses#execute} leaves it: with its summary rows added. */
+    private static String stored(int value) {
+        return dev.engram.memorization.io.Results.toJson(com.google.gson.JsonParser.parseString("{\"value\": " + value
+                + ", \"summaryRows\": [{\"label\": \"value\", \"value\": \"" + value + "\"}]}"));
+    }
+
     private static void assertNoLeftovers(RunFolder run) throws IOException {
         Path analyses = run.dir().resolve(RunFolder.ANALYSES);
         try (Stream<Path> s = Files.walk(analyses)) {
@@ -206,7 +212,7 @@ class CliContractTest {
         assertThat(first.value()).isEqualTo(1);
         Path dir = data.run().analysisPath(AnalysisKind.SCORES.dirName());
         Map<String, String> before = files(dir);
-        assertThat(before).containsEntry("results.json", "{\"value\": 1}").containsEntry("old.csv", "v1");
+        assertThat(before).containsEntry("results.json", stored(1)).containsEntry("old.csv", "v1");
 
         assertThatThrownBy(() -> Analyses.execute(new FakeAnalysis(2, null, false, false), data, "b", null, false))
                 .isInstanceOf(IllegalStateException.class)
@@ -224,11 +230,11 @@ class CliContractTest {
         assertThat(second.value()).isEqualTo(2);
         Path dir = data.run().analysisPath(AnalysisKind.SCORES.dirName());
         assertThat(files(dir)).as("the new results replace the old files, none of which remain")
-                .isEqualTo(Map.of("results.json", "{\"value\": 2}", "new.csv", "v2"));
+                .isEqualTo(Map.of("results.json", stored(2), "new.csv", "v2"));
         assertNoLeftovers(data.run());
         // and once more, now over results written by a replacement
         Analyses.execute(new FakeAnalysis(3, null, false, false), data, "c", null, true);
-        assertThat(files(dir)).isEqualTo(Map.of("results.json", "{\"value\": 3}"));
+        assertThat(files(dir)).isEqualTo(Map.of("results.json", stored(3)));
         assertNoLeftovers(data.run());
     }
 

@@ -1,6 +1,7 @@
 package dev.engram.memorization.report;
 
 import dev.engram.memorization.io.CsvTable;
+import dev.engram.memorization.io.Results;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.run.RunFolderTestSupport;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ class ReportWriterTest {
         String html = Files.readString(out);
         assertThat(out).isEqualTo(r.dir().resolve("report.html"));
         assertThat(html).startsWith("<!DOCTYPE html>").contains("Configuration").contains("Provenance")
+                .contains("id=\"summary\"").contains("No analysis of this run has stored headline numbers yet")
                 .contains("20 with a corrupted label").contains("No analysis has written output yet");
         assertThat(html).doesNotContain("id=\"rewinding\"").doesNotContain("id=\"gradient-accounting\"");
     }
@@ -38,9 +40,11 @@ class ReportWriterTest {
         res.put("noisyAccuracy", new double[] {0.91, 0.30000000000000004});
         res.put("perEpoch", new double[40]);
         res.put("note", "<b>not markup</b>");
+        res.put(Results.SUMMARY_ROWS, List.of(Map.of("label", "rewind one group to epoch 0: noisy acc per group",
+                "value", "12.00% / <i>80.00%</i>")));
         r.writeResults("rewinding", res);
         Path rd = r.analysisDir("rewinding");
-        Charts.line(rd.resolve("accuracy.png"), "acc", "layer", "accuracy",
+        Charts.line(rd.resolve("accuracy.png"), "Noisy accuracy after rewinding", "layer", "accuracy",
                 List.of(Charts.Series.of("noisy", new double[] {0, 1}, new double[] {0.9, 0.3})));
         CsvTable t = new CsvTable("layer", "clean", "noisy");
         for (int i = 0; i < 40; i++) t.addRow("L" + i, 0.99, 0.5);
@@ -52,13 +56,71 @@ class ReportWriterTest {
         assertThat(html).contains("id=\"rewinding\"").contains("Layer rewinding").contains("id=\"my-extra\"")
                 .doesNotContain("id=\"etd\"");
         assertThat(html.indexOf("id=\"rewinding\"")).isLessThan(html.indexOf("id=\"my-extra\""));
-        assertThat(html).contains("noisyAccuracy").contains("[0.91, 0.3]").contains("40 values: min 0, mean 0, max 0");
-        assertThat(html).contains("&lt;b&gt;not markup&lt;/b&gt;").doesNotContain("<b>not markup");
-        assertThat(html).contains("data:image/png;base64,iVBORw0KGgo").contains("href=\"analyses/rewinding/accuracy.png\"");
-        assertThat(html).contains("First 25 of 40 rows").contains("<td>L24</td>").doesNotContain("<td>L25</td>");
+        // the headline on the first screen: sentence with the number, the paper's claim, a link to the section
+        int summary = html.indexOf("id=\"summary\"");
+        int firstSection = html.indexOf("id=\"rewinding\"");
+        String first = html.substring(summary, firstSection);
+        assertThat(first).contains("<a href=\"#rewinding\">Layer rewinding</a>: rewind one group to epoch 0: noisy acc per group")
+                .contains("12.00% / &lt;i&gt;80.00%&lt;/i&gt;").contains("does not remove memorization (Fig. 3)")
+                .contains("10% label noise").contains("seed " + r.config().seed()).contains("epochs");
+        // no raw dumps of results.json
+        assertThat(html).doesNotContain("noisyAccuracy").doesNotContain("perEpoch").doesNotContain("not markup")
+                .doesNotContain("<i>80");
+        // figure captioned with its chart title, linked; data files linked with their size
+        assertThat(html).contains("<figcaption>Noisy accuracy after rewinding</figcaption>")
+                .doesNotContain("<figcaption>accuracy.png")
+                .contains("data:image/png;base64,iVBORw0KGgo").contains("href=\"analyses/rewinding/accuracy.png\"")
+                .contains("href=\"analyses/rewinding/accuracy.csv\">accuracy.csv</a> (40 rows)")
+                .contains("href=\"analyses/rewinding/results.json\"");
+        // an analysis without stored rows says how to get them
+        assertThat(html.substring(html.indexOf("id=\"my-extra\""))).contains("No headline numbers stored");
         // self-contained: nothing fetched from elsewhere
         assertThat(html).doesNotContain("<script").doesNotContain("<link").doesNotContain("http://")
                 .doesNotContain("https://").doesNotContain("src=\"analyses");
+    }
+
+    @Test
+    void trainingResultsWithoutStoredRowsGiveTheFinalAccuracies() throws IOException {
+        RunFolder r = RunFolderTestSupport.newRun(tmp.resolve("run"), 0.1);
+        r.writeResults("training", Map.of("finalCleanTrainAccuracy", 1.0, "finalNoisyTrainAccuracy", 0.8525,
+                "finalTestAccuracy", 0.9044, "trainingSeconds", 121.2));
+        String html = ReportWriter.render(r);
+        assertThat(html.substring(0, html.indexOf("id=\"training\""))).contains("100.00% / 85.25% / 90.44%")
+                .contains("1 more number in the section").doesNotContain("2 min 01 s");
+        assertThat(html.substring(html.indexOf("id=\"training\""))).contains("training time").contains("2 min 01 s");
+    }
+
+    @Test
+    void theFirstScreenTakesRowsWithAPaperValueElseTheFirst() {
+        ReportWriter.Row a = new ReportWriter.Row("a", "1", null);
+        ReportWriter.Row b = new ReportWriter.Row("b", "2", "p");
+        ReportWriter.Row c = new ReportWriter.Row("c", "3", "q");
+        ReportWriter.Row d = new ReportWriter.Row("d", "4", "r");
+        assertThat(ReportWriter.headline(List.of(a, b, c, d))).containsExactly(b, c);
+        assertThat(ReportWriter.headline(List.of(a, a))).containsExactly(a);
+        assertThat(ReportWriter.headline(List.of())).isEmpty();
+    }
+
+    @Test
+    void durationsAndCaptions() {
+        assertThat(ReportWriter.duration(12.34)).isEqualTo("12.3 s");
+        assertThat(ReportWriter.duration(247)).isEqualTo("4 min 07 s");
+        assertThat(ReportWriter.duration(7380)).isEqualTo("2 h 03 min");
+        assertThat(ReportWriter.duration(Double.NaN)).isEqualTo("unknown");
+        assertThat(ReportWriter.captionFromFileName("rewinding-2-noisy.png")).isEqualTo("Rewinding 2 noisy");
+    }
+
+    @Test
+    void pngTitleRoundTripsAndLeavesTheImageReadable() throws IOException {
+        Path png = tmp.resolve("c.png");
+        Charts.line(png, "Grad norm – clean vs noisy (µ)", "epoch", "norm",
+                List.of(Charts.Series.of("a", new double[] {0, 1}, new double[] {1, 2})));
+        byte[] bytes = Files.readAllBytes(png);
+        assertThat(PngTitle.read(bytes)).contains("Grad norm – clean vs noisy (µ)");
+        assertThat(javax.imageio.ImageIO.read(png.toFile())).isNotNull();
+        assertThat(PngTitle.read(PngTitle.withTitle(bytes, null))).isPresent();
+        assertThat(PngTitle.read(new byte[] {1, 2, 3})).isEmpty();
+        assertThat(PngTitle.withTitle(new byte[] {1, 2, 3}, "x")).containsExactly(1, 2, 3);
     }
 
     @Test
