@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "detect", mixinStandardHelpOptions = true,
         description = "Mislabel-detection leaderboard: every per-example score (loss/margin trajectories, forgetting"
-                + " events, VoG, TracIn self-influence, RHO-LOSS irreducible loss, turn-over dropout self-influence)"
+                + " events, complexity gap, VoG, TracIn self-influence, RHO-LOSS irreducible loss, turn-over dropout self-influence)"
                 + " with its AUROC, precision at the number of noisy examples, direction, wall time and what it"
                 + " needed. Writes analyses/detect/.")
 public final class DetectCommand extends AnalysisCommand {
@@ -28,10 +28,15 @@ public final class DetectCommand extends AnalysisCommand {
     @Option(names = "--batch-size", paramLabel = "N", description = "Evaluation and gradient batch size (default: 500).")
     int batchSize = D.batchSize();
 
+    @Option(names = "--complexity-gap-chunk", paramLabel = "N",
+            description = "Examples per Gram matrix of the complexity-gap score (N x N doubles); 0 = leave it out"
+                    + " (default: 1000).")
+    int complexityGapChunk = D.complexityGapChunk();
+
     @Override
     public Integer call() throws Exception {
         execute(new DetectionLeaderboard(), new DetectionLeaderboard.Options(!noCheckpoints, !noExtraTraining,
-                extraEpochs, batchSize));
+                extraEpochs, batchSize, complexityGapChunk));
         return 0;
     }
 }

@@ -44,7 +44,7 @@ import java.util.Map;
  * what it needed beyond the run's per-epoch evaluations (checkpoints, extra training).
  *
  * <p>Scores: the per-epoch trajectory scores of {@link ScoresAnalysis} (loss, margin, forgetting events, learned
- * epoch; computed by it), VoG of {@link CheckpointScores} (computed by it from the checkpoints), TracIn checkpoint
+ * epoch; computed by it), the training-free complexity-gap score ({@link ComplexityGapScore}), VoG of {@link CheckpointScores} (computed by it from the checkpoints), TracIn checkpoint
  * self-influence ({@link TracInSelfInfluence}), the RHO-LOSS irreducible and reducible loss
  * ({@link IrreducibleLoss}; two extra trainings on half the data each) and turn-over dropout self-influence
  * ({@link TurnOverInfluence}; one extra training with per-example subnetworks). Writes {@code leaderboard.csv},
@@ -59,15 +59,26 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
      * @param extraTraining compute the scores that train models of the run (RHO-LOSS, turn-over dropout)
      * @param extraEpochs  epochs of each extra training; 0 = the run's
      * @param batchSize    evaluation and per-example gradient batch size
+     * @param complexityGapChunk examples per Gram matrix of the complexity-gap score; 0 = leave it out
      */
-    public record Options(boolean checkpoints, boolean extraTraining, int extraEpochs, int batchSize) {
-        /** Everything, the run's epochs, batches of 500. */
-        public static final Options DEFAULTS = new Options(true, true, 0, 500);
+    public record Options(boolean checkpoints, boolean extraTraining, int extraEpochs, int batchSize,
+                          int complexityGapChunk) {
+        /** Everything, the run's epochs, batches of 500, complexity gap in chunks of 1,000. */
+        public static final Options DEFAULTS = new Options(true, true, 0, 500, 1000);
+
+        /** Options with the complexity gap in chunks of 1,000. */
+        public Options(boolean checkpoints, boolean extraTraining, int extraEpochs, int batchSize) {
+            this(checkpoints, extraTraining, extraEpochs, batchSize, 1000);
+        }
 
         /** Validates. */
         public Options {
             if (extraEpochs < 0) throw new IllegalArgumentException("detect: extra epochs must be >= 0 (0 = the run's), got " + extraEpochs);
             if (batchSize < 1) throw new IllegalArgumentException("detect: batch size must be >= 1, got " + batchSize);
+            if (complexityGapChunk != 0 && complexityGapChunk < 2) {
+                throw new IllegalArgumentException("detect: complexity-gap chunk must be >= 2 (0 = leave it out), got "
+                        + complexityGapChunk);
+            }
         }
     }
 
@@ -144,6 +155,17 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             }
         } catch (RuntimeException e) {
             skipped.add("per-epoch scores: " + e.getMessage());
+        }
+
+        // 2. complexity gap, training-free
+        if (o.complexityGapChunk() > 0) {
+            progress.line("detect: complexity-gap score (training-free), chunks of " + o.complexityGapChunk());
+            t0 = System.nanoTime();
+            double[] cg = ComplexityGapScore.compute(train, o.complexityGapChunk(), 1, data.config().seed());
+            entries.add(new Entry(Detection.of("complexity gap (training-free)", "higher", cg, mask), since(t0),
+                    "nothing (training-free; random chunks of " + o.complexityGapChunk() + ")", "complexity-gap", cg));
+        } else {
+            skipped.add("complexity gap: left out by the options");
         }
 
         if (o.checkpoints()) {
