@@ -33,10 +33,15 @@ public final class DetectCommand extends AnalysisCommand {
                     + " (default: 1000).")
     int complexityGapChunk = D.complexityGapChunk();
 
+    @Option(names = "--test-examples", paramLabel = "N",
+            description = "Write the top turn-over dropout proponents and opponents of the first N test examples"
+                    + " (default: 5).")
+    int testExamples = D.testExamples();
+
     @Override
     public Integer call() throws Exception {
         execute(new DetectionLeaderboard(), new DetectionLeaderboard.Options(!noCheckpoints, !noExtraTraining,
-                extraEpochs, batchSize, complexityGapChunk));
+                extraEpochs, batchSize, complexityGapChunk, testExamples));
         return 0;
     }
 }

@@ -47,8 +47,11 @@ import java.util.Map;
  * epoch; computed by it), the training-free complexity-gap score ({@link ComplexityGapScore}), VoG of {@link CheckpointScores} (computed by it from the checkpoints), TracIn checkpoint
  * self-influence ({@link TracInSelfInfluence}), the RHO-LOSS irreducible and reducible loss
  * ({@link IrreducibleLoss}; two extra trainings on half the data each) and turn-over dropout self-influence
- * ({@link TurnOverInfluence}; one extra training with per-example subnetworks). Writes {@code leaderboard.csv},
- * {@code per-example.csv}, {@code results.json} and {@code roc.png} into {@code analyses/detect/}.
+ * ({@link TurnOverInfluence}; one extra training with per-example subnetworks; the same model gives the top
+ * proponents and opponents of the first test examples). Writes {@code leaderboard.csv}, {@code per-example.csv},
+ * {@code test-influence.csv}, {@code results.json} and {@code roc.png} into {@code analyses/detect/}. The wall time
+ * of a score is that of the computation that produced it, shared by the scores it produced (all VoG windows, for
+ * example, come from one pass over the checkpoints).
  */
 public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard.Options, DetectionLeaderboard.Result> {
 
@@ -60,21 +63,24 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
      * @param extraEpochs  epochs of each extra training; 0 = the run's
      * @param batchSize    evaluation and per-example gradient batch size
      * @param complexityGapChunk examples per Gram matrix of the complexity-gap score; 0 = leave it out
+     * @param testExamples number of (first) test examples whose top turn-over dropout proponents and opponents are
+     *                     written
      */
     public record Options(boolean checkpoints, boolean extraTraining, int extraEpochs, int batchSize,
-                          int complexityGapChunk) {
-        /** Everything, the run's epochs, batches of 500, complexity gap in chunks of 1,000. */
-        public static final Options DEFAULTS = new Options(true, true, 0, 500, 1000);
+                          int complexityGapChunk, int testExamples) {
+        /** Everything, the run's epochs, batches of 500, complexity gap in chunks of 1,000, 5 test examples. */
+        public static final Options DEFAULTS = new Options(true, true, 0, 500, 1000, 5);
 
-        /** Options with the complexity gap in chunks of 1,000. */
+        /** Options with the complexity gap in chunks of 1,000 and 5 test examples. */
         public Options(boolean checkpoints, boolean extraTraining, int extraEpochs, int batchSize) {
-            this(checkpoints, extraTraining, extraEpochs, batchSize, 1000);
+            this(checkpoints, extraTraining, extraEpochs, batchSize, 1000, 5);
         }
 
         /** Validates. */
         public Options {
             if (extraEpochs < 0) throw new IllegalArgumentException("detect: extra epochs must be >= 0 (0 = the run's), got " + extraEpochs);
             if (batchSize < 1) throw new IllegalArgumentException("detect: batch size must be >= 1, got " + batchSize);
+            if (testExamples < 0) throw new IllegalArgumentException("detect: test examples must be >= 0, got " + testExamples);
             if (complexityGapChunk != 0 && complexityGapChunk < 2) {
                 throw new IllegalArgumentException("detect: complexity-gap chunk must be >= 2 (0 = leave it out), got "
                         + complexityGapChunk);
@@ -101,9 +107,10 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
      * @param entries  rows, best AUROC first
      * @param skipped  computations left out, with the reason
      * @param noisyMask per example: noisy
+     * @param testInfluence turn-over dropout influence of the training examples on the first test examples
      */
-    public record Result(int examples, int noisy, List<Entry> entries, List<String> skipped, boolean[] noisyMask)
-            implements Analysis.Result {
+    public record Result(int examples, int noisy, List<Entry> entries, List<String> skipped, boolean[] noisyMask,
+                         List<TestInfluence> testInfluence) implements Analysis.Result {
         @Override
         public List<SummaryRow> summaryRows() {
             List<SummaryRow> rows = new ArrayList<>();
@@ -115,6 +122,24 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             for (String s : skipped) rows.add(new SummaryRow("skipped", s));
             return rows;
         }
+    }
+
+    /**
+     * Turn-over dropout influence of the training examples on one test example.
+     *
+     * @param testIndex  the test example
+     * @param label      its label
+     * @param proponents training examples with the largest positive influence, most influential first
+     * @param opponents  training examples with the most negative influence, most influential first
+     * @param influence  per training example
+     */
+    public record TestInfluence(int testIndex, int label, int[] proponents, int[] opponents, double[] influence) { }
+
+    /** The {@code k} indices with the largest ({@code largest}) or smallest values, in that order. */
+    static int[] top(double[] v, int k, boolean largest) {
+        return java.util.stream.IntStream.range(0, v.length).boxed()
+                .sorted((a, b) -> largest ? Double.compare(v[b], v[a]) : Double.compare(v[a], v[b]))
+                .limit(k).mapToInt(Integer::intValue).toArray();
     }
 
     @Override
@@ -139,6 +164,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
         boolean[] mask = train.noisy();
         List<Entry> entries = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        List<TestInfluence> testInfluence = new ArrayList<>();
 
         // 1. per-epoch trajectory scores, computed by the scores analysis
         long t0 = System.nanoTime();
@@ -225,11 +251,16 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             double[] self = TurnOverInfluence.selfInfluence(m, place, train, o.batchSize());
             entries.add(new Entry(Detection.of("turn-over dropout self-influence", "higher", self, mask), since(t0),
                     "extra training (full data, " + ep + " epochs, per-example masks)", "turn-over", self));
+            ExampleSet test = data.testSet();
+            for (int j = 0; j < Math.min(o.testExamples(), test.size()); j++) {
+                double[] inf = TurnOverInfluence.influenceOn(m, place, train, test, j, o.batchSize());
+                testInfluence.add(new TestInfluence(j, test.labels()[j], top(inf, 5, true), top(inf, 5, false), inf));
+            }
         }
         if (!o.checkpoints()) skipped.add("checkpoint scores (VoG, TracIn, RHO-LOSS): left out by the options");
         if (!o.extraTraining()) skipped.add("scores needing extra training (RHO-LOSS, turn-over dropout): left out by the options");
         entries.sort(Comparator.comparingDouble((Entry e) -> e.detection().auroc()).reversed());
-        return new Result(train.size(), train.noisyCount(), entries, skipped, mask);
+        return new Result(train.size(), train.noisyCount(), entries, skipped, mask, testInfluence);
     }
 
     private static double since(long t0) {
@@ -355,6 +386,21 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             series.add(Charts.Series.of("chance", new double[] {0, 1}, new double[] {0, 1}));
             Charts.line(dir.resolve("roc.png"), "ROC curves: finding the mislabeled examples", "false-positive rate",
                     "true-positive rate", series);
+        }
+        if (!r.testInfluence().isEmpty()) {
+            CsvTable ti = new CsvTable("test_index", "test_label", "kind", "rank", "train_index", "train_is_noisy",
+                    "influence");
+            for (TestInfluence q : r.testInfluence()) {
+                for (int k = 0; k < q.proponents().length; k++) {
+                    int i = q.proponents()[k];
+                    ti.addRow(q.testIndex(), q.label(), "proponent", k + 1, i, r.noisyMask()[i] ? 1 : 0, q.influence()[i]);
+                }
+                for (int k = 0; k < q.opponents().length; k++) {
+                    int i = q.opponents()[k];
+                    ti.addRow(q.testIndex(), q.label(), "opponent", k + 1, i, r.noisyMask()[i] ? 1 : 0, q.influence()[i]);
+                }
+            }
+            ti.write(dir.resolve("test-influence.csv"));
         }
         if (!Files.isDirectory(dir)) throw new IOException("detect: " + dir + " vanished while writing");
     }

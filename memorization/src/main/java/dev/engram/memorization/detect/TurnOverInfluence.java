@@ -50,4 +50,21 @@ public final class TurnOverInfluence {
         for (int i = 0; i < s.length; i++) s[i] = turned[i] - own[i];
         return s;
     }
+
+    /**
+     * Influence of every training example of {@code train} on the example {@code row} of {@code target} (e.g. a test
+     * example): {@code I(i → j) = ℓ(j; 1 − m_i) − ℓ(j; m_i)}, evaluated by running {@code j} under each training
+     * example's id. Positive: i's subnetwork predicts j better (a proponent); negative: an opponent.
+     */
+    public static double[] influenceOn(Module model, TapPlacement place, ExampleSet train, ExampleSet target, int row,
+                                       int batchSize) {
+        int n = train.size(), es = target.exampleSize();
+        float[] x = new float[n * es];
+        for (int i = 0; i < n; i++) System.arraycopy(target.x(), row * es, x, i * es, es);
+        int[] labels = new int[n];
+        java.util.Arrays.fill(labels, target.labels()[row]);
+        ExampleSet copies = new ExampleSet(x, labels, train.ids().clone(), new boolean[n], target.channels(),
+                target.height(), target.width(), target.numClasses());
+        return selfInfluence(model, place, copies, batchSize);
+    }
 }

@@ -46,5 +46,9 @@ class TurnOverInfluenceTest {
         int top = 0;
         for (int i = 1; i < self.length; i++) if (self[i] > self[top]) top = i;
         assertThat(data.noisy()[top]).as("a flipped example ranks first").isTrue();
+        // the influence of every training example on one target, evaluated under each training id, contains the
+        // self-influence of the target's own id
+        double[] onTop = TurnOverInfluence.influenceOn(model, place, data, data, top, 50);
+        assertThat(onTop[top]).isCloseTo(self[top], org.assertj.core.api.Assertions.within(1e-5));
     }
 }
