@@ -5,7 +5,8 @@ import dev.engram.memorization.data.ExampleSet;
 import java.util.SplittableRandom;
 
 /**
- * The complexity-gap score (Nohyun, Choi and Chung, "Data Valuation without Training of a Model", ICLR 2023): a
+ * The complexity-gap score (Ki, Choi and Chung, "Data Valuation without Training of a Model", ICLR 2023;
+ * docs/methods.md §8.3 and §8.13): a
  * training-free score from the Gram matrix of a two-layer, over-parameterized ReLU network at infinite width,
  * {@code H∞_ij = x_i·x_j (π − arccos(x_i·x_j)) / (2π)} for unit-norm inputs. The complexity {@code yᵀ (H∞)⁻¹ y}
  * bounds the network's generalization gap and the distance its weights move in training; the score of example i is
@@ -13,8 +14,10 @@ import java.util.SplittableRandom;
  * explain by its neighbours and adds much complexity: higher = suspicious.
  *
  * <p>Computed exactly without n re-inversions: with {@code A = H⁻¹} and {@code α = A y}, the block-inverse identity
- * gives {@code CG(i) = α_i² / A_ii}, summed over the label dimensions. Labels are one-hot, centred ({@code e_y − 1/K}),
- * as the paper's multi-class version; inputs are the flattened normalized images scaled to unit norm.
+ * gives {@code CG(i) = α_i² / A_ii}, summed over the label dimensions. Labels are one-hot, centred ({@code e_y − 1/K});
+ * this differs from the paper's multi-class recipe (per class c, its examples +1 against an equal-size random sample
+ * of the other classes −1, averaged over repetitions), which is not implemented. Inputs are the flattened normalized
+ * images scaled to unit norm.
  *
  * <p><b>Limits.</b> This is the MLP setting of the paper (raw pixels as the network's input). The Gram matrix is
  * {@code m × m} doubles and its Cholesky factorization costs {@code m³/3}, so the examples are scored in random chunks

@@ -9,7 +9,8 @@ import java.util.SplittableRandom;
 
 /**
  * The irreducible-loss score of RHO-LOSS (Mindermann et al., "Prioritized Training on Points that are Learnable,
- * Worth Learning, and Not Yet Learnt", ICML 2022): a model trained on held-out data gives each training example its
+ * Worth Learning, and Not Yet Learnt", ICML 2022;
+ * docs/methods.md §8.8 and §8.13): a model trained on held-out data gives each training example its
  * <em>irreducible loss</em> {@code IL(x, y)} (the loss of a model that never saw it), and the reducible holdout loss
  * is {@code training loss − IL}. A mislabeled example has a high irreducible loss (no other example explains its
  * label); once the run has memorized it its training loss is low, so its reducible loss is strongly negative.

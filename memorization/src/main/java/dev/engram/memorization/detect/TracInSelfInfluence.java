@@ -17,7 +17,7 @@ import java.util.List;
 
 /**
  * TracIn-style checkpoint self-influence (Pruthi, Liu, Kale and Sundararajan, "Estimating Training Data Influence by
- * Tracing Gradient Descent", NeurIPS 2020): the influence of a training example on itself is approximated by
+ * Tracing Gradient Descent", NeurIPS 2020; docs/methods.md §8.13): the influence of a training example on itself is approximated by
  * {@code TracInCP(z, z) = Σ_c η_c ‖∇_θ ℓ(z; θ_c)‖²} over checkpoints {@code θ_c}, with {@code η_c} the learning rate
  * of the epoch that ends at checkpoint c. Examples the model must push hard on for many epochs (mislabeled,
  * atypical) have a large self-influence: higher = suspicious.

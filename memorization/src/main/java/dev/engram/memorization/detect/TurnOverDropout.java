@@ -8,7 +8,7 @@ import dev.engram.nn.Module;
 
 /**
  * The turn-over dropout layer of Kobayashi, Yokoi, Suzuki and Inui, "Efficient Estimation of Influence of a Training
- * Instance" (2020): every training example i owns a fixed random half of the layer's units (its subnetwork mask
+ * Instance" (2020; docs/methods.md §8.4): every training example i owns a fixed random half of the layer's units (its subnetwork mask
  * {@code m_i}, Bernoulli(1/2) bits tied to the example id, drawn as Engram's example-tied masks
  * {@link ExampleTiedMasks#bernoulli}), and is only ever trained through that half, scaled by 2 as inverted dropout. The
  * complementary half {@code 1 − m_i} ("turned over") never saw example i, so the network with the turned-over mask is

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Self-influence by turn-over dropout (Kobayashi, Yokoi, Suzuki and Inui, "Efficient Estimation of Influence of a
- * Training Instance", 2020): a model trained once with a {@link TurnOverDropout} layer at every tap (each example
+ * Training Instance", 2020; docs/methods.md §8.4): a model trained once with a {@link TurnOverDropout} layer at every tap (each example
  * trains only its own half of the units) gives, for training example i, the influence of i on an example j as
  * {@code I(i → j) = ℓ(j; θ with 1 − m_i) − ℓ(j; θ with m_i)}: the loss of the subnetwork that never saw i minus the
  * loss of the one trained with it. Self-influence {@code I(i → i)} is the memorization score: an example the rest of
