@@ -28,7 +28,8 @@ import java.nio.file.NoSuchFileException;
             ReportCommand.class,
             FlipCommand.class,
             EtdCommand.class,
-            CheckpointScoresCommand.class, CommandLine.HelpCommand.class})
+            CheckpointScoresCommand.class,
+            DetectCommand.class, CommandLine.HelpCommand.class})
 public final class EngramCli implements java.util.concurrent.Callable<Integer> {
     /** Exit code of a failed command. */
     public static final int EXIT_FAILURE = 1;

@@ -41,7 +41,12 @@ public enum AnalysisKind {
     /** Per-example scores recomputed from the checkpoints, with VoG (docs/methods.md §8.1). */
     CHECKPOINT_SCORES("checkpoint-scores", "Checkpoint scores",
             "Per-example scores recomputed from the run's checkpoints: variance of gradients (VoG), loss and margin"
-                    + " trajectories and forgetting events, each with how well it detects the mislabeled examples.");
+                    + " trajectories and forgetting events, each with how well it detects the mislabeled examples."),
+    /** The mislabel-detection leaderboard of every per-example score (docs/methods.md §8). */
+    DETECT("detect", "Detection leaderboard",
+            "Every per-example score Engram computes (trajectories, forgetting, VoG, TracIn self-influence, RHO-LOSS"
+                    + " irreducible loss, turn-over dropout self-influence) compared as detectors of the mislabeled"
+                    + " examples: AUROC, precision at the number of noisy examples, wall time and what each needed.");
 
     private final String dirName;
     private final String title;

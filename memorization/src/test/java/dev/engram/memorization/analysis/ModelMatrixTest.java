@@ -14,6 +14,7 @@ import dev.engram.memorization.rewind.RewindingAnalysis;
 import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.RunFolder;
+import dev.engram.memorization.detect.DetectionLeaderboard;
 import dev.engram.memorization.scores.CheckpointScores;
 import dev.engram.memorization.scores.ScoresAnalysis;
 import dev.engram.memorization.train.TrainingRun;
@@ -110,7 +111,8 @@ class ModelMatrixTest {
                 new Step<>(new FlipAnalysis(), new FlipAnalysis.Options(-1, 2, 2, search)),
                 new Step<>(new ExampleTiedDropoutExperiment(), etd),
                 new Step<>(new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS),
-                new Step<>(new CheckpointScores(), new CheckpointScores.Options(1, 0, 64)));
+                new Step<>(new CheckpointScores(), new CheckpointScores.Options(1, 0, 64)),
+                new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64)));
         assertThat(steps.stream().map(s -> s.analysis().kind()).toList())
                 .as("the matrix runs every analysis kind but the training itself")
                 .containsExactlyInAnyOrder(Stream.of(AnalysisKind.values())

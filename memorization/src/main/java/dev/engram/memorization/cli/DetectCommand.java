@@ -1,0 +1,47 @@
+package dev.engram.memorization.cli;
+
+import dev.engram.memorization.detect.DetectionLeaderboard;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code engram detect --run DIR}: every per-example score of the run's training examples compared as a detector of
+ * the mislabeled examples in one leaderboard; writes {@code analyses/detect/}.
+ */
+@Command(name = "detect", mixinStandardHelpOptions = true,
+        description = "Mislabel-detection leaderboard: every per-example score (loss/margin trajectories, forgetting"
+                + " events, complexity gap, VoG, TracIn self-influence, RHO-LOSS irreducible loss, turn-over dropout self-influence)"
+                + " with its AUROC, precision at the number of noisy examples, direction, wall time and what it"
+                + " needed. Writes analyses/detect/.")
+public final class DetectCommand extends AnalysisCommand {
+    private static final DetectionLeaderboard.Options D = DetectionLeaderboard.Options.DEFAULTS;
+
+    @Option(names = "--no-checkpoints", description = "Leave out the scores computed from checkpoints (VoG, TracIn, RHO-LOSS).")
+    boolean noCheckpoints;
+
+    @Option(names = "--no-extra-training", description = "Leave out the scores that train extra models (RHO-LOSS, turn-over dropout).")
+    boolean noExtraTraining;
+
+    @Option(names = "--extra-epochs", paramLabel = "N", description = "Epochs of each extra training; 0 = the run's (default: 0).")
+    int extraEpochs = D.extraEpochs();
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Evaluation and gradient batch size (default: 500).")
+    int batchSize = D.batchSize();
+
+    @Option(names = "--complexity-gap-chunk", paramLabel = "N",
+            description = "Examples per Gram matrix of the complexity-gap score (N x N doubles); 0 = leave it out"
+                    + " (default: 1000).")
+    int complexityGapChunk = D.complexityGapChunk();
+
+    @Option(names = "--test-examples", paramLabel = "N",
+            description = "Write the top turn-over dropout proponents and opponents of the first N test examples"
+                    + " (default: 5).")
+    int testExamples = D.testExamples();
+
+    @Override
+    public Integer call() throws Exception {
+        execute(new DetectionLeaderboard(), new DetectionLeaderboard.Options(!noCheckpoints, !noExtraTraining,
+                extraEpochs, batchSize, complexityGapChunk, testExamples));
+        return 0;
+    }
+}

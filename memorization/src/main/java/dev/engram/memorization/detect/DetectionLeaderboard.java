@@ -1,0 +1,407 @@
+package dev.engram.memorization.detect;
+
+import dev.engram.memorization.analysis.Analysis;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.analysis.SummaryRow;
+import dev.engram.memorization.data.Evaluation;
+import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.LoaderBatchSource;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.data.TrainingRecipe;
+import dev.engram.memorization.etd.ExampleTiedDropoutExperiment;
+import dev.engram.memorization.etd.TapPlacement;
+import dev.engram.memorization.io.CsvTable;
+import dev.engram.memorization.io.Results;
+import dev.engram.memorization.metrics.Detection;
+import dev.engram.memorization.metrics.LearningEvents;
+import dev.engram.memorization.metrics.Metrics;
+import dev.engram.memorization.report.Charts;
+import dev.engram.memorization.run.AnalysisKind;
+import dev.engram.memorization.run.ExperimentConfig;
+import dev.engram.memorization.run.RunFolder;
+import dev.engram.memorization.scores.CheckpointScores;
+import dev.engram.memorization.scores.ScoresAnalysis;
+import dev.engram.nn.Module;
+import dev.engram.nn.Taps;
+import dev.engram.nn.optim.LrSchedule;
+import dev.engram.nn.train.ProgressMode;
+import dev.engram.nn.train.Trainer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The mislabel-detection leaderboard ({@code engram detect}): every per-example score Engram can compute for a run's
+ * training examples, compared on equal terms as a detector of the run's noisy (mislabeled) examples: AUROC and
+ * precision at k = number of noisy examples, each with its direction stated ({@link Detection}), its wall time and
+ * what it needed beyond the run's per-epoch evaluations (checkpoints, extra training).
+ *
+ * <p>Scores: the per-epoch trajectory scores of {@link ScoresAnalysis} (loss, margin, forgetting events, learned
+ * epoch; computed by it), the training-free complexity-gap score ({@link ComplexityGapScore}), VoG of {@link CheckpointScores} (computed by it from the checkpoints), TracIn checkpoint
+ * self-influence ({@link TracInSelfInfluence}), the RHO-LOSS irreducible and reducible loss
+ * ({@link IrreducibleLoss}; two extra trainings on half the data each) and turn-over dropout self-influence
+ * ({@link TurnOverInfluence}; one extra training with per-example subnetworks; the same model gives the top
+ * proponents and opponents of the first test examples). Writes {@code leaderboard.csv}, {@code per-example.csv},
+ * {@code test-influence.csv}, {@code results.json} and {@code roc.png} into {@code analyses/detect/}. The wall time
+ * of a score is that of the computation that produced it, shared by the scores it produced (all VoG windows, for
+ * example, come from one pass over the checkpoints).
+ */
+public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard.Options, DetectionLeaderboard.Result> {
+
+    /**
+     * Options.
+     *
+     * @param checkpoints  compute the checkpoint scores (VoG, TracIn, reducible loss)
+     * @param extraTraining compute the scores that train models of the run (RHO-LOSS, turn-over dropout)
+     * @param extraEpochs  epochs of each extra training; 0 = the run's
+     * @param batchSize    evaluation and per-example gradient batch size
+     * @param complexityGapChunk examples per Gram matrix of the complexity-gap score; 0 = leave it out
+     * @param testExamples number of (first) test examples whose top turn-over dropout proponents and opponents are
+     *                     written
+     */
+    public record Options(boolean checkpoints, boolean extraTraining, int extraEpochs, int batchSize,
+                          int complexityGapChunk, int testExamples) {
+        /** Everything, the run's epochs, batches of 500, complexity gap in chunks of 1,000, 5 test examples. */
+        public static final Options DEFAULTS = new Options(true, true, 0, 500, 1000, 5);
+
+        /** Options with the complexity gap in chunks of 1,000 and 5 test examples. */
+        public Options(boolean checkpoints, boolean extraTraining, int extraEpochs, int batchSize) {
+            this(checkpoints, extraTraining, extraEpochs, batchSize, 1000, 5);
+        }
+
+        /** Validates. */
+        public Options {
+            if (extraEpochs < 0) throw new IllegalArgumentException("detect: extra epochs must be >= 0 (0 = the run's), got " + extraEpochs);
+            if (batchSize < 1) throw new IllegalArgumentException("detect: batch size must be >= 1, got " + batchSize);
+            if (testExamples < 0) throw new IllegalArgumentException("detect: test examples must be >= 0, got " + testExamples);
+            if (complexityGapChunk != 0 && complexityGapChunk < 2) {
+                throw new IllegalArgumentException("detect: complexity-gap chunk must be >= 2 (0 = leave it out), got "
+                        + complexityGapChunk);
+            }
+        }
+    }
+
+    /**
+     * One row of the leaderboard.
+     *
+     * @param detection AUROC and precision@#noisy in the stated direction
+     * @param seconds   wall time of the computation that produced the score (shared by the scores it produced)
+     * @param needs     what the score needed: "per-epoch evaluations", "checkpoints (k)", "extra training (...)"
+     * @param group     the computation that produced it
+     * @param suspicious per example, oriented so that larger = more suspicious (null when not kept)
+     */
+    public record Entry(Detection detection, double seconds, String needs, String group, double[] suspicious) { }
+
+    /**
+     * The leaderboard.
+     *
+     * @param examples training examples scored
+     * @param noisy    noisy examples among them
+     * @param entries  rows, best AUROC first
+     * @param skipped  computations left out, with the reason
+     * @param noisyMask per example: noisy
+     * @param testInfluence turn-over dropout influence of the training examples on the first test examples
+     */
+    public record Result(int examples, int noisy, List<Entry> entries, List<String> skipped, boolean[] noisyMask,
+                         List<TestInfluence> testInfluence) implements Analysis.Result {
+        @Override
+        public List<SummaryRow> summaryRows() {
+            List<SummaryRow> rows = new ArrayList<>();
+            for (Entry e : entries) {
+                Detection d = e.detection();
+                rows.add(new SummaryRow(d.score() + " (" + d.directionLabel() + ")", String.format(Locale.ROOT,
+                        "AUROC %s  p@#noisy %.4f  %.1fs  %s", d.aurocText(), d.precisionAtNumNoisy(), e.seconds(), e.needs())));
+            }
+            for (String s : skipped) rows.add(new SummaryRow("skipped", s));
+            return rows;
+        }
+    }
+
+    /**
+     * Turn-over dropout influence of the training examples on one test example.
+     *
+     * @param testIndex  the test example
+     * @param label      its label
+     * @param proponents training examples with the largest positive influence, most influential first
+     * @param opponents  training examples with the most negative influence, most influential first
+     * @param influence  per training example
+     */
+    public record TestInfluence(int testIndex, int label, int[] proponents, int[] opponents, double[] influence) { }
+
+    /** The {@code k} indices with the largest ({@code largest}) or smallest values, in that order. */
+    static int[] top(double[] v, int k, boolean largest) {
+        return java.util.stream.IntStream.range(0, v.length).boxed()
+                .sorted((a, b) -> largest ? Double.compare(v[b], v[a]) : Double.compare(v[a], v[b]))
+                .limit(k).mapToInt(Integer::intValue).toArray();
+    }
+
+    @Override
+    public AnalysisKind kind() {
+        return AnalysisKind.DETECT;
+    }
+
+    @Override
+    public void check(RunData data, Options options) throws IOException {
+        data.run().requireNoisy("The detection leaderboard");
+        if (options.checkpoints() && data.run().checkpoints().size() < 2) {
+            throw new IllegalArgumentException("run " + data.run().dir() + " has " + data.run().checkpoints().size()
+                    + " checkpoint(s); the checkpoint scores need at least 2 (train it with `engram train --run "
+                    + data.run().dir() + "`, or leave them out with --no-checkpoints)");
+        }
+        if (options.extraTraining()) ExampleTiedDropoutExperiment.taps(data.newModel());
+    }
+
+    @Override
+    public Result run(RunData data, Options o, Progress progress) throws IOException {
+        ExampleSet train = data.trainSet();
+        boolean[] mask = train.noisy();
+        List<Entry> entries = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        List<TestInfluence> testInfluence = new ArrayList<>();
+
+        // 1. per-epoch trajectory scores, computed by the scores analysis
+        long t0 = System.nanoTime();
+        try {
+            ScoresAnalysis.Result s = new ScoresAnalysis().run(data, ScoresAnalysis.Options.DEFAULTS, progress);
+            double secs = since(t0);
+            Map<String, double[]> arrays = new LinkedHashMap<>();
+            arrays.put("mean_loss", s.meanLoss());
+            arrays.put("mean_margin", Metrics.negate(s.meanMargin()));
+            arrays.put("forgetting_events", s.forgettingScore());
+            arrays.put("final_loss", s.finalLoss());
+            for (Detection d : s.detections()) {
+                entries.add(new Entry(d, secs, "per-epoch evaluations of training", "scores", arrays.get(d.score())));
+            }
+        } catch (RuntimeException e) {
+            skipped.add("per-epoch scores: " + e.getMessage());
+        }
+
+        // 2. complexity gap, training-free
+        if (o.complexityGapChunk() > 0) {
+            progress.line("detect: complexity-gap score (training-free), chunks of " + o.complexityGapChunk());
+            t0 = System.nanoTime();
+            double[] cg = ComplexityGapScore.compute(train, o.complexityGapChunk(), 1, data.config().seed());
+            entries.add(new Entry(Detection.of("complexity gap (training-free)", "higher", cg, mask), since(t0),
+                    "nothing (training-free; random chunks of " + o.complexityGapChunk() + ")", "complexity-gap", cg));
+        } else {
+            skipped.add("complexity gap: left out by the options");
+        }
+
+        if (o.checkpoints()) {
+            List<RunFolder.Checkpoint> cks = data.run().checkpoints();
+            int[] epochs = cks.stream().mapToInt(RunFolder.Checkpoint::epoch).toArray();
+            String needs = "checkpoints (" + epochs.length + ")";
+            // 2. VoG, computed by the checkpoint scores analysis
+            progress.line("detect: VoG over " + epochs.length + " checkpoints");
+            t0 = System.nanoTime();
+            CheckpointScores.Result c = CheckpointScores.compute(k -> data.modelAt(epochs[k]), epochs, train,
+                    o.batchSize(), LearningEvents.Forgetting.TONEVA, progress::line);
+            double secs = since(t0);
+            for (Detection d : c.detections()) {
+                if (!d.score().startsWith("vog")) continue; // loss, margin, forgetting: the per-epoch rows above
+                double[] arr = d.score().startsWith("vog all") && d.score().endsWith("(class-normalized)")
+                        ? c.vogNormalized() : null;
+                entries.add(new Entry(d, secs, needs, "checkpoint-scores", arr));
+            }
+            // 3. TracIn self-influence
+            progress.line("detect: TracIn self-influence over " + epochs.length + " checkpoints");
+            t0 = System.nanoTime();
+            double[] lr = epochLearningRates(data, epochs);
+            double[] tracin = TracInSelfInfluence.compute(k -> data.modelAt(epochs[k]), lr, train, o.batchSize());
+            entries.add(new Entry(Detection.of("tracin self-influence", "higher", tracin, mask), since(t0), needs,
+                    "tracin", tracin));
+            if (o.extraTraining()) {
+                // 4. RHO-LOSS irreducible loss
+                int ep = o.extraEpochs() > 0 ? o.extraEpochs() : data.config().epochs();
+                progress.line("detect: RHO-LOSS, two models on half the training set each, " + ep + " epochs");
+                t0 = System.nanoTime();
+                Module last = data.modelAt(epochs[epochs.length - 1]);
+                float[] fl = Evaluation.run(last, train, o.batchSize()).loss();
+                double[] finalLoss = new double[fl.length];
+                for (int i = 0; i < fl.length; i++) finalLoss[i] = fl[i];
+                IrreducibleLoss.Scores rho = IrreducibleLoss.compute(train, finalLoss, rows -> {
+                    Module m = data.newModel();
+                    trainModel(data, m, null, rows, ep, progress);
+                    return m;
+                }, data.config().seed(), o.batchSize());
+                double secsRho = since(t0);
+                String needsRho = "extra training (2 × half data, " + ep + " epochs) + last checkpoint";
+                entries.add(new Entry(Detection.of("irreducible loss (RHO-LOSS)", "higher", rho.irreducible(), mask),
+                        secsRho, needsRho, "rho-loss", rho.irreducible()));
+                entries.add(new Entry(Detection.of("reducible loss (RHO-LOSS)", "lower", Metrics.negate(rho.reducible()),
+                        mask), secsRho, needsRho, "rho-loss", Metrics.negate(rho.reducible())));
+            }
+        }
+        if (o.extraTraining()) {
+            // 5. turn-over dropout self-influence
+            int ep = o.extraEpochs() > 0 ? o.extraEpochs() : data.config().epochs();
+            Module m = data.newModel();
+            List<String> taps = ExampleTiedDropoutExperiment.taps(m);
+            progress.line("detect: turn-over dropout, one model with per-example subnetworks at " + taps + ", " + ep + " epochs");
+            t0 = System.nanoTime();
+            TapPlacement place = TurnOverInfluence.placement(taps, data.config().seed());
+            trainModel(data, m, place, null, ep, progress);
+            double[] self = TurnOverInfluence.selfInfluence(m, place, train, o.batchSize());
+            entries.add(new Entry(Detection.of("turn-over dropout self-influence", "higher", self, mask), since(t0),
+                    "extra training (full data, " + ep + " epochs, per-example masks)", "turn-over", self));
+            ExampleSet test = data.testSet();
+            for (int j = 0; j < Math.min(o.testExamples(), test.size()); j++) {
+                double[] inf = TurnOverInfluence.influenceOn(m, place, train, test, j, o.batchSize());
+                testInfluence.add(new TestInfluence(j, test.labels()[j], top(inf, 5, true), top(inf, 5, false), inf));
+            }
+        }
+        if (!o.checkpoints()) skipped.add("checkpoint scores (VoG, TracIn, RHO-LOSS): left out by the options");
+        if (!o.extraTraining()) skipped.add("scores needing extra training (RHO-LOSS, turn-over dropout): left out by the options");
+        entries.sort(Comparator.comparingDouble((Entry e) -> e.detection().auroc()).reversed());
+        return new Result(train.size(), train.noisyCount(), entries, skipped, mask, testInfluence);
+    }
+
+    private static double since(long t0) {
+        return (System.nanoTime() - t0) * 1e-9;
+    }
+
+    /**
+     * Learning-rate weight of each checkpoint for TracIn: the mean of the run's schedule over the iterations of the
+     * epoch that ends at it ({@code 0} for epoch 0, the untrained model).
+     */
+    static double[] epochLearningRates(RunData data, int[] epochs) throws IOException {
+        ExperimentConfig cfg = data.config();
+        int b;
+        try (LoaderBatchSource src = TrainingRecipe.batches(data, data.labeledTrain(), 0)) {
+            b = src.batchesPerEpoch();
+        }
+        LrSchedule s = TrainingRecipe.schedule(cfg, b);
+        double[] lr = new double[epochs.length];
+        for (int c = 0; c < epochs.length; c++) {
+            if (epochs[c] == 0) continue;
+            double sum = 0;
+            for (long step = (long) (epochs[c] - 1) * b; step < (long) epochs[c] * b; step++) sum += s.lr(step);
+            lr[c] = sum / b;
+        }
+        return lr;
+    }
+
+    /** Trains {@code model} with the run's recipe on {@code rows} of the training set (all when null). */
+    private static void trainModel(RunData data, Module model, TapPlacement place, int[] rows, int epochs,
+                                   Progress progress) throws IOException {
+        ExperimentConfig cfg = data.config();
+        dev.engram.datasets.Dataset labeled = data.labeledTrain();
+        if (rows != null) labeled = labeled.subset(rows);
+        if (place != null) place.train(true);
+        try (LoaderBatchSource source = TrainingRecipe.batches(data, labeled, 0);
+             Taps t = place == null ? null : place.open()) {
+            Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(cfg, model))
+                    .schedule(TrainingRecipe.schedule(cfg, epochs, source.batchesPerEpoch())).epochs(epochs)
+                    .trainData(source).progress(ProgressMode.NONE)
+                    .epochListener((m, mod) -> {
+                        if (m.epoch() == epochs) {
+                            progress.line(String.format(Locale.ROOT, "  trained %d epochs: train loss %.4f", epochs, m.trainLoss()));
+                        }
+                    })
+                    .build().fit();
+        }
+        model.eval();
+        if (place != null) place.train(false);
+    }
+
+    /** ROC curve points (false-positive rate, true-positive rate) of {@code suspicious} (larger = positive). */
+    static double[][] roc(double[] suspicious, boolean[] positive) {
+        int n = suspicious.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(suspicious[b], suspicious[a]));
+        int p = 0;
+        for (boolean b : positive) if (b) p++;
+        int neg = n - p;
+        List<double[]> pts = new ArrayList<>();
+        pts.add(new double[] {0, 0});
+        int tp = 0, fp = 0;
+        int stride = Math.max(1, n / 400);
+        for (int k = 0; k < n; k++) {
+            if (positive[order[k]]) tp++; else fp++;
+            boolean tieNext = k + 1 < n && suspicious[order[k + 1]] == suspicious[order[k]];
+            if (!tieNext && (k % stride == 0 || k == n - 1)) {
+                pts.add(new double[] {neg == 0 ? 0 : (double) fp / neg, p == 0 ? 0 : (double) tp / p});
+            }
+        }
+        double[][] out = new double[2][pts.size()];
+        for (int k = 0; k < pts.size(); k++) {
+            out[0][k] = pts.get(k)[0];
+            out[1][k] = pts.get(k)[1];
+        }
+        return out;
+    }
+
+    @Override
+    public void write(Result r, Path dir) throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("analysis", "detect");
+        json.put("examples", r.examples());
+        json.put("noisy", r.noisy());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        CsvTable t = new CsvTable("score", "direction", "auroc", "inverted", "auroc_text", "precision_at_num_noisy",
+                "seconds", "needs");
+        for (Entry e : r.entries()) {
+            Detection d = e.detection();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("score", d.score());
+            m.put("direction", d.direction());
+            m.put("auroc", d.auroc());
+            m.put("inverted_auroc", d.inverted() ? d.invertedAuroc() : null);
+            m.put("precision_at_num_noisy", d.precisionAtNumNoisy());
+            m.put("seconds", e.seconds());
+            m.put("needs", e.needs());
+            rows.add(m);
+            t.addRow(d.score(), d.directionLabel(), d.auroc(), d.inverted() ? 1 : 0, d.aurocText(),
+                    d.precisionAtNumNoisy(), String.format(Locale.ROOT, "%.2f", e.seconds()), e.needs());
+        }
+        json.put("leaderboard", rows);
+        json.put("skipped", r.skipped());
+        Results.writeJson(dir.resolve(RunFolder.RESULTS), json);
+        t.write(dir.resolve("leaderboard.csv"));
+        List<Entry> kept = r.entries().stream().filter(e -> e.suspicious() != null).toList();
+        if (!kept.isEmpty()) {
+            List<String> header = new ArrayList<>(List.of("index", "is_noisy"));
+            for (Entry e : kept) header.add(e.detection().score() + " (larger = more suspicious)");
+            CsvTable per = new CsvTable(header);
+            for (int i = 0; i < r.examples(); i++) {
+                List<Object> row = new ArrayList<>(List.of(i, r.noisyMask()[i] ? 1 : 0));
+                for (Entry e : kept) row.add(e.suspicious()[i]);
+                per.addRow(row.toArray());
+            }
+            per.write(dir.resolve("per-example.csv"));
+            List<Charts.Series> series = new ArrayList<>();
+            for (Entry e : kept) {
+                double[][] c = roc(e.suspicious(), r.noisyMask());
+                series.add(Charts.Series.of(String.format(Locale.ROOT, "%s (%.3f)", e.detection().score(),
+                        e.detection().auroc()), c[0], c[1]));
+            }
+            series.add(Charts.Series.of("chance", new double[] {0, 1}, new double[] {0, 1}));
+            Charts.line(dir.resolve("roc.png"), "ROC curves: finding the mislabeled examples", "false-positive rate",
+                    "true-positive rate", series);
+        }
+        if (!r.testInfluence().isEmpty()) {
+            CsvTable ti = new CsvTable("test_index", "test_label", "kind", "rank", "train_index", "train_is_noisy",
+                    "influence");
+            for (TestInfluence q : r.testInfluence()) {
+                for (int k = 0; k < q.proponents().length; k++) {
+                    int i = q.proponents()[k];
+                    ti.addRow(q.testIndex(), q.label(), "proponent", k + 1, i, r.noisyMask()[i] ? 1 : 0, q.influence()[i]);
+                }
+                for (int k = 0; k < q.opponents().length; k++) {
+                    int i = q.opponents()[k];
+                    ti.addRow(q.testIndex(), q.label(), "opponent", k + 1, i, r.noisyMask()[i] ? 1 : 0, q.influence()[i]);
+                }
+            }
+            ti.write(dir.resolve("test-influence.csv"));
+        }
+        if (!Files.isDirectory(dir)) throw new IOException("detect: " + dir + " vanished while writing");
+    }
+}
