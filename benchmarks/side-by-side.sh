@@ -3,10 +3,11 @@
 # harness on the same workloads, and prints one table of ratios.
 #   benchmarks/side-by-side.sh                 # everything (about 10 minutes on 2 cores)
 #   ONLY=sgemm,mlp benchmarks/side-by-side.sh  # a subset (peer and Engram names as in StepBenchmark)
-# Needs ../shared/peers (peak and djl-bench) beside the checkout. Logs go to benchmarks/results/.
+# Needs PEERS=DIR naming an external peer kit (peak/run.sh and djl-bench/run.sh; not part of this
+# repository). Logs go to benchmarks/results/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PEERS="${PEERS:-$ROOT/../shared/peers}"
+PEERS="${PEERS:?set PEERS to the folder holding the peer tools peak/run.sh and djl-bench/run.sh}"
 ONLY="${ONLY:-sgemm,cnn,resnet9,mlp}"
 ENGRAM_EXTRA="${ENGRAM_EXTRA:-mlp_norms,mlp_pergrad,resnet9paper,resnet9paper_norms}"
 THREADS="${THREADS:-2}"

@@ -24,7 +24,7 @@ import java.util.Locale;
 
 /**
  * Side-by-side harness: the same workloads and timing discipline as the DJL + libtorch peer in
- * {@code shared/peers/djl-bench} (warm-up at least 5 steps and 3 s, then at least 10 steps and
+ * DJL + libtorch peer harness (external to this repository) (warm-up at least 5 steps and 3 s, then at least 10 steps and
  * 2 s; median and min per step). One training step = forward, mean cross-entropy, backward,
  * plain SGD (lr 0.01, no momentum), as the peer does, inside a tensor scope.
  *

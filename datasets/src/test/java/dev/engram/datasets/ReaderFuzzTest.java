@@ -16,6 +16,8 @@ import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Mutation fuzzing of every dataset reader ({@link Fuzz}): a read either succeeds with a consistent result or fails
  * with a {@link DatasetFormatException} naming the file and an offset, within time and memory bounds. The default
@@ -50,19 +52,19 @@ class ReaderFuzzTest {
     @Test
     void idxImages() throws Exception {
         byte[] im = TestFiles.idxImages(3, 4, 5, ramp(60, 1));
-        Fuzz.run("idx-images", List.of(Fuzz.Seed.of(im), new Fuzz.Seed(im, ReaderFuzzTest::gzip)), dir, ".idx",
+        assertRan(Fuzz.run("idx-images", List.of(Fuzz.Seed.of(im), new Fuzz.Seed(im, ReaderFuzzTest::gzip)), dir, ".idx",
                 iterations(), IdxReader::readImages,
                 o -> o instanceof IdxReader.Images i && i.pixels().length == i.count() * i.rows() * i.cols(),
-                Fuzz::formatException);
+                Fuzz::formatException));
     }
 
     @Test
     void idxLabels() throws Exception {
         byte[] lb = TestFiles.idxLabels(new int[] {3, 0, 9, 4, 1});
-        Fuzz.run("idx-labels", List.of(Fuzz.Seed.of(lb), new Fuzz.Seed(lb, ReaderFuzzTest::gzip)), dir, ".idx",
+        assertRan(Fuzz.run("idx-labels", List.of(Fuzz.Seed.of(lb), new Fuzz.Seed(lb, ReaderFuzzTest::gzip)), dir, ".idx",
                 iterations(), f -> IdxReader.readLabels(f, 10),
                 o -> o instanceof int[] y && java.util.Arrays.stream(y).allMatch(v -> v >= 0 && v < 10),
-                Fuzz::formatException);
+                Fuzz::formatException));
     }
 
     private static byte[] cifarBatch(int n, int label) {
@@ -73,8 +75,8 @@ class ReaderFuzzTest {
 
     @Test
     void cifarBatch() throws Exception {
-        Fuzz.run("cifar-batch", List.of(Fuzz.Seed.of(cifarBatch(2, 3))), dir, ".bin", iterations(),
-                f -> Cifar10Reader.readBatches("c", List.of(f)), o -> consistent((Dataset) o), Fuzz::formatException);
+        assertRan(Fuzz.run("cifar-batch", List.of(Fuzz.Seed.of(cifarBatch(2, 3))), dir, ".bin", iterations(),
+                f -> Cifar10Reader.readBatches("c", List.of(f)), o -> consistent((Dataset) o), Fuzz::formatException));
     }
 
     @Test
@@ -84,10 +86,10 @@ class ReaderFuzzTest {
         for (String f : Cifar10Reader.TRAIN_FILES) entries.put("cifar-10-batches-bin/" + f, cifarBatch(1, f.length()));
         entries.put("cifar-10-batches-bin/" + Cifar10Reader.TEST_FILE, cifarBatch(1, 7));
         byte[] tar = TestFiles.tar(entries);
-        Fuzz.run("cifar-tar.gz", List.of(new Fuzz.Seed(tar, ReaderFuzzTest::gzip)), dir, ".tar.gz", iterations(),
+        assertRan(Fuzz.run("cifar-tar.gz", List.of(new Fuzz.Seed(tar, ReaderFuzzTest::gzip)), dir, ".tar.gz", iterations(),
                 Cifar10Reader::readArchive,
                 o -> o instanceof TrainTest tt && consistent(tt.train()) && consistent(tt.test()),
-                Fuzz::formatException);
+                Fuzz::formatException));
     }
 
     private static byte[] matFile(byte[]... elements) {
@@ -106,10 +108,10 @@ class ReaderFuzzTest {
         List<Fuzz.Seed> seeds = List.of(Fuzz.Seed.of(matFile(x, y, u64)),
                 Fuzz.Seed.of(matFile(TestFiles.compressed(x), TestFiles.compressed(y))),
                 new Fuzz.Seed(x, e -> matFile(TestFiles.compressed(e), TestFiles.compressed(y))));
-        Fuzz.run("mat", seeds, dir, ".mat", iterations(), MatReader::read, o -> o instanceof Map<?, ?>,
-                Fuzz::formatException);
-        Fuzz.run("mat-svhn", seeds, dir, ".mat", iterations(), f -> MatReader.readSvhn(f, "svhn"),
-                o -> consistent((Dataset) o), Fuzz::formatException);
+        assertRan(Fuzz.run("mat", seeds, dir, ".mat", iterations(), MatReader::read, o -> o instanceof Map<?, ?>,
+                Fuzz::formatException));
+        assertRan(Fuzz.run("mat-svhn", seeds, dir, ".mat", iterations(), f -> MatReader.readSvhn(f, "svhn"),
+                o -> consistent((Dataset) o), Fuzz::formatException));
     }
 
     private static byte[] npy(int version, String descr, int n) {
@@ -131,8 +133,8 @@ class ReaderFuzzTest {
 
     @Test
     void npy() throws Exception {
-        Fuzz.run("npy", List.of(Fuzz.Seed.of(npy(1, "<f4", 3)), Fuzz.Seed.of(npy(2, ">f8", 2)), Fuzz.Seed.of(npy(3, "<f8", 1))),
-                dir, ".npy", iterations(), NpyReader::readFloats, o -> o instanceof float[], Fuzz::formatException);
+        assertRan(Fuzz.run("npy", List.of(Fuzz.Seed.of(npy(1, "<f4", 3)), Fuzz.Seed.of(npy(2, ">f8", 2)), Fuzz.Seed.of(npy(3, "<f8", 1))),
+                dir, ".npy", iterations(), NpyReader::readFloats, o -> o instanceof float[], Fuzz::formatException));
     }
 
     private static byte[] zip(byte[] npy, boolean stored) {
@@ -161,7 +163,15 @@ class ReaderFuzzTest {
     @Test
     void npz() throws Exception {
         byte[] a = npy(1, "<f4", 4);
-        Fuzz.run("npz", List.of(new Fuzz.Seed(a, b -> zip(b, true)), new Fuzz.Seed(a, b -> zip(b, false))), dir, ".npz",
-                iterations(), f -> NpyReader.readNpzFloats(f, "scores"), o -> o instanceof float[], Fuzz::formatException);
+        assertRan(Fuzz.run("npz", List.of(new Fuzz.Seed(a, b -> zip(b, true)), new Fuzz.Seed(a, b -> zip(b, false))), dir, ".npz",
+                iterations(), f -> NpyReader.readNpzFloats(f, "scores"), o -> o instanceof float[], Fuzz::formatException));
+    }
+
+    /** Every input was either read consistently or refused with the documented exception (Fuzz.run fails otherwise). */
+    private static void assertRan(Fuzz.Summary s) {
+        assertThat(s.inputs()).as(s.toString()).isGreaterThanOrEqualTo(iterations());
+        assertThat(s.reads() + s.rejections()).as(s.toString()).isEqualTo(s.inputs());
+        assertThat(s.reads()).as("the valid seed files read: " + s).isPositive();
+        assertThat(s.rejections()).as("mutations refused: " + s).isPositive();
     }
 }

@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -80,18 +78,18 @@ public final class Analyses {
             try (Stream<Path> s = Files.list(staging)) {
                 for (Path p : s.toList()) {
                     Path dest = target.resolve(p.getFileName().toString());
-                    if (Files.exists(dest)) deleteTree(dest);
+                    if (Files.exists(dest)) RunFolder.deleteTree(dest);
                     Files.move(p, dest, StandardCopyOption.ATOMIC_MOVE);
                 }
             }
             if (backup != null) {
-                deleteTree(backup);
+                RunFolder.deleteTree(backup);
                 try (Stream<Path> rest = Files.list(backup.getParent())) {
                     if (rest.findAny().isEmpty()) Files.deleteIfExists(backup.getParent());
                 }
             }
         } finally {
-            deleteTree(staging);
+            RunFolder.deleteTree(staging);
         }
         return result;
     }
@@ -109,13 +107,4 @@ public final class Analyses {
         Results.writeJson(file, o);
     }
 
-    /** Deletes a file or a folder with everything in it (nothing when absent). */
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        List<Path> all = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(all::add);
-        }
-        for (Path q : all) Files.deleteIfExists(q);
-    }
 }

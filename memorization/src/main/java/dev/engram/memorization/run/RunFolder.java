@@ -400,7 +400,8 @@ public final class RunFolder {
         return done;
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    /** Deletes a file or a folder with everything in it (nothing when absent). */
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) return;
         try (var walk = Files.walk(p)) {
             for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);

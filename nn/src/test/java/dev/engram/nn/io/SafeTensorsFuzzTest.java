@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Mutation fuzzing of the safetensors reader ({@link Fuzz}): raw byte mutations of written files, and mutations of
  * the JSON header re-wrapped with a consistent length prefix so they reach the header validation. A read either
@@ -59,7 +61,15 @@ class SafeTensorsFuzzTest {
         List<Fuzz.Seed> seeds = List.of(Fuzz.Seed.of(file),
                 new Fuzz.Seed(writtenJson, j -> withHeader(j, writtenData)),
                 new Fuzz.Seed(jb, j -> withHeader(j, data)));
-        Fuzz.run("safetensors", seeds, dir, ".safetensors", Fuzz.iterations(Fuzz.DEFAULT_ITERATIONS), SafeTensors::read,
-                o -> o instanceof SafeTensors.Contents, Fuzz::formatException);
+        assertRan(Fuzz.run("safetensors", seeds, dir, ".safetensors", Fuzz.iterations(Fuzz.DEFAULT_ITERATIONS), SafeTensors::read,
+                o -> o instanceof SafeTensors.Contents, Fuzz::formatException));
+    }
+
+    /** Every input was either read consistently or refused with the documented exception (Fuzz.run fails otherwise). */
+    private static void assertRan(Fuzz.Summary s) {
+        assertThat(s.inputs()).as(s.toString()).isGreaterThanOrEqualTo(Fuzz.iterations(Fuzz.DEFAULT_ITERATIONS));
+        assertThat(s.reads() + s.rejections()).as(s.toString()).isEqualTo(s.inputs());
+        assertThat(s.reads()).as("the valid seed files read: " + s).isPositive();
+        assertThat(s.rejections()).as("mutations refused: " + s).isPositive();
     }
 }
