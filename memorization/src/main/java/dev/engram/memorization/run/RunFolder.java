@@ -71,8 +71,10 @@ public final class RunFolder {
     }
 
     /**
-     * Creates a new run folder and writes {@code config.json}, {@code provenance.json} and {@code noise.csv}.
-     * The folder must not exist or be empty, so that a finished run is never overwritten.
+     * Creates a new run folder and writes {@code noise.csv}, {@code provenance.json} and, last, {@code config.json}:
+     * a folder without {@code config.json} is an unfinished creation. The folder must not exist, be empty, or hold
+     * only what an interrupted creation leaves (files of this method, empty sub-folders, temporaries, the lock), so
+     * that a run is never overwritten and a creation killed half-way can be repeated.
      *
      * @param noise the labels actually trained on; its size is the number of training examples
      */
@@ -80,12 +82,17 @@ public final class RunFolder {
             throws IOException {
         if (Files.exists(dir)) {
             if (!Files.isDirectory(dir)) throw new RunFolderException(dir, dir + " exists and is not a folder");
+            List<Path> leftovers = new ArrayList<>();
             try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, p -> !p.getFileName().toString().equals(RunLock.FILE))) {
-                if (s.iterator().hasNext()) {
-                    throw new RunFolderException(dir, "run folder " + dir
-                            + " is not empty; choose a new folder (runs are never overwritten)");
+                for (Path p : s) {
+                    if (!interruptedCreation(p)) {
+                        throw new RunFolderException(dir, "run folder " + dir
+                                + " is not empty; choose a new folder (runs are never overwritten)");
+                    }
+                    leftovers.add(p);
                 }
             }
+            for (Path p : leftovers) deleteTree(p);
         }
         if (Math.abs(noise.fraction() - config.noiseFraction()) > 1e-12) {
             throw new IllegalArgumentException("noise labels were made with fraction " + noise.fraction()
@@ -93,10 +100,22 @@ public final class RunFolder {
         }
         Files.createDirectories(dir.resolve(CHECKPOINTS));
         Files.createDirectories(dir.resolve(ANALYSES));
-        AtomicFiles.writeString(dir.resolve(CONFIG), config.toJson());
-        Results.writeJson(dir.resolve(PROVENANCE), provenance);
         noise.save(dir.resolve(NOISE));
+        Results.writeJson(dir.resolve(PROVENANCE), provenance);
+        AtomicFiles.writeString(dir.resolve(CONFIG), config.toJson()); // last: its presence marks a complete creation
         return new RunFolder(dir, config, noise);
+    }
+
+    /** Whether {@code p} (in a folder without config.json) is something {@link #create} writes before config.json. */
+    private static boolean interruptedCreation(Path p) throws IOException {
+        String n = p.getFileName().toString();
+        if (Files.isDirectory(p)) {
+            if (!n.equals(CHECKPOINTS) && !n.equals(ANALYSES)) return false;
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(p)) {
+                return !s.iterator().hasNext();
+            }
+        }
+        return n.equals(NOISE) || n.equals(PROVENANCE) || n.equals(NORMALIZATION) || WRITE_TEMP.matcher(n).matches();
     }
 
     /**

@@ -63,6 +63,28 @@ class RunFolderTest {
     }
 
     @Test
+    void aCreationKilledBeforeItsConfigCanBeRepeatedButNothingElseIsOverwritten() throws IOException {
+        Path dir = tmp.resolve("half-created");
+        Files.createDirectories(dir.resolve(RunFolder.CHECKPOINTS));
+        Files.createDirectories(dir.resolve(RunFolder.ANALYSES));
+        Files.writeString(dir.resolve(RunFolder.NOISE), "partial");
+        Files.writeString(dir.resolve(".provenance.json.0123abcd.tmp"), "partial");
+        RunFolder run = newRun(dir, 0.1); // what an interrupted create left is replaced
+        assertThat(run.noise().size()).isEqualTo(200);
+        assertThat(dir.resolve(".provenance.json.0123abcd.tmp")).doesNotExist();
+
+        Path other = tmp.resolve("someone-elses");
+        Files.createDirectories(other.resolve(RunFolder.CHECKPOINTS));
+        Files.writeString(other.resolve(RunFolder.CHECKPOINTS).resolve("epoch-001.safetensors"), "x");
+        assertThatThrownBy(() -> newRun(other, 0.1)).isInstanceOf(RunFolderException.class).hasMessageContaining("not empty");
+        Path notes = tmp.resolve("notes");
+        Files.createDirectories(notes);
+        Files.writeString(notes.resolve("notes.txt"), "mine");
+        assertThatThrownBy(() -> newRun(notes, 0.1)).isInstanceOf(RunFolderException.class).hasMessageContaining("not empty");
+        assertThat(notes.resolve("notes.txt")).hasContent("mine");
+    }
+
+    @Test
     void missingFilesAreNamedWithTheCommandThatCreatesThem() throws IOException {
         assertThatThrownBy(() -> RunFolder.open(tmp.resolve("nope"))).isInstanceOf(RunFolderException.class)
                 .hasMessageContaining("nope").hasMessageContaining("engram train");
