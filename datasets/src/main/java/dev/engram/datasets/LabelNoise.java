@@ -12,7 +12,8 @@ import java.util.Random;
  * </ol>
  * <b>Quirk kept on purpose:</b> because r never equals C−1, the new label is never the true label <em>and never
  * {@code (y − 1) mod C}</em>; it is uniform over C−2 of the C−1 wrong classes (the original code's comment says
- * the intent was only "never the true label"). Requires C ≥ 3.
+ * the intent was only "never the true label"). With C = 2 the offsets 1..C−2 are empty and the only wrong label is
+ * used (r = 1, no draw); a fraction that corrupts no label accepts any C ≥ 1.
  *
  * <p><b>RNG:</b> the original uses numpy's PCG64 ({@code default_rng(seed)}); its streams are not reproduced
  * bit-exactly here. This class uses {@link java.util.Random} (whose algorithm is fixed by its specification, so
@@ -27,14 +28,19 @@ public final class LabelNoise {
      * Corrupts {@code (int)(fraction * labels.length)} labels.
      *
      * @param labels     original labels in [0, numClasses)
-     * @param numClasses C ≥ 3
+     * @param numClasses C ≥ 2 (any C ≥ 1 when no label is corrupted)
      * @param fraction   in [0, 1]
      * @param seed       RNG seed (the run seed in the paper)
      */
     public static NoisyLabels corrupt(int[] labels, int numClasses, double fraction, long seed) {
-        if (numClasses < 3) throw new IllegalArgumentException("need at least 3 classes for offsets 1..C-2");
-        if (!(fraction >= 0 && fraction <= 1)) throw new IllegalArgumentException("fraction must be in [0,1]");
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("label noise fraction must be in [0, 1], got " + fraction);
+        }
         int n = labels.length;
+        if (numClasses < 2 && (int) (fraction * n) > 0) {
+            throw new IllegalArgumentException("label noise needs at least 2 classes to corrupt a label, the data has "
+                    + numClasses);
+        }
         for (int y : labels) {
             if (y < 0 || y >= numClasses) throw new IllegalArgumentException("label " + y + " outside [0," + numClasses + ")");
         }
@@ -52,7 +58,7 @@ public final class LabelNoise {
         boolean[] mask = new boolean[n];
         for (int i = 0; i < k; i++) {
             int idx = perm[i];
-            int r = 1 + rng.nextInt(numClasses - 2);
+            int r = numClasses == 2 ? 1 : 1 + rng.nextInt(numClasses - 2);
             noisy[idx] = (labels[idx] + r) % numClasses;
             mask[idx] = true;
         }

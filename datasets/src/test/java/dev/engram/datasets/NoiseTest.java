@@ -90,7 +90,7 @@ class NoiseTest {
         Dataset noisy = nl.applyTo(d);
         assertThat(noisy.labels()).isEqualTo(nl.noisyLabels());
         assertThat(d.labels()).isEqualTo(labels(20));
-        assertThatThrownBy(() -> LabelNoise.corrupt(new int[] {0, 1}, 2, 0.5, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> LabelNoise.corrupt(new int[] {0, 0}, 1, 0.5, 1)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -115,5 +115,20 @@ class NoiseTest {
         LabelNoise.corrupt(labels(50), 10, 0.1, 1).save(f);
         Path other = Files.writeString(dir.resolve("other.txt"), "x"); // created under the same umask
         assertThat(Files.getPosixFilePermissions(f)).isEqualTo(Files.getPosixFilePermissions(other));
+    }
+
+    @Test
+    void twoClassesFlipToTheOtherClassAndOneClassOnlyWithoutNoise() {
+        int[] y = new int[40];
+        for (int i = 0; i < y.length; i++) y[i] = i % 2;
+        NoisyLabels n = LabelNoise.corrupt(y, 2, 0.25, 3);
+        assertThat(n.noisyCount()).isEqualTo(10);
+        for (int i : n.noisyIndices()) assertThat(n.noisyLabels()[i]).isEqualTo(1 - y[i]);
+        for (int i : n.cleanIndices()) assertThat(n.noisyLabels()[i]).isEqualTo(y[i]);
+        int[] single = new int[5];
+        assertThat(LabelNoise.corrupt(single, 1, 0.0, 3).noisyCount()).isZero();
+        assertThatThrownBy(() -> LabelNoise.corrupt(single, 1, 0.5, 3)).hasMessageContaining("at least 2 classes")
+                .hasMessageContaining("has 1");
+        assertThatThrownBy(() -> LabelNoise.corrupt(y, 2, 1.5, 3)).hasMessageContaining("1.5");
     }
 }

@@ -3,6 +3,7 @@ package dev.engram.memorization.cli;
 import dev.engram.memorization.analysis.Analyses;
 import dev.engram.memorization.analysis.Analysis;
 import dev.engram.memorization.analysis.ConsoleProgress;
+import dev.engram.memorization.analysis.PlainTask;
 import dev.engram.memorization.analysis.Progress;
 import dev.engram.memorization.analysis.SummaryRow;
 import dev.engram.memorization.data.RunData;
@@ -48,11 +49,14 @@ public final class DemoCommand implements Callable<Integer> {
     /**
      * One analysis of the demo with its settings.
      *
-     * @param title    printed while it runs
-     * @param analysis the analysis
-     * @param options  its options
+     * @param title        printed while it runs
+     * @param analysis     the analysis
+     * @param options      its options
+     * @param relativeCost its wall time as a multiple of the demo's training time, measured on a reference run of the
+     *                     demo (see {@link #ANALYSES}); scales the estimate of the time left
      */
-    public record Step<O, R extends Analysis.Result>(String title, Analysis<O, R> analysis, O options) {
+    public record Step<O, R extends Analysis.Result>(String title, Analysis<O, R> analysis, O options,
+                                                     double relativeCost) {
         /** Runs the analysis on the demo's run and returns its summary rows. */
         public List<SummaryRow> run(RunData data, Progress progress) throws IOException {
             return Analyses.execute(analysis, data, options, progress, false).summaryRows();
@@ -62,20 +66,27 @@ public final class DemoCommand implements Callable<Integer> {
     /**
      * The analyses the demo runs after training, in order, with settings small enough for the demo: per-example
      * scores, checkpoint scores, neuron flipping (50 noisy and 50 clean targets), example-tied dropout (no
-     * baselines), layer rewinding and layer retraining (10 epochs, the run's own optimizer settings).
+     * baselines), layer rewinding and layer retraining (10 epochs, the run's own optimizer settings). Their relative
+     * costs are the wall times of a demo run on 2026-12-03 (2 vCPU AMD EPYC, shared) divided by its training time (93 s).
      */
     public static final List<Step<?, ?>> ANALYSES = List.of(
-            new Step<>("per-example scores", new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS),
+            new Step<>("per-example scores", new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS, 0.01),
             new Step<>("checkpoint scores (VoG, loss/margin trajectories)", new CheckpointScores(),
-                    CheckpointScores.Options.DEFAULTS),
+                    CheckpointScores.Options.DEFAULTS, 0.28),
             new Step<>("neuron flipping", new FlipAnalysis(), new FlipAnalysis.Options(-1, 50, 50,
-                    FlipAnalysis.Options.DEFAULTS.search())),
+                    FlipAnalysis.Options.DEFAULTS.search()), 2.25),
             new Step<>("example-tied dropout", new ExampleTiedDropoutExperiment(),
                     new ExampleTiedDropoutExperiment.Settings(ExampleTiedDropoutExperiment.Settings.DEFAULTS.grid(),
                             List.of(ExampleTiedDropoutExperiment.Method.ETD), Double.NaN, 0,
-                            ExampleTiedDropoutExperiment.Settings.DEFAULTS.evalBatchSize())),
-            new Step<>("layer rewinding", new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS),
-            new Step<>("layer retraining", new RetrainingAnalysis(), RetrainingAnalysis.Options.DEFAULTS.withEpochs(10)));
+                            ExampleTiedDropoutExperiment.Settings.DEFAULTS.evalBatchSize()), 0.54),
+            new Step<>("layer rewinding", new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS, 0.32),
+            new Step<>("layer retraining", new RetrainingAnalysis(), RetrainingAnalysis.Options.DEFAULTS.withEpochs(10), 0.35));
+
+    /**
+     * Wall time of a training step with gradient accounting (three backward passes) over a plain step, measured on the
+     * demo run whose analysis costs are in {@link #ANALYSES}.
+     */
+    static final double GRAD_ACCOUNTING_STEP_FACTOR = 2.5;
 
     @Spec
     CommandSpec spec;
@@ -110,7 +121,16 @@ public final class DemoCommand implements Callable<Integer> {
                 cfg.trainSubset(), cfg.dataset(), cfg.noiseFraction() * 100, cfg.epochs(),
                 noGradAccounting ? "" : ", gradient accounting on");
         out.flush();
-        RunData data = TrainCommand.trainRun(cfg, dir, offline, !noGradAccounting, out, TrainCommand.commandLine(spec));
+        double analysesCost = ANALYSES.stream().mapToDouble(Step::relativeCost).sum();
+        RunData data = TrainCommand.trainRun(cfg, dir, offline, !noGradAccounting, out, TrainCommand.commandLine(spec),
+                est -> {
+                    double training = est.totalSeconds() + (noGradAccounting ? 0
+                            : (GRAD_ACCOUNTING_STEP_FACTOR - 1) * est.trainingSeconds());
+                    out.printf(Locale.ROOT, "[demo] estimated total: about %s (training about %s%s, then the analyses)%n",
+                            PlainTask.duration(training * (1 + analysesCost)), PlainTask.duration(training),
+                            noGradAccounting ? "" : " with gradient accounting");
+                    out.flush();
+                });
 
         List<SummaryRow> table = new ArrayList<>();
         JsonObject training = data.run().readResults(AnalysisKind.TRAINING.dirName());
@@ -121,11 +141,24 @@ public final class DemoCommand implements Callable<Integer> {
         if (!noGradAccounting) {
             table.addAll(GradientAccounting.rows(GradientAccounting.summarize(data.run(), EpochAccount.DURING_TRAINING)));
         }
-        for (Step<?, ?> step : ANALYSES) {
+        double trainingSeconds = (System.nanoTime() - t0) / 1e9;
+        double costLeft = ANALYSES.stream().mapToDouble(Step::relativeCost).sum();
+        double costDone = 0, analysisSeconds = 0;
+        for (int i = 0; i < ANALYSES.size(); i++) {
+            Step<?, ?> step = ANALYSES.get(i);
+            // seconds per unit of cost: the training time at first, then what the finished analyses took
+            double perCost = costDone > 0 ? analysisSeconds / costDone : trainingSeconds;
             out.println();
-            out.println("[demo] " + step.title());
+            out.printf(Locale.ROOT, "[demo %d/%d] %s (elapsed %s, about %s left)%n", i + 1, ANALYSES.size(), step.title(),
+                    PlainTask.duration((System.nanoTime() - t0) / 1e9), PlainTask.duration(perCost * costLeft));
             out.flush();
+            long s0 = System.nanoTime();
             table.addAll(step.run(data, ConsoleProgress.of(out)));
+            double took = (System.nanoTime() - s0) / 1e9;
+            out.printf(Locale.ROOT, "[demo] %s took %s%n", step.title(), PlainTask.duration(took));
+            analysisSeconds += took;
+            costDone += step.relativeCost();
+            costLeft -= step.relativeCost();
         }
 
         Path report = ReportWriter.write(data.run());

@@ -4,6 +4,8 @@ import dev.engram.datasets.TrainTest;
 import dev.engram.memorization.data.DataSource;
 import dev.engram.memorization.data.RunData;
 import dev.engram.memorization.train.TrainingRun;
+import dev.engram.memorization.train.TrainingEstimate;
+import dev.engram.memorization.analysis.PlainTask;
 import dev.engram.memorization.run.RunLock;
 import dev.engram.memorization.gradients.EpochAccount;
 import dev.engram.memorization.gradients.GradientAccounting;
@@ -111,6 +113,10 @@ public final class TrainCommand implements Callable<Integer> {
             + " (three backward passes per batch instead of one).")
     boolean gradAccounting;
 
+    @Option(names = "--dry-run", description = "Check the options and the data, time a few training steps, print the"
+            + " estimated time of the whole run, and exit without writing anything.")
+    boolean dryRun;
+
     /** The configuration these options describe. */
     ExperimentConfig config() {
         ExperimentConfig base = switch (lower(preset)) {
@@ -189,6 +195,15 @@ public final class TrainCommand implements Callable<Integer> {
                 dev.engram.memorization.run.RunFolder.open(run); // names the missing config.json
             }
             resumeRun(run, offline, gradAccounting, out);
+        } else if (dryRun) {
+            ExperimentConfig cfg = config();
+            if (java.nio.file.Files.exists(run.resolve(RunFolder.CONFIG))) {
+                out.println("note: " + run + " already holds a run; a real `train` into it would be refused");
+            }
+            TrainTest data = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(cfg);
+            out.printf(Locale.ROOT, "dry run: %s on %s (%d examples), %d epochs; nothing written%n", cfg.model(),
+                    cfg.dataset(), cfg.trainSubset() > 0 ? cfg.trainSubset() : data.train().size(), cfg.epochs());
+            printEstimate(cfg, data, gradAccounting, out);
         } else {
             trainRun(config(), run, offline, gradAccounting, out, commandLine(spec));
         }
@@ -202,13 +217,18 @@ public final class TrainCommand implements Callable<Integer> {
      */
     static RunData trainRun(ExperimentConfig cfg, Path dir, boolean offline, boolean gradAccounting, PrintWriter out,
                             List<String> cmd) throws Exception {
+        return trainRun(cfg, dir, offline, gradAccounting, out, cmd, e -> { });
+    }
+
+    /** As {@link #trainRun(ExperimentConfig, Path, boolean, boolean, PrintWriter, List)}, handing on the estimate. */
+    static RunData trainRun(ExperimentConfig cfg, Path dir, boolean offline, boolean gradAccounting, PrintWriter out,
+                            List<String> cmd, java.util.function.Consumer<TrainingEstimate> onEstimate) throws Exception {
         if (java.nio.file.Files.exists(dir.resolve(RunFolder.CONFIG))) {
             throw new IllegalArgumentException("run folder " + dir + " already holds a run (" + dir.resolve(RunFolder.CONFIG)
                     + "); continue it with `engram train --run " + dir + " --resume` or choose a new folder");
         }
         TrainTest data = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(cfg);
-        RunData.createModel(cfg.model(), cfg.trainSubset() > 0
-                ? RunData.firstN(data.train(), cfg.trainSubset(), "--examples") : data.train(), cfg.seed());
+        onEstimate.accept(printEstimate(cfg, data, gradAccounting, out));
         boolean existed = java.nio.file.Files.isDirectory(dir);
         RunData run;
         RunLock lock = RunLock.acquire(dir, String.join(" ", cmd));
@@ -216,7 +236,7 @@ public final class TrainCommand implements Callable<Integer> {
             RunFolder folder = TrainingRun.create(dir, cfg, data.train(), cmd);
             run = RunData.of(folder, DataSource.of(data));
             header(folder, out);
-            TrainingRun.train(run, options(gradAccounting, out));
+            TrainingRun.train(run, options(cfg, gradAccounting, out));
         } catch (Exception | Error e) {
             if (dev.engram.nn.io.Checkpoint.epochs(dir.resolve(RunFolder.CHECKPOINTS)).stream().noneMatch(x -> x > 0)) {
                 lock.close();
@@ -231,6 +251,20 @@ public final class TrainCommand implements Callable<Integer> {
         RunFolder folder = run.run();
         footer(folder, gradAccounting, out);
         return run;
+    }
+
+    /**
+     * Checks that the model builds for the data, times a few steps ({@link TrainingEstimate}) and prints the estimate
+     * of the whole run; writes nothing.
+     */
+    static TrainingEstimate printEstimate(ExperimentConfig cfg, TrainTest data, boolean gradAccounting, PrintWriter out) {
+        RunData.createModel(cfg.model(), cfg.trainSubset() > 0
+                ? RunData.firstN(data.train(), cfg.trainSubset(), "--examples") : data.train(), cfg.seed());
+        TrainingEstimate est = TrainingEstimate.measure(cfg, data.train(), data.test(), TrainingEstimate.DEFAULT_STEPS);
+        out.println(est.describe() + (gradAccounting
+                ? "; gradient accounting during training (two more backward passes per step) is not included" : ""));
+        out.flush();
+        return est;
     }
 
     private static void removeRun(Path dir, boolean keepFolder) throws java.io.IOException {
@@ -251,18 +285,26 @@ public final class TrainCommand implements Callable<Integer> {
         out.flush();
         boolean accounting = gradAccounting || java.nio.file.Files.isDirectory(
                 GradientAccounting.recordsDir(folder, EpochAccount.DURING_TRAINING));
-        TrainingRun.resume(run, options(accounting, out));
+        TrainingRun.resume(run, options(folder.config(), accounting, out));
         footer(folder, accounting, out);
         return run;
     }
 
-    private static TrainingRun.Options options(boolean gradAccounting, PrintWriter out) {
-        return new TrainingRun.Options(gradAccounting, System.console() != null ? ProgressMode.BAR : ProgressMode.NONE,
+    private static TrainingRun.Options options(ExperimentConfig cfg, boolean gradAccounting, PrintWriter out) {
+        int epochs = cfg.epochs();
+        double[] epochSeconds = {0, 0}; // sum and count of trained epochs' wall times
+        return new TrainingRun.Options(gradAccounting, ProgressMode.AUTO,
                 s -> {
-                    out.printf(Locale.ROOT, "%5d %9s %10s %10.4f %10.4f %9.4f %8.1f%n", s.epoch(),
+                    if (s.epoch() > 0) {
+                        epochSeconds[0] += s.seconds();
+                        epochSeconds[1]++;
+                    }
+                    String eta = s.epoch() >= epochs ? "done" : epochSeconds[1] == 0 ? "" : PlainTask.duration(
+                            epochSeconds[0] / epochSeconds[1] * (epochs - s.epoch()));
+                    out.printf(Locale.ROOT, "%5d %9s %10s %10.4f %10.4f %9.4f %8.1f %8s%n", s.epoch(),
                             dev.engram.nn.train.LearningRates.format(s.learningRate()),
                             s.epoch() == 0 ? "(no step)" : String.format(Locale.ROOT, "%.4f", s.trainLoss()),
-                            s.cleanAccuracy(), s.noisyAccuracy(), s.testAccuracy(), s.seconds());
+                            s.cleanAccuracy(), s.noisyAccuracy(), s.testAccuracy(), s.seconds(), eta);
                     out.flush();
                 });
     }
@@ -271,7 +313,7 @@ public final class TrainCommand implements Callable<Integer> {
         ExperimentConfig cfg = folder.config();
         out.printf(Locale.ROOT, "run %s: %s on %s (%d examples, %d noisy), %d epochs%n", folder.dir(), cfg.model(),
                 cfg.dataset(), folder.noise().size(), folder.noise().noisyCount(), cfg.epochs());
-        out.println("epoch      lr   train-loss  clean-acc  noisy-acc  test-acc   seconds");
+        out.println("epoch      lr   train-loss  clean-acc  noisy-acc  test-acc   seconds  time-left");
         out.flush();
     }
 

@@ -207,15 +207,29 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
      * Everything the analysis produced.
      *
      * @param base   the model that was flipped (null when the search ran on a given model)
-     * @param layers per layer (tap or parameter tensor): units chosen for clean and for noisy targets, memorized
-     *               targets only
+     * @param layers      per layer (tap or parameter tensor), in the model's forward order: units chosen for clean and
+     *                    for noisy targets, memorized targets only
+     * @param layerLabels per layer of {@code layers}: its chart label, numbered in forward order with the layer group
+     *                    it follows ({@link UnitLayers})
      */
     public record Result(NeuronFlipping.Options options, float noiseSigma, Summary summary,
-                         Map<String, int[]> layers, List<NeuronFlipping.Target> targets,
+                         Map<String, int[]> layers, Map<String, String> layerLabels, List<NeuronFlipping.Target> targets,
                          double[] loss, double[] gradientNorm, Base base) implements Analysis.Result {
         /** This result with the base model recorded. */
         public Result withBase(Base b) {
-            return new Result(options, noiseSigma, summary, layers, targets, loss, gradientNorm, b);
+            return new Result(options, noiseSigma, summary, layers, layerLabels, targets, loss, gradientNorm, b);
+        }
+
+        /** This result with its layers in {@code model}'s forward order and labelled by {@link UnitLayers}. */
+        public Result withLayersOf(Module model) {
+            Map<String, int[]> ordered = new LinkedHashMap<>();
+            Map<String, String> labels = new LinkedHashMap<>();
+            List<String> order = UnitLayers.forwardOrder(model, layers.keySet());
+            for (int i = 0; i < order.size(); i++) {
+                ordered.put(order.get(i), layers.get(order.get(i)));
+                labels.put(order.get(i), UnitLayers.label(model, order.get(i)));
+            }
+            return new Result(options, noiseSigma, summary, ordered, labels, targets, loss, gradientNorm, base);
         }
 
         @Override
@@ -267,7 +281,7 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
         double secs = (System.nanoTime() - t0) * 1e-9;
         double[] base = f.baselineRemainingAccuracy();
         double[][] lg = f.lossAndGradientNorm(rows);
-        Result r = summarize(options, f.noiseSigma(), targets, base, lg[0], lg[1], secs);
+        Result r = summarize(options, f.noiseSigma(), targets, base, lg[0], lg[1], secs).withLayersOf(model);
         if (log != null) warnings(r.summary()).forEach(log);
         return r;
     }
@@ -335,7 +349,7 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
                 ? o.referenceGradient().name() : "EXACT", nNoisy, nClean, o.maxUnits(), notMemN, notMemC,
                 stats(o.maxUnits(), targets, memorized, loss, gradNorm), stats(o.maxUnits(), targets, all, loss, gradNorm),
                 base[0], base[1], seconds, targets.size() / seconds);
-        return new Result(o, sigma, s, layers, targets, loss, gradNorm, null);
+        return new Result(o, sigma, s, layers, Map.of(), targets, loss, gradNorm, null);
     }
 
     /** Whether the model predicted the target as its training label before any zeroing. */
@@ -445,7 +459,9 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
             Map<String, double[]> g = new LinkedHashMap<>();
             g.put("clean targets", c0);
             g.put("noisy targets", c1);
-            Charts.groupedBar(dir.resolve("layers.png"), "Layers of the zeroed units", "layer", "units", names, g);
+            List<String> labels = names.stream().map(n -> r.layerLabels().getOrDefault(n, n)).toList();
+            Charts.groupedBar(dir.resolve("layers.png"), "Layers of the units zeroed to flip memorized targets",
+                    "units at the output of (layer group, tap)", "units zeroed", labels, g);
         }
         Stats s = r.summary().memorized();
         double[] vals = {r.summary().baselineRemainingClean(), s.remainingCleanCleanFlips(), s.remainingCleanNoisyFlips()};

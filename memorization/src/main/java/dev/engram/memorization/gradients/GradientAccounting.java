@@ -213,9 +213,10 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
         Module model = data.newModel();
         GradientAccumulator acc = new GradientAccumulator(model, noise.mask(), options.exampleNorms());
         List<EpochAccount> records = new ArrayList<>();
-        try (LoaderBatchSource source = TrainingRecipe.batches(data, data.labeledTrain(), options.batchSize())) {
+        try (LoaderBatchSource source = TrainingRecipe.batches(data, data.labeledTrain(), options.batchSize());
+             Progress.Task task = progress.task("gradient accounting (" + epochs.size() + " checkpoints)",
+                     (long) epochs.size() * source.batchesPerEpoch())) {
             for (int e : epochs) {
-                progress.line(String.format(Locale.ROOT, "accounting checkpoint %d", e));
                 data.loadCheckpoint(e, model);
                 model.train(true);
                 for (LabeledBatch lb : source.epoch(e)) {
@@ -237,6 +238,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
                         acc.endTotalPass(lb);
                         model.zeroGrad();
                     }
+                    task.step();
                 }
                 records.add(acc.finish(e, EpochAccount.AT_CHECKPOINT));
             }
@@ -396,7 +398,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
         bars.put("noisy", meanNoisy);
         bars.put("total", meanTotal);
         Charts.groupedBar(out.resolve("norms-by-layer.png"), "Gradient norm per layer (mean over " + m + " " + epochWord
-                + "s)", "layer", "sum of ||G_p|| / sqrt(numel p)", groups, bars);
+                + "s)", "layer group", "sum of ||G_p|| / sqrt(numel p)", Charts.layerLabels(groups), bars);
 
         // blocks of epochs (the paper averages blocks of 5 epochs), at most 8 blocks
         int block = Math.max(5, (m + 7) / 8);
@@ -414,8 +416,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
                 series.add(Charts.Series.of(epochWord + "s " + epochs[from] + "–" + epochs[to - 1], x, y));
             }
             Charts.line(out.resolve(part + "-norms-by-layer-blocks.png"), "Gradient norm of the " + part
-                    + " examples per layer, by block of " + epochWord + "s", "layer (1 = " + groups.get(0) + " … "
-                    + gN + " = " + groups.get(gN - 1) + ")", "sum of ||G_p|| / sqrt(numel p)", series);
+                    + " examples per layer, by block of " + epochWord + "s", "layer group (" + Charts.layerRange(groups) + ")", "sum of ||G_p|| / sqrt(numel p)", series);
         }
 
         int rows = Math.min(m, HEATMAP_ROWS);
@@ -426,8 +427,8 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
             cells[k] = cosines[k].clone();
             for (int g = 0; g < gN; g++) if (Double.isNaN(cells[k][g])) cells[k][g] = 0; // undefined: no gradient
         }
-        Charts.heatMap(out.resolve("cosine-heatmap.png"), "Cosine between clean and noisy gradients", "layer",
-                epochWord, groups, rowLabels, cells, -1, 1);
+        Charts.heatMap(out.resolve("cosine-heatmap.png"), "Cosine between clean and noisy gradients", "layer group",
+                epochWord, Charts.layerLabels(groups), rowLabels, cells, -1, 1);
 
         double[] ex = new double[m];
         for (int k = 0; k < m; k++) ex[k] = epochs[k];

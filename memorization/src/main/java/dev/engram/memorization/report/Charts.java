@@ -317,6 +317,28 @@ public final class Charts {
         return c;
     }
 
+    /**
+     * How every chart names layer group {@code index} (0-based position in forward order): numbered from 1 as in the
+     * paper's figures, with its name, e.g. {@code "1 fc1"}.
+     */
+    public static String layerLabel(int index, String name) {
+        return (index + 1) + " " + name;
+    }
+
+    /** {@link #layerLabel} of each group, in order. */
+    public static List<String> layerLabels(List<String> groups) {
+        List<String> out = new ArrayList<>(groups.size());
+        for (int i = 0; i < groups.size(); i++) out.add(layerLabel(i, groups.get(i)));
+        return out;
+    }
+
+    /** An axis note for numbered layer groups, e.g. {@code "1 = fc1 … 3 = fc3"}. */
+    public static String layerRange(List<String> groups) {
+        if (groups.isEmpty()) return "no groups";
+        if (groups.size() == 1) return "1 = " + groups.get(0);
+        return "1 = " + groups.get(0) + " … " + groups.size() + " = " + groups.get(groups.size() - 1);
+    }
+
     /** Renders {@code chart} as PNG, its title stored in the file ({@link PngTitle}), and writes it atomically. */
     public static void save(Chart<?, ?> chart, Path png) throws IOException {
         byte[] bytes = PngTitle.withTitle(BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG),

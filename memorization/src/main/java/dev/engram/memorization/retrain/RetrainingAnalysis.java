@@ -297,9 +297,10 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
             }
             fin.addRow(gi, c.group(), c.cleanAccuracy()[0], c.noisyAccuracy()[0], c.finalClean(), c.finalNoisy(),
                     c.epochsRun(), c.stoppedEarly());
-            noisySeries.add(Charts.Series.of(gi + " " + c.group(), x, c.noisyAccuracy()));
-            cleanSeries.add(Charts.Series.of(gi + " " + c.group(), x, c.cleanAccuracy()));
-            labels.add(gi + " " + c.group());
+            String label = Charts.layerLabel(gi, c.group());
+            noisySeries.add(Charts.Series.of(label, x, c.noisyAccuracy()));
+            cleanSeries.add(Charts.Series.of(label, x, c.cleanAccuracy()));
+            labels.add(label);
         }
         curves.write(out.resolve("curves.csv"));
         fin.write(out.resolve("final.csv"));

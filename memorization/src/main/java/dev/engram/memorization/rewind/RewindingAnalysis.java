@@ -190,8 +190,7 @@ public final class RewindingAnalysis implements Analysis<RewindingAnalysis.Optio
             }
         }
         t.write(out.resolve(TABLE));
-        String xLabel = "layer group rewound (0 = " + r.groups().get(0) + " … " + (r.groups().size() - 1) + " = "
-                + r.groups().get(r.groups().size() - 1) + ")";
+        String xLabel = "layer group rewound (" + Charts.layerRange(r.groups()) + ")";
         chart(out.resolve("rewinding-1-clean.png"), "Clean train accuracy after rewinding one group",
                 xLabel, r, r.cleanAccuracy(), r.finalClean());
         chart(out.resolve("rewinding-2-noisy.png"), "Noisy train accuracy (memorization) after rewinding", xLabel,
@@ -200,13 +199,19 @@ public final class RewindingAnalysis implements Analysis<RewindingAnalysis.Optio
             chart(out.resolve("rewinding-3-test.png"), "Test accuracy after rewinding one group", xLabel, r,
                     r.testAccuracy(), r.finalTest());
         }
+        List<String> rows = new ArrayList<>();
+        for (int e : r.epochs()) rows.add("epoch " + e);
+        Charts.heatMap(out.resolve("rewinding-4-noisy-heatmap.png"), "Noisy train accuracy (memorization) after"
+                        + " rewinding one group to an earlier checkpoint (final model: " + String.format(java.util.Locale.ROOT,
+                        "%.2f", r.finalNoisy()) + ")", "layer group rewound", "checkpoint rewound to",
+                Charts.layerLabels(r.groups()), rows, r.noisyAccuracy(), 0, 1);
     }
 
     private static void chart(Path png, String title, String xLabel, Result r, double[][] acc, double finalAcc)
             throws IOException {
         int g = r.groups().size();
         double[] x = new double[g];
-        for (int i = 0; i < g; i++) x[i] = i;
+        for (int i = 0; i < g; i++) x[i] = i + 1;
         List<Charts.Series> series = new ArrayList<>();
         for (int ti = 0; ti < r.epochs().size(); ti++) {
             series.add(Charts.Series.of("rewound to epoch " + r.epochs().get(ti), x, acc[ti]));

@@ -164,7 +164,9 @@ public final class TrainingRun {
         try (LoaderBatchSource source = TrainingRecipe.batches(data, labeled, 0)) {
             Trainer.Builder tb = Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(cfg, model))
                     .schedule(TrainingRecipe.schedule(cfg, source.batchesPerEpoch())).epochs(epochs).trainData(source)
-                    .checkpointDir(ckDir).progress(options.progress());
+                    .checkpointDir(ckDir).progress(options.progress())
+                    .progressIntervalMillis((int) dev.engram.memorization.analysis.PlainTask.DEFAULT_INTERVAL_MILLIS)
+                    .logEpochs(false); // the listener prints each epoch
             if (accounting != null) tb.stepListener(accounting);
             tb.epochListener((EpochMetrics m, Module mod) -> {
                 try {

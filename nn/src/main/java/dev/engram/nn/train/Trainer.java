@@ -75,8 +75,11 @@ public final class Trainer {
     private final int earlyStopPerfectEpochs;
     private final ProgressMode progress;
     private final int progressIntervalMillis;
+    private final boolean logEpochs;
 
     private long globalStep;
+    private long runStartNanos;
+    private long runStartStep;
     private int perfectEpochs;
 
     private Trainer(Builder b) {
@@ -98,6 +101,7 @@ public final class Trainer {
                 ? (System.console() != null && System.getenv("CI") == null ? ProgressMode.BAR : ProgressMode.LOG)
                 : b.progress;
         this.progressIntervalMillis = b.progressIntervalMillis;
+        this.logEpochs = b.logEpochs;
     }
 
     /** A new builder. */
@@ -162,6 +166,8 @@ public final class Trainer {
 
     private TrainingHistory run(int done, List<EpochMetrics> history, boolean alreadyStopped) throws IOException {
         if (alreadyStopped) return new TrainingHistory(history, true, globalStep);
+        runStartNanos = System.nanoTime();
+        runStartStep = globalStep;
         boolean stopped = false;
         for (int epoch = done + 1; epoch <= epochs; epoch++) {
             EpochMetrics m = trainEpoch(epoch);
@@ -217,11 +223,12 @@ public final class Trainer {
                     lossSum += (double) value * batch.size();
                     if (bar != null) {
                         bar.step();
-                        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.4f", lossSum / seen, (double) correct / seen));
+                        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.4f, %s", lossSum / seen,
+                                (double) correct / seen, runTiming()));
                     } else if (progress == ProgressMode.LOG && System.nanoTime() - lastLog > progressIntervalMillis * 1_000_000L) {
                         lastLog = System.nanoTime();
-                        LOG.info(String.format(Locale.ROOT, "epoch %d/%d: batch %d/%d, loss %.4f acc %.4f", epoch, epochs,
-                                stepInEpoch, train.batchesPerEpoch(), lossSum / seen, (double) correct / seen));
+                        LOG.info(String.format(Locale.ROOT, "epoch %d/%d: batch %d/%d, loss %.4f acc %.4f, %s", epoch, epochs,
+                                stepInEpoch, train.batchesPerEpoch(), lossSum / seen, (double) correct / seen, runTiming()));
                     }
                 }
             }
@@ -362,12 +369,34 @@ public final class Trainer {
                 .build();
     }
 
+    /**
+     * {@code "run elapsed E, ETA R"}: time since this {@code fit}/{@code resume} started and the time left for all
+     * remaining epochs, extrapolated from the steps taken so far (epoch-end work such as evaluations included).
+     */
+    private String runTiming() {
+        double elapsed = (System.nanoTime() - runStartNanos) / 1e9;
+        long stepsDone = globalStep - runStartStep;
+        long stepsLeft = Math.max(0, (long) epochs * train.batchesPerEpoch() - globalStep);
+        String eta = stepsDone <= 0 ? "unknown" : formatSeconds(elapsed / stepsDone * stepsLeft);
+        return "run elapsed " + formatSeconds(elapsed) + ", ETA " + eta;
+    }
+
+    /** Seconds as {@code "12 s"}, {@code "4 min 07 s"} or {@code "2 h 03 min"}. */
+    static String formatSeconds(double seconds) {
+        if (!Double.isFinite(seconds) || seconds < 0) return "unknown";
+        long s = Math.round(seconds);
+        if (s < 60) return s + " s";
+        if (s < 3600) return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
+        return String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
+    }
+
     private void logEpoch(EpochMetrics m) {
-        if (progress == ProgressMode.NONE) return;
+        if (progress == ProgressMode.NONE || !logEpochs) return;
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d: train loss %.4f acc %.4f",
                 m.epoch(), epochs, m.trainLoss(), m.trainAccuracy()));
         m.eval().forEach((n, e) -> sb.append(String.format(Locale.ROOT, ", %s loss %.4f acc %.4f", n, e.loss(), e.accuracy())));
-        sb.append(String.format(Locale.ROOT, ", lr %s, %.1fs", LearningRates.format(m.learningRate()), m.seconds()));
+        sb.append(String.format(Locale.ROOT, ", lr %s, %.1fs, %s", LearningRates.format(m.learningRate()), m.seconds(),
+                runTiming()));
         LOG.info(sb.toString());
     }
 
@@ -388,6 +417,7 @@ public final class Trainer {
         private int earlyStopPerfectEpochs;
         private ProgressMode progress = ProgressMode.AUTO;
         private int progressIntervalMillis = 60_000;
+        private boolean logEpochs = true;
 
         private Builder() {}
 
@@ -481,6 +511,15 @@ public final class Trainer {
         /** How progress is reported (default {@link ProgressMode#AUTO}). */
         public Builder progress(ProgressMode mode) {
             this.progress = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Whether the trainer logs one line per epoch (default true); a caller that prints its own epoch lines from an
+         * {@link EpochListener} turns it off and keeps the in-epoch progress.
+         */
+        public Builder logEpochs(boolean on) {
+            this.logEpochs = on;
             return this;
         }
 
