@@ -334,5 +334,38 @@ public final class ExampleTiedDropoutExperiment
             Charts.groupedBar(dir.resolve("accuracy-before-after.png"), "Accuracy before and after dropping memorization units",
                     "method", "accuracy", cats, g);
         }
+        gridHeatMaps(dir, outcomes);
+    }
+
+    /**
+     * For a grid with more than one (pGen, pMem) pair, the paper's Table 2 as heat maps (rows pGen, columns pMem):
+     * noisy training accuracy after dropping the memorization units (memorization left) and test accuracy after
+     * dropping them. Pairs not in the grid are left blank.
+     */
+    private static void gridHeatMaps(Path dir, List<Outcome> outcomes) throws IOException {
+        List<Outcome> etd = outcomes.stream().filter(o -> o.method().equals("ETD")).toList();
+        java.util.TreeSet<Double> gens = new java.util.TreeSet<>(), mems = new java.util.TreeSet<>();
+        for (Outcome o : etd) {
+            gens.add(o.pGen());
+            mems.add(o.pMem());
+        }
+        if (etd.size() < 2) return;
+        List<Double> gl = new ArrayList<>(gens), ml = new ArrayList<>(mems);
+        double[][] noisy = new double[gl.size()][ml.size()], test = new double[gl.size()][ml.size()];
+        for (double[] row : noisy) java.util.Arrays.fill(row, Double.NaN);
+        for (double[] row : test) java.util.Arrays.fill(row, Double.NaN);
+        for (Outcome o : etd) {
+            int r = gl.indexOf(o.pGen()), c = ml.indexOf(o.pMem());
+            noisy[r][c] = o.after().noisyTrain();
+            test[r][c] = o.after().test();
+        }
+        List<String> rows = gl.stream().map(x -> String.format(Locale.ROOT, "p_gen %.2f", x)).toList();
+        List<String> cols = ml.stream().map(x -> String.format(Locale.ROOT, "p_mem %.2f", x)).toList();
+        Charts.heatMap(dir.resolve("grid-noisy-after-drop.png"), "Noisy train accuracy after dropping the memorization"
+                + " units (memorization left; paper Table 2)", "p_mem", "p_gen", cols, rows, noisy, 0, 1);
+        if (java.util.Arrays.stream(test).flatMapToDouble(java.util.Arrays::stream).anyMatch(Double::isFinite)) {
+            Charts.heatMap(dir.resolve("grid-test-after-drop.png"), "Test accuracy after dropping the memorization units"
+                    + " (paper Table 2)", "p_mem", "p_gen", cols, rows, test, 0, 1);
+        }
     }
 }

@@ -181,7 +181,7 @@ public final class ReportWriter {
             if (prov.isPresent()) {
                 Provenance p = prov.get();
                 String wall = wallTime(p);
-                if (wall != null) h.append(", wall time <strong>").append(esc(wall)).append("</strong>");
+                if (wall != null) h.append(", training wall time <strong>").append(esc(wall)).append("</strong>");
                 h.append(" (<code>").append(esc(String.join(" ", p.commandLine()))).append("</code>, ")
                         .append(esc(p.cpuModel())).append(", ").append(p.cores()).append(" cores)");
             }
@@ -345,6 +345,8 @@ public final class ReportWriter {
                     .append("\"></a><figcaption>").append(esc(caption)).append("</figcaption></figure>\n");
         }
 
+        galleries(h, run, name);
+
         List<Path> files = new ArrayList<>();
         if (run.hasResults(name)) files.add(run.resultsFile(name));
         files.addAll(run.analysisFiles(name, ".csv"));
@@ -366,6 +368,26 @@ public final class ReportWriter {
             h.append("</p>\n");
         }
         h.append("</section>\n");
+    }
+
+    /**
+     * The analysis' example galleries ({@link ExampleGalleries}), drawn from the run's training images (from the dataset
+     * cache, never downloaded); a note instead when the images cannot be read.
+     */
+    private static void galleries(StringBuilder h, RunFolder run, String name) {
+        try {
+            ExampleGalleries.Images images = ExampleGalleries.Images.of(dev.engram.memorization.data.RunData.of(run,
+                    dev.engram.memorization.data.DataSource.catalog(dev.engram.datasets.FetchOptions.defaults()
+                            .withOffline(true))));
+            for (ExampleGalleries.Figure f : ExampleGalleries.of(run, name, images)) {
+                h.append("<figure class=\"gallery\"><img alt=\"").append(esc(f.caption()))
+                        .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(f.png()))
+                        .append("\"><figcaption>").append(esc(f.caption())).append("</figcaption></figure>\n");
+            }
+        } catch (IOException | RuntimeException e) {
+            h.append("<p class=\"note\">Example gallery not drawn: ").append(esc(String.valueOf(e.getMessage())))
+                    .append("</p>\n");
+        }
     }
 
     /** A caption for a PNG without a stored title: {@code "rewinding-2-noisy.png" → "Rewinding 2 noisy"}. */

@@ -68,4 +68,31 @@ class ExampleTiedDropoutExperimentTest {
         assertThat(Files.readString(dir.resolve("results.json"))).contains("\"outcomes\"");
         assertThat(dir.resolve("accuracy-before-after.png")).exists();
     }
+
+    @Test
+    void aGridOfPairsIsDrawnAsThePapersTable2HeatMaps(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        ExampleTiedDropoutExperiment.Accuracies before = new ExampleTiedDropoutExperiment.Accuracies(1, 1, 0.9);
+        List<ExampleTiedDropoutExperiment.Outcome> grid = List.of(
+                new ExampleTiedDropoutExperiment.Outcome("ETD", 0.2, 0.1, 0.2, before,
+                        new ExampleTiedDropoutExperiment.Accuracies(0.98, 0.02, 0.88), 1),
+                new ExampleTiedDropoutExperiment.Outcome("ETD", 0.4, 0.1, 0.4, before,
+                        new ExampleTiedDropoutExperiment.Accuracies(0.97, 0.01, 0.87), 1),
+                new ExampleTiedDropoutExperiment.Outcome("ETD", 0.4, 0.3, 0.4, before,
+                        new ExampleTiedDropoutExperiment.Accuracies(0.95, 0.00, 0.85), 1),
+                new ExampleTiedDropoutExperiment.Outcome("STANDARD_DROPOUT", 0.2, Double.NaN, 0.2, before, before, 1));
+        var settings = new ExampleTiedDropoutExperiment.Settings(List.of(new double[] {0.2, 0.1}, new double[] {0.4, 0.1},
+                new double[] {0.4, 0.3}), List.of(ExampleTiedDropoutExperiment.Method.ETD,
+                ExampleTiedDropoutExperiment.Method.STANDARD_DROPOUT), Double.NaN, 1, 256);
+        new ExampleTiedDropoutExperiment().write(new ExampleTiedDropoutExperiment.Result("synthetic", "mlp",
+                List.of("2.out"), 10, 1, settings, 1, 7, grid), dir);
+        assertThat(dev.engram.memorization.report.PngTitle.read(dir.resolve("grid-noisy-after-drop.png")))
+                .hasValueSatisfying(t -> assertThat(t).contains("Table 2").contains("1 non-finite cell"));
+        assertThat(dir.resolve("grid-test-after-drop.png")).exists();
+
+        Path single = dir.resolve("single");
+        java.nio.file.Files.createDirectories(single);
+        new ExampleTiedDropoutExperiment().write(new ExampleTiedDropoutExperiment.Result("synthetic", "mlp",
+                List.of("2.out"), 10, 1, settings, 1, 7, grid.subList(0, 1)), single);
+        assertThat(single.resolve("grid-noisy-after-drop.png")).doesNotExist();
+    }
 }
