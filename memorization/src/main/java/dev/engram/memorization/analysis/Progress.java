@@ -25,6 +25,7 @@ public interface Progress {
     interface Task extends AutoCloseable {
         /** Counts nothing. */
         Task NONE = new Task() {
+            @Override public void stepBy(long n) { }
             @Override public void stepTo(long done) { }
             @Override public void close() { }
         };

@@ -190,7 +190,14 @@ public final class ExampleTiedDropoutExperiment
 
                 @Override public Task task(String name, long total) {
                     return new Task() {
+                        private long done;
+
+                        @Override public void stepBy(long n) {
+                            stepTo(done + n);
+                        }
+
                         @Override public void stepTo(long done) {
+                            this.done = done;
                             task.stepTo(epochsDone[0] + done);
                         }
 

@@ -43,6 +43,8 @@ class ProgressTest {
     @Test
     void noneIgnoresTasksAndALambdaGetsPlainLines() {
         assertThat(Progress.NONE.task("x", 3)).isSameAs(Progress.Task.NONE);
+        Progress.Task.NONE.step(); // counts nothing, refuses nothing
+        Progress.Task.NONE.stepBy(5);
         List<String> lines = new ArrayList<>();
         Progress p = lines::add;
         try (Progress.Task t = p.task("etd", 2)) {
