@@ -7,7 +7,7 @@ import java.util.Locale;
  * One headline number of an analysis, as the CLI, the demo summary and the report print it.
  *
  * @param label what the value is
- * @param value the formatted value
+ * @param value the formatted value; a NaN in it reads {@value #NOT_AVAILABLE}
  */
 public record SummaryRow(String label, String value) {
     /** Rejects blanks. */
@@ -15,7 +15,11 @@ public record SummaryRow(String label, String value) {
         if (label == null || label.isBlank() || value == null) {
             throw new IllegalArgumentException("summary row needs a label and a value, got " + label + " = " + value);
         }
+        value = value.replace("NaN%", NOT_AVAILABLE).replaceAll("\\bNaN\\b", NOT_AVAILABLE);
     }
+
+    /** How a value that does not exist (a NaN: no examples of the kind, a ratio of nothing) reads in a row. */
+    public static final String NOT_AVAILABLE = "n/a";
 
     /** A fraction as a percentage with two decimals ({@code 0.1234 → "12.34%"}). */
     public static String pct(double v) {

@@ -459,7 +459,8 @@ public final class ReportWriter {
             table.kv th { text-align: left; padding: 2px 1.2em 2px 0; font-weight: 600; vertical-align: top; }
             table.kv td { padding: 2px 0; font-family: ui-monospace, monospace; word-break: break-all; }
             figure { margin: 1.2em 0; }
-            figure img { width: 100%; height: auto; border: 1px solid #ddd; display: block; }
+            figure img { width: 100%; max-width: 900px; height: auto; border: 1px solid #ddd; display: block; }
+            figure.gallery img { width: auto; max-width: 100%; }
             figcaption { font-size: 0.95em; color: #333; text-align: center; margin-top: 0.3em; }
             .files { font-size: 0.95em; }
             code { background: #f4f4f4; padding: 0 3px; border-radius: 3px; }
