@@ -133,12 +133,12 @@ public final class TrainCommand implements Callable<Integer> {
         String presetDataset = dataset != null ? datasetSpec(dataset)
                 : file.get("dataset") instanceof String d ? d : "mnist";
         String presetModel = model != null ? modelName(model) : file.get("model") instanceof String m ? modelName(m) : "resnet9";
-        ExperimentConfig base = switch (lower(preset)) {
-            case "paper" -> ExperimentConfig.paper(presetDataset, presetModel);
-            case "demo" -> ExperimentConfig.cpuDemo();
-            case "repro-cpu" -> ExperimentConfig.reproCpu();
-            default -> throw new IllegalArgumentException("unknown --preset '" + preset + "' (paper, demo or repro-cpu)");
-        };
+        ExperimentConfig base;
+        try {
+            base = ExperimentConfig.preset(preset, presetDataset, presetModel);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--preset: " + e.getMessage(), e);
+        }
         base = base.toBuilder().device(runtime.device().toString(), runtime.threads()).build();
         if (!file.isEmpty()) base = base.withValues(file, configFile.toString());
         ExperimentConfig.Builder c = base.toBuilder();

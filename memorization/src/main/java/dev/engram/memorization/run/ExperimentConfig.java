@@ -162,6 +162,22 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         return t.toLowerCase(Locale.ROOT);
     }
 
+    /** Names of the starting configurations of {@link #preset}. */
+    public static final List<String> PRESETS = List.of("paper", "demo", "repro-cpu");
+
+    /**
+     * A starting configuration by name: {@code paper} ({@link #paper} for {@code dataset} and {@code model}),
+     * {@code demo} ({@link #cpuDemo}) or {@code repro-cpu} ({@link #reproCpu}).
+     */
+    public static ExperimentConfig preset(String name, String dataset, String model) {
+        return switch (name == null ? "" : name.trim().toLowerCase(Locale.ROOT)) {
+            case "paper" -> paper(dataset, model);
+            case "demo" -> cpuDemo();
+            case "repro-cpu" -> reproCpu();
+            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (paper, demo or repro-cpu)");
+        };
+    }
+
     /** True for a researcher's own dataset ({@code folder:PATH} or {@code npy:PATH}). */
     public static boolean isOwnDataset(String dataset) {
         return dataset != null && (dataset.startsWith(FOLDER_PREFIX) || dataset.startsWith(NPY_PREFIX));
