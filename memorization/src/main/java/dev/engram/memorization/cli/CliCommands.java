@@ -1,5 +1,6 @@
 package dev.engram.memorization.cli;
 
+import dev.engram.memorization.analysis.Shard;
 import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.memorization.sweep.Commands;
 import picocli.CommandLine;
@@ -28,7 +29,12 @@ final class CliCommands implements Commands {
         names.add(0, sub.getCommandName());
         for (String n : names) {
             Optional<AnalysisKind> k = AnalysisKind.byDirName(n);
-            if (k.isPresent()) return Optional.of(k.get().dirName());
+            if (k.isPresent()) {
+                int at = args.indexOf("--shard");
+                String shard = at >= 0 && at + 1 < args.size() ? args.get(at + 1) : null;
+                for (String a : args) if (a.startsWith("--shard=")) shard = a.substring("--shard=".length());
+                return Optional.of(k.get().dirName() + (shard == null ? "" : Shard.parse(shard).suffix()));
+            }
         }
         return Optional.empty();
     }

@@ -14,7 +14,8 @@ public interface Commands {
 
     /**
      * The folder under {@code analyses/} that the analysis command line {@code args} (command name first, without
-     * {@code --run}) writes, e.g. {@code flipping} for {@code flip --noisy 10}; empty when {@code args} is not an
+     * {@code --run}) writes, e.g. {@code flipping} for {@code flip --noisy 10} or {@code flipping.shard-1-of-4} for
+     * {@code flip --shard 1/4}; empty when {@code args} is not an
      * analysis command.
      */
     Optional<String> resultFolder(List<String> args);

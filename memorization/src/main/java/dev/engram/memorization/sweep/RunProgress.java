@@ -31,7 +31,10 @@ public record RunProgress(boolean created, boolean trained, List<List<String>> m
         for (List<String> a : run.analyses()) {
             String folder = commands.resultFolder(a).orElseThrow(() ->
                     new IllegalArgumentException("'" + a.get(0) + "' is not an analysis command"));
-            if (!trained || !Files.isRegularFile(dir.resolve(RunFolder.ANALYSES).resolve(folder).resolve(RunFolder.RESULTS))) {
+            Path out = dir.resolve(RunFolder.ANALYSES).resolve(folder);
+            boolean done = Files.isRegularFile(out.resolve(RunFolder.RESULTS)) // a shard leaves its part
+                    || Files.isRegularFile(out.resolve(dev.engram.memorization.analysis.Analyses.PART));
+            if (!trained || !done) {
                 missing.add(a);
             }
         }
