@@ -25,6 +25,10 @@ final class CliCommands implements Commands {
         CommandLine cl = EngramCli.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter()));
         CommandLine sub = cl.getSubcommands().get(args.get(0));
         if (sub == null || !(sub.getCommand() instanceof AnalysisCommand)) return Optional.empty();
+        if (sub.getCommand() instanceof MergeCommand) { // merge writes the merged analysis' folder
+            int at = args.indexOf("--analysis");
+            return at >= 0 && at + 1 < args.size() ? resultFolder(List.of(args.get(at + 1))) : Optional.empty();
+        }
         List<String> names = new ArrayList<>(List.of(sub.getCommandSpec().aliases()));
         names.add(0, sub.getCommandName());
         for (String n : names) {

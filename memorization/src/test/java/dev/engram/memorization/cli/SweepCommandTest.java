@@ -107,13 +107,16 @@ class SweepCommandTest {
         assertThat(engram("sweep", sweepFile.toString())).isZero();
         assertThat(out.toString()).contains("nothing to run");
 
-        // the same sweep with two runs at a time, each in its own process: identical run folders
+        // seed 1 of the same sweep, two runs at a time, each in its own process: identical run folders
+        Path seed1 = tmp.resolve("seed1.yaml");
+        Files.writeString(seed1, "name: noise\n" + Files.readString(sweepFile).replace("seeds: [1, 2]", "seeds: [1]"));
         Path par = tmp.resolve("parallel");
-        assertThat(engram("sweep", sweepFile.toString(), "--dir", par.toString(), "--parallel", "2",
+        assertThat(engram("sweep", seed1.toString(), "--dir", par.toString(), "--parallel", "2",
                 "--threads-per-run", "1")).as(out + "\n" + err).isZero();
         Sweep ps = Sweep.open(par);
+        assertThat(ps.runs()).hasSize(2);
         List<String> diffs = new ArrayList<>();
-        for (SweepRun r : sweep.runs()) diffs.addAll(RunComparison.differences(sweep.runDir(r), ps.runDir(ps.run(r.name()).orElseThrow())));
+        for (SweepRun r : ps.runs()) diffs.addAll(RunComparison.differences(sweep.runDir(sweep.run(r.name()).orElseThrow()), ps.runDir(r)));
         assertThat(diffs).as("sequential vs parallel run folders").isEmpty();
         assertThat(RunComparison.differences(sweep.runDir(sweep.run(0)), sweep.runDir(sweep.run(1))))
                 .as("the comparison sees different seeds").isNotEmpty();
