@@ -46,8 +46,23 @@ public final class Analyses {
         }
     }
 
+    /** Computes a result once the checks have passed. */
+    @FunctionalInterface
+    private interface Computation<R> {
+        R compute() throws IOException;
+    }
+
     private static <O, R extends Analysis.Result> R executeLocked(Analysis<O, R> analysis, RunData data, O options,
                                                                  Progress progress, boolean replace) throws IOException {
+        return computeAndWrite(analysis, data, replace, () -> {
+            analysis.check(data, options);
+            return analysis.run(data, options, progress == null ? Progress.NONE : progress);
+        });
+    }
+
+    private static <O, R extends Analysis.Result> R computeAndWrite(Analysis<O, R> analysis, RunData data,
+                                                                   boolean replace, Computation<R> computation)
+            throws IOException {
         RunFolder run = data.run();
         run.recoverInterruptedWrites(); // a killed analysis' staging folder or moved-aside results
         String name = analysis.kind().dirName();
@@ -56,8 +71,7 @@ public final class Analyses {
             throw new IllegalStateException("run " + run.dir() + " already has " + name + " results (" + previous.get(0)
                     + "); pass --force to replace them (the earlier files are kept until the new ones are written)");
         }
-        analysis.check(data, options);
-        R result = analysis.run(data, options, progress == null ? Progress.NONE : progress);
+        R result = computation.compute();
         Path analyses = run.analysisPath(name).getParent();
         Files.createDirectories(analyses);
         Path staging = Files.createTempDirectory(analyses, "." + name + ".staging-");
@@ -93,6 +107,110 @@ public final class Analyses {
         }
         return result;
     }
+
+    /**
+     * Runs shard {@code shard} of {@code analysis} and writes its part to
+     * {@code analyses/<kind>.shard-i-of-n/part.json} (with the options, so that a merge can check that all shards
+     * agree). Each shard folder has its own {@link RunLock}, so the shards of one run can run at the same time; the run
+     * itself is not locked. An existing part is replaced only when {@code replace} is true, atomically.
+     *
+     * @return the part file
+     * @throws IllegalStateException when the part exists and {@code replace} is false, or the shard is being written
+     */
+    public static <O, R extends Analysis.Result, P> Path executeShard(ShardedAnalysis<O, R, P> analysis, RunData data,
+                                                                     O options, Shard shard, Progress progress,
+                                                                     boolean replace) throws IOException {
+        RunFolder run = data.run();
+        Path folder = shardFolder(run, analysis, shard);
+        Files.createDirectories(folder);
+        try (RunLock lock = RunLock.acquire(folder, "engram " + analysis.kind().dirName() + " --shard " + shard)) {
+            Path part = folder.resolve(PART);
+            if (Files.exists(part) && !replace) {
+                throw new IllegalStateException("run " + run.dir() + " already has shard " + shard + " of "
+                        + analysis.kind().dirName() + " (" + part + "); pass --force to replace it");
+            }
+            analysis.check(data, options);
+            P p = analysis.runShard(data, options, shard, progress == null ? Progress.NONE : progress);
+            JsonObject o = new JsonObject();
+            o.addProperty("analysis", analysis.kind().dirName());
+            o.addProperty("shard", shard.toString());
+            o.add("options", PARTS.toJsonTree(options, analysis.optionsType()));
+            o.add("part", PARTS.toJsonTree(p, analysis.partType()));
+            dev.engram.nn.io.AtomicFiles.writeString(part, PARTS.toJson(o) + "\n");
+            return part;
+        }
+    }
+
+    /**
+     * Merges the parts of all shards of {@code analysis} into its results, written as {@link #execute} writes them
+     * (under the run's lock; earlier results replaced only when {@code replace} is true). The shard folders are kept.
+     *
+     * @throws IllegalArgumentException when there are no shards, shards of different counts, a missing shard, or
+     *                                  shards run with different options, naming them
+     */
+    public static <O, R extends Analysis.Result, P> R merge(ShardedAnalysis<O, R, P> analysis, RunData data,
+                                                           Progress progress, boolean replace) throws IOException {
+        RunFolder run = data.run();
+        String name = analysis.kind().dirName();
+        try (RunLock lock = RunLock.acquire(run.dir(), "engram merge --analysis " + name)) {
+            java.util.TreeMap<Integer, java.util.TreeMap<Integer, Path>> byCount = new java.util.TreeMap<>();
+            java.util.regex.Pattern p = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(name) + "\\.shard-(\\d+)-of-(\\d+)");
+            Path analyses = run.analysisPath(name).getParent();
+            if (Files.isDirectory(analyses)) {
+                try (Stream<Path> s = Files.list(analyses)) {
+                    for (Path d : s.toList()) {
+                        java.util.regex.Matcher m = p.matcher(d.getFileName().toString());
+                        if (m.matches() && Files.isRegularFile(d.resolve(PART))) {
+                            byCount.computeIfAbsent(Integer.parseInt(m.group(2)), k -> new java.util.TreeMap<>())
+                                    .put(Integer.parseInt(m.group(1)), d.resolve(PART));
+                        }
+                    }
+                }
+            }
+            if (byCount.isEmpty()) {
+                throw new IllegalArgumentException("run " + run.dir() + " has no shards of " + name + " to merge (run `engram "
+                        + name + " --run " + run.dir() + " --shard i/n` for i = 1..n first)");
+            }
+            if (byCount.size() > 1) {
+                throw new IllegalArgumentException("run " + run.dir() + " has shards of " + name + " cut " + byCount.keySet()
+                        + " ways; remove the folders of the ones not wanted (" + analyses + ")");
+            }
+            int n = byCount.firstKey();
+            java.util.TreeMap<Integer, Path> files = byCount.get(n);
+            List<Integer> missing = new java.util.ArrayList<>();
+            for (int i = 1; i <= n; i++) if (!files.containsKey(i)) missing.add(i);
+            if (!missing.isEmpty()) {
+                throw new IllegalArgumentException("run " + run.dir() + ": shards " + missing + " of " + n + " of " + name
+                        + " have no part yet (still running, failed or not started)");
+            }
+            JsonElement options = null;
+            List<P> parts = new java.util.ArrayList<>();
+            for (var e : files.entrySet()) {
+                JsonObject o = JsonParser.parseString(Files.readString(e.getValue())).getAsJsonObject();
+                if (options == null) options = o.get("options");
+                else if (!options.equals(o.get("options"))) {
+                    throw new IllegalArgumentException("shard " + e.getKey() + "/" + n + " of " + name + " ran with other"
+                            + " options than shard 1/" + n + ":\n  " + o.get("options") + "\n  " + options);
+                }
+                parts.add(PARTS.fromJson(o.get("part"), analysis.partType()));
+            }
+            O opts = PARTS.fromJson(options, analysis.optionsType());
+            Progress pr = progress == null ? Progress.NONE : progress;
+            return computeAndWrite(analysis, data, replace, () -> analysis.merge(data, opts, parts, pr));
+        }
+    }
+
+    /** The folder of {@code shard}'s part of {@code analysis}. */
+    public static Path shardFolder(RunFolder run, Analysis<?, ?> analysis, Shard shard) {
+        return run.analysisPath(analysis.kind().dirName() + shard.suffix());
+    }
+
+    /** The file of a shard's part in its folder. */
+    public static final String PART = "part.json";
+
+    /** Gson for part files: exact doubles and floats, NaN and infinities kept. */
+    private static final com.google.gson.Gson PARTS = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues()
+            .create();
 
     /**
      * Adds {@code rows} to the results.json {@code file} under {@link Results#SUMMARY_ROWS} (nothing when the analysis

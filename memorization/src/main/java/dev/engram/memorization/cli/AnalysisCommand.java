@@ -74,4 +74,21 @@ public abstract class AnalysisCommand implements Callable<Integer> {
         out.flush();
         return r;
     }
+
+    /**
+     * Configures the engine, opens the run, runs shard {@code shard} ({@code i/n}) of {@code analysis} into its shard
+     * folder and prints where it went and how to merge the shards.
+     */
+    <O, R extends Analysis.Result, P> void executeShard(dev.engram.memorization.analysis.ShardedAnalysis<O, R, P> analysis,
+                                                        O options, String shard) throws Exception {
+        dev.engram.memorization.analysis.Shard s = dev.engram.memorization.analysis.Shard.parse(shard);
+        runtime.apply();
+        PrintWriter out = out();
+        RunData data = open(run, offline, out);
+        Path part = Analyses.executeShard(analysis, data, options, s, ConsoleProgress.of(out), force);
+        out.println("wrote shard " + s + " of " + analysis.kind().dirName() + ": " + part);
+        out.println("when all " + s.count() + " shards are done: engram merge --run " + run + " --analysis "
+                + analysis.kind().dirName());
+        out.flush();
+    }
 }

@@ -31,9 +31,20 @@ public final class CheckpointScoresCommand extends AnalysisCommand {
                     + " rank as most forgettable; default) or all_rows (every checkpoint, never-learned = 0 events).")
     dev.engram.memorization.metrics.LearningEvents.Forgetting forgetting = D.forgetting();
 
+
+    @Option(names = "--shard", paramLabel = "I/N", description = "Compute only shard I of N (a deterministic slice of"
+            + " the examples, in whole batches) into analyses/checkpoint-scores.shard-I-of-N/; `engram merge --run DIR --analysis checkpoint-scores`"
+            + " then combines the N shards into the result of an unsharded run.")
+    String shard;
+
     @Override
     public Integer call() throws Exception {
-        execute(new CheckpointScores(), new CheckpointScores.Options(every, examples, batchSize, forgetting));
+        CheckpointScores.Options o = new CheckpointScores.Options(every, examples, batchSize, forgetting);
+        if (shard != null) {
+            executeShard(new CheckpointScores(), o, shard);
+            return 0;
+        }
+        execute(new CheckpointScores(), o);
         return 0;
     }
 }

@@ -66,6 +66,12 @@ public final class FlipCommand extends AnalysisCommand {
     @Option(names = "--seed", paramLabel = "S", description = "Seed of targets, reference batch and noise (default: 0).")
     long seed = S.seed();
 
+
+    @Option(names = "--shard", paramLabel = "I/N", description = "Compute only shard I of N (a deterministic slice of"
+            + " the targets, in whole batches) into analyses/flipping.shard-I-of-N/; `engram merge --run DIR --analysis flipping`"
+            + " then combines the N shards into the result of an unsharded run.")
+    String shard;
+
     @Override
     public Integer call() throws Exception {
         if (variant == NeuronFlipping.Variant.WEIGHTS && spec.commandLine().getParseResult().hasMatchedOption("--targets-per-batch")) {
@@ -74,8 +80,12 @@ public final class FlipCommand extends AnalysisCommand {
         }
         NeuronFlipping.Options search = new NeuronFlipping.Options(variant, maxUnits, copies, noiseScale, reference,
                 perBatch, evalExamples, S.evalBatchSize(), seed, parseReferenceGradient(referenceGradient));
-        FlipAnalysis.Result r = execute(new FlipAnalysis(), new FlipAnalysis.Options(checkpoint, noisy, clean, search,
-                parseBase(base)));
+        FlipAnalysis.Options options = new FlipAnalysis.Options(checkpoint, noisy, clean, search, parseBase(base));
+        if (shard != null) {
+            executeShard(new FlipAnalysis(), options, shard);
+            return 0;
+        }
+        FlipAnalysis.Result r = execute(new FlipAnalysis(), options);
         FlipAnalysis.Summary all = r.summary();
         FlipAnalysis.Stats s = all.memorized();
         out().println(String.format(Locale.ROOT, "base model: checkpoint %d (%s)", r.base().epoch(), r.base().rule()));

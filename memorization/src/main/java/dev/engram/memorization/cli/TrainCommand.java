@@ -46,6 +46,12 @@ public final class TrainCommand implements Callable<Integer> {
             description = "New (or empty) run folder; with --resume, the run to continue.")
     Path run;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Configuration file, YAML (.yaml/.yml) or JSON (.json), with the keys of a run's config.json"
+                    + " (any run's config.json is a valid input); keys it leaves out come from --preset, options given"
+                    + " on the command line override it; own-dataset paths are relative to the file's folder.")
+    Path configFile;
+
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "paper",
             description = "Starting configuration: paper (docs/methods.md §1.5 recipe), demo (small MLP on 4,000 MNIST examples) or"
                     + " repro-cpu (REPRODUCTION.md CPU tier: ResNet-9 at width 0.25 on 10,000 MNIST examples)."
@@ -119,13 +125,33 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The configuration these options describe. */
     ExperimentConfig config() {
-        ExperimentConfig base = switch (lower(preset)) {
-            case "paper" -> ExperimentConfig.paper(dataset == null ? "mnist" : datasetSpec(dataset), model == null ? "resnet9" : modelName(model));
-            case "demo" -> ExperimentConfig.cpuDemo();
-            case "repro-cpu" -> ExperimentConfig.reproCpu();
-            default -> throw new IllegalArgumentException("unknown --preset '" + preset + "' (paper, demo or repro-cpu)");
-        };
-        ExperimentConfig.Builder c = base.toBuilder().device(runtime.device().toString(), runtime.threads());
+        java.util.Map<String, Object> file;
+        try {
+            file = configFile == null ? java.util.Map.of()
+                    : new java.util.LinkedHashMap<>(dev.engram.memorization.io.StructuredFile.read(configFile));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + configFile + ": " + e.getMessage(), e);
+        }
+        if (file.get("dataset") instanceof String d) {
+            Path dir = configFile.toAbsolutePath().getParent();
+            file.put("dataset", ExperimentConfig.datasetSpec(d, dir));
+        }
+        String presetDataset = dataset != null ? datasetSpec(dataset)
+                : file.get("dataset") instanceof String d ? d : "mnist";
+        String presetModel = model != null ? modelName(model) : file.get("model") instanceof String m ? modelName(m) : "resnet9";
+        ExperimentConfig base;
+        try {
+            base = ExperimentConfig.preset(preset, presetDataset, presetModel);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--preset: " + e.getMessage(), e);
+        }
+        base = base.toBuilder().device(runtime.device().toString(), runtime.threads()).build();
+        if (!file.isEmpty()) base = base.withValues(file, configFile.toString());
+        ExperimentConfig.Builder c = base.toBuilder();
+        boolean deviceGiven = given("--device"), threadsGiven = given("--threads");
+        if (deviceGiven || threadsGiven) {
+            c.device(deviceGiven ? runtime.device().toString() : base.device(), threadsGiven ? runtime.threads() : base.threads());
+        }
         if (dataset != null) c.dataset(datasetSpec(dataset));
         if (imageSize != null) c.imageSize(imageSize.trim().toLowerCase(Locale.ROOT));
         if (testFraction != null) c.testFraction(testFraction);
@@ -149,25 +175,17 @@ public final class TrainCommand implements Callable<Integer> {
      * folder) and its case kept.
      */
     static String datasetSpec(String s) {
-        String t = s.trim();
-        int colon = t.indexOf(':');
-        if (colon > 1) { // not a Windows drive letter
-            String prefix = lower(t.substring(0, colon + 1));
-            String path = t.substring(colon + 1);
-            if ((prefix.equals(ExperimentConfig.FOLDER_PREFIX) || prefix.equals(ExperimentConfig.NPY_PREFIX))
-                    && !path.isBlank()) {
-                if (path.equals("~") || path.startsWith("~/")) { // the shell does not expand ~ after folder:
-                    path = System.getProperty("user.home") + path.substring(1);
-                }
-                return prefix + Path.of(path).toAbsolutePath().normalize();
-            }
-        }
-        return lower(t);
+        return ExperimentConfig.datasetSpec(s, Path.of(""));
     }
 
     /** A model name as given: built-in names are case-insensitive, a {@code class:} name keeps its case. */
     static String modelName(String s) {
         return dev.engram.nn.models.ModelContract.isClassName(s) ? s.trim() : lower(s);
+    }
+
+    private boolean given(String option) {
+        return spec != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
     private static String lower(String s) {
@@ -176,6 +194,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ExperimentConfig cfg = resume ? null : config();
+        if (cfg != null) { // a config file's device and threads, unless given on the command line
+            runtime.device = cfg.device();
+            runtime.threads = cfg.threads();
+        }
         runtime.apply();
         PrintWriter out = spec.commandLine().getOut();
         if (resume) {
@@ -196,7 +219,6 @@ public final class TrainCommand implements Callable<Integer> {
             }
             resumeRun(run, offline, gradAccounting, out);
         } else if (dryRun) {
-            ExperimentConfig cfg = config();
             if (java.nio.file.Files.exists(run.resolve(RunFolder.CONFIG))) {
                 out.println("note: " + run + " already holds a run; a real `train` into it would be refused");
             }
@@ -205,7 +227,7 @@ public final class TrainCommand implements Callable<Integer> {
                     cfg.dataset(), cfg.trainSubset() > 0 ? cfg.trainSubset() : data.train().size(), cfg.epochs());
             printEstimate(cfg, data, gradAccounting, out);
         } else {
-            trainRun(config(), run, offline, gradAccounting, out, commandLine(spec));
+            trainRun(cfg, run, offline, gradAccounting, out, commandLine(spec));
         }
         return 0;
     }

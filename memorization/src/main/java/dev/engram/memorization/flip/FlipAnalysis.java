@@ -6,6 +6,8 @@ import dev.engram.memorization.metrics.Metrics;
 import dev.engram.memorization.report.Charts;
 import dev.engram.memorization.analysis.Analysis;
 import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.analysis.Shard;
+import dev.engram.memorization.analysis.ShardedAnalysis;
 import dev.engram.memorization.analysis.SummaryRow;
 import dev.engram.memorization.data.Evaluation;
 import dev.engram.memorization.data.ExampleSet;
@@ -50,7 +52,7 @@ import java.util.function.IntToDoubleFunction;
  * <p>A target that does not flip within the cap gets {@code count = maxUnits + 1} in the statistics and ranking
  * (it is at least that hard).
  */
-public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAnalysis.Result> {
+public final class FlipAnalysis implements ShardedAnalysis<FlipAnalysis.Options, FlipAnalysis.Result, FlipAnalysis.Part> {
 
     /** Below this many memorized noisy targets the progress output warns that the statistics are thin. */
     public static final int FEW_MEMORIZED = 10;
@@ -116,8 +118,50 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
         else data.run().requireFinalCheckpoint();
     }
 
+    /**
+     * One shard's part: the searched targets of its slice (contiguous blocks of the search's and the gradient norms'
+     * batch sizes, so each target is computed exactly as in an unsharded run) with their loss and gradient norm.
+     *
+     * @param base          the model flipped
+     * @param noiseSigma    input-noise scale
+     * @param baseline      the unedited model's remaining clean and noisy accuracy
+     * @param targets       the slice's targets, in draw order
+     * @param loss          per target, the loss at the unedited model
+     * @param gradientNorm  per target, the per-example gradient norm at the unedited model
+     * @param searchSeconds wall time of the slice's search
+     */
+    public record Part(Base base, float noiseSigma, double[] baseline, List<NeuronFlipping.Target> targets,
+                       double[] loss, double[] gradientNorm, double searchSeconds) {
+        Part withBase(Base b) {
+            return new Part(b, noiseSigma, baseline, targets, loss, gradientNorm, searchSeconds);
+        }
+    }
+
     @Override
-    public Result run(RunData data, Options options, Progress progress) throws IOException {
+    public java.lang.reflect.Type partType() {
+        return Part.class;
+    }
+
+    @Override
+    public java.lang.reflect.Type optionsType() {
+        return Options.class;
+    }
+
+    @Override
+    public Part runShard(RunData data, Options options, Shard shard, Progress progress) throws IOException {
+        Base base = chooseBase(data, options, progress);
+        progress.line("flipping the model of checkpoint " + base.epoch() + " (" + base.rule() + ")");
+        return searchPart(data.modelAt(base.epoch()), data.trainSet(), options.search(), options.noisyTargets(),
+                options.cleanTargets(), shard, progress).withBase(base);
+    }
+
+    @Override
+    public Result merge(RunData data, Options options, List<Part> parts, Progress progress) throws IOException {
+        return combine(options.search(), parts, progress).withBase(parts.get(0).base())
+                .withLayersOf(data.newModel());
+    }
+
+    private Base chooseBase(RunData data, Options options, Progress progress) throws IOException {
         Base base;
         if (options.checkpoint() >= 0) {
             base = new Base(options.checkpoint(), "checkpoint", Double.NaN);
@@ -141,10 +185,7 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
                         + " (the reference flips a model trained until it fits)");
             }
         }
-        progress.line("flipping the model of checkpoint " + base.epoch() + " (" + base.rule() + ")");
-        Result r = runReporting(data.modelAt(base.epoch()), data.trainSet(), options.search(), options.noisyTargets(),
-                options.cleanTargets(), progress);
-        return r.withBase(base);
+        return base;
     }
 
     /**
@@ -263,15 +304,23 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
      */
     public static Result runReporting(Module model, ExampleSet train, NeuronFlipping.Options options, int noisyTargets,
                                       int cleanTargets, Progress progress) {
+        return combine(options, List.of(searchPart(model, train, options, noisyTargets, cleanTargets, Shard.WHOLE,
+                progress)), progress).withLayersOf(model);
+    }
+
+    /** Draws the targets and searches the slice of {@code shard}. */
+    static Part searchPart(Module model, ExampleSet train, NeuronFlipping.Options options, int noisyTargets,
+                           int cleanTargets, Shard shard, Progress progress) {
         Consumer<String> log = progress::line;
         NeuronFlipping f = NeuronFlipping.create(model, train, options).onProgress(log);
-        int[] rows = drawTargets(f, train, noisyTargets, cleanTargets, options.seed());
-        if (log != null) {
-            log.accept("flipping " + rows.length + " targets (" + options.variant()
-                    + (options.variant() == NeuronFlipping.Variant.ACTIVATIONS ? ", reference gradient "
-                    + options.referenceGradient().name().toLowerCase(Locale.ROOT) : "") + ", " + options.targetsPerBatch()
-                    + " at a time, cap " + options.maxUnits() + " units)");
-        }
+        int[] all = drawTargets(f, train, noisyTargets, cleanTargets, options.seed());
+        int[] range = shard.range(all.length, f.targetsPerChunk());
+        int[] rows = Arrays.copyOfRange(all, range[0], range[1]);
+        log.accept("flipping " + rows.length + " targets" + (shard.count() > 1 ? " (shard " + shard + ": targets "
+                + range[0] + ".." + range[1] + " of " + all.length + ")" : "") + " (" + options.variant()
+                + (options.variant() == NeuronFlipping.Variant.ACTIVATIONS ? ", reference gradient "
+                + options.referenceGradient().name().toLowerCase(Locale.ROOT) : "") + ", " + options.targetsPerBatch()
+                + " at a time, cap " + options.maxUnits() + " units)");
         long t0 = System.nanoTime();
         List<NeuronFlipping.Target> targets;
         try (Progress.Task task = progress.task("flipping", rows.length)) {
@@ -279,12 +328,43 @@ public final class FlipAnalysis implements Analysis<FlipAnalysis.Options, FlipAn
             targets = f.search(rows);
         }
         double secs = (System.nanoTime() - t0) * 1e-9;
-        double[] base = f.baselineRemainingAccuracy();
-        double[][] lg = f.lossAndGradientNorm(rows);
-        Result r = summarize(options, f.noiseSigma(), targets, base, lg[0], lg[1], secs).withLayersOf(model);
-        if (log != null) warnings(r.summary()).forEach(log);
+        // loss and gradient norm in the batches of an unsharded run: the whole batches around the slice, then cut
+        int b = f.gradientNormChunk();
+        int from = range[0] / b * b, to = Math.min(all.length, (range[1] + b - 1) / b * b);
+        double[][] lg = new double[2][0];
+        if (rows.length > 0) {
+            double[][] around = f.lossAndGradientNorm(Arrays.copyOfRange(all, from, to));
+            lg = new double[][] {Arrays.copyOfRange(around[0], range[0] - from, range[1] - from),
+                Arrays.copyOfRange(around[1], range[0] - from, range[1] - from)};
+        }
+        return new Part(null, f.noiseSigma(), f.baselineRemainingAccuracy(), targets, lg[0], lg[1], secs);
+    }
+
+    /** The result of the parts' targets together, in shard order. */
+    static Result combine(NeuronFlipping.Options options, List<Part> parts, Progress progress) {
+        List<NeuronFlipping.Target> targets = new ArrayList<>();
+        List<double[]> loss = new ArrayList<>(), norm = new ArrayList<>();
+        double secs = 0;
+        for (Part p : parts) {
+            targets.addAll(p.targets());
+            loss.add(p.loss());
+            norm.add(p.gradientNorm());
+            secs += p.searchSeconds();
+            if (!Arrays.equals(p.baseline(), parts.get(0).baseline())) {
+                progress.line("warning: the shards measured different unedited accuracies " + Arrays.toString(p.baseline())
+                        + " and " + Arrays.toString(parts.get(0).baseline()) + " (run on different hardware?); using the first");
+            }
+        }
+        Result r = summarize(options, parts.get(0).noiseSigma(), targets, parts.get(0).baseline(), concat(loss),
+                concat(norm), secs);
+        warnings(r.summary()).forEach(progress::line);
         return r;
     }
+
+    private static double[] concat(List<double[]> parts) {
+        return parts.stream().flatMapToDouble(Arrays::stream).toArray();
+    }
+
 
     /** Warnings about thin statistics: few memorized noisy targets, non-memorized targets left out. */
     static List<String> warnings(Summary s) {

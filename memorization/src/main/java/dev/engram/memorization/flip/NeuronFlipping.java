@@ -362,6 +362,11 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
      *
      * @return {loss[], gradient norm[]}
      */
+    /** Examples per batch of {@link #lossAndGradientNorm}. */
+    int gradientNormChunk() {
+        return Math.max(1, options.evalBatchSize() / 4);
+    }
+
     public double[][] lossAndGradientNorm(int[] rows) {
         double[] loss = new double[rows.length], norm = new double[rows.length];
         List<Tensor> params = new ArrayList<>(model.namedParameters().values());
@@ -369,7 +374,7 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
         model.namedParameters().forEach((n, p) -> before.put(n, p.requiresGrad()));
         params.forEach(p -> p.requiresGrad(true));
         try {
-            int b = Math.max(1, options.evalBatchSize() / 4);
+            int b = gradientNormChunk();
             for (int from = 0; from < rows.length; from += b) {
                 int[] chunk = Arrays.copyOfRange(rows, from, Math.min(rows.length, from + b));
                 ExampleSet sub = data.subset(chunk);

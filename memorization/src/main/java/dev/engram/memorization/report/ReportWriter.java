@@ -419,7 +419,7 @@ public final class ReportWriter {
     }
 
     /** HTML-escapes text for element content and attribute values. */
-    static String esc(String s) {
+    public static String esc(String s) {
         StringBuilder sb = new StringBuilder(s.length() + 16);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -433,6 +433,11 @@ public final class ReportWriter {
             }
         }
         return sb.toString();
+    }
+
+    /** The report's style sheet, for other pages (the sweep report) that should look the same. */
+    public static String css() {
+        return CSS;
     }
 
     private static final String CSS = """

@@ -8,6 +8,7 @@ import dev.engram.memorization.io.Results;
 import dev.engram.nn.models.Models;
 
 import java.lang.reflect.RecordComponent;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -138,6 +139,43 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         int batch = model.equals("vit") ? 128 : 512;
         return new ExperimentConfig(dataset, model, 0.1, 4, epochs, batch, "sgd", 0.01, 0.9, 5e-4,
                 "warmup-cosine", 0.1, false, 0, "cpu", 0);
+    }
+
+    /**
+     * A dataset as given by a user: a built-in name in lower case, or an own dataset's {@code folder:PATH} /
+     * {@code npy:PATH} with PATH made absolute against {@code baseDir} (a leading {@code ~} is the home folder) and
+     * its case kept, so that analyses run from another working folder find the data.
+     */
+    public static String datasetSpec(String s, Path baseDir) {
+        String t = s.trim();
+        int colon = t.indexOf(':');
+        if (colon > 1) { // not a Windows drive letter
+            String prefix = t.substring(0, colon + 1).toLowerCase(Locale.ROOT);
+            String path = t.substring(colon + 1);
+            if ((prefix.equals(FOLDER_PREFIX) || prefix.equals(NPY_PREFIX)) && !path.isBlank()) {
+                if (path.equals("~") || path.startsWith("~/")) { // the shell does not expand ~ after folder:
+                    path = System.getProperty("user.home") + path.substring(1);
+                }
+                return prefix + baseDir.resolve(path).toAbsolutePath().normalize();
+            }
+        }
+        return t.toLowerCase(Locale.ROOT);
+    }
+
+    /** Names of the starting configurations of {@link #preset}. */
+    public static final List<String> PRESETS = List.of("paper", "demo", "repro-cpu");
+
+    /**
+     * A starting configuration by name: {@code paper} ({@link #paper} for {@code dataset} and {@code model}),
+     * {@code demo} ({@link #cpuDemo}) or {@code repro-cpu} ({@link #reproCpu}).
+     */
+    public static ExperimentConfig preset(String name, String dataset, String model) {
+        return switch (name == null ? "" : name.trim().toLowerCase(Locale.ROOT)) {
+            case "paper" -> paper(dataset, model);
+            case "demo" -> cpuDemo();
+            case "repro-cpu" -> reproCpu();
+            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (paper, demo or repro-cpu)");
+        };
     }
 
     /** True for a researcher's own dataset ({@code folder:PATH} or {@code npy:PATH}). */
@@ -334,6 +372,52 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
             }
             throw new IllegalArgumentException(source + ": bad value in config: " + ex.getMessage(), ex);
         }
+    }
+
+    /**
+     * This configuration with the fields named in {@code values} replaced: the keys are the field names of
+     * {@code config.json}, the values plain Java values as read from a YAML or JSON file (numbers, strings, booleans).
+     * Used by {@code engram train --config} and by sweeps.
+     *
+     * @param source name used in error messages (the file, or the sweep run)
+     * @throws IllegalArgumentException naming the source and the unknown key, or the field whose value has the wrong
+     *                                  type or is out of range
+     */
+    public ExperimentConfig withValues(java.util.Map<String, ?> values, String source) {
+        JsonObject o = JsonParser.parseString(toJson()).getAsJsonObject();
+        java.util.Map<String, Class<?>> types = new java.util.LinkedHashMap<>();
+        for (RecordComponent c : ExperimentConfig.class.getRecordComponents()) types.put(c.getName(), c.getType());
+        for (var e : values.entrySet()) {
+            String key = e.getKey();
+            Class<?> type = types.get(key);
+            if (type == null) {
+                throw new IllegalArgumentException(source + ": unknown config key '" + key + "'; known: " + types.keySet());
+            }
+            o.add(key, jsonValue(key, e.getValue(), type, source));
+        }
+        return fromJson(o.toString(), source);
+    }
+
+    private static JsonElement jsonValue(String key, Object v, Class<?> type, String source) {
+        String expected;
+        if (type == String.class) {
+            if (v instanceof String s) return new com.google.gson.JsonPrimitive(s);
+            expected = "a string";
+        } else if (type == boolean.class) {
+            if (v instanceof Boolean b) return new com.google.gson.JsonPrimitive(b);
+            expected = "true or false";
+        } else if (type == int.class || type == long.class) {
+            if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                    && Math.abs(n.doubleValue()) <= (type == int.class ? Integer.MAX_VALUE : 9.007199254740992E15)) {
+                return new com.google.gson.JsonPrimitive(n.longValue());
+            }
+            expected = "an integer";
+        } else {
+            if (v instanceof Number n) return new com.google.gson.JsonPrimitive(n.doubleValue());
+            expected = "a number";
+        }
+        throw new IllegalArgumentException(source + ": config field '" + key + "' is " + (v instanceof String ? "\"" + v
+                + "\"" : String.valueOf(v)) + ", expected " + expected);
     }
 
     private static void requireOneOf(String field, String value, List<String> allowed) {

@@ -5,6 +5,8 @@ import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
 import dev.engram.memorization.analysis.Analysis;
 import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.analysis.Shard;
+import dev.engram.memorization.analysis.ShardedAnalysis;
 import dev.engram.memorization.analysis.SummaryRow;
 import dev.engram.memorization.data.Evaluation;
 import dev.engram.memorization.data.ExampleSet;
@@ -56,7 +58,7 @@ import java.util.function.Consumer;
  * </ul>
  * All use the training labels (the corrupted ones for noisy examples) and evaluation-mode models.
  */
-public final class CheckpointScores implements Analysis<CheckpointScores.Options, CheckpointScores.Report> {
+public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.Options, CheckpointScores.Report, CheckpointScores.Part> {
 
     /** A model with the weights of one checkpoint. */
     @FunctionalInterface
@@ -136,30 +138,59 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
         }
     }
 
-    @Override
-    public Report run(RunData data, Options options, Progress progress) throws IOException {
-        RunFolder run = data.run();
-        List<RunFolder.Checkpoint> used = used(run, options);
+    /** The examples scored: the first {@code examples} training examples (all when 0). */
+    private static ExampleSet scored(RunData data, Options options) throws IOException {
         ExampleSet train = data.trainSet();
         if (options.examples() > 0 && options.examples() < train.size()) {
             int[] rows = new int[options.examples()];
             for (int i = 0; i < rows.length; i++) rows[i] = i;
             train = train.subset(rows);
         }
+        return train;
+    }
+
+    @Override
+    public Part runShard(RunData data, Options options, Shard shard, Progress progress) throws IOException {
+        List<RunFolder.Checkpoint> used = used(data.run(), options);
+        ExampleSet all = scored(data, options);
+        int[] range = shard.range(all.size(), options.batchSize());
+        ExampleSet train = all;
+        if (shard.count() > 1) {
+            int[] rows = new int[range[1] - range[0]];
+            for (int i = 0; i < rows.length; i++) rows[i] = range[0] + i;
+            train = all.subset(rows);
+        }
         int[] epochs = used.stream().mapToInt(RunFolder.Checkpoint::epoch).toArray();
-        progress.line("scoring " + train.size() + " examples over " + epochs.length + " checkpoints");
-        Result r;
+        progress.line("scoring " + train.size() + " examples" + (shard.count() > 1 ? " (shard " + shard + ": examples "
+                + range[0] + ".." + range[1] + " of " + all.size() + ")" : "") + " over " + epochs.length + " checkpoints");
         try (Progress.Task task = progress.task("checkpoint scores", epochs.length)) {
-            r = compute(c -> {
+            Part p = computePart(c -> {
                 task.stepTo(c); // checkpoints done before this one
                 return data.modelAt(epochs[c]);
-            }, epochs, train, options.batchSize(), options.forgetting(), progress::line);
+            }, epochs, train, options.batchSize(), progress::line);
             task.stepTo(epochs.length);
+            return p;
         }
+    }
+
+    @Override
+    public Report merge(RunData data, Options options, List<Part> parts, Progress progress) throws IOException {
+        ExampleSet train = scored(data, options);
+        Result r = finish(parts, train, options.forgetting());
         java.io.StringWriter table = new java.io.StringWriter();
         Detections.print(r.detections(), new java.io.PrintWriter(table));
         table.toString().lines().forEach(progress::line);
         return new Report(data.config().dataset(), data.config().model(), train, r);
+    }
+
+    @Override
+    public java.lang.reflect.Type partType() {
+        return Part.class;
+    }
+
+    @Override
+    public java.lang.reflect.Type optionsType() {
+        return Options.class;
     }
 
     @Override
@@ -220,9 +251,29 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
         return vog;
     }
 
+    /**
+     * The per-example measurements of one shard of examples, everything of {@link Result} that does not depend on the
+     * other examples.
+     *
+     * @param epochs      epoch of each checkpoint used
+     * @param loss        loss per checkpoint and example
+     * @param margin      margin per checkpoint and example
+     * @param correct     correctness per checkpoint and example
+     * @param vogStages   raw VoG per stage window and example ({@code all} included)
+     * @param stageEpochs first and last epoch of each stage window
+     */
+    public record Part(int[] epochs, double[][] loss, double[][] margin, boolean[][] correct,
+                       Map<String, double[]> vogStages, Map<String, int[]> stageEpochs) { }
+
     /** Computes every score over the checkpoints {@code epochs} with forgetting events by {@code forgettingDef}. */
     public static Result compute(CheckpointLoader loader, int[] epochs, ExampleSet data, int batchSize,
                                  LearningEvents.Forgetting forgettingDef, Consumer<String> log) throws IOException {
+        return finish(List.of(computePart(loader, epochs, data, batchSize, log)), data, forgettingDef);
+    }
+
+    /** The per-example measurements of {@code data} over the checkpoints {@code epochs}. */
+    static Part computePart(CheckpointLoader loader, int[] epochs, ExampleSet data, int batchSize, Consumer<String> log)
+            throws IOException {
         if (epochs.length < 2) throw new IllegalArgumentException("checkpoint scores need at least 2 checkpoints, got " + epochs.length);
         int n = data.size(), t = epochs.length, pixels = data.height() * data.width();
         double[][] loss = new double[t][n], margin = new double[t][n];
@@ -263,9 +314,37 @@ public final class CheckpointScores implements Analysis<CheckpointScores.Options
                 log.accept("scores: checkpoint " + (c + 1) + "/" + t + " (epoch " + epochs[c] + ")");
             }
         }
-        double[] vog = vogFrom(sum, sumSq, t, n, pixels);
-        stages.put("all", vog);
+        stages.put("all", vogFrom(sum, sumSq, t, n, pixels));
         stageEpochs.put("all", new int[] {epochs[0], epochs[t - 1]});
+        return new Part(epochs.clone(), loss, margin, correct, stages, stageEpochs);
+    }
+
+    /** The scores of {@code data} from the parts of its consecutive slices, in order. */
+    static Result finish(List<Part> parts, ExampleSet data, LearningEvents.Forgetting forgettingDef) {
+        int[] epochs = parts.get(0).epochs();
+        int n = data.size(), t = epochs.length;
+        double[][] loss = new double[t][n], margin = new double[t][n];
+        boolean[][] correct = new boolean[t][n];
+        Map<String, double[]> stages = new LinkedHashMap<>();
+        Map<String, int[]> stageEpochs = parts.get(0).stageEpochs();
+        for (String stage : parts.get(0).vogStages().keySet()) stages.put(stage, new double[n]);
+        int at = 0;
+        for (Part p : parts) {
+            if (!java.util.Arrays.equals(p.epochs(), epochs)) {
+                throw new IllegalArgumentException("checkpoint-score shards used different checkpoints: "
+                        + java.util.Arrays.toString(p.epochs()) + " and " + java.util.Arrays.toString(epochs));
+            }
+            int m = p.loss()[0].length;
+            for (int c = 0; c < t; c++) {
+                System.arraycopy(p.loss()[c], 0, loss[c], at, m);
+                System.arraycopy(p.margin()[c], 0, margin[c], at, m);
+                System.arraycopy(p.correct()[c], 0, correct[c], at, m);
+            }
+            for (var e : stages.entrySet()) System.arraycopy(p.vogStages().get(e.getKey()), 0, e.getValue(), at, m);
+            at += m;
+        }
+        if (at != n) throw new IllegalArgumentException("checkpoint-score shards hold " + at + " examples, expected " + n);
+        double[] vog = stages.get("all");
         double[] vogNorm = classNormalize(vog, data.labels(), data.numClasses());
         Trajectories.Summaries ls = Trajectories.summarize(loss), ms = Trajectories.summarize(margin);
         LearningEvents ev = new LearningEvents(epochs, correct);

@@ -1,0 +1,53 @@
+package dev.engram.memorization.analysis;
+
+/**
+ * One of {@code count} deterministic slices of an analysis' per-example work ({@code --shard index/count}, 1-based).
+ * The items (targets, examples) are cut into blocks of the analysis' batch size and shard {@code i} takes the
+ * {@code i}-th contiguous run of blocks, so that every item is computed in the same batch as in an unsharded run and
+ * the merged result is bit-identical to it.
+ *
+ * @param index this shard, 1..count
+ * @param count number of shards
+ */
+public record Shard(int index, int count) {
+    /** The whole work in one shard: what an unsharded run computes. */
+    public static final Shard WHOLE = new Shard(1, 1);
+
+    /** Validates. */
+    public Shard {
+        if (count < 1 || index < 1 || index > count) {
+            throw new IllegalArgumentException("shard " + index + "/" + count + " is not i/n with 1 <= i <= n");
+        }
+    }
+
+    /** Parses {@code i/n}, e.g. {@code 2/4}. */
+    public static Shard parse(String s) {
+        String[] p = s == null ? new String[0] : s.trim().split("/");
+        try {
+            if (p.length == 2) return new Shard(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()));
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--shard '" + s + "' is not i/n (e.g. 2/4: the second of four shards)");
+    }
+
+    /** The folder suffix of this shard's part: {@code .shard-i-of-n}. */
+    public String suffix() {
+        return ".shard-" + index + "-of-" + count;
+    }
+
+    /**
+     * The items {@code [from, to)} of this shard among {@code total} items cut into blocks of {@code block} items.
+     */
+    public int[] range(int total, int block) {
+        if (block < 1) throw new IllegalArgumentException("block must be >= 1, got " + block);
+        long blocks = (total + (long) block - 1) / block;
+        long b0 = (index - 1) * blocks / count, b1 = index * blocks / count;
+        return new int[] {(int) Math.min(total, b0 * block), (int) Math.min(total, b1 * block)};
+    }
+
+    @Override
+    public String toString() {
+        return index + "/" + count;
+    }
+}

@@ -1,0 +1,22 @@
+package dev.engram.memorization.sweep;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The Engram commands a sweep task runs (training and the analyses), as the command line knows them; implemented by
+ * the CLI, so that a sweep runs exactly what a researcher would type.
+ */
+public interface Commands {
+    /** Runs {@code engram ARGS} in this process and returns its exit code. */
+    int run(List<String> args, PrintWriter out, PrintWriter err);
+
+    /**
+     * The folder under {@code analyses/} that the analysis command line {@code args} (command name first, without
+     * {@code --run}) writes, e.g. {@code flipping} for {@code flip --noisy 10} or {@code flipping.shard-1-of-4} for
+     * {@code flip --shard 1/4}; empty when {@code args} is not an
+     * analysis command.
+     */
+    Optional<String> resultFolder(List<String> args);
+}

@@ -1,0 +1,116 @@
+package dev.engram.memorization.cli;
+
+import dev.engram.memorization.sweep.RunComparison;
+import dev.engram.memorization.sweep.Sweep;
+import dev.engram.memorization.sweep.SweepRun;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * A sweep on a real Slurm: the 2-noise x 2-seed sweep of tiny runs is submitted with {@code --executor slurm} as one
+ * job array, waited for through {@code engram sweep status}, and must give every run folder complete, the same
+ * aggregate table and run folders identical to {@code --executor local}. Skips itself when {@code sbatch} is not
+ * installed; when Slurm is installed but no cluster answers, starts the single-node cluster of
+ * {@code src/test/slurm/start-cluster.sh} (root only) and stops it afterwards.
+ */
+class SlurmSweepIntegrationTest {
+    private static final Path SCRIPTS = Path.of("src", "test", "slurm");
+    private static boolean startedCluster;
+
+    @TempDir
+    Path tmp;
+
+    private final StringWriter out = new StringWriter(), err = new StringWriter();
+
+    private int engram(String... args) {
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        return EngramCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    private static String[] exec(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new String[] {Integer.toString(p.waitFor()), o};
+    }
+
+    private static boolean onPath(String command) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, command))) return true;
+        }
+        return false;
+    }
+
+    @BeforeAll
+    static void cluster() throws Exception {
+        Assumptions.assumeTrue(onPath("sbatch"), "sbatch not found: Slurm is not installed (apt-get install slurm-wlm"
+                + " munge), skipping the Slurm sweep test");
+        if (exec("sinfo", "-h")[0].equals("0")) return; // a cluster answers
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "no Slurm cluster answers and starting"
+                + " one needs root; skipping the Slurm sweep test");
+        String[] r = exec("bash", SCRIPTS.resolve("start-cluster.sh").toString());
+        if (!r[0].equals("0")) fail("could not start the single-node Slurm cluster:\n" + r[1]);
+        startedCluster = true;
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (startedCluster) exec("bash", SCRIPTS.resolve("stop-cluster.sh").toString());
+    }
+
+    @Test
+    void slurmJobArrayMatchesTheLocalExecutor() throws Exception {
+        Path sweepFile = SweepCommandTest.writeSweep(tmp);
+        Path slurm = tmp.resolve("on-slurm"), local = tmp.resolve("local");
+        assertThat(engram("sweep", sweepFile.toString(), "--dir", slurm.toString(), "--executor", "slurm", "--cpus", "1",
+                "--time", "10", "--sbatch", "--job-name=engram-it")).as(out + "\n" + err).isZero();
+        Matcher m = Pattern.compile("submitted job array (\\d+) \\(4 runs\\)").matcher(out.toString());
+        assertThat(m.find()).as(out.toString()).isTrue();
+        String script = Files.readString(slurm.resolve("slurm").resolve("sweep-1.sbatch"));
+        assertThat(script).contains("#SBATCH --array=0-3").contains("#SBATCH --cpus-per-task=1")
+                .contains("#SBATCH --time=10").contains("#SBATCH --job-name=engram-it")
+                .contains("sweep run-task " + slurm.toAbsolutePath().normalize() + " --index $SLURM_ARRAY_TASK_ID");
+
+        long deadline = System.nanoTime() + 150_000_000_000L;
+        String status = "";
+        while (System.nanoTime() < deadline) {
+            assertThat(engram("sweep", "status", slurm.toString())).as(err.toString()).isZero();
+            status = out.toString();
+            if (status.contains("{done=4}") || status.contains("failed")) break;
+            Thread.sleep(2000);
+        }
+        assertThat(status).as("status after the job array:\n" + status).contains("{done=4}").doesNotContain("failed");
+        assertThat(status).contains("(slurm " + m.group(1) + "_");
+        assertThat(engram("sweep", slurm.toString(), "--executor", "slurm")).isZero();
+        assertThat(out.toString()).as("a finished sweep submits nothing").contains("nothing to run");
+
+        assertThat(engram("sweep", sweepFile.toString(), "--dir", local.toString())).as(out + "\n" + err).isZero();
+        Sweep a = Sweep.open(slurm), b = Sweep.open(local);
+        List<String> diffs = new ArrayList<>();
+        for (SweepRun r : a.runs()) diffs.addAll(RunComparison.differences(a.runDir(r), b.runDir(b.run(r.name()).orElseThrow())));
+        assertThat(diffs).as("Slurm vs local run folders").isEmpty();
+
+        assertThat(engram("sweep", "report", slurm.toString())).as(err.toString()).isZero();
+        assertThat(engram("sweep", "report", local.toString())).as(err.toString()).isZero();
+        Path table = Path.of("report", "summary.csv");
+        assertThat(Files.readString(slurm.resolve(table))).isEqualTo(Files.readString(local.resolve(table)));
+        assertThat(Files.readAllLines(slurm.resolve(table))).hasSize(3); // header + two noise rates
+    }
+}

@@ -1,0 +1,141 @@
+package dev.engram.memorization.cli;
+
+import dev.engram.memorization.run.RunFolder;
+import dev.engram.memorization.sweep.RunComparison;
+import dev.engram.memorization.sweep.Sweep;
+import dev.engram.memorization.sweep.SweepRun;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code engram sweep} with the local executor on tiny runs: a 2-noise x 2-seed sweep with an analysis per run,
+ * its dry run, resuming after half of it was lost, determinism of the run folders between the sequential and the
+ * parallel executor, status, and the aggregate report.
+ */
+class SweepCommandTest {
+    @TempDir
+    Path tmp;
+
+    private final StringWriter out = new StringWriter(), err = new StringWriter();
+    private Path sweepFile;
+
+    private int engram(String... args) {
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        return EngramCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    /** A sweep file of tiny MLP runs on generated arrays: noise 0.1 / 0.2 x seeds 1 / 2, flipping per run. */
+    static Path writeSweep(Path dir) throws IOException {
+        OwnDatasetCliTest.npyFolder(dir.resolve("arrays"), 40, 6, 3);
+        Path f = dir.resolve("noise.yaml");
+        Files.writeString(f, """
+                preset: demo
+                base:
+                  dataset: npy:arrays
+                  model: mlp
+                  epochs: 2
+                  batchSize: 8
+                  trainSubset: 0
+                  threads: 1
+                axes:
+                  noiseFraction: [0.1, 0.2]
+                seeds: [1, 2]
+                analyses:
+                  - flip --noisy 2 --clean 2 --max-units 3 --reference 8 --eval-examples 8 --copies 2
+                offline: true
+                """);
+        return f;
+    }
+
+    @BeforeEach
+    void sweepFile() throws IOException {
+        sweepFile = writeSweep(tmp);
+    }
+
+    @Test
+    void dryRunListsTheRunsAndAnEstimateAndWritesNothing() {
+        assertThat(engram("sweep", sweepFile.toString(), "--dry-run")).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("4 runs, 4 to run")
+                .contains("noiseFraction=0.1_seed=1").contains("noiseFraction=0.2_seed=2")
+                .contains("estimated training time of the 4 runs to do").contains("timed steps");
+        assertThat(tmp.resolve("noise")).doesNotExist();
+    }
+
+    @Test
+    void localSweepResumesWithoutRedoingFinishedRunsAndIsDeterministic() throws IOException {
+        assertThat(engram("sweep", sweepFile.toString())).as(out + "\n" + err).isZero();
+        Path dir = tmp.resolve("noise");
+        Sweep sweep = Sweep.open(dir);
+        assertThat(sweep.runs()).extracting(SweepRun::name).containsExactly("noiseFraction=0.1_seed=1",
+                "noiseFraction=0.1_seed=2", "noiseFraction=0.2_seed=1", "noiseFraction=0.2_seed=2");
+        for (SweepRun r : sweep.runs()) {
+            RunFolder f = RunFolder.open(sweep.runDir(r));
+            assertThat(f.config().noiseFraction()).isEqualTo(((Number) r.axes().get("noiseFraction")).doubleValue());
+            assertThat(f.config().seed()).isEqualTo(((Number) r.axes().get("seed")).longValue());
+            assertThat(f.hasResults("flipping")).as(r.name()).isTrue();
+        }
+        assertThat(engram("sweep", "status", dir.toString())).isZero();
+        assertThat(out.toString()).contains("{done=4}");
+
+        // half of the sweep lost: one run folder gone, one run's analysis gone
+        SweepRun lost = sweep.run(3), partial = sweep.run(2), kept = sweep.run(0);
+        RunFolder.deleteTree(sweep.runDir(lost));
+        RunFolder.deleteTree(sweep.runDir(partial).resolve("analyses").resolve("flipping"));
+        Path keptCheckpoint = RunFolder.open(sweep.runDir(kept)).checkpointPath(2);
+        FileTime before = Files.getLastModifiedTime(keptCheckpoint);
+        assertThat(engram("sweep", sweepFile.toString(), "--dry-run")).isZero();
+        assertThat(out.toString()).contains("4 runs, 2 to run");
+        assertThat(engram("sweep", sweepFile.toString())).as(out + "\n" + err).isZero();
+        String log = out.toString();
+        assertThat(log).contains("running 2 of 4 runs").contains(lost.name() + ": engram train")
+                .contains(partial.name() + ": engram flip").doesNotContain(partial.name() + ": engram train")
+                .doesNotContain(kept.name() + ":");
+        assertThat(Files.getLastModifiedTime(keptCheckpoint)).isEqualTo(before);
+        assertThat(engram("sweep", sweepFile.toString())).isZero();
+        assertThat(out.toString()).contains("nothing to run");
+
+        // seed 1 of the same sweep, two runs at a time, each in its own process: identical run folders
+        Path seed1 = tmp.resolve("seed1.yaml");
+        Files.writeString(seed1, "name: noise\n" + Files.readString(sweepFile).replace("seeds: [1, 2]", "seeds: [1]"));
+        Path par = tmp.resolve("parallel");
+        assertThat(engram("sweep", seed1.toString(), "--dir", par.toString(), "--parallel", "2",
+                "--threads-per-run", "1")).as(out + "\n" + err).isZero();
+        Sweep ps = Sweep.open(par);
+        assertThat(ps.runs()).hasSize(2);
+        List<String> diffs = new ArrayList<>();
+        for (SweepRun r : ps.runs()) diffs.addAll(RunComparison.differences(sweep.runDir(sweep.run(r.name()).orElseThrow()), ps.runDir(r)));
+        assertThat(diffs).as("sequential vs parallel run folders").isEmpty();
+        assertThat(RunComparison.differences(sweep.runDir(sweep.run(0)), sweep.runDir(sweep.run(1))))
+                .as("the comparison sees different seeds").isNotEmpty();
+    }
+
+    @Test
+    void badSweepFilesAreNamed() throws IOException {
+        Path f = tmp.resolve("bad.yaml");
+        Files.writeString(f, "axes:\n  noise: [0.1]\n");
+        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
+        assertThat(err.toString()).contains("unknown config key 'noise'");
+        Files.writeString(f, "axes:\n  etd.grid: [\"0.2:0.1\"]\n");
+        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
+        assertThat(err.toString()).contains("etd.grid").contains("does not list");
+        Files.writeString(f, "analyses: [train]\n");
+        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
+        assertThat(err.toString()).contains("'train'").contains("not an analysis command");
+        Files.writeString(f, "seed: [1]\n");
+        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
+        assertThat(err.toString()).contains("unknown sweep key 'seed'");
+    }
+}
