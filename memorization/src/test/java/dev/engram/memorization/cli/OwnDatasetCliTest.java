@@ -13,8 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,17 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * go through {@code engram train} and every analysis and the report; bad input is refused before any folder is
  * written, with a message naming the file.
  */
-class OwnDatasetCliTest {
+class OwnDatasetCliTest extends CliTestBase {
     @TempDir
     Path tmp;
-
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int engram(String... args) {
-        out.getBuffer().setLength(0);
-        err.getBuffer().setLength(0);
-        return EngramCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    }
 
     /** Class k's images are a bright square at a class-specific place on noise, so the classes are learnable. */
     static void pngFolder(Path root, int classes, int perClass, int side, boolean rgb) throws IOException {

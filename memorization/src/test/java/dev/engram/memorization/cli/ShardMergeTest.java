@@ -6,8 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -22,17 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * folders, and their merge gives files identical to an unsharded run's (bit for bit on the CPU, wall times aside);
  * missing shards, shards with other options and existing results are refused with a clear message.
  */
-class ShardMergeTest {
+class ShardMergeTest extends CliTestBase {
     @TempDir
     Path tmp;
-
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int engram(String... args) {
-        out.getBuffer().setLength(0);
-        err.getBuffer().setLength(0);
-        return EngramCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    }
 
     private String[] with(String[] base, String... more) {
         List<String> a = new ArrayList<>(List.of(base));

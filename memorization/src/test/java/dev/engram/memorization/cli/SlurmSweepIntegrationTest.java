@@ -10,8 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,20 +28,12 @@ import static org.assertj.core.api.Assertions.fail;
  * installed; when Slurm is installed but no cluster answers, starts the single-node cluster of
  * {@code src/test/slurm/start-cluster.sh} (root only) and stops it afterwards.
  */
-class SlurmSweepIntegrationTest {
+class SlurmSweepIntegrationTest extends CliTestBase {
     private static final Path SCRIPTS = Path.of("src", "test", "slurm");
     private static boolean startedCluster;
 
     @TempDir
     Path tmp;
-
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int engram(String... args) {
-        out.getBuffer().setLength(0);
-        err.getBuffer().setLength(0);
-        return EngramCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    }
 
     private static String[] exec(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -6,8 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -19,17 +17,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code engram train --config FILE}: YAML and JSON files with the keys of {@code config.json}, a run's own
  * {@code config.json} as input, command-line options over file values, and errors naming the bad key.
  */
-class TrainConfigFileTest {
+class TrainConfigFileTest extends CliTestBase {
     @TempDir
     Path tmp;
-
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int engram(String... args) {
-        out.getBuffer().setLength(0);
-        err.getBuffer().setLength(0);
-        return EngramCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    }
 
     @Test
     void yamlFileWithOverridesAndARunsConfigJsonReproduceTheRun() throws IOException {

@@ -10,8 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -21,17 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code train --dry-run} prints the estimate and writes nothing; a real {@code train} prints the same kind of estimate
  * first and a time-left column per epoch, and timing those steps on a separate model does not change the run.
  */
-class TrainEstimateCliTest {
+class TrainEstimateCliTest extends CliTestBase {
     @TempDir
     Path tmp;
-
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int engram(String... args) {
-        out.getBuffer().setLength(0);
-        err.getBuffer().setLength(0);
-        return EngramCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    }
 
     @Test
     void dryRunPrintsTheEstimateAndWritesNothing() throws IOException {
