@@ -118,7 +118,8 @@ public final class SweepEstimate {
         double stepSeconds;
         try (LoaderBatchSource src = TrainingRecipe.batches(c, RunData.trainingNormalization(c, train), few, batch)) {
             Trainer t = Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(c, model))
-                    .schedule(TrainingRecipe.schedule(c, 1, src.batchesPerEpoch())).epochs(1).trainData(src).build();
+                    .schedule(TrainingRecipe.schedule(c, 1, src.batchesPerEpoch())).epochs(1).trainData(src)
+                    .progress(dev.engram.nn.train.ProgressMode.NONE).build();
             long t0 = System.nanoTime();
             t.fit();
             stepSeconds = (System.nanoTime() - t0) / 1e9 / src.batchesPerEpoch();
