@@ -114,7 +114,7 @@ public final class SweepCommand implements Callable<Integer> {
             Path d = dir != null ? dir : source.toAbsolutePath().getParent().resolve(s.name());
             sweep = Sweep.plan(s, d, commands);
         }
-        List<SweepStatus.Line> status = SweepStatus.of(sweep, commands, slurmStates(sweep), 0);
+        List<SweepStatus.Line> status = SweepStatus.of(sweep, commands, slurmStates(sweep), slurmAnswers(sweep), 0);
         List<Integer> todo = SweepStatus.toRun(status, onlyFailed);
         if (dryRun) {
             out.printf(Locale.ROOT, "sweep %s in %s: %d runs, %d to run%n", sweep.name(), sweep.dir(), sweep.runs().size(), todo.size());
@@ -161,6 +161,10 @@ public final class SweepCommand implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException("unknown --executor '" + executor + "'; expected local or slurm");
         }
+    }
+
+    static boolean slurmAnswers(Sweep sweep) throws java.io.IOException {
+        return !SlurmExecutor.jobs(sweep).isEmpty() && SlurmExecutor.answers();
     }
 
     static Map<Integer, String> slurmStates(Sweep sweep) throws java.io.IOException {
@@ -211,7 +215,8 @@ public final class SweepCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             Sweep sweep = Sweep.open(dir);
-            List<SweepStatus.Line> lines = SweepStatus.of(sweep, new CliCommands(), slurmStates(sweep), logLines);
+            List<SweepStatus.Line> lines = SweepStatus.of(sweep, new CliCommands(), slurmStates(sweep), slurmAnswers(sweep),
+                    logLines);
             Map<SweepStatus.State, Integer> counts = new java.util.EnumMap<>(SweepStatus.State.class);
             for (SweepStatus.Line l : lines) {
                 counts.merge(l.state(), 1, Integer::sum);

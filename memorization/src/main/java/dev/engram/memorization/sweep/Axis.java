@@ -98,11 +98,14 @@ public record Axis(List<String> keys, List<List<Object>> points) {
             if (!(m.get("count") instanceof Long count) || count < 1) {
                 throw new IllegalArgumentException("sweep axis '" + key + "': 'count' must be an integer >= 1, got " + m.get("count"));
             }
-            for (long i = 0; i < count; i++) {
-                double x = count == 1 ? a.doubleValue()
-                        : a.doubleValue() + (b.doubleValue() - a.doubleValue()) * i / (count - 1);
-                out.add(integers && x == Math.rint(x) ? (Object) (long) x : (Object) x);
+            double[] xs = new double[(int) Math.min(count, 100_001)];
+            if (count > 100_000) throw new IllegalArgumentException("sweep axis '" + key + "': more than 100000 values");
+            boolean whole = integers;
+            for (int i = 0; i < count; i++) {
+                xs[i] = count == 1 ? a.doubleValue() : a.doubleValue() + (b.doubleValue() - a.doubleValue()) * i / (count - 1);
+                whole &= xs[i] == Math.rint(xs[i]);
             }
+            for (double x : xs) out.add(whole ? (Object) (long) x : (Object) x); // one type per axis
         }
         return out;
     }

@@ -162,6 +162,15 @@ public final class SlurmExecutor {
         return out;
     }
 
+    /** Whether {@code squeue} runs and answers here. */
+    public static boolean answers() {
+        try {
+            return Exec.run(List.of("squeue", "-h", "-o", "%i"), 30).code() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Runs external commands with a time limit. */
     static final class Exec {
         private Exec() { }

@@ -22,9 +22,9 @@ import java.util.Map;
 /**
  * The estimated training time of the runs a sweep still has to do. Seconds per epoch come, in this order, from the
  * run's own finished epochs ({@code analyses/training/accuracy.csv}), from any run of the sweep with the same data,
- * model, batch size and device, or from timing a few training steps of the run's model on its data here (a rough,
- * high estimate: it includes the first steps' warm-up, and evaluation is taken as a third of a training pass over
- * the training and test sets). Analyses are not included.
+ * model, batch size and device, or from timing 1 and a few training steps of the run's model on its data here
+ * after untimed warm-up steps (a rough estimate: evaluation is taken as a third of a training pass over the training
+ * and test sets). Analyses are not included.
  */
 public final class SweepEstimate {
     /** Training steps timed when nothing was measured yet. */
@@ -115,17 +115,28 @@ public final class SweepEstimate {
         int n = train.size(), batch = c.batchSize();
         Dataset few = RunData.firstN(train, Math.min(n, CALIBRATION_STEPS * batch), "the estimate");
         Module model = RunData.createModel(c.model(), train, c.seed());
-        double stepSeconds;
-        try (LoaderBatchSource src = TrainingRecipe.batches(c, RunData.trainingNormalization(c, train), few, batch)) {
-            Trainer t = Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(c, model))
-                    .schedule(TrainingRecipe.schedule(c, 1, src.batchesPerEpoch())).epochs(1).trainData(src).build();
-            long t0 = System.nanoTime();
-            t.fit();
-            stepSeconds = (System.nanoTime() - t0) / 1e9 / src.batchesPerEpoch();
-        }
+        // an untimed warm-up (JIT, thread pools), then 1 and CALIBRATION_STEPS steps: their difference leaves out what
+        // every epoch costs once (starting the loader), which a full epoch pays only once
+        Dataset one = RunData.firstN(few, Math.min(few.size(), batch), "the estimate");
+        fitSeconds(c, train, few, model);
+        double t1 = fitSeconds(c, train, one, model);
+        double tk = fitSeconds(c, train, few, model);
+        int k = (few.size() + batch - 1) / batch;
+        double stepSeconds = k > 1 && tk > t1 ? (tk - t1) / (k - 1) : tk / k;
         double steps = Math.ceil((double) n / batch);
         double evalPasses = (double) (n + data.test().size()) / batch / 3;
         return (steps + evalPasses) * stepSeconds;
+    }
+
+    private static double fitSeconds(ExperimentConfig c, Dataset train, Dataset data, Module model) throws IOException {
+        try (LoaderBatchSource src = TrainingRecipe.batches(c, RunData.trainingNormalization(c, train), data, c.batchSize())) {
+            Trainer t = Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(c, model))
+                    .schedule(TrainingRecipe.schedule(c, 1, src.batchesPerEpoch())).epochs(1).trainData(src)
+                    .progress(dev.engram.nn.train.ProgressMode.NONE).build();
+            long t0 = System.nanoTime();
+            t.fit();
+            return (System.nanoTime() - t0) / 1e9;
+        }
     }
 
     /** The estimate of run {@code index} as text. */

@@ -143,9 +143,10 @@ public final class SweepReport {
                 List<String> nums = new ArrayList<>();
                 Matcher x = NUMBER.matcher(r.get("value").getAsString());
                 while (x.find()) nums.add(x.group());
+                boolean percentages = r.get("value").getAsString().contains("%");
                 for (int i = 0; i < nums.size(); i++) {
                     String v = nums.get(i);
-                    boolean pct = v.endsWith("%");
+                    boolean pct = v.endsWith("%") || (v.equals("NaN") && percentages); // "NaN / 95.0%": one unit
                     double d = v.equals("NaN") ? Double.NaN : Double.parseDouble(pct ? v.substring(0, v.length() - 1) : v);
                     m.put(base + (nums.size() > 1 ? " [" + (i + 1) + "]" : "") + (pct ? " (%)" : ""), d);
                 }

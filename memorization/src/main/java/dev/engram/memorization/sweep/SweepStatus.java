@@ -42,8 +42,12 @@ public final class SweepStatus {
      */
     public record Line(SweepRun run, State state, String detail, List<String> log) { }
 
-    /** The status of every run; {@code slurm} maps sweep indices to Slurm states (empty outside Slurm). */
-    public static List<Line> of(Sweep sweep, Commands commands, Map<Integer, String> slurm, int logLines) throws IOException {
+    /**
+     * The status of every run; {@code slurm} maps sweep indices to Slurm states (empty outside Slurm), and
+     * {@code slurmAnswers} says whether Slurm could be asked at all (so that a task it no longer lists has ended).
+     */
+    public static List<Line> of(Sweep sweep, Commands commands, Map<Integer, String> slurm, boolean slurmAnswers,
+                                int logLines) throws IOException {
         List<Line> out = new ArrayList<>();
         for (SweepRun r : sweep.runs()) {
             RunProgress p = RunProgress.of(sweep, r, commands);
@@ -68,9 +72,14 @@ public final class SweepStatus {
                 state = State.FAILED;
                 detail = sl + (t.isPresent() ? " during `engram " + t.get().step() + "`" : "");
             } else if (t.isPresent() && t.get().state().equals(TaskState.RUNNING)) {
-                boolean alive = t.get().host().equals(dev.engram.memorization.run.SystemInfo.hostname())
-                        ? ProcessHandle.of(t.get().pid()).map(ProcessHandle::isAlive).orElse(false)
-                        : s == null || !s.equals("COMPLETED");
+                boolean alive;
+                if (t.get().host().equals(dev.engram.memorization.run.SystemInfo.hostname())) {
+                    alive = ProcessHandle.of(t.get().pid()).map(ProcessHandle::isAlive).orElse(false);
+                } else if (!t.get().slurmJob().isEmpty() && slurmAnswers) {
+                    alive = s != null && !s.equals("COMPLETED"); // Slurm no longer listing the task: it ended
+                } else {
+                    alive = true; // another machine, no scheduler to ask: trust the state file
+                }
                 state = alive ? State.RUNNING : State.FAILED;
                 detail = alive ? "pid " + t.get().pid() + " on " + t.get().host() + ", `engram " + t.get().step() + "`"
                         : "its task (pid " + t.get().pid() + " on " + t.get().host() + ") ended during `engram "

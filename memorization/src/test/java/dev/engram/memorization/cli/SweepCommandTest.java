@@ -123,6 +123,25 @@ class SweepCommandTest {
     }
 
     @Test
+    void failedRunsAreReportedWithTheirLogAndRerunAlone() throws IOException {
+        Path dir = tmp.resolve("noise");
+        Path x = tmp.resolve("arrays").resolve("x.npy"), away = tmp.resolve("x.npy.away");
+        Files.move(x, away); // every training fails: its data is gone
+        Path one = tmp.resolve("one.yaml");
+        Files.writeString(one, "name: noise\n" + Files.readString(sweepFile).replace("seeds: [1, 2]", "seeds: [1]"));
+        assertThat(engram("sweep", one.toString())).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(out.toString()).contains("2 runs failed [0, 1]").contains("--only-failed");
+        assertThat(engram("sweep", "status", dir.toString(), "--log-lines", "3")).isZero();
+        assertThat(out.toString()).contains("failed").contains("exit code 1 in `engram train --run")
+                .contains("| ").contains("x.npy").contains("{failed=2}");
+        Files.move(away, x);
+        assertThat(engram("sweep", dir.toString(), "--only-failed")).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).contains("running 2 of 2 runs");
+        assertThat(engram("sweep", "status", dir.toString())).isZero();
+        assertThat(out.toString()).contains("{done=2}");
+    }
+
+    @Test
     void badSweepFilesAreNamed() throws IOException {
         Path f = tmp.resolve("bad.yaml");
         Files.writeString(f, "axes:\n  noise: [0.1]\n");
