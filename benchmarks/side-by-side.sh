@@ -113,6 +113,11 @@ if best and "sgemm_1024" in eng:
         pm, pn, _ = agg(peer["sgemm_1024"])
         s += f"; libtorch {gf / (pm / 1e3):.1f} GFLOP/s median = {100 * gf / (pm / 1e3) / best:.0f}%"
     lines.append(s + ".")
+load1 = float(machine["load_start"].split()[0])
+if load1 > 0.5 * os.cpu_count():
+    lines.insert(0, f"**Not a valid comparison: the machine was loaded (1-minute load average {load1} on "
+                    f"{os.cpu_count()} CPUs) while this ran; other processes slow the two programs (and the "
+                    "peak tool) unequally. Rerun on a quiet machine.**\n")
 text = "\n".join(lines) + "\n"
 print("\n" + text)
 if write_md:
