@@ -109,4 +109,26 @@ final class SgemmVector512Kernel extends SgemmVectorTileKernel {
             c51.add(FloatVector.fromArray(S, c, ci + 16).mul(beta)).intoArray(c, ci + 16);
         }
     }
+
+    /** 6 × 16 with one 16-lane vector per row, reading the left half of each 32-float B row. */
+    @Override
+    void leftHalfTile(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        for (int q = 0, qEnd = kc * 32, ao = ai; q < qEnd; q += 32, ao += 8) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi + q);
+            c0 = FloatVector.broadcast(S, a[ao]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[ao + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[ao + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[ao + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[ao + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[ao + 5]).fma(b0, c5);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + ldc);
+        c2.intoArray(c, ci + 2 * ldc);
+        c3.intoArray(c, ci + 3 * ldc);
+        c4.intoArray(c, ci + 4 * ldc);
+        c5.intoArray(c, ci + 5 * ldc);
+    }
 }

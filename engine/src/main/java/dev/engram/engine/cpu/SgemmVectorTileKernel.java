@@ -16,6 +16,14 @@ abstract class SgemmVectorTileKernel implements SgemmKernel {
      */
     abstract void tile(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, float beta);
 
+    /**
+     * The first {@code nr / 2} columns of {@link #tile} with {@code beta = 0}, for edge tiles that
+     * narrow: same FMA chains, half the work. This default computes the whole tile.
+     */
+    void leftHalfTile(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc) {
+        tile(kc, a, ai, b, bi, c, ci, ldc, 0f);
+    }
+
     @Override
     public final void macro(int mc, int nc, int kc, float[] pa, int paOff, float[] pb, float[] c, int cOff, int ldc,
                             float beta, float[] tmp) {
@@ -26,6 +34,9 @@ abstract class SgemmVectorTileKernel implements SgemmKernel {
             for (int jr = 0, bi = 0; jr < nc; jr += nr, bi += kc * nr) {
                 if (mr == Sgemm.MR && nc - jr >= nr) {
                     tile(kc, pa, ai, pb, bi, c, ci + jr, ldc, beta);
+                } else if (nc - jr <= nr / 2) {
+                    leftHalfTile(kc, pa, ai, pb, bi, tmp, 0, nr);
+                    Sgemm.mergeEdge(tmp, nr, mr, nc - jr, c, ci + jr, ldc, beta);
                 } else {
                     tile(kc, pa, ai, pb, bi, tmp, 0, nr, 0f);
                     Sgemm.mergeEdge(tmp, nr, mr, Math.min(nr, nc - jr), c, ci + jr, ldc, beta);
