@@ -50,7 +50,7 @@ fi
 { "$PEAK_DIR/fma_peak256" 1 "$THREADS"; [[ -x "$PEAK_DIR/fma_peak512" ]] && "$PEAK_DIR/fma_peak512" 1 "$THREADS"; } \
   | tee "$OUT/peak.log"
 
-PEER_CP="$ROOT/benchmarks/target/peer-classes:$(cat "$ROOT/benchmarks/target/peer-classpath.txt")"
+PEER_CP="$ROOT/benchmarks/target/peer-classes:$ROOT/benchmarks/target/classes:$(cat "$ROOT/benchmarks/target/peer-classpath.txt")"
 for r in $(seq 1 "$ROUNDS"); do
   echo "=== round $r/$ROUNDS: libtorch"
   PYTORCH_VERSION=2.7.1 PYTORCH_FLAVOR=cpu OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" \

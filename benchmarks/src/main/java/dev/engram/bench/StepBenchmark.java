@@ -144,7 +144,7 @@ public final class StepBenchmark {
     private static String[] sgemm(int m, int n, int k) {
         float[] a = Tensor.rand(1, -1, 1, m, k).toFloatArray(), b = Tensor.rand(2, -1, 1, k, n).toFloatArray();
         float[] c = new float[m * n];
-        Timer timer = new Timer();
+        StepTimer timer = newTimer();
         while (timer.more()) {
             long cpu0 = ThreadCounters.cpuNanos();
             long t0 = System.nanoTime();
@@ -155,8 +155,8 @@ public final class StepBenchmark {
         double gflop = 2.0 * m * n * k / 1e9;
         String name = m == n && n == k ? "sgemm_" + n : "sgemm_" + m + "x" + n + "x" + k;
         System.out.printf(Locale.ROOT, "%s: %.1f GFLOP per CPU-second (median CPU time of a call %.3f ms, all threads)%n",
-                name, gflop / (timer.median(timer.cpuNanos) / 1e9), timer.median(timer.cpuNanos) / 1e6);
-        return row(name, timer.times(), gflop);
+                name, gflop / (StepTimer.median(timer.cpuNanos) / 1e9), StepTimer.median(timer.cpuNanos) / 1e6);
+        return timer.result(name, gflop);
     }
 
     private static String[] train(String name, Module model, int[] inShape, double flopPerStep, PerExample.Mode perExample) {
@@ -166,7 +166,7 @@ public final class StepBenchmark {
         for (int i = 0; i < labels.length; i++) labels[i] = (i * 7) % 10;
         Tensor y = Tensor.ofInts(labels, labels.length).retain();
         System.out.printf(Locale.ROOT, "%s: %d parameters, input %s%n", name, model.parameterCount(), Arrays.toString(inShape));
-        Timer timer = new Timer();
+        StepTimer timer = newTimer();
         float lastLoss = Float.NaN;
         double checksum = 0;
         long peakStepBytes = 0;
@@ -202,59 +202,14 @@ public final class StepBenchmark {
         System.out.printf(Locale.ROOT, "%s: peak tensor memory of a step above the parameters: %.1f MB%n", name,
                 peakStepBytes / 1e6);
         System.out.printf(Locale.ROOT, "%s: per timed step, all threads: Java heap allocated median %.2f MB, CPU time median %.2f ms,"
-                + " minor page faults median %.0f%n", name, timer.median(timer.allocated) / 1e6, timer.median(timer.cpuNanos) / 1e6,
-                timer.median(timer.faults));
-        System.out.printf(Locale.ROOT, "%s: %d warm-up + %d timed steps, final loss %.4f%s%n", name, timer.warmDone,
+                + " minor page faults median %.0f%n", name, StepTimer.median(timer.allocated) / 1e6, StepTimer.median(timer.cpuNanos) / 1e6,
+                StepTimer.median(timer.faults));
+        System.out.printf(Locale.ROOT, "%s: %d warm-up + %d timed steps, final loss %.4f%s%n", name, timer.warmDone(),
                 timer.times().length, lastLoss, perExample == null ? "" : String.format(Locale.ROOT, " (norm checksum %.3g)", checksum));
-        return row(name, timer.times(), flopPerStep / 1e9);
+        return timer.result(name, flopPerStep / 1e9);
     }
 
-    /** Warm-up then timed phase, each bounded below by a step count and a duration (as the peer). */
-    private static final class Timer {
-        private final long start = System.nanoTime();
-        private long timedStart = -1;
-        private int warmDone;
-        private final List<Double> times = new ArrayList<>();
-        private final List<Long> allocated = new ArrayList<>(), cpuNanos = new ArrayList<>(), faults = new ArrayList<>();
-
-        boolean more() {
-            long now = System.nanoTime();
-            if (timedStart < 0) {
-                if (warmDone >= warmup && (now - start) / 1e9 >= warmupSec) timedStart = now;
-                else return true;
-            }
-            return times.size() < iters || (now - timedStart) / 1e9 < minTimedSec;
-        }
-
-        void record(long t0, long t1) {
-            if (timedStart < 0) warmDone++;
-            else times.add((t1 - t0) / 1e6);
-        }
-
-        void recordCounters(long allocatedBytes, long cpuNs, long minorFaults) {
-            if (timedStart < 0) return;
-            allocated.add(allocatedBytes);
-            cpuNanos.add(cpuNs);
-            faults.add(minorFaults);
-        }
-
-        double median(List<Long> values) {
-            long[] s = values.stream().mapToLong(Long::longValue).sorted().toArray();
-            return s.length == 0 ? Double.NaN : s[s.length / 2];
-        }
-
-        double[] times() {
-            return times.stream().mapToDouble(Double::doubleValue).toArray();
-        }
-    }
-
-    private static String[] row(String name, double[] t, double gflop) {
-        double[] s = t.clone();
-        Arrays.sort(s);
-        double med = s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
-        System.out.printf(Locale.ROOT, "%s: %d timed, median %.2f ms, min %.2f ms, max %.2f ms%n", name, t.length, med, s[0],
-                s[s.length - 1]);
-        return new String[] {name, String.format(Locale.ROOT, "%.4f", med), String.format(Locale.ROOT, "%.4f", s[0]),
-            String.format(Locale.ROOT, "%.6f", gflop)};
+    private static StepTimer newTimer() {
+        return new StepTimer(warmup, warmupSec, iters, minTimedSec);
     }
 }

@@ -24,6 +24,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import dev.engram.bench.StepTimer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,7 +40,8 @@ import java.util.Locale;
  * <p>Workloads: {@code sgemm} 1024^3, {@code mlp} 784-512-512-10 b128, {@code cnn} the MNIST CNN
  * b128, {@code resnet9} Page's DAWNBench ResNet-9 b64. One step = forward, mean softmax
  * cross-entropy, backward, plain SGD (lr 0.01). Warm-up at least 5 steps and 3 s, then at least 10
- * steps and 2 s. Output ends with lines {@code RESULT name median_ms min_ms gflop}, as Engram's.
+ * steps and 2 s ({@link StepTimer}, shared with Engram's harness). Output ends with lines
+ * {@code RESULT name median_ms min_ms gflop}, as Engram's.
  *
  * <p>Arguments: {@code [--only sgemm,mlp] [--warmup N] [--iters N] [--warmup-sec S] [--min-sec S]}.
  */
@@ -85,7 +87,7 @@ public final class DjlStepBenchmark {
         try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             NDArray a = m.randomUniform(-1f, 1f, new Shape(n, n), DataType.FLOAT32);
             NDArray b = m.randomUniform(-1f, 1f, new Shape(n, n), DataType.FLOAT32);
-            Timer timer = new Timer();
+            StepTimer timer = newTimer();
             while (timer.more()) {
                 long t0 = System.nanoTime();
                 NDArray c = a.matMul(b); // libtorch CPU ops are synchronous
@@ -93,7 +95,7 @@ public final class DjlStepBenchmark {
                 c.close();
                 timer.record(t0, t1);
             }
-            return row("sgemm_" + n, timer.times(), 2.0 * n * n * n / 1e9);
+            return timer.result("sgemm_" + n, 2.0 * n * n * n / 1e9);
         }
     }
 
@@ -108,7 +110,7 @@ public final class DjlStepBenchmark {
                 NDManager manager = trainer.getManager();
                 NDArray x = manager.randomNormal(0f, 1f, inShape, DataType.FLOAT32);
                 NDArray y = manager.randomInteger(0, 10, new Shape(inShape.get(0)), DataType.INT64);
-                Timer timer = new Timer();
+                StepTimer timer = newTimer();
                 while (timer.more()) {
                     long t0 = System.nanoTime();
                     try (NDManager step = manager.newSubManager()) {
@@ -124,45 +126,13 @@ public final class DjlStepBenchmark {
                     }
                     timer.record(t0, System.nanoTime());
                 }
-                return row(name, timer.times(), flopPerStep / 1e9);
+                return timer.result(name, flopPerStep / 1e9);
             }
         }
     }
 
-    /** Warm-up then timed phase, each bounded below by a step count and a duration. */
-    private static final class Timer {
-        private final long start = System.nanoTime();
-        private long timedStart = -1;
-        private final List<Double> times = new ArrayList<>();
-        private int warmDone;
-
-        boolean more() {
-            long now = System.nanoTime();
-            if (timedStart < 0) {
-                if (warmDone >= warmup && (now - start) / 1e9 >= warmupSec) timedStart = now;
-                else return true;
-            }
-            return times.size() < iters || (now - timedStart) / 1e9 < minTimedSec;
-        }
-
-        void record(long t0, long t1) {
-            if (timedStart < 0) warmDone++;
-            else times.add((t1 - t0) / 1e6);
-        }
-
-        double[] times() {
-            return times.stream().mapToDouble(Double::doubleValue).toArray();
-        }
-    }
-
-    private static String[] row(String name, double[] t, double gflop) {
-        double[] s = t.clone();
-        Arrays.sort(s);
-        double med = s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
-        System.out.printf(Locale.ROOT, "%s: %d timed, median %.2f ms, min %.2f ms, max %.2f ms%n", name, t.length, med,
-                s[0], s[s.length - 1]);
-        return new String[] {name, String.format(Locale.ROOT, "%.4f", med), String.format(Locale.ROOT, "%.4f", s[0]),
-            String.format(Locale.ROOT, "%.6f", gflop)};
+    private static StepTimer newTimer() {
+        return new StepTimer(warmup, warmupSec, iters, minTimedSec);
     }
 
     private static Block conv3x3(int filters, boolean bias) {
