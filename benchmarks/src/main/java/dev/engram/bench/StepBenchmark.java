@@ -28,7 +28,8 @@ import java.util.Locale;
  * 2 s; median and min per step). One training step = forward, mean cross-entropy, backward,
  * plain SGD (lr 0.01, no momentum), as the peer does, inside a tensor scope.
  *
- * <p>Workloads: {@code sgemm} 1024^3, {@code mlp} 784-512-512-10 b128, {@code cnn} the MNIST CNN
+ * <p>Workloads: {@code sgemm} 1024^3, {@code gemms} the forward GEMM shapes of the MLP and of
+ * ResNet-9's convs (each also reported in GFLOP per CPU-second), {@code mlp} 784-512-512-10 b128, {@code cnn} the MNIST CNN
  * b128, {@code resnet9} Page's DAWNBench ResNet-9 b64 (the peer's layout), {@code resnet9paper}
  * the paper's ResNet-9 b64, and the per-example variants {@code mlp_norms}, {@code mlp_pergrad},
  * {@code resnet9paper_norms} (per-example squared norms or full per-example gradients collected
@@ -36,8 +37,10 @@ import java.util.Locale;
  * {@code RESULT name median_ms min_ms gflop}.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
- * dev.engram.bench.StepBenchmark [--threads 2] [--only mlp,cnn] [--pe-budget-mb 64]}. Each workload also
- * prints the peak tensor memory of a step above the parameters ({@code CpuMemory}).
+ * dev.engram.bench.StepBenchmark [--threads 2] [--only mlp,cnn] [--pe-budget-mb 64] [--rounds 2]}. Each
+ * training workload also prints the peak tensor memory of a step above the parameters ({@code CpuMemory})
+ * and, per step over all threads, the Java heap allocated, the CPU time and the minor page faults:
+ * numbers a loaded machine disturbs much less than wall-clock time.
  */
 public final class StepBenchmark {
     private static int warmup = 5, iters = 10;
@@ -48,7 +51,7 @@ public final class StepBenchmark {
 
     public static void main(String[] args) {
         List<String> only = null;
-        int threads = 2;
+        int threads = 2, rounds = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -58,16 +61,41 @@ public final class StepBenchmark {
                 case "--warmup-sec" -> warmupSec = Double.parseDouble(args[++i]);
                 case "--min-sec" -> minTimedSec = Double.parseDouble(args[++i]);
                 case "--pe-budget-mb" -> perExampleBudgetBytes = Long.parseLong(args[++i]) << 20;
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         CpuParallel.setThreads(threads);
-        System.out.printf(Locale.ROOT, "engram threads=%d vectorized=%b java=%s%n", threads, Sgemm.vectorized(),
+        System.out.printf(Locale.ROOT, "engram threads=%d kernel=%s java=%s%n", threads, Sgemm.kernelName(),
                 System.getProperty("java.version"));
+        List<String[]> rows = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            String suffix = round == 1 ? "" : "@round" + round;
+            for (String[] r : runAll(only)) {
+                r[0] += suffix;
+                rows.add(r);
+            }
+        }
+        printTable(rows);
+    }
+
+    /**
+     * Runs every selected workload once, in a fixed order, in this JVM. With {@code --rounds R} the
+     * sequence is repeated, so a workload's later rounds show whether what ran before it changes
+     * its step time (names of rounds after the first end in {@code @roundR}).
+     */
+    private static List<String[]> runAll(List<String> only) {
         List<String[]> rows = new ArrayList<>();
         double mlpFlop = 3.0 * 2 * 128 * (784.0 * 512 + 512.0 * 512 + 512.0 * 10);
         double cnnFlop = 3.0 * 2 * 128 * (28.0 * 28 * 32 * 9 + 14.0 * 14 * 64 * 32 * 9 + 64.0 * 7 * 7 * 128 + 128.0 * 10);
-        if (want(only, "sgemm")) rows.add(sgemm(1024));
+        if (want(only, "sgemm")) rows.add(sgemm(1024, 1024, 1024));
+        if (want(only, "gemms")) {
+            // forward GEMMs of the MLP (batch x out x in) and of ResNet-9's convs as im2col GEMMs
+            // (out channels x batch*H*W x in channels*9), batch 128 and 64
+            int[][] shapes = {{128, 512, 784}, {128, 512, 512}, {128, 10, 512}, {64, 65536, 27}, {128, 65536, 576},
+                {128, 16384, 1152}, {256, 16384, 1152}, {512, 4096, 2304}, {512, 1024, 4608}};
+            for (int[] g : shapes) rows.add(sgemm(g[0], g[1], g[2]));
+        }
         if (want(only, "cnn")) rows.add(train("mnist_cnn_b128", new SmallCnn(1, 28, 10, 42), new int[] {128, 1, 28, 28}, cnnFlop, null));
         if (want(only, "resnet9")) {
             rows.add(train("resnet9_b64", new ResNet9Dawn(3, 10, 42), new int[] {64, 3, 32, 32}, 3.0 * 2 * 64 * dawnMacs(), null));
@@ -85,6 +113,10 @@ public final class StepBenchmark {
         if (want(only, "resnet9paper_norms")) {
             rows.add(train("resnet9paper_b64_pe_norms", new ResNet9(3, 10, 42), new int[] {64, 3, 32, 32}, Double.NaN, PerExample.Mode.NORMS));
         }
+        return rows;
+    }
+
+    private static void printTable(List<String[]> rows) {
         System.out.println();
         System.out.printf(Locale.ROOT, "%-28s %12s %12s %12s %12s%n", "benchmark", "median ms", "min ms", "GFLOP/step", "GFLOP/s(med)");
         for (String[] r : rows) {
@@ -105,16 +137,26 @@ public final class StepBenchmark {
                 + 16.0 * 16 * 256 * 128 * 9 + 8.0 * 8 * 512 * 256 * 9 + 2 * 4.0 * 4 * 512 * 512 * 9 + 512.0 * 10;
     }
 
-    private static String[] sgemm(int n) {
-        float[] a = Tensor.rand(1, -1, 1, n, n).toFloatArray(), b = Tensor.rand(2, -1, 1, n, n).toFloatArray();
-        float[] c = new float[n * n];
-        Timer timer = new Timer();
+    /**
+     * C[m×n] = A[m×k]·B[k×n] timed per call; also prints the GFLOP per CPU-second of all threads,
+     * a rate that a loaded machine disturbs far less than wall-clock time.
+     */
+    private static String[] sgemm(int m, int n, int k) {
+        float[] a = Tensor.rand(1, -1, 1, m, k).toFloatArray(), b = Tensor.rand(2, -1, 1, k, n).toFloatArray();
+        float[] c = new float[m * n];
+        StepTimer timer = newTimer();
         while (timer.more()) {
+            long cpu0 = ThreadCounters.cpuNanos();
             long t0 = System.nanoTime();
-            Sgemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+            Sgemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
             timer.record(t0, System.nanoTime());
+            timer.recordCounters(0, ThreadCounters.cpuNanos() - cpu0, 0);
         }
-        return row("sgemm_" + n, timer.times(), 2.0 * n * n * n / 1e9);
+        double gflop = 2.0 * m * n * k / 1e9;
+        String name = m == n && n == k ? "sgemm_" + n : "sgemm_" + m + "x" + n + "x" + k;
+        System.out.printf(Locale.ROOT, "%s: %.1f GFLOP per CPU-second (median CPU time of a call %.3f ms, all threads)%n",
+                name, gflop / (StepTimer.median(timer.cpuNanos) / 1e9), StepTimer.median(timer.cpuNanos) / 1e6);
+        return timer.result(name, gflop);
     }
 
     private static String[] train(String name, Module model, int[] inShape, double flopPerStep, PerExample.Mode perExample) {
@@ -124,11 +166,12 @@ public final class StepBenchmark {
         for (int i = 0; i < labels.length; i++) labels[i] = (i * 7) % 10;
         Tensor y = Tensor.ofInts(labels, labels.length).retain();
         System.out.printf(Locale.ROOT, "%s: %d parameters, input %s%n", name, model.parameterCount(), Arrays.toString(inShape));
-        Timer timer = new Timer();
+        StepTimer timer = newTimer();
         float lastLoss = Float.NaN;
         double checksum = 0;
         long peakStepBytes = 0;
         while (timer.more()) {
+            long a0 = ThreadCounters.allocatedBytes(), cpu0 = ThreadCounters.cpuNanos(), pf0 = ThreadCounters.minorFaults();
             long t0 = System.nanoTime();
             long liveBefore = CpuMemory.liveBytes();
             CpuMemory.resetPeak();
@@ -152,48 +195,21 @@ public final class StepBenchmark {
                 lastLoss = loss.item();
             }
             timer.record(t0, System.nanoTime());
+            timer.recordCounters(ThreadCounters.allocatedBytes() - a0, ThreadCounters.cpuNanos() - cpu0,
+                    ThreadCounters.minorFaults() - pf0);
             peakStepBytes = Math.max(peakStepBytes, CpuMemory.peakBytes() - liveBefore);
         }
         System.out.printf(Locale.ROOT, "%s: peak tensor memory of a step above the parameters: %.1f MB%n", name,
                 peakStepBytes / 1e6);
-        System.out.printf(Locale.ROOT, "%s: %d warm-up + %d timed steps, final loss %.4f%s%n", name, timer.warmDone,
+        System.out.printf(Locale.ROOT, "%s: per timed step, all threads: Java heap allocated median %.2f MB, CPU time median %.2f ms,"
+                + " minor page faults median %.0f%n", name, StepTimer.median(timer.allocated) / 1e6, StepTimer.median(timer.cpuNanos) / 1e6,
+                StepTimer.median(timer.faults));
+        System.out.printf(Locale.ROOT, "%s: %d warm-up + %d timed steps, final loss %.4f%s%n", name, timer.warmDone(),
                 timer.times().length, lastLoss, perExample == null ? "" : String.format(Locale.ROOT, " (norm checksum %.3g)", checksum));
-        return row(name, timer.times(), flopPerStep / 1e9);
+        return timer.result(name, flopPerStep / 1e9);
     }
 
-    /** Warm-up then timed phase, each bounded below by a step count and a duration (as the peer). */
-    private static final class Timer {
-        private final long start = System.nanoTime();
-        private long timedStart = -1;
-        private int warmDone;
-        private final List<Double> times = new ArrayList<>();
-
-        boolean more() {
-            long now = System.nanoTime();
-            if (timedStart < 0) {
-                if (warmDone >= warmup && (now - start) / 1e9 >= warmupSec) timedStart = now;
-                else return true;
-            }
-            return times.size() < iters || (now - timedStart) / 1e9 < minTimedSec;
-        }
-
-        void record(long t0, long t1) {
-            if (timedStart < 0) warmDone++;
-            else times.add((t1 - t0) / 1e6);
-        }
-
-        double[] times() {
-            return times.stream().mapToDouble(Double::doubleValue).toArray();
-        }
-    }
-
-    private static String[] row(String name, double[] t, double gflop) {
-        double[] s = t.clone();
-        Arrays.sort(s);
-        double med = s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
-        System.out.printf(Locale.ROOT, "%s: %d timed, median %.2f ms, min %.2f ms, max %.2f ms%n", name, t.length, med, s[0],
-                s[s.length - 1]);
-        return new String[] {name, String.format(Locale.ROOT, "%.4f", med), String.format(Locale.ROOT, "%.4f", s[0]),
-            String.format(Locale.ROOT, "%.6f", gflop)};
+    private static StepTimer newTimer() {
+        return new StepTimer(warmup, warmupSec, iters, minTimedSec);
     }
 }

@@ -197,9 +197,14 @@ final class ConvKernels {
         });
     }
 
-    /** Micro-tile area a GEMM with m rows and n columns pays for (rows padded to 6, columns to 16). */
+    /**
+     * Micro-tile area a GEMM with m rows and n columns pays for (rows padded to 6, columns to 16).
+     * Columns are padded to 16 whatever the active kernel's width, so the choice of formulation,
+     * and hence the result, is the same on AVX2 and AVX-512 machines.
+     */
     private static long paddedArea(int m, int n) {
-        return (long) ((m + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR) * ((n + Sgemm.NR - 1) / Sgemm.NR * Sgemm.NR);
+        final int cols = 16;
+        return (long) ((m + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR) * ((n + cols - 1) / cols * cols);
     }
 
     /**

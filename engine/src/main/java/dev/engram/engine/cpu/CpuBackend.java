@@ -47,12 +47,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, long length) {
-        return dtype == DType.INT32 ? new CpuStorage(new int[n(length)]) : new CpuStorage(new float[n(length)]);
+        return CpuStorage.allocate(dtype, n(length));
     }
 
     @Override
     public Storage fromFloats(float[] data) {
-        return new CpuStorage(data.clone());
+        CpuStorage s = CpuStorage.allocate(DType.FLOAT32, data.length);
+        System.arraycopy(data, 0, s.floats(), 0, data.length);
+        return s;
     }
 
     @Override

@@ -4,23 +4,45 @@ import dev.engram.engine.DType;
 import dev.engram.engine.Device;
 import dev.engram.engine.spi.Storage;
 
-/** Host storage: a Java float[] or int[] array. */
+/**
+ * Host storage: a Java float[] or int[] array. Storage the backend allocates returns its array to
+ * {@link CpuArrayPool} when freed (so no reference to the array may outlive {@link #free()});
+ * storage wrapping a caller's array never does.
+ */
 public final class CpuStorage implements Storage {
     private float[] floats;
     private int[] ints;
     private final DType dtype;
     private final long length;
     private boolean freed;
+    /** Whether the array came from {@link CpuArrayPool} and goes back there when freed. */
+    private final boolean pooled;
+
+    /** Storage of {@code length} zeros, its array recycled through {@link CpuArrayPool}. */
+    static CpuStorage allocate(DType dtype, int length) {
+        return dtype == DType.INT32 ? new CpuStorage(CpuArrayPool.INTS.take(length), true)
+                : new CpuStorage(CpuArrayPool.FLOATS.take(length), true);
+    }
 
     CpuStorage(float[] data) {
+        this(data, false);
+    }
+
+    CpuStorage(int[] data) {
+        this(data, false);
+    }
+
+    private CpuStorage(float[] data, boolean pooled) {
         this.floats = data;
+        this.pooled = pooled;
         this.dtype = DType.FLOAT32;
         this.length = data.length;
         CpuMemory.allocated(4L * length);
     }
 
-    CpuStorage(int[] data) {
+    private CpuStorage(int[] data, boolean pooled) {
         this.ints = data;
+        this.pooled = pooled;
         this.dtype = DType.INT32;
         this.length = data.length;
         CpuMemory.allocated(4L * length);
@@ -57,8 +79,11 @@ public final class CpuStorage implements Storage {
 
     @Override
     public void free() {
-        if (!freed) CpuMemory.released(4L * length);
+        if (freed) return;
+        CpuMemory.released(4L * length);
         freed = true;
+        if (pooled && floats != null) CpuArrayPool.FLOATS.release(floats);
+        if (pooled && ints != null) CpuArrayPool.INTS.release(ints);
         floats = null;
         ints = null;
     }

@@ -6,14 +6,16 @@ import java.lang.System.Logger.Level;
  * Single-precision general matrix multiply for the CPU backend, row-major BLAS semantics:
  * {@code C[m×n] = alpha·op(A)·op(B) + beta·C} with {@code op(X) = X} or {@code Xᵀ}.
  *
- * <p><b>Algorithm.</b> GotoBLAS/BLIS-style packing with a register-blocked {@link #MR}×{@link #NR}
- * (6×16) FMA micro-kernel. For each k-block of at most {@link #KC}: a block of up to {@link #MC} rows
+ * <p><b>Algorithm.</b> GotoBLAS/BLIS-style packing with a register-blocked {@link #MR}×NR FMA
+ * micro-kernel, NR = 32 (two 512-bit vectors) where the CPU has AVX-512 and 16 (two 256-bit vectors)
+ * otherwise, chosen at run time from the Vector API's preferred species. For each k-block of at most {@link #KC}: a block of up to {@link #MC} rows
  * of op(A), pre-scaled by alpha, is packed once into {@link #MR}-row micro-panels shared by all
- * threads; op(B) is packed chunk by chunk ({@link #NC} columns, {@link #NR}-column micro-panels)
+ * threads; op(B) is packed chunk by chunk ({@link #NC} columns, NR-column micro-panels)
  * into a per-thread buffer that stays in L2, and each A micro-panel (L1) sweeps across it.
  * The micro-kernel uses {@code jdk.incubator.vector} when the JVM was started with
  * {@code --add-modules jdk.incubator.vector}; otherwise a plain-Java kernel is used (and a one-time
- * log message says how to enable the fast path). Matrix-vector shapes (m or n = 1) skip packing
+ * log message says how to enable the fast path). The system property {@code engram.sgemm.vectorBits}
+ * (256 or 512) overrides the width, e.g. to compare the two kernels on one machine. Matrix-vector shapes (m or n = 1) skip packing
  * and run a direct loop; packing is cheap enough that all other shapes, even tiny ones, use the
  * packed path.
  *
@@ -23,7 +25,8 @@ import java.lang.System.Logger.Level;
  * same sequence of floating-point operations — a k-sequential FMA chain within each k-block, whose
  * boundaries depend only on k, the blocks merged in order — whatever the thread count and the
  * scheduling: results are bit-identical run to run <em>and</em> across thread counts (for a given
- * kernel, vector or scalar). The choice between direct and packed path depends only on m and n.
+ * kernel, vector or scalar; the 256- and 512-bit vector kernels run the same FMA chains, so they
+ * agree bit for bit too). The choice between direct and packed path depends only on m and n.
  *
  * <p>Pack buffers are thread-local and reused across calls.
  */
@@ -32,13 +35,13 @@ public final class Sgemm {
     static final int MR = 6;
     /** Floats per k step in a packed A micro-panel (MR values + padding: keeps indices shifts). */
     static final int MRS = 8;
-    /** Micro-kernel columns (two 8-float vectors). */
-    static final int NR = 16;
+    /** Widest micro-kernel column count of any kernel (two 16-float vectors): sizes edge-tile scratch. */
+    static final int NR_MAX = 32;
     /** Maximum k-block (a packed A micro-panel KC×MRS stays in L1). */
     static final int KC = 256;
     /** Row super-block (multiple of MR): a packed A block MC×KC is shared by all threads (L3). */
     static final int MC = 3072;
-    /** Column chunk (multiple of NR): a packed B chunk KC×NC stays in one core's L2. */
+    /** Column chunk (multiple of every kernel's NR): a packed B chunk KC×NC stays in one core's L2. */
     static final int NC = 256;
     /** Minimum multiply-adds per thread before a GEMM is split across threads. */
     static final long PAR_MIN_WORK = 1L << 20;
@@ -46,7 +49,7 @@ public final class Sgemm {
     private static final System.Logger LOG = System.getLogger(Sgemm.class.getName());
     private static final SgemmKernel VECTOR = loadVectorKernel();
     private static final SgemmKernel SCALAR = new SgemmScalarKernel();
-    private static volatile boolean forceScalar;
+    private static volatile SgemmKernel override;
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
@@ -56,7 +59,7 @@ public final class Sgemm {
     private static final class Workspace {
         float[] pa = new float[0];
         float[] pb = new float[0];
-        final float[] tmp = new float[MR * NR];
+        final float[] tmp = new float[MR * NR_MAX];
         float[] row = new float[0];
 
         float[] pa(int size) {
@@ -82,26 +85,45 @@ public final class Sgemm {
             return null;
         }
         try {
-            return (SgemmKernel) Class.forName("dev.engram.engine.cpu.SgemmVectorKernel")
-                    .getDeclaredConstructor().newInstance();
+            SgemmKernel k = (SgemmKernel) Class.forName("dev.engram.engine.cpu.SgemmVectorKernels")
+                    .getDeclaredMethod("preferred", Integer.class)
+                    .invoke(null, Integer.getInteger("engram.sgemm.vectorBits"));
+            if (k == null) {
+                LOG.log(Level.WARNING, "the CPU has no 256-bit vectors: SGEMM uses the slower scalar kernel.");
+            }
+            return k;
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            LOG.log(Level.WARNING, "Vector API SGEMM kernel unavailable (" + e.getCause() + "); using the scalar kernel.");
+            return null;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             LOG.log(Level.WARNING, "Vector API SGEMM kernel unavailable (" + e + "); using the scalar kernel.");
             return null;
         }
     }
 
-    /** True when the Vector API kernel is active. */
+    /** True when a Vector API kernel is active. */
     public static boolean vectorized() {
-        return VECTOR != null && !forceScalar;
+        return !(kernel() instanceof SgemmScalarKernel);
     }
 
-    /** Test hook: forces the scalar fallback kernel even when the Vector API is present. */
-    static void forceScalar(boolean force) {
-        forceScalar = force;
+    /** Name of the active micro-kernel, e.g. {@code vector512-6x32}, for logs and benchmarks. */
+    public static String kernelName() {
+        return kernel().name();
+    }
+
+    /** Test hook: runs every following GEMM on {@code k} ({@code null} restores the automatic choice). */
+    static void useKernel(SgemmKernel k) {
+        override = k;
     }
 
     static SgemmKernel kernel() {
-        return vectorized() ? VECTOR : SCALAR;
+        SgemmKernel o = override;
+        return o != null ? o : VECTOR != null ? VECTOR : SCALAR;
+    }
+
+    /** Micro-tile column count of the active kernel. */
+    static int nr() {
+        return kernel().nr();
     }
 
     /**
@@ -244,9 +266,9 @@ public final class Sgemm {
     }
 
     /** Merge of a computed tile into C; see {@link SgemmKernel} for the rule. */
-    static void mergeEdge(float[] t, int mr, int nr, float[] c, int ci, int ldc, float beta) {
+    static void mergeEdge(float[] t, int tileNr, int mr, int nr, float[] c, int ci, int ldc, float beta) {
         for (int r = 0; r < mr; r++, ci += ldc) {
-            int tr = r * NR;
+            int tr = r * tileNr;
             if (beta == 0f) {
                 System.arraycopy(t, tr, c, ci, nr);
             } else {
@@ -274,15 +296,16 @@ public final class Sgemm {
     private static void packed(SgemmKernel ker, boolean transA, boolean transB, int m, int n, int k, float alpha,
                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                float beta, float[] c, int cOff, int ldc, int threads) {
+        int nrK = ker.nr();
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
         // column chunks: a multiple of the thread count when that keeps chunks >= 2 micro-panels
         int chunks = (n + NC - 1) / NC;
         if (threads > 1 && chunks % threads != 0) {
             int up = (chunks + threads - 1) / threads * threads;
-            if (n >= up * 2 * NR) chunks = up;
+            if (n >= up * 2 * nrK) chunks = up;
         }
-        int chunkW = roundUp((n + chunks - 1) / chunks, NR);
+        int chunkW = roundUp((n + chunks - 1) / chunks, nrK);
         int nChunks = (n + chunkW - 1) / chunkW;
         boolean splitCols = threads <= 1 || nChunks >= threads;
         Workspace ws = WORKSPACE.get();
@@ -305,7 +328,7 @@ public final class Sgemm {
                         float[] tmp = WORKSPACE.get().tmp;
                         for (int ch = c0; ch < c1; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
-                            packB(transB, b, bOff, ldb, pc, kc, jc, nc, pb);
+                            packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
                             ker.macro(mc, nc, kc, pa, 0, pb, c, cOff + i0 * ldc + jc, ldc, betaEff, tmp);
                         }
                     });
@@ -316,7 +339,7 @@ public final class Sgemm {
                         int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
                         for (int ch = 0; ch < nChunks; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
-                            packB(transB, b, bOff, ldb, pc, kc, jc, nc, pb);
+                            packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
                             ker.macro(r1 - r0, nc, kc, pa, p0 * kc * MRS, pb, c, cOff + (i0 + r0) * ldc + jc, ldc,
                                     betaEff, tmp);
                         }
@@ -369,35 +392,33 @@ public final class Sgemm {
         }
     }
 
-    /** Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-column micro-panels, zero-padding the last. */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
+    /** Packs op(B)[pc:pc+kc, jc:jc+nc] into {@code nrK}-column micro-panels, zero-padding the last. */
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, int nrK,
                               float[] pb) {
         int d = 0;
-        for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
+        for (int jr = 0; jr < nc; jr += nrK) {
+            int nr = Math.min(nrK, nc - jr);
             int j = jc + jr;
             if (!transB) {
                 int s = bOff + pc * ldb + j;
-                if (nr == NR) {
-                    for (int p = 0; p < kc; p++, d += NR, s += ldb) {
-                        for (int q = 0; q < NR; q++) pb[d + q] = b[s + q];
-                    }
+                if (nr == nrK) {
+                    for (int p = 0; p < kc; p++, d += nrK, s += ldb) System.arraycopy(b, s, pb, d, nrK);
                 } else {
-                    for (int p = 0; p < kc; p++, d += NR, s += ldb) {
-                        for (int q = 0; q < NR; q++) pb[d + q] = q < nr ? b[s + q] : 0f;
+                    for (int p = 0; p < kc; p++, d += nrK, s += ldb) {
+                        for (int q = 0; q < nrK; q++) pb[d + q] = q < nr ? b[s + q] : 0f;
                     }
                 }
             } else {
                 // op(B)(p, j) = b[bOff + j·ldb + p]: read each stored row contiguously
-                for (int q = 0; q < NR; q++) {
+                for (int q = 0; q < nrK; q++) {
                     if (q < nr) {
                         int s = bOff + (j + q) * ldb + pc;
-                        for (int p = 0; p < kc; p++) pb[d + p * NR + q] = b[s + p];
+                        for (int p = 0; p < kc; p++) pb[d + p * nrK + q] = b[s + p];
                     } else {
-                        for (int p = 0; p < kc; p++) pb[d + p * NR + q] = 0f;
+                        for (int p = 0; p < kc; p++) pb[d + p * nrK + q] = 0f;
                     }
                 }
-                d += kc * NR;
+                d += kc * nrK;
             }
         }
     }

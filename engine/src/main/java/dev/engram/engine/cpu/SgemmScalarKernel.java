@@ -8,6 +8,11 @@ package dev.engram.engine.cpu;
  */
 final class SgemmScalarKernel implements SgemmKernel {
     @Override
+    public int nr() {
+        return 16;
+    }
+
+    @Override
     public String name() {
         return "scalar-6x16";
     }
@@ -20,7 +25,7 @@ final class SgemmScalarKernel implements SgemmKernel {
             int ci = cOff + ir * ldc;
             for (int jr = 0, bi = 0; jr < nc; jr += 16, bi += kc * 16) {
                 kernel(kc, pa, ai, pb, bi, tmp);
-                Sgemm.mergeEdge(tmp, mr, Math.min(16, nc - jr), c, ci + jr, ldc, beta);
+                Sgemm.mergeEdge(tmp, 16, mr, Math.min(16, nc - jr), c, ci + jr, ldc, beta);
             }
         }
     }

@@ -4,50 +4,34 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API micro-kernel: 6 rows × 16 columns (two 8-lane vectors) held in 12 accumulator
- * registers, one broadcast of A and two loads of B per k step, 12 FMAs per step.
+ * Vector API micro-kernel for AVX2: 6 rows × 16 columns (two 8-lane vectors) held in 12
+ * accumulator registers, one broadcast of A and two loads of B per k step, 12 FMAs per step.
  *
- * <p>This is the only class that references {@code jdk.incubator.vector}; {@link Sgemm} loads it
- * reflectively and only when that module is in the boot layer.
+ * <p>Only the classes named {@code SgemmVector*} reference {@code jdk.incubator.vector};
+ * {@link Sgemm} loads them reflectively (through {@link SgemmVectorKernels}) and only when that
+ * module is in the boot layer.
  */
-final class SgemmVectorKernel implements SgemmKernel {
+final class SgemmVectorKernel extends SgemmVectorTileKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
 
     SgemmVectorKernel() {
-        if (Sgemm.MR != 6 || Sgemm.MRS != 8 || Sgemm.NR != 16 || S.length() != 8) {
+        if (Sgemm.MR != 6 || Sgemm.MRS != 8 || S.length() != 8) {
             throw new IllegalStateException("kernel shape mismatch");
         }
-        // Fail early (and fall back) if the hardware cannot run 256-bit vectors natively.
-        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() < 256) {
-            throw new UnsupportedOperationException("preferred vector size "
-                    + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits < 256");
-        }
+    }
+
+    @Override
+    public int nr() {
+        return 16;
     }
 
     @Override
     public String name() {
-        return "vector-6x16";
+        return "vector256-6x16";
     }
 
     @Override
-    public void macro(int mc, int nc, int kc, float[] pa, int paOff, float[] pb, float[] c, int cOff, int ldc,
-                      float beta, float[] tmp) {
-        for (int ir = 0, ai = paOff; ir < mc; ir += 6, ai += kc * Sgemm.MRS) {
-            int mr = Math.min(6, mc - ir);
-            int ci = cOff + ir * ldc;
-            for (int jr = 0, bi = 0; jr < nc; jr += 16, bi += kc * 16) {
-                if (mr == 6 && nc - jr >= 16) {
-                    kernel(kc, pa, ai, pb, bi, c, ci + jr, ldc, beta);
-                } else {
-                    kernel(kc, pa, ai, pb, bi, tmp, 0, 16, 0f);
-                    Sgemm.mergeEdge(tmp, mr, Math.min(16, nc - jr), c, ci + jr, ldc, beta);
-                }
-            }
-        }
-    }
-
-    private static void kernel(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
-                               float beta) {
+    void tile(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);

@@ -23,8 +23,21 @@ class SgemmTest {
 
     @AfterEach
     void restore() {
-        Sgemm.forceScalar(false);
+        Sgemm.useKernel(null);
         CpuParallel.setThreads(savedThreads);
+    }
+
+    /**
+     * Makes the named micro-kernel the active one. Each kernel is tested whatever the CPU: where
+     * the hardware lacks a vector width, the Vector API runs that species in (slow) Java code.
+     */
+    private static void use(String kernel) {
+        Sgemm.useKernel(switch (kernel) {
+            case "scalar" -> new SgemmScalarKernel();
+            case "vector256" -> new SgemmVectorKernel();
+            case "vector512" -> new SgemmVector512Kernel();
+            default -> throw new IllegalArgumentException(kernel);
+        });
     }
 
     private float[] random(int len) {
@@ -137,23 +150,45 @@ class SgemmTest {
     }
 
     @Test
-    void allTransposesOddSizesVector() {
-        System.out.println("vector kernel active: " + Sgemm.vectorized());
-        sweep();
-    }
-
-    @Test
-    void allTransposesOddSizesScalarFallback() {
-        Sgemm.forceScalar(true);
-        assertThat(Sgemm.vectorized()).isFalse();
-        assertThat(Sgemm.kernel().name()).startsWith("scalar");
-        sweep();
+    void defaultKernelMatchesTheCpusPreferredVectorWidth() {
+        int bits = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        System.out.println("preferred vector bits " + bits + ", default kernel " + Sgemm.kernelName());
+        assertThat(Sgemm.kernelName()).isEqualTo(bits >= 512 ? "vector512-6x32" : bits >= 256 ? "vector256-6x16" : "scalar-6x16");
+        assertThat(SgemmVectorKernels.preferred(256).name()).isEqualTo("vector256-6x16");
+        assertThat(SgemmVectorKernels.preferred(512).name()).isEqualTo("vector512-6x32");
+        assertThatThrownBy(() -> SgemmVectorKernels.preferred(128)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got 128");
     }
 
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void nonSquareAndBlockBoundaryShapes(boolean scalar) {
-        Sgemm.forceScalar(scalar);
+    @ValueSource(strings = {"vector256", "vector512", "scalar"})
+    void allTransposesOddSizes(String kernel) {
+        use(kernel);
+        assertThat(Sgemm.vectorized()).isEqualTo(!kernel.equals("scalar"));
+        sweep();
+    }
+
+    /** The two vector kernels run the same FMA chain per element: results agree bit for bit. */
+    @Test
+    void vectorWidthsAgreeBitForBit() {
+        int[][] shapes = {{128, 512, 784}, {13, 70, 600}, {64, 33, 27}, {200, 10, 512}};
+        for (int[] s : shapes) {
+            for (boolean ta : new boolean[] {false, true}) {
+                Case c = new Case(ta, !ta, s[0], s[1], s[2], 0.5f, 1.5f, 1, 2);
+                use("vector256");
+                float[] r256 = c.run();
+                use("vector512");
+                float[] r512 = c.run();
+                assertThat(r512).as("%s", c).isEqualTo(r256);
+                c.check(r512);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"vector256", "vector512", "scalar"})
+    void nonSquareAndBlockBoundaryShapes(String kernel) {
+        use(kernel);
         int[][] shapes = {{1, 1000, 3}, {1000, 1, 3}, {3, 1000, 1}, {1, 10, 128}, {64, 64, 64},
             {7, 300, 513}, {300, 7, 257}, {145, 3075, 20}, {150, 40, 600}, {2, 2, 5000}, {97, 161, 1},
             {3100, 17, 9}, {2, 3, 2}, {1, 1, 1}, {40, 1, 70}, {1, 40, 70}, {5, 700, 3}};
@@ -245,9 +280,9 @@ class SgemmTest {
     }
 
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void deterministicAndThreadCountIndependent(boolean scalar) {
-        Sgemm.forceScalar(scalar);
+    @ValueSource(strings = {"vector256", "vector512", "scalar"})
+    void deterministicAndThreadCountIndependent(String kernel) {
+        use(kernel);
         int[][] shapes = {{300, 517, 700}, {517, 40, 300}, {96, 2000, 130}, {40, 40, 40}};
         for (int[] s : shapes) {
             Case c = new Case(true, false, s[0], s[1], s[2], 1.25f, 0.5f, 1, 1);
