@@ -1,15 +1,11 @@
 package dev.engram.memorization.sweep;
 
-import dev.engram.datasets.Dataset;
+import dev.engram.memorization.train.TrainingEstimate;
+
 import dev.engram.datasets.FetchOptions;
 import dev.engram.datasets.TrainTest;
 import dev.engram.memorization.data.DataSource;
-import dev.engram.memorization.data.LoaderBatchSource;
-import dev.engram.memorization.data.RunData;
-import dev.engram.memorization.data.TrainingRecipe;
 import dev.engram.memorization.run.ExperimentConfig;
-import dev.engram.nn.Module;
-import dev.engram.nn.train.Trainer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,14 +18,10 @@ import java.util.Map;
 /**
  * The estimated training time of the runs a sweep still has to do. Seconds per epoch come, in this order, from the
  * run's own finished epochs ({@code analyses/training/accuracy.csv}), from any run of the sweep with the same data,
- * model, batch size and device, or from timing 1 and a few training steps of the run's model on its data here
- * after untimed warm-up steps (a rough estimate: evaluation is taken as a third of a training pass over the training
- * and test sets). Analyses are not included.
+ * model, batch size and device, or from the run's {@link TrainingEstimate} measured here (timed training steps after
+ * a warm-up, and its evaluations). Analyses are not included.
  */
 public final class SweepEstimate {
-    /** Training steps timed when nothing was measured yet. */
-    static final int CALIBRATION_STEPS = 3;
-
     private final Map<Integer, Double> seconds = new LinkedHashMap<>();
     private final Map<Integer, String> source = new LinkedHashMap<>();
     private final Map<String, String> failures = new LinkedHashMap<>();
@@ -108,35 +100,14 @@ public final class SweepEstimate {
         return new double[] {sum, n};
     }
 
-    /** Seconds per epoch of {@code c}, from timing {@link #CALIBRATION_STEPS} training steps on its data here. */
+    /**
+     * Seconds per epoch of {@code c} on this machine: the whole run's {@link TrainingEstimate} (timed steps after a
+     * warm-up, and the per-epoch evaluations) over its epochs.
+     */
     static double calibrate(ExperimentConfig c, boolean offline) throws IOException {
         TrainTest data = DataSource.catalog(FetchOptions.defaults().withOffline(offline)).load(c);
-        Dataset train = c.trainSubset() > 0 ? RunData.firstN(data.train(), c.trainSubset(), "the configuration") : data.train();
-        int n = train.size(), batch = c.batchSize();
-        Dataset few = RunData.firstN(train, Math.min(n, CALIBRATION_STEPS * batch), "the estimate");
-        Module model = RunData.createModel(c.model(), train, c.seed());
-        // an untimed warm-up (JIT, thread pools), then 1 and CALIBRATION_STEPS steps: their difference leaves out what
-        // every epoch costs once (starting the loader), which a full epoch pays only once
-        Dataset one = RunData.firstN(few, Math.min(few.size(), batch), "the estimate");
-        fitSeconds(c, train, few, model);
-        double t1 = fitSeconds(c, train, one, model);
-        double tk = fitSeconds(c, train, few, model);
-        int k = (few.size() + batch - 1) / batch;
-        double stepSeconds = k > 1 && tk > t1 ? (tk - t1) / (k - 1) : tk / k;
-        double steps = Math.ceil((double) n / batch);
-        double evalPasses = (double) (n + data.test().size()) / batch / 3;
-        return (steps + evalPasses) * stepSeconds;
-    }
-
-    private static double fitSeconds(ExperimentConfig c, Dataset train, Dataset data, Module model) throws IOException {
-        try (LoaderBatchSource src = TrainingRecipe.batches(c, RunData.trainingNormalization(c, train), data, c.batchSize())) {
-            Trainer t = Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(c, model))
-                    .schedule(TrainingRecipe.schedule(c, 1, src.batchesPerEpoch())).epochs(1).trainData(src)
-                    .progress(dev.engram.nn.train.ProgressMode.NONE).build();
-            long t0 = System.nanoTime();
-            t.fit();
-            return (System.nanoTime() - t0) / 1e9;
-        }
+        TrainingEstimate e = TrainingEstimate.measure(c, data.train(), data.test(), TrainingEstimate.DEFAULT_STEPS);
+        return e.totalSeconds() / Math.max(1, c.epochs());
     }
 
     /** The estimate of run {@code index} as text. */
