@@ -13,6 +13,7 @@ import dev.engram.nn.train.ProgressMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -77,6 +78,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "Training epochs.")
     Integer epochs;
 
+    @Mixin
+    MethodOptions methods = new MethodOptions();
+
+    @Option(names = "--optimizer", paramLabel = "sgd|adamw", description = "sgd (momentum, coupled weight decay) or adamw"
+            + " (decoupled weight decay).")
+    String optimizer;
+
     @Option(names = "--batch-size", description = "Mini-batch size.")
     Integer batchSize;
 
@@ -134,6 +142,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (schedule != null) c.schedule(lower(schedule));
         if (augment != null) c.augmentation(augment);
         if (subset != null) c.trainSubset(subset);
+        if (optimizer != null) c.optimizer(lower(optimizer));
+        if (methods.any()) c.methods(methods.apply(base.methods(), noise != null ? noise : base.noiseFraction()));
         return c.build();
     }
 
@@ -207,8 +217,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + "); continue it with `engram train --run " + dir + " --resume` or choose a new folder");
         }
         TrainTest data = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(cfg);
-        RunData.createModel(cfg.model(), cfg.trainSubset() > 0
-                ? RunData.firstN(data.train(), cfg.trainSubset(), "--examples") : data.train(), cfg.seed());
+        dev.engram.nn.Module probe = RunData.createModel(cfg, cfg.trainSubset() > 0
+                ? RunData.firstN(data.train(), cfg.trainSubset(), "--examples") : data.train());
+        var groups = ((dev.engram.nn.models.HasLayerGroups) probe).layerGroups().keySet();
+        for (String g : cfg.methods().reinitGroups()) {
+            if (!groups.contains(g)) throw new IllegalArgumentException("--reinit: unknown layer group '" + g + "'; " + cfg.model() + " has " + groups);
+        }
         boolean existed = java.nio.file.Files.isDirectory(dir);
         RunData run;
         RunLock lock = RunLock.acquire(dir, String.join(" ", cmd));

@@ -189,6 +189,7 @@ public final class Trainer {
         int stepInEpoch = 0;
         double lr = optimizer.learningRate();
         long lastLog = System.nanoTime();
+        for (StepListener s : stepListeners) s.beforeEpoch(epoch, model);
         Iterator<LabeledBatch> it = train.epoch(epoch - 1).iterator();
         try (ProgressBar bar = progressBar(epoch)) {
             while (true) {
