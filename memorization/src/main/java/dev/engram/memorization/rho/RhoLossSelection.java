@@ -81,12 +81,16 @@ public final class RhoLossSelection implements BatchSource {
             order[i] = i;
         }
         Arrays.sort(order, (a, b) -> Double.compare(loss[b] - irreducible[ids[b]], loss[a] - irreducible[ids[a]]));
-        int[] rows = new int[keep], keptIds = new int[keep];
+        int[] rows = new int[keep], keptIds = new int[keep], keptLabels = new int[keep], labels = batch.labels().toIntArray();
         for (int i = 0; i < keep; i++) rows[i] = order[i];
         Arrays.sort(rows);
-        for (int i = 0; i < keep; i++) keptIds[i] = ids[rows[i]];
+        for (int i = 0; i < keep; i++) {
+            keptIds[i] = ids[rows[i]];
+            keptLabels[i] = labels[rows[i]];
+        }
         Tensor idx = Tensor.ofInts(batch.inputs().device(), rows, keep);
-        return new LabeledBatch(batch.inputs().indexSelect(idx), batch.labels().indexSelect(idx), keptIds);
+        return new LabeledBatch(batch.inputs().indexSelect(idx), Tensor.ofInts(batch.labels().device(), keptLabels, keep),
+                keptIds);
     }
 
     private float[] trainingLoss(LabeledBatch batch) {

@@ -337,8 +337,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         }
         if (!e.isJsonObject()) throw new IllegalArgumentException(source + ": expected a JSON object");
         JsonObject o = e.getAsJsonObject().deepCopy();
-        o.add("methods", o.has("methods") && !o.get("methods").isJsonNull()
-                ? TrainingMethods.completed(o.get("methods"), source) : Results.GSON.toJsonTree(TrainingMethods.STANDARD));
+        if (!o.has("methods") || o.get("methods").isJsonNull()) o.add("methods", Results.GSON.toJsonTree(TrainingMethods.STANDARD));
         for (var later : LATER_FIELDS.entrySet()) {
             if (!o.has(later.getKey())) {
                 if (later.getValue() instanceof String v) o.addProperty(later.getKey(), v);
@@ -355,6 +354,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException(source + ": unknown config field(s) " + unknown + "; known: " + names);
         }
+        o.add("methods", TrainingMethods.completed(o.get("methods"), source));
         try {
             return Results.GSON.fromJson(o, ExperimentConfig.class);
         } catch (RuntimeException ex) {
