@@ -10,10 +10,10 @@ import java.util.List;
 
 /**
  * {@code engram compare-methods --run DIR}: trains models of the run with each training method against memorization
- * (docs/methods.md §11) over several seeds on the run's noisy labels and writes {@code analyses/compare-methods/}.
+ * (docs/methods.md §10) over several seeds on the run's noisy labels and writes {@code analyses/compare-methods/}.
  */
 @Command(name = "compare-methods", mixinStandardHelpOptions = true,
-        description = "Training methods against memorization compared (docs/methods.md §11.7): plain training, symmetric"
+        description = "Training methods against memorization compared (docs/methods.md §10.7): plain training, symmetric"
                 + " cross-entropy, SAM, JoCoR, RHO-LOSS selection, dropout, layer re-initialization and example-tied"
                 + " dropout, each trained on the run's noisy labels for several seeds; noisy-train accuracy"
                 + " (memorization) against clean-train and test accuracy, mean and std over seeds."

@@ -4,7 +4,7 @@ import dev.engram.memorization.run.TrainingMethods;
 import picocli.CommandLine.Option;
 
 /**
- * The training methods against memorization as options of {@code engram train} (docs/methods.md §11), stored in the
+ * The training methods against memorization as options of {@code engram train} (docs/methods.md §10), stored in the
  * run's {@code config.json} under {@code methods}.
  */
 public final class MethodOptions {
@@ -64,7 +64,7 @@ public final class MethodOptions {
     Integer reinitUntil;
 
     @Option(names = "--reinit-order", paramLabel = "together|bottom-up", description = "Reset all groups each time, or"
-            + " one at a time cycling from the bottom (default together).")
+            + " staged: the k-th reset keeps the k lowest groups and resets those above (default together).")
     String reinitOrder;
 
     /** Whether any option was given. */

@@ -26,7 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The training methods against memorization compared on one axis (docs/methods.md §11.7): each method trains a fresh
+ * The training methods against memorization compared on one axis (docs/methods.md §10.7): each method trains a fresh
  * model of the run on the run's noisy training labels (the same labels for every method and seed) with the run's
  * recipe, once per seed (the seed sets initialisation, shuffling and the methods' randomness), and is measured the same
  * way: accuracy on the noisy training examples against their corrupted label (memorization), on the clean training
@@ -85,7 +85,7 @@ public final class MethodComparison implements Analysis<MethodComparison.Options
     }
 
     /**
-     * The six methods of docs/methods.md §11 beside plain training, with the papers' settings where they fit a short
+     * The six methods of docs/methods.md §10 beside plain training, with the papers' settings where they fit a short
      * run: {@code standard}; {@code sce} (alpha 0.1, beta 1); {@code sam} (rho 0.05); {@code jocor} (lambda 0.9, forget
      * rate = the noise fraction, reached after a third of the epochs, at most 10); {@code rho-loss} (one batch in
      * {@code rhoFactor}, irreducible-loss models trained as long as the run); {@code dropout} ({@code dropoutP} after the

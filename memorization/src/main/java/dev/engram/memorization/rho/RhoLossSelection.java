@@ -15,7 +15,7 @@ import java.util.NoSuchElementException;
 
 /**
  * RHO-LOSS selection (Mindermann et al., "Prioritized Training on Points that are Learnable, Worth Learning, and Not
- * Yet Learnt", ICML 2022, Algorithm 1; docs/methods.md §11.4): from each large batch of {@code factor × b} examples,
+ * Yet Learnt", ICML 2022, Algorithm 1; docs/methods.md §10.4): from each large batch of {@code factor × b} examples,
  * train on the {@code b} with the highest reducible holdout loss, {@code training loss − irreducible loss}, the training
  * loss being the current model's (evaluation mode, no gradient) and the irreducible loss that of a model that never
  * saw the example ({@link IrreducibleLoss#crossFitted}). Mislabeled examples have a high irreducible loss and so

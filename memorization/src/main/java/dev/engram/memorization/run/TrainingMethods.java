@@ -13,30 +13,30 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The training methods of a run that change how it memorizes noisy labels (docs/methods.md §11), stored under the key
+ * The training methods of a run that change how it memorizes noisy labels (docs/methods.md §10), stored under the key
  * {@code methods} of {@code config.json}. {@link #STANDARD} is plain training (cross-entropy, the base optimizer, every
  * batch, the model as built); each field switches one method on:
  *
- * @param loss              {@code ce} or {@code sce}: symmetric cross-entropy, Wang et al. ICCV 2019 (§11.1)
+ * @param loss              {@code ce} or {@code sce}: symmetric cross-entropy, Wang et al. ICCV 2019 (§10.1)
  * @param sceAlpha          weight of the cross-entropy in {@code sce}
  * @param sceBeta           weight of the reverse cross-entropy in {@code sce}
- * @param samRho            neighbourhood radius of sharpness-aware minimization, Foret et al. ICLR 2021 (§11.2); 0 = off
+ * @param samRho            neighbourhood radius of sharpness-aware minimization, Foret et al. ICLR 2021 (§10.2); 0 = off
  * @param samAdaptive       the adaptive variant (ASAM)
- * @param jocor             train two networks with JoCoR, Wei et al. CVPR 2020 (§11.3)
+ * @param jocor             train two networks with JoCoR, Wei et al. CVPR 2020 (§10.3)
  * @param jocorLambda       weight of JoCoR's co-regularization
  * @param jocorForgetRate   JoCoR's final forget rate (usually the noise fraction)
  * @param jocorForgetEpochs epochs over which JoCoR's forget rate rises to its final value
- * @param rhoLoss           RHO-LOSS selection, Mindermann et al. ICML 2022 (§11.4)
+ * @param rhoLoss           RHO-LOSS selection, Mindermann et al. ICML 2022 (§10.4)
  * @param rhoBatchFactor    RHO-LOSS's large batch is this many training batches; the batch trained on is the part with
  *                          the highest reducible loss
  * @param rhoIlEpochs       epochs of the irreducible-loss models; 0 = the run's
  * @param dropout           standard dropout probability after the hidden activations of {@code mlp} and {@code cnn},
- *                          Arpit et al. ICML 2017 (§11.5); 0 = none
- * @param reinitLayers      layer groups to re-initialize during training (§11.6), comma-separated, bottom first; "" = off
+ *                          Arpit et al. ICML 2017 (§10.5); 0 = none
+ * @param reinitLayers      layer groups to re-initialize during training (§10.6), comma-separated, bottom first; "" = off
  * @param reinitEvery       re-initialize after every this many epochs
  * @param reinitUntil       last epoch after which a re-initialization happens; 0 = up to the second-to-last epoch
  * @param reinitOrder       {@code together}: every listed group at each re-initialization; {@code bottom-up}: the
- *                          k-th re-initialization resets the k-th listed group (cycling)
+ *                          k-th re-initialization keeps the k lowest listed groups and resets those above them
  */
 public record TrainingMethods(String loss, double sceAlpha, double sceBeta, double samRho, boolean samAdaptive,
                               boolean jocor, double jocorLambda, double jocorForgetRate, int jocorForgetEpochs,

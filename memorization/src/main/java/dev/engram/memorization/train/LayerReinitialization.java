@@ -13,12 +13,13 @@ import java.util.Map;
 import java.util.function.LongFunction;
 
 /**
- * Layer-wise re-initialization during training (docs/methods.md §11.6): after every {@code every} epochs (up to epoch
+ * Layer-wise re-initialization during training (docs/methods.md §10.6): after every {@code every} epochs (up to epoch
  * {@code until}) the chosen layer groups get fresh initial values (from a new model of the same architecture seeded by
  * the run's seed and the epoch) and their optimizer state (momentum, moments) is zeroed; the other layers keep
  * training. With order {@code together} every group is reset each time; with {@code bottom-up} the k-th
- * re-initialization resets the k-th group (cycling), the lowest first, as in re-initialization studies that walk up the
- * network. The reset happens at the start of the next epoch, so a run resumed from that epoch's checkpoint does it too.
+ * re-initialization keeps the k lowest listed groups and resets the ones above them, as the staged re-initialization of
+ * Alabdulmohsin, Maennel and Keysers (2021; docs/methods.md §8.9) that walks up the network (nothing is reset once k
+ * reaches the number of groups). The reset happens at the start of the next epoch, so a run resumed from that epoch's checkpoint does it too.
  */
 public final class LayerReinitialization implements StepListener {
     private final List<String> groups;
@@ -34,7 +35,7 @@ public final class LayerReinitialization implements StepListener {
      * @param every      period in epochs (>= 1)
      * @param until      last epoch after which to reset (0 = up to the second-to-last of {@code epochs})
      * @param epochs     epochs of the run
-     * @param bottomUp   reset one group at a time, cycling bottom-up, instead of all together
+     * @param bottomUp   staged: the k-th reset keeps the k lowest groups and resets the rest, instead of all together
      * @param seed       the run's seed
      * @param freshModel a freshly initialised model of the same architecture for a seed
      * @param optimizer  the optimizer whose state of the reset parameters is zeroed
@@ -63,7 +64,8 @@ public final class LayerReinitialization implements StepListener {
     public List<String> groupsAfter(int completed) {
         if (completed < every || completed > until || completed % every != 0) return List.of();
         if (!bottomUp) return groups;
-        return List.of(groups.get((completed / every - 1) % groups.size()));
+        int k = completed / every;
+        return k >= groups.size() ? List.of() : groups.subList(k, groups.size());
     }
 
     @Override

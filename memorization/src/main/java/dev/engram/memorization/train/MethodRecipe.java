@@ -27,7 +27,7 @@ import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
- * A run's training with its {@linkplain TrainingMethods training methods} (docs/methods.md §11) on the nn
+ * A run's training with its {@linkplain TrainingMethods training methods} (docs/methods.md §10) on the nn
  * {@link Trainer}: the run's recipe ({@link TrainingRecipe}: batches, base optimizer, schedule) with the loss
  * (cross-entropy, symmetric cross-entropy or JoCoR's joint loss), the optimizer wrapped in SAM when asked, the batches
  * chosen by RHO-LOSS selection when asked (after training its two irreducible-loss models) and the layer

@@ -32,7 +32,7 @@ import java.util.List;
  * The training run of an experiment (docs/methods.md §1.5) on the nn {@link Trainer}: trains the configured model on the noisy
  * training labels with SGD (momentum, coupled weight decay) or AdamW and the configured per-iteration schedule (warm-up +
  * cosine by default, {@code data.TrainingRecipe}) and the run's training methods against memorization
- * ({@link MethodRecipe}, docs/methods.md §11), keeps a checkpoint at initialisation ({@code epoch-000}) and
+ * ({@link MethodRecipe}, docs/methods.md §10), keeps a checkpoint at initialisation ({@code epoch-000}) and
  * after every epoch in the run's {@code checkpoints/} (weights of every epoch, optimizer state with the latest one, so
  * an interrupted run can be {@linkplain #resume resumed}), stops with the trainer's divergence report on a non-finite
  * loss, and after every epoch evaluates every training example (against its training label, so accuracy on noisy

@@ -122,16 +122,23 @@ class MethodTrainingTest {
         for (Tensor p : model.parameters()) p.setGrad(Tensor.full(0.5f, p.shape()));
         sgd.step();
         float[] fc2Before = model.namedParameters().get("3.weight").toFloatArray();
-        LayerReinitialization r = new LayerReinitialization(model, List.of("fc1", "fc2"), 2, 0, 7, true, 11,
+        float[] fc1Before = model.namedParameters().get("1.weight").toFloatArray();
+        // staged bottom-up over fc1, fc2: the first reset keeps fc1 and resets fc2, the second keeps both
+        LayerReinitialization staged = new LayerReinitialization(model, List.of("fc1", "fc2"), 2, 0, 7, true, 11,
                 s -> new Mlp(s, 4, 5, 3), sgd);
-        assertThat(r.groupsAfter(1)).isEmpty();
+        assertThat(staged.groupsAfter(1)).isEmpty();
+        assertThat(staged.groupsAfter(2)).containsExactly("fc2");
+        assertThat(staged.groupsAfter(4)).isEmpty();
+        LayerReinitialization r = new LayerReinitialization(model, List.of("fc1"), 2, 5, 7, false, 11,
+                s -> new Mlp(s, 4, 5, 3), sgd);
         assertThat(r.groupsAfter(2)).containsExactly("fc1");
-        assertThat(r.groupsAfter(4)).containsExactly("fc2");
-        assertThat(r.groupsAfter(6)).containsExactly("fc1");
-        assertThat(r.groupsAfter(7)).isEmpty(); // nothing after the last epoch
+        assertThat(r.groupsAfter(4)).containsExactly("fc1");
+        assertThat(r.groupsAfter(6)).isEmpty(); // after the last epoch to reset (5)
         r.beforeEpoch(2, model); // after 1 epoch: nothing
         assertThat(r.done()).isEmpty();
+        assertThat(model.namedParameters().get("1.weight").toFloatArray()).containsExactly(fc1Before);
         r.beforeEpoch(3, model); // after epoch 2: fc1
+        assertThat(r.done()).containsExactly(2);
         Mlp fresh = new Mlp(Seeds.mix(11, 1002), 4, 5, 3);
         assertThat(model.namedParameters().get("1.weight").toFloatArray())
                 .containsExactly(fresh.namedParameters().get("1.weight").toFloatArray());

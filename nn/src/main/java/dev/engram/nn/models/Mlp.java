@@ -30,7 +30,7 @@ public class Mlp extends Sequential implements HasLayerGroups, HasTaps {
 
     /**
      * With standard dropout of probability {@code dropout} after every hidden ReLU (after its tap), as a
-     * regularizer against label noise (Arpit et al., ICML 2017, §5; docs/methods.md §11.5). The dropout layers
+     * regularizer against label noise (Arpit et al., ICML 2017, §5; docs/methods.md §10.5). The dropout layers
      * hold no parameters, so state-dict names, taps and layer groups are those of the model without dropout.
      */
     public Mlp(long seed, float dropout, int[] sizes) {

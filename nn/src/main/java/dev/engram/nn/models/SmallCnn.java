@@ -35,7 +35,7 @@ public class SmallCnn extends Sequential implements HasLayerGroups, HasTaps {
 
     /**
      * With standard dropout of probability {@code dropout} after every ReLU (after its tap), as a regularizer against
-     * label noise (Arpit et al., ICML 2017, §5; docs/methods.md §11.5). The dropout layers hold no parameters, so
+     * label noise (Arpit et al., ICML 2017, §5; docs/methods.md §10.5). The dropout layers hold no parameters, so
      * state-dict names, taps and layer groups are those of the model without dropout.
      */
     public SmallCnn(int inChannels, int imageSize, int numClasses, long seed, float dropout) {

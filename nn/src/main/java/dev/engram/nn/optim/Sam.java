@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Sharpness-aware minimization (Foret et al., "Sharpness-Aware Minimization for Efficiently Improving
- * Generalization", ICLR 2021, Algorithm 1; docs/methods.md §11.2) around any base optimizer (SGD, AdamW): with the
+ * Generalization", ICLR 2021, Algorithm 1; docs/methods.md §10.2) around any base optimizer (SGD, AdamW): with the
  * gradient {@code g} at {@code w}, move to the worst point of the {@code rho}-ball, {@code w + e} with
  * {@code e = rho g / ||g||}, take the gradient there (a second forward and backward pass, done by the
  * {@code recomputeGradients} callback of {@link #step(Runnable)}), go back to {@code w} and let the base optimizer step

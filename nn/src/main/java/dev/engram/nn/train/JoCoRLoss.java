@@ -10,7 +10,7 @@ import java.util.stream.IntStream;
 
 /**
  * The joint loss of JoCoR (Wei et al., "Combating Noisy Labels by Agreement: A Joint Training Method with
- * Co-Regularization", CVPR 2020, Eq. 3–5 and Algorithm 1; docs/methods.md §11.3) for the two networks of a
+ * Co-Regularization", CVPR 2020, Eq. 3–5 and Algorithm 1; docs/methods.md §10.3) for the two networks of a
  * {@link dev.engram.nn.models.TwinNetwork}, whose training output is {@code [B, 2C]} (network 1's logits, then
  * network 2's). Per example
  * {@code l = (1 - lambda) (CE(p1, y) + CE(p2, y)) + lambda (KL(p1 || p2) + KL(p2 || p1))}; the batch loss is the mean

@@ -5,7 +5,7 @@ import dev.engram.engine.Tensor;
 
 /**
  * Symmetric cross-entropy (Wang et al., "Symmetric Cross Entropy for Robust Learning with Noisy Labels", ICCV 2019,
- * Eq. 5 and §3.3; docs/methods.md §11.1): {@code alpha * CE + beta * RCE}, both averaged over the batch. The reverse
+ * Eq. 5 and §3.3; docs/methods.md §10.1): {@code alpha * CE + beta * RCE}, both averaged over the batch. The reverse
  * cross-entropy swaps prediction and label, {@code RCE = -sum_k p_k log q_k} with {@code q} the one-hot label, whose
  * {@code log 0} is clamped to the constant {@code A} (the paper's {@code A = -4}); so
  * {@code RCE = -A (1 - p_y)}, bounded, which is what makes it robust to wrong labels.
