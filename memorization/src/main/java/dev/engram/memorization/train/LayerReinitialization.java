@@ -32,7 +32,8 @@ public final class LayerReinitialization implements StepListener {
 
     /**
      * @param groups     layer groups of the model, bottom first
-     * @param every      period in epochs (>= 1)
+     * @param model      the model being trained (a model with layer groups)
+     * @param every      period in epochs, at least 1
      * @param until      last epoch after which to reset (0 = up to the second-to-last of {@code epochs})
      * @param epochs     epochs of the run
      * @param bottomUp   staged: the k-th reset keeps the k lowest groups and resets the rest, instead of all together

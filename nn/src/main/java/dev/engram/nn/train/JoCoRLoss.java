@@ -28,7 +28,7 @@ public final class JoCoRLoss implements LossFunction {
      * @param classes      number of classes {@code C}
      * @param lambda       weight of the co-regularization, in [0, 1]
      * @param forgetRate   final forget rate {@code tau}, in [0, 1) (usually the noise rate)
-     * @param forgetEpochs epochs {@code Tk} over which the forget rate rises (>= 1)
+     * @param forgetEpochs epochs {@code Tk} over which the forget rate rises, at least 1
      */
     public JoCoRLoss(int classes, double lambda, double forgetRate, int forgetEpochs) {
         if (classes < 2) throw new IllegalArgumentException("JoCoR: need at least 2 classes, got " + classes);
