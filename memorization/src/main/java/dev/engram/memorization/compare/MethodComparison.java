@@ -288,7 +288,6 @@ public final class MethodComparison implements Analysis<MethodComparison.Options
                 + " clean-train, test; the run's noisy labels for every method and seed");
         json.put("summaries", r.summaries());
         json.put("models", r.models());
-        json.put(Results.SUMMARY_ROWS, r.summaryRows());
         Results.writeJson(dir.resolve("results.json"), json);
         CsvTable s = new CsvTable("method", "settings", "seeds", "noisy_train_mean", "noisy_train_std", "clean_train_mean",
                 "clean_train_std", "test_mean", "test_std", "mean_seconds");

@@ -158,6 +158,10 @@ public final class TrainingRun {
         Files.createDirectories(records);
         int epochs = cfg.epochs();
         List<EpochStats> stats = new ArrayList<>();
+        if (options.gradAccounting() && cfg.methods().jocor()) {
+            throw new IllegalArgumentException("gradient accounting reads one network's gradients; run " + run.dir()
+                    + " trains two (JoCoR): train without --grad-accounting");
+        }
         GradientAccountingListener accounting = options.gradAccounting() && noisy.length > 0
                 ? new GradientAccountingListener(model, noise.mask()) : null;
 
