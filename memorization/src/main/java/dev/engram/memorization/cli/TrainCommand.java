@@ -15,6 +15,7 @@ import dev.engram.nn.train.ProgressMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -84,6 +85,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--epochs", description = "Training epochs.")
     Integer epochs;
+
+    @Mixin
+    MethodOptions methods = new MethodOptions();
+
+    @Option(names = "--optimizer", paramLabel = "sgd|adamw", description = "sgd (momentum, coupled weight decay) or adamw"
+            + " (decoupled weight decay).")
+    String optimizer;
 
     @Option(names = "--batch-size", description = "Mini-batch size.")
     Integer batchSize;
@@ -166,6 +174,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (schedule != null) c.schedule(lower(schedule));
         if (augment != null) c.augmentation(augment);
         if (subset != null) c.trainSubset(subset);
+        if (optimizer != null) c.optimizer(lower(optimizer));
+        if (methods.any()) c.methods(methods.apply(base.methods(), noise != null ? noise : base.noiseFraction()));
         return c.build();
     }
 
@@ -280,8 +290,12 @@ public final class TrainCommand implements Callable<Integer> {
      * of the whole run; writes nothing.
      */
     static TrainingEstimate printEstimate(ExperimentConfig cfg, TrainTest data, boolean gradAccounting, PrintWriter out) {
-        RunData.createModel(cfg.model(), cfg.trainSubset() > 0
-                ? RunData.firstN(data.train(), cfg.trainSubset(), "--examples") : data.train(), cfg.seed());
+        dev.engram.nn.Module probe = RunData.createModel(cfg, cfg.trainSubset() > 0
+                ? RunData.firstN(data.train(), cfg.trainSubset(), "--examples") : data.train());
+        var groups = ((dev.engram.nn.models.HasLayerGroups) probe).layerGroups().keySet();
+        for (String g : cfg.methods().reinitGroups()) {
+            if (!groups.contains(g)) throw new IllegalArgumentException("--reinit: unknown layer group '" + g + "'; " + cfg.model() + " has " + groups);
+        }
         TrainingEstimate est = TrainingEstimate.measure(cfg, data.train(), data.test(), TrainingEstimate.DEFAULT_STEPS);
         out.println(est.describe() + (gradAccounting
                 ? "; gradient accounting during training (two more backward passes per step) is not included" : ""));

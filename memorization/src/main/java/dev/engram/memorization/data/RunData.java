@@ -13,6 +13,7 @@ import dev.engram.nn.io.Checkpoint;
 import dev.engram.nn.io.SafeTensors;
 import dev.engram.nn.models.HasLayerGroups;
 import dev.engram.nn.models.Models;
+import dev.engram.nn.models.TwinNetwork;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -200,7 +201,24 @@ public final class RunData {
 
     /** A freshly initialised model of the run (its configuration's model, seed and the data's image shape). */
     public Module newModel() throws IOException {
-        return createModel(config().model(), train(), config().seed());
+        return createModel(config(), train());
+    }
+
+    /**
+     * A freshly initialised model of {@code cfg} for images of {@code data}'s shape: its model and seed, with the
+     * dropout of its {@linkplain dev.engram.memorization.run.TrainingMethods training methods}, and for JoCoR the two
+     * networks ({@link TwinNetwork}, the second initialised from the seed + 1).
+     */
+    public static Module createModel(ExperimentConfig cfg, Dataset data) {
+        if (data.height() != data.width()) {
+            throw new IllegalArgumentException("model " + cfg.model() + " needs square images, got " + data.height() + "×"
+                    + data.width());
+        }
+        double dropout = cfg.methods().dropout();
+        Module first = createModel(cfg.model(), data.channels(), data.height(), data.numClasses(), cfg.seed(), dropout);
+        if (!cfg.methods().jocor()) return first;
+        return new TwinNetwork(first, createModel(cfg.model(), data.channels(), data.height(), data.numClasses(),
+                cfg.seed() + 1, dropout));
     }
 
     /**
@@ -224,7 +242,11 @@ public final class RunData {
      * @throws IllegalArgumentException for an unknown model, sizes it cannot take or a model without layer groups
      */
     public static Module createModel(String name, int channels, int imageSize, int classes, long seed) {
-        Module m = Models.create(name, channels, imageSize, classes, seed);
+        return createModel(name, channels, imageSize, classes, seed, 0);
+    }
+
+    private static Module createModel(String name, int channels, int imageSize, int classes, long seed, double dropout) {
+        Module m = Models.create(name, channels, imageSize, classes, seed, dropout);
         if (!(m instanceof HasLayerGroups)) {
             throw new IllegalArgumentException("model " + name + " does not define layer groups");
         }

@@ -6,7 +6,9 @@ import dev.engram.datasets.Dataset;
 import dev.engram.datasets.Normalization;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.nn.Module;
+import dev.engram.nn.optim.AdamW;
 import dev.engram.nn.optim.Constant;
+import dev.engram.nn.optim.Optimizer;
 import dev.engram.nn.optim.LrSchedule;
 import dev.engram.nn.optim.OneCycleTriangular;
 import dev.engram.nn.optim.Sgd;
@@ -43,9 +45,17 @@ public final class TrainingRecipe {
         return new LoaderBatchSource(loader);
     }
 
-    /** SGD with the run's peak learning rate, momentum and coupled weight decay over {@code model}'s parameters. */
-    public static Sgd optimizer(ExperimentConfig cfg, Module model) {
-        return Sgd.builder(model).learningRate(cfg.peakLr()).momentum(cfg.momentum()).weightDecay(cfg.weightDecay()).build();
+    /**
+     * The run's base optimizer over {@code model}'s parameters: SGD with its peak learning rate, momentum and coupled
+     * weight decay, or AdamW (betas 0.9/0.999) with its peak learning rate and decoupled weight decay. Sharpness-aware
+     * minimization, a training method of the run, wraps it in {@code train.MethodRecipe}.
+     */
+    public static Optimizer optimizer(ExperimentConfig cfg, Module model) {
+        return switch (cfg.optimizer()) {
+            case "sgd" -> Sgd.builder(model).learningRate(cfg.peakLr()).momentum(cfg.momentum()).weightDecay(cfg.weightDecay()).build();
+            case "adamw" -> AdamW.builder(model).learningRate(cfg.peakLr()).weightDecay(cfg.weightDecay()).build();
+            default -> throw new IllegalArgumentException("unknown optimizer " + cfg.optimizer());
+        };
     }
 
     /** The run's per-iteration schedule over its configured number of epochs. */

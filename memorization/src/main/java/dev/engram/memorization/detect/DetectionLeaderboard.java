@@ -1,5 +1,7 @@
 package dev.engram.memorization.detect;
 
+import dev.engram.memorization.rho.IrreducibleLoss;
+
 import dev.engram.memorization.analysis.Analysis;
 import dev.engram.memorization.analysis.Progress;
 import dev.engram.memorization.analysis.SummaryRow;

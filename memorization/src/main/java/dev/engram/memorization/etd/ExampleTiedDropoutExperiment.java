@@ -214,7 +214,7 @@ public final class ExampleTiedDropoutExperiment
                         progress.line(String.format(Locale.ROOT, "training with example-tied dropout pGen %.2f pMem %.2f", g[0], g[1]));
                         TapPlacement etd = TapPlacement.exampleTied(taps, g[0], g[1], cfg.seed());
                         Module model = data.newModel();
-                        double secs = train(data, model, etd, epochs, counting);
+                        double secs = train(data, cfg, model, etd, epochs, counting);
                         out.add(measureEtd(model, etd, train, test, g[0], g[1], s.evalBatchSize(), secs));
                     }
                 } else {
@@ -226,7 +226,7 @@ public final class ExampleTiedDropoutExperiment
                         case ETD -> throw new IllegalStateException("unreachable");
                     };
                     Module model = data.newModel();
-                    double secs = train(data, model, place, epochs, counting);
+                    double secs = train(data, cfg, model, place, epochs, counting);
                     out.add(measureBaseline(model, place, m, s.baselineP(), train, test, s.evalBatchSize(), secs));
                 }
                 Outcome last = out.get(out.size() - 1);
@@ -238,14 +238,26 @@ public final class ExampleTiedDropoutExperiment
         return new Result(cfg.dataset(), cfg.model(), taps, train.size(), train.noisyCount(), s, epochs, cfg.seed(), out);
     }
 
+    /**
+     * Trains one model of the run with example-tied dropout (pGen, pMem) at its taps, with the recipe of {@code cfg}
+     * (the run's, possibly under another seed: initialisation, shuffling and the tied masks follow {@code cfg.seed()};
+     * the training labels are the run's), and measures it before and after dropping; the method comparison's ETD entry.
+     */
+    public static Outcome trainAndMeasureEtd(RunData data, ExperimentConfig cfg, double pGen, double pMem, int epochs,
+                                             int evalBatch, Progress progress) throws IOException {
+        Module model = RunData.createModel(cfg, data.train());
+        TapPlacement etd = TapPlacement.exampleTied(taps(model), pGen, pMem, cfg.seed());
+        double secs = train(data, cfg, model, etd, epochs, progress);
+        return measureEtd(model, etd, data.trainSet(), data.testSet(), pGen, pMem, evalBatch, secs);
+    }
+
     /** Trains {@code model} with {@code place}'s layers at the taps (none when null); returns the seconds taken. */
-    private static double train(RunData data, Module model, TapPlacement place, int epochs, Progress progress)
-            throws IOException {
-        ExperimentConfig cfg = data.config();
+    private static double train(RunData data, ExperimentConfig cfg, Module model, TapPlacement place, int epochs,
+                                Progress progress) throws IOException {
         long t0 = System.nanoTime();
         if (place != null) place.train(true);
         try (Progress.Task task = progress.task("training", epochs);
-             LoaderBatchSource source = TrainingRecipe.batches(data, data.labeledTrain(), 0);
+             LoaderBatchSource source = TrainingRecipe.batches(cfg, data.normalization(), data.labeledTrain(), 0);
              Taps t = place == null ? null : place.open()) {
             Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(cfg, model))
                     .schedule(TrainingRecipe.schedule(cfg, epochs, source.batchesPerEpoch())).epochs(epochs)

@@ -46,7 +46,12 @@ public enum AnalysisKind {
     DETECT("detect", "Detection leaderboard",
             "Every per-example score Engram computes (trajectories, forgetting, VoG, TracIn self-influence, RHO-LOSS"
                     + " irreducible loss, turn-over dropout self-influence) compared as detectors of the mislabeled"
-                    + " examples: AUROC, precision at the number of noisy examples, wall time and what each needed.");
+                    + " examples: AUROC, precision at the number of noisy examples, wall time and what each needed."),
+    /** Training methods against memorization compared (docs/methods.md §10). */
+    COMPARE_METHODS("compare-methods", "Training methods compared",
+            "Models trained on the run's noisy labels with each training method (symmetric cross-entropy, SAM, JoCoR,"
+                    + " RHO-LOSS selection, dropout, layer re-initialization, example-tied dropout) over several seeds:"
+                    + " accuracy on the noisy training examples (memorization) against clean-train and test accuracy.");
 
     private final String dirName;
     private final String title;

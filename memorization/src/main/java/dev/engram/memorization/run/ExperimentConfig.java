@@ -53,11 +53,14 @@ import java.util.Set;
  * @param testFraction   fraction of an own dataset's examples held out as its test set when it has no test part of its
  *                       own (seeded, fixed split; absent from old config files: {@value #DEFAULT_TEST_FRACTION});
  *                       ignored by the built-in datasets
+ * @param methods        the training methods against memorization switched on ({@link TrainingMethods}; absent from
+ *                       old config files: {@link TrainingMethods#STANDARD}, plain training)
  */
 public record ExperimentConfig(String dataset, String model, double noiseFraction, long seed, int epochs,
                                int batchSize, String optimizer, double peakLr, double momentum, double weightDecay,
                                String schedule, double warmupFraction, boolean augmentation, int trainSubset,
-                               String device, int threads, String imageSize, double testFraction) {
+                               String device, int threads, String imageSize, double testFraction,
+                               TrainingMethods methods) {
 
     /** Built-in datasets the toolkit can load (besides own data, {@link #FOLDER_PREFIX} and {@link #NPY_PREFIX}). */
     public static final List<String> DATASETS = List.of("mnist", "fashion-mnist", "cifar10", "svhn");
@@ -73,7 +76,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
     /** Learning-rate schedules. */
     public static final List<String> SCHEDULES = List.of("warmup-cosine", "triangle", "constant");
     /** Optimizers. */
-    public static final List<String> OPTIMIZERS = List.of("sgd");
+    public static final List<String> OPTIMIZERS = List.of("sgd", "adamw");
     /** The seeds whose runs the paper averages. */
     public static final List<Long> PAPER_SEEDS = List.of(4L, 5L, 6L);
 
@@ -119,6 +122,26 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
             throw bad("device", device, "cpu, cuda or cuda:N");
         }
         if (threads < 0) throw bad("threads", threads, ">= 0 (0 = all cores)");
+        if (methods == null) throw bad("methods", null, "an object (see TrainingMethods)");
+        if (methods.dropout() > 0 && !Models.isKnown(model)) throw bad("methods.dropout", methods.dropout(), "0 for model " + model);
+        if (methods.dropout() > 0 && (dev.engram.nn.models.ModelContract.isClassName(model)
+                || !Models.WITH_DROPOUT_OPTION.contains(Models.canonicalName(model)))) {
+            throw bad("methods.dropout", methods.dropout(), "0 for model " + model + " (dropout is an option of "
+                    + Models.WITH_DROPOUT_OPTION + ")");
+        }
+        if (methods.jocor() && noiseFraction > 0 && methods.jocorForgetRate() == 0) {
+            throw bad("methods.jocorForgetRate", 0, "> 0 with jocor on noisy labels (usually the noise fraction)");
+        }
+    }
+
+    /** A configuration with plain training ({@link TrainingMethods#STANDARD}). */
+    public ExperimentConfig(String dataset, String model, double noiseFraction, long seed, int epochs, int batchSize,
+                            String optimizer, double peakLr, double momentum, double weightDecay, String schedule,
+                            double warmupFraction, boolean augmentation, int trainSubset, String device, int threads,
+                            String imageSize, double testFraction) {
+        this(dataset, model, noiseFraction, seed, epochs, batchSize, optimizer, peakLr, momentum, weightDecay, schedule,
+                warmupFraction, augmentation, trainSubset, device, threads, imageSize, testFraction,
+                TrainingMethods.STANDARD);
     }
 
     /** A configuration without the later fields: no resizing, the default test fraction. */
@@ -247,6 +270,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         private boolean augmentation;
         private String imageSize;
         private double testFraction;
+        private TrainingMethods methods;
 
         private Builder(ExperimentConfig c) {
             dataset = c.dataset;
@@ -267,7 +291,14 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
             threads = c.threads;
             imageSize = c.imageSize;
             testFraction = c.testFraction;
+            methods = c.methods;
         }
+
+        /** The training methods against memorization. */
+        public Builder methods(TrainingMethods v) { methods = v; return this; }
+
+        /** Optimizer: sgd or adamw. */
+        public Builder optimizer(String v) { optimizer = v; return this; }
 
         /** Image size HxW of a folder dataset ("" = the files' size). */
         public Builder imageSize(String v) { imageSize = v; return this; }
@@ -318,7 +349,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         public ExperimentConfig build() {
             return new ExperimentConfig(dataset, model, noiseFraction, seed, epochs, batchSize, optimizer, peakLr,
                     momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, device, threads, imageSize,
-                    testFraction);
+                    testFraction, methods);
         }
     }
 
@@ -344,6 +375,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         }
         if (!e.isJsonObject()) throw new IllegalArgumentException(source + ": expected a JSON object");
         JsonObject o = e.getAsJsonObject().deepCopy();
+        if (!o.has("methods") || o.get("methods").isJsonNull()) o.add("methods", Results.GSON.toJsonTree(TrainingMethods.STANDARD));
         for (var later : LATER_FIELDS.entrySet()) {
             if (!o.has(later.getKey())) {
                 if (later.getValue() instanceof String v) o.addProperty(later.getKey(), v);
@@ -360,6 +392,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException(source + ": unknown config field(s) " + unknown + "; known: " + names);
         }
+        o.add("methods", TrainingMethods.completed(o.get("methods"), source));
         try {
             return Results.GSON.fromJson(o, ExperimentConfig.class);
         } catch (RuntimeException ex) {
@@ -400,7 +433,11 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
 
     private static JsonElement jsonValue(String key, Object v, Class<?> type, String source) {
         String expected;
-        if (type == String.class) {
+        if (type == TrainingMethods.class) {
+            // a nested mapping, checked key by key by TrainingMethods.completed in fromJson
+            if (v instanceof java.util.Map<?, ?> m) return Results.GSON.toJsonTree(m);
+            expected = "a mapping of training-method options (docs/methods.md §10)";
+        } else if (type == String.class) {
             if (v instanceof String s) return new com.google.gson.JsonPrimitive(s);
             expected = "a string";
         } else if (type == boolean.class) {

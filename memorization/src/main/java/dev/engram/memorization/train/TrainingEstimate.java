@@ -16,7 +16,7 @@ import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.engine.Functional;
 import dev.engram.nn.train.LabeledBatch;
 import dev.engram.nn.Module;
-import dev.engram.nn.optim.Sgd;
+import dev.engram.nn.optim.Optimizer;
 
 import java.util.Iterator;
 import java.util.Locale;
@@ -35,9 +35,11 @@ import java.util.Locale;
  * @param steps                 optimizer steps of the whole run
  * @param evaluatedExamples     examples evaluated over the whole run (training and test, every epoch and epoch 0)
  * @param timedSteps            how many steps were timed
+ * @param methodsUntimed        the run uses training methods (SAM's second pass, JoCoR's second network, RHO-LOSS
+ *                              selection, ...) whose extra cost per step the plain timed steps do not include
  */
 public record TrainingEstimate(double secondsPerStep, double secondsPerEvalExample, long steps, long evaluatedExamples,
-                               int timedSteps) {
+                               int timedSteps, boolean methodsUntimed) {
     /** Timed steps used by {@code engram train} before it starts. */
     public static final int DEFAULT_STEPS = 5;
     /** Warm-up ends after this many consecutive steps within {@link #SETTLED_RATIO} of the fastest one... */
@@ -67,7 +69,9 @@ public record TrainingEstimate(double secondsPerStep, double secondsPerEvalExamp
         return String.format(Locale.ROOT, "estimated time: %s (%d steps × %.3f s/step, median of %d timed steps = %s;"
                         + " evaluations of %d examples = %s)", PlainTask.duration(totalSeconds()), steps, secondsPerStep,
                 timedSteps, PlainTask.duration(trainingSeconds()), evaluatedExamples,
-                PlainTask.duration(evaluationSeconds()));
+                PlainTask.duration(evaluationSeconds())) + (methodsUntimed
+                ? "; the training methods' extra cost per step (second passes, twin networks, selection) is not included"
+                : "");
     }
 
     /**
@@ -77,13 +81,14 @@ public record TrainingEstimate(double secondsPerStep, double secondsPerEvalExamp
      * @throws IllegalArgumentException when {@code steps < 1} or the data is too small for the configuration
      */
     public static TrainingEstimate measure(ExperimentConfig cfg, Dataset train, Dataset test, int steps) {
+
         if (steps < 1) throw new IllegalArgumentException("estimate: steps must be >= 1, got " + steps);
         Dataset first = cfg.trainSubset() > 0 ? RunData.firstN(train, cfg.trainSubset(), "--examples") : train;
         var noise = LabelNoise.corrupt(first, cfg.noiseFraction(), cfg.seed());
         Dataset labeled = noise.applyTo(first);
         Normalization norm = RunData.trainingNormalization(cfg, first);
-        Module model = RunData.createModel(cfg.model(), first, cfg.seed());
-        Sgd optimizer = TrainingRecipe.optimizer(cfg, model);
+        Module model = RunData.createModel(cfg, first);
+        Optimizer optimizer = TrainingRecipe.optimizer(cfg, model);
         model.train(true);
         int batchesPerEpoch;
         double[] timedSeconds = new double[steps];
@@ -118,11 +123,11 @@ public record TrainingEstimate(double secondsPerStep, double secondsPerEvalExamp
         double perExample = median(evalSeconds) / evalN;
         long stepsTotal = (long) cfg.epochs() * batchesPerEpoch;
         long evaluated = (long) (cfg.epochs() + 1) * (first.size() + test.size());
-        return new TrainingEstimate(perStep, perExample, stepsTotal, evaluated, steps);
+        return new TrainingEstimate(perStep, perExample, stepsTotal, evaluated, steps, !cfg.methods().isStandard());
     }
 
     /** Seconds of one SGD step on {@code b}. */
-    private static double step(Module model, Sgd optimizer, LabeledBatch b) {
+    private static double step(Module model, Optimizer optimizer, LabeledBatch b) {
         long t0 = System.nanoTime();
         try (TensorScope s = Tensors.scope()) {
             model.zeroGrad();

@@ -5,9 +5,7 @@ import dev.engram.datasets.LabelNoise;
 import dev.engram.datasets.NoisyLabels;
 import dev.engram.memorization.analysis.SummaryRow;
 import dev.engram.memorization.data.Evaluation;
-import dev.engram.memorization.data.LoaderBatchSource;
 import dev.engram.memorization.data.RunData;
-import dev.engram.memorization.data.TrainingRecipe;
 import dev.engram.memorization.gradients.EpochAccount;
 import dev.engram.memorization.gradients.GradientAccounting;
 import dev.engram.memorization.gradients.GradientAccountingListener;
@@ -32,8 +30,9 @@ import java.util.List;
 
 /**
  * The training run of an experiment (docs/methods.md §1.5) on the nn {@link Trainer}: trains the configured model on the noisy
- * training labels with SGD (momentum, coupled weight decay) and the configured per-iteration schedule (warm-up +
- * cosine by default, {@link TrainingRecipe}), keeps a checkpoint at initialisation ({@code epoch-000}) and
+ * training labels with SGD (momentum, coupled weight decay) or AdamW and the configured per-iteration schedule (warm-up +
+ * cosine by default, {@code data.TrainingRecipe}) and the run's training methods against memorization
+ * ({@link MethodRecipe}, docs/methods.md §10), keeps a checkpoint at initialisation ({@code epoch-000}) and
  * after every epoch in the run's {@code checkpoints/} (weights of every epoch, optimizer state with the latest one, so
  * an interrupted run can be {@linkplain #resume resumed}), stops with the trainer's divergence report on a non-finite
  * loss, and after every epoch evaluates every training example (against its training label, so accuracy on noisy
@@ -48,6 +47,7 @@ import java.util.List;
  * {@link EpochRecords}; the table, charts and summary {@link TrainingReport}.
  */
 public final class TrainingRun {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainingRun.class);
 
     /** Progress callbacks. */
     public interface Listener {
@@ -158,13 +158,16 @@ public final class TrainingRun {
         Files.createDirectories(records);
         int epochs = cfg.epochs();
         List<EpochStats> stats = new ArrayList<>();
+        if (options.gradAccounting() && cfg.methods().jocor()) {
+            throw new IllegalArgumentException("gradient accounting reads one network's gradients; run " + run.dir()
+                    + " trains two (JoCoR): train without --grad-accounting");
+        }
         GradientAccountingListener accounting = options.gradAccounting() && noisy.length > 0
                 ? new GradientAccountingListener(model, noise.mask()) : null;
 
-        try (LoaderBatchSource source = TrainingRecipe.batches(data, labeled, 0)) {
-            Trainer.Builder tb = Trainer.builder().model(model).optimizer(TrainingRecipe.optimizer(cfg, model))
-                    .schedule(TrainingRecipe.schedule(cfg, source.batchesPerEpoch())).epochs(epochs).trainData(source)
-                    .checkpointDir(ckDir).progress(options.progress())
+        try (MethodRecipe recipe = MethodRecipe.prepare(cfg, data.normalization(), labeled, data.trainSet(), model, epochs,
+                LOG::info)) {
+            Trainer.Builder tb = recipe.trainer().checkpointDir(ckDir).progress(options.progress())
                     .progressIntervalMillis((int) dev.engram.memorization.analysis.PlainTask.DEFAULT_INTERVAL_MILLIS)
                     .logEpochs(false); // the listener prints each epoch
             if (accounting != null) tb.stepListener(accounting);

@@ -15,6 +15,8 @@ import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.detect.DetectionLeaderboard;
+import dev.engram.memorization.compare.MethodComparison;
+import dev.engram.memorization.run.TrainingMethods;
 import dev.engram.memorization.scores.CheckpointScores;
 import dev.engram.memorization.scores.ScoresAnalysis;
 import dev.engram.memorization.train.TrainingRun;
@@ -112,7 +114,9 @@ class ModelMatrixTest {
                 new Step<>(new ExampleTiedDropoutExperiment(), etd),
                 new Step<>(new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS),
                 new Step<>(new CheckpointScores(), new CheckpointScores.Options(1, 0, 64)),
-                new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64)));
+                new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64)),
+                new Step<>(new MethodComparison(), new MethodComparison.Options(List.of(new MethodComparison.Entry("sce",
+                        TrainingMethods.STANDARD.toBuilder().sce(0.1, 1.0).build())), List.of(4L), 1, false, 0.2, 0.1, 64)));
         assertThat(steps.stream().map(s -> s.analysis().kind()).toList())
                 .as("the matrix runs every analysis kind but the training itself")
                 .containsExactlyInAnyOrder(Stream.of(AnalysisKind.values())

@@ -30,6 +30,28 @@ class TrainCommandTest {
     }
 
     @Test
+    void trainingMethodOptionsGoIntoTheConfig() {
+        TrainCommand c = new TrainCommand();
+        new picocli.CommandLine(c).parseArgs("--run", tmp.toString(), "--preset", "demo", "--noise", "0.2", "--jocor",
+                "--sam", "0.1", "--asam", "--dropout", "0.3", "--reinit", "fc1,fc2", "--reinit-order", "bottom-up",
+                "--optimizer", "AdamW");
+        var m = c.config().methods();
+        assertThat(m.jocor()).isTrue();
+        assertThat(m.jocorForgetRate()).isEqualTo(0.2); // the noise fraction
+        assertThat(m.samRho()).isEqualTo(0.1);
+        assertThat(m.samAdaptive()).isTrue();
+        assertThat(m.dropout()).isEqualTo(0.3);
+        assertThat(m.reinitGroups()).containsExactly("fc1", "fc2");
+        assertThat(m.reinitOrder()).isEqualTo("bottom-up");
+        assertThat(c.config().optimizer()).isEqualTo("adamw");
+        TrainCommand sce = new TrainCommand();
+        new picocli.CommandLine(sce).parseArgs("--run", tmp.toString(), "--preset", "demo", "--loss", "sce", "--sce-alpha", "0.5");
+        assertThat(sce.config().methods().sce()).isTrue();
+        assertThat(sce.config().methods().sceAlpha()).isEqualTo(0.5);
+        assertThat(run("train", "--run", tmp.resolve("x").toString(), "--preset", "demo", "--asam")[2]).contains("--asam needs --sam");
+    }
+
+    @Test
     void resumeRefusesConfigurationOptions() {
         String[] r = run("train", "--run", tmp.toString(), "--resume", "--epochs", "3", "--lr", "0.1");
         assertThat(r[0]).isEqualTo("1");

@@ -113,4 +113,17 @@ class ExperimentConfigTest {
         assertThat(c.noiseFraction()).isEqualTo(0.1);
         assertThat(ExperimentConfig.fromJson(c.toJson(), "test")).isEqualTo(c);
     }
+
+    @Test
+    void trainingMethodsComeFromANestedMappingOfAConfigFile() {
+        ExperimentConfig c = ExperimentConfig.cpuDemo().withValues(java.util.Map.of("methods",
+                java.util.Map.of("loss", "sce", "dropout", 0.3)), "run.yaml");
+        org.assertj.core.api.Assertions.assertThat(c.methods().loss()).isEqualTo("sce");
+        org.assertj.core.api.Assertions.assertThat(c.methods().dropout()).isEqualTo(0.3);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ExperimentConfig.cpuDemo().withValues(
+                java.util.Map.of("methods", java.util.Map.of("nosuch", 1)), "run.yaml"))
+                .hasMessageContaining("run.yaml").hasMessageContaining("nosuch");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ExperimentConfig.cpuDemo().withValues(
+                java.util.Map.of("methods", 3), "run.yaml")).hasMessageContaining("'methods'");
+    }
 }

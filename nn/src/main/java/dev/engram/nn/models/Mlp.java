@@ -21,11 +21,22 @@ import java.util.List;
  */
 public class Mlp extends Sequential implements HasLayerGroups, HasTaps {
     private final int[] sizes;
+    private final HiddenDropout dropout;
 
     /** {@code sizes} = input features, hidden widths..., classes (at least two entries). */
     public Mlp(long seed, int... sizes) {
+        this(seed, 0f, sizes);
+    }
+
+    /**
+     * With standard dropout of probability {@code dropout} after every hidden ReLU (after its tap), as a
+     * regularizer against label noise (Arpit et al., ICML 2017, §5; docs/methods.md §10.5). The dropout layers
+     * hold no parameters, so state-dict names, taps and layer groups are those of the model without dropout.
+     */
+    public Mlp(long seed, float dropout, int[] sizes) {
         if (sizes.length < 2) throw new IllegalArgumentException("Mlp: need at least input and output sizes, got " + sizes.length);
         this.sizes = sizes.clone();
+        this.dropout = new HiddenDropout(dropout, seed);
         Seeds seeds = Seeds.of(seed);
         add(new Flatten());
         for (int k = 0; k + 1 < sizes.length; k++) {
@@ -39,7 +50,7 @@ public class Mlp extends Sequential implements HasLayerGroups, HasTaps {
         int i = 0;
         for (Module m : children().values()) {
             x = m.forward(x);
-            if (m instanceof ReLU) x = tap(i + ".out", x);
+            if (m instanceof ReLU) x = dropout.apply(i, tap(i + ".out", x), isTraining());
             i++;
         }
         return x;
@@ -60,6 +71,11 @@ public class Mlp extends Sequential implements HasLayerGroups, HasTaps {
         List<String> t = new ArrayList<>();
         for (int k = 0; k + 2 < sizes.length; k++) t.add((2 * k + 2) + ".out");
         return t;
+    }
+
+    /** The dropout probability after hidden ReLUs (0 = none). */
+    public float dropoutProbability() {
+        return dropout.p();
     }
 
     /** The layer sizes given at construction. */

@@ -96,6 +96,27 @@ public final class Models {
      *                                  meet the {@linkplain ModelContract model contract}
      */
     public static Module create(String name, int inChannels, int imageSize, int numClasses, long seed) {
+        return create(name, inChannels, imageSize, numClasses, seed, 0);
+    }
+
+    /** The models that take a dropout probability in {@link #create(String, int, int, int, long, double)}. */
+    public static final List<String> WITH_DROPOUT_OPTION = List.of("mlp", "cnn");
+
+    /**
+     * As {@link #create(String, int, int, int, long)}, with standard dropout of probability {@code dropout} after the
+     * hidden activations of the models that have no dropout of their own ({@link #WITH_DROPOUT_OPTION}; Arpit et
+     * al., ICML 2017, §5). 0 = none, which every model accepts.
+     *
+     * @throws IllegalArgumentException for a dropout outside [0, 1) or a model without the option
+     */
+    public static Module create(String name, int inChannels, int imageSize, int numClasses, long seed, double dropout) {
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("Models.create(" + name + "): dropout must be in [0, 1), got " + dropout);
+        }
+        if (dropout > 0 && (ModelContract.isClassName(name) || !WITH_DROPOUT_OPTION.contains(canonicalName(name)))) {
+            throw new IllegalArgumentException("Models.create(" + name + "): dropout " + dropout
+                    + " is an option of " + WITH_DROPOUT_OPTION + " only");
+        }
         if (inChannels <= 0 || imageSize <= 0 || numClasses <= 0) {
             throw new IllegalArgumentException("Models.create(" + name + "): channels, image size and classes must be positive, got "
                     + inChannels + ", " + imageSize + ", " + numClasses);
@@ -104,8 +125,8 @@ public final class Models {
         String canonical = canonicalName(name);
         if (resnet9Width(canonical) > 0) return new ResNet9(inChannels, numClasses, resnet9Width(canonical), seed);
         return switch (canonical) {
-            case "mlp" -> new Mlp(seed, inChannels * imageSize * imageSize, 512, 512, numClasses);
-            case "cnn" -> new SmallCnn(inChannels, imageSize, numClasses, seed);
+            case "mlp" -> new Mlp(seed, (float) dropout, new int[] {inChannels * imageSize * imageSize, 512, 512, numClasses});
+            case "cnn" -> new SmallCnn(inChannels, imageSize, numClasses, seed, (float) dropout);
             case "resnet9" -> new ResNet9(inChannels, numClasses, seed);
             case "resnet9-dawn" -> {
                 if (imageSize != 32) throw new IllegalArgumentException("Models.create(resnet9-dawn): needs 32x32 input, got " + imageSize);

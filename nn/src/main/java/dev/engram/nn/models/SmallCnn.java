@@ -26,11 +26,23 @@ import java.util.List;
 public class SmallCnn extends Sequential implements HasLayerGroups, HasTaps {
     private static final List<String> TAPS = List.of("1.out", "4.out", "8.out");
 
+    private final HiddenDropout dropout;
+
     /** @param imageSize square input side, a multiple of 4 (28 for MNIST) */
     public SmallCnn(int inChannels, int imageSize, int numClasses, long seed) {
+        this(inChannels, imageSize, numClasses, seed, 0f);
+    }
+
+    /**
+     * With standard dropout of probability {@code dropout} after every ReLU (after its tap), as a regularizer against
+     * label noise (Arpit et al., ICML 2017, §5; docs/methods.md §10.5). The dropout layers hold no parameters, so
+     * state-dict names, taps and layer groups are those of the model without dropout.
+     */
+    public SmallCnn(int inChannels, int imageSize, int numClasses, long seed, float dropout) {
         if (imageSize <= 0 || imageSize % 4 != 0) {
             throw new IllegalArgumentException("SmallCnn: image size must be a positive multiple of 4, got " + imageSize);
         }
+        this.dropout = new HiddenDropout(dropout, seed);
         Seeds seeds = Seeds.of(seed);
         int side = imageSize / 4;
         add(new Conv2d(inChannels, 32, 3, 1, 1, true, seeds));
@@ -55,7 +67,7 @@ public class SmallCnn extends Sequential implements HasLayerGroups, HasTaps {
         int i = 0;
         for (Module m : children().values()) {
             x = m.forward(x);
-            if (m instanceof ReLU) x = tap(i + ".out", x);
+            if (m instanceof ReLU) x = dropout.apply(i, tap(i + ".out", x), isTraining());
             i++;
         }
         return x;
@@ -74,5 +86,10 @@ public class SmallCnn extends Sequential implements HasLayerGroups, HasTaps {
     @Override
     public List<String> tapNames() {
         return TAPS;
+    }
+
+    /** The dropout probability after ReLUs (0 = none). */
+    public float dropoutProbability() {
+        return dropout.p();
     }
 }

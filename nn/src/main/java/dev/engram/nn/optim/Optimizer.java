@@ -79,6 +79,15 @@ public abstract class Optimizer {
         }
     }
 
+    /**
+     * A step for optimizers that need gradients at more than one point ({@link Sam}): {@code recomputeGradients} zeroes
+     * the gradients and runs forward, loss and backward again on the same batch at the current weights. Other
+     * optimizers ignore it and take {@link #step()}.
+     */
+    public void step(Runnable recomputeGradients) {
+        step();
+    }
+
     /** Updates one parameter in place given its gradient (same device, storage offset 0). */
     protected abstract void update(String name, Tensor param, Tensor grad);
 

@@ -9,6 +9,12 @@ package dev.engram.nn.train;
  * own backward pass).
  */
 public interface StepListener {
+    /**
+     * At the start of training epoch {@code epoch} (1-based), before its first batch; also the first call after a
+     * resume, so a change of the weights made here (re-initialization) is part of a resumed run too.
+     */
+    default void beforeEpoch(int epoch, dev.engram.nn.Module model) {}
+
     /** After the forward pass and loss, before any backward pass of this step. */
     default void beforeBackward(StepContext step) {}
 

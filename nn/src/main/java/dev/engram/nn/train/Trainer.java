@@ -36,7 +36,8 @@ import java.util.Objects;
  * state (all retained) survive. An iteration: set the learning rate from the schedule for the
  * global step; zero gradients; forward in train mode inside {@link BatchContext#of(int[])}; loss;
  * listeners' {@code beforeBackward}; zero gradients again; backward; listeners' {@code afterBackward} (pre-update
- * gradients); {@code optimizer.step()}. A non-finite loss stops training with a
+ * gradients); {@code optimizer.step(recompute)} (an optimizer such as SAM may call {@code recompute} for a second
+ * forward and backward pass on the same batch). A non-finite loss stops training with a
  * {@link TrainingDivergedException} naming the epoch, the step and the first parameter whose
  * gradient is non-finite. So does a model or optimizer state holding a NaN or infinite value at
  * the end of an epoch (an update on the epoch's last step can diverge while every loss was
@@ -194,6 +195,7 @@ public final class Trainer {
         int stepInEpoch = 0;
         double lr = optimizer.learningRate();
         long lastLog = System.nanoTime();
+        for (StepListener s : stepListeners) s.beforeEpoch(epoch, model);
         Iterator<LabeledBatch> it = train.epoch(epoch - 1).iterator();
         try (ProgressBar bar = progressBar(epoch)) {
             while (true) {
@@ -207,7 +209,7 @@ public final class Trainer {
                     try (BatchContext ctx = BatchContext.of(batch.exampleIds())) {
                         logits = model.forward(batch.inputs());
                     }
-                    Tensor l = loss.compute(logits, batch);
+                    Tensor l = loss.compute(logits, batch, epoch);
                     float value = l.item();
                     if (!Float.isFinite(value)) throw diverged(epoch, stepInEpoch, value, l, lr);
                     StepContext step = new StepContext(epoch, globalStep, stepInEpoch, batch, logits, l, model, lr);
@@ -215,10 +217,12 @@ public final class Trainer {
                     model.zeroGrad();
                     l.backward();
                     for (StepListener s : stepListeners) s.afterBackward(step);
-                    optimizer.step();
+                    LabeledBatch stepBatch = batch;
+                    int stepEpoch = epoch;
+                    optimizer.step(() -> recomputeGradients(stepBatch, stepEpoch));
                     globalStep++;
                     stepInEpoch++;
-                    correct += countCorrect(logits, batch.labels());
+                    correct += countCorrect(loss.predictionLogits(logits), batch.labels());
                     seen += batch.size();
                     lossSum += (double) value * batch.size();
                     if (bar != null) {
@@ -240,6 +244,16 @@ public final class Trainer {
         model.train(true);
         return new EpochMetrics(epoch, lossSum / seen, (double) correct / seen, eval, lr, globalStep,
                 (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Gradients of the training loss on {@code batch} at the current weights (the second pass of {@code Sam}). */
+    private void recomputeGradients(LabeledBatch batch, int epoch) {
+        model.zeroGrad();
+        Tensor logits;
+        try (BatchContext ctx = BatchContext.of(batch.exampleIds())) {
+            logits = model.forward(batch.inputs());
+        }
+        loss.compute(logits, batch, epoch).backward();
     }
 
     /**

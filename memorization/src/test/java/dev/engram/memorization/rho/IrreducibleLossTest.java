@@ -1,4 +1,4 @@
-package dev.engram.memorization.detect;
+package dev.engram.memorization.rho;
 
 import dev.engram.memorization.data.Evaluation;
 import dev.engram.memorization.data.ExampleSet;

@@ -1,4 +1,4 @@
-package dev.engram.memorization.detect;
+package dev.engram.memorization.rho;
 
 import dev.engram.memorization.data.Evaluation;
 import dev.engram.memorization.data.ExampleSet;
@@ -66,9 +66,23 @@ public final class IrreducibleLoss {
         if (trainingLoss.length != n) {
             throw new IllegalArgumentException("irreducible loss: " + trainingLoss.length + " training losses for " + n + " examples");
         }
-        int[][] h = halves(n, seed);
-        double[] il = new double[n], red = new double[n];
         int[] half = new int[n];
+        double[] il = crossFitted(data, trainer, seed, batchSize, half), red = new double[n];
+        for (int i = 0; i < n; i++) red[i] = trainingLoss[i] - il[i];
+        return new Scores(il, red, half);
+    }
+
+    /**
+     * The cross-fitted irreducible loss of every example of {@code data} (the loss under the model trained on the
+     * other half); also RHO-LOSS selection's ({@link RhoLossSelection}).
+     *
+     * @param half receives each example's half (0 or 1); may be null
+     */
+    public static double[] crossFitted(ExampleSet data, HalfTrainer trainer, long seed, int batchSize, int[] half)
+            throws IOException {
+        int n = data.size();
+        int[][] h = halves(n, seed);
+        double[] il = new double[n];
         for (int k = 0; k < 2; k++) {
             Module m = trainer.train(h[k]);
             m.eval();
@@ -76,10 +90,9 @@ public final class IrreducibleLoss {
             float[] loss = Evaluation.run(m, data.subset(other), batchSize).loss();
             for (int r = 0; r < other.length; r++) {
                 il[other[r]] = loss[r];
-                half[other[r]] = 1 - k;
+                if (half != null) half[other[r]] = 1 - k;
             }
         }
-        for (int i = 0; i < n; i++) red[i] = trainingLoss[i] - il[i];
-        return new Scores(il, red, half);
+        return il;
     }
 }
