@@ -6,6 +6,7 @@ import dev.engram.memorization.analysis.ConsoleProgress;
 import dev.engram.memorization.analysis.Progress;
 import dev.engram.memorization.analysis.SummaryRow;
 import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.detect.DetectionLeaderboard;
 import dev.engram.memorization.etd.ExampleTiedDropoutExperiment;
 import dev.engram.memorization.flip.FlipAnalysis;
 import dev.engram.memorization.gradients.EpochAccount;
@@ -43,7 +44,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the pipeline on MNIST with a small model on the CPU: train (10%% label noise) with gradient"
                 + " accounting, per-example scores, checkpoint scores, neuron flipping, example-tied dropout, layer rewinding,"
-                + " layer retraining, report.html, summary table.")
+                + " layer retraining, mislabel-detection leaderboard, report.html, summary table.")
 public final class DemoCommand implements Callable<Integer> {
     /**
      * One analysis of the demo with its settings.
@@ -62,7 +63,8 @@ public final class DemoCommand implements Callable<Integer> {
     /**
      * The analyses the demo runs after training, in order, with settings small enough for the demo: per-example
      * scores, checkpoint scores, neuron flipping (50 noisy and 50 clean targets), example-tied dropout (no
-     * baselines), layer rewinding and layer retraining (10 epochs, the run's own optimizer settings).
+     * baselines), layer rewinding, layer retraining (10 epochs, the run's own optimizer settings) and the
+     * mislabel-detection leaderboard (its extra trainings 10 epochs each).
      */
     public static final List<Step<?, ?>> ANALYSES = List.of(
             new Step<>("per-example scores", new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS),
@@ -75,7 +77,9 @@ public final class DemoCommand implements Callable<Integer> {
                             List.of(ExampleTiedDropoutExperiment.Method.ETD), Double.NaN, 0,
                             ExampleTiedDropoutExperiment.Settings.DEFAULTS.evalBatchSize())),
             new Step<>("layer rewinding", new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS),
-            new Step<>("layer retraining", new RetrainingAnalysis(), RetrainingAnalysis.Options.DEFAULTS.withEpochs(10)));
+            new Step<>("layer retraining", new RetrainingAnalysis(), RetrainingAnalysis.Options.DEFAULTS.withEpochs(10)),
+            new Step<>("mislabel-detection leaderboard (every per-example score)", new DetectionLeaderboard(),
+                    new DetectionLeaderboard.Options(true, true, 10, 500, 1000, 5, 30)));
 
     @Spec
     CommandSpec spec;

@@ -43,6 +43,9 @@ import java.util.SplittableRandom;
 public final class ArnoldiInfluence {
     private ArnoldiInfluence() { }
 
+    /** Eigenpairs kept by the leaderboard. */
+    public static final int TOP_K = 10;
+
     /** Float32 unit roundoff. */
     static final double FLOAT_ROUNDOFF = Math.pow(2, -24);
 
@@ -56,7 +59,7 @@ public final class ArnoldiInfluence {
      */
     public record Options(int iterations, int topK, int hessianExamples, long seed) {
         /** 30 iterations, top 10, 1,000 examples, seed 0. */
-        public static final Options DEFAULTS = new Options(30, 10, 1000, 0);
+        public static final Options DEFAULTS = new Options(30, TOP_K, 1000, 0);
 
         /** Validates. */
         public Options {

@@ -131,6 +131,115 @@ public final class Charts {
     }
 
     /**
+     * Many curves on one chart (e.g. ROC curves of every score): lines without markers; once the colours of the
+     * palette are used up, further series repeat them with dashed, then dotted lines, so that every series stays
+     * distinguishable without relying on colour alone. Written as PNG.
+     */
+    public static void curves(Path png, String title, String xLabel, String yLabel, List<Series> series)
+            throws IOException {
+        XYChart c = lineChart(title, xLabel, yLabel, series);
+        java.awt.BasicStroke[] dashes = {null, org.knowm.xchart.style.lines.SeriesLines.DASH_DASH,
+            org.knowm.xchart.style.lines.SeriesLines.DOT_DOT};
+        int i = 0;
+        for (XYSeries s : c.getSeriesCollection()) {
+            s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+            java.awt.BasicStroke d = dashes[Math.min(dashes.length - 1, i / PALETTE.length)];
+            if (d != null) s.setLineStyle(d);
+            i++;
+        }
+        save(png, c);
+    }
+
+    /**
+     * Line chart with two value axes: {@code left} series on the left axis, {@code right} series on the right one
+     * (e.g. accuracies beside a measure of another scale). Written as PNG.
+     */
+    public static void twoAxes(Path png, String title, String xLabel, String leftLabel, List<Series> left,
+                               String rightLabel, List<Series> right) throws IOException {
+        List<Series> all = new ArrayList<>(left);
+        all.addAll(right);
+        XYChart c = lineChart(title, xLabel, leftLabel, all);
+        c.setYAxisGroupTitle(0, leftLabel);
+        c.setYAxisGroupTitle(1, rightLabel);
+        c.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+        int i = 0;
+        for (XYSeries s : c.getSeriesCollection()) {
+            if (i++ >= left.size()) {
+                s.setYAxisGroup(1);
+                s.setLineStyle(org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
+            }
+        }
+        save(png, c);
+    }
+
+    /**
+     * One tile of an image gallery.
+     *
+     * @param pixels  {@code channels × height × width} values (any range: each tile is scaled to its own min–max)
+     * @param caption one line under the tile
+     */
+    public record Tile(float[] pixels, String caption) { }
+
+    /**
+     * An image gallery: the tiles in rows of {@code columns}, each image enlarged to about 84 pixels and captioned,
+     * under a title; written as PNG with the title stored in it ({@link PngTitle}).
+     */
+    public static void gallery(Path png, String title, List<Tile> tiles, int channels, int height, int width,
+                               int columns) throws IOException {
+        if (tiles.isEmpty()) throw new IllegalArgumentException("gallery '" + title + "' has no images");
+        if (columns < 1) throw new IllegalArgumentException("gallery: columns must be >= 1, got " + columns);
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("gallery: images of 1 or 3 channels, got " + channels);
+        }
+        int zoom = Math.max(1, 84 / Math.max(height, width));
+        int tw = width * zoom, th = height * zoom, pad = 10, captionH = 34, titleH = 30;
+        int cellW = Math.max(tw, 120) + pad, cellH = th + captionH + pad;
+        int rows = (tiles.size() + columns - 1) / columns;
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(columns * cellW + pad,
+                titleH + rows * cellH + pad, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING, java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        g.setColor(Color.BLACK);
+        g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 14));
+        g.drawString(title, pad, 20);
+        g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
+        int plane = height * width;
+        for (int t = 0; t < tiles.size(); t++) {
+            Tile tile = tiles.get(t);
+            if (tile.pixels().length != channels * plane) {
+                throw new IllegalArgumentException("gallery: tile " + t + " has " + tile.pixels().length + " values, expected "
+                        + channels * plane);
+            }
+            float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
+            for (float v : tile.pixels()) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            float span = hi > lo ? hi - lo : 1;
+            int x0 = pad + (t % columns) * cellW, y0 = titleH + (t / columns) * cellH;
+            for (int y = 0; y < th; y++) {
+                for (int x = 0; x < tw; x++) {
+                    int q = (y / zoom) * width + x / zoom, rgb = 0;
+                    for (int ch = 0; ch < 3; ch++) {
+                        float v = tile.pixels()[(channels == 1 ? 0 : ch) * plane + q];
+                        rgb = (rgb << 8) | Math.round(255 * (v - lo) / span);
+                    }
+                    img.setRGB(x0 + x, y0 + y, rgb);
+                }
+            }
+            String[] lines = tile.caption().split("\n", 2);
+            for (int l = 0; l < lines.length; l++) g.drawString(lines[l], x0, y0 + th + 13 + 13 * l);
+        }
+        g.dispose();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", out);
+        byte[] bytes = PngTitle.withTitle(out.toByteArray(), title);
+        AtomicFiles.write(png, ch -> AtomicFiles.writeFully(ch, java.nio.ByteBuffer.wrap(bytes)));
+    }
+
+    /**
      * Grouped bar chart: one group of bars per category, one bar per entry of {@code groups} (legend label → one
      * value per category), written as PNG.
      */
