@@ -6,11 +6,11 @@ import dev.engram.engine.Tensor;
 import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
 import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.ParameterVector;
 import dev.engram.memorization.data.PerExampleLosses;
 import dev.engram.nn.Module;
 import dev.engram.nn.train.LabeledBatch;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -82,7 +82,7 @@ public final class ArnoldiInfluence {
      * Top eigenpairs of the Hessian.
      *
      * @param values  eigenvalues, largest |λ| first
-     * @param vectors unit eigenvectors, one per value, in the order of {@link #trainableParameters}
+     * @param vectors unit eigenvectors, one per value, in the order of {@link ParameterVector#trainable}
      */
     public record Eigenpairs(double[] values, float[][] vectors) { }
 
@@ -100,8 +100,8 @@ public final class ArnoldiInfluence {
         boolean was = model.isTraining();
         model.eval();
         try {
-            List<Tensor> params = trainableParameters(model);
-            double[] theta = flatten(params, false);
+            List<Tensor> params = ParameterVector.trainable(model);
+            double[] theta = ParameterVector.values(params);
             double eps = step(theta);
             int[] rows = sample(data.size(), o.hessianExamples(), o.seed());
             ExampleSet h = data.subset(rows);
@@ -118,13 +118,6 @@ public final class ArnoldiInfluence {
         return Math.cbrt(FLOAT_ROUNDOFF) * Math.max(1, Math.sqrt(dot(theta, theta)));
     }
 
-    /** The model's parameters that require gradients, in {@link Module#namedParameters()} order. */
-    public static List<Tensor> trainableParameters(Module model) {
-        List<Tensor> out = new ArrayList<>();
-        model.namedParameters().values().forEach(p -> { if (p.requiresGrad()) out.add(p); });
-        return out;
-    }
-
     /**
      * {@code v ↦ (∇L(θ + εv) − ∇L(θ − εv)) / (2ε) + wd·v} for the mean cross-entropy {@code L} over {@code data},
      * restoring the weights after every product.
@@ -133,15 +126,15 @@ public final class ArnoldiInfluence {
                                                 double weightDecay, int batchSize) {
         if (!(eps > 0)) throw new IllegalArgumentException("arnoldi: finite-difference step must be > 0, got " + eps);
         return v -> {
-            double[] theta = flatten(params, false);
+            double[] theta = ParameterVector.values(params);
             double[] plus, minus;
             try {
-                set(params, axpy(theta, eps, v));
-                plus = meanGradient(model, params, data, batchSize);
-                set(params, axpy(theta, -eps, v));
-                minus = meanGradient(model, params, data, batchSize);
+                ParameterVector.set(params, axpy(theta, eps, v));
+                plus = ParameterVector.meanLossGradient(model, params, data, batchSize);
+                ParameterVector.set(params, axpy(theta, -eps, v));
+                minus = ParameterVector.meanLossGradient(model, params, data, batchSize);
             } finally {
-                set(params, theta);
+                ParameterVector.set(params, theta);
             }
             double[] out = new double[v.length];
             for (int i = 0; i < out.length; i++) out[i] = (plus[i] - minus[i]) / (2 * eps) + weightDecay * v[i];
@@ -261,7 +254,7 @@ public final class ArnoldiInfluence {
 
     /** {@code Σ_i (g_z·v_i)² / λ_i} per example of {@code data}, from per-example gradients (evaluation mode). */
     public static double[] selfInfluence(Module model, ExampleSet data, Eigenpairs e, int batchSize) {
-        List<Tensor> params = trainableParameters(model);
+        List<Tensor> params = ParameterVector.trainable(model);
         long dim = 0;
         for (Tensor p : params) dim += p.numel();
         // per-example gradients are materialized: at most ~16M floats at once
@@ -304,55 +297,6 @@ public final class ArnoldiInfluence {
             model.train(was);
         }
         return out;
-    }
-
-    /** Gradient of the mean cross-entropy over {@code data} (model as it is), flattened. */
-    static double[] meanGradient(Module model, List<Tensor> params, ExampleSet data, int batchSize) {
-        model.zeroGrad();
-        int n = data.size();
-        for (int from = 0; from < n; from += batchSize) {
-            int to = Math.min(n, from + batchSize);
-            try (TensorScope s = Tensors.scope()) {
-                LabeledBatch lb = new LabeledBatch(data.images(from, to), data.labelTensor(from, to), data.ids(from, to));
-                int[] idx = new int[to - from];
-                for (int i = 0; i < idx.length; i++) idx[i] = i;
-                PerExampleLosses.losses(model, lb, idx).sum().mul(1f / n).backward();
-            }
-        }
-        double[] g = flatten(params, true);
-        model.zeroGrad();
-        return g;
-    }
-
-    /** The values (or, with {@code grads}, the gradients; zeros where none) of {@code params}, concatenated. */
-    static double[] flatten(List<Tensor> params, boolean grads) {
-        long dim = 0;
-        for (Tensor p : params) dim += p.numel();
-        double[] out = new double[Math.toIntExact(dim)];
-        int offset = 0;
-        for (Tensor p : params) {
-            Tensor t = grads ? p.grad() : p;
-            if (t != null) {
-                float[] f = t.toFloatArray();
-                for (int i = 0; i < f.length; i++) out[offset + i] = f[i];
-            }
-            offset += (int) p.numel();
-        }
-        return out;
-    }
-
-    /** Writes the concatenated values {@code v} into {@code params}. */
-    static void set(List<Tensor> params, double[] v) {
-        int offset = 0;
-        for (Tensor p : params) {
-            int size = (int) p.numel();
-            float[] f = new float[size];
-            for (int i = 0; i < size; i++) f[i] = (float) v[offset + i];
-            try (TensorScope s = Tensors.scope()) {
-                p.copyFrom(Tensor.of(f, p.shape()));
-            }
-            offset += size;
-        }
     }
 
     /** {@code m} distinct sorted indices of {@code 0..n-1} (all when {@code m >= n}), seeded. */

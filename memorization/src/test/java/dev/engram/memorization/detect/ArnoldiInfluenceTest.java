@@ -2,6 +2,7 @@ package dev.engram.memorization.detect;
 
 import dev.engram.memorization.data.Evaluation;
 import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.ParameterVector;
 import dev.engram.memorization.data.SyntheticData;
 import dev.engram.memorization.metrics.Metrics;
 import dev.engram.nn.Module;
@@ -96,8 +97,8 @@ class ArnoldiInfluenceTest {
         for (int i = 0; i < dim; i++) copy[i] = exact[i].clone();
         double[] exactValues = sortedByMagnitude(ArnoldiInfluence.jacobiEigen(copy, vecs));
 
-        var params = ArnoldiInfluence.trainableParameters(model);
-        double[] theta = ArnoldiInfluence.flatten(params, false);
+        var params = ParameterVector.trainable(model);
+        double[] theta = ParameterVector.values(params);
         assertThat(theta.length).isEqualTo(dim);
         double eps = ArnoldiInfluence.step(theta);
         ArnoldiInfluence.LinearMap hvp = ArnoldiInfluence.finiteDifferenceHvp(model, params, data, eps, wd, 16);
@@ -110,7 +111,7 @@ class ArnoldiInfluenceTest {
             double expected = 0.6 * exact[i][0] + 0.8 * exact[i][dim - 1];
             assertThat(hv[i]).isCloseTo(expected, within(2e-3 + 0.02 * Math.abs(expected)));
         }
-        assertThat(ArnoldiInfluence.flatten(params, false)).as("weights restored").containsExactly(theta);
+        assertThat(ParameterVector.values(params)).as("weights restored").containsExactly(theta);
 
         ArnoldiInfluence.Eigenpairs top = ArnoldiInfluence.arnoldi(hvp, dim, dim, 4, 1);
         for (int r = 0; r < 4; r++) {
