@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
 
 /**
  * Susceptibility to noisy labels (Forouzesh, Sedghi and Thiran, "Leveraging Unlabeled Data to Track Memorization",
- * ICLR 2023; docs/methods.md §8.14): a run-level measure of memorization that needs no clean labels. At the weights
+ * ICLR 2023; docs/methods.md §8.2): a run-level measure of memorization that needs no clean labels. At the weights
  * {@code w(τ)} of every epoch, a copy of the model takes one SGD step on a mini-batch {@code S̃} of unlabeled
  * examples given uniformly random labels; the fit it gains there, {@code Δ(τ) = Φ̃(w(τ)) − Φ̃(w̃(τ+1))} with
  * {@code Φ̃} the mean cross-entropy on {@code S̃}, is how readily the network fits labels that carry no signal, and the
