@@ -60,13 +60,14 @@ final class TrainingReport {
                     List.of(Charts.Series.of("train loss", lossEp, lossV)));
         }
         double[] zeta = Susceptibility.running(stats.stream().mapToDouble(TrainingRun.EpochStats::susceptibility).toArray());
-        if (java.util.Arrays.stream(zeta).anyMatch(Double::isFinite)) {
+        if (m > 1 && java.util.Arrays.stream(zeta).anyMatch(Double::isFinite)) {
             List<Charts.Series> acc = new ArrayList<>();
             acc.add(Charts.Series.of("clean train accuracy", ep, clean));
             if (hasNoisy) acc.add(Charts.Series.of("noisy train accuracy (memorized)", ep, noisy));
             Charts.twoAxes(outDir.resolve("susceptibility.png"), "Susceptibility to random labels beside memorization",
                     "epoch", "accuracy", acc, "susceptibility ζ (loss decrease)",
-                    List.of(Charts.Series.of("susceptibility ζ (running mean, right axis)", ep, zeta)));
+                    List.of(Charts.Series.of("susceptibility ζ (running mean, right axis)",
+                            java.util.Arrays.copyOfRange(ep, 1, m), java.util.Arrays.copyOfRange(zeta, 1, m))));
         }
         TrainingRun.EpochStats last = stats.get(m - 1);
         Map<String, Object> r = new LinkedHashMap<>();
