@@ -139,6 +139,11 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
         /** Positives are the atypical (low C-score) examples of a C-score run, labels unchanged. */
         public static final String ATYPICAL = "atypical";
 
+        /** The direction of {@code d} in terms of this leaderboard's positives: {@code "higher = atypical"}. */
+        public String direction(Detection d) {
+            return d.direction() + " = " + positives;
+        }
+
         /** The first row: the best score's AUROC as the value; then one row per score. */
         @Override
         public List<SummaryRow> summaryRows() {
@@ -146,11 +151,11 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             if (!entries.isEmpty()) {
                 Detection best = entries.get(0).detection();
                 rows.add(new SummaryRow("best AUROC at finding the " + positives + " examples (" + best.score() + ", "
-                        + best.directionLabel() + ")", String.format(Locale.ROOT, "%.4f", best.auroc())));
+                        + direction(best) + ")", String.format(Locale.ROOT, "%.4f", best.auroc())));
             }
             for (Entry e : entries) {
                 Detection d = e.detection();
-                rows.add(new SummaryRow(d.score() + " (" + d.directionLabel() + "): AUROC, p@#" + positives + ", cost",
+                rows.add(new SummaryRow(d.score() + " (" + direction(d) + "): AUROC, p@#" + positives + ", cost",
                         String.format(Locale.ROOT, "%s, %.4f, %.1f s", d.aurocText(), d.precisionAtNumNoisy(), e.seconds())));
             }
             for (String s : skipped) rows.add(new SummaryRow("skipped", s));
@@ -463,7 +468,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             m.put("seconds", e.seconds());
             m.put("needs", e.needs());
             rows.add(m);
-            t.addRow(d.score(), d.directionLabel(), d.auroc(), d.inverted() ? 1 : 0, d.aurocText(),
+            t.addRow(d.score(), r.direction(d), d.auroc(), d.inverted() ? 1 : 0, d.aurocText(),
                     d.precisionAtNumNoisy(), String.format(Locale.ROOT, "%.2f", e.seconds()), e.needs());
         }
         json.put("leaderboard", rows);

@@ -60,6 +60,10 @@ class DetectionLeaderboardRunTest {
         int[] labels = {0, 1, 2, 0, 1};
         NoisyLabels atypical = dev.engram.datasets.AtypicalMask.fromCScores(new float[] {0.9f, 0.2f, 0.8f, 0.4f, 0.7f}, labels);
         assertThat(DetectionLeaderboard.positives(atypical)).isEqualTo(DetectionLeaderboard.Result.ATYPICAL);
+        var entry = new DetectionLeaderboard.Result(5, 2, List.of(), List.of(), atypical.mask(), List.of(),
+                DetectionLeaderboard.Result.ATYPICAL, null, labels);
+        assertThat(entry.direction(dev.engram.memorization.metrics.Detection.of("loss", "higher",
+                new double[] {0, 1, 0, 1, 0}, atypical.mask()))).isEqualTo("higher = atypical");
         NoisyLabels noisy = dev.engram.datasets.LabelNoise.corrupt(labels, 3, 0.4, 1);
         assertThat(DetectionLeaderboard.positives(noisy)).isEqualTo(DetectionLeaderboard.Result.NOISY);
         NoisyLabels clean = dev.engram.datasets.LabelNoise.corrupt(labels, 3, 0, 1);
