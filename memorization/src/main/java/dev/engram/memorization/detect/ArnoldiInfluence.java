@@ -38,13 +38,18 @@ import java.util.SplittableRandom;
  * mini-batches) plus the run's coupled weight decay {@code (wd/2)‖θ‖²}, whose Hessian {@code wd·I} is added exactly.
  *
  * <p>Memory: the Krylov basis is {@code (n + 1)} float vectors of the parameter count (the demo MLP, 670k parameters,
- * 30 iterations: 80 MB); per-example gradients are materialized a few examples at a time.
+ * 30 iterations: 80 MB), capped at {@link #BASIS_BUDGET_BYTES} by running fewer iterations (a ResNet-50, 23.5M
+ * parameters: 10); per-example gradients are materialized a few examples at a time. Cost: two gradient passes
+ * over the Hessian sample per iteration, plus one per-example gradient pass over the scored examples.
  */
 public final class ArnoldiInfluence {
     private ArnoldiInfluence() { }
 
     /** Eigenpairs kept by the leaderboard. */
     public static final int TOP_K = 10;
+
+    /** Largest Krylov basis kept in memory (bytes); more iterations are cut to fit. */
+    public static final long BASIS_BUDGET_BYTES = 1L << 30;
 
     /** Float32 unit roundoff. */
     static final double FLOAT_ROUNDOFF = Math.pow(2, -24);
@@ -53,7 +58,7 @@ public final class ArnoldiInfluence {
      * Settings.
      *
      * @param iterations      Arnoldi iterations (Hessian-vector products), at least 2
-     * @param topK            eigenpairs kept, 1..iterations
+     * @param topK            eigenpairs kept (at most the iterations run)
      * @param hessianExamples training examples whose mean loss defines the Hessian (all when larger than the set)
      * @param seed            seed of the start vector and of the Hessian sample
      */
@@ -64,9 +69,7 @@ public final class ArnoldiInfluence {
         /** Validates. */
         public Options {
             if (iterations < 2) throw new IllegalArgumentException("arnoldi: iterations must be >= 2, got " + iterations);
-            if (topK < 1 || topK > iterations) {
-                throw new IllegalArgumentException("arnoldi: top-k must be in [1, iterations = " + iterations + "], got " + topK);
-            }
+            if (topK < 1) throw new IllegalArgumentException("arnoldi: top-k must be >= 1, got " + topK);
             if (hessianExamples < 1) throw new IllegalArgumentException("arnoldi: Hessian examples must be >= 1, got " + hessianExamples);
         }
     }
@@ -92,8 +95,16 @@ public final class ArnoldiInfluence {
      * @param selfInfluence per example
      * @param eigen         the eigenpairs used
      * @param step          finite-difference step ε
+     * @param iterations    Arnoldi iterations run (fewer than asked when the basis would exceed
+     *                      {@link #BASIS_BUDGET_BYTES})
      */
-    public record Result(double[] selfInfluence, Eigenpairs eigen, double step) { }
+    public record Result(double[] selfInfluence, Eigenpairs eigen, double step, int iterations) { }
+
+    /** Iterations whose basis of {@code dim} floats fits {@link #BASIS_BUDGET_BYTES}: at most {@code asked}, at least 2. */
+    static int affordableIterations(int asked, long dim) {
+        long fit = BASIS_BUDGET_BYTES / (4L * Math.max(1, dim)) - 1;
+        return (int) Math.max(2, Math.min(asked, fit));
+    }
 
     /** Hessian eigenpairs at {@code model}'s weights, then the self-influence of every example of {@code data}. */
     public static Result compute(Module model, ExampleSet data, Options o, double weightDecay, int batchSize) {
@@ -106,8 +117,9 @@ public final class ArnoldiInfluence {
             int[] rows = sample(data.size(), o.hessianExamples(), o.seed());
             ExampleSet h = data.subset(rows);
             LinearMap hvp = finiteDifferenceHvp(model, params, h, eps, weightDecay, batchSize);
-            Eigenpairs e = arnoldi(hvp, theta.length, o.iterations(), o.topK(), o.seed());
-            return new Result(selfInfluence(model, data, e, batchSize), e, eps);
+            int n = affordableIterations(o.iterations(), theta.length);
+            Eigenpairs e = arnoldi(hvp, theta.length, n, Math.min(o.topK(), n), o.seed());
+            return new Result(selfInfluence(model, data, e, batchSize), e, eps, n);
         } finally {
             model.train(was);
         }

@@ -70,7 +70,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
      * @param testExamples number of (first) test examples whose top turn-over dropout proponents and opponents are
      *                     written
      * @param arnoldiIterations Hessian-vector products of the Arnoldi influence ({@link ArnoldiInfluence}, top 10
-     *                     eigenpairs); 0 = leave it out
+     *                     eigenpairs, or as many as the iterations if fewer); 0 = leave it out
      */
     public record Options(boolean checkpoints, boolean extraTraining, int extraEpochs, int batchSize,
                           int complexityGapChunk, int testExamples, int arnoldiIterations) {
@@ -96,9 +96,9 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             if (extraEpochs < 0) throw new IllegalArgumentException("detect: extra epochs must be >= 0 (0 = the run's), got " + extraEpochs);
             if (batchSize < 1) throw new IllegalArgumentException("detect: batch size must be >= 1, got " + batchSize);
             if (testExamples < 0) throw new IllegalArgumentException("detect: test examples must be >= 0, got " + testExamples);
-            if (arnoldiIterations != 0 && arnoldiIterations < ArnoldiInfluence.TOP_K) {
-                throw new IllegalArgumentException("detect: Arnoldi iterations must be >= " + ArnoldiInfluence.TOP_K
-                        + " (0 = leave it out), got " + arnoldiIterations);
+            if (arnoldiIterations != 0 && arnoldiIterations < 2) {
+                throw new IllegalArgumentException("detect: Arnoldi iterations must be >= 2 (0 = leave it out), got "
+                        + arnoldiIterations);
             }
             if (complexityGapChunk != 0 && complexityGapChunk < 2) {
                 throw new IllegalArgumentException("detect: complexity-gap chunk must be >= 2 (0 = leave it out), got "
@@ -261,19 +261,19 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                     "tracin", tracin));
             // Arnoldi influence at the last checkpoint
             if (o.arnoldiIterations() > 0) {
-                ArnoldiInfluence.Options ao = new ArnoldiInfluence.Options(o.arnoldiIterations(), ArnoldiInfluence.TOP_K,
-                        1000, data.config().seed());
+                ArnoldiInfluence.Options ao = new ArnoldiInfluence.Options(o.arnoldiIterations(),
+                        Math.min(ArnoldiInfluence.TOP_K, o.arnoldiIterations()), 1000, data.config().seed());
                 progress.line("detect: Arnoldi influence, " + ao.iterations() + " Hessian-vector products on "
                         + Math.min(ao.hessianExamples(), train.size()) + " examples at epoch " + epochs[epochs.length - 1]
                         + ", top " + ao.topK() + " eigenpairs");
                 t0 = System.nanoTime();
                 ArnoldiInfluence.Result ar = ArnoldiInfluence.compute(data.modelAt(epochs[epochs.length - 1]), train, ao,
                         data.config().weightDecay(), o.batchSize());
-                progress.line(String.format(Locale.ROOT, "  Hessian eigenvalues %s (finite-difference step %.3g)",
+                progress.line(String.format(Locale.ROOT, "  Hessian eigenvalues %s (finite-difference step %.3g, %d iterations)",
                         java.util.Arrays.toString(java.util.Arrays.stream(ar.eigen().values())
-                                .mapToObj(v -> String.format(Locale.ROOT, "%.3g", v)).toArray()), ar.step()));
+                                .mapToObj(v -> String.format(Locale.ROOT, "%.3g", v)).toArray()), ar.step(), ar.iterations()));
                 entries.add(new Entry(Detection.of("arnoldi self-influence", "higher", ar.selfInfluence(), mask),
-                        since(t0), "last checkpoint (" + ao.iterations() + " Hessian-vector products)", "arnoldi",
+                        since(t0), "last checkpoint (" + ar.iterations() + " Hessian-vector products)", "arnoldi",
                         ar.selfInfluence()));
             } else {
                 skipped.add("Arnoldi influence: left out by the options");

@@ -112,7 +112,7 @@ class ModelMatrixTest {
                 new Step<>(new ExampleTiedDropoutExperiment(), etd),
                 new Step<>(new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS),
                 new Step<>(new CheckpointScores(), new CheckpointScores.Options(1, 0, 64)),
-                new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64)));
+                new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64, 1000, 5, 2)));
         assertThat(steps.stream().map(s -> s.analysis().kind()).toList())
                 .as("the matrix runs every analysis kind but the training itself")
                 .containsExactlyInAnyOrder(Stream.of(AnalysisKind.values())

@@ -146,9 +146,18 @@ class ArnoldiInfluenceTest {
     }
 
     @Test
+    void iterationsAreCutSoThatTheKrylovBasisFitsItsMemoryBudget() {
+        assertThat(ArnoldiInfluence.affordableIterations(30, 670_000)).isEqualTo(30);
+        int big = ArnoldiInfluence.affordableIterations(30, 23_500_000);
+        assertThat(big).isBetween(2, 29);
+        assertThat((big + 1) * 4L * 23_500_000).isLessThanOrEqualTo(ArnoldiInfluence.BASIS_BUDGET_BYTES);
+        assertThat(ArnoldiInfluence.affordableIterations(30, 1L << 31)).isEqualTo(2);
+    }
+
+    @Test
     void optionsNameTheBadValue() {
         assertThatThrownBy(() -> new ArnoldiInfluence.Options(1, 1, 10, 0)).hasMessageContaining("got 1");
-        assertThatThrownBy(() -> new ArnoldiInfluence.Options(10, 11, 10, 0)).hasMessageContaining("got 11");
+        assertThatThrownBy(() -> new ArnoldiInfluence.Options(10, 0, 10, 0)).hasMessageContaining("got 0");
         assertThatThrownBy(() -> new ArnoldiInfluence.Options(10, 5, 0, 0)).hasMessageContaining("got 0");
     }
 }
