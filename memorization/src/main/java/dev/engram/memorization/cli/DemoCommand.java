@@ -7,6 +7,7 @@ import dev.engram.memorization.analysis.PlainTask;
 import dev.engram.memorization.analysis.Progress;
 import dev.engram.memorization.analysis.SummaryRow;
 import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.detect.DetectionLeaderboard;
 import dev.engram.memorization.etd.ExampleTiedDropoutExperiment;
 import dev.engram.memorization.flip.FlipAnalysis;
 import dev.engram.memorization.gradients.EpochAccount;
@@ -44,7 +45,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the pipeline on MNIST with a small model on the CPU: train (10%% label noise) with gradient"
                 + " accounting, per-example scores, checkpoint scores, neuron flipping, example-tied dropout, layer rewinding,"
-                + " layer retraining, report.html, summary table.")
+                + " layer retraining, mislabel-detection leaderboard, report.html, summary table.")
 public final class DemoCommand implements Callable<Integer> {
     /**
      * One analysis of the demo with its settings.
@@ -66,8 +67,9 @@ public final class DemoCommand implements Callable<Integer> {
     /**
      * The analyses the demo runs after training, in order, with settings small enough for the demo: per-example
      * scores, checkpoint scores, neuron flipping (50 noisy and 50 clean targets), example-tied dropout (no
-     * baselines), layer rewinding and layer retraining (10 epochs, the run's own optimizer settings). Their relative
-     * costs are the wall times of a demo run on 2026-12-03 (2 vCPU AMD EPYC, shared) divided by its training time (93 s).
+     * baselines), layer rewinding, layer retraining (10 epochs, the run's own optimizer settings) and the
+     * mislabel-detection leaderboard (its extra trainings 10 epochs each). Their relative costs are the wall times of
+     * demo runs on 2026-12-03 (2 vCPU AMD EPYC, shared) divided by the training time (93 s).
      */
     public static final List<Step<?, ?>> ANALYSES = List.of(
             new Step<>("per-example scores", new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS, 0.01),
@@ -80,7 +82,9 @@ public final class DemoCommand implements Callable<Integer> {
                             List.of(ExampleTiedDropoutExperiment.Method.ETD), Double.NaN, 0,
                             ExampleTiedDropoutExperiment.Settings.DEFAULTS.evalBatchSize()), 0.54),
             new Step<>("layer rewinding", new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS, 0.32),
-            new Step<>("layer retraining", new RetrainingAnalysis(), RetrainingAnalysis.Options.DEFAULTS.withEpochs(10), 0.35));
+            new Step<>("layer retraining", new RetrainingAnalysis(), RetrainingAnalysis.Options.DEFAULTS.withEpochs(10), 0.35),
+            new Step<>("mislabel-detection leaderboard (every per-example score)", new DetectionLeaderboard(),
+                    new DetectionLeaderboard.Options(true, true, 10, 500, 1000, 5, 30), 2.2));
 
     /**
      * Wall time of a training step with gradient accounting (three backward passes) over a plain step, measured on the

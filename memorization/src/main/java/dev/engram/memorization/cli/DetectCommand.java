@@ -10,13 +10,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "detect", mixinStandardHelpOptions = true,
         description = "Mislabel-detection leaderboard: every per-example score (loss/margin trajectories, forgetting"
-                + " events, complexity gap, VoG, TracIn self-influence, RHO-LOSS irreducible loss, turn-over dropout self-influence)"
+                + " events, complexity gap, VoG, TracIn self-influence, Arnoldi influence, RHO-LOSS irreducible loss, turn-over dropout self-influence)"
                 + " with its AUROC, precision at the number of noisy examples, direction, wall time and what it"
                 + " needed. Writes analyses/detect/.")
 public final class DetectCommand extends AnalysisCommand {
     private static final DetectionLeaderboard.Options D = DetectionLeaderboard.Options.DEFAULTS;
 
-    @Option(names = "--no-checkpoints", description = "Leave out the scores computed from checkpoints (VoG, TracIn, RHO-LOSS).")
+    @Option(names = "--no-checkpoints", description = "Leave out the scores computed from checkpoints (VoG, TracIn, Arnoldi, RHO-LOSS).")
     boolean noCheckpoints;
 
     @Option(names = "--no-extra-training", description = "Leave out the scores that train extra models (RHO-LOSS, turn-over dropout).")
@@ -29,8 +29,8 @@ public final class DetectCommand extends AnalysisCommand {
     int batchSize = D.batchSize();
 
     @Option(names = "--complexity-gap-chunk", paramLabel = "N",
-            description = "Examples per Gram matrix of the complexity-gap score (N x N doubles); 0 = leave it out"
-                    + " (default: 1000).")
+            description = "Largest Gram matrix of the complexity-gap score (N x N doubles): a class with more than N/2"
+                    + " examples is scored in parts; 0 = leave it out (default: 1000).")
     int complexityGapChunk = D.complexityGapChunk();
 
     @Option(names = "--test-examples", paramLabel = "N",
@@ -38,10 +38,15 @@ public final class DetectCommand extends AnalysisCommand {
                     + " (default: 5).")
     int testExamples = D.testExamples();
 
+    @Option(names = "--arnoldi-iterations", paramLabel = "N",
+            description = "Hessian-vector products of the Arnoldi influence (top 10 eigenpairs); 0 = leave it out"
+                    + " (default: 30).")
+    int arnoldiIterations = D.arnoldiIterations();
+
     @Override
     public Integer call() throws Exception {
         execute(new DetectionLeaderboard(), new DetectionLeaderboard.Options(!noCheckpoints, !noExtraTraining,
-                extraEpochs, batchSize, complexityGapChunk, testExamples));
+                extraEpochs, batchSize, complexityGapChunk, testExamples, arnoldiIterations));
         return 0;
     }
 }

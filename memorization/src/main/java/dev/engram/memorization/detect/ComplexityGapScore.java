@@ -6,32 +6,82 @@ import java.util.SplittableRandom;
 
 /**
  * The complexity-gap score (Ki, Choi and Chung, "Data Valuation without Training of a Model", ICLR 2023;
- * docs/methods.md §8.3 and §8.13): a
- * training-free score from the Gram matrix of a two-layer, over-parameterized ReLU network at infinite width,
- * {@code H∞_ij = x_i·x_j (π − arccos(x_i·x_j)) / (2π)} for unit-norm inputs. The complexity {@code yᵀ (H∞)⁻¹ y}
- * bounds the network's generalization gap and the distance its weights move in training; the score of example i is
- * the complexity it adds, {@code CG(i) = yᵀ H⁻¹ y − y₋ᵢᵀ (H₋ᵢ)⁻¹ y₋ᵢ}. An irregular or mislabeled example is hard to
+ * docs/methods.md §8.3 and §8.13): a training-free score from the Gram matrix of a two-layer, over-parameterized ReLU
+ * network at infinite width, {@code H∞_ij = x_i·x_j (π − arccos(x_i·x_j)) / (2π)} for unit-norm inputs (so
+ * {@code H∞_ii = 1/2}). For binary labels {@code y ∈ {±1}ⁿ} the complexity {@code yᵀ (H∞)⁻¹ y} bounds the network's
+ * generalization gap and the distance its weights move in training; the score of example i is the complexity it
+ * adds, {@code CG(i) = yᵀ H⁻¹ y − y₋ᵢᵀ (H₋ᵢ)⁻¹ y₋ᵢ} (the paper's Eq. 6). An irregular or mislabeled example is hard to
  * explain by its neighbours and adds much complexity: higher = suspicious.
  *
- * <p>Computed exactly without n re-inversions: with {@code A = H⁻¹} and {@code α = A y}, the block-inverse identity
- * gives {@code CG(i) = α_i² / A_ii}, summed over the label dimensions. Labels are one-hot, centred ({@code e_y − 1/K});
- * this differs from the paper's multi-class recipe (per class c, its examples +1 against an equal-size random sample
- * of the other classes −1, averaged over repetitions), which is not implemented. Inputs are the flattened normalized
- * images scaled to unit norm.
+ * <p><b>Multi-class recipe (the paper's).</b> For every class c: the examples labelled c get {@code y = +1}, an
+ * equal number of examples drawn at random from the other classes gets {@code y = −1}, the Gram matrix of these
+ * {@code 2 n_c} examples is inverted and every example of class c is scored in that binary problem (the sampled
+ * examples of other classes are not scored there; each is scored in its own class's problem). Repeated
+ * {@code repeats} times with fresh samples and averaged. Labels are the run's training labels (noisy ones included,
+ * which is what lets the score find them).
  *
- * <p><b>Limits.</b> This is the MLP setting of the paper (raw pixels as the network's input). The Gram matrix is
- * {@code m × m} doubles and its Cholesky factorization costs {@code m³/3}, so the examples are scored in random chunks
- * of at most {@code chunk} examples (default 1,000: 8 MB, well under a second per chunk), each example within its
- * chunk, and the scores averaged over {@code repeats} random partitions; as in the paper's subset sampling, the score
- * then measures irregularity relative to a random subset of the training set rather than to all of it.
+ * <p>Computed exactly without re-inversions: with {@code A = H⁻¹} and {@code α = A y}, the block-inverse identity gives
+ * {@code CG(i) = α_i² / A_ii}.
+ *
+ * <p><b>Limits.</b> This is the MLP setting of the paper (raw pixels, flattened and scaled to unit norm, as the
+ * network's input). A binary problem of {@code m = 2 n_c} examples needs an {@code m × m} double matrix and its
+ * inverse ({@code 2 · 8 m²} bytes) and {@code ≈ m³/2} multiply-adds: m = 1,000 takes 16 MB and about a second,
+ * m = 12,000 (a full MNIST class against as many others) 2.3 GB and tens of minutes. So a class with more than
+ * {@code maxGram / 2} examples is split into random parts of at most {@code maxGram / 2}, each paired with its own
+ * random sample of the other classes; with {@code maxGram ≥ 2 × largest class} (the default 1,000 covers runs of up to
+ * about 5,000 balanced examples of 10 classes) this is exactly the paper's recipe, otherwise an example is scored
+ * against a random part of its class.
  */
 public final class ComplexityGapScore {
     private ComplexityGapScore() { }
 
-    /** CG scores of every example of {@code data}, in random chunks of at most {@code chunk}, averaged over {@code repeats}. */
-    public static double[] compute(ExampleSet data, int chunk, int repeats, long seed) {
-        if (chunk < 2) throw new IllegalArgumentException("complexity gap: chunk must be >= 2, got " + chunk);
+    /**
+     * CG scores of every example of {@code data} by the paper's multi-class recipe, averaged over {@code repeats}.
+     *
+     * @param maxGram largest Gram matrix (examples) of one binary problem, at least 2
+     */
+    public static double[] compute(ExampleSet data, int maxGram, int repeats, long seed) {
+        if (maxGram < 2) throw new IllegalArgumentException("complexity gap: largest Gram matrix must be >= 2 examples, got " + maxGram);
         if (repeats < 1) throw new IllegalArgumentException("complexity gap: repeats must be >= 1, got " + repeats);
+        int n = data.size(), k = data.numClasses();
+        double[][] x = unitRows(data);
+        int[] labels = data.labels();
+        double[] sum = new double[n];
+        int[] times = new int[n];
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int r = 0; r < repeats; r++) {
+            for (int c = 0; c < k; c++) {
+                int[] own = rowsWhere(labels, c, true), others = rowsWhere(labels, c, false);
+                if (own.length == 0 || others.length == 0) continue;
+                shuffle(own, rnd);
+                int partSize = Math.max(1, maxGram / 2);
+                int parts = (own.length + partSize - 1) / partSize;
+                for (int q = 0; q < parts; q++) {
+                    int from = (int) ((long) q * own.length / parts), to = (int) ((long) (q + 1) * own.length / parts);
+                    int[] pos = java.util.Arrays.copyOfRange(own, from, to);
+                    shuffle(others, rnd);
+                    int[] neg = java.util.Arrays.copyOf(others, Math.min(pos.length, others.length));
+                    int[] rows = new int[pos.length + neg.length];
+                    double[] y = new double[rows.length];
+                    for (int a = 0; a < rows.length; a++) {
+                        rows[a] = a < pos.length ? pos[a] : neg[a - pos.length];
+                        y[a] = a < pos.length ? 1 : -1;
+                    }
+                    double[] s = binaryScores(x, y, rows);
+                    for (int a = 0; a < pos.length; a++) {
+                        sum[pos[a]] += s[a];
+                        times[pos[a]]++;
+                    }
+                }
+            }
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) out[i] = times[i] == 0 ? 0 : sum[i] / times[i];
+        return out;
+    }
+
+    /** The examples of {@code data} as flattened rows scaled to unit norm (an all-zero row stays zero). */
+    static double[][] unitRows(ExampleSet data) {
         int n = data.size(), d = data.exampleSize();
         double[][] x = new double[n][d];
         for (int i = 0; i < n; i++) {
@@ -43,26 +93,20 @@ public final class ComplexityGapScore {
             double norm = Math.sqrt(s);
             if (norm > 0) for (int j = 0; j < d; j++) x[i][j] /= norm;
         }
-        double[] out = new double[n];
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int r = 0; r < repeats; r++) {
-            int[] p = new int[n];
-            for (int i = 0; i < n; i++) p[i] = i;
-            for (int i = n - 1; i > 0; i--) {
-                int j = rnd.nextInt(i + 1);
-                int t = p[i];
-                p[i] = p[j];
-                p[j] = t;
-            }
-            int parts = (n + chunk - 1) / chunk;
-            for (int q = 0; q < parts; q++) {
-                int from = (int) ((long) q * n / parts), to = (int) ((long) (q + 1) * n / parts);
-                int[] rows = java.util.Arrays.copyOfRange(p, from, to);
-                double[] s = chunkScores(x, data.labels(), data.numClasses(), rows);
-                for (int k = 0; k < rows.length; k++) out[rows[k]] += s[k] / repeats;
-            }
+        return x;
+    }
+
+    private static int[] rowsWhere(int[] labels, int c, boolean equal) {
+        return java.util.stream.IntStream.range(0, labels.length).filter(i -> (labels[i] == c) == equal).toArray();
+    }
+
+    private static void shuffle(int[] p, SplittableRandom rnd) {
+        for (int i = p.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
         }
-        return out;
     }
 
     /** The infinite-width two-layer ReLU Gram entry of unit vectors with inner product {@code c}. */
@@ -71,27 +115,32 @@ public final class ComplexityGapScore {
         return c * (Math.PI - Math.acos(c)) / (2 * Math.PI);
     }
 
-    /** Exact CG scores of the examples {@code rows} against each other. */
-    static double[] chunkScores(double[][] x, int[] labels, int classes, int[] rows) {
+    /** {@code H∞} of the unit rows {@code rows} of {@code x} (diagonal exactly 1/2). */
+    static double[][] gramMatrix(double[][] x, int[] rows) {
         int m = rows.length;
         double[][] h = new double[m][m];
         for (int a = 0; a < m; a++) {
-            for (int b = 0; b <= a; b++) {
+            double[] xa = x[rows[a]];
+            for (int b = 0; b < a; b++) {
                 double c = 0;
-                double[] xa = x[rows[a]], xb = x[rows[b]];
+                double[] xb = x[rows[b]];
                 for (int j = 0; j < xa.length; j++) c += xa[j] * xb[j];
                 h[a][b] = h[b][a] = gram(c);
             }
-            h[a][a] += 1e-8; // duplicates make H singular
+            h[a][a] = 0.5 + 1e-10; // exact duplicates would make H singular
         }
-        double[][] inv = invertSpd(h);
+        return h;
+    }
+
+    /** Exact CG scores {@code α_a² / A_aa} of the binary problem with labels {@code y} (±1) on the unit rows {@code rows}. */
+    static double[] binaryScores(double[][] x, double[] y, int[] rows) {
+        int m = rows.length;
+        double[][] inv = invertSpd(gramMatrix(x, rows));
         double[] s = new double[m];
         for (int a = 0; a < m; a++) {
-            for (int c = 0; c < classes; c++) {
-                double alpha = 0;
-                for (int b = 0; b < m; b++) alpha += inv[a][b] * ((labels[rows[b]] == c ? 1.0 : 0.0) - 1.0 / classes);
-                s[a] += alpha * alpha / inv[a][a];
-            }
+            double alpha = 0;
+            for (int b = 0; b < m; b++) alpha += inv[a][b] * y[b];
+            s[a] = alpha * alpha / inv[a][a];
         }
         return s;
     }

@@ -18,6 +18,7 @@ import dev.engram.memorization.metrics.Detection;
 import dev.engram.memorization.metrics.LearningEvents;
 import dev.engram.memorization.metrics.Metrics;
 import dev.engram.memorization.report.Charts;
+import dev.engram.memorization.report.Gallery;
 import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.RunFolder;
@@ -47,11 +48,15 @@ import java.util.Map;
  *
  * <p>Scores: the per-epoch trajectory scores of {@link ScoresAnalysis} (loss, margin, forgetting events, learned
  * epoch; computed by it), the training-free complexity-gap score ({@link ComplexityGapScore}), VoG of {@link CheckpointScores} (computed by it from the checkpoints), TracIn checkpoint
- * self-influence ({@link TracInSelfInfluence}), the RHO-LOSS irreducible and reducible loss
+ * self-influence ({@link TracInSelfInfluence}), influence-function self-influence by Arnoldi iteration at the last
+ * checkpoint ({@link ArnoldiInfluence}), the RHO-LOSS irreducible and reducible loss
  * ({@link IrreducibleLoss}; two extra trainings on half the data each) and turn-over dropout self-influence
  * ({@link TurnOverInfluence}; one extra training with per-example subnetworks; the same model gives the top
  * proponents and opponents of the first test examples). Writes {@code leaderboard.csv}, {@code per-example.csv},
- * {@code test-influence.csv}, {@code results.json} and {@code roc.png} into {@code analyses/detect/}. The wall time
+ * {@code test-influence.csv}, {@code results.json}, {@code roc.png} (every score's ROC curve on one chart) and one
+ * {@code gallery-NN-<score>.png} per score (its most suspicious examples with given and true labels) into
+ * {@code analyses/detect/}. The positives are the run's noisy examples, or for a C-score run (docs/methods.md §1.3)
+ * its atypical ones ({@link #positives}). The wall time
  * of a score is that of the computation that produced it, shared by the scores it produced (all VoG windows, for
  * example, come from one pass over the checkpoints).
  */
@@ -67,15 +72,26 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
      * @param complexityGapChunk examples per Gram matrix of the complexity-gap score; 0 = leave it out
      * @param testExamples number of (first) test examples whose top turn-over dropout proponents and opponents are
      *                     written
+     * @param arnoldiIterations Hessian-vector products of the Arnoldi influence ({@link ArnoldiInfluence}, top 10
+     *                     eigenpairs, or as many as the iterations if fewer); 0 = leave it out
      */
     public record Options(boolean checkpoints, boolean extraTraining, int extraEpochs, int batchSize,
-                          int complexityGapChunk, int testExamples) {
-        /** Everything, the run's epochs, batches of 500, complexity gap in chunks of 1,000, 5 test examples. */
-        public static final Options DEFAULTS = new Options(true, true, 0, 500, 1000, 5);
+                          int complexityGapChunk, int testExamples, int arnoldiIterations) {
+        /**
+         * Everything, the run's epochs, batches of 500, complexity gap with Gram matrices of up to 1,000 examples, 5 test
+         * examples, 30 Arnoldi iterations.
+         */
+        public static final Options DEFAULTS = new Options(true, true, 0, 500, 1000, 5, 30);
 
-        /** Options with the complexity gap in chunks of 1,000 and 5 test examples. */
+        /** Options with the complexity gap's Gram matrices of up to 1,000 examples, 5 test examples, 30 Arnoldi iterations. */
         public Options(boolean checkpoints, boolean extraTraining, int extraEpochs, int batchSize) {
-            this(checkpoints, extraTraining, extraEpochs, batchSize, 1000, 5);
+            this(checkpoints, extraTraining, extraEpochs, batchSize, 1000, 5, 30);
+        }
+
+        /** Options with 30 Arnoldi iterations. */
+        public Options(boolean checkpoints, boolean extraTraining, int extraEpochs, int batchSize,
+                       int complexityGapChunk, int testExamples) {
+            this(checkpoints, extraTraining, extraEpochs, batchSize, complexityGapChunk, testExamples, 30);
         }
 
         /** Validates. */
@@ -83,6 +99,10 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             if (extraEpochs < 0) throw new IllegalArgumentException("detect: extra epochs must be >= 0 (0 = the run's), got " + extraEpochs);
             if (batchSize < 1) throw new IllegalArgumentException("detect: batch size must be >= 1, got " + batchSize);
             if (testExamples < 0) throw new IllegalArgumentException("detect: test examples must be >= 0, got " + testExamples);
+            if (arnoldiIterations != 0 && arnoldiIterations < 2) {
+                throw new IllegalArgumentException("detect: Arnoldi iterations must be >= 2 (0 = leave it out), got "
+                        + arnoldiIterations);
+            }
             if (complexityGapChunk != 0 && complexityGapChunk < 2) {
                 throw new IllegalArgumentException("detect: complexity-gap chunk must be >= 2 (0 = leave it out), got "
                         + complexityGapChunk);
@@ -108,18 +128,38 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
      * @param noisy    noisy examples among them
      * @param entries  rows, best AUROC first
      * @param skipped  computations left out, with the reason
-     * @param noisyMask per example: noisy
+     * @param noisyMask per example: a positive (noisy, or atypical for a C-score run)
      * @param testInfluence turn-over dropout influence of the training examples on the first test examples
+     * @param positives  what the positives are: {@link #NOISY} or {@link #ATYPICAL}
+     * @param images     the training examples (for the gallery of top examples; null = no gallery)
+     * @param trueLabels per example: its label in the dataset file (differs from the given one where corrupted)
      */
     public record Result(int examples, int noisy, List<Entry> entries, List<String> skipped, boolean[] noisyMask,
-                         List<TestInfluence> testInfluence) implements Analysis.Result {
+                         List<TestInfluence> testInfluence, String positives, ExampleSet images, int[] trueLabels)
+            implements Analysis.Result {
+        /** Positives are the examples whose label was corrupted. */
+        public static final String NOISY = "noisy";
+        /** Positives are the atypical (low C-score) examples of a C-score run, labels unchanged. */
+        public static final String ATYPICAL = "atypical";
+
+        /** The direction of {@code d} in terms of this leaderboard's positives: {@code "higher = atypical"}. */
+        public String direction(Detection d) {
+            return d.direction() + " = " + positives;
+        }
+
+        /** The first row: the best score's AUROC as the value; then one row per score. */
         @Override
         public List<SummaryRow> summaryRows() {
             List<SummaryRow> rows = new ArrayList<>();
+            if (!entries.isEmpty()) {
+                Detection best = entries.get(0).detection();
+                rows.add(new SummaryRow("best AUROC at finding the " + positives + " examples (" + best.score() + ", "
+                        + direction(best) + ")", String.format(Locale.ROOT, "%.4f", best.auroc())));
+            }
             for (Entry e : entries) {
                 Detection d = e.detection();
-                rows.add(new SummaryRow(d.score() + " (" + d.directionLabel() + ")", String.format(Locale.ROOT,
-                        "AUROC %s  p@#noisy %.4f  %.1fs  %s", d.aurocText(), d.precisionAtNumNoisy(), e.seconds(), e.needs())));
+                rows.add(new SummaryRow(d.score() + " (" + direction(d) + "): AUROC, p@#" + positives + ", cost",
+                        String.format(Locale.ROOT, "%s, %.4f, %.1f s", d.aurocText(), d.precisionAtNumNoisy(), e.seconds())));
             }
             for (String s : skipped) rows.add(new SummaryRow("skipped", s));
             return rows;
@@ -164,6 +204,8 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
     public Result run(RunData data, Options o, Progress progress) throws IOException {
         ExampleSet train = data.trainSet();
         boolean[] mask = train.noisy();
+        String positives = positives(data.noise());
+        progress.line("detect: positives are the " + train.noisyCount() + " " + positives + " training examples");
         List<Entry> entries = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         List<TestInfluence> testInfluence = new ArrayList<>();
@@ -187,11 +229,12 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
 
         // 2. complexity gap, training-free
         if (o.complexityGapChunk() > 0) {
-            progress.line("detect: complexity-gap score (training-free), chunks of " + o.complexityGapChunk());
+            progress.line("detect: complexity-gap score (training-free; each class against an equal random sample of the"
+                    + " others, Gram matrices of at most " + o.complexityGapChunk() + " examples)");
             t0 = System.nanoTime();
             double[] cg = ComplexityGapScore.compute(train, o.complexityGapChunk(), 1, data.config().seed());
             entries.add(new Entry(Detection.of("complexity gap (training-free)", "higher", cg, mask), since(t0),
-                    "nothing (training-free; random chunks of " + o.complexityGapChunk() + ")", "complexity-gap", cg));
+                    "nothing (training-free; Gram matrices of <= " + o.complexityGapChunk() + " examples)", "complexity-gap", cg));
         } else {
             skipped.add("complexity gap: left out by the options");
         }
@@ -219,6 +262,25 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             double[] tracin = TracInSelfInfluence.compute(k -> data.modelAt(epochs[k]), lr, train, o.batchSize());
             entries.add(new Entry(Detection.of("tracin self-influence", "higher", tracin, mask), since(t0), needs,
                     "tracin", tracin));
+            // Arnoldi influence at the last checkpoint
+            if (o.arnoldiIterations() > 0) {
+                ArnoldiInfluence.Options ao = new ArnoldiInfluence.Options(o.arnoldiIterations(),
+                        Math.min(ArnoldiInfluence.TOP_K, o.arnoldiIterations()), 1000, data.config().seed());
+                progress.line("detect: Arnoldi influence, " + ao.iterations() + " Hessian-vector products on "
+                        + Math.min(ao.hessianExamples(), train.size()) + " examples at epoch " + epochs[epochs.length - 1]
+                        + ", top " + ao.topK() + " eigenpairs");
+                t0 = System.nanoTime();
+                ArnoldiInfluence.Result ar = ArnoldiInfluence.compute(data.modelAt(epochs[epochs.length - 1]), train, ao,
+                        data.config().weightDecay(), o.batchSize());
+                progress.line(String.format(Locale.ROOT, "  Hessian eigenvalues %s (finite-difference step %.3g, %d iterations)",
+                        java.util.Arrays.toString(java.util.Arrays.stream(ar.eigen().values())
+                                .mapToObj(v -> String.format(Locale.ROOT, "%.3g", v)).toArray()), ar.step(), ar.iterations()));
+                entries.add(new Entry(Detection.of("arnoldi self-influence", "higher", ar.selfInfluence(), mask),
+                        since(t0), "last checkpoint (" + ar.iterations() + " Hessian-vector products)", "arnoldi",
+                        ar.selfInfluence()));
+            } else {
+                skipped.add("Arnoldi influence: left out by the options");
+            }
             if (o.extraTraining()) {
                 // 4. RHO-LOSS irreducible loss
                 int ep = o.extraEpochs() > 0 ? o.extraEpochs() : data.config().epochs();
@@ -259,10 +321,28 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                 testInfluence.add(new TestInfluence(j, test.labels()[j], top(inf, 5, true), top(inf, 5, false), inf));
             }
         }
-        if (!o.checkpoints()) skipped.add("checkpoint scores (VoG, TracIn, RHO-LOSS): left out by the options");
+        if (!o.checkpoints()) skipped.add("checkpoint scores (VoG, TracIn, Arnoldi, RHO-LOSS): left out by the options");
         if (!o.extraTraining()) skipped.add("scores needing extra training (RHO-LOSS, turn-over dropout): left out by the options");
         entries.sort(Comparator.comparingDouble((Entry e) -> e.detection().auroc()).reversed());
-        return new Result(train.size(), train.noisyCount(), entries, skipped, mask, testInfluence);
+        return new Result(train.size(), train.noisyCount(), entries, skipped, mask, testInfluence, positives, train,
+                data.noise().originalLabels());
+    }
+
+    /**
+     * What the run's flagged examples are: {@link Result#ATYPICAL} for a C-score run (docs/methods.md §1.3: examples
+     * flagged, every label unchanged, as {@code dev.engram.datasets.AtypicalMask} writes them; label noise always
+     * changes a flagged label), else {@link Result#NOISY}.
+     */
+    static String positives(dev.engram.datasets.NoisyLabels noise) {
+        int[] given = noise.noisyLabels(), orig = noise.originalLabels();
+        boolean[] m = noise.mask();
+        boolean any = false;
+        for (int i = 0; i < m.length; i++) {
+            if (!m[i]) continue;
+            if (given[i] != orig[i]) return Result.NOISY;
+            any = true;
+        }
+        return any ? Result.ATYPICAL : Result.NOISY;
     }
 
     private static double since(long t0) {
@@ -341,12 +421,48 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
         return out;
     }
 
+    /** Examples per gallery. */
+    static final int GALLERY = 16;
+
+    /**
+     * One PNG per kept score, {@code gallery-NN-<score>.png}: its {@link #GALLERY} most suspicious training examples,
+     * each captioned with its rank, index, given and true label (and whether it is a positive).
+     */
+    private static void writeGalleries(Result r, List<Entry> kept, Path dir) throws IOException {
+        ExampleSet x = r.images();
+        if (!Gallery.showable(x)) return;
+        for (int s = 0; s < kept.size(); s++) {
+            Entry e = kept.get(s);
+            int[] top = top(e.suspicious(), Math.min(GALLERY, r.examples()), true);
+            int hits = 0;
+            List<Gallery.Strip> strips = new ArrayList<>();
+            List<Gallery.Tile> tiles = new ArrayList<>();
+            for (int k = 0; k < top.length; k++) {
+                int i = top[k];
+                if (r.noisyMask()[i]) hits++;
+                tiles.add(new Gallery.Tile(i, String.format(Locale.ROOT, "#%d ex %d", k + 1, x.ids()[i]),
+                        String.format(Locale.ROOT, "given %d, true %d", x.labels()[i], r.trueLabels()[i]),
+                        r.noisyMask()[i]));
+                if (tiles.size() == GALLERY / 2 || k == top.length - 1) {
+                    strips.add(new Gallery.Strip("ranks " + (k + 2 - tiles.size()) + "–" + (k + 1), tiles));
+                    tiles = new ArrayList<>();
+                }
+            }
+            String slug = e.detection().score().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+            byte[] png = Gallery.render(String.format(Locale.ROOT, "Top %d by %s (AUROC %.3f): %d %s (red)", top.length,
+                    e.detection().score(), e.detection().auroc(), hits, r.positives()), x, strips);
+            dev.engram.nn.io.AtomicFiles.write(dir.resolve(String.format(Locale.ROOT, "gallery-%02d-%s.png", s + 1, slug)),
+                    ch -> dev.engram.nn.io.AtomicFiles.writeFully(ch, java.nio.ByteBuffer.wrap(png)));
+        }
+    }
+
     @Override
     public void write(Result r, Path dir) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("analysis", "detect");
         json.put("examples", r.examples());
         json.put("noisy", r.noisy());
+        json.put("positives", r.positives());
         List<Map<String, Object>> rows = new ArrayList<>();
         CsvTable t = new CsvTable("score", "direction", "auroc", "inverted", "auroc_text", "precision_at_num_noisy",
                 "seconds", "needs");
@@ -361,7 +477,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             m.put("seconds", e.seconds());
             m.put("needs", e.needs());
             rows.add(m);
-            t.addRow(d.score(), d.directionLabel(), d.auroc(), d.inverted() ? 1 : 0, d.aurocText(),
+            t.addRow(d.score(), r.direction(d), d.auroc(), d.inverted() ? 1 : 0, d.aurocText(),
                     d.precisionAtNumNoisy(), String.format(Locale.ROOT, "%.2f", e.seconds()), e.needs());
         }
         json.put("leaderboard", rows);
@@ -386,8 +502,9 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                         e.detection().auroc()), c[0], c[1]));
             }
             series.add(Charts.Series.of("chance", new double[] {0, 1}, new double[] {0, 1}));
-            Charts.line(dir.resolve("roc.png"), "ROC curves: finding the mislabeled examples", "false-positive rate",
-                    "true-positive rate", series);
+            Charts.curves(dir.resolve("roc.png"), "ROC curves of every score: finding the " + r.positives()
+                    + " examples", "false-positive rate", "true-positive rate", series);
+            if (r.images() != null) writeGalleries(r, kept, dir);
         }
         if (!r.testInfluence().isEmpty()) {
             CsvTable ti = new CsvTable("test_index", "test_label", "kind", "rank", "train_index", "train_is_noisy",

@@ -131,6 +131,48 @@ public final class Charts {
     }
 
     /**
+     * Many curves on one chart (e.g. ROC curves of every score): lines without markers; once the colours of the
+     * palette are used up, further series repeat them with dashed, then dotted lines, so that every series stays
+     * distinguishable without relying on colour alone. Written as PNG.
+     */
+    public static void curves(Path png, String title, String xLabel, String yLabel, List<Series> series)
+            throws IOException {
+        XYChart c = lineChart(title, xLabel, yLabel, series);
+        java.awt.BasicStroke[] dashes = {null, org.knowm.xchart.style.lines.SeriesLines.DASH_DASH,
+            org.knowm.xchart.style.lines.SeriesLines.DOT_DOT};
+        int i = 0;
+        for (XYSeries s : c.getSeriesCollection()) {
+            s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+            java.awt.BasicStroke d = dashes[Math.min(dashes.length - 1, i / PALETTE.length)];
+            if (d != null) s.setLineStyle(d);
+            i++;
+        }
+        save(png, c);
+    }
+
+    /**
+     * Line chart with two value axes: {@code left} series on the left axis, {@code right} series on the right one
+     * (e.g. accuracies beside a measure of another scale). Written as PNG.
+     */
+    public static void twoAxes(Path png, String title, String xLabel, String leftLabel, List<Series> left,
+                               String rightLabel, List<Series> right) throws IOException {
+        List<Series> all = new ArrayList<>(left);
+        all.addAll(right);
+        XYChart c = lineChart(title, xLabel, leftLabel, all);
+        c.setYAxisGroupTitle(0, leftLabel);
+        c.setYAxisGroupTitle(1, rightLabel);
+        c.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+        int i = 0;
+        for (XYSeries s : c.getSeriesCollection()) {
+            if (i++ >= left.size()) {
+                s.setYAxisGroup(1);
+                s.setLineStyle(org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
+            }
+        }
+        save(png, c);
+    }
+
+    /**
      * Grouped bar chart: one group of bars per category, one bar per entry of {@code groups} (legend label → one
      * value per category), written as PNG.
      */

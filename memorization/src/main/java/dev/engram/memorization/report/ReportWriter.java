@@ -142,6 +142,11 @@ public final class ReportWriter {
             }
             Double secs = number(o, "trainingSeconds");
             if (secs != null) out.add(new Row("training time", duration(secs), null));
+            Double zeta = number(o, "finalSusceptibility");
+            if (zeta != null && Double.isFinite(zeta)) {
+                out.add(new Row("susceptibility ζ to random labels, final (mean loss decrease of one probe step)",
+                        String.format(Locale.ROOT, "%.4f", zeta), null));
+            }
         }
         return out;
     }

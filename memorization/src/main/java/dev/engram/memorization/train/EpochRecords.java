@@ -57,6 +57,7 @@ public final class EpochRecords {
         meta.put("noisy_accuracy", Double.toString(st.noisyAccuracy()));
         meta.put("test_accuracy", Double.toString(st.testAccuracy()));
         meta.put("seconds", Double.toString(st.seconds()));
+        meta.put("susceptibility", Double.toString(st.susceptibility()));
         SafeTensors.write(f, t, meta);
     }
 
@@ -77,7 +78,7 @@ public final class EpochRecords {
             return new TrainingRun.EpochStats(Integer.parseInt(m.get("epoch")), Double.parseDouble(m.get("learning_rate")),
                     Double.parseDouble(m.get("train_loss")), Double.parseDouble(m.get("clean_accuracy")),
                     Double.parseDouble(m.get("noisy_accuracy")), Double.parseDouble(m.get("test_accuracy")),
-                    Double.parseDouble(m.get("seconds")));
+                    Double.parseDouble(m.get("seconds")), Double.parseDouble(m.getOrDefault("susceptibility", "NaN")));
         } catch (IOException | RuntimeException ex) {
             return null;
         }

@@ -14,8 +14,8 @@ import java.util.Map;
 
 /**
  * What a training run writes about itself into {@code analyses/training/}: {@code accuracy.csv} (rewritten after every
- * epoch), and at the end {@code results.json} with the final and per-epoch accuracies and the accuracy and loss
- * charts.
+ * epoch), and at the end {@code results.json} with the final and per-epoch accuracies and susceptibility and the
+ * accuracy, loss and susceptibility charts.
  */
 final class TrainingReport {
     private TrainingReport() { }
@@ -23,10 +23,12 @@ final class TrainingReport {
     /** Writes {@code accuracy.csv}: one row per evaluated epoch. */
     static void writeTable(Path outDir, List<TrainingRun.EpochStats> stats) throws IOException {
         CsvTable t = new CsvTable("epoch", "learning_rate", "train_loss", "clean_train_accuracy",
-                "noisy_train_accuracy", "test_accuracy", "seconds");
-        for (TrainingRun.EpochStats s : stats) {
+                "noisy_train_accuracy", "test_accuracy", "seconds", "susceptibility_step", "susceptibility");
+        double[] zeta = Susceptibility.running(stats.stream().mapToDouble(TrainingRun.EpochStats::susceptibility).toArray());
+        for (int i = 0; i < stats.size(); i++) {
+            TrainingRun.EpochStats s = stats.get(i);
             t.addRow(s.epoch(), s.learningRate(), s.trainLoss(), s.cleanAccuracy(), s.noisyAccuracy(), s.testAccuracy(),
-                    s.seconds());
+                    s.seconds(), s.susceptibility(), zeta[i]);
         }
         t.write(outDir.resolve("accuracy.csv"));
     }
@@ -57,6 +59,16 @@ final class TrainingReport {
             Charts.line(outDir.resolve("loss.png"), "Training loss", "epoch", "mean cross-entropy",
                     List.of(Charts.Series.of("train loss", lossEp, lossV)));
         }
+        double[] zeta = Susceptibility.running(stats.stream().mapToDouble(TrainingRun.EpochStats::susceptibility).toArray());
+        if (m > 1 && java.util.Arrays.stream(zeta).anyMatch(Double::isFinite)) {
+            List<Charts.Series> acc = new ArrayList<>();
+            acc.add(Charts.Series.of("clean train accuracy", ep, clean));
+            if (hasNoisy) acc.add(Charts.Series.of("noisy train accuracy (memorized)", ep, noisy));
+            Charts.twoAxes(outDir.resolve("susceptibility.png"), "Susceptibility to random labels beside memorization",
+                    "epoch", "accuracy", acc, "susceptibility ζ (loss decrease)",
+                    List.of(Charts.Series.of("susceptibility ζ (running mean, right axis)",
+                            java.util.Arrays.copyOfRange(ep, 1, m), java.util.Arrays.copyOfRange(zeta, 1, m))));
+        }
         TrainingRun.EpochStats last = stats.get(m - 1);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("epochs", last.epoch());
@@ -69,6 +81,8 @@ final class TrainingReport {
         r.put("cleanTrainAccuracy", clean);
         r.put("noisyTrainAccuracy", noisy);
         r.put("testAccuracy", test);
+        r.put("finalSusceptibility", zeta[m - 1]);
+        r.put("susceptibility", zeta);
         run.writeResults(AnalysisKind.TRAINING.dirName(), r);
     }
 }

@@ -43,7 +43,8 @@ import java.util.List;
  * 0..E), which the per-example scores analysis reads. Each epoch's evaluation is also kept in
  * {@code analyses/training/epochs/epoch-NNN.safetensors} as soon as it is done, so a resumed run keeps the epochs
  * before the interruption. With {@link Options#gradAccounting()} the run also does gradient accounting
- * ({@link GradientAccountingListener}) into {@code analyses/grad-accounting/}. The per-epoch records are
+ * ({@link GradientAccountingListener}) into {@code analyses/grad-accounting/}. Every epoch also measures the
+ * {@linkplain Susceptibility susceptibility} to random labels of the weights. The per-epoch records are
  * {@link EpochRecords}; the table, charts and summary {@link TrainingReport}.
  */
 public final class TrainingRun {
@@ -68,9 +69,17 @@ public final class TrainingRun {
      * @param noisyAccuracy accuracy on noisy training examples w.r.t. their noisy label (memorization); NaN without noise
      * @param testAccuracy  test accuracy
      * @param seconds       wall time of training + evaluation of the epoch
+     * @param susceptibility the fit a probe step gains on randomly labelled held-out data at the epoch's weights,
+     *                      {@code Δ} of {@link Susceptibility} (NaN in records written before it was measured)
      */
     public record EpochStats(int epoch, double learningRate, double trainLoss, double cleanAccuracy,
-                             double noisyAccuracy, double testAccuracy, double seconds) { }
+                             double noisyAccuracy, double testAccuracy, double seconds, double susceptibility) {
+        /** Numbers without a susceptibility measurement. */
+        public EpochStats(int epoch, double learningRate, double trainLoss, double cleanAccuracy, double noisyAccuracy,
+                          double testAccuracy, double seconds) {
+            this(epoch, learningRate, trainLoss, cleanAccuracy, noisyAccuracy, testAccuracy, seconds, Double.NaN);
+        }
+    }
 
     /**
      * How to run.
@@ -164,6 +173,7 @@ public final class TrainingRun {
         }
         GradientAccountingListener accounting = options.gradAccounting() && noisy.length > 0
                 ? new GradientAccountingListener(model, noise.mask()) : null;
+        Susceptibility probe = susceptibility(data);
 
         try (MethodRecipe recipe = MethodRecipe.prepare(cfg, data.normalization(), labeled, data.trainSet(), model, epochs,
                 LOG::info)) {
@@ -175,9 +185,10 @@ public final class TrainingRun {
                 try {
                     if (accounting != null) GradientAccounting.save(run, accounting.finishEpoch(m.epoch()));
                     long t0 = System.nanoTime();
-                    EpochStats st = evaluate(mod, data, m.epoch(), m.learningRate(), m.trainLoss(), records);
+                    EpochStats st = evaluate(mod, data, m.epoch(), m.learningRate(), m.trainLoss(), records, probe);
                     st = new EpochStats(st.epoch(), st.learningRate(), st.trainLoss(), st.cleanAccuracy(),
-                            st.noisyAccuracy(), st.testAccuracy(), m.seconds() + (System.nanoTime() - t0) / 1e9);
+                            st.noisyAccuracy(), st.testAccuracy(), m.seconds() + (System.nanoTime() - t0) / 1e9,
+                            st.susceptibility());
                     EpochRecords.save(records, st, null);
                     mod.train(true);
                     stats.add(st);
@@ -193,12 +204,12 @@ public final class TrainingRun {
                     List<Integer> saved = Checkpoint.epochs(ckDir);
                     int last = saved.get(saved.size() - 1);
                     verifyCheckpoints(data, saved);
-                    stats.addAll(restoreRecords(data, records, last));
+                    stats.addAll(restoreRecords(data, records, last, probe));
                     TrainingReport.writeTable(outDir, stats);
                     for (EpochStats s : stats) options.listener().epochDone(s);
                     if (last < epochs) trainer.resume(ckDir);
                 } else {
-                    EpochStats st = evaluate(model, data, 0, 0, Double.NaN, records);
+                    EpochStats st = evaluate(model, data, 0, 0, Double.NaN, records, probe);
                     model.train(true);
                     stats.add(st);
                     TrainingReport.writeTable(outDir, stats);
@@ -225,15 +236,29 @@ public final class TrainingRun {
         return stats;
     }
 
-    /** Evaluates every training example and the test set (eval mode); writes the epoch's per-example record. */
-    private static EpochStats evaluate(Module model, RunData data, int epoch, double lr, double trainLoss, Path records)
-            throws IOException {
+    /**
+     * The run's susceptibility probe ({@link Susceptibility}): the test images, randomly labelled, batches of the run's
+     * batch size, steps at its peak learning rate with its weight decay.
+     */
+    static Susceptibility susceptibility(RunData data) throws IOException {
+        ExperimentConfig c = data.config();
+        return new Susceptibility(data.testSet(), c.batchSize(), c.peakLr(), c.weightDecay(), c.seed());
+    }
+
+    /**
+     * Evaluates every training example and the test set (eval mode) and measures the susceptibility; writes the
+     * epoch's per-example record.
+     */
+    private static EpochStats evaluate(Module model, RunData data, int epoch, double lr, double trainLoss, Path records,
+                                       Susceptibility probe) throws IOException {
         long start = System.nanoTime();
         model.eval();
         Evaluation.PerExample ev = Evaluation.run(model, data.trainSet(), RunData.EVAL_BATCH);
         double testAcc = Evaluation.run(model, data.testSet(), RunData.EVAL_BATCH).accuracy();
+        double zeta = probe.probe(model, epoch);
+        model.eval();
         EpochStats st = new EpochStats(epoch, lr, trainLoss, ev.accuracy(data.cleanIndices()),
-                ev.accuracy(data.noisyIndices()), testAcc, (System.nanoTime() - start) / 1e9);
+                ev.accuracy(data.noisyIndices()), testAcc, (System.nanoTime() - start) / 1e9, zeta);
         EpochRecords.save(records, st, ev);
         return st;
     }
@@ -270,22 +295,23 @@ public final class TrainingRun {
     }
 
     /** The evaluations of epochs 0..last, from their records or (when missing or unreadable) from the checkpoints. */
-    private static List<EpochStats> restoreRecords(RunData data, Path records, int last) throws IOException {
+    private static List<EpochStats> restoreRecords(RunData data, Path records, int last, Susceptibility probe)
+            throws IOException {
         RunFolder run = data.run();
         List<EpochStats> out = new ArrayList<>();
-        Module probe = null;
+        Module model = null;
         for (int e = 0; e <= last; e++) {
             EpochStats st = EpochRecords.read(records, e, run.noise().size());
             if (st == null) {
-                if (probe == null) probe = data.newModel();
-                data.loadCheckpoint(e, probe);
+                if (model == null) model = data.newModel();
+                data.loadCheckpoint(e, model);
                 double lr = Double.NaN, trainLoss = Double.NaN;
                 if (e > 0 && Checkpoint.exists(run.checkpointsDir(), Checkpoint.epochName(e))) {
                     var s = Checkpoint.readState(run.checkpointsDir(), Checkpoint.epochName(e)).metrics();
                     lr = s.getOrDefault("lr", Double.NaN);
                     trainLoss = s.getOrDefault("train.loss", Double.NaN);
                 }
-                st = evaluate(probe, data, e, e == 0 ? 0 : lr, trainLoss, records);
+                st = evaluate(model, data, e, e == 0 ? 0 : lr, trainLoss, records, probe);
             }
             out.add(st);
         }

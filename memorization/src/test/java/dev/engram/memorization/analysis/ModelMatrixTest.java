@@ -114,7 +114,7 @@ class ModelMatrixTest {
                 new Step<>(new ExampleTiedDropoutExperiment(), etd),
                 new Step<>(new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS),
                 new Step<>(new CheckpointScores(), new CheckpointScores.Options(1, 0, 64)),
-                new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64)),
+                new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64, 1000, 5, 2)),
                 new Step<>(new MethodComparison(), new MethodComparison.Options(List.of(new MethodComparison.Entry("sce",
                         TrainingMethods.STANDARD.toBuilder().sce(0.1, 1.0).build())), List.of(4L), 1, false, 0.2, 0.1, 64)));
         assertThat(steps.stream().map(s -> s.analysis().kind()).toList())

@@ -34,5 +34,8 @@ class DetectionLeaderboardTest {
         assertThatThrownBy(() -> new DetectionLeaderboard.Options(true, true, 0, 500, 1, 5))
                 .hasMessageContaining("complexity-gap chunk");
         assertThat(DetectionLeaderboard.Options.DEFAULTS.complexityGapChunk()).isEqualTo(1000);
+        assertThatThrownBy(() -> new DetectionLeaderboard.Options(true, true, 0, 500, 1000, 5, 1))
+                .hasMessageContaining("Arnoldi iterations").hasMessageContaining("got 1");
+        assertThat(new DetectionLeaderboard.Options(true, true, 0, 500, 1000, 5, 0).arnoldiIterations()).isZero();
     }
 }

@@ -67,7 +67,12 @@ class SafeTensorsFuzzTest {
 
     /** Every input was either read consistently or refused with the documented exception (Fuzz.run fails otherwise). */
     private static void assertRan(Fuzz.Summary s) {
-        assertThat(s.inputs()).as(s.toString()).isGreaterThanOrEqualTo(Fuzz.iterations(Fuzz.DEFAULT_ITERATIONS));
+        // all iterations, unless the per-reader time cap ended the run first (a loaded machine)
+        long cap = Long.getLong("engram.fuzz.seconds", Fuzz.DEFAULT_SECONDS);
+        if (cap == 0 || s.seconds() < cap) {
+            assertThat(s.inputs()).as(s.toString()).isGreaterThanOrEqualTo(Fuzz.iterations(Fuzz.DEFAULT_ITERATIONS));
+        }
+        assertThat(s.inputs()).as(s.toString()).isGreaterThan(3); // the seeds and mutations of them
         assertThat(s.reads() + s.rejections()).as(s.toString()).isEqualTo(s.inputs());
         assertThat(s.reads()).as("the valid seed files read: " + s).isPositive();
         assertThat(s.rejections()).as("mutations refused: " + s).isPositive();
