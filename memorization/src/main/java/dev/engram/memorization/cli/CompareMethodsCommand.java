@@ -38,7 +38,7 @@ public final class CompareMethodsCommand extends AnalysisCommand {
     String etd = "0.2:0.1";
 
     @Option(names = "--rho-factor", paramLabel = "K", description = "RHO-LOSS keeps one batch of every K (default: 10, the"
-            + " paper's 10%).")
+            + " paper's 10%%).")
     int rhoFactor = 10;
 
     @Option(names = "--dropout", paramLabel = "P", description = "Dropout probability of the dropout method (default: 0.5).")
