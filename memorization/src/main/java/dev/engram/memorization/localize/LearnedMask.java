@@ -81,9 +81,11 @@ public abstract class LearnedMask implements LocalizationMethod {
     }
 
     /**
-     * Gradient descent with momentum 0.9 on θ for each target of {@code chunk}; returns the final θ. Plain (not
-     * Adam's normalised) steps keep the size of each unit's gradient in its score: with Adam a unit with a tiny but
-     * consistent gradient moves as fast as the one that matters.
+     * Gradient descent with momentum 0.9 on θ for each target of {@code chunk}; returns the final θ. Each step's
+     * gradient of the two data terms is divided by its largest entry (the penalty's is added as it is) (the target term's gradient is huge while the target's prediction is
+     * saturated and vanishes once it flips), which keeps the relative sizes of the units' gradients in their scores:
+     * with Adam's per-parameter normalisation a unit with a tiny but consistent gradient would move as fast as the
+     * one that matters.
      */
     double[][] optimise(MaskedModel model, int[] chunk, int[] ref, double[][] refProbs) {
         int n = chunk.length, units = model.units();
@@ -92,9 +94,18 @@ public abstract class LearnedMask implements LocalizationMethod {
         for (int step = 1; step <= settings.steps(); step++) {
             double[][] noise = noise(model, chunk, step);
             double[][] g = objective(model, chunk, ref, refProbs, theta, noise).gradient();
+            double[] d = new double[1];
             for (int j = 0; j < n; j++) {
+                double[] pen = new double[units];
+                double max = 0;
                 for (int u = 0; u < units; u++) {
-                    velocity[j][u] = 0.9 * velocity[j][u] + g[j][u];
+                    penalty(theta[j][u], d);
+                    pen[u] = settings.lambda() * d[0];
+                    max = Math.max(max, Math.abs(g[j][u] - pen[u]));
+                }
+                for (int u = 0; u < units; u++) {
+                    double data = max == 0 ? 0 : (g[j][u] - pen[u]) / max;
+                    velocity[j][u] = 0.9 * velocity[j][u] + data + pen[u];
                     theta[j][u] -= settings.learningRate() * velocity[j][u];
                 }
             }

@@ -73,7 +73,7 @@ class LocalizationMethodsTest {
     }
 
     static List<LocalizationMethod> methods() {
-        LearnedMask.Settings learned = new LearnedMask.Settings(40, 0.1, 0.02, 8, 4, 7);
+        LearnedMask.Settings learned = new LearnedMask.Settings(40, 0.2, 0.01, 8, 4, 7);
         return List.of(
                 new GreedyFlipping(NeuronFlipping.Options.defaults().toBuilder().referenceSize(8).maxUnits(6)
                         .remainingEvalSize(0).build()),
