@@ -231,8 +231,11 @@ public final class ExampleTiedDropoutExperiment
         return new Result(cfg.dataset(), cfg.model(), taps, train.size(), train.noisyCount(), s, epochs, cfg.seed(), out);
     }
 
-    /** Trains {@code model} with {@code place}'s layers at the taps (none when null); returns the seconds taken. */
-    private static double train(RunData data, Module model, TapPlacement place, int epochs, Progress progress)
+    /**
+     * Trains {@code model} with {@code place}'s layers at the taps (none when null) with the run's recipe for {@code epochs}
+     * epochs; leaves model and layers in evaluation mode and returns the seconds taken.
+     */
+    public static double train(RunData data, Module model, TapPlacement place, int epochs, Progress progress)
             throws IOException {
         ExperimentConfig cfg = data.config();
         long t0 = System.nanoTime();

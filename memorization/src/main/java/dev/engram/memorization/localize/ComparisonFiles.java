@@ -45,8 +45,9 @@ public final class ComparisonFiles {
         return rows;
     }
 
-    /** Writes {@code methods.csv}, {@code per-target.csv} and {@code <figureName>} into {@code dir}. */
-    public static void write(Comparison c, Path dir, String figureName, String title, MaskedModel model) throws IOException {
+    /** Writes {@code methods.csv}, {@code per-target.csv} and the figure {@code figureName} into {@code dir}. */
+    public static void write(Comparison c, Path dir, String figureName, String title, Map<String, Integer> tapChannels)
+            throws IOException {
         List<String> header = new ArrayList<>(List.of("method", "targets", "precision_at_truth_mean", "precision_at_truth_sd",
                 "recall_at_truth_mean", "recall_at_truth_sd", "auroc_mean", "auroc_sd"));
         for (int k : c.ks()) header.addAll(List.of("removed_at_" + k, "train_acc_at_" + k, "test_acc_at_" + k));
@@ -84,7 +85,7 @@ public final class ComparisonFiles {
                     row.add(r.testAcc()[i]);
                 }
                 StringBuilder top = new StringBuilder();
-                for (int u : r.top()) top.append(top.length() == 0 ? "" : " ").append(model.unit(u));
+                for (int u : r.top()) top.append(top.length() == 0 ? "" : " ").append(unitName(tapChannels, u));
                 row.add(top.toString());
                 per.addRow(row.toArray());
             }
@@ -102,6 +103,16 @@ public final class ComparisonFiles {
             groups.put("removed@" + c.ks()[i], c.methods().stream().mapToDouble(m -> m.removalRate(q)).toArray());
         }
         Charts.groupedBar(dir.resolve(figureName), title, "method", "fraction", cats, groups);
+    }
+
+    /** {@code tap#channel} of flat unit {@code u}. */
+    static String unitName(Map<String, Integer> tapChannels, int u) {
+        int off = 0;
+        for (var e : tapChannels.entrySet()) {
+            if (u < off + e.getValue()) return e.getKey() + "#" + (u - off);
+            off += e.getValue();
+        }
+        throw new IllegalArgumentException("unit " + u + " outside the " + off + " units of " + tapChannels.keySet());
     }
 
     private static double nanToZero(double v) {

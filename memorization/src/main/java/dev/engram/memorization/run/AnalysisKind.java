@@ -46,7 +46,18 @@ public enum AnalysisKind {
     DETECT("detect", "Detection leaderboard",
             "Every per-example score Engram computes (trajectories, forgetting, VoG, TracIn self-influence, RHO-LOSS"
                     + " irreducible loss, turn-over dropout self-influence) compared as detectors of the mislabeled"
-                    + " examples: AUROC, precision at the number of noisy examples, wall time and what each needed.");
+                    + " examples: AUROC, precision at the number of noisy examples, wall time and what each needed."),
+    /** Localization methods side by side (docs/methods.md §10). */
+    LOCALIZE("localize", "Localization methods",
+            "Localization methods (greedy flipping, first-order, zero-out, activation outliers, integrated gradients,"
+                    + " slimming, hard concrete, random) rank the units of the final model for memorized noisy examples;"
+                    + " zeroing each method's top-k units shows whether the memorized prediction goes and what it costs"
+                    + " on other training and test examples; overlap of the units across examples and time per example."),
+    /** Localization methods against ETD ground truth (docs/methods.md §10.9). */
+    LOCALIZATION_BENCHMARK("localization-benchmark", "Localization benchmark (ETD ground truth)",
+            "A model trained with example-tied dropout ties each example to known memorization units; every"
+                    + " localization method ranks the units for memorized noisy examples and is scored against them"
+                    + " (precision and recall at the truth size, AUROC), by top-k ablation, overlap and time.");
 
     private final String dirName;
     private final String title;

@@ -15,6 +15,9 @@ import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.detect.DetectionLeaderboard;
+import dev.engram.memorization.localize.LocalizationAnalysis;
+import dev.engram.memorization.localize.LocalizationComparison;
+import dev.engram.memorization.localize.LocalizationMethods;
 import dev.engram.memorization.scores.CheckpointScores;
 import dev.engram.memorization.scores.ScoresAnalysis;
 import dev.engram.memorization.train.TrainingRun;
@@ -112,7 +115,11 @@ class ModelMatrixTest {
                 new Step<>(new ExampleTiedDropoutExperiment(), etd),
                 new Step<>(new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS),
                 new Step<>(new CheckpointScores(), new CheckpointScores.Options(1, 0, 64)),
-                new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64)));
+                new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64)),
+                new Step<>(new LocalizationAnalysis(), new LocalizationAnalysis.Options(
+                        List.of("first-order", "activations", "slimming", "random"), 2, -1,
+                        new LocalizationMethods.Settings(8, 64, 4, 3, 0.2, 0.01, 3, false, 1),
+                        new LocalizationComparison.Settings(new int[] {1, 2}, 16, 16, 3, 64, 1))));
         assertThat(steps.stream().map(s -> s.analysis().kind()).toList())
                 .as("the matrix runs every analysis kind but the training itself")
                 .containsExactlyInAnyOrder(Stream.of(AnalysisKind.values())

@@ -1,0 +1,222 @@
+package dev.engram.memorization.localize;
+
+import dev.engram.engine.Device;
+import dev.engram.engine.ExampleTiedMasks;
+import dev.engram.memorization.analysis.Analysis;
+import dev.engram.memorization.analysis.Progress;
+import dev.engram.memorization.analysis.SummaryRow;
+import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.data.RunData;
+import dev.engram.memorization.etd.ExampleTiedDropoutExperiment;
+import dev.engram.memorization.etd.TapPlacement;
+import dev.engram.memorization.io.Results;
+import dev.engram.memorization.run.AnalysisKind;
+import dev.engram.memorization.run.RunFolder;
+import dev.engram.nn.Module;
+import dev.engram.nn.io.SafeTensors;
+import dev.engram.nn.layers.ExampleTiedDropout;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The localization benchmark with ETD ground truth (docs/methods.md §10.9): a model of the run is trained with
+ * example-tied dropout at its taps (docs/methods.md §6), which ties each training example to its own memorization
+ * units, known from (seed, example id, layer). For a noisy example the model memorized (it predicts the corrupted
+ * label with its own masks), the truth set is its active memorization units: the units past the generalization ones
+ * whose tied bit is 1. Every localization method ranks all units of the model (with the target's example-tied masks
+ * in place, as in training) and is measured against that truth, and by ablation, overlap and time
+ * ({@link LocalizationComparison}). The test-set collateral uses the expectation ("test") mode.
+ *
+ * <p>The trained model is written to {@code etd-model.safetensors} in the analysis folder; a later run with the same
+ * (pGen, pMem, epochs) reuses it instead of training again.
+ */
+public final class EtdGroundTruth implements Analysis<EtdGroundTruth.Options, EtdGroundTruth.Result> {
+    /** The file of the trained model in the analysis folder. */
+    public static final String MODEL_FILE = "etd-model.safetensors";
+
+    /**
+     * Options.
+     *
+     * @param methods        method names
+     * @param targets        memorized noisy examples to localize (a seeded sample)
+     * @param epochs         training epochs of the example-tied dropout model; 0 = the run's
+     * @param pGen           generalization fraction of example-tied dropout
+     * @param pMem           tie probability of a memorization unit
+     * @param methodSettings the methods' settings
+     * @param comparison     the measurements' settings
+     */
+    public record Options(List<String> methods, int targets, int epochs, double pGen, double pMem,
+                          LocalizationMethods.Settings methodSettings, LocalizationComparison.Settings comparison) {
+        /** Validates. */
+        public Options {
+            new LocalizationAnalysis.Options(methods, Math.max(1, targets), -1, methodSettings, comparison); // same checks
+            if (targets < 1) throw new IllegalArgumentException("localization benchmark: targets must be >= 1, got " + targets);
+            if (epochs < 0) throw new IllegalArgumentException("localization benchmark: epochs must be >= 0 (0 = the run's), got " + epochs);
+            if (!(pGen > 0 && pGen < 1)) throw new IllegalArgumentException("localization benchmark: pGen must be in (0, 1), got " + pGen);
+            if (!(pMem > 0 && pMem <= 1)) throw new IllegalArgumentException("localization benchmark: pMem must be in (0, 1], got " + pMem);
+            methods = List.copyOf(methods);
+        }
+    }
+
+    /**
+     * The result.
+     *
+     * @param model        the run's model name
+     * @param taps         units per tap
+     * @param epochs       training epochs of the model
+     * @param pGen         example-tied dropout pGen
+     * @param pMem         example-tied dropout pMem
+     * @param seed         example-tied dropout mask seed (the run's)
+     * @param trainSeconds training time (0 when reused)
+     * @param reused       whether the model was read from an earlier result
+     * @param memorized    memorized noisy examples (own masks)
+     * @param noisy        noisy examples
+     * @param droppedStillMemorized of the targets, those still predicted with the corrupted label with all memorization
+     *                     units dropped (ETD's "drop" mode): the truth does not hold all of their memorization
+     * @param comparison   the methods' measurements
+     * @param table        the comparison as text
+     * @param weights      the trained model's weights (written, not kept in results.json)
+     */
+    public record Result(String model, Map<String, Integer> taps, int epochs, double pGen, double pMem, long seed,
+                         double trainSeconds,
+                         boolean reused, int memorized, int noisy, int droppedStillMemorized,
+                         LocalizationComparison.Comparison comparison, List<String> table,
+                         Map<String, dev.engram.engine.Tensor> weights) implements Analysis.Result {
+        @Override
+        public List<SummaryRow> summaryRows() {
+            List<SummaryRow> rows = new ArrayList<>();
+            for (LocalizationComparison.MethodResult m : comparison.methods()) {
+                double[] p = m.meanStd(LocalizationComparison.TargetResult::precision);
+                double[] a = m.meanStd(LocalizationComparison.TargetResult::auroc);
+                rows.add(new SummaryRow(m.method() + ": precision@|truth| / AUROC", String.format(Locale.ROOT,
+                        "%.3f ± %.3f / %.3f ± %.3f; removed@%d %s; %.2fs/target", p[0], p[1], a[0], a[1],
+                        comparison.ks()[0], SummaryRow.pct(m.removalRate(0)), m.secondsPerTarget())));
+            }
+            return rows;
+        }
+    }
+
+    @Override
+    public AnalysisKind kind() {
+        return AnalysisKind.LOCALIZATION_BENCHMARK;
+    }
+
+    @Override
+    public void check(RunData data, Options o) throws IOException {
+        data.run().requireNoisy("The localization benchmark");
+        new MaskedModel(data.newModel(), null, data.trainSet());
+        ExampleTiedDropoutExperiment.taps(data.newModel());
+    }
+
+    @Override
+    public Result run(RunData data, Options o, Progress progress) throws IOException {
+        Module model = data.newModel();
+        List<String> taps = ExampleTiedDropoutExperiment.taps(model);
+        long seed = data.config().seed();
+        int epochs = o.epochs() > 0 ? o.epochs() : data.config().epochs();
+        TapPlacement own = TapPlacement.exampleTied(taps, o.pGen(), o.pMem(), seed);
+        Map<String, String> meta = Map.of("pGen", String.valueOf(o.pGen()), "pMem", String.valueOf(o.pMem()),
+                "epochs", String.valueOf(epochs), "seed", String.valueOf(seed));
+        Path previous = data.run().analysisPath(kind().dirName()).resolve(MODEL_FILE);
+        boolean reused = false;
+        double trainSeconds = 0;
+        if (Files.isRegularFile(previous) && meta.equals(SafeTensors.read(previous).metadata())) {
+            model.loadStateDict(SafeTensors.load(previous), true);
+            model.eval();
+            reused = true;
+            progress.line("localization benchmark: reusing the example-tied dropout model " + previous);
+        } else {
+            progress.line(String.format(Locale.ROOT, "localization benchmark: training %s with example-tied dropout"
+                    + " (pGen %.2f, pMem %.2f) at %s, %d epochs", data.config().model(), o.pGen(), o.pMem(), taps, epochs));
+            trainSeconds = ExampleTiedDropoutExperiment.train(data, model, own, epochs, progress);
+        }
+        own.setEvalMode(ExampleTiedDropout.Mode.TRAIN);
+        TapPlacement expectation = TapPlacement.exampleTied(taps, o.pGen(), o.pMem(), seed);
+        expectation.train(false);
+        expectation.setEvalMode(ExampleTiedDropout.Mode.TEST);
+        TapPlacement drop = TapPlacement.exampleTied(taps, o.pGen(), o.pMem(), seed);
+        drop.train(false);
+        drop.setEvalMode(ExampleTiedDropout.Mode.DROP);
+        ExampleSet train = data.trainSet();
+        MaskedModel onTrain = new MaskedModel(model, own, train);
+        MaskedModel onTest = new MaskedModel(model, expectation, data.testSet());
+        int[] memorized = LocalizationAnalysis.memorizedNoisy(onTrain, o.comparison().batchSize());
+        if (memorized.length == 0) {
+            throw new IllegalArgumentException("localization benchmark: the example-tied dropout model memorized none of the "
+                    + train.noisyCount() + " noisy examples; train longer (--epochs) or with more memorization units");
+        }
+        int[] targets = LocalizationAnalysis.sample(memorized, o.targets(), o.methodSettings().seed());
+        int still = LocalizationAnalysis.memorizedNoisy(new MaskedModel(model, drop, train.subset(targets)),
+                o.comparison().batchSize()).length;
+        boolean[][] truth = truth(onTrain, targets, o.pGen(), o.pMem(), seed);
+        progress.line(String.format(Locale.ROOT, "localization benchmark: %d targets of %d memorized noisy examples (of %d);"
+                + " %d of the targets still memorized with every memorization unit dropped; %d units, |truth| mean %.1f",
+                targets.length, memorized.length, train.noisyCount(), still, onTrain.units(),
+                Arrays.stream(truth).mapToInt(t -> { int c = 0; for (boolean b : t) if (b) c++; return c; }).average().orElse(0)));
+        List<LocalizationMethod> methods = LocalizationMethods.create(o.methods(), o.methodSettings());
+        List<LocalizationComparison.MethodResult> all = new ArrayList<>();
+        LocalizationComparison.Comparison part = null;
+        try (Progress.Task task = progress.task("localization methods", methods.size())) {
+            for (LocalizationMethod m : methods) {
+                part = LocalizationComparison.run(onTrain, onTest, List.of(m), targets, truth, o.comparison(), progress::line);
+                all.addAll(part.methods());
+                task.stepTo(all.size());
+            }
+        }
+        LocalizationComparison.Comparison c = new LocalizationComparison.Comparison(part.ks(), part.baseTrainAcc(),
+                part.baseTestAcc(), part.units(), all);
+        Map<String, dev.engram.engine.Tensor> weights = new LinkedHashMap<>(model.stateDict());
+        return new Result(data.config().model(), onTrain.tapChannels(), epochs, o.pGen(), o.pMem(), seed, trainSeconds, reused,
+                memorized.length, train.noisyCount(), still, c, ComparisonFiles.table(c), weights);
+    }
+
+    /** Per target, its active memorization units: past the first floor(pGen·C) of each tap, tied bit 1. */
+    static boolean[][] truth(MaskedModel m, int[] targets, double pGen, double pMem, long seed) {
+        boolean[][] out = new boolean[targets.length][m.units()];
+        int[] ids = new int[targets.length];
+        for (int t = 0; t < targets.length; t++) ids[t] = m.data().ids()[targets[t]];
+        int layer = 0, offset = 0;
+        for (var e : m.tapChannels().entrySet()) {
+            int c = e.getValue();
+            int g = ExampleTiedMasks.generalizationChannels(c, pGen);
+            float[] bits = ExampleTiedMasks.train(Device.CPU, seed, ids, layer, c, pGen, pMem).toFloatArray();
+            for (int t = 0; t < targets.length; t++) {
+                for (int u = g; u < c; u++) out[t][offset + u] = bits[t * c + u] != 0;
+            }
+            offset += c;
+            layer++;
+        }
+        return out;
+    }
+
+    @Override
+    public void write(Result r, Path dir) throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("analysis", kind().dirName());
+        json.put("groundTruth", "example-tied dropout: a target's active memorization units");
+        json.put("model", r.model());
+        json.put("units", r.taps());
+        json.put("etd", Map.of("pGen", r.pGen(), "pMem", r.pMem(), "epochs", r.epochs(), "trainSeconds", r.trainSeconds(),
+                "reused", r.reused()));
+        json.put("noisyExamples", r.noisy());
+        json.put("memorizedNoisy", r.memorized());
+        json.put("targetsStillMemorizedWithMemorizationUnitsDropped", r.droppedStillMemorized());
+        json.put("ks", r.comparison().ks());
+        json.put("accuracyNothingZeroed", Map.of("train", r.comparison().baseTrainAcc(), "test", r.comparison().baseTestAcc()));
+        json.put("methods", ComparisonFiles.summary(r.comparison()));
+        json.put("table", r.table());
+        Results.writeJson(dir.resolve(RunFolder.RESULTS), json);
+        Files.write(dir.resolve("table.txt"), r.table());
+        ComparisonFiles.write(r.comparison(), dir, "benchmark.png", "Localization with ETD ground truth: " + r.model(), r.taps());
+        SafeTensors.write(dir.resolve(MODEL_FILE), r.weights(), Map.of("pGen", String.valueOf(r.pGen()),
+                "pMem", String.valueOf(r.pMem()), "epochs", String.valueOf(r.epochs()), "seed", String.valueOf(r.seed())));
+    }
+}
