@@ -149,11 +149,14 @@ public final class EtdGroundTruth implements Analysis<EtdGroundTruth.Options, Et
         MaskedModel onTrain = new MaskedModel(model, own, train);
         MaskedModel onTest = new MaskedModel(model, expectation, data.testSet());
         int[] memorized = LocalizationAnalysis.memorizedNoisy(onTrain, o.comparison().batchSize());
+        int[] pool = memorized;
         if (memorized.length == 0) {
-            throw new IllegalArgumentException("localization benchmark: the example-tied dropout model memorized none of the "
-                    + train.noisyCount() + " noisy examples; train longer (--epochs) or with more memorization units");
+            progress.line("localization benchmark: the example-tied dropout model memorized none of the "
+                    + train.noisyCount() + " noisy examples (train longer: --epochs); the targets are noisy examples it"
+                    + " does not fit, and the numbers say little");
+            pool = train.rowsWhere(true);
         }
-        int[] targets = LocalizationAnalysis.sample(memorized, o.targets(), o.methodSettings().seed());
+        int[] targets = LocalizationAnalysis.sample(pool, o.targets(), o.methodSettings().seed());
         int still = LocalizationAnalysis.memorizedNoisy(new MaskedModel(model, drop, train.subset(targets)),
                 o.comparison().batchSize()).length;
         boolean[][] truth = truth(onTrain, targets, o.pGen(), o.pMem(), seed);
@@ -208,6 +211,7 @@ public final class EtdGroundTruth implements Analysis<EtdGroundTruth.Options, Et
                 "reused", r.reused()));
         json.put("noisyExamples", r.noisy());
         json.put("memorizedNoisy", r.memorized());
+        json.put("targetsMemorized", r.memorized() > 0);
         json.put("targetsStillMemorizedWithMemorizationUnitsDropped", r.droppedStillMemorized());
         json.put("ks", r.comparison().ks());
         json.put("accuracyNothingZeroed", Map.of("train", r.comparison().baseTrainAcc(), "test", r.comparison().baseTestAcc()));

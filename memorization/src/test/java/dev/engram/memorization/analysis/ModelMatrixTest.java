@@ -15,6 +15,7 @@ import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.detect.DetectionLeaderboard;
+import dev.engram.memorization.localize.EtdGroundTruth;
 import dev.engram.memorization.localize.LocalizationAnalysis;
 import dev.engram.memorization.localize.LocalizationComparison;
 import dev.engram.memorization.localize.LocalizationMethods;
@@ -119,6 +120,9 @@ class ModelMatrixTest {
                 new Step<>(new LocalizationAnalysis(), new LocalizationAnalysis.Options(
                         List.of("first-order", "activations", "slimming", "random"), 2, -1,
                         new LocalizationMethods.Settings(8, 64, 4, 3, 0.2, 0.01, 3, false, 1),
+                        new LocalizationComparison.Settings(new int[] {1, 2}, 16, 16, 3, 64, 1))),
+                new Step<>(new EtdGroundTruth(), new EtdGroundTruth.Options(List.of("first-order", "activations", "random"),
+                        2, 1, 0.2, 0.1, new LocalizationMethods.Settings(8, 64, 4, 3, 0.2, 0.01, 3, false, 1),
                         new LocalizationComparison.Settings(new int[] {1, 2}, 16, 16, 3, 64, 1))));
         assertThat(steps.stream().map(s -> s.analysis().kind()).toList())
                 .as("the matrix runs every analysis kind but the training itself")
