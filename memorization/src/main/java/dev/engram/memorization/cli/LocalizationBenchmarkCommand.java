@@ -5,7 +5,8 @@ import dev.engram.memorization.analysis.Analyses;
 import dev.engram.memorization.analysis.ConsoleProgress;
 import dev.engram.memorization.data.DataSource;
 import dev.engram.memorization.data.RunData;
-import dev.engram.memorization.localize.EtdGroundTruth;
+import dev.engram.memorization.localize.GroundTruthBenchmark;
+import dev.engram.memorization.localize.InjectionGroundTruth;
 import dev.engram.memorization.localize.LocalizationComparison;
 import dev.engram.memorization.localize.LocalizationMethods;
 import dev.engram.memorization.run.AnalysisKind;
@@ -27,14 +28,15 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code engram localization-benchmark --out DIR}: for each model (default: MLP and small CNN on MNIST), a run folder
- * {@code DIR/<model>} (made on first use, reused after), a model trained with example-tied dropout, and every
- * localization method scored against its ground truth ({@link EtdGroundTruth}); prints one table per model and
- * writes it with its figure into {@code DIR/<model>/analyses/localization-benchmark/}. A model whose benchmark exists
+ * {@code DIR/<model>} (made and trained on first use, reused after), a model trained with example-tied dropout, and
+ * every localization method scored against both ground truths ({@link GroundTruthBenchmark}: ETD and injection);
+ * prints the tables and writes them with their figures into {@code DIR/<model>/analyses/localization-benchmark/}. A model whose benchmark exists
  * is not recomputed unless {@code --force} (which still reuses the trained model when its settings match).
  */
 @Command(name = "localization-benchmark", mixinStandardHelpOptions = true,
         description = "Localization methods against ground truth: trains (or reuses) MNIST models with example-tied"
-                + " dropout, whose memorization units are known per example, and prints precision/recall at the truth"
+                + " dropout, whose memorization units are known per example, and injects relabelled examples into the"
+                + " trained models through chosen units; prints precision/recall at the truth"
                 + " size, AUROC, top-k ablation, overlap and time per target for every method, one table per model.")
 public final class LocalizationBenchmarkCommand implements Callable<Integer> {
     @Spec
@@ -70,6 +72,15 @@ public final class LocalizationBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--collateral", paramLabel = "N", description = "Train and test examples of the collateral-damage measurement (default: 500).")
     int collateral = 500;
 
+    @Option(names = "--inject-units", paramLabel = "N", description = "Units per injected example, its truth set (default: 5).")
+    int injectUnits = 5;
+
+    @Option(names = "--inject-steps", paramLabel = "N", description = "Fine-tuning steps per injected example at most (default: 300).")
+    int injectSteps = 300;
+
+    @Option(names = "--inject-rate", paramLabel = "X", description = "Fine-tuning step size (default: 0.1).")
+    double injectRate = 0.1;
+
     @Option(names = "--offline", description = "Use only the dataset cache, never download.")
     boolean offline;
 
@@ -81,22 +92,34 @@ public final class LocalizationBenchmarkCommand implements Callable<Integer> {
         runtime.apply();
         PrintWriter w = spec.commandLine().getOut();
         LocalizationComparison.Settings d = LocalizationComparison.Settings.DEFAULTS;
-        EtdGroundTruth.Options options = new EtdGroundTruth.Options(methods, targets, epochs, pGen, pMem,
-                LocalizationMethods.Settings.DEFAULTS,
-                new LocalizationComparison.Settings(d.ks(), collateral, collateral, d.overlapK(), d.batchSize(), d.seed()));
+        LocalizationComparison.Settings comparison = new LocalizationComparison.Settings(d.ks(), collateral, collateral,
+                d.overlapK(), d.batchSize(), d.seed());
+        GroundTruthBenchmark.Options options = new GroundTruthBenchmark.Options(methods, targets, epochs, pGen, pMem,
+                LocalizationMethods.Settings.DEFAULTS, comparison, new InjectionGroundTruth.Options(methods, targets,
+                injectUnits, injectSteps, injectRate, LocalizationMethods.Settings.DEFAULTS, comparison));
         if (examples < 100) throw new IllegalArgumentException("localization benchmark: --examples must be >= 100, got " + examples);
         for (String model : models) {
             long t0 = System.nanoTime();
             RunData data = runFor(model, w);
             String kind = AnalysisKind.LOCALIZATION_BENCHMARK.dirName();
-            Path table = data.run().analysisPath(kind).resolve("table.txt");
+            Path dir = data.run().analysisPath(kind);
             if (data.run().hasResults(kind) && !force) {
                 w.println(model + ": benchmark exists (recompute with --force):");
             } else {
-                Analyses.execute(new EtdGroundTruth(), data, options, ConsoleProgress.of(w), force);
+                if (data.run().checkpoints().isEmpty()) {
+                    w.println(model + ": training the run's model (for the injection construction)");
+                    w.flush();
+                    TrainingRun.train(data, TrainingRun.Options.DEFAULTS);
+                }
+                Analyses.execute(new GroundTruthBenchmark(), data, options, ConsoleProgress.of(w), force);
                 w.printf(Locale.ROOT, "%s: benchmark took %.1f s%n", model, (System.nanoTime() - t0) * 1e-9);
             }
-            Files.readAllLines(table).forEach(w::println);
+            w.println(model + ", ETD ground truth:");
+            Files.readAllLines(dir.resolve("etd-table.txt")).forEach(w::println);
+            if (Files.exists(dir.resolve("injection-table.txt"))) {
+                w.println(model + ", injection ground truth:");
+                Files.readAllLines(dir.resolve("injection-table.txt")).forEach(w::println);
+            }
             w.println("wrote " + data.run().analysisPath(kind));
             w.flush();
         }

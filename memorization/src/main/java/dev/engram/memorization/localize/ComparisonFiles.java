@@ -45,9 +45,12 @@ public final class ComparisonFiles {
         return rows;
     }
 
-    /** Writes {@code methods.csv}, {@code per-target.csv} and the figure {@code figureName} into {@code dir}. */
-    public static void write(Comparison c, Path dir, String figureName, String title, Map<String, Integer> tapChannels)
-            throws IOException {
+    /**
+     * Writes {@code <prefix>methods.csv}, {@code <prefix>per-target.csv} and the figure {@code <prefix>figureName} into
+     * {@code dir}.
+     */
+    public static void write(Comparison c, Path dir, String prefix, String figureName, String title,
+                             Map<String, Integer> tapChannels) throws IOException {
         List<String> header = new ArrayList<>(List.of("method", "targets", "precision_at_truth_mean", "precision_at_truth_sd",
                 "recall_at_truth_mean", "recall_at_truth_sd", "auroc_mean", "auroc_sd"));
         for (int k : c.ks()) header.addAll(List.of("removed_at_" + k, "train_acc_at_" + k, "test_acc_at_" + k));
@@ -70,7 +73,7 @@ public final class ComparisonFiles {
             row.add(m.secondsPerTarget());
             t.addRow(row.toArray());
         }
-        t.write(dir.resolve("methods.csv"));
+        t.write(dir.resolve(prefix + "methods.csv"));
         List<String> ph = new ArrayList<>(List.of("method", "row", "example_id", "truth_size", "precision", "recall", "auroc"));
         for (int k : c.ks()) ph.addAll(List.of("removed_at_" + k, "train_acc_at_" + k, "test_acc_at_" + k));
         ph.add("top_units");
@@ -90,7 +93,7 @@ public final class ComparisonFiles {
                 per.addRow(row.toArray());
             }
         }
-        per.write(dir.resolve("per-target.csv"));
+        per.write(dir.resolve(prefix + "per-target.csv"));
         List<String> cats = c.methods().stream().map(MethodResult::method).toList();
         Map<String, double[]> groups = new LinkedHashMap<>();
         boolean truth = c.methods().stream().anyMatch(m -> !Double.isNaN(m.meanStd(TargetResult::auroc)[0]));
@@ -102,7 +105,7 @@ public final class ComparisonFiles {
             final int q = i;
             groups.put("removed@" + c.ks()[i], c.methods().stream().mapToDouble(m -> m.removalRate(q)).toArray());
         }
-        Charts.groupedBar(dir.resolve(figureName), title, "method", "fraction", cats, groups);
+        Charts.groupedBar(dir.resolve(prefix + figureName), title, "method", "fraction", cats, groups);
     }
 
     /** {@code tap#channel} of flat unit {@code u}. */

@@ -181,7 +181,7 @@ public final class LocalizationAnalysis implements Analysis<LocalizationAnalysis
         json.put("methods", ComparisonFiles.summary(r.comparison()));
         json.put("table", r.table());
         Results.writeJson(dir.resolve(RunFolder.RESULTS), json);
-        ComparisonFiles.write(r.comparison(), dir, "methods.png", "Localization methods: removing the memorized prediction",
+        ComparisonFiles.write(r.comparison(), dir, "", "methods.png", "Localization methods: removing the memorized prediction",
                 r.tapChannels());
     }
 }

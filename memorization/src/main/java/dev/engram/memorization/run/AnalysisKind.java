@@ -54,10 +54,12 @@ public enum AnalysisKind {
                     + " zeroing each method's top-k units shows whether the memorized prediction goes and what it costs"
                     + " on other training and test examples; overlap of the units across examples and time per example."),
     /** Localization methods against ETD ground truth (docs/methods.md §10.9). */
-    LOCALIZATION_BENCHMARK("localization-benchmark", "Localization benchmark (ETD ground truth)",
-            "A model trained with example-tied dropout ties each example to known memorization units; every"
-                    + " localization method ranks the units for memorized noisy examples and is scored against them"
-                    + " (precision and recall at the truth size, AUROC), by top-k ablation, overlap and time.");
+    LOCALIZATION_BENCHMARK("localization-benchmark", "Localization benchmark (ground truth)",
+            "Localization methods against ground truth. ETD: a model trained with example-tied dropout ties each example"
+                    + " to known memorization units. Injection: the trained model is fine-tuned to memorize new, relabelled"
+                    + " examples, each through its own small set of units, all other weights frozen. Every method ranks the"
+                    + " units and is scored against the truth (precision and recall at the truth size, AUROC), by top-k"
+                    + " ablation, overlap and time.");
 
     private final String dirName;
     private final String title;

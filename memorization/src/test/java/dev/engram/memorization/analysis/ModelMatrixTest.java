@@ -15,7 +15,8 @@ import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.detect.DetectionLeaderboard;
-import dev.engram.memorization.localize.EtdGroundTruth;
+import dev.engram.memorization.localize.GroundTruthBenchmark;
+import dev.engram.memorization.localize.InjectionGroundTruth;
 import dev.engram.memorization.localize.LocalizationAnalysis;
 import dev.engram.memorization.localize.LocalizationComparison;
 import dev.engram.memorization.localize.LocalizationMethods;
@@ -107,6 +108,9 @@ class ModelMatrixTest {
         ExampleTiedDropoutExperiment.Settings etd = new ExampleTiedDropoutExperiment.Settings(
                 ExampleTiedDropoutExperiment.Settings.DEFAULTS.grid(), List.of(ExampleTiedDropoutExperiment.Method.ETD),
                 Double.NaN, 1, 64);
+        List<String> localizers = List.of("first-order", "activations", "slimming", "random");
+        LocalizationMethods.Settings localizing = new LocalizationMethods.Settings(8, 64, 4, 3, 0.2, 0.01, 3, false, 1);
+        LocalizationComparison.Settings comparing = new LocalizationComparison.Settings(new int[] {1, 2}, 16, 16, 3, 64, 1);
         List<Step<?, ?>> steps = List.of(
                 new Step<>(new GradientAccounting(), new GradientAccounting.Options(List.of(2), 0)),
                 new Step<>(new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS),
@@ -117,13 +121,11 @@ class ModelMatrixTest {
                 new Step<>(new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS),
                 new Step<>(new CheckpointScores(), new CheckpointScores.Options(1, 0, 64)),
                 new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64)),
-                new Step<>(new LocalizationAnalysis(), new LocalizationAnalysis.Options(
-                        List.of("first-order", "activations", "slimming", "random"), 2, -1,
-                        new LocalizationMethods.Settings(8, 64, 4, 3, 0.2, 0.01, 3, false, 1),
-                        new LocalizationComparison.Settings(new int[] {1, 2}, 16, 16, 3, 64, 1))),
-                new Step<>(new EtdGroundTruth(), new EtdGroundTruth.Options(List.of("first-order", "activations", "random"),
-                        2, 1, 0.2, 0.1, new LocalizationMethods.Settings(8, 64, 4, 3, 0.2, 0.01, 3, false, 1),
-                        new LocalizationComparison.Settings(new int[] {1, 2}, 16, 16, 3, 64, 1))));
+                new Step<>(new LocalizationAnalysis(), new LocalizationAnalysis.Options(localizers, 2, -1, localizing,
+                        comparing)),
+                new Step<>(new GroundTruthBenchmark(), new GroundTruthBenchmark.Options(localizers, 2, 1, 0.2, 0.1,
+                        localizing, comparing, new InjectionGroundTruth.Options(localizers, 2, 2, 5, 0.1, localizing,
+                        comparing))));
         assertThat(steps.stream().map(s -> s.analysis().kind()).toList())
                 .as("the matrix runs every analysis kind but the training itself")
                 .containsExactlyInAnyOrder(Stream.of(AnalysisKind.values())

@@ -87,7 +87,7 @@ class LocalizationComparisonTest {
         etd.setEvalMode(ExampleTiedDropout.Mode.TRAIN);
         MaskedModel m = new MaskedModel(model, etd, data);
         int[] targets = {0, 4, 7};
-        boolean[][] truth = EtdGroundTruth.truth(m, targets, 0.25, 0.5, 9);
+        boolean[][] truth = GroundTruthBenchmark.truth(m, targets, 0.25, 0.5, 9);
         // independent: the layers' own masks, read off by passing ones through them with the targets' ids
         try (TensorScope s = Tensors.scope()) {
             int offset = 0;

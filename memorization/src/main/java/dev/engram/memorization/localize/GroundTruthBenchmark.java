@@ -27,7 +27,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The localization benchmark with ETD ground truth (docs/methods.md §10.9): a model of the run is trained with
+ * The localization benchmark against ground truth ({@code engram localization-benchmark}), two constructions:
+ * example-tied dropout (below) and injection ({@link InjectionGroundTruth}, when {@link Options#injection} is given and
+ * the model allows it; otherwise the result says why it was skipped).
+ *
+ * <p>ETD ground truth (docs/methods.md §10.9): a model of the run is trained with
  * example-tied dropout at its taps (docs/methods.md §6), which ties each training example to its own memorization
  * units, known from (seed, example id, layer). For a noisy example the model memorized (it predicts the corrupted
  * label with its own masks), the truth set is its active memorization units: the units past the generalization ones
@@ -38,7 +42,7 @@ import java.util.Map;
  * <p>The trained model is written to {@code etd-model.safetensors} in the analysis folder; a later run with the same
  * (pGen, pMem, epochs) reuses it instead of training again.
  */
-public final class EtdGroundTruth implements Analysis<EtdGroundTruth.Options, EtdGroundTruth.Result> {
+public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark.Options, GroundTruthBenchmark.Result> {
     /** The file of the trained model in the analysis folder. */
     public static final String MODEL_FILE = "etd-model.safetensors";
 
@@ -52,9 +56,11 @@ public final class EtdGroundTruth implements Analysis<EtdGroundTruth.Options, Et
      * @param pMem           tie probability of a memorization unit
      * @param methodSettings the methods' settings
      * @param comparison     the measurements' settings
+     * @param injection      the injection construction's settings (null: ETD only)
      */
     public record Options(List<String> methods, int targets, int epochs, double pGen, double pMem,
-                          LocalizationMethods.Settings methodSettings, LocalizationComparison.Settings comparison) {
+                          LocalizationMethods.Settings methodSettings, LocalizationComparison.Settings comparison,
+                          InjectionGroundTruth.Options injection) {
         /** Validates. */
         public Options {
             new LocalizationAnalysis.Options(methods, Math.max(1, targets), -1, methodSettings, comparison); // same checks
@@ -84,21 +90,29 @@ public final class EtdGroundTruth implements Analysis<EtdGroundTruth.Options, Et
      * @param comparison   the methods' measurements
      * @param table        the comparison as text
      * @param weights      the trained model's weights (written, not kept in results.json)
+     * @param injection    the injection construction (null when skipped)
+     * @param injectionSkipped why the injection construction was skipped (null when run)
      */
     public record Result(String model, Map<String, Integer> taps, int epochs, double pGen, double pMem, long seed,
                          double trainSeconds,
                          boolean reused, int memorized, int noisy, int droppedStillMemorized,
                          LocalizationComparison.Comparison comparison, List<String> table,
-                         Map<String, dev.engram.engine.Tensor> weights) implements Analysis.Result {
+                         Map<String, dev.engram.engine.Tensor> weights, InjectionGroundTruth.Result injection,
+                         String injectionSkipped) implements Analysis.Result {
         @Override
         public List<SummaryRow> summaryRows() {
             List<SummaryRow> rows = new ArrayList<>();
             for (LocalizationComparison.MethodResult m : comparison.methods()) {
                 double[] p = m.meanStd(LocalizationComparison.TargetResult::precision);
                 double[] a = m.meanStd(LocalizationComparison.TargetResult::auroc);
-                rows.add(new SummaryRow(m.method() + ": precision@|truth| / AUROC", String.format(Locale.ROOT,
+                rows.add(new SummaryRow("ETD, " + m.method() + ": precision@|truth| / AUROC", String.format(Locale.ROOT,
                         "%.3f ± %.3f / %.3f ± %.3f; removed@%d %s; %.2fs/target", p[0], p[1], a[0], a[1],
                         comparison.ks()[0], SummaryRow.pct(m.removalRate(0)), m.secondsPerTarget())));
+            }
+            if (injection != null) {
+                for (SummaryRow r : injection.summaryRows()) rows.add(new SummaryRow("injection, " + r.label(), r.value()));
+            } else {
+                rows.add(new SummaryRow("injection", "skipped: " + injectionSkipped));
             }
             return rows;
         }
@@ -112,6 +126,10 @@ public final class EtdGroundTruth implements Analysis<EtdGroundTruth.Options, Et
     @Override
     public void check(RunData data, Options o) throws IOException {
         data.run().requireNoisy("The localization benchmark");
+        if (o.injection() != null && data.run().checkpoints().isEmpty()) {
+            throw new IllegalArgumentException("localization benchmark: the injection construction needs the run's trained"
+                    + " model and " + data.run().dir() + " has no checkpoint; train it first");
+        }
         new MaskedModel(data.newModel(), null, data.trainSet());
         ExampleTiedDropoutExperiment.taps(data.newModel());
     }
@@ -177,8 +195,21 @@ public final class EtdGroundTruth implements Analysis<EtdGroundTruth.Options, Et
         LocalizationComparison.Comparison c = new LocalizationComparison.Comparison(part.ks(), part.baseTrainAcc(),
                 part.baseTestAcc(), part.units(), all);
         Map<String, dev.engram.engine.Tensor> weights = new LinkedHashMap<>(model.stateDict());
+        InjectionGroundTruth.Result injection = null;
+        String skipped = null;
+        if (o.injection() == null) {
+            skipped = "not asked for";
+        } else {
+            try {
+                InjectionGroundTruth.check(data, o.injection());
+            } catch (IllegalArgumentException e) {
+                skipped = e.getMessage();
+            }
+            if (skipped == null) injection = InjectionGroundTruth.run(data, o.injection(), progress);
+            else progress.line("localization benchmark: injection skipped: " + skipped);
+        }
         return new Result(data.config().model(), onTrain.tapChannels(), epochs, o.pGen(), o.pMem(), seed, trainSeconds, reused,
-                memorized.length, train.noisyCount(), still, c, ComparisonFiles.table(c), weights);
+                memorized.length, train.noisyCount(), still, c, ComparisonFiles.table(c), weights, injection, skipped);
     }
 
     /** Per target, its active memorization units: past the first floor(pGen·C) of each tap, tied bit 1. */
@@ -203,7 +234,6 @@ public final class EtdGroundTruth implements Analysis<EtdGroundTruth.Options, Et
     @Override
     public void write(Result r, Path dir) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("analysis", kind().dirName());
         json.put("groundTruth", "example-tied dropout: a target's active memorization units");
         json.put("model", r.model());
         json.put("units", r.taps());
@@ -217,9 +247,14 @@ public final class EtdGroundTruth implements Analysis<EtdGroundTruth.Options, Et
         json.put("accuracyNothingZeroed", Map.of("train", r.comparison().baseTrainAcc(), "test", r.comparison().baseTestAcc()));
         json.put("methods", ComparisonFiles.summary(r.comparison()));
         json.put("table", r.table());
-        Results.writeJson(dir.resolve(RunFolder.RESULTS), json);
-        Files.write(dir.resolve("table.txt"), r.table());
-        ComparisonFiles.write(r.comparison(), dir, "benchmark.png", "Localization with ETD ground truth: " + r.model(), r.taps());
+        Files.write(dir.resolve("etd-table.txt"), r.table());
+        ComparisonFiles.write(r.comparison(), dir, "etd-", "benchmark.png", "Localization with ETD ground truth: " + r.model(),
+                r.taps());
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("analysis", kind().dirName());
+        all.put("etd", json);
+        all.put("injection", r.injection() == null ? Map.of("skipped", r.injectionSkipped()) : InjectionGroundTruth.write(r.injection(), dir));
+        Results.writeJson(dir.resolve(RunFolder.RESULTS), all);
         SafeTensors.write(dir.resolve(MODEL_FILE), r.weights(), Map.of("pGen", String.valueOf(r.pGen()),
                 "pMem", String.valueOf(r.pMem()), "epochs", String.valueOf(r.epochs()), "seed", String.valueOf(r.seed())));
     }
