@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code engram localization-benchmark --out DIR}: for each model (default: MLP and small CNN on MNIST), a run folder
- * {@code DIR/<model>} (made and trained on first use, reused after), a model trained with example-tied dropout, and
+ * {@code DIR/<model>} (made on first use, reused after), a model trained with example-tied dropout, and
  * every localization method scored against both ground truths ({@link GroundTruthBenchmark}: ETD and injection);
  * prints the tables and writes them with their figures into {@code DIR/<model>/analyses/localization-benchmark/}. A model whose benchmark exists
  * is not recomputed unless {@code --force} (which still reuses the trained model when its settings match).
@@ -57,8 +57,8 @@ public final class LocalizationBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", description = "Training epochs of the example-tied dropout models (default: 20).")
     int epochs = 20;
 
-    @Option(names = "--targets", paramLabel = "N", description = "Memorized noisy examples per model (default: 20).")
-    int targets = 20;
+    @Option(names = "--targets", paramLabel = "N", description = "Target examples per model and construction (default: 10).")
+    int targets = 10;
 
     @Option(names = "--methods", paramLabel = "LIST", split = ",", description = "Methods (default: all).")
     List<String> methods = LocalizationMethods.NAMES;
@@ -69,8 +69,8 @@ public final class LocalizationBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--p-mem", paramLabel = "P", description = "Example-tied dropout tie probability (default: 0.1).")
     double pMem = 0.1;
 
-    @Option(names = "--collateral", paramLabel = "N", description = "Train and test examples of the collateral-damage measurement (default: 500).")
-    int collateral = 500;
+    @Option(names = "--collateral", paramLabel = "N", description = "Train and test examples of the collateral-damage measurement (default: 200).")
+    int collateral = 200;
 
     @Option(names = "--inject-units", paramLabel = "N", description = "Units per injected example, its truth set (default: 5).")
     int injectUnits = 5;
@@ -106,11 +106,6 @@ public final class LocalizationBenchmarkCommand implements Callable<Integer> {
             if (data.run().hasResults(kind) && !force) {
                 w.println(model + ": benchmark exists (recompute with --force):");
             } else {
-                if (data.run().checkpoints().isEmpty()) {
-                    w.println(model + ": training the run's model (for the injection construction)");
-                    w.flush();
-                    TrainingRun.train(data, TrainingRun.Options.DEFAULTS);
-                }
                 Analyses.execute(new GroundTruthBenchmark(), data, options, ConsoleProgress.of(w), force);
                 w.printf(Locale.ROOT, "%s: benchmark took %.1f s%n", model, (System.nanoTime() - t0) * 1e-9);
             }

@@ -39,12 +39,15 @@ import java.util.Map;
  * in place, as in training) and is measured against that truth, and by ablation, overlap and time
  * ({@link LocalizationComparison}). The test-set collateral uses the expectation ("test") mode.
  *
- * <p>The trained model is written to {@code etd-model.safetensors} in the analysis folder; a later run with the same
- * (pGen, pMem, epochs) reuses it instead of training again.
+ * <p>The trained models are written to {@code etd-model.safetensors} and {@code plain-model.safetensors} (the one the
+ * injection starts from, trained with the run's recipe without example-tied dropout) in the analysis folder; a later
+ * run with the same settings reuses them instead of training again.
  */
 public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark.Options, GroundTruthBenchmark.Result> {
     /** The file of the trained model in the analysis folder. */
     public static final String MODEL_FILE = "etd-model.safetensors";
+    /** The file of the plainly trained model (before injection) in the analysis folder. */
+    public static final String PLAIN_MODEL_FILE = "plain-model.safetensors";
 
     /**
      * Options.
@@ -92,13 +95,15 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
      * @param weights      the trained model's weights (written, not kept in results.json)
      * @param injection    the injection construction (null when skipped)
      * @param injectionSkipped why the injection construction was skipped (null when run)
+     * @param plainWeights the plainly trained model's weights before injection (null when skipped)
      */
     public record Result(String model, Map<String, Integer> taps, int epochs, double pGen, double pMem, long seed,
                          double trainSeconds,
                          boolean reused, int memorized, int noisy, int droppedStillMemorized,
                          LocalizationComparison.Comparison comparison, List<String> table,
                          Map<String, dev.engram.engine.Tensor> weights, InjectionGroundTruth.Result injection,
-                         String injectionSkipped) implements Analysis.Result {
+                         String injectionSkipped, Map<String, dev.engram.engine.Tensor> plainWeights)
+            implements Analysis.Result {
         @Override
         public List<SummaryRow> summaryRows() {
             List<SummaryRow> rows = new ArrayList<>();
@@ -126,10 +131,7 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
     @Override
     public void check(RunData data, Options o) throws IOException {
         data.run().requireNoisy("The localization benchmark");
-        if (o.injection() != null && data.run().checkpoints().isEmpty()) {
-            throw new IllegalArgumentException("localization benchmark: the injection construction needs the run's trained"
-                    + " model and " + data.run().dir() + " has no checkpoint; train it first");
-        }
+
         new MaskedModel(data.newModel(), null, data.trainSet());
         ExampleTiedDropoutExperiment.taps(data.newModel());
     }
@@ -196,6 +198,7 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
                 part.baseTestAcc(), part.units(), all);
         Map<String, dev.engram.engine.Tensor> weights = new LinkedHashMap<>(model.stateDict());
         InjectionGroundTruth.Result injection = null;
+        Map<String, dev.engram.engine.Tensor> plainWeights = null;
         String skipped = null;
         if (o.injection() == null) {
             skipped = "not asked for";
@@ -205,11 +208,25 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
             } catch (IllegalArgumentException e) {
                 skipped = e.getMessage();
             }
-            if (skipped == null) injection = InjectionGroundTruth.run(data, o.injection(), progress);
+            if (skipped == null) {
+                Module plain = data.newModel();
+                Map<String, String> plainMeta = Map.of("epochs", String.valueOf(epochs), "seed", String.valueOf(seed));
+                Path previousPlain = data.run().analysisPath(kind().dirName()).resolve(PLAIN_MODEL_FILE);
+                if (Files.isRegularFile(previousPlain) && plainMeta.equals(SafeTensors.read(previousPlain).metadata())) {
+                    plain.loadStateDict(SafeTensors.load(previousPlain), true);
+                    progress.line("localization benchmark: reusing the plainly trained model " + previousPlain);
+                } else {
+                    progress.line("localization benchmark: training " + data.config().model() + " without example-tied"
+                            + " dropout for the injection construction, " + epochs + " epochs");
+                    ExampleTiedDropoutExperiment.train(data, plain, null, epochs, progress);
+                }
+                plainWeights = new LinkedHashMap<>(plain.stateDict());
+                injection = InjectionGroundTruth.run(data, plain, epochs, o.injection(), progress);
+            }
             else progress.line("localization benchmark: injection skipped: " + skipped);
         }
         return new Result(data.config().model(), onTrain.tapChannels(), epochs, o.pGen(), o.pMem(), seed, trainSeconds, reused,
-                memorized.length, train.noisyCount(), still, c, ComparisonFiles.table(c), weights, injection, skipped);
+                memorized.length, train.noisyCount(), still, c, ComparisonFiles.table(c), weights, injection, skipped, plainWeights);
     }
 
     /** Per target, its active memorization units: past the first floor(pGen·C) of each tap, tied bit 1. */
@@ -255,6 +272,10 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
         all.put("etd", json);
         all.put("injection", r.injection() == null ? Map.of("skipped", r.injectionSkipped()) : InjectionGroundTruth.write(r.injection(), dir));
         Results.writeJson(dir.resolve(RunFolder.RESULTS), all);
+        if (r.plainWeights() != null) {
+            SafeTensors.write(dir.resolve(PLAIN_MODEL_FILE), r.plainWeights(), Map.of("epochs", String.valueOf(r.epochs()),
+                    "seed", String.valueOf(r.seed())));
+        }
         SafeTensors.write(dir.resolve(MODEL_FILE), r.weights(), Map.of("pGen", String.valueOf(r.pGen()),
                 "pMem", String.valueOf(r.pMem()), "epochs", String.valueOf(r.epochs()), "seed", String.valueOf(r.seed())));
     }

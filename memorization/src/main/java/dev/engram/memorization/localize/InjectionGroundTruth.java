@@ -8,7 +8,6 @@ import dev.engram.memorization.analysis.Progress;
 import dev.engram.memorization.analysis.SummaryRow;
 import dev.engram.memorization.data.ExampleSet;
 import dev.engram.memorization.data.RunData;
-import dev.engram.memorization.run.RunFolder;
 import dev.engram.nn.BatchContext;
 import dev.engram.nn.Module;
 
@@ -24,8 +23,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The localization benchmark with injection ground truth (docs/methods.md §10.10): the run's final model is
- * fine-tuned to memorize new examples (test examples, never trained on, each given a wrong label), one after the
+ * The localization benchmark with injection ground truth (docs/methods.md §10.10): a model of the run trained
+ * normally (no example-tied dropout) on its noisy data is fine-tuned to memorize new examples (test examples, never trained on, each given a wrong label), one after the
  * other, each through its own small set of units: only the incoming weights and bias of those units (the row of the
  * weight that produces the channel or neuron at the tap) are updated, everything else stays frozen. The sets are
  * disjoint and drawn with the seed. A target's truth set is its set; targets are the injected examples the final
@@ -67,7 +66,7 @@ public final class InjectionGroundTruth {
      * The result.
      *
      * @param model       the run's model
-     * @param epoch       the checkpoint fine-tuned
+     * @param epochs      training epochs of the model fine-tuned
      * @param taps        units per tap
      * @param injected    examples injected
      * @param memorized   of them, predicted with their new label by the final model (the targets)
@@ -76,7 +75,7 @@ public final class InjectionGroundTruth {
      * @param comparison  the methods' measurements (train/test accuracies after the injection)
      * @param table       the comparison as text
      */
-    public record Result(String model, int epoch, Map<String, Integer> taps, int injected, int memorized, double meanSteps,
+    public record Result(String model, int epochs, Map<String, Integer> taps, int injected, int memorized, double meanSteps,
                          double[] accuracyBefore, LocalizationComparison.Comparison comparison, List<String> table)
     {
         /** Headline rows, one per method. */
@@ -93,11 +92,8 @@ public final class InjectionGroundTruth {
         }
     }
 
-    /** Checks that the run has a checkpoint and the model the structure injection needs. */
+    /** Checks that the run's model has the structure injection needs and enough units. */
     public static void check(RunData data, Options o) throws IOException {
-        if (data.run().checkpoints().isEmpty()) {
-            throw new IllegalArgumentException("injection benchmark: run " + data.run().dir() + " has no checkpoint; train it first");
-        }
         MaskedModel m = new MaskedModel(data.newModel(), null, data.trainSet());
         incomingWeights(m);
         if ((long) o.targets() * o.unitsPerTarget() > m.units()) {
@@ -132,11 +128,11 @@ public final class InjectionGroundTruth {
         }
     }
 
-    /** Injects, fine-tunes and measures every method. */
-    public static Result run(RunData data, Options o, Progress progress) throws IOException {
-        List<RunFolder.Checkpoint> cks = data.run().checkpoints();
-        int epoch = cks.get(cks.size() - 1).epoch();
-        Module model = data.modelAt(epoch);
+    /**
+     * Injects into {@code model} (a model of the run trained on its data; fine-tuned in place), and measures every
+     * method.
+     */
+    public static Result run(RunData data, Module model, int epochs, Options o, Progress progress) throws IOException {
         model.eval();
         ExampleSet train = data.trainSet(), test = data.testSet();
         long seed = o.methodSettings().seed();
@@ -206,7 +202,7 @@ public final class InjectionGroundTruth {
         }
         LocalizationComparison.Comparison c = new LocalizationComparison.Comparison(part.ks(), part.baseTrainAcc(),
                 part.baseTestAcc(), part.units(), results);
-        return new Result(data.config().model(), epoch, onTrain.tapChannels(), t, kept.size(), (double) steps / t, before,
+        return new Result(data.config().model(), epochs, onTrain.tapChannels(), t, kept.size(), (double) steps / t, before,
                 c, ComparisonFiles.table(c));
     }
 
@@ -285,7 +281,7 @@ public final class InjectionGroundTruth {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("groundTruth", "injection: an example memorized by fine-tuning only its own units' incoming weights");
         json.put("model", r.model());
-        json.put("epoch", r.epoch());
+        json.put("trainingEpochs", r.epochs());
         json.put("units", r.taps());
         json.put("injected", r.injected());
         json.put("memorized", r.memorized());
