@@ -72,8 +72,8 @@ public final class LocalizationBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--collateral", paramLabel = "N", description = "Train and test examples of the collateral-damage measurement (default: 200).")
     int collateral = 200;
 
-    @Option(names = "--inject-units", paramLabel = "N", description = "Units per injected example, its truth set (default: 5).")
-    int injectUnits = 5;
+    @Option(names = "--inject-units", paramLabel = "N", description = "Units per injected example, its truth set (default: 10).")
+    int injectUnits = 10;
 
     @Option(names = "--inject-steps", paramLabel = "N", description = "Fine-tuning steps per injected example at most (default: 300).")
     int injectSteps = 300;

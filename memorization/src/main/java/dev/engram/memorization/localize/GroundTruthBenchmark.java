@@ -196,7 +196,7 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
         }
         LocalizationComparison.Comparison c = new LocalizationComparison.Comparison(part.ks(), part.baseTrainAcc(),
                 part.baseTestAcc(), part.units(), all);
-        Map<String, dev.engram.engine.Tensor> weights = new LinkedHashMap<>(model.stateDict());
+        Map<String, dev.engram.engine.Tensor> weights = copy(model.stateDict());
         InjectionGroundTruth.Result injection = null;
         Map<String, dev.engram.engine.Tensor> plainWeights = null;
         String skipped = null;
@@ -220,13 +220,22 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
                             + " dropout for the injection construction, " + epochs + " epochs");
                     ExampleTiedDropoutExperiment.train(data, plain, null, epochs, progress);
                 }
-                plainWeights = new LinkedHashMap<>(plain.stateDict());
+                plainWeights = copy(plain.stateDict()); // injection edits the model in place
                 injection = InjectionGroundTruth.run(data, plain, epochs, o.injection(), progress);
             }
             else progress.line("localization benchmark: injection skipped: " + skipped);
         }
         return new Result(data.config().model(), onTrain.tapChannels(), epochs, o.pGen(), o.pMem(), seed, trainSeconds, reused,
                 memorized.length, train.noisyCount(), still, c, ComparisonFiles.table(c), weights, injection, skipped, plainWeights);
+    }
+
+    /** A copy of a state dict (the tensors, not references to them). */
+    static Map<String, dev.engram.engine.Tensor> copy(Map<String, dev.engram.engine.Tensor> state) {
+        Map<String, dev.engram.engine.Tensor> out = new LinkedHashMap<>();
+        try (dev.engram.engine.Grad g = dev.engram.engine.Grad.disabled()) {
+            state.forEach((k, t) -> out.put(k, t.copy()));
+        }
+        return out;
     }
 
     /** Per target, its active memorization units: past the first floor(pGen·C) of each tap, tied bit 1. */

@@ -26,7 +26,8 @@ import java.util.SplittableRandom;
  * The localization benchmark with injection ground truth (docs/methods.md §10.10): a model of the run trained
  * normally (no example-tied dropout) on its noisy data is fine-tuned to memorize new examples (test examples, never trained on, each given a wrong label), one after the
  * other, each through its own small set of units: only the incoming weights and bias of those units (the row of the
- * weight that produces the channel or neuron at the tap) are updated, everything else stays frozen. The sets are
+ * weight that produces the channel or neuron at the tap) are updated, everything else stays frozen; the fine-tuning
+ * loss adds the mean loss of a few other training examples so that the rest of the model's behaviour stays. The sets are
  * disjoint and drawn with the seed. A target's truth set is its set; targets are the injected examples the final
  * fine-tuned model still predicts with their new label. Every localization method is then measured as in
  * {@link GroundTruthBenchmark}.
@@ -174,7 +175,8 @@ public final class InjectionGroundTruth {
         long steps = 0;
         try (Progress.Task task = progress.task("injection fine-tuning", t)) {
             for (int j = 0; j < t; j++) {
-                steps += inject(onTrain, n + j, truth[j], incoming, o.maxSteps(), o.learningRate());
+                int[] keep = OtherExamples.draw(n, RETAIN, seed + 31L * (j + 1), new int[0]);
+                steps += inject(onTrain, n + j, truth[j], incoming, o.maxSteps(), o.learningRate(), keep);
                 task.stepTo(j + 1);
             }
         }
@@ -206,12 +208,17 @@ public final class InjectionGroundTruth {
                 c, ComparisonFiles.table(c));
     }
 
+    /** Training examples whose loss the fine-tuning keeps (a fresh seeded sample per injected example). */
+    static final int RETAIN = 32;
+
     /**
-     * Gradient steps on the cross-entropy of row {@code row} updating only the incoming weight rows and biases of the
-     * units {@code set}, until the row is predicted with its label at probability 0.9 or {@code maxSteps}; returns the
-     * steps taken.
+     * Gradient steps on the cross-entropy of row {@code row} plus the mean cross-entropy of the rows {@code keep} (so
+     * that the rest of the model's behaviour stays), updating only the incoming weight rows and biases of the units
+     * {@code set}, until the row is predicted with its label at probability 0.9 or {@code maxSteps}; returns the steps
+     * taken.
      */
-    static int inject(MaskedModel m, int row, boolean[] set, Map<String, String[]> incoming, int maxSteps, double lr) {
+    static int inject(MaskedModel m, int row, boolean[] set, Map<String, String[]> incoming, int maxSteps, double lr,
+                      int[] keep) {
         Module model = m.model();
         Map<String, Tensor> params = model.namedParameters();
         Map<String, Boolean> before = new LinkedHashMap<>();
@@ -241,13 +248,25 @@ public final class InjectionGroundTruth {
         int step = 0;
         try {
             for (; step < maxSteps; step++) {
-                try (TensorScope s = Tensors.scope(); BatchContext b = BatchContext.of(new int[] {d.ids()[row]})) {
-                    Tensor input = Tensor.of(Arrays.copyOfRange(d.x(), row * es, (row + 1) * es), 1, d.channels(),
-                            d.height(), d.width());
-                    Tensor logits = model.forward(input);
-                    double[] p = MaskedModel.softmax(logits.toFloatArray());
+                int[] batch = new int[1 + keep.length];
+                batch[0] = row;
+                System.arraycopy(keep, 0, batch, 1, keep.length);
+                float[] xs = new float[batch.length * es];
+                int[] ids = new int[batch.length], ys = new int[batch.length];
+                float[] weights = new float[batch.length];
+                for (int q = 0; q < batch.length; q++) {
+                    System.arraycopy(d.x(), batch[q] * es, xs, q * es, es);
+                    ids[q] = d.ids()[batch[q]];
+                    ys[q] = d.labels()[batch[q]];
+                    weights[q] = q == 0 ? 1f : 1f / keep.length;
+                }
+                try (TensorScope s = Tensors.scope(); BatchContext b = BatchContext.of(ids)) {
+                    Tensor logits = model.forward(Tensor.of(xs, batch.length, d.channels(), d.height(), d.width()));
+                    float[] all = logits.toFloatArray();
+                    double[] p = MaskedModel.softmax(Arrays.copyOfRange(all, 0, all.length / batch.length));
                     if (p[label] >= 0.9) break;
-                    Functional.crossEntropyPerExample(logits, Tensor.ofInts(new int[] {label}, 1)).sum().backward();
+                    Functional.crossEntropyPerExample(logits, Tensor.ofInts(ys, ys.length))
+                            .mul(Tensor.of(weights, weights.length)).sum().backward();
                     for (var e : rows.entrySet()) {
                         Tensor param = params.get(e.getKey());
                         float[] w = param.toFloatArray(), g = param.grad().toFloatArray();
