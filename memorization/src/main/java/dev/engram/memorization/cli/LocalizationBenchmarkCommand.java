@@ -75,11 +75,11 @@ public final class LocalizationBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--inject-units", paramLabel = "N", description = "Units per injected example, its truth set (default: 10).")
     int injectUnits = 10;
 
-    @Option(names = "--inject-steps", paramLabel = "N", description = "Fine-tuning steps per injected example at most (default: 300).")
-    int injectSteps = 300;
+    @Option(names = "--inject-steps", paramLabel = "N", description = "Fine-tuning steps per injected example at most (default: 600).")
+    int injectSteps = 600;
 
-    @Option(names = "--inject-rate", paramLabel = "X", description = "Fine-tuning step size (default: 0.1).")
-    double injectRate = 0.1;
+    @Option(names = "--inject-rate", paramLabel = "X", description = "Fine-tuning step size (default: 0.02).")
+    double injectRate = 0.02;
 
     @Option(names = "--offline", description = "Use only the dataset cache, never download.")
     boolean offline;

@@ -221,7 +221,12 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
                     ExampleTiedDropoutExperiment.train(data, plain, null, epochs, progress);
                 }
                 plainWeights = copy(plain.stateDict()); // injection edits the model in place
-                injection = InjectionGroundTruth.run(data, plain, epochs, o.injection(), progress);
+                try {
+                    injection = InjectionGroundTruth.run(data, plain, epochs, o.injection(), progress);
+                } catch (IllegalArgumentException e) { // nothing memorized: no targets
+                    skipped = e.getMessage();
+                    progress.line("localization benchmark: injection skipped: " + skipped);
+                }
             }
             else progress.line("localization benchmark: injection skipped: " + skipped);
         }

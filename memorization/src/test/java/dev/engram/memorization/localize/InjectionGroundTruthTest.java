@@ -33,7 +33,7 @@ class InjectionGroundTruthTest {
         assertArrayEquals(new String[] {"1.weight", "1.bias"}, incoming.get("2.out"));
         boolean[] set = new boolean[m.units()];
         set[5] = true;
-        int steps = InjectionGroundTruth.inject(m, 1, set, incoming, 2000, 0.5, new int[] {2, 3, 4});
+        int steps = InjectionGroundTruth.inject(m, 1, set, incoming, 2000, 0.5, new int[] {2, 3, 5, 6}); // kept: inputs 2, 3
         assertTrue(steps > 0 && steps < 2000, "memorized within the budget after " + steps + " steps");
         double[] p = MaskedModel.softmax(m.evaluate(new int[] {1}, null, null).logits()[0]);
         assertTrue(p[2] >= 0.9, "p(new label) " + p[2]);
