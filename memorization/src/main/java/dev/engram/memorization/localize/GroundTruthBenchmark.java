@@ -106,14 +106,7 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
             implements Analysis.Result {
         @Override
         public List<SummaryRow> summaryRows() {
-            List<SummaryRow> rows = new ArrayList<>();
-            for (LocalizationComparison.MethodResult m : comparison.methods()) {
-                double[] p = m.meanStd(LocalizationComparison.TargetResult::precision);
-                double[] a = m.meanStd(LocalizationComparison.TargetResult::auroc);
-                rows.add(new SummaryRow("ETD, " + m.method() + ": precision@|truth| / AUROC", String.format(Locale.ROOT,
-                        "%.3f ± %.3f / %.3f ± %.3f; removed@%d %s; %.2fs/target", p[0], p[1], a[0], a[1],
-                        comparison.ks()[0], SummaryRow.pct(m.removalRate(0)), m.secondsPerTarget())));
-            }
+            List<SummaryRow> rows = new ArrayList<>(LocalizationComparison.truthRows(comparison, "ETD, "));
             if (injection != null) {
                 for (SummaryRow r : injection.summaryRows()) rows.add(new SummaryRow("injection, " + r.label(), r.value()));
             } else {
@@ -184,18 +177,8 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
                 + " %d of the targets still memorized with every memorization unit dropped; %d units, |truth| mean %.1f",
                 targets.length, memorized.length, train.noisyCount(), still, onTrain.units(),
                 Arrays.stream(truth).mapToInt(t -> { int c = 0; for (boolean b : t) if (b) c++; return c; }).average().orElse(0)));
-        List<LocalizationMethod> methods = LocalizationMethods.create(o.methods(), o.methodSettings());
-        List<LocalizationComparison.MethodResult> all = new ArrayList<>();
-        LocalizationComparison.Comparison part = null;
-        try (Progress.Task task = progress.task("localization methods", methods.size())) {
-            for (LocalizationMethod m : methods) {
-                part = LocalizationComparison.run(onTrain, onTest, List.of(m), targets, truth, o.comparison(), progress::line);
-                all.addAll(part.methods());
-                task.stepTo(all.size());
-            }
-        }
-        LocalizationComparison.Comparison c = new LocalizationComparison.Comparison(part.ks(), part.baseTrainAcc(),
-                part.baseTestAcc(), part.units(), all);
+        LocalizationComparison.Comparison c = LocalizationComparison.runEach(onTrain, onTest,
+                LocalizationMethods.create(o.methods(), o.methodSettings()), targets, truth, o.comparison(), progress);
         Map<String, dev.engram.engine.Tensor> weights = copy(model.stateDict());
         InjectionGroundTruth.Result injection = null;
         Map<String, dev.engram.engine.Tensor> plainWeights = null;

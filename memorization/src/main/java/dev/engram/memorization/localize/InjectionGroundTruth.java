@@ -81,15 +81,7 @@ public final class InjectionGroundTruth {
     {
         /** Headline rows, one per method. */
         public List<SummaryRow> summaryRows() {
-            List<SummaryRow> rows = new ArrayList<>();
-            for (LocalizationComparison.MethodResult m : comparison.methods()) {
-                double[] p = m.meanStd(LocalizationComparison.TargetResult::precision);
-                double[] a = m.meanStd(LocalizationComparison.TargetResult::auroc);
-                rows.add(new SummaryRow(m.method() + ": precision@|truth| / AUROC", String.format(Locale.ROOT,
-                        "%.3f ± %.3f / %.3f ± %.3f; removed@%d %s; %.2fs/target", p[0], p[1], a[0], a[1],
-                        comparison.ks()[0], SummaryRow.pct(m.removalRate(0)), m.secondsPerTarget())));
-            }
-            return rows;
+            return LocalizationComparison.truthRows(comparison, "");
         }
     }
 
@@ -192,18 +184,8 @@ public final class InjectionGroundTruth {
         }
         int[] targets = kept.stream().mapToInt(j -> n + j).toArray();
         boolean[][] keptTruth = kept.stream().map(j -> truth[j]).toArray(boolean[][]::new);
-        List<LocalizationMethod> methods = LocalizationMethods.create(o.methods(), o.methodSettings());
-        List<LocalizationComparison.MethodResult> results = new ArrayList<>();
-        LocalizationComparison.Comparison part = null;
-        try (Progress.Task task = progress.task("localization methods", methods.size())) {
-            for (LocalizationMethod m : methods) {
-                part = LocalizationComparison.run(onTrain, onTest, List.of(m), targets, keptTruth, o.comparison(), progress::line);
-                results.addAll(part.methods());
-                task.stepTo(results.size());
-            }
-        }
-        LocalizationComparison.Comparison c = new LocalizationComparison.Comparison(part.ks(), part.baseTrainAcc(),
-                part.baseTestAcc(), part.units(), results);
+        LocalizationComparison.Comparison c = LocalizationComparison.runEach(onTrain, onTest,
+                LocalizationMethods.create(o.methods(), o.methodSettings()), targets, keptTruth, o.comparison(), progress);
         return new Result(data.config().model(), epochs, onTrain.tapChannels(), t, kept.size(), (double) steps / t, before,
                 c, ComparisonFiles.table(c));
     }

@@ -123,18 +123,8 @@ public final class LocalizationAnalysis implements Analysis<LocalizationAnalysis
         int[] targets = sample(pool, o.targets(), o.methodSettings().seed());
         progress.line(String.format(Locale.ROOT, "localize: %d of %d memorized noisy examples, %d units at %s, methods %s",
                 targets.length, memorized.length, onTrain.units(), onTrain.tapChannels(), o.methods()));
-        LocalizationComparison.Comparison c;
-        try (Progress.Task task = progress.task("localization methods", o.methods().size())) {
-            List<LocalizationMethod> methods = LocalizationMethods.create(o.methods(), o.methodSettings());
-            List<LocalizationComparison.MethodResult> all = new ArrayList<>();
-            LocalizationComparison.Comparison part = null;
-            for (LocalizationMethod m : methods) {
-                part = LocalizationComparison.run(onTrain, onTest, List.of(m), targets, null, o.comparison(), progress::line);
-                all.addAll(part.methods());
-                task.stepTo(all.size());
-            }
-            c = new LocalizationComparison.Comparison(part.ks(), part.baseTrainAcc(), part.baseTestAcc(), part.units(), all);
-        }
+        LocalizationComparison.Comparison c = LocalizationComparison.runEach(onTrain, onTest,
+                LocalizationMethods.create(o.methods(), o.methodSettings()), targets, null, o.comparison(), progress);
         return new Result(epoch, memorized.length, c, ComparisonFiles.table(c), onTrain.tapChannels());
     }
 

@@ -135,6 +135,38 @@ public final class LocalizationComparison {
         return new Comparison(s.ks(), baseTrain, baseTest, train.units(), out);
     }
 
+    /**
+     * {@link #run} one method at a time, with a progress task over the methods ({@code name}), the results joined
+     * into one comparison.
+     */
+    public static Comparison runEach(MaskedModel train, MaskedModel test, List<LocalizationMethod> methods, int[] targets,
+                                     boolean[][] truth, Settings s, dev.engram.memorization.analysis.Progress progress) {
+        List<MethodResult> all = new ArrayList<>();
+        Comparison part = null;
+        try (dev.engram.memorization.analysis.Progress.Task task = progress.task("localization methods", methods.size())) {
+            for (LocalizationMethod m : methods) {
+                part = run(train, test, List.of(m), targets, truth, s, progress::line);
+                all.addAll(part.methods());
+                task.stepTo(all.size());
+            }
+        }
+        if (part == null) throw new IllegalArgumentException("localization: no method given");
+        return new Comparison(part.ks(), part.baseTrainAcc(), part.baseTestAcc(), part.units(), all);
+    }
+
+    /** Headline rows against a truth, one per method: precision@|truth|, AUROC, removal at the first k, time. */
+    public static List<dev.engram.memorization.analysis.SummaryRow> truthRows(Comparison c, String prefix) {
+        List<dev.engram.memorization.analysis.SummaryRow> rows = new ArrayList<>();
+        for (MethodResult m : c.methods()) {
+            double[] p = m.meanStd(TargetResult::precision), a = m.meanStd(TargetResult::auroc);
+            rows.add(new dev.engram.memorization.analysis.SummaryRow(prefix + m.method() + ": precision@|truth| / AUROC",
+                    String.format(Locale.ROOT, "%.3f ± %.3f / %.3f ± %.3f; removed@%d %s; %.2fs/target", p[0], p[1], a[0],
+                            a[1], c.ks()[0], dev.engram.memorization.analysis.SummaryRow.pct(m.removalRate(0)),
+                            m.secondsPerTarget())));
+        }
+        return rows;
+    }
+
     static TargetResult measure(MaskedModel train, MaskedModel test, int row, double[] scores, boolean[] truth,
                                 int[] trainSample, int[] testSample, Settings s) {
         int units = scores.length;
