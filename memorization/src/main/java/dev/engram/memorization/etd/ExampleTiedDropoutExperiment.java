@@ -251,7 +251,16 @@ public final class ExampleTiedDropoutExperiment
         return measureEtd(model, etd, data.trainSet(), data.testSet(), pGen, pMem, evalBatch, secs);
     }
 
-    /** Trains {@code model} with {@code place}'s layers at the taps (none when null); returns the seconds taken. */
+    /**
+     * Trains {@code model} with {@code place}'s layers at the taps (none when null) with the run's recipe for {@code epochs}
+     * epochs; leaves model and layers in evaluation mode and returns the seconds taken.
+     */
+    public static double train(RunData data, Module model, TapPlacement place, int epochs, Progress progress)
+            throws IOException {
+        return train(data, data.config(), model, place, epochs, progress);
+    }
+
+    /** As {@link #train(RunData, Module, TapPlacement, int, Progress)} with the recipe of {@code cfg}. */
     private static double train(RunData data, ExperimentConfig cfg, Module model, TapPlacement place, int epochs,
                                 Progress progress) throws IOException {
         long t0 = System.nanoTime();

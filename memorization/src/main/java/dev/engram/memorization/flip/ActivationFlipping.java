@@ -61,7 +61,11 @@ final class ActivationFlipping extends NeuronFlipping {
     private int exactPasses;
 
     ActivationFlipping(Module model, ExampleSet data, Options options) {
-        super(model, data, options);
+        this(model, data, options, new int[0]);
+    }
+
+    ActivationFlipping(Module model, ExampleSet data, Options options, int[] notReference) {
+        super(model, data, options, notReference);
         if (!(model instanceof HasTaps h)) {
             throw new IllegalArgumentException("activation-level flipping needs a model with named taps (HasTaps); "
                     + model.getClass().getSimpleName() + " has none; use the WEIGHTS variant");

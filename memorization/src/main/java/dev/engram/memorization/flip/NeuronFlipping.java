@@ -236,10 +236,27 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
     }
 
     /**
+     * An activation-level search ({@link ActivationFlipping}) whose reference batch is drawn from the rows other than
+     * {@code notReference}, so that those rows can all be targets (used by the localization benchmark, which chooses
+     * its targets first).
+     */
+    public static NeuronFlipping activations(Module model, ExampleSet data, Options options, int[] notReference) {
+        if (options.variant() != Variant.ACTIVATIONS) {
+            throw new IllegalArgumentException("flipping: activations() needs the ACTIVATIONS variant, got " + options.variant());
+        }
+        return new ActivationFlipping(model, data, options, notReference);
+    }
+
+    /**
      * Prepares a search on {@code model} (put in evaluation mode) over {@code data}: draws the reference batch and
      * the evaluation subset with the seed, and measures the input-noise scale.
      */
     NeuronFlipping(Module model, ExampleSet data, Options options) {
+        this(model, data, options, new int[0]);
+    }
+
+    /** As {@link #NeuronFlipping(Module, ExampleSet, Options)}, never drawing the rows {@code notReference} into the reference batch. */
+    NeuronFlipping(Module model, ExampleSet data, Options options, int[] notReference) {
         this.model = model;
         this.data = data;
         this.options = options;
@@ -247,7 +264,12 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
         int n = data.size();
         SplittableRandom rnd = new SplittableRandom(options.seed() ^ 0x5EED_F11FL);
         int[] perm = permutation(n, rnd);
-        int r = Math.min(options.referenceSize(), Math.max(0, n - 1));
+        if (notReference.length > 0) {
+            boolean[] excluded = new boolean[n];
+            for (int row : notReference) if (row >= 0 && row < n) excluded[row] = true;
+            perm = Arrays.stream(perm).filter(row -> !excluded[row]).toArray();
+        }
+        int r = Math.min(options.referenceSize(), Math.max(0, Math.min(n - 1, perm.length)));
         referenceRows = Arrays.copyOf(perm, r);
         Arrays.sort(referenceRows);
         isReference = new boolean[n];

@@ -51,7 +51,20 @@ public enum AnalysisKind {
     COMPARE_METHODS("compare-methods", "Training methods compared",
             "Models trained on the run's noisy labels with each training method (symmetric cross-entropy, SAM, JoCoR,"
                     + " RHO-LOSS selection, dropout, layer re-initialization, example-tied dropout) over several seeds:"
-                    + " accuracy on the noisy training examples (memorization) against clean-train and test accuracy.");
+                    + " accuracy on the noisy training examples (memorization) against clean-train and test accuracy."),
+    /** Localization methods side by side (docs/methods.md §11). */
+    LOCALIZE("localize", "Localization methods",
+            "Localization methods (greedy flipping, first-order, zero-out, activation outliers, integrated gradients,"
+                    + " slimming, hard concrete, random) rank the units of the final model for memorized noisy examples;"
+                    + " zeroing each method's top-k units shows whether the memorized prediction goes and what it costs"
+                    + " on other training and test examples; overlap of the units across examples and time per example."),
+    /** Localization methods against ETD ground truth (docs/methods.md §11.9). */
+    LOCALIZATION_BENCHMARK("localization-benchmark", "Localization benchmark (ground truth)",
+            "Localization methods against ground truth. ETD: a model trained with example-tied dropout ties each example"
+                    + " to known memorization units. Injection: the trained model is fine-tuned to memorize new, relabelled"
+                    + " examples, each through its own small set of units, all other weights frozen. Every method ranks the"
+                    + " units and is scored against the truth (precision and recall at the truth size, AUROC), by top-k"
+                    + " ablation, overlap and time.");
 
     private final String dirName;
     private final String title;

@@ -17,6 +17,11 @@ import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.detect.DetectionLeaderboard;
 import dev.engram.memorization.compare.MethodComparison;
 import dev.engram.memorization.run.TrainingMethods;
+import dev.engram.memorization.localize.GroundTruthBenchmark;
+import dev.engram.memorization.localize.InjectionGroundTruth;
+import dev.engram.memorization.localize.LocalizationAnalysis;
+import dev.engram.memorization.localize.LocalizationComparison;
+import dev.engram.memorization.localize.LocalizationMethods;
 import dev.engram.memorization.scores.CheckpointScores;
 import dev.engram.memorization.scores.ScoresAnalysis;
 import dev.engram.memorization.train.TrainingRun;
@@ -105,6 +110,9 @@ class ModelMatrixTest {
         ExampleTiedDropoutExperiment.Settings etd = new ExampleTiedDropoutExperiment.Settings(
                 ExampleTiedDropoutExperiment.Settings.DEFAULTS.grid(), List.of(ExampleTiedDropoutExperiment.Method.ETD),
                 Double.NaN, 1, 64);
+        List<String> localizers = List.of("first-order", "activations", "slimming", "random");
+        LocalizationMethods.Settings localizing = new LocalizationMethods.Settings(8, 64, 4, 3, 0.2, 0.01, 3, false, 1);
+        LocalizationComparison.Settings comparing = new LocalizationComparison.Settings(new int[] {1, 2}, 16, 16, 3, 64, 1);
         List<Step<?, ?>> steps = List.of(
                 new Step<>(new GradientAccounting(), new GradientAccounting.Options(List.of(2), 0)),
                 new Step<>(new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS),
@@ -116,7 +124,12 @@ class ModelMatrixTest {
                 new Step<>(new CheckpointScores(), new CheckpointScores.Options(1, 0, 64)),
                 new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64, 1000, 5, 2)),
                 new Step<>(new MethodComparison(), new MethodComparison.Options(List.of(new MethodComparison.Entry("sce",
-                        TrainingMethods.STANDARD.toBuilder().sce(0.1, 1.0).build())), List.of(4L), 1, false, 0.2, 0.1, 64)));
+                        TrainingMethods.STANDARD.toBuilder().sce(0.1, 1.0).build())), List.of(4L), 1, false, 0.2, 0.1, 64)),
+                new Step<>(new LocalizationAnalysis(), new LocalizationAnalysis.Options(localizers, 2, -1, localizing,
+                        comparing)),
+                new Step<>(new GroundTruthBenchmark(), new GroundTruthBenchmark.Options(localizers, 2, 1, 0.2, 0.1,
+                        localizing, comparing, new InjectionGroundTruth.Options(localizers, 2, 2, 5, 0.1, localizing,
+                        comparing))));
         assertThat(steps.stream().map(s -> s.analysis().kind()).toList())
                 .as("the matrix runs every analysis kind but the training itself")
                 .containsExactlyInAnyOrder(Stream.of(AnalysisKind.values())

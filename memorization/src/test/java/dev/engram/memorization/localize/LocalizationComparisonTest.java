@@ -1,0 +1,115 @@
+package dev.engram.memorization.localize;
+
+import dev.engram.engine.Tensor;
+import dev.engram.engine.TensorScope;
+import dev.engram.engine.Tensors;
+import dev.engram.memorization.data.ExampleSet;
+import dev.engram.memorization.etd.TapPlacement;
+import dev.engram.nn.BatchContext;
+import dev.engram.nn.layers.ExampleTiedDropout;
+import dev.engram.nn.models.Mlp;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The comparison's measurements on the hand-built model of {@link LocalizationMethodsTest}, and the ETD truth sets. */
+class LocalizationComparisonTest {
+    static final LocalizationComparison.Settings SETTINGS =
+            new LocalizationComparison.Settings(new int[] {1, 2}, 15, 0, 2, 64, 1);
+
+    @Test
+    void ablationTruthMetricsAndOverlapOfAKnownRanking() {
+        MaskedModel m = LocalizationMethodsTest.masked();
+        boolean[] truth = new boolean[6];
+        truth[LocalizationMethodsTest.MEMORIZING] = true;
+        truth[5] = true;
+        double[] scores = {0.1, 0.2, 0.3, 5, 0, 4}; // both truth units first
+        int[] sample = OtherExamples.draw(m.data().size(), 15, 1, new int[] {0});
+        LocalizationComparison.TargetResult r = LocalizationComparison.measure(m, null, 0, scores, truth, sample,
+                new int[0], SETTINGS);
+        assertEquals(2, r.truthSize());
+        assertEquals(1.0, r.precision(), 1e-12);
+        assertEquals(1.0, r.recall(), 1e-12);
+        assertEquals(1.0, r.auroc(), 1e-12);
+        assertTrue(r.removed()[0], "zeroing the memorizing unit flips the target");
+        assertEquals(1.0, r.trainAcc()[0], 1e-12, "the memorizing unit is silent on the other examples");
+        assertArrayEquals(new int[] {3, 5}, r.top());
+        assertTrue(Double.isNaN(r.testAcc()[0]));
+
+        double[] wrong = {5, 4, 0.3, 0, 0.2, 0.1}; // truth units last
+        LocalizationComparison.TargetResult w = LocalizationComparison.measure(m, null, 0, wrong, truth, sample,
+                new int[0], SETTINGS);
+        assertEquals(0.0, w.precision(), 1e-12);
+        assertEquals(0.0, w.auroc(), 1e-12);
+        assertFalse(w.removed()[0]);
+        assertTrue(w.trainAcc()[1] < 1, "zeroing general units costs accuracy elsewhere");
+
+        assertEquals(1.0, LocalizationComparison.specificity(List.of(r, r)), 1e-12);
+        assertEquals(0.0, LocalizationComparison.specificity(List.of(r, w)), 1e-12);
+        assertArrayEquals(new double[] {2, 1}, LocalizationComparison.meanStd(new double[] {1, Double.NaN, 3}), 1e-12);
+    }
+
+    @Test
+    void runMeasuresEveryMethodAndRejectsBadInput() {
+        MaskedModel m = LocalizationMethodsTest.masked();
+        List<LocalizationMethod> methods = List.of(new ZeroOut(64), new RandomRanking(1));
+        boolean[][] truth = new boolean[1][6];
+        truth[0][LocalizationMethodsTest.MEMORIZING] = true;
+        LocalizationComparison.Comparison c = LocalizationComparison.run(m, m, methods, new int[] {0}, truth,
+                new LocalizationComparison.Settings(new int[] {1}, 15, 5, 2, 64, 1), s -> { });
+        assertEquals(2, c.methods().size());
+        assertEquals(1.0, c.methods().get(0).removalRate(0), 1e-12);
+        assertEquals(1.0, c.methods().get(0).meanStd(LocalizationComparison.TargetResult::precision)[0], 1e-12);
+        assertTrue(c.methods().get(0).secondsPerTarget() >= 0);
+        List<String> table = ComparisonFiles.table(c);
+        assertTrue(table.get(1).startsWith("zero-out") && table.get(2).startsWith("random"), String.join("\n", table));
+        assertThrows(IllegalArgumentException.class, () -> LocalizationComparison.run(m, null, methods, new int[0], null,
+                SETTINGS, s -> { }));
+        assertThrows(IllegalArgumentException.class, () -> new LocalizationComparison.Settings(new int[] {0}, 1, 0, 1, 1, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LocalizationMethods.create(List.of("zero-out", "bogus"), LocalizationMethods.Settings.DEFAULTS));
+        assertTrue(e.getMessage().contains("bogus"));
+    }
+
+    @Test
+    void etdTruthIsTheTargetsActiveMemorizationUnits() {
+        Mlp model = new Mlp(3, 4, 20, 10, 3);
+        ExampleSet data = LocalizationMethodsTest.data();
+        List<String> taps = model.tapNames();
+        TapPlacement etd = TapPlacement.exampleTied(taps, 0.25, 0.5, 9);
+        etd.train(false);
+        etd.setEvalMode(ExampleTiedDropout.Mode.TRAIN);
+        MaskedModel m = new MaskedModel(model, etd, data);
+        int[] targets = {0, 4, 7};
+        boolean[][] truth = GroundTruthBenchmark.truth(m, targets, 0.25, 0.5, 9);
+        // independent: the layers' own masks, read off by passing ones through them with the targets' ids
+        try (TensorScope s = Tensors.scope()) {
+            int offset = 0;
+            for (String tap : taps) {
+                int c = m.tapChannels().get(tap);
+                int[] ids = new int[targets.length];
+                for (int t = 0; t < targets.length; t++) ids[t] = data.ids()[targets[t]];
+                float[] mask;
+                try (BatchContext b = BatchContext.of(ids)) {
+                    mask = etd.layers().get(tap).forward(Tensor.ones(targets.length, c)).toFloatArray();
+                }
+                int gen = (int) (0.25 * c);
+                for (int t = 0; t < targets.length; t++) {
+                    for (int u = 0; u < c; u++) {
+                        assertEquals(u >= gen && mask[t * c + u] != 0, truth[t][offset + u], tap + " unit " + u);
+                    }
+                }
+                offset += c;
+            }
+        }
+        int size = 0;
+        for (boolean[] t : truth) for (boolean b : t) if (b) size++;
+        assertTrue(size > 0 && size < 3 * 22, "some but not all memorization units are active: " + size);
+    }
+}
