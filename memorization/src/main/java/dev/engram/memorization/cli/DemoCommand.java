@@ -69,22 +69,22 @@ public final class DemoCommand implements Callable<Integer> {
      * scores, checkpoint scores, neuron flipping (50 noisy and 50 clean targets), example-tied dropout (no
      * baselines), layer rewinding, layer retraining (10 epochs, the run's own optimizer settings) and the
      * mislabel-detection leaderboard (its extra trainings 10 epochs each). Their relative costs are the wall times of
-     * demo runs on 2026-12-03 (2 vCPU AMD EPYC, shared) divided by the training time (93 s).
+     * the demo run of 2026-12-03 23:51 UTC (2 vCPU AMD EPYC) divided by its training time (56 s).
      */
     public static final List<Step<?, ?>> ANALYSES = List.of(
             new Step<>("per-example scores", new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS, 0.01),
             new Step<>("checkpoint scores (VoG, loss/margin trajectories)", new CheckpointScores(),
-                    CheckpointScores.Options.DEFAULTS, 0.28),
+                    CheckpointScores.Options.DEFAULTS, 0.14),
             new Step<>("neuron flipping", new FlipAnalysis(), new FlipAnalysis.Options(-1, 50, 50,
-                    FlipAnalysis.Options.DEFAULTS.search()), 2.25),
+                    FlipAnalysis.Options.DEFAULTS.search()), 1.4),
             new Step<>("example-tied dropout", new ExampleTiedDropoutExperiment(),
                     new ExampleTiedDropoutExperiment.Settings(ExampleTiedDropoutExperiment.Settings.DEFAULTS.grid(),
                             List.of(ExampleTiedDropoutExperiment.Method.ETD), Double.NaN, 0,
-                            ExampleTiedDropoutExperiment.Settings.DEFAULTS.evalBatchSize()), 0.54),
-            new Step<>("layer rewinding", new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS, 0.32),
-            new Step<>("layer retraining", new RetrainingAnalysis(), RetrainingAnalysis.Options.DEFAULTS.withEpochs(10), 0.35),
+                            ExampleTiedDropoutExperiment.Settings.DEFAULTS.evalBatchSize()), 0.21),
+            new Step<>("layer rewinding", new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS, 0.07),
+            new Step<>("layer retraining", new RetrainingAnalysis(), RetrainingAnalysis.Options.DEFAULTS.withEpochs(10), 0.09),
             new Step<>("mislabel-detection leaderboard (every per-example score)", new DetectionLeaderboard(),
-                    new DetectionLeaderboard.Options(true, true, 10, 500, 1000, 5, 30), 2.2));
+                    new DetectionLeaderboard.Options(true, true, 10, 500, 1000, 5, 30), 1.6));
 
     /**
      * Wall time of a training step with gradient accounting (three backward passes) over a plain step, measured on the
