@@ -24,11 +24,26 @@ public interface ShardedAnalysis<O, R extends Analysis.Result, P> extends Analys
     /** Combines {@code parts}, in shard order, into the result of the whole work. */
     R merge(RunData data, O options, List<P> parts, Progress progress) throws IOException;
 
-    /** The part's type, to read part files back. */
-    Type partType();
+    /** The part's type {@code P}, to read part files back: the type argument this class declares. */
+    default Type partType() {
+        return typeArgument(2);
+    }
 
-    /** The options' type, to read them back from part files. */
-    Type optionsType();
+    /** The options' type {@code O}, to read them back from part files: the type argument this class declares. */
+    default Type optionsType() {
+        return typeArgument(0);
+    }
+
+    /** Type argument {@code i} of the {@code ShardedAnalysis<O, R, P>} this class implements directly. */
+    private Type typeArgument(int i) {
+        for (Type t : getClass().getGenericInterfaces()) {
+            if (t instanceof java.lang.reflect.ParameterizedType p && p.getRawType() == ShardedAnalysis.class) {
+                return p.getActualTypeArguments()[i];
+            }
+        }
+        throw new IllegalStateException(getClass().getName() + " does not implement ShardedAnalysis<O, R, P> directly"
+                + " with concrete types; override partType() and optionsType()");
+    }
 
     /** The unsharded run: the merge of the whole work's one part. */
     @Override

@@ -69,7 +69,8 @@ public final class DemoCommand implements Callable<Integer> {
      * scores, checkpoint scores, neuron flipping (50 noisy and 50 clean targets), example-tied dropout (no
      * baselines), layer rewinding, layer retraining (10 epochs, the run's own optimizer settings) and the
      * mislabel-detection leaderboard (its extra trainings 10 epochs each). Their relative costs are the wall times of
-     * the demo run of 2026-12-03 23:51 UTC (2 vCPU AMD EPYC) divided by its training time (56 s).
+     * the demo run of 2026-12-03 23:51 UTC (2 vCPU AMD EPYC) divided by its time to the first analysis (56 s:
+     * data loading, the estimate and training), the quantity {@link #call} scales them by.
      */
     public static final List<Step<?, ?>> ANALYSES = List.of(
             new Step<>("per-example scores", new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS, 0.01),

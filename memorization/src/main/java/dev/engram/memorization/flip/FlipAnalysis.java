@@ -138,16 +138,6 @@ public final class FlipAnalysis implements ShardedAnalysis<FlipAnalysis.Options,
     }
 
     @Override
-    public java.lang.reflect.Type partType() {
-        return Part.class;
-    }
-
-    @Override
-    public java.lang.reflect.Type optionsType() {
-        return Options.class;
-    }
-
-    @Override
     public Part runShard(RunData data, Options options, Shard shard, Progress progress) throws IOException {
         Base base = chooseBase(data, options, progress);
         progress.line("flipping the model of checkpoint " + base.epoch() + " (" + base.rule() + ")");

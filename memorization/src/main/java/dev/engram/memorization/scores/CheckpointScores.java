@@ -184,16 +184,6 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
     }
 
     @Override
-    public java.lang.reflect.Type partType() {
-        return Part.class;
-    }
-
-    @Override
-    public java.lang.reflect.Type optionsType() {
-        return Options.class;
-    }
-
-    @Override
     public void write(Report report, Path dir) throws IOException {
         write(report.scores(), report.data(), Map.of("dataset", report.dataset(), "model", report.model()), dir);
     }
