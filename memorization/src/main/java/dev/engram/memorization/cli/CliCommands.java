@@ -21,6 +21,12 @@ final class CliCommands implements Commands {
     }
 
     @Override
+    public boolean shardable(String name) {
+        Optional<String> folder = resultFolder(List.of(name));
+        return folder.isPresent() && MergeCommand.SHARDED.stream().anyMatch(a -> a.kind().dirName().equals(folder.get()));
+    }
+
+    @Override
     public Optional<String> resultFolder(List<String> args) {
         CommandLine cl = EngramCli.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter()));
         CommandLine sub = cl.getSubcommands().get(args.get(0));

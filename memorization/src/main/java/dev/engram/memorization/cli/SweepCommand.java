@@ -2,6 +2,7 @@ package dev.engram.memorization.cli;
 
 import dev.engram.memorization.sweep.Launcher;
 import dev.engram.memorization.sweep.LocalExecutor;
+import dev.engram.memorization.sweep.Piece;
 import dev.engram.memorization.sweep.SlurmExecutor;
 import dev.engram.memorization.sweep.SlurmOptions;
 import dev.engram.memorization.sweep.Sweep;
@@ -34,7 +35,8 @@ import java.util.concurrent.Callable;
         description = "Run a grid of experiments: the product of a sweep file's axes (config keys, analysis options,"
                 + " seeds), each run trained and analysed in its own folder under one sweep folder with a manifest"
                 + " (sweep.json). Complete runs are skipped, so a sweep resumes or extends. --executor local runs them"
-                + " here (--parallel N at a time), --executor slurm submits one Slurm job array. See docs/sweeps.md.")
+                + " here (--parallel N at a time), --executor slurm submits one Slurm job array; sharded analyses"
+                + " ({name: flip, shards: N}) fan out as shard tasks and a merge task per run. See docs/sweeps.md.")
 public final class SweepCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -63,7 +65,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "List the runs, their state and the estimated time; run nothing.")
     boolean dryRun;
 
-    @Option(names = "--only-failed", description = "Start only the runs whose last task failed.")
+    @Option(names = "--only-failed", description = "Start only the tasks that failed (and, of their runs, the shard"
+            + " and merge tasks waiting for them).")
     boolean onlyFailed;
 
     @Option(names = "--partition", paramLabel = "P", description = "slurm: partition.")
@@ -114,11 +117,15 @@ public final class SweepCommand implements Callable<Integer> {
             Path d = dir != null ? dir : source.toAbsolutePath().getParent().resolve(s.name());
             sweep = Sweep.plan(s, d, commands);
         }
-        List<SweepStatus.Line> status = SweepStatus.of(sweep, commands, slurmStates(sweep), slurmAnswers(sweep), 0);
-        List<Integer> todo = SweepStatus.toRun(status, onlyFailed);
+        Map<Piece, SlurmExecutor.SlurmTask> slurmNow = slurmStates(sweep);
+        List<SweepStatus.Line> status = SweepStatus.of(sweep, commands, slurmNow, slurmAnswers(sweep), 0);
+        List<Piece> todo = SweepStatus.toRun(status, onlyFailed);
+        List<Integer> todoRuns = todo.stream().map(Piece::index).distinct().toList();
+        String tasks = todo.size() == todoRuns.size() ? "" : " (" + todo.size() + " tasks)";
         if (dryRun) {
-            out.printf(Locale.ROOT, "sweep %s in %s: %d runs, %d to run%n", sweep.name(), sweep.dir(), sweep.runs().size(), todo.size());
-            SweepEstimate est = SweepEstimate.of(sweep, todo);
+            out.printf(Locale.ROOT, "sweep %s in %s: %d runs, %d to run%s%n", sweep.name(), sweep.dir(), sweep.runs().size(),
+                    todoRuns.size(), tasks);
+            SweepEstimate est = SweepEstimate.of(sweep, todoRuns);
             for (SweepStatus.Line l : status) {
                 out.printf(Locale.ROOT, "%4d  %-8s %-40s %s%n", l.run().index(), l.state().name().toLowerCase(Locale.ROOT),
                         l.run().name(), est.describe(l.run().index()));
@@ -139,23 +146,31 @@ public final class SweepCommand implements Callable<Integer> {
                 : Launcher.thisJvm(CliCommands.MAIN_CLASS);
         switch (executor.trim().toLowerCase(Locale.ROOT)) {
             case "local" -> {
-                out.println("sweep " + sweep.name() + ": running " + todo.size() + " of " + sweep.runs().size()
-                        + " runs in " + sweep.dir());
+                out.println("sweep " + sweep.name() + ": running " + todoRuns.size() + " of " + sweep.runs().size()
+                        + " runs" + tasks + " in " + sweep.dir());
                 out.flush();
-                List<Integer> failed = LocalExecutor.run(sweep, todo, parallel, threadsPerRun, commands, l, out);
-                out.println(failed.isEmpty() ? "sweep " + sweep.name() + ": all " + todo.size() + " runs done"
+                LocalExecutor.Outcome o = LocalExecutor.run(sweep, todo, parallel, threadsPerRun, commands, l, out);
+                List<Integer> failed = o.failed().stream().map(Piece::index).distinct().toList();
+                out.println(o.ok() ? "sweep " + sweep.name() + ": all " + todoRuns.size() + " runs done"
                         : "sweep " + sweep.name() + ": " + failed.size() + " runs failed " + failed
+                        + (todo.size() == todoRuns.size() ? "" : " (failed tasks " + o.failed() + ", not run "
+                        + o.skipped() + ")")
                         + "; see `engram sweep status " + sweep.dir() + "`; rerun them with --only-failed");
                 out.flush();
-                return failed.isEmpty() ? 0 : EngramCli.EXIT_FAILURE;
+                return o.ok() ? 0 : EngramCli.EXIT_FAILURE;
             }
             case "slurm" -> {
                 SlurmOptions o = sweep.slurm().overriddenBy(new SlurmOptions(partition, time, mem, cpus, gpus, sbatch,
                         preamble, launcher, maxParallel));
-                SlurmExecutor.Job job = SlurmExecutor.submit(sweep, todo, o, l);
-                out.println("submitted job array " + job.jobId() + " (" + todo.size() + " runs) from " + job.script());
+                List<SlurmExecutor.Job> jobs = SlurmExecutor.submit(sweep, todo, slurmNow, o, l);
+                for (SlurmExecutor.Job job : jobs) {
+                    String what = job.stage().equals(Piece.RUN) ? job.indices().size() + " runs"
+                            : job.stage() + " of " + job.indices().size() + " runs";
+                    out.println("submitted job array " + job.jobId() + " (" + what + ")"
+                            + (job.dependency().isEmpty() ? "" : " after " + job.dependency()) + " from " + job.script());
+                }
                 out.println("follow it with `engram sweep status " + sweep.dir() + "`");
-                out.println(job.jobId());
+                out.println(String.join(" ", jobs.stream().map(SlurmExecutor.Job::jobId).toList()));
                 out.flush();
                 return 0;
             }
@@ -167,14 +182,14 @@ public final class SweepCommand implements Callable<Integer> {
         return !SlurmExecutor.jobs(sweep).isEmpty() && SlurmExecutor.answers();
     }
 
-    static Map<Integer, String> slurmStates(Sweep sweep) throws java.io.IOException {
+    static Map<Piece, SlurmExecutor.SlurmTask> slurmStates(Sweep sweep) throws java.io.IOException {
         return SlurmExecutor.states(SlurmExecutor.jobs(sweep));
     }
 
-    /** {@code engram sweep run-task DIR --index I}: one run of a sweep and its analyses (a Slurm array task). */
+    /** {@code engram sweep run-task DIR --index I [--stage S]}: one run of a sweep, or one piece of it (a Slurm array task). */
     @Command(name = "run-task", mixinStandardHelpOptions = true,
             description = "Train one run of a sweep folder and run its analyses, skipping finished steps (what each"
-                    + " Slurm array task runs; $SLURM_ARRAY_TASK_ID is the index).")
+                    + " Slurm array task runs; $SLURM_ARRAY_TASK_ID is the index), or one piece of a fanned-out run.")
     public static final class RunTask implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -189,9 +204,15 @@ public final class SweepCommand implements Callable<Integer> {
                 description = "CPU threads of training and analyses (default: the run's configuration).")
         int threads;
 
+        @Option(names = "--stage", paramLabel = "S", defaultValue = Piece.ALL,
+                description = "all (every step, default), run (training and the analyses that are neither shards nor"
+                        + " merges), shard-J (the run's J-th shard step) or merge (its merges).")
+        String stage;
+
         @Override
         public Integer call() throws Exception {
-            int code = SweepTask.run(Sweep.open(dir), index, threads, new CliCommands(), spec.commandLine().getOut());
+            int code = SweepTask.run(Sweep.open(dir), new Piece(index, stage), threads, new CliCommands(),
+                    spec.commandLine().getOut());
             return code == 0 ? 0 : EngramCli.EXIT_FAILURE;
         }
     }
@@ -199,7 +220,8 @@ public final class SweepCommand implements Callable<Integer> {
     /** {@code engram sweep status DIR}: every run's state. */
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Per run: done, running, pending or failed (with the last lines of its log), from the run"
-                    + " folders, the tasks' state files and squeue/sacct where the sweep went to Slurm.")
+                    + " folders, the tasks' state files and squeue/sacct where the sweep went to Slurm; for a run whose"
+                    + " analyses are sharded, every shard and merge task not done yet.")
     public static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -222,7 +244,16 @@ public final class SweepCommand implements Callable<Integer> {
                 counts.merge(l.state(), 1, Integer::sum);
                 out.printf(Locale.ROOT, "%4d  %-8s %-40s %s%n", l.run().index(), l.state().name().toLowerCase(Locale.ROOT),
                         l.run().name(), l.detail());
-                for (String s : l.log()) out.println("        | " + s);
+                if (l.pieces().size() == 1) {
+                    for (String s : l.log()) out.println("        | " + s);
+                    continue;
+                }
+                for (SweepStatus.PieceLine p : l.pieces()) {
+                    if (p.state() == SweepStatus.State.DONE) continue;
+                    out.printf(Locale.ROOT, "        %-8s %-8s %s%n", p.piece().stage(),
+                            p.state().name().toLowerCase(Locale.ROOT), p.detail());
+                    for (String s : p.log()) out.println("        | " + s);
+                }
             }
             out.println("sweep " + sweep.name() + ": " + counts.toString().toLowerCase(Locale.ROOT));
             out.flush();

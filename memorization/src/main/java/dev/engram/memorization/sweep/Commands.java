@@ -19,4 +19,7 @@ public interface Commands {
      * analysis command.
      */
     Optional<String> resultFolder(List<String> args);
+
+    /** Whether the analysis command {@code name} takes {@code --shard i/n} (and {@code merge --analysis name}). */
+    boolean shardable(String name);
 }

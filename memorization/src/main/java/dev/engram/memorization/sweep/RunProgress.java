@@ -27,18 +27,37 @@ public record RunProgress(boolean created, boolean trained, List<List<String>> m
         Path dir = sweep.runDir(run);
         boolean created = Files.isRegularFile(dir.resolve(RunFolder.CONFIG));
         boolean trained = created && trained(dir, run);
+        List<String> merged = new ArrayList<>(); // folders of the analyses the run merges that have results
+        for (List<String> a : run.analyses()) {
+            if (Piece.isMergeStep(a) && Files.isRegularFile(resultDir(dir, a, commands).resolve(RunFolder.RESULTS))) {
+                merged.add(resultDir(dir, a, commands).getFileName().toString());
+            }
+        }
         List<List<String>> missing = new ArrayList<>();
         for (List<String> a : run.analyses()) {
-            String folder = commands.resultFolder(a).orElseThrow(() ->
-                    new IllegalArgumentException("'" + a.get(0) + "' is not an analysis command"));
-            Path out = dir.resolve(RunFolder.ANALYSES).resolve(folder);
+            Path out = resultDir(dir, a, commands);
             boolean done = Files.isRegularFile(out.resolve(RunFolder.RESULTS)) // a shard leaves its part
-                    || Files.isRegularFile(out.resolve(dev.engram.memorization.analysis.Analyses.PART));
+                    || Files.isRegularFile(out.resolve(dev.engram.memorization.analysis.Analyses.PART))
+                    // a shard whose analysis is merged already is not needed again
+                    || (Piece.isShardStep(a) && merged.contains(commands.resultFolder(a.subList(0, 1)).orElse("")));
             if (!trained || !done) {
                 missing.add(a);
             }
         }
         return new RunProgress(created, trained, missing);
+    }
+
+    /** Whether {@code piece} of its run has nothing left to do. */
+    public boolean done(Piece piece, SweepRun run) {
+        if (piece.trains() && !trained) return false;
+        for (List<String> a : piece.analyses(run)) if (missingAnalyses.contains(a)) return false;
+        return true;
+    }
+
+    private static Path resultDir(Path runDir, List<String> analysis, Commands commands) {
+        String folder = commands.resultFolder(analysis).orElseThrow(() ->
+                new IllegalArgumentException("'" + analysis.get(0) + "' is not an analysis command"));
+        return runDir.resolve(RunFolder.ANALYSES).resolve(folder);
     }
 
     private static boolean trained(Path dir, SweepRun run) {

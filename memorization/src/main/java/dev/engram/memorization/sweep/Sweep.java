@@ -20,7 +20,8 @@ import java.util.Optional;
 /**
  * A sweep folder: the manifest {@code sweep.json} listing every run (name, axis values, configuration, analyses),
  * {@code configs/<run>.json}, the run folders {@code runs/<run>/}, the task logs {@code logs/<run>.log} and the task
- * states {@code state/<run>.json}. The manifest is all a task needs, so a node of a cluster runs a task from the
+ * states {@code state/<run>.json} (a fanned-out run's shard and merge tasks: {@code logs/<run>.shard-J.log},
+ * {@code logs/<run>.merge.log} and the same under {@code state/}, see {@link Piece}). The manifest is all a task needs, so a node of a cluster runs a task from the
  * folder alone.
  *
  * <p>Planning a sweep file into an existing folder extends it: runs already listed keep their index and must keep
@@ -88,6 +89,10 @@ public final class Sweep {
         for (List<String> a : spec.analyses()) {
             if (commands.resultFolder(a).isEmpty()) {
                 throw new IllegalArgumentException("'" + a.get(0) + "' in 'analyses' is not an analysis command");
+            }
+            if (Piece.isShardStep(a) && !commands.shardable(a.get(0))) {
+                throw new IllegalArgumentException("'" + String.join(" ", a) + "' in 'analyses': " + a.get(0)
+                        + " has no --shard (analyses with shards: flip, checkpoint-scores)");
             }
             analysisNames.add(a.get(0));
         }
@@ -269,13 +274,23 @@ public final class Sweep {
         return dir.resolve("configs").resolve(r.name() + ".json");
     }
 
-    /** The log of {@code r}'s task. */
+    /** The log of {@code r}'s task (its run piece). */
     public Path logFile(SweepRun r) {
         return dir.resolve("logs").resolve(r.name() + ".log");
     }
 
-    /** The state file of {@code r}'s task. */
+    /** The state file of {@code r}'s task (its run piece). */
     public Path stateFile(SweepRun r) {
         return dir.resolve("state").resolve(r.name() + ".json");
+    }
+
+    /** The log of the task of piece {@code p} of {@code r}: {@code logs/<run>.log}, {@code logs/<run>.shard-J.log} … */
+    public Path logFile(SweepRun r, Piece p) {
+        return dir.resolve("logs").resolve(r.name() + p.suffix() + ".log");
+    }
+
+    /** The state file of the task of piece {@code p} of {@code r}. */
+    public Path stateFile(SweepRun r, Piece p) {
+        return dir.resolve("state").resolve(r.name() + p.suffix() + ".json");
     }
 }

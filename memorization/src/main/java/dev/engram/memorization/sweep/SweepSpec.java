@@ -29,6 +29,7 @@ import java.util.Map;
  * analyses:                     # run on each run, in order (engram subcommands without --run)
  *   - flip --noisy 100 --clean 100
  *   - checkpoint-scores
+ *   - {name: flip, args: "--noisy 100", shards: 4}  # 4 shard tasks after training, then a merge task
  * offline: true                 # datasets from the cache only
  * slurm: {partition: gpu, time: "02:00:00", mem: 16G, cpus: 8, gpus: 1}
  * }</pre>
@@ -109,7 +110,7 @@ public record SweepSpec(String name, String preset, Map<String, Object> base, Li
         List<List<String>> analyses = new ArrayList<>();
         if (m.get("analyses") != null) {
             if (!(m.get("analyses") instanceof List<?> l)) throw new IllegalArgumentException("'analyses' must be a list of command lines");
-            for (Object o : l) analyses.add(commandLine(o));
+            for (Object o : l) analyses.addAll(analysis(o));
         }
         boolean offline = false;
         if (m.get("offline") != null) {
@@ -117,6 +118,51 @@ public record SweepSpec(String name, String preset, Map<String, Object> base, Li
             offline = b;
         }
         return new SweepSpec(name, preset, base, axes, analyses, offline, SlurmOptions.parse(m.get("slurm")), baseDir);
+    }
+
+    /**
+     * The command lines of one entry of {@code analyses}: a command line, or a mapping {@code {name: flip, args:
+     * "--noisy 100", shards: 4}} whose {@code shards: n > 1} gives the n shard steps {@code flip --noisy 100 --shard
+     * i/n} and the step {@code merge --analysis flip} (executors run the shards as tasks of their own).
+     */
+    static List<List<String>> analysis(Object o) {
+        if (!(o instanceof Map<?, ?> m)) return List.of(commandLine(o));
+        List<String> known = List.of("name", "args", "shards");
+        for (Object k : m.keySet()) {
+            if (!known.contains(String.valueOf(k))) {
+                throw new IllegalArgumentException("unknown key '" + k + "' in analysis " + m + "; known: " + known);
+            }
+        }
+        if (!(m.get("name") instanceof String name) || name.isBlank() || name.contains(" ")) {
+            throw new IllegalArgumentException("analysis " + m + " needs a 'name' (an analysis command, e.g. flip)");
+        }
+        List<String> words = new ArrayList<>(List.of(name));
+        Object args = m.get("args");
+        if (args instanceof String s && !s.isBlank()) words.addAll(List.of(s.trim().split("\\s+")));
+        else if (args instanceof List<?> l) l.forEach(x -> words.add(String.valueOf(x)));
+        else if (args != null && !(args instanceof String)) {
+            throw new IllegalArgumentException("'args' of analysis " + name + " must be a string or a list of words, got " + args);
+        }
+        List<String> line = commandLine(words);
+        Object shards = m.get("shards");
+        if (shards == null) return List.of(line);
+        if (!(shards instanceof Long n) || n < 1 || n > 100_000) {
+            throw new IllegalArgumentException("'shards' of analysis " + name + " must be an integer from 1 to 100000, got " + shards);
+        }
+        if (name.equals("merge")) throw new IllegalArgumentException("'merge' cannot be sharded; give 'shards' to the analysis");
+        if (line.stream().anyMatch(w -> w.equals("--shard") || w.startsWith("--shard="))) {
+            throw new IllegalArgumentException("analysis " + name + " gives both 'shards' and --shard; 'shards' sets --shard");
+        }
+        if (n == 1) return List.of(line);
+        List<List<String>> out = new ArrayList<>();
+        for (long i = 1; i <= n; i++) {
+            List<String> shard = new ArrayList<>(line);
+            shard.add("--shard");
+            shard.add(i + "/" + n);
+            out.add(shard);
+        }
+        out.add(List.of("merge", "--analysis", name));
+        return out;
     }
 
     /** A command line as a list of words: a string split at white space, or a list of words. */

@@ -33,65 +33,121 @@ public final class SweepStatus {
     }
 
     /**
+     * One piece's state.
+     *
+     * @param piece  the piece
+     * @param state  its state
+     * @param detail what is known beyond the state (the Slurm task and state, the failed step and exit code)
+     * @param log    the last lines of its log (failed pieces only)
+     * @param queued whether Slurm holds it queued or running (so it is not to be submitted again)
+     */
+    public record PieceLine(Piece piece, State state, String detail, List<String> log, boolean queued) { }
+
+    /**
      * One run's line of the status.
      *
      * @param run    the run
-     * @param state  its state
-     * @param detail what is known beyond the state (the Slurm task and state, the failed step and exit code)
-     * @param log    the last lines of its log (failed runs only)
+     * @param state  its state: done when every piece is, else failed, running or pending (in this order) when a
+     *               piece is
+     * @param detail what is known beyond the state: the run piece's detail, and for a fanned-out run how many
+     *               shards are in which state and the merge's
+     * @param log    the last lines of the log of its first failed piece
+     * @param pieces its pieces' states: the run piece, then a fanned-out run's shards and merge
      */
-    public record Line(SweepRun run, State state, String detail, List<String> log) { }
+    public record Line(SweepRun run, State state, String detail, List<String> log, List<PieceLine> pieces) { }
 
     /**
-     * The status of every run; {@code slurm} maps sweep indices to Slurm states (empty outside Slurm), and
-     * {@code slurmAnswers} says whether Slurm could be asked at all (so that a task it no longer lists has ended).
+     * The status of every run; {@code slurm} maps pieces to what Slurm says of their latest task (empty outside
+     * Slurm), and {@code slurmAnswers} says whether Slurm could be asked at all (so that a task it no longer lists has
+     * ended).
      */
-    public static List<Line> of(Sweep sweep, Commands commands, Map<Integer, String> slurm, boolean slurmAnswers,
-                                int logLines) throws IOException {
+    public static List<Line> of(Sweep sweep, Commands commands, Map<Piece, SlurmExecutor.SlurmTask> slurm,
+                                boolean slurmAnswers, int logLines) throws IOException {
         List<Line> out = new ArrayList<>();
         for (SweepRun r : sweep.runs()) {
             RunProgress p = RunProgress.of(sweep, r, commands);
-            Optional<TaskState> t = TaskState.read(sweep.stateFile(r));
-            String s = slurm.get(r.index());
-            String sl = s == null ? "" : "slurm " + s;
-            State state;
-            String detail;
-            if (p.complete()) {
-                state = State.DONE;
-                detail = t.map(x -> "finished " + x.end() + (x.slurmJob().isEmpty() ? "" : " (slurm " + x.slurmJob() + ")")).orElse("");
-            } else if (s != null && (s.equals("PENDING") || s.equals("CONFIGURING") || s.startsWith("REQUEUE"))) {
-                state = State.PENDING;
-                detail = sl;
-            } else if (s != null && (s.equals("RUNNING") || s.equals("COMPLETING"))) {
-                state = State.RUNNING;
-                detail = sl + t.map(x -> ", " + x.step()).orElse("");
-            } else if (t.isPresent() && t.get().state().equals(TaskState.FAILED)) {
-                state = State.FAILED;
-                detail = "exit code " + t.get().exitCode() + " in `engram " + t.get().step() + "`";
-            } else if (s != null && SLURM_FAILED.contains(s)) {
-                state = State.FAILED;
-                detail = sl + (t.isPresent() ? " during `engram " + t.get().step() + "`" : "");
-            } else if (t.isPresent() && t.get().state().equals(TaskState.RUNNING)) {
-                boolean alive;
-                if (t.get().host().equals(dev.engram.memorization.run.SystemInfo.hostname())) {
-                    alive = ProcessHandle.of(t.get().pid()).map(ProcessHandle::isAlive).orElse(false);
-                } else if (!t.get().slurmJob().isEmpty() && slurmAnswers) {
-                    alive = s != null && !s.equals("COMPLETED"); // Slurm no longer listing the task: it ended
-                } else {
-                    alive = true; // another machine, no scheduler to ask: trust the state file
-                }
-                state = alive ? State.RUNNING : State.FAILED;
-                detail = alive ? "pid " + t.get().pid() + " on " + t.get().host() + ", `engram " + t.get().step() + "`"
-                        : "its task (pid " + t.get().pid() + " on " + t.get().host() + ") ended during `engram "
-                        + t.get().step() + "`" + (sl.isEmpty() ? "" : " (" + sl + ")");
-            } else {
-                state = State.PENDING;
-                detail = sl.isEmpty() ? (p.created() ? "interrupted; not running" : "not started") : sl;
+            List<PieceLine> pieces = new ArrayList<>();
+            for (Piece piece : Piece.of(r)) pieces.add(piece(sweep, r, piece, p, slurm.get(piece), slurmAnswers, logLines));
+            PieceLine first = pieces.get(0);
+            if (pieces.size() == 1) {
+                out.add(new Line(r, first.state(), first.detail(), first.log(), pieces));
+                continue;
             }
-            List<String> log = state == State.FAILED ? tail(sweep.logFile(r), logLines) : List.of();
-            out.add(new Line(r, state, detail, log));
+            State state = State.DONE;
+            for (State s : List.of(State.PENDING, State.RUNNING, State.FAILED)) {
+                if (pieces.stream().anyMatch(x -> x.state() == s)) state = s;
+            }
+            Map<State, Integer> shards = new java.util.EnumMap<>(State.class);
+            String merge = "";
+            for (PieceLine l : pieces) {
+                if (Piece.shardNumber(l.piece().stage()) > 0) shards.merge(l.state(), 1, Integer::sum);
+                if (l.piece().stage().equals(Piece.MERGE)) merge = "; merge " + name(l.state());
+            }
+            List<String> counts = new ArrayList<>();
+            shards.forEach((s, n) -> counts.add(n + " " + name(s)));
+            String detail = "run " + name(first.state()) + (first.detail().isEmpty() ? "" : " (" + first.detail() + ")")
+                    + "; shards " + String.join(", ", counts) + merge;
+            List<String> log = pieces.stream().filter(x -> x.state() == State.FAILED).findFirst()
+                    .map(PieceLine::log).orElse(List.of());
+            out.add(new Line(r, state, detail, log, pieces));
         }
         return out;
+    }
+
+    private static String name(State s) {
+        return s.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static PieceLine piece(Sweep sweep, SweepRun r, Piece piece, RunProgress p, SlurmExecutor.SlurmTask task,
+                                   boolean slurmAnswers, int logLines) throws IOException {
+        Optional<TaskState> t = TaskState.read(sweep.stateFile(r, piece));
+        String s = task == null ? null : task.state();
+        String sl = s == null ? "" : "slurm " + task.jobId() + "_" + r.index() + " " + s;
+        boolean queued = false;
+        State state;
+        String detail;
+        if (p.done(piece, r)) {
+            state = State.DONE;
+            detail = t.filter(x -> x.state().equals(TaskState.DONE))
+                    .map(x -> "finished " + x.end() + (x.slurmJob().isEmpty() ? "" : " (slurm " + x.slurmJob() + ")"))
+                    .orElse("");
+        } else if (s != null && (s.equals("PENDING") || s.equals("CONFIGURING") || s.startsWith("REQUEUE"))) {
+            state = State.PENDING;
+            detail = sl + (task.reason().isEmpty() || task.reason().equals("None") ? "" : " (" + task.reason() + ")");
+            queued = true;
+        } else if (s != null && (s.equals("RUNNING") || s.equals("COMPLETING"))) {
+            state = State.RUNNING;
+            detail = sl + t.map(x -> ", " + x.step()).orElse("");
+            queued = true;
+        } else if (task != null && task.dependencyFailed()) {
+            state = State.PENDING;
+            detail = sl + ": not run, a task it waits for failed";
+        } else if (t.isPresent() && t.get().state().equals(TaskState.FAILED)) {
+            state = State.FAILED;
+            detail = "exit code " + t.get().exitCode() + (t.get().step().isEmpty() ? ": " + t.get().message()
+                    : " in `engram " + t.get().step() + "`");
+        } else if (s != null && SLURM_FAILED.contains(s)) {
+            state = State.FAILED;
+            detail = sl + (t.isPresent() ? " during `engram " + t.get().step() + "`" : "");
+        } else if (t.isPresent() && t.get().state().equals(TaskState.RUNNING)) {
+            boolean alive;
+            if (t.get().host().equals(dev.engram.memorization.run.SystemInfo.hostname())) {
+                alive = ProcessHandle.of(t.get().pid()).map(ProcessHandle::isAlive).orElse(false);
+            } else if (!t.get().slurmJob().isEmpty() && slurmAnswers) {
+                alive = s != null && !s.equals("COMPLETED"); // Slurm no longer listing the task: it ended
+            } else {
+                alive = true; // another machine, no scheduler to ask: trust the state file
+            }
+            state = alive ? State.RUNNING : State.FAILED;
+            detail = alive ? "pid " + t.get().pid() + " on " + t.get().host() + ", `engram " + t.get().step() + "`"
+                    : "its task (pid " + t.get().pid() + " on " + t.get().host() + ") ended during `engram "
+                    + t.get().step() + "`" + (sl.isEmpty() ? "" : " (" + sl + ")");
+        } else {
+            state = State.PENDING;
+            detail = sl.isEmpty() ? (piece.trains() && p.created() ? "interrupted; not running" : "not started") : sl;
+        }
+        List<String> log = state == State.FAILED ? tail(sweep.logFile(r, piece), logLines) : List.of();
+        return new PieceLine(piece, state, detail, log, queued);
     }
 
     /** The last {@code n} lines of {@code file} (none when it does not exist). */
@@ -102,14 +158,18 @@ public final class SweepStatus {
     }
 
     /**
-     * Indices of the runs to start: failed ones and those neither done, running nor queued in Slurm (with
-     * {@code onlyFailed}: the failed ones only).
+     * The pieces to start: failed ones and those neither done, running nor queued in Slurm (with {@code onlyFailed}:
+     * the failed ones and, of their run, the pieces not done that wait for them, e.g. the merge after a failed shard).
      */
-    public static List<Integer> toRun(List<Line> status, boolean onlyFailed) {
-        List<Integer> out = new ArrayList<>();
+    public static List<Piece> toRun(List<Line> status, boolean onlyFailed) {
+        List<Piece> out = new ArrayList<>();
         for (Line l : status) {
-            boolean queued = l.state() == State.PENDING && l.detail().startsWith("slurm");
-            if (l.state() == State.FAILED || (!onlyFailed && l.state() == State.PENDING && !queued)) out.add(l.run().index());
+            List<Piece> failed = l.pieces().stream().filter(x -> x.state() == State.FAILED).map(PieceLine::piece).toList();
+            for (PieceLine x : l.pieces()) {
+                boolean idle = x.state() == State.PENDING && !x.queued();
+                boolean waitsForFailed = failed.stream().anyMatch(f -> x.piece().after(f));
+                if (x.state() == State.FAILED || (idle && (!onlyFailed || waitsForFailed))) out.add(x.piece());
+            }
         }
         return out;
     }

@@ -12,34 +12,45 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One task of a sweep: trains its run (or continues an interrupted training) and runs each analysis that has no
- * results yet, through the same commands a researcher types ({@code engram train --config}, {@code engram flip
- * --run} …). Finished steps are skipped, so a task can be repeated after any interruption. The commands' output is
- * appended to {@code logs/<run>.log}; the outcome is recorded in {@code state/<run>.json}.
+ * One task of a sweep: one {@link Piece} of a run. The run piece trains its run (or continues an interrupted training)
+ * and runs each of its analyses that has no results yet, through the same commands a researcher types ({@code engram
+ * train --config}, {@code engram flip --run} …); a shard piece runs one shard step, the merge piece the merges.
+ * Finished steps are skipped, so a task can be repeated after any interruption. The commands' output is appended to
+ * the piece's log ({@code logs/<run>.log}, {@code logs/<run>.shard-J.log} …); the outcome is recorded in its state
+ * file ({@code state/<run>.json} …).
  */
 public final class SweepTask {
     private SweepTask() { }
 
     /**
-     * Runs task {@code index} of {@code sweep}.
+     * Runs piece {@code piece} of {@code sweep}.
      *
      * @param threads CPU threads of training and analyses (0 = the run's configuration, all cores by default)
      * @param console one line per step goes here (the details go to the log)
-     * @return 0 when the run is complete, else the exit code of the step that failed
+     * @return 0 when the piece is complete, else the exit code of the step that failed
      */
-    public static int run(Sweep sweep, int index, int threads, Commands commands, PrintWriter console) throws IOException {
-        SweepRun run = sweep.run(index);
-        Path log = sweep.logFile(run);
+    public static int run(Sweep sweep, Piece piece, int threads, Commands commands, PrintWriter console) throws IOException {
+        SweepRun run = sweep.run(piece.index());
+        String label = run.name() + piece.suffix();
+        Path log = sweep.logFile(run, piece), stateFile = sweep.stateFile(run, piece);
         Files.createDirectories(log.getParent());
         TaskState state = TaskState.startingNow();
         try (Writer fw = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND); PrintWriter out = new PrintWriter(fw, true)) {
-            out.println("== " + state.start() + " task " + index + " (" + run.name() + ") on " + state.host()
+            out.println("== " + state.start() + " task " + piece + " (" + label + ") on " + state.host()
                     + (state.slurmJob().isEmpty() ? "" : ", Slurm " + state.slurmJob()));
-            for (List<String> step : steps(sweep, run, threads, commands)) {
+            if (!piece.trains() && !RunProgress.of(sweep, run, commands).trained()) {
+                String msg = "run " + run.name() + " is not trained; its run task must finish before its " + piece.stage() + " task";
+                state.next(TaskState.FAILED, "", 1, msg).write(stateFile);
+                out.println("== " + msg);
+                console.println(label + ": " + msg);
+                console.flush();
+                return 1;
+            }
+            for (List<String> step : steps(sweep, piece, threads, commands)) {
                 state = state.next(TaskState.RUNNING, String.join(" ", step), 0, "");
-                state.write(sweep.stateFile(run));
-                console.println(run.name() + ": engram " + String.join(" ", step));
+                state.write(stateFile);
+                console.println(label + ": engram " + String.join(" ", step));
                 console.flush();
                 out.println("$ engram " + String.join(" ", step));
                 StringWriter err = new StringWriter();
@@ -51,42 +62,44 @@ public final class SweepTask {
                 out.flush();
                 if (code != 0) {
                     String msg = err.toString().strip();
-                    state.next(TaskState.FAILED, String.join(" ", step), code, msg).write(sweep.stateFile(run));
+                    state.next(TaskState.FAILED, String.join(" ", step), code, msg).write(stateFile);
                     out.println("== failed with exit code " + code);
-                    console.println(run.name() + ": failed (exit code " + code + "): " + lastLine(msg) + "; log " + log);
+                    console.println(label + ": failed (exit code " + code + "): " + lastLine(msg) + "; log " + log);
                     console.flush();
                     return code;
                 }
             }
             RunProgress p = RunProgress.of(sweep, run, commands);
-            if (!p.complete()) {
+            if (!p.done(piece, run)) {
                 String msg = "the steps succeeded but the run folder is not complete (trained " + p.trained()
                         + ", analyses without results " + p.missingAnalyses() + ")";
-                state.next(TaskState.FAILED, "", 1, msg).write(sweep.stateFile(run));
+                state.next(TaskState.FAILED, "", 1, msg).write(stateFile);
                 out.println("== " + msg);
-                console.println(run.name() + ": " + msg);
+                console.println(label + ": " + msg);
                 return 1;
             }
-            state.next(TaskState.DONE, "", 0, "").write(sweep.stateFile(run));
+            state.next(TaskState.DONE, "", 0, "").write(stateFile);
             out.println("== done " + java.time.Instant.now());
-            console.println(run.name() + ": done");
+            console.println(label + ": done");
             console.flush();
             return 0;
         }
     }
 
-    /** The command lines still to run for {@code run}: training (new or continued), then the missing analyses. */
-    static List<List<String>> steps(Sweep sweep, SweepRun run, int threads, Commands commands) throws IOException {
+    /** The command lines still to run for {@code piece}: training (new or continued), then its missing analyses. */
+    static List<List<String>> steps(Sweep sweep, Piece piece, int threads, Commands commands) throws IOException {
+        SweepRun run = sweep.run(piece.index());
         RunProgress p = RunProgress.of(sweep, run, commands);
         String dir = sweep.runDir(run).toString();
         List<List<String>> steps = new ArrayList<>();
-        if (!p.trained()) {
+        if (!p.trained() && piece.trains()) {
             List<String> train = new ArrayList<>(p.created() ? List.of("train", "--run", dir, "--resume")
                     : List.of("train", "--run", dir, "--config", sweep.configFile(run).toString()));
             common(train, sweep, threads);
             steps.add(train);
         }
-        for (List<String> a : p.missingAnalyses()) {
+        for (List<String> a : piece.analyses(run)) {
+            if (!p.missingAnalyses().contains(a)) continue;
             List<String> s = new ArrayList<>(a.subList(0, 1));
             s.add("--run");
             s.add(dir);

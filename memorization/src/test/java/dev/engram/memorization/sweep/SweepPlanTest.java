@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,11 +37,19 @@ class SweepPlanTest {
 
         @Override
         public Optional<String> resultFolder(List<String> args) {
+            int at = args.indexOf("--shard");
+            String shard = at < 0 ? "" : ".shard-" + args.get(at + 1).replace("/", "-of-");
             return switch (args.get(0)) {
-                case "flip" -> Optional.of("flipping");
+                case "flip" -> Optional.of("flipping" + shard);
                 case "etd" -> Optional.of("etd");
+                case "merge" -> resultFolder(List.of(args.get(args.indexOf("--analysis") + 1)));
                 default -> Optional.empty();
             };
+        }
+
+        @Override
+        public boolean shardable(String name) {
+            return name.equals("flip");
         }
     };
 
@@ -112,7 +121,9 @@ class SweepPlanTest {
                 .contains("#SBATCH --partition=gpu\n").contains("#SBATCH --time=01:30:00\n").contains("#SBATCH --mem=8G\n")
                 .contains("#SBATCH --cpus-per-task=2\n").contains("#SBATCH --gpus=1\n").contains("#SBATCH --account=lab\n")
                 .contains("#SBATCH --qos=low\n").contains("module load java/17\n")
-                .contains("exec /shared/engram/engram sweep run-task " + s.dir() + " --index $SLURM_ARRAY_TASK_ID --threads 2\n");
+                .contains("exec /shared/engram/engram sweep run-task " + s.dir() + " --index $SLURM_ARRAY_TASK_ID --stage run"
+                        + " --threads 2\n")
+                .doesNotContain("--dependency");
         assertThat(script.indexOf("module load")).isGreaterThan(script.lastIndexOf("#SBATCH"));
         assertThat(SlurmExecutor.arraySpec(List.of(5, 0, 1, 2, 7, 8))).isEqualTo("0-2,5,7-8");
         assertThatThrownBy(() -> new SlurmOptions("", "tomorrow", "", 0, 0, null, null, "", 0)).hasMessageContaining("tomorrow");
@@ -126,21 +137,139 @@ class SweepPlanTest {
         Files.createDirectories(s.logFile(s.run(1)).getParent());
         Files.writeString(s.logFile(s.run(1)), "line 1\nline 2\nerror: out of memory\n");
         new TaskState(TaskState.RUNNING, "elsewhere", 1, "", "t0", "", "flip --run x", 0, "").write(s.stateFile(s.run(2)));
-        List<SweepStatus.Line> lines = SweepStatus.of(s, COMMANDS, Map.of(2, "RUNNING"), true, 2);
+        List<SweepStatus.Line> lines = SweepStatus.of(s, COMMANDS, Map.of(new Piece(2, Piece.RUN), task("RUNNING")), true, 2);
         assertThat(lines.get(0).state()).isEqualTo(SweepStatus.State.PENDING);
         assertThat(lines.get(1).state()).isEqualTo(SweepStatus.State.FAILED);
         assertThat(lines.get(1).detail()).contains("exit code 1").contains("train --run x");
         assertThat(lines.get(1).log()).containsExactly("line 2", "error: out of memory");
         assertThat(lines.get(2).state()).isEqualTo(SweepStatus.State.RUNNING);
-        assertThat(SweepStatus.toRun(lines, true)).containsExactly(1);
-        assertThat(SweepStatus.toRun(lines, false)).containsExactly(0, 1);
-        List<SweepStatus.Line> killed = SweepStatus.of(s, COMMANDS, Map.of(2, "TIMEOUT"), true, 0);
+        assertThat(SweepStatus.toRun(lines, true)).containsExactly(new Piece(1, Piece.RUN));
+        assertThat(SweepStatus.toRun(lines, false)).containsExactly(new Piece(0, Piece.RUN), new Piece(1, Piece.RUN));
+        List<SweepStatus.Line> killed = SweepStatus.of(s, COMMANDS, Map.of(new Piece(2, Piece.RUN), task("TIMEOUT")), true, 0);
         assertThat(killed.get(2).state()).as("Slurm killed it").isEqualTo(SweepStatus.State.FAILED);
         new TaskState(TaskState.RUNNING, "elsewhere", 1, "41_2", "t0", "", "flip --run x", 0, "").write(s.stateFile(s.run(2)));
         assertThat(SweepStatus.of(s, COMMANDS, Map.of(), true, 0).get(2).state())
                 .as("a Slurm task that Slurm no longer lists has ended").isEqualTo(SweepStatus.State.FAILED);
         assertThat(SweepStatus.of(s, COMMANDS, Map.of(), false, 0).get(2).state())
                 .as("without a scheduler to ask, the state file is trusted").isEqualTo(SweepStatus.State.RUNNING);
+    }
+
+    @Test
+    void shardedAnalysesBecomeShardStepsAndAMergeThatFanOutAsPieces() throws IOException {
+        Path dir = tmp.resolve("d");
+        Sweep s = plan("""
+                name: fan
+                preset: demo
+                axes: {flip.clean: [1, 2]}
+                analyses:
+                  - etd --epochs 1
+                  - {name: flip, args: "--noisy 3", shards: 3}
+                """, dir);
+        SweepRun r = s.run(1);
+        List<String> shard2 = List.of("flip", "--noisy", "3", "--shard", "2/3", "--clean", "2");
+        assertThat(r.analyses()).hasSize(5).contains(shard2).endsWith(List.of("merge", "--analysis", "flip"));
+        assertThat(Piece.of(r)).containsExactly(new Piece(1, Piece.RUN), new Piece(1, "shard-1"), new Piece(1, "shard-2"),
+                new Piece(1, "shard-3"), new Piece(1, Piece.MERGE));
+        assertThat(new Piece(1, Piece.RUN).analyses(r)).containsExactly(List.of("etd", "--epochs", "1"));
+        assertThat(new Piece(1, "shard-2").analyses(r)).containsExactly(shard2);
+        assertThat(new Piece(1, Piece.MERGE).analyses(r)).containsExactly(List.of("merge", "--analysis", "flip"));
+        assertThat(new Piece(1, Piece.ALL).analyses(r)).isEqualTo(r.analyses());
+        assertThat(new Piece(1, "shard-2").after(new Piece(1, Piece.RUN))).isTrue();
+        assertThat(new Piece(1, "shard-2").after(new Piece(0, Piece.RUN))).as("another run").isFalse();
+        assertThat(new Piece(1, Piece.MERGE).after(new Piece(1, "shard-3"))).isTrue();
+        assertThat(new Piece(1, "shard-2").after(new Piece(1, "shard-1"))).isFalse();
+        assertThat(s.logFile(r, new Piece(1, "shard-2")).getFileName().toString()).isEqualTo(r.name() + ".shard-2.log");
+        assertThat(s.stateFile(r, new Piece(1, Piece.RUN))).isEqualTo(s.stateFile(r));
+        s.write();
+        assertThat(Sweep.open(dir).run(1).analyses()).isEqualTo(r.analyses());
+        Sweep unsharded = plan("name: one\npreset: demo\nanalyses: [{name: flip, args: [--noisy, 3]}]\n", tmp.resolve("e"));
+        assertThat(unsharded.run(0).analyses()).containsExactly(List.of("flip", "--noisy", "3"));
+        assertThat(Piece.of(unsharded.run(0))).containsExactly(new Piece(0, Piece.RUN));
+
+        assertThatThrownBy(() -> plan("analyses: [{name: etd, shards: 2}]\n", tmp.resolve("x")))
+                .hasMessageContaining("etd has no --shard");
+        assertThatThrownBy(() -> plan("analyses: [{name: flip, shards: 0}]\n", tmp.resolve("x")))
+                .hasMessageContaining("'shards' of analysis flip");
+        assertThatThrownBy(() -> plan("analyses: [{name: flip, args: \"--shard 1/2\", shards: 2}]\n", tmp.resolve("x")))
+                .hasMessageContaining("both 'shards' and --shard");
+        assertThatThrownBy(() -> plan("analyses: [{name: flip, shard: 2}]\n", tmp.resolve("x")))
+                .hasMessageContaining("unknown key 'shard'");
+        assertThatThrownBy(() -> new Piece(0, "shard-0")).hasMessageContaining("shard-0");
+    }
+
+    @Test
+    void slurmArraysOfAFannedOutSweepWaitForTheirRunsPieces() throws IOException {
+        Sweep s = plan("""
+                name: fan
+                preset: demo
+                axes: {seed: [1, 2, 3]}
+                analyses: [{name: flip, args: "--noisy 3", shards: 2}]
+                """, tmp.resolve("d"));
+        List<Piece> all = new ArrayList<>();
+        s.runs().forEach(r -> all.addAll(Piece.of(r)));
+        assertThat(SlurmExecutor.plan(s, all, Map.of())).containsExactly(
+                new SlurmExecutor.Batch(Piece.RUN, List.of(0, 1, 2), List.of(), List.of()),
+                new SlurmExecutor.Batch("shard-1", List.of(0, 1, 2), List.of(0), List.of()),
+                new SlurmExecutor.Batch("shard-2", List.of(0, 1, 2), List.of(0), List.of()),
+                new SlurmExecutor.Batch(Piece.MERGE, List.of(0, 1, 2), List.of(0, 1, 2), List.of()));
+
+        // run 0: its shard 2 failed while shard 1 is still running in job 57; run 1: trained, nothing of it queued;
+        // run 2: everything again
+        Map<Piece, SlurmExecutor.SlurmTask> slurm = Map.of(new Piece(0, "shard-1"), new SlurmExecutor.SlurmTask("57", "RUNNING", "None"),
+                new Piece(0, "shard-2"), new SlurmExecutor.SlurmTask("58", "FAILED", "NonZeroExitCode"),
+                new Piece(0, Piece.MERGE), new SlurmExecutor.SlurmTask("59", "CANCELLED", "DependencyNeverSatisfied"));
+        List<Piece> todo = List.of(new Piece(0, "shard-2"), new Piece(0, Piece.MERGE), new Piece(1, "shard-1"),
+                new Piece(1, "shard-2"), new Piece(1, Piece.MERGE), new Piece(2, Piece.RUN), new Piece(2, "shard-1"),
+                new Piece(2, "shard-2"), new Piece(2, Piece.MERGE));
+        assertThat(SlurmExecutor.plan(s, todo, slurm)).containsExactly(
+                new SlurmExecutor.Batch(Piece.RUN, List.of(2), List.of(), List.of()),
+                new SlurmExecutor.Batch("shard-1", List.of(1), List.of(), List.of()),
+                new SlurmExecutor.Batch("shard-1", List.of(2), List.of(0), List.of()),
+                new SlurmExecutor.Batch("shard-2", List.of(0, 1), List.of(), List.of()),
+                new SlurmExecutor.Batch("shard-2", List.of(2), List.of(0), List.of()),
+                new SlurmExecutor.Batch(Piece.MERGE, List.of(0), List.of(3), List.of("57")),
+                new SlurmExecutor.Batch(Piece.MERGE, List.of(1), List.of(1, 3), List.of()),
+                new SlurmExecutor.Batch(Piece.MERGE, List.of(2), List.of(0, 2, 4), List.of()));
+
+        SlurmOptions o = new SlurmOptions("", "", "", 1, 0, List.of(), List.of(), "", 0);
+        String shard = SlurmExecutor.script(s, "shard-2", List.of(0, 1, 2), "aftercorr:11", o, Launcher.of("engram"));
+        assertThat(shard).contains("#SBATCH --job-name=engram-fan-shard-2\n").contains("#SBATCH --array=0-2\n")
+                .contains("#SBATCH --dependency=aftercorr:11\n").contains("#SBATCH --kill-on-invalid-dep=yes\n")
+                .contains("exec engram sweep run-task " + s.dir() + " --index $SLURM_ARRAY_TASK_ID --stage shard-2 --threads 1\n");
+        assertThatThrownBy(() -> SlurmExecutor.plan(s, List.of(new Piece(0, Piece.ALL)), Map.of())).hasMessageContaining("all");
+    }
+
+    @Test
+    void aFannedOutRunsStatusNamesItsPiecesAndOnlyFailedTakesWhatWaitsForTheFailedOnes() throws IOException {
+        Sweep s = plan("name: fan\npreset: demo\naxes: {seed: [1, 2]}\nanalyses: [{name: flip, shards: 2}]\n", tmp.resolve("d"));
+        s.write();
+        SweepRun r0 = s.run(0);
+        new TaskState(TaskState.FAILED, "node7", 1, "41_0", "t0", "t1", "train --run x", 1, "boom").write(s.stateFile(r0));
+        Files.createDirectories(s.logFile(r0).getParent());
+        Files.writeString(s.logFile(r0), "error: no data\n");
+        Map<Piece, SlurmExecutor.SlurmTask> slurm = Map.of(
+                new Piece(0, "shard-1"), new SlurmExecutor.SlurmTask("42", "CANCELLED", "DependencyNeverSatisfied"),
+                new Piece(1, Piece.RUN), new SlurmExecutor.SlurmTask("41", "RUNNING", "None"),
+                new Piece(1, "shard-1"), new SlurmExecutor.SlurmTask("42", "PENDING", "Dependency"));
+        List<SweepStatus.Line> lines = SweepStatus.of(s, COMMANDS, slurm, true, 3);
+        SweepStatus.Line l0 = lines.get(0), l1 = lines.get(1);
+        assertThat(l0.state()).isEqualTo(SweepStatus.State.FAILED);
+        assertThat(l0.detail()).startsWith("run failed (exit code 1 in `engram train --run x`)").contains("shards 2 pending")
+                .endsWith("merge pending");
+        assertThat(l0.log()).containsExactly("error: no data");
+        assertThat(l0.pieces().get(1).detail()).contains("slurm 42_0 CANCELLED").contains("a task it waits for failed");
+        assertThat(l1.state()).isEqualTo(SweepStatus.State.RUNNING);
+        assertThat(l1.pieces().get(1).queued()).isTrue();
+        assertThat(l1.pieces().get(1).detail()).contains("slurm 42_1 PENDING (Dependency)");
+        assertThat(SweepStatus.toRun(lines, true)).as("the failed run piece and what waits for it").containsExactly(
+                new Piece(0, Piece.RUN), new Piece(0, "shard-1"), new Piece(0, "shard-2"), new Piece(0, Piece.MERGE));
+        assertThat(SweepStatus.toRun(lines, false)).as("not what Slurm holds").containsExactly(
+                new Piece(0, Piece.RUN), new Piece(0, "shard-1"), new Piece(0, "shard-2"), new Piece(0, Piece.MERGE),
+                new Piece(1, "shard-2"), new Piece(1, Piece.MERGE));
+    }
+
+    private static SlurmExecutor.SlurmTask task(String state) {
+        return new SlurmExecutor.SlurmTask("41", state, "");
     }
 
     @Test
