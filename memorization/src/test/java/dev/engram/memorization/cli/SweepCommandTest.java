@@ -141,6 +141,88 @@ class SweepCommandTest {
         assertThat(out.toString()).contains("{done=2}");
     }
 
+    /** The sweep file of {@link #writeSweep} with noise 0.2 only, seeds {@code seeds} and flipping as {@code analysis}. */
+    static Path writeSweep(Path dir, String name, String seeds, String analysis) throws IOException {
+        Path base = writeSweep(dir);
+        Path f = dir.resolve(name + ".yaml");
+        Files.writeString(f, "name: " + name + "\n" + Files.readString(base).replace("noiseFraction: [0.1, 0.2]", "noiseFraction: [0.2]")
+                .replace("seeds: [1, 2]", "seeds: " + seeds)
+                .replace("  - flip --noisy 2 --clean 2 --max-units 3 --reference 8 --eval-examples 8 --copies 2", analysis));
+        return f;
+    }
+
+    /** Flipping of {@link #writeSweep} cut into two shards. */
+    static final String SHARDED_FLIP = "  - {name: flip, args: \"--noisy 2 --clean 2 --max-units 3 --reference 8"
+            + " --eval-examples 8 --copies 2 --targets-per-batch 1\", shards: 2}";
+    /** The same flipping unsharded. */
+    static final String PLAIN_FLIP = "  - flip --noisy 2 --clean 2 --max-units 3 --reference 8 --eval-examples 8 --copies 2"
+            + " --targets-per-batch 1";
+
+    @Test
+    void aFannedOutSweepGivesTheUnshardedResultsAndResumesPieceByPiece() throws IOException {
+        Path fan = writeSweep(tmp, "fan", "[1]", SHARDED_FLIP), plain = writeSweep(tmp, "plain", "[1]", PLAIN_FLIP);
+        assertThat(engram("sweep", fan.toString())).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).contains("running 1 of 1 runs (4 tasks)").contains("[1/4] task 0\n")
+                .contains("[2/4] task 0/shard-1").contains("[4/4] task 0/merge").contains("seed=1.shard-2: engram flip --run");
+        assertThat(engram("sweep", plain.toString())).as(out + "\n" + err).isZero();
+        Sweep a = Sweep.open(tmp.resolve("fan")), b = Sweep.open(tmp.resolve("plain"));
+        Path analyses = a.runDir(a.run(0)).resolve("analyses"), unsharded = b.runDir(b.run(0)).resolve("analyses");
+        assertThat(analyses.resolve("flipping.shard-2-of-2").resolve("part.json")).isRegularFile();
+        assertThat(RunComparison.differences(analyses.resolve("flipping"), unsharded.resolve("flipping")))
+                .as("fanned-out vs unsharded flipping").isEmpty();
+        assertThat(RunComparison.differences(analyses.resolve("training"), unsharded.resolve("training"))).isEmpty();
+        assertThat(engram("sweep", "status", a.dir().toString())).isZero();
+        assertThat(out.toString()).contains("shards 2 done; merge done").contains("{done=1}");
+
+        // merged results make the shards unnecessary
+        Path shard1 = analyses.resolve("flipping.shard-1-of-2"), shard2 = analyses.resolve("flipping.shard-2-of-2");
+        Path copy = tmp.resolve("shard-1-part.json");
+        Files.copy(shard1.resolve("part.json"), copy);
+        RunFolder.deleteTree(shard1);
+        RunFolder.deleteTree(shard2);
+        assertThat(engram("sweep", fan.toString())).isZero();
+        assertThat(out.toString()).contains("nothing to run");
+
+        // resuming: shard 1 is there, shard 2 and the merged results are not
+        Files.createDirectories(shard1);
+        Files.copy(copy, shard1.resolve("part.json"));
+        RunFolder.deleteTree(analyses.resolve("flipping"));
+        assertThat(engram("sweep", "status", a.dir().toString())).isZero();
+        assertThat(out.toString()).contains("shards 1 done, 1 pending; merge pending").contains("{pending=1}");
+        assertThat(engram("sweep", fan.toString())).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).contains("running 1 of 1 runs (2 tasks)").contains("--shard 2/2")
+                .doesNotContain("--shard 1/2").doesNotContain("engram train");
+        assertThat(RunComparison.differences(analyses.resolve("flipping"), unsharded.resolve("flipping"))).isEmpty();
+
+        // shards that fail (their folders' places are taken) are reported with their log; the merge is not run
+        RunFolder.deleteTree(analyses.resolve("flipping"));
+        for (Path p : List.of(shard1, shard2)) {
+            RunFolder.deleteTree(p);
+            Files.writeString(p, "in the way");
+        }
+        assertThat(engram("sweep", fan.toString())).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(out.toString()).contains("1 runs failed [0] (failed tasks [0/shard-1, 0/shard-2], not run [0/merge])");
+        assertThat(engram("sweep", "status", a.dir().toString(), "--log-lines", "2")).isZero();
+        assertThat(out.toString()).contains("shards 2 failed; merge pending")
+                .containsPattern("shard-1 +failed +exit code 1 in `engram flip --run")
+                .contains("| == failed with exit code 1").contains("{failed=1}");
+
+        // --only-failed: the two shards, in parallel, each in its own process, then the merge
+        Files.delete(shard1);
+        Files.delete(shard2);
+        assertThat(engram("sweep", a.dir().toString(), "--only-failed", "--parallel", "2", "--threads-per-run", "1"))
+                .as(out + "\n" + err).isZero();
+        String log = out.toString();
+        assertThat(log).contains("running 1 of 1 runs (3 tasks)").contains("seed=1.shard-1: started")
+                .contains("seed=1.shard-2: started").contains("seed=1.merge: done").doesNotContain("seed=1: started");
+        assertThat(log.indexOf("seed=1.shard-2: started")).as("both shards at once")
+                .isLessThan(log.indexOf("seed=1.shard-1: done"));
+        assertThat(log.indexOf("seed=1.merge: started")).as("the merge after both shards")
+                .isGreaterThan(log.indexOf("seed=1.shard-1: done")).isGreaterThan(log.indexOf("seed=1.shard-2: done"));
+        assertThat(RunComparison.differences(analyses.resolve("flipping"), unsharded.resolve("flipping")))
+                .as("parallel shard tasks vs unsharded").isEmpty();
+    }
+
     @Test
     void badSweepFilesAreNamed() throws IOException {
         Path f = tmp.resolve("bad.yaml");
