@@ -1,6 +1,8 @@
 package dev.engram.memorization.cli;
 
+import dev.engram.memorization.sweep.Piece;
 import dev.engram.memorization.sweep.RunComparison;
+import dev.engram.memorization.sweep.SlurmExecutor;
 import dev.engram.memorization.sweep.Sweep;
 import dev.engram.memorization.sweep.SweepRun;
 import org.junit.jupiter.api.AfterAll;
@@ -102,5 +104,52 @@ class SlurmSweepIntegrationTest extends CliTestBase {
         Path table = Path.of("report", "summary.csv");
         assertThat(Files.readString(slurm.resolve(table))).isEqualTo(Files.readString(local.resolve(table)));
         assertThat(Files.readAllLines(slurm.resolve(table))).hasSize(3); // header + two noise rates
+    }
+
+    /** Polls {@code engram sweep status DIR} until {@code until} or a failure shows, at most 150 s; the last status. */
+    private String waitFor(Path dir, String until) throws Exception {
+        long deadline = System.nanoTime() + 150_000_000_000L;
+        String status = "";
+        while (System.nanoTime() < deadline) {
+            assertThat(engram("sweep", "status", dir.toString())).as(err.toString()).isZero();
+            status = out.toString();
+            if (status.contains(until) || status.contains("failed")) break;
+            Thread.sleep(2000);
+        }
+        return status;
+    }
+
+    @Test
+    void aFannedOutSweepRunsItsShardsAsDependentArraysAndMergesToTheUnshardedResults() throws Exception {
+        Path fan = SweepCommandTest.writeSweep(tmp, "fan", "[1]", SweepCommandTest.SHARDED_FLIP);
+        Path plain = SweepCommandTest.writeSweep(tmp, "plain", "[1]", SweepCommandTest.PLAIN_FLIP);
+        Path dir = tmp.resolve("fan-on-slurm");
+        assertThat(engram("sweep", fan.toString(), "--dir", dir.toString(), "--executor", "slurm", "--cpus", "1",
+                "--time", "10")).as(out + "\n" + err).isZero();
+        Matcher m = Pattern.compile("submitted job array (\\d+) \\(1 runs\\) from .*\n"
+                + "submitted job array (\\d+) \\(shard-1 of 1 runs\\) after aftercorr:\\1 from .*\n"
+                + "submitted job array (\\d+) \\(shard-2 of 1 runs\\) after aftercorr:\\1 from .*\n"
+                + "submitted job array (\\d+) \\(merge of 1 runs\\) after aftercorr:\\1:\\2:\\3 from ").matcher(out.toString());
+        assertThat(m.find()).as(out.toString()).isTrue();
+        assertThat(out.toString()).contains(m.group(1) + " " + m.group(2) + " " + m.group(3) + " " + m.group(4) + "\n");
+        assertThat(Files.readString(dir.resolve("slurm").resolve("sweep-4.merge.sbatch")))
+                .contains("#SBATCH --dependency=aftercorr:" + m.group(1) + ":" + m.group(2) + ":" + m.group(3) + "\n")
+                .contains("--index $SLURM_ARRAY_TASK_ID --stage merge");
+        assertThat(Files.readString(dir.resolve(SlurmExecutor.JOBS))).contains("\"stage\": \"shard-2\"");
+
+        String status = waitFor(dir, "{done=1}");
+        assertThat(status).as("status after the job arrays:\n" + status).contains("{done=1}").doesNotContain("failed")
+                .contains("(slurm " + m.group(1) + "_0)");
+        Sweep a = Sweep.open(dir);
+        Path analyses = a.runDir(a.run(0)).resolve("analyses");
+        assertThat(Files.readString(a.stateFile(a.run(0), new Piece(0, "shard-2")))).contains(m.group(3) + "_0");
+        assertThat(Files.readString(a.stateFile(a.run(0), new Piece(0, Piece.MERGE)))).contains(m.group(4) + "_0");
+
+        assertThat(engram("sweep", plain.toString())).as(out + "\n" + err).isZero();
+        Sweep b = Sweep.open(tmp.resolve("plain"));
+        Path unsharded = b.runDir(b.run(0)).resolve("analyses");
+        assertThat(RunComparison.differences(analyses.resolve("flipping"), unsharded.resolve("flipping")))
+                .as("Slurm shards merged vs unsharded flipping").isEmpty();
+        assertThat(RunComparison.differences(analyses.resolve("training"), unsharded.resolve("training"))).isEmpty();
     }
 }
