@@ -490,8 +490,11 @@ public final class FlipAnalysis implements ShardedAnalysis<FlipAnalysis.Options,
         json.put("statistics", "summary.memorized: memorized targets only (initial prediction = training label), the"
                 + " headline; summary.allTargets: non-memorized targets included with count 0, for comparison");
         json.put("summary", r.summary());
-        json.put("paper", Map.of("noisyFlippedUnder10", "> 0.90 (docs/methods.md §7 #2)", "unitsToFlipMemorized", "around 5 (docs/methods.md §7 #1)",
-                "remainingAccuracyGap", "noisy-flip sets leave about 10 points more (docs/methods.md §7 #3)"));
+        Map<String, String> paper = new LinkedHashMap<>(); // ordered: the same file from every JVM
+        paper.put("noisyFlippedUnder10", "> 0.90 (docs/methods.md §7 #2)");
+        paper.put("unitsToFlipMemorized", "around 5 (docs/methods.md §7 #1)");
+        paper.put("remainingAccuracyGap", "noisy-flip sets leave about 10 points more (docs/methods.md §7 #3)");
+        json.put("paper", paper);
         Results.writeJson(dir.resolve("results.json"), json);
 
         CsvTable t = new CsvTable("example_id", "noisy", "label", "initial_prediction", "memorized", "flipped", "count",

@@ -85,7 +85,7 @@ public final class SweepStatus {
             }
             List<String> counts = new ArrayList<>();
             shards.forEach((s, n) -> counts.add(n + " " + name(s)));
-            String detail = "run " + name(first.state()) + (first.detail().isEmpty() ? "" : " (" + first.detail() + ")")
+            String detail = "run " + name(first.state()) + (first.detail().isEmpty() ? "" : ": " + first.detail())
                     + "; shards " + String.join(", ", counts) + merge;
             List<String> log = pieces.stream().filter(x -> x.state() == State.FAILED).findFirst()
                     .map(PieceLine::log).orElse(List.of());

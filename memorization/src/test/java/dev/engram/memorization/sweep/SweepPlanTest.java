@@ -254,7 +254,7 @@ class SweepPlanTest {
         List<SweepStatus.Line> lines = SweepStatus.of(s, COMMANDS, slurm, true, 3);
         SweepStatus.Line l0 = lines.get(0), l1 = lines.get(1);
         assertThat(l0.state()).isEqualTo(SweepStatus.State.FAILED);
-        assertThat(l0.detail()).startsWith("run failed (exit code 1 in `engram train --run x`)").contains("shards 2 pending")
+        assertThat(l0.detail()).startsWith("run failed: exit code 1 in `engram train --run x`;").contains("shards 2 pending")
                 .endsWith("merge pending");
         assertThat(l0.log()).containsExactly("error: no data");
         assertThat(l0.pieces().get(1).detail()).contains("slurm 42_0 CANCELLED").contains("a task it waits for failed");
