@@ -31,6 +31,11 @@ public final class SweepTask {
      */
     public static int run(Sweep sweep, Piece piece, int threads, Commands commands, PrintWriter console) throws IOException {
         SweepRun run = sweep.run(piece.index());
+        if (!piece.stage().equals(Piece.ALL) && !Piece.of(run).contains(piece)) {
+            throw new IllegalArgumentException("run " + piece.index() + " (" + run.name() + ") of " + sweep.dir()
+                    + " has no stage '" + piece.stage() + "'; its stages: "
+                    + Piece.of(run).stream().map(Piece::stage).toList() + " or all");
+        }
         String label = run.name() + piece.suffix();
         Path log = sweep.logFile(run, piece), stateFile = sweep.stateFile(run, piece);
         Files.createDirectories(log.getParent());
