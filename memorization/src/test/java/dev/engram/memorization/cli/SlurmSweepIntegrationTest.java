@@ -26,7 +26,9 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * A sweep on a real Slurm: the 2-noise x 2-seed sweep of tiny runs is submitted with {@code --executor slurm} as one
  * job array, waited for through {@code engram sweep status}, and must give every run folder complete, the same
- * aggregate table and run folders identical to {@code --executor local}. Skips itself when {@code sbatch} is not
+ * aggregate table and run folders identical to {@code --executor local}; a one-run sweep whose flipping is cut into two
+ * shards goes out as a run array, two shard arrays and a merge array wired with {@code aftercorr}, and must give the
+ * flipping files of the unsharded analysis. Skips itself when {@code sbatch} is not
  * installed; when Slurm is installed but no cluster answers, starts the single-node cluster of
  * {@code src/test/slurm/start-cluster.sh} (root only) and stops it afterwards.
  */
@@ -67,31 +69,47 @@ class SlurmSweepIntegrationTest extends CliTestBase {
         if (startedCluster) exec("bash", SCRIPTS.resolve("stop-cluster.sh").toString());
     }
 
+    /**
+     * Both sweeps are submitted before either is waited for, so that Slurm runs the tasks of one while the other's
+     * wait for their dependencies.
+     */
     @Test
-    void slurmJobArrayMatchesTheLocalExecutor() throws Exception {
+    void slurmJobArraysMatchTheLocalExecutorAndShardsMergeToTheUnshardedResults() throws Exception {
+        Path fan = SweepCommandTest.writeSweep(tmp, "fan", "[1]", SweepCommandTest.SHARDED_FLIP);
+        Path plain = SweepCommandTest.writeSweep(tmp, "plain", "[1]", SweepCommandTest.PLAIN_FLIP);
         Path sweepFile = SweepCommandTest.writeSweep(tmp);
-        Path slurm = tmp.resolve("on-slurm"), local = tmp.resolve("local");
+        Path slurm = tmp.resolve("on-slurm"), local = tmp.resolve("local"), dir = tmp.resolve("fan-on-slurm");
         assertThat(engram("sweep", sweepFile.toString(), "--dir", slurm.toString(), "--executor", "slurm", "--cpus", "1",
                 "--time", "10", "--sbatch", "--job-name=engram-it")).as(out + "\n" + err).isZero();
         Matcher m = Pattern.compile("submitted job array (\\d+) \\(4 runs\\)").matcher(out.toString());
         assertThat(m.find()).as(out.toString()).isTrue();
         String script = Files.readString(slurm.resolve("slurm").resolve("sweep-1.sbatch"));
         assertThat(script).contains("#SBATCH --array=0-3").contains("#SBATCH --cpus-per-task=1")
-                .contains("#SBATCH --time=10").contains("#SBATCH --job-name=engram-it")
+                .contains("#SBATCH --time=10").contains("#SBATCH --job-name=engram-it").doesNotContain("--dependency")
                 .contains("sweep run-task " + slurm.toAbsolutePath().normalize() + " --index $SLURM_ARRAY_TASK_ID");
 
-        long deadline = System.nanoTime() + 150_000_000_000L;
-        String status = "";
-        while (System.nanoTime() < deadline) {
-            assertThat(engram("sweep", "status", slurm.toString())).as(err.toString()).isZero();
-            status = out.toString();
-            if (status.contains("{done=4}") || status.contains("failed")) break;
-            Thread.sleep(2000);
-        }
+        // the fanned-out sweep: a run array, an array per shard after it, a merge array after all of them
+        assertThat(engram("sweep", fan.toString(), "--dir", dir.toString(), "--executor", "slurm", "--cpus", "1",
+                "--time", "10")).as(out + "\n" + err).isZero();
+        Matcher f = Pattern.compile("submitted job array (\\d+) \\(1 runs\\) from .*\n"
+                + "submitted job array (\\d+) \\(shard-1 of 1 runs\\) after aftercorr:\\1 from .*\n"
+                + "submitted job array (\\d+) \\(shard-2 of 1 runs\\) after aftercorr:\\1 from .*\n"
+                + "submitted job array (\\d+) \\(merge of 1 runs\\) after aftercorr:\\1:\\2:\\3 from ").matcher(out.toString());
+        assertThat(f.find()).as(out.toString()).isTrue();
+        assertThat(out.toString()).contains(f.group(1) + " " + f.group(2) + " " + f.group(3) + " " + f.group(4) + "\n");
+        assertThat(Files.readString(dir.resolve("slurm").resolve("sweep-4.merge.sbatch")))
+                .contains("#SBATCH --dependency=aftercorr:" + f.group(1) + ":" + f.group(2) + ":" + f.group(3) + "\n")
+                .contains("--index $SLURM_ARRAY_TASK_ID --stage merge");
+        assertThat(Files.readString(dir.resolve(SlurmExecutor.JOBS))).contains("\"stage\": \"shard-2\"");
+
+        String status = waitFor(slurm, "{done=4}");
         assertThat(status).as("status after the job array:\n" + status).contains("{done=4}").doesNotContain("failed");
         assertThat(status).contains("(slurm " + m.group(1) + "_");
         assertThat(engram("sweep", slurm.toString(), "--executor", "slurm")).isZero();
         assertThat(out.toString()).as("a finished sweep submits nothing").contains("nothing to run");
+        String fanStatus = waitFor(dir, "{done=1}");
+        assertThat(fanStatus).as("status after the job arrays:\n" + fanStatus).contains("{done=1}")
+                .doesNotContain("failed").contains("(slurm " + f.group(1) + "_0)");
 
         assertThat(engram("sweep", sweepFile.toString(), "--dir", local.toString())).as(out + "\n" + err).isZero();
         Sweep a = Sweep.open(slurm), b = Sweep.open(local);
@@ -104,6 +122,17 @@ class SlurmSweepIntegrationTest extends CliTestBase {
         Path table = Path.of("report", "summary.csv");
         assertThat(Files.readString(slurm.resolve(table))).isEqualTo(Files.readString(local.resolve(table)));
         assertThat(Files.readAllLines(slurm.resolve(table))).hasSize(3); // header + two noise rates
+
+        Sweep fanned = Sweep.open(dir);
+        Path analyses = fanned.runDir(fanned.run(0)).resolve("analyses");
+        assertThat(Files.readString(fanned.stateFile(fanned.run(0), new Piece(0, "shard-2")))).contains(f.group(3) + "_0");
+        assertThat(Files.readString(fanned.stateFile(fanned.run(0), new Piece(0, Piece.MERGE)))).contains(f.group(4) + "_0");
+        assertThat(engram("sweep", plain.toString())).as(out + "\n" + err).isZero();
+        Sweep p = Sweep.open(tmp.resolve("plain"));
+        Path unsharded = p.runDir(p.run(0)).resolve("analyses");
+        assertThat(RunComparison.differences(analyses.resolve("flipping"), unsharded.resolve("flipping")))
+                .as("Slurm shards merged vs unsharded flipping").isEmpty();
+        assertThat(RunComparison.differences(analyses.resolve("training"), unsharded.resolve("training"))).isEmpty();
     }
 
     /** Polls {@code engram sweep status DIR} until {@code until} or a failure shows, at most 150 s; the last status. */
@@ -117,39 +146,5 @@ class SlurmSweepIntegrationTest extends CliTestBase {
             Thread.sleep(2000);
         }
         return status;
-    }
-
-    @Test
-    void aFannedOutSweepRunsItsShardsAsDependentArraysAndMergesToTheUnshardedResults() throws Exception {
-        Path fan = SweepCommandTest.writeSweep(tmp, "fan", "[1]", SweepCommandTest.SHARDED_FLIP);
-        Path plain = SweepCommandTest.writeSweep(tmp, "plain", "[1]", SweepCommandTest.PLAIN_FLIP);
-        Path dir = tmp.resolve("fan-on-slurm");
-        assertThat(engram("sweep", fan.toString(), "--dir", dir.toString(), "--executor", "slurm", "--cpus", "1",
-                "--time", "10")).as(out + "\n" + err).isZero();
-        Matcher m = Pattern.compile("submitted job array (\\d+) \\(1 runs\\) from .*\n"
-                + "submitted job array (\\d+) \\(shard-1 of 1 runs\\) after aftercorr:\\1 from .*\n"
-                + "submitted job array (\\d+) \\(shard-2 of 1 runs\\) after aftercorr:\\1 from .*\n"
-                + "submitted job array (\\d+) \\(merge of 1 runs\\) after aftercorr:\\1:\\2:\\3 from ").matcher(out.toString());
-        assertThat(m.find()).as(out.toString()).isTrue();
-        assertThat(out.toString()).contains(m.group(1) + " " + m.group(2) + " " + m.group(3) + " " + m.group(4) + "\n");
-        assertThat(Files.readString(dir.resolve("slurm").resolve("sweep-4.merge.sbatch")))
-                .contains("#SBATCH --dependency=aftercorr:" + m.group(1) + ":" + m.group(2) + ":" + m.group(3) + "\n")
-                .contains("--index $SLURM_ARRAY_TASK_ID --stage merge");
-        assertThat(Files.readString(dir.resolve(SlurmExecutor.JOBS))).contains("\"stage\": \"shard-2\"");
-
-        String status = waitFor(dir, "{done=1}");
-        assertThat(status).as("status after the job arrays:\n" + status).contains("{done=1}").doesNotContain("failed")
-                .contains("(slurm " + m.group(1) + "_0)");
-        Sweep a = Sweep.open(dir);
-        Path analyses = a.runDir(a.run(0)).resolve("analyses");
-        assertThat(Files.readString(a.stateFile(a.run(0), new Piece(0, "shard-2")))).contains(m.group(3) + "_0");
-        assertThat(Files.readString(a.stateFile(a.run(0), new Piece(0, Piece.MERGE)))).contains(m.group(4) + "_0");
-
-        assertThat(engram("sweep", plain.toString())).as(out + "\n" + err).isZero();
-        Sweep b = Sweep.open(tmp.resolve("plain"));
-        Path unsharded = b.runDir(b.run(0)).resolve("analyses");
-        assertThat(RunComparison.differences(analyses.resolve("flipping"), unsharded.resolve("flipping")))
-                .as("Slurm shards merged vs unsharded flipping").isEmpty();
-        assertThat(RunComparison.differences(analyses.resolve("training"), unsharded.resolve("training"))).isEmpty();
     }
 }
