@@ -110,6 +110,7 @@ public record Piece(int index, String stage) implements Comparable<Piece> {
         return stage.equals(RUN) || stage.equals(ALL) ? 0 : stage.equals(MERGE) ? Integer.MAX_VALUE : shardNumber(stage);
     }
 
+    /** {@code I} for a run piece, {@code I/STAGE} otherwise (e.g. {@code 3/shard-2}). */
     @Override
     public String toString() {
         return index + (stage.equals(RUN) ? "" : "/" + stage);
