@@ -7,6 +7,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.TypeAdapter;
+import com.google.gson.TypeAdapterFactory;
+import com.google.gson.reflect.TypeToken;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
@@ -18,11 +20,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * JSON files of a run ({@code results.json}, {@code config.json}, {@code provenance.json}): pretty-printed with
  * Gson, written atomically. Non-finite numbers (NaN, ±Infinity), which JSON cannot represent, are written as
- * {@code null}, so every file is standard JSON that any tool reads.
+ * {@code null}, so every file is standard JSON that any tool reads. Maps without a defined iteration order
+ * ({@code Map.of}, {@code HashMap} …, whose order may change from one JVM to the next) are written with their keys
+ * sorted, so the same results give the same bytes in every process (shards merged elsewhere, resumed runs);
+ * insertion-ordered and sorted maps keep their order.
  */
 public final class Results {
 
@@ -41,6 +52,7 @@ public final class Results {
             .registerTypeAdapter(double.class, new FiniteDouble())
             .registerTypeAdapter(Float.class, new FiniteFloat())
             .registerTypeAdapter(float.class, new FiniteFloat())
+            .registerTypeAdapterFactory(new StableMapOrder())
             .create();
 
     private Results() { }
@@ -75,6 +87,35 @@ public final class Results {
         }
         if (!e.isJsonObject()) throw new IOException(file + ": expected a JSON object at top level, found " + e);
         return e.getAsJsonObject();
+    }
+
+    /** Writes maps of unspecified iteration order with sorted keys (see the class comment). */
+    private static final class StableMapOrder implements TypeAdapterFactory {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> TypeAdapter<T> create(Gson gson, TypeToken<T> type) {
+            if (!Map.class.isAssignableFrom(type.getRawType())) return null;
+            TypeAdapter<T> delegate = gson.getDelegateAdapter(this, type);
+            return new TypeAdapter<>() {
+                @Override public void write(JsonWriter out, T value) throws IOException {
+                    delegate.write(out, value instanceof Map<?, ?> m && !ordered(m) ? (T) sorted(m) : value);
+                }
+
+                @Override public T read(JsonReader in) throws IOException {
+                    return delegate.read(in);
+                }
+            };
+        }
+
+        private static boolean ordered(Map<?, ?> m) {
+            return m.size() < 2 || m instanceof LinkedHashMap || m instanceof SortedMap || m instanceof EnumMap;
+        }
+
+        private static Map<Object, Object> sorted(Map<?, ?> m) {
+            Map<Object, Object> out = new TreeMap<>(Comparator.comparing(String::valueOf));
+            out.putAll(m);
+            return out;
+        }
     }
 
     private static final class FiniteDouble extends TypeAdapter<Double> {

@@ -28,6 +28,19 @@ class IoTest {
     }
 
     @Test
+    void mapsOfUnspecifiedOrderAreWrittenWithSortedKeysAndOrderedMapsKeepTheirOrder() {
+        Map<String, Object> inserted = new LinkedHashMap<>();
+        inserted.put("zeta", 1);
+        inserted.put("alpha", Map.of("c", 3, "a", 1, "b", 2));
+        java.util.HashMap<String, Integer> hashed = new java.util.HashMap<>();
+        for (String k : List.of("q", "e", "w", "r", "t", "y")) hashed.put(k, k.charAt(0) - 'a');
+        inserted.put("hashed", hashed);
+        String json = Results.toJson(inserted).replaceAll("\\s+", "");
+        assertThat(json).isEqualTo("{\"zeta\":1,\"alpha\":{\"a\":1,\"b\":2,\"c\":3},"
+                + "\"hashed\":{\"e\":4,\"q\":16,\"r\":17,\"t\":19,\"w\":22,\"y\":24}}");
+    }
+
+    @Test
     void atomicWriteReplacesAndLeavesNoTemporaryFiles() throws IOException {
         Path f = dir.resolve("sub/a.txt");
         AtomicFiles.writeString(f, "first");
