@@ -105,6 +105,7 @@ public final class Analyses {
         } finally {
             RunFolder.deleteTree(staging);
         }
+        analysis.written(run);
         return result;
     }
 
