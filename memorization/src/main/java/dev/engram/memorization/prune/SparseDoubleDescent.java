@@ -156,19 +156,32 @@ public final class SparseDoubleDescent implements Analysis<SparseDoubleDescent.O
      */
     public record Result(String dataset, String model, double noiseFraction, int trainExamples, int noisyExamples,
                          long prunableWeights, long parameters, String rewind, List<Level> levels) implements Analysis.Result {
-        /** The level of highest test accuracy (the sparser one on a tie). */
-        public Level bestTest() {
-            Level best = levels.get(0);
-            for (Level l : levels) if (l.test() >= best.test()) best = l;
+        /** The pruned level of lowest test accuracy (the first on a tie); null without pruned levels. */
+        public Level lowestTest() {
+            Level low = null;
+            for (Level l : levels.subList(1, levels.size())) if (low == null || l.test() < low.test()) low = l;
+            return low;
+        }
+
+        /** The level of highest test accuracy sparser than {@link #lowestTest()} (the first on a tie); null if none. */
+        public Level recoveredTest() {
+            Level low = lowestTest(), best = null;
+            if (low == null) return null;
+            for (Level l : levels.subList(low.level() + 1, levels.size())) if (best == null || l.test() > best.test()) best = l;
             return best;
         }
 
         @Override
         public List<SummaryRow> summaryRows() {
             List<SummaryRow> rows = new ArrayList<>();
-            Level dense = levels.get(0), best = bestTest();
-            rows.add(new SummaryRow("best test accuracy (sparsity)", String.format(Locale.ROOT, "%s (%s)",
-                    SummaryRow.pct(best.test()), SummaryRow.pct(best.sparsity()))));
+            Level dense = levels.get(0), low = lowestTest(), up = recoveredTest();
+            rows.add(new SummaryRow("test accuracy: dense / lowest pruned (sparsity) / highest sparser (sparsity)",
+                    SummaryRow.pct(dense.test()) + " / " + at(low) + " / " + at(up)));
+            Level mem = dense;
+            for (Level l : levels) if (l.noisyTrain() > mem.noisyTrain()) mem = l;
+            rows.add(new SummaryRow("memorization (noisy-train accuracy): dense / highest (sparsity)",
+                    SummaryRow.pct(dense.noisyTrain()) + " / " + SummaryRow.pct(mem.noisyTrain()) + " ("
+                            + SummaryRow.pct(mem.sparsity()) + ")"));
             rows.add(new SummaryRow("dense: test / noisy-train / clean-train, distance", String.format(Locale.ROOT, "%s, %.3f",
                     SummaryRow.pcts(dense.test(), dense.noisyTrain(), dense.cleanTrain()), dense.learningDistance())));
             for (Level l : levels.subList(1, levels.size())) {
@@ -178,6 +191,10 @@ public final class SparseDoubleDescent implements Analysis<SparseDoubleDescent.O
             }
             return rows;
         }
+    }
+
+    private static String at(Level l) {
+        return l == null ? SummaryRow.NOT_AVAILABLE : SummaryRow.pct(l.test()) + " (" + SummaryRow.pct(l.sparsity()) + ")";
     }
 
     @Override
@@ -278,22 +295,20 @@ public final class SparseDoubleDescent implements Analysis<SparseDoubleDescent.O
                     + " (records in " + dir + ")");
         }
 
-        int toTrain = o.sparsities().size() - Math.max(0, levels.size() - 1);
-        try (Progress.Task task = progress.task("sparse-double-descent (retraining epochs)",
-                (long) toTrain * epochs + (levels.isEmpty() ? 1 : 0))) {
+        if (levels.isEmpty()) {
+            long t0 = System.nanoTime();
+            data.loadCheckpoint(cfg.epochs(), model);
+            model.eval();
+            MethodComparison.Accuracies a = MethodComparison.measure(model, train, test, o.evalBatch());
+            Level l = new Level(0, 0, 0, total, a.test(), a.noisyTrain(), a.cleanTrain(),
+                    MagnitudePruning.distance(MagnitudePruning.values(model, trainable), init), 0, (System.nanoTime() - t0) / 1e9);
+            save(dir, l, null, null, null);
+            levels.add(l);
+            report(progress, l);
+        }
+        int toTrain = o.sparsities().size() + 1 - levels.size();
+        try (Progress.Task task = progress.task("sparse-double-descent (retraining epochs)", (long) toTrain * epochs)) {
             long[] done = {0};
-            if (levels.isEmpty()) {
-                long t0 = System.nanoTime();
-                data.loadCheckpoint(cfg.epochs(), model);
-                model.eval();
-                MethodComparison.Accuracies a = MethodComparison.measure(model, train, test, o.evalBatch());
-                Level l = new Level(0, 0, 0, total, a.test(), a.noisyTrain(), a.cleanTrain(),
-                        MagnitudePruning.distance(MagnitudePruning.values(model, trainable), init), 0, (System.nanoTime() - t0) / 1e9);
-                save(dir, l, null, null, null);
-                levels.add(l);
-                report(progress, l);
-                task.stepTo(++done[0]);
-            }
             if (state == null) {
                 state = data.checkpoint(cfg.epochs(), data.newModel());
                 masks = MagnitudePruning.dense(MagnitudePruning.values(model, prunable));
@@ -371,7 +386,7 @@ public final class SparseDoubleDescent implements Analysis<SparseDoubleDescent.O
 
     /** The chart's sparsity axis: {@code -log10(1 - s)} (0 dense, 1 = 90%, 2 = 99%). */
     public static double logAxis(double sparsity) {
-        return -Math.log10(1 - sparsity);
+        return -Math.log10(1 - sparsity) + 0.0; // + 0.0: dense reads 0, not -0
     }
 
     /**

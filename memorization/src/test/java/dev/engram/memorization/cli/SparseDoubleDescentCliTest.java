@@ -56,7 +56,7 @@ class SparseDoubleDescentCliTest extends CliTestBase {
         assertThat(err.toString()).contains("either --sparsities or --prune-fraction/--rounds");
 
         assertThat(engram(command(run))).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("level 3, sparsity 0.95", "(100%), elapsed", "best test accuracy", "sparse-double-descent");
+        assertThat(out.toString()).contains("level 3, sparsity 0.95", "(100%), elapsed", "lowest pruned", "sparse-double-descent");
         Path dir = run.resolve("analyses").resolve("sparse-double-descent");
         for (String f : List.of("results.json", "levels.csv", "sparse-double-descent.png")) assertThat(dir.resolve(f)).isRegularFile();
         assertThat(run.resolve("analyses").resolve(SparseDoubleDescent.LEVELS)).as("levels removed once written").doesNotExist();
@@ -70,6 +70,15 @@ class SparseDoubleDescentCliTest extends CliTestBase {
             assertThat(kept).isEqualTo(total - Math.round(target * total));
             assertThat(Double.parseDouble(t.rows().get(i).get(7))).as("learning distance").isPositive();
         }
+        // level 0's learning distance by hand from the checkpoint files (the MLP's state is its parameters)
+        var init = dev.engram.nn.io.SafeTensors.load(run.resolve("checkpoints").resolve("epoch-000.safetensors"));
+        var last = dev.engram.nn.io.SafeTensors.load(run.resolve("checkpoints").resolve("epoch-003.safetensors"));
+        double ss = 0;
+        for (var e : init.entrySet()) {
+            float[] a = e.getValue().toFloatArray(), b = last.get(e.getKey()).toFloatArray();
+            for (int i = 0; i < a.length; i++) ss += ((double) b[i] - a[i]) * ((double) b[i] - a[i]);
+        }
+        assertThat(Double.parseDouble(t.rows().get(0).get(7))).isCloseTo(Math.sqrt(ss), org.assertj.core.api.Assertions.within(1e-9));
         assertThat(engram(command(run))).as("results are not replaced silently").isNotZero();
         assertThat(err.toString()).contains("--force");
 

@@ -9,7 +9,6 @@ import dev.engram.engine.Tensors;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,8 +20,7 @@ import java.util.Map;
  *
  * <p>The state (momentum, moments) is the base optimizer's; the learning rate set here is the base's.
  */
-public final class MaskedOptimizer extends Optimizer {
-    private final Optimizer base;
+public final class MaskedOptimizer extends DelegatingOptimizer {
     private final Map<String, Tensor> masks;
 
     /**
@@ -32,7 +30,7 @@ public final class MaskedOptimizer extends Optimizer {
      * @throws IllegalArgumentException naming a mask without parameter, of another shape, or with a value not 0 or 1
      */
     public MaskedOptimizer(Optimizer base, Map<String, Tensor> masks) {
-        super(base.parameters(), base.learningRate());
+        super(base);
         if (base instanceof MaskedOptimizer) throw new IllegalArgumentException("MaskedOptimizer: the base optimizer is already masked");
         if (masks == null || masks.isEmpty()) throw new IllegalArgumentException("MaskedOptimizer: no mask given");
         Map<String, Tensor> copy = new LinkedHashMap<>();
@@ -56,13 +54,7 @@ public final class MaskedOptimizer extends Optimizer {
             }
             copy.put(e.getKey(), Tensor.of(p.device(), v, p.shape()).retain());
         }
-        this.base = base;
         this.masks = Collections.unmodifiableMap(copy);
-    }
-
-    /** The optimizer that takes the steps. */
-    public Optimizer base() {
-        return base;
     }
 
     /** The masks by parameter name (live tensors; do not change them). */
@@ -94,7 +86,7 @@ public final class MaskedOptimizer extends Optimizer {
     @Override
     public void step() {
         maskGradients();
-        base.step();
+        base().step();
         applyToWeights();
     }
 
@@ -105,41 +97,10 @@ public final class MaskedOptimizer extends Optimizer {
     @Override
     public void step(Runnable recomputeGradients) {
         maskGradients();
-        base.step(() -> {
+        base().step(() -> {
             recomputeGradients.run();
             maskGradients();
         });
         applyToWeights();
-    }
-
-    @Override
-    protected void update(String name, Tensor param, Tensor grad) {
-        throw new IllegalStateException("MaskedOptimizer: updates go through the base optimizer's step");
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        super.setLearningRate(lr);
-        if (base != null) base.setLearningRate(lr);
-    }
-
-    @Override
-    public Map<String, Tensor> stateDict() {
-        return base.stateDict();
-    }
-
-    @Override
-    protected StateSpec stateSpec(String kind, Tensor p) {
-        return base.stateSpec(kind, p);
-    }
-
-    @Override
-    protected List<String> stateNames() {
-        return base.stateNames();
-    }
-
-    @Override
-    protected void applyStateDict(Map<String, Tensor> state) {
-        base.applyStateDict(state);
     }
 }
