@@ -81,6 +81,12 @@ class SparseDoubleDescentCliTest extends CliTestBase {
         assertThat(Double.parseDouble(t.rows().get(0).get(7))).isCloseTo(Math.sqrt(ss), org.assertj.core.api.Assertions.within(1e-9));
         assertThat(engram(command(run))).as("results are not replaced silently").isNotZero();
         assertThat(err.toString()).contains("--force");
+        for (String rewind : List.of("none", "epoch:1")) { // the other starting points, one level each
+            assertThat(engram("sparse-double-descent", "--run", run.toString(), "--sparsities", "0.9", "--retrain-epochs", "1",
+                    "--rewind", rewind, "--force", "--threads", "1")).as(err.toString()).isZero();
+            assertThat(Files.readString(dir.resolve("results.json"))).contains("\"rewind\": \"" + rewind + "\"");
+            assertThat(CsvTable.read(dir.resolve("levels.csv")).rows()).hasSize(2);
+        }
 
         // the same run again, interrupted after level 1, then continued from the command line
         Path again = train(data, "again");
