@@ -156,27 +156,32 @@ public final class SparseDoubleDescent implements Analysis<SparseDoubleDescent.O
      */
     public record Result(String dataset, String model, double noiseFraction, int trainExamples, int noisyExamples,
                          long prunableWeights, long parameters, String rewind, List<Level> levels) implements Analysis.Result {
-        /** The pruned level of lowest test accuracy (the first on a tie); null without pruned levels. */
-        public Level lowestTest() {
-            Level low = null;
-            for (Level l : levels.subList(1, levels.size())) if (low == null || l.test() < low.test()) low = l;
-            return low;
-        }
-
-        /** The level of highest test accuracy sparser than {@link #lowestTest()} (the first on a tie); null if none. */
-        public Level recoveredTest() {
-            Level low = lowestTest(), best = null;
-            if (low == null) return null;
-            for (Level l : levels.subList(low.level() + 1, levels.size())) if (best == null || l.test() > best.test()) best = l;
-            return best;
+        /**
+         * The second descent's trough and peak: the pair of pruned levels {@code (trough, peak)}, the trough denser
+         * than the peak, with the largest rise {@code peak.test - trough.test > 0} of test accuracy
+         * (the first pair on a tie); null when test accuracy never rises again after pruning.
+         */
+        public Level[] recovery() {
+            Level low = null, bestLow = null, bestPeak = null;
+            double rise = 0;
+            for (Level l : levels.subList(1, levels.size())) {
+                if (low != null && l.test() - low.test() > rise) {
+                    rise = l.test() - low.test();
+                    bestLow = low;
+                    bestPeak = l;
+                }
+                if (low == null || l.test() < low.test()) low = l;
+            }
+            return bestPeak == null ? null : new Level[] {bestLow, bestPeak};
         }
 
         @Override
         public List<SummaryRow> summaryRows() {
             List<SummaryRow> rows = new ArrayList<>();
-            Level dense = levels.get(0), low = lowestTest(), up = recoveredTest();
-            rows.add(new SummaryRow("test accuracy: dense / lowest pruned (sparsity) / highest sparser (sparsity)",
-                    SummaryRow.pct(dense.test()) + " / " + at(low) + " / " + at(up)));
+            Level dense = levels.get(0);
+            Level[] rec = recovery();
+            rows.add(new SummaryRow("test accuracy: dense / trough (sparsity) / recovered peak (sparsity)",
+                    SummaryRow.pct(dense.test()) + " / " + at(rec == null ? null : rec[0]) + " / " + at(rec == null ? null : rec[1])));
             Level mem = dense;
             for (Level l : levels) if (l.noisyTrain() > mem.noisyTrain()) mem = l;
             rows.add(new SummaryRow("memorization (noisy-train accuracy): dense / highest (sparsity)",

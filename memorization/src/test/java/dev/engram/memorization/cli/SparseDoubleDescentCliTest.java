@@ -56,7 +56,7 @@ class SparseDoubleDescentCliTest extends CliTestBase {
         assertThat(err.toString()).contains("either --sparsities or --prune-fraction/--rounds");
 
         assertThat(engram(command(run))).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("level 3, sparsity 0.95", "(100%), elapsed", "lowest pruned", "sparse-double-descent");
+        assertThat(out.toString()).contains("level 3, sparsity 0.95", "(100%), elapsed", "recovered peak", "sparse-double-descent");
         Path dir = run.resolve("analyses").resolve("sparse-double-descent");
         for (String f : List.of("results.json", "levels.csv", "sparse-double-descent.png")) assertThat(dir.resolve(f)).isRegularFile();
         assertThat(run.resolve("analyses").resolve(SparseDoubleDescent.LEVELS)).as("levels removed once written").doesNotExist();

@@ -23,15 +23,22 @@ class SparseDoubleDescentTest {
         var r = new SparseDoubleDescent.Result("mnist", "mlp", 0.2, 100, 20, 1000, 1010, "init", List.of(
                 level(0, 0, 0.85, 0.5), level(1, 0.5, 0.80, 0.9), level(2, 0.9, 0.78, 0.95), level(3, 0.99, 0.84, 0.2),
                 level(4, 0.999, 0.70, 0.05)));
-        assertThat(r.lowestTest().level()).isEqualTo(4);
-        var s = new SparseDoubleDescent.Result("mnist", "mlp", 0.2, 100, 20, 1000, 1010, "init", r.levels().subList(0, 4));
-        assertThat(s.lowestTest().level()).isEqualTo(2);
-        assertThat(s.recoveredTest().level()).isEqualTo(3);
-        assertThat(s.summaryRows().get(0).value()).isEqualTo("85.00% / 78.00% (90.00%) / 84.00% (99.00%)");
-        assertThat(s.summaryRows().get(1).value()).isEqualTo("50.00% / 95.00% (90.00%)");
-        assertThat(r.summaryRows().get(0).value()).as("no sparser level after the lowest").endsWith("/ n/a");
+        // test: .85 dense, .80, .78 (trough), .84 (recovered), .70 (collapse: the lowest, but no rise after it)
+        assertThat(r.recovery()).extracting(SparseDoubleDescent.Level::level).containsExactly(2, 3);
+        assertThat(r.summaryRows().get(0).value()).isEqualTo("85.00% / 78.00% (90.00%) / 84.00% (99.00%)");
+        assertThat(r.summaryRows().get(1).value()).isEqualTo("50.00% / 95.00% (90.00%)");
         assertThat(r.summaryRows()).hasSize(3 + 4);
+        var falling = new SparseDoubleDescent.Result("mnist", "mlp", 0.2, 100, 20, 1000, 1010, "init", List.of(
+                level(0, 0, 0.85, 0.5), level(1, 0.5, 0.80, 0.9), level(2, 0.9, 0.78, 0.95)));
+        assertThat(falling.recovery()).as("test accuracy never rises again").isNull();
+        assertThat(falling.summaryRows().get(0).value()).isEqualTo("85.00% / n/a / n/a");
+        // the largest rise wins, not the first: .80 -> .81, then .79 -> .84
+        var two = new SparseDoubleDescent.Result("mnist", "mlp", 0.2, 100, 20, 1000, 1010, "init", List.of(
+                level(0, 0, 0.85, 0.5), level(1, 0.5, 0.80, 0.9), level(2, 0.6, 0.81, 0.9), level(3, 0.7, 0.79, 0.9),
+                level(4, 0.8, 0.84, 0.9)));
+        assertThat(two.recovery()).extracting(SparseDoubleDescent.Level::level).containsExactly(3, 4);
 
+        var s = new SparseDoubleDescent.Result("mnist", "mlp", 0.2, 100, 20, 1000, 1010, "init", r.levels().subList(0, 4));
         new SparseDoubleDescent().write(s, tmp);
         for (String f : List.of("results.json", "levels.csv", "sparse-double-descent.png")) assertThat(tmp.resolve(f)).isRegularFile();
         assertThat(Files.readAllLines(tmp.resolve("levels.csv"))).hasSize(5);
