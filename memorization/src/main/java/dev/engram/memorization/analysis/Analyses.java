@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * them and {@code --force}; (2) checks the options against the run; (3) computes the result; (4) writes its files into
  * a hidden staging folder beside the analysis folder and only then moves them into place. Earlier results being
  * replaced are first moved to {@code analyses/.replaced/<kind>-<time>/} and deleted once the new ones are in place, so
- * a crash or a failing analysis never leaves a run without results it had.
+ * a crash or a failing analysis never leaves a run without results it had. Last, {@link Analysis#written} lets the
+ * analysis remove what it kept only to survive a crash.
  */
 public final class Analyses {
     /** Hidden folder under {@code analyses/} holding results that are being replaced. */
@@ -105,6 +106,7 @@ public final class Analyses {
         } finally {
             RunFolder.deleteTree(staging);
         }
+        analysis.written(run);
         return result;
     }
 

@@ -48,4 +48,11 @@ public interface Analysis<O, R extends Analysis.Result> {
     default List<Path> previousResults(RunFolder run) {
         return run.hasResults(kind().dirName()) ? List.of(run.analysisPath(kind().dirName())) : List.of();
     }
+
+    /**
+     * Called by {@link Analyses} once the result's files are in place: removes what the analysis kept only to survive
+     * a crash (e.g. per-level records of a resumable analysis). Default: nothing.
+     */
+    default void written(RunFolder run) throws IOException {
+    }
 }

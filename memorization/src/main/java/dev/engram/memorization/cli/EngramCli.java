@@ -30,7 +30,8 @@ import java.nio.file.NoSuchFileException;
             EtdCommand.class,
             CheckpointScoresCommand.class,
             DetectCommand.class, MergeCommand.class, SweepCommand.class, CompareMethodsCommand.class,
-            LocalizeCommand.class, LocalizationBenchmarkCommand.class, CommandLine.HelpCommand.class})
+            LocalizeCommand.class, LocalizationBenchmarkCommand.class, SparseDoubleDescentCommand.class,
+            CommandLine.HelpCommand.class})
 public final class EngramCli implements java.util.concurrent.Callable<Integer> {
     /** Exit code of a failed command. */
     public static final int EXIT_FAILURE = 1;

@@ -242,7 +242,7 @@ public final class MethodComparison implements Analysis<MethodComparison.Options
     }
 
     /** Noisy-train (against the corrupted label), clean-train and test accuracy of {@code model} in evaluation mode. */
-    static Accuracies measure(Module model, ExampleSet train, ExampleSet test, int evalBatch) {
+    public static Accuracies measure(Module model, ExampleSet train, ExampleSet test, int evalBatch) {
         Evaluation.PerExample tr = Evaluation.run(model, train, evalBatch);
         return new Accuracies(tr.accuracy(train.noisy(), true), tr.accuracy(train.noisy(), false),
                 Evaluation.run(model, test, evalBatch).accuracy());

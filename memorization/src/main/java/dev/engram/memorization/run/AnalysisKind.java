@@ -52,6 +52,12 @@ public enum AnalysisKind {
             "Models trained on the run's noisy labels with each training method (symmetric cross-entropy, SAM, JoCoR,"
                     + " RHO-LOSS selection, dropout, layer re-initialization, example-tied dropout) over several seeds:"
                     + " accuracy on the noisy training examples (memorization) against clean-train and test accuracy."),
+    /** Sparse double descent under magnitude pruning (docs/methods.md §10.8). */
+    SPARSE_DOUBLE_DESCENT("sparse-double-descent", "Sparse double descent",
+            "The final model is pruned globally by weight magnitude to increasing sparsity, each level from the previous"
+                    + " one, and retrained on the noisy labels with the pruned weights held at zero: test accuracy,"
+                    + " memorization of the noisy labels and the learning distance ||theta_final - theta_init|| per"
+                    + " sparsity (He et al., ICML 2022: as sparsity grows, test accuracy first falls, then rises, then falls)."),
     /** Localization methods side by side (docs/methods.md §11). */
     LOCALIZE("localize", "Localization methods",
             "Localization methods (greedy flipping, first-order, zero-out, activation outliers, integrated gradients,"

@@ -11,6 +11,7 @@ import dev.engram.memorization.report.ReportWriter;
 import dev.engram.memorization.retrain.LayerRetraining;
 import dev.engram.memorization.retrain.RetrainingAnalysis;
 import dev.engram.memorization.rewind.RewindingAnalysis;
+import dev.engram.memorization.prune.SparseDoubleDescent;
 import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.RunFolder;
@@ -125,6 +126,7 @@ class ModelMatrixTest {
                 new Step<>(new DetectionLeaderboard(), new DetectionLeaderboard.Options(true, true, 1, 64, 1000, 5, 2)),
                 new Step<>(new MethodComparison(), new MethodComparison.Options(List.of(new MethodComparison.Entry("sce",
                         TrainingMethods.STANDARD.toBuilder().sce(0.1, 1.0).build())), List.of(4L), 1, false, 0.2, 0.1, 64)),
+                new Step<>(new SparseDoubleDescent(), new SparseDoubleDescent.Options(List.of(0.5), 1, 0, 64)),
                 new Step<>(new LocalizationAnalysis(), new LocalizationAnalysis.Options(localizers, 2, -1, localizing,
                         comparing)),
                 new Step<>(new GroundTruthBenchmark(), new GroundTruthBenchmark.Options(localizers, 2, 1, 0.2, 0.1,

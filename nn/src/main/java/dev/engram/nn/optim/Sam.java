@@ -5,7 +5,6 @@ import dev.engram.engine.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Sharpness-aware minimization (Foret et al., "Sharpness-Aware Minimization for Efficiently Improving
@@ -18,9 +17,8 @@ import java.util.Map;
  *
  * <p>The state (momentum, moments) is the base optimizer's; the learning rate set here is the base's.
  */
-public final class Sam extends Optimizer {
+public final class Sam extends DelegatingOptimizer {
     private static final double EPS = 1e-12;
-    private final Optimizer base;
     private final double rho;
     private final boolean adaptive;
 
@@ -30,17 +28,11 @@ public final class Sam extends Optimizer {
      * @param adaptive ASAM: scale the neighbourhood by {@code |w|}
      */
     public Sam(Optimizer base, double rho, boolean adaptive) {
-        super(base.parameters(), base.learningRate());
+        super(base);
         if (base instanceof Sam) throw new IllegalArgumentException("Sam: the base optimizer is already SAM");
         if (!(rho > 0) || !Double.isFinite(rho)) throw new IllegalArgumentException("Sam: rho must be finite and > 0, got " + rho);
-        this.base = base;
         this.rho = rho;
         this.adaptive = adaptive;
-    }
-
-    /** The optimizer that takes the step. */
-    public Optimizer base() {
-        return base;
     }
 
     /** Neighbourhood radius. */
@@ -88,37 +80,6 @@ public final class Sam extends Optimizer {
         try (Grad g = Grad.disabled()) {
             for (int i = 0; i < moved.size(); i++) moved.get(i).copyFrom(moved.get(i).sub(shifts.get(i)));
         }
-        base.step();
-    }
-
-    @Override
-    protected void update(String name, Tensor param, Tensor grad) {
-        throw new IllegalStateException("Sam: updates go through step(recomputeGradients)");
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        super.setLearningRate(lr);
-        if (base != null) base.setLearningRate(lr);
-    }
-
-    @Override
-    public Map<String, Tensor> stateDict() {
-        return base.stateDict();
-    }
-
-    @Override
-    protected StateSpec stateSpec(String kind, Tensor p) {
-        return base.stateSpec(kind, p);
-    }
-
-    @Override
-    protected List<String> stateNames() {
-        return base.stateNames();
-    }
-
-    @Override
-    protected void applyStateDict(Map<String, Tensor> state) {
-        base.applyStateDict(state);
+        base().step();
     }
 }
