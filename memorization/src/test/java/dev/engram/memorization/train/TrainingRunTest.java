@@ -221,6 +221,37 @@ class TrainingRunTest {
     }
 
     @Test
+    void resumedRunWithDropoutEndsWithTheSameWeightsAsAnUninterruptedOne() throws IOException {
+        Dataset train = synthetic("syn-train", 100, 1), test = synthetic("syn-test", 50, 2);
+        ExperimentConfig cfg = config(4, 0.2).toBuilder().methods(dev.engram.memorization.run.TrainingMethods.STANDARD
+                .toBuilder().dropout(0.5).build()).build();
+        TrainingRun.Options plain = new TrainingRun.Options(false, ProgressMode.NONE, TrainingRun.Listener.NONE);
+        RunFolder whole = TrainingRun.create(tmp.resolve("whole"), cfg, train, List.of("test"));
+        TrainingRun.train(data(whole, train, test), plain);
+        RunFolder cut = TrainingRun.create(tmp.resolve("cut"), cfg, train, List.of("test"));
+        TrainingRun.Listener crashAfter2 = s -> {
+            if (s.epoch() == 2) throw new IllegalStateException("simulated crash after epoch 2");
+        };
+        assertThatThrownBy(() -> TrainingRun.train(data(cut, train, test),
+                new TrainingRun.Options(false, ProgressMode.NONE, crashAfter2))).hasMessageContaining("simulated crash");
+        // the checkpoint holds the dropout streams' positions: two epochs of five batches advanced them
+        Map<String, Long> counters = Checkpoint.readState(cut.checkpointsDir(), Checkpoint.epochName(2)).counters();
+        assertThat(counters.keySet().stream().filter(k -> k.startsWith("random.")).toList()).isNotEmpty();
+        assertThat(counters.entrySet().stream().filter(e -> e.getKey().startsWith("random."))
+                .allMatch(e -> e.getValue() > 0)).isTrue();
+        TrainingRun.resume(data(cut, train, test), plain); // a new model, as a new process would build
+        Map<String, Tensor> a = SafeTensors.load(whole.checkpointPath(4)), b = SafeTensors.load(cut.checkpointPath(4));
+        assertThat(b.keySet()).isEqualTo(a.keySet());
+        for (String k : a.keySet()) assertThat(b.get(k).toFloatArray()).as(k).containsExactly(a.get(k).toFloatArray());
+        // and dropout did change the training: without it the weights differ
+        RunFolder noDrop = TrainingRun.create(tmp.resolve("nodrop"), config(4, 0.2), train, List.of("test"));
+        TrainingRun.train(data(noDrop, train, test), plain);
+        Map<String, Tensor> c = SafeTensors.load(noDrop.checkpointPath(4));
+        assertThat(c.get(a.keySet().iterator().next()).toFloatArray())
+                .isNotEqualTo(a.get(a.keySet().iterator().next()).toFloatArray());
+    }
+
+    @Test
     void resumingAFinishedRunVerifiesEveryCheckpointItBuildsOn() throws IOException {
         Dataset train = synthetic("syn-train", 60, 1), test = synthetic("syn-test", 20, 2);
         RunFolder run = TrainingRun.create(tmp.resolve("finished"), config(2, 0.2), train, List.of("test"));
