@@ -136,9 +136,11 @@ public final class ReportWriter {
             Double clean = number(o, "finalCleanTrainAccuracy");
             Double noisy = number(o, "finalNoisyTrainAccuracy");
             Double test = number(o, "finalTestAccuracy");
-            if (clean != null && noisy != null && test != null) {
+            if (test != null && o.has("finalCleanTrainAccuracy") && o.has("finalNoisyTrainAccuracy")) {
+                // null (written for NaN): no clean examples (random labels) or no noisy ones, shown as n/a
                 out.add(new Row("final accuracy: clean train / noisy train (given label, i.e. memorized) / test",
-                        pct(clean) + " / " + pct(noisy) + " / " + pct(test), null));
+                        pct(clean == null ? Double.NaN : clean) + " / " + pct(noisy == null ? Double.NaN : noisy) + " / "
+                                + pct(test), null));
             }
             Double secs = number(o, "trainingSeconds");
             if (secs != null) out.add(new Row("training time", duration(secs), null));
@@ -256,6 +258,7 @@ public final class ReportWriter {
     }
 
     private static String pct(double v) {
+        if (!Double.isFinite(v)) return "n/a";
         return String.format(Locale.ROOT, "%.2f%%", 100 * v);
     }
 

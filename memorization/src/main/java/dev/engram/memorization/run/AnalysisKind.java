@@ -52,6 +52,12 @@ public enum AnalysisKind {
             "Models trained on the run's noisy labels with each training method (symmetric cross-entropy, SAM, JoCoR,"
                     + " RHO-LOSS selection, dropout, layer re-initialization, example-tied dropout) over several seeds:"
                     + " accuracy on the noisy training examples (memorization) against clean-train and test accuracy."),
+    /** Fitting random labels and corrupted inputs (docs/methods.md §8.10). */
+    FITTING_CURVES("fitting-curves", "Fitting random labels and inputs",
+            "Models of the run's architecture and recipe trained from scratch with true labels, partially and completely"
+                    + " random labels and corrupted inputs (shuffled pixels, random pixels, Gaussian noise), as Zhang et al."
+                    + " (2017): training loss and accuracy against the labels trained on per epoch, and the time to 100%"
+                    + " training accuracy."),
     /** Localization methods side by side (docs/methods.md §11). */
     LOCALIZE("localize", "Localization methods",
             "Localization methods (greedy flipping, first-order, zero-out, activation outliers, integrated gradients,"
