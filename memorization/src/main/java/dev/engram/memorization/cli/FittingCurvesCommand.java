@@ -14,9 +14,9 @@ import java.util.List;
  */
 @Command(name = "fitting-curves", mixinStandardHelpOptions = true,
         description = "Fitting curves of random labels and random inputs (Zhang et al. 2017, docs/methods.md §8.10): models"
-                + " of the run's architecture and recipe trained from scratch with true labels, 50% and 100% random labels,"
+                + " of the run's architecture and recipe trained from scratch with true labels, 50%% and 100%% random labels,"
                 + " shuffled pixels, random pixels and Gaussian inputs; training loss and accuracy per epoch and the time"
-                + " to 100% training accuracy. Writes analyses/fitting-curves/.")
+                + " to 100%% training accuracy. Writes analyses/fitting-curves/.")
 public final class FittingCurvesCommand extends AnalysisCommand {
     @Option(names = "--variants", split = ",", paramLabel = "V,V,...", description = "Variants to train: true-labels,"
             + " half-random-labels, random-labels, shuffled-pixels, random-pixels, gaussian (default: all).")

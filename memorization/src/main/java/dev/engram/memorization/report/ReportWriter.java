@@ -175,11 +175,16 @@ public final class ReportWriter {
         h.append("<strong>").append(esc(c.dataset().toUpperCase(Locale.ROOT))).append("</strong>, model <strong>")
                 .append(esc(c.model())).append("</strong>, <strong>").append(fmt(c.noiseFraction() * 100))
                 .append("% label noise</strong>");
+        if (c.noiseFraction() == 1) h.append(" (random labels)");
         try {
             NoisyLabels noise = run.noise();
             h.append(" (").append(noise.noisyCount()).append(" of ").append(noise.size()).append(" training examples)");
         } catch (RunFolderException e) {
             // the noise file is reported in the run details
+        }
+        if (c.corruptsInputs()) {
+            h.append(", <strong>inputs corrupted: ").append(esc(c.inputCorruption()))
+                    .append("</strong> (training and test images, docs/methods.md §8.10)");
         }
         h.append(", seed ").append(c.seed()).append(", ").append(c.epochs()).append(" epochs, device <strong>")
                 .append(esc(c.device())).append("</strong>");

@@ -38,6 +38,8 @@ final class WeightNormRecorder implements StepListener {
     private final LinkedHashMap<String, List<String>> members;
     private final Path file;
     private final List<double[]> rows = new ArrayList<>();
+    private final StringBuilder text = new StringBuilder(); // the rows formatted so far, without the header
+    private int formatted;
 
     /**
      * A recorder of {@code model}'s group norms into {@code file}; with {@code resumeStep >= 0} the rows of steps before
@@ -125,17 +127,23 @@ final class WeightNormRecorder implements StepListener {
         return out;
     }
 
-    /** Rewrites the table with every row so far (atomically). */
+    /**
+     * Rewrites the table with every row so far (atomically); rows already written are formatted once, so a long run
+     * pays for each row's formatting only once.
+     */
     void flush() throws IOException {
-        CsvTable t = new CsvTable(header().toArray(String[]::new));
-        for (double[] r : rows) {
+        List<String> h = header();
+        for (; formatted < rows.size(); formatted++) {
+            double[] r = rows.get(formatted);
             Object[] cells = new Object[r.length];
             cells[0] = (long) r[0];
             cells[1] = (int) r[1];
             for (int c = 2; c < r.length; c++) cells[c] = r[c];
-            t.addRow(cells);
+            String line = new CsvTable(h).addRow(cells).toCsv();
+            text.append(line, line.indexOf('\n') + 1, line.length());
         }
-        t.write(file);
+        String head = new CsvTable(h).toCsv();
+        dev.engram.nn.io.AtomicFiles.writeString(file, head + text);
     }
 
     /**
