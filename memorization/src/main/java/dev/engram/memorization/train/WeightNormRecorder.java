@@ -91,11 +91,17 @@ final class WeightNormRecorder implements StepListener {
         row[2] = step.learningRate();
         try (Grad g = Grad.disabled()) {
             row[3] = step.loss().item();
-            int[] pred = step.logits().argmax(1).toIntArray();
             int[] y = step.batch().labels().toIntArray();
+            float[] logits = step.logits().toFloatArray();
+            int width = logits.length / y.length; // a twin network's training output holds both networks' logits
+            int classes = model instanceof dev.engram.nn.models.TwinNetwork ? width / 2 : width;
             int c = 0;
-            for (int k = 0; k < y.length; k++) if (pred[k] == y[k]) c++;
-            row[4] = (double) c / y.length;
+            for (int k = 0; k < y.length; k++) {
+                int best = 0;
+                for (int j = 1; j < classes; j++) if (logits[k * width + j] > logits[k * width + best]) best = j;
+                if (best == y[k]) c++;
+            }
+            row[4] = (double) c / y.length; // the first network's accuracy for a twin network
         }
         double[] norms = groupNorms(model, members);
         double all = 0;
