@@ -90,18 +90,20 @@ public enum InputCorruption {
         return p;
     }
 
-    /** Each image with an independent permutation of its pixel positions, drawn in example order from {@code seed}. */
+    /**
+     * Each image with an independent permutation of its pixel positions, drawn in example order from {@code seed} (one
+     * permutation in memory at a time).
+     */
     static Dataset randomPixels(Dataset d, long seed) {
         Random rng = new Random(seed);
         int hw = d.height() * d.width();
-        int[][] perms = new int[d.size()][];
-        for (int i = 0; i < d.size(); i++) perms[i] = permutation(hw, rng);
-        return permuted(d, i -> perms[i], RANDOM_PIXELS.label);
+        return permuted(d, i -> permutation(hw, rng), RANDOM_PIXELS.label);
     }
 
     /**
      * {@code d} with the pixels of example i moved by {@code perm(i)}: the new image's position {@code k} holds the old
-     * image's position {@code perm(i)[k]}, every channel alike.
+     * image's position {@code perm(i)[k]}, every channel alike. {@code perm} is called once per example, in example
+     * order.
      */
     static Dataset permuted(Dataset d, java.util.function.IntFunction<int[]> perm, String suffix) {
         int c = d.channels(), hw = d.height() * d.width(), size = d.exampleSize();
