@@ -78,6 +78,62 @@ public abstract class Module {
         return path;
     }
 
+    // ---- random streams ----------------------------------------------------------------------
+
+    /**
+     * Positions of the random streams of this module and its subtree (e.g. dropout counters), keyed
+     * {@code <own key>} or {@code <child>.<key>}, so that a checkpoint can store them and a resumed
+     * run draws the same random numbers as an uninterrupted one. Empty for a module without
+     * randomness in its training forward.
+     */
+    public Map<String, Long> randomState() {
+        Map<String, Long> out = new LinkedHashMap<>(ownRandomState());
+        children.forEach((n, c) -> c.randomState().forEach((k, v) -> out.put(n + "." + k, v)));
+        return out;
+    }
+
+    /**
+     * Restores positions saved by {@link #randomState()}: keys without a dot go to this module's
+     * {@link #restoreOwnRandomState}, {@code <child>.<key>} to that child.
+     *
+     * @throws IllegalArgumentException naming a key whose child does not exist or that a module does not know
+     */
+    public void restoreRandomState(Map<String, Long> state) {
+        Map<String, Long> own = new LinkedHashMap<>();
+        Map<String, Map<String, Long>> byChild = new LinkedHashMap<>();
+        for (var e : state.entrySet()) {
+            String k = e.getKey();
+            int dot = k.indexOf('.');
+            if (dot < 0) {
+                own.put(k, e.getValue());
+                continue;
+            }
+            String child = k.substring(0, dot);
+            if (!children.containsKey(child)) {
+                throw new IllegalArgumentException("random state key '" + k + "': " + getClass().getSimpleName()
+                        + " has no child '" + child + "' (children: " + children.keySet() + ")");
+            }
+            byChild.computeIfAbsent(child, c -> new LinkedHashMap<>()).put(k.substring(dot + 1), e.getValue());
+        }
+        if (!own.isEmpty()) restoreOwnRandomState(own);
+        byChild.forEach((n, m) -> children.get(n).restoreRandomState(m));
+    }
+
+    /** This module's own random stream positions (keys without a dot); none by default. */
+    protected Map<String, Long> ownRandomState() {
+        return Map.of();
+    }
+
+    /**
+     * Restores this module's own stream positions.
+     *
+     * @throws IllegalArgumentException for a key the module does not have (the default has none)
+     */
+    protected void restoreOwnRandomState(Map<String, Long> state) {
+        throw new IllegalArgumentException("random state keys " + state.keySet() + " given to "
+                + getClass().getSimpleName() + ", which has no random stream");
+    }
+
     // ---- traversal ---------------------------------------------------------------------------
 
     /** Direct children by local name. */

@@ -29,7 +29,7 @@ import java.nio.file.NoSuchFileException;
             FlipCommand.class,
             EtdCommand.class,
             CheckpointScoresCommand.class,
-            DetectCommand.class, MergeCommand.class, SweepCommand.class, CompareMethodsCommand.class,
+            DetectCommand.class, MergeCommand.class, SweepCommand.class, CompareMethodsCommand.class, FittingCurvesCommand.class,
             LocalizeCommand.class, LocalizationBenchmarkCommand.class, SparseDoubleDescentCommand.class,
             CommandLine.HelpCommand.class})
 public final class EngramCli implements java.util.concurrent.Callable<Integer> {

@@ -77,8 +77,20 @@ public final class TrainCommand implements Callable<Integer> {
             + " class:com.example.MyNet, a class on the class path meeting the model contract (docs/model-contract.md).")
     String model;
 
-    @Option(names = "--noise", paramLabel = "FRACTION", description = "Fraction of training labels to corrupt.")
+    @Option(names = "--noise", paramLabel = "FRACTION", description = "Fraction of training labels to corrupt, in [0, 1];"
+            + " 1 = random labels (every label corrupted).")
     Double noise;
+
+    @Option(names = "--corrupt-inputs", paramLabel = "KIND", description = "Corrupt the training and test images (Zhang et"
+            + " al. 2017, docs/methods.md §8.10): none, shuffled-pixels (one fixed pixel permutation for every image),"
+            + " random-pixels (a permutation per image) or gaussian (noise with the data's mean and variance); from the"
+            + " seed.")
+    String corruptInputs;
+
+    @Option(names = "--track-weight-norms", description = "Record every layer group's weight norm before every optimizer"
+            + " step into analyses/training/weight-norms.csv, charted beside the training accuracy (docs/methods.md"
+            + " §8.14).")
+    Boolean trackWeightNorms;
 
     @Option(names = "--seed", description = "Seed of noise, initialisation and shuffling.")
     Long seed;
@@ -165,6 +177,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (testFraction != null) c.testFraction(testFraction);
         if (model != null) c.model(modelName(model));
         if (noise != null) c.noiseFraction(noise);
+        if (corruptInputs != null) c.inputCorruption(lower(corruptInputs));
+        if (trackWeightNorms != null) c.trackWeightNorms(trackWeightNorms);
         if (seed != null) c.seed(seed);
         if (epochs != null) c.epochs(epochs);
         if (batchSize != null) c.batchSize(batchSize);
@@ -337,12 +351,17 @@ public final class TrainCommand implements Callable<Integer> {
                     }
                     String eta = s.epoch() >= epochs ? "done" : epochSeconds[1] == 0 ? "" : PlainTask.duration(
                             epochSeconds[0] / epochSeconds[1] * (epochs - s.epoch()));
-                    out.printf(Locale.ROOT, "%5d %9s %10s %10.4f %10.4f %9.4f %8.1f %8s%n", s.epoch(),
+                    out.printf(Locale.ROOT, "%5d %9s %10s %10s %10s %9.4f %8.1f %8s%n", s.epoch(),
                             dev.engram.nn.train.LearningRates.format(s.learningRate()),
                             s.epoch() == 0 ? "(no step)" : String.format(Locale.ROOT, "%.4f", s.trainLoss()),
-                            s.cleanAccuracy(), s.noisyAccuracy(), s.testAccuracy(), s.seconds(), eta);
+                            accuracy(s.cleanAccuracy()), accuracy(s.noisyAccuracy()), s.testAccuracy(), s.seconds(), eta);
                     out.flush();
                 });
+    }
+
+    /** An accuracy with four decimals, or {@code n/a} when there is nothing to measure (no clean or no noisy example). */
+    static String accuracy(double a) {
+        return Double.isFinite(a) ? String.format(Locale.ROOT, "%.4f", a) : "n/a";
     }
 
     private static void header(RunFolder folder, PrintWriter out) {

@@ -163,6 +163,7 @@ public final class MethodComparison implements Analysis<MethodComparison.Options
     }
 
     private static String pm(Stat s) {
+        if (!Double.isFinite(s.mean())) return "n/a"; // no such examples (e.g. no clean ones under random labels)
         return String.format(Locale.ROOT, "%.2f±%.2f%%", 100 * s.mean(), 100 * s.std());
     }
 

@@ -29,7 +29,9 @@ import java.util.Map;
  * stay file positions) and carries the run's (noisy) labels; images are normalized with {@link #normalization()}: as
  * the paper does for the built-in datasets (mean 0.5, std 0.5 per channel, docs/methods.md §1.1), with the per-channel mean and
  * standard deviation of the run's training examples for an own dataset (stored in the run's
- * {@value RunFolder#NORMALIZATION}). Data is read on first use, so opening a run to check it costs nothing.
+ * {@value RunFolder#NORMALIZATION}). A run with an {@linkplain InputCorruption input corruption} sees corrupted training
+ * and test images everywhere ({@link #uncorrupted()} has the originals). Data is read on first use, so opening a run
+ * to check it costs nothing.
  */
 public final class RunData {
     /** Batch size of evaluations (inference only; results do not depend on it). */
@@ -38,6 +40,7 @@ public final class RunData {
     private final RunFolder run;
     private final DataSource source;
     private TrainTest data;
+    private TrainTest raw;
     private ExampleSet trainSet;
     private ExampleSet testSet;
     private Normalization normalization;
@@ -177,10 +180,22 @@ public final class RunData {
 
     private TrainTest loaded() throws IOException {
         if (data == null) {
-            TrainTest tt = source.load(config());
-            data = new TrainTest(firstN(tt.train(), noise().size(), run.noiseFile()), tt.test());
+            data = InputCorruption.parse(config().inputCorruption()).apply(uncorrupted(), config().seed());
         }
         return data;
+    }
+
+    /**
+     * The run's training examples (original labels) and test set as the dataset holds them, before the run's
+     * {@linkplain InputCorruption input corruption}; the same as {@link #train()} and {@link #test()} for a run
+     * without one.
+     */
+    public synchronized TrainTest uncorrupted() throws IOException {
+        if (raw == null) {
+            TrainTest tt = source.load(config());
+            raw = new TrainTest(firstN(tt.train(), noise().size(), run.noiseFile()), tt.test());
+        }
+        return raw;
     }
 
     /**

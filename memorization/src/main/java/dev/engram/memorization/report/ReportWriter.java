@@ -136,9 +136,11 @@ public final class ReportWriter {
             Double clean = number(o, "finalCleanTrainAccuracy");
             Double noisy = number(o, "finalNoisyTrainAccuracy");
             Double test = number(o, "finalTestAccuracy");
-            if (clean != null && noisy != null && test != null) {
+            if (test != null && o.has("finalCleanTrainAccuracy") && o.has("finalNoisyTrainAccuracy")) {
+                // null (written for NaN): no clean examples (random labels) or no noisy ones, shown as n/a
                 out.add(new Row("final accuracy: clean train / noisy train (given label, i.e. memorized) / test",
-                        pct(clean) + " / " + pct(noisy) + " / " + pct(test), null));
+                        pct(clean == null ? Double.NaN : clean) + " / " + pct(noisy == null ? Double.NaN : noisy) + " / "
+                                + pct(test), null));
             }
             Double secs = number(o, "trainingSeconds");
             if (secs != null) out.add(new Row("training time", duration(secs), null));
@@ -173,11 +175,16 @@ public final class ReportWriter {
         h.append("<strong>").append(esc(c.dataset().toUpperCase(Locale.ROOT))).append("</strong>, model <strong>")
                 .append(esc(c.model())).append("</strong>, <strong>").append(fmt(c.noiseFraction() * 100))
                 .append("% label noise</strong>");
+        if (c.noiseFraction() == 1) h.append(" (random labels)");
         try {
             NoisyLabels noise = run.noise();
             h.append(" (").append(noise.noisyCount()).append(" of ").append(noise.size()).append(" training examples)");
         } catch (RunFolderException e) {
             // the noise file is reported in the run details
+        }
+        if (c.corruptsInputs()) {
+            h.append(", <strong>inputs corrupted: ").append(esc(c.inputCorruption()))
+                    .append("</strong> (training and test images, docs/methods.md §8.10)");
         }
         h.append(", seed ").append(c.seed()).append(", ").append(c.epochs()).append(" epochs, device <strong>")
                 .append(esc(c.device())).append("</strong>");
@@ -256,6 +263,7 @@ public final class ReportWriter {
     }
 
     private static String pct(double v) {
+        if (!Double.isFinite(v)) return "n/a";
         return String.format(Locale.ROOT, "%.2f%%", 100 * v);
     }
 

@@ -58,6 +58,12 @@ public enum AnalysisKind {
                     + " one, and retrained on the noisy labels with the pruned weights held at zero: test accuracy,"
                     + " memorization of the noisy labels and the learning distance ||theta_final - theta_init|| per"
                     + " sparsity (He et al., ICML 2022: as sparsity grows, test accuracy first falls, then rises, then falls)."),
+    /** Fitting random labels and corrupted inputs (docs/methods.md §8.10). */
+    FITTING_CURVES("fitting-curves", "Fitting random labels and inputs",
+            "Models of the run's architecture and recipe trained from scratch with true labels, partially and completely"
+                    + " random labels and corrupted inputs (shuffled pixels, random pixels, Gaussian noise), as Zhang et al."
+                    + " (2017): training loss and accuracy against the labels trained on per epoch, and the time to 100%"
+                    + " training accuracy."),
     /** Localization methods side by side (docs/methods.md §11). */
     LOCALIZE("localize", "Localization methods",
             "Localization methods (greedy flipping, first-order, zero-out, activation outliers, integrated gradients,"

@@ -32,8 +32,9 @@ import java.util.Set;
  * @param model          a model name of {@link Models#NAMES} or {@link Models#ALIASES} ({@code resnet9},
  *                       {@code resnet50}, {@code vit}, {@code mlp}, {@code cnn}, …), or {@code class:com.example.MyNet}
  *                       for a class on the class path meeting the model contract ({@code docs/model-contract.md})
- * @param noiseFraction  fraction of training labels corrupted, in [0, 1); 0 = no noise (noise-based analyses refuse
- *                       such a run)
+ * @param noiseFraction  fraction of training labels corrupted, in [0, 1]; 0 = no noise (noise-based analyses refuse
+ *                       such a run), 1 = random labels (every label corrupted, no clean training example;
+ *                       docs/methods.md §8.10)
  * @param seed           seed of label noise, initialisation and shuffling
  * @param epochs         training epochs (a checkpoint is kept at initialisation, epoch 0, and after every epoch)
  * @param batchSize      training mini-batch size
@@ -55,12 +56,18 @@ import java.util.Set;
  *                       ignored by the built-in datasets
  * @param methods        the training methods against memorization switched on ({@link TrainingMethods}; absent from
  *                       old config files: {@link TrainingMethods#STANDARD}, plain training)
+ * @param inputCorruption corruption of the training and test images, one of {@link #INPUT_CORRUPTIONS}:
+ *                       {@code none}, {@code shuffled-pixels}, {@code random-pixels} or {@code gaussian} (Zhang et al.
+ *                       2017, docs/methods.md §8.10; absent from old config files: {@code none})
+ * @param trackWeightNorms record the norm of every layer group's parameters after every optimizer step into
+ *                       {@code analyses/training/weight-norms.csv} (docs/methods.md §8.14; absent from old config files:
+ *                       false)
  */
 public record ExperimentConfig(String dataset, String model, double noiseFraction, long seed, int epochs,
                                int batchSize, String optimizer, double peakLr, double momentum, double weightDecay,
                                String schedule, double warmupFraction, boolean augmentation, int trainSubset,
                                String device, int threads, String imageSize, double testFraction,
-                               TrainingMethods methods) {
+                               TrainingMethods methods, String inputCorruption, boolean trackWeightNorms) {
 
     /** Built-in datasets the toolkit can load (besides own data, {@link #FOLDER_PREFIX} and {@link #NPY_PREFIX}). */
     public static final List<String> DATASETS = List.of("mnist", "fashion-mnist", "cifar10", "svhn");
@@ -72,7 +79,9 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
     public static final double DEFAULT_TEST_FRACTION = 0.2;
     /** Fields added after the first config files were written, with the value a file without them gets. */
     private static final java.util.Map<String, Object> LATER_FIELDS = java.util.Map.of("imageSize", "",
-            "testFraction", DEFAULT_TEST_FRACTION);
+            "testFraction", DEFAULT_TEST_FRACTION, "inputCorruption", "none", "trackWeightNorms", false);
+    /** Input corruptions (Zhang et al. 2017): none, one fixed pixel permutation, a permutation per image, Gaussian noise. */
+    public static final List<String> INPUT_CORRUPTIONS = List.of("none", "shuffled-pixels", "random-pixels", "gaussian");
     /** Learning-rate schedules. */
     public static final List<String> SCHEDULES = List.of("warmup-cosine", "triangle", "constant");
     /** Optimizers. */
@@ -106,7 +115,8 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
             throw bad("model", model, "one of " + Models.NAMES + " (aliases " + Models.ALIASES
                     + "), or class:com.example.MyNet (docs/model-contract.md)");
         }
-        if (!(noiseFraction >= 0 && noiseFraction < 1)) throw bad("noiseFraction", noiseFraction, "in [0, 1)");
+        if (!(noiseFraction >= 0 && noiseFraction <= 1)) throw bad("noiseFraction", noiseFraction, "in [0, 1]");
+        requireOneOf("inputCorruption", inputCorruption, INPUT_CORRUPTIONS);
         if (epochs < 1) throw bad("epochs", epochs, ">= 1");
         if (batchSize < 1) throw bad("batchSize", batchSize, ">= 1");
         requireOneOf("optimizer", optimizer, OPTIMIZERS);
@@ -132,6 +142,15 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         if (methods.jocor() && noiseFraction > 0 && methods.jocorForgetRate() == 0) {
             throw bad("methods.jocorForgetRate", 0, "> 0 with jocor on noisy labels (usually the noise fraction)");
         }
+    }
+
+    /** A configuration with uncorrupted inputs and no weight-norm tracking. */
+    public ExperimentConfig(String dataset, String model, double noiseFraction, long seed, int epochs, int batchSize,
+                            String optimizer, double peakLr, double momentum, double weightDecay, String schedule,
+                            double warmupFraction, boolean augmentation, int trainSubset, String device, int threads,
+                            String imageSize, double testFraction, TrainingMethods methods) {
+        this(dataset, model, noiseFraction, seed, epochs, batchSize, optimizer, peakLr, momentum, weightDecay, schedule,
+                warmupFraction, augmentation, trainSubset, device, threads, imageSize, testFraction, methods, "none", false);
     }
 
     /** A configuration with plain training ({@link TrainingMethods#STANDARD}). */
@@ -251,6 +270,11 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
                 "warmup-cosine", 0.1, false, REPRO_CPU_EXAMPLES, "cpu", 0);
     }
 
+    /** True when this run corrupts its input images ({@link #inputCorruption} other than {@code none}). */
+    public boolean corruptsInputs() {
+        return !inputCorruption.equals("none");
+    }
+
     /** True when this run corrupts labels (noise fraction above 0). */
     public boolean hasNoise() {
         return noiseFraction > 0;
@@ -271,6 +295,8 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         private String imageSize;
         private double testFraction;
         private TrainingMethods methods;
+        private String inputCorruption;
+        private boolean trackWeightNorms;
 
         private Builder(ExperimentConfig c) {
             dataset = c.dataset;
@@ -292,7 +318,15 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
             imageSize = c.imageSize;
             testFraction = c.testFraction;
             methods = c.methods;
+            inputCorruption = c.inputCorruption;
+            trackWeightNorms = c.trackWeightNorms;
         }
+
+        /** Input corruption: none, shuffled-pixels, random-pixels or gaussian. */
+        public Builder inputCorruption(String v) { inputCorruption = v; return this; }
+
+        /** Record per-step layer-group weight norms. */
+        public Builder trackWeightNorms(boolean v) { trackWeightNorms = v; return this; }
 
         /** The training methods against memorization. */
         public Builder methods(TrainingMethods v) { methods = v; return this; }
@@ -349,7 +383,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         public ExperimentConfig build() {
             return new ExperimentConfig(dataset, model, noiseFraction, seed, epochs, batchSize, optimizer, peakLr,
                     momentum, weightDecay, schedule, warmupFraction, augmentation, trainSubset, device, threads, imageSize,
-                    testFraction, methods);
+                    testFraction, methods, inputCorruption, trackWeightNorms);
         }
     }
 
@@ -361,7 +395,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
     /**
      * Parses {@link #toJson()} output. Every field must be present and no unknown key may appear (a typo in a
      * hand-edited config must not silently fall back to a default); only the fields added later ({@code imageSize},
-     * {@code testFraction}) may be absent, so that older run folders stay readable, and then get their defaults.
+     * {@code testFraction}, {@code inputCorruption}, {@code trackWeightNorms}) may be absent, so that older run folders stay readable, and then get their defaults.
      *
      * @param source name used in error messages (file name)
      * @throws IllegalArgumentException naming the source and the missing, unknown or invalid field
@@ -379,6 +413,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         for (var later : LATER_FIELDS.entrySet()) {
             if (!o.has(later.getKey())) {
                 if (later.getValue() instanceof String v) o.addProperty(later.getKey(), v);
+                else if (later.getValue() instanceof Boolean v) o.addProperty(later.getKey(), v);
                 else o.addProperty(later.getKey(), (Number) later.getValue());
             }
         }

@@ -34,8 +34,8 @@ final class TrainingReport {
     }
 
     /** Writes the charts and {@code results.json} of a finished run. */
-    static void writeSummary(RunFolder run, Path outDir, List<TrainingRun.EpochStats> stats, boolean hasNoisy)
-            throws IOException {
+    static void writeSummary(RunFolder run, Path outDir, List<TrainingRun.EpochStats> stats, boolean hasNoisy,
+                             boolean hasClean) throws IOException {
         int m = stats.size();
         double[] ep = new double[m], clean = new double[m], noisy = new double[m], test = new double[m];
         double[] lossEp = new double[m - 1], lossV = new double[m - 1];
@@ -51,7 +51,7 @@ final class TrainingReport {
             }
         }
         List<Charts.Series> series = new ArrayList<>();
-        series.add(Charts.Series.of("clean train", ep, clean));
+        if (hasClean) series.add(Charts.Series.of("clean train", ep, clean));
         if (hasNoisy) series.add(Charts.Series.of("noisy train (memorized)", ep, noisy));
         series.add(Charts.Series.of("test", ep, test));
         Charts.line(outDir.resolve("accuracy.png"), "Accuracy during training", "epoch", "accuracy", series);
@@ -62,7 +62,7 @@ final class TrainingReport {
         double[] zeta = Susceptibility.running(stats.stream().mapToDouble(TrainingRun.EpochStats::susceptibility).toArray());
         if (m > 1 && java.util.Arrays.stream(zeta).anyMatch(Double::isFinite)) {
             List<Charts.Series> acc = new ArrayList<>();
-            acc.add(Charts.Series.of("clean train accuracy", ep, clean));
+            if (hasClean) acc.add(Charts.Series.of("clean train accuracy", ep, clean));
             if (hasNoisy) acc.add(Charts.Series.of("noisy train accuracy (memorized)", ep, noisy));
             Charts.twoAxes(outDir.resolve("susceptibility.png"), "Susceptibility to random labels beside memorization",
                     "epoch", "accuracy", acc, "susceptibility ζ (loss decrease)",

@@ -44,7 +44,9 @@ import java.util.List;
  * {@code analyses/training/epochs/epoch-NNN.safetensors} as soon as it is done, so a resumed run keeps the epochs
  * before the interruption. With {@link Options#gradAccounting()} the run also does gradient accounting
  * ({@link GradientAccountingListener}) into {@code analyses/grad-accounting/}. Every epoch also measures the
- * {@linkplain Susceptibility susceptibility} to random labels of the weights. The per-epoch records are
+ * {@linkplain Susceptibility susceptibility} to random labels of the weights. With
+ * {@link ExperimentConfig#trackWeightNorms()} the layer groups' weight norms are recorded before every optimizer step
+ * ({@link WeightNormRecorder}). The per-epoch records are
  * {@link EpochRecords}; the table, charts and summary {@link TrainingReport}.
  */
 public final class TrainingRun {
@@ -174,6 +176,20 @@ public final class TrainingRun {
         GradientAccountingListener accounting = options.gradAccounting() && noisy.length > 0
                 ? new GradientAccountingListener(model, noise.mask()) : null;
         Susceptibility probe = susceptibility(data);
+        WeightNormRecorder norms = null;
+        if (cfg.trackWeightNorms()) {
+            long resumeStep = -1;
+            if (resume) {
+                List<Integer> saved = Checkpoint.epochs(ckDir);
+                resumeStep = Checkpoint.readState(ckDir, Checkpoint.epochName(saved.get(saved.size() - 1))).globalStep();
+            }
+            norms = new WeightNormRecorder(model, outDir.resolve(WeightNormRecorder.FILE), resumeStep);
+            if (resume && norms.lastStep() < resumeStep - 1) {
+                LOG.warn("{} ends at step {}, before the checkpoint's step {}: the steps between are missing from it",
+                        WeightNormRecorder.FILE, norms.lastStep(), resumeStep);
+            }
+        }
+        WeightNormRecorder normsRef = norms;
 
         try (MethodRecipe recipe = MethodRecipe.prepare(cfg, data.normalization(), labeled, data.trainSet(), model, epochs,
                 LOG::info)) {
@@ -181,8 +197,10 @@ public final class TrainingRun {
                     .progressIntervalMillis((int) dev.engram.memorization.analysis.PlainTask.DEFAULT_INTERVAL_MILLIS)
                     .logEpochs(false); // the listener prints each epoch
             if (accounting != null) tb.stepListener(accounting);
+            if (norms != null) tb.stepListener(norms);
             tb.epochListener((EpochMetrics m, Module mod) -> {
                 try {
+                    if (normsRef != null) normsRef.flush();
                     if (accounting != null) GradientAccounting.save(run, accounting.finishEpoch(m.epoch()));
                     long t0 = System.nanoTime();
                     EpochStats st = evaluate(mod, data, m.epoch(), m.learningRate(), m.trainLoss(), records, probe);
@@ -225,7 +243,8 @@ public final class TrainingRun {
                     + " epoch evaluations, expected " + (epochs + 1) + " (early stop is not used by experiment runs)");
         }
         EpochRecords.writeTrajectories(records, outDir, epochs, labeled.size());
-        TrainingReport.writeSummary(run, outDir, stats, noisy.length > 0);
+        TrainingReport.writeSummary(run, outDir, stats, noisy.length > 0, noisy.length < labeled.size());
+        if (norms != null) norms.writeCharts(outDir, cfg.optimizer());
         if (accounting != null || (resume && Files.isDirectory(GradientAccounting.recordsDir(run,
                 EpochAccount.DURING_TRAINING)))) {
             if (!GradientAccounting.readRecords(run, EpochAccount.DURING_TRAINING).isEmpty()) {

@@ -127,6 +127,9 @@ class ModelMatrixTest {
                 new Step<>(new MethodComparison(), new MethodComparison.Options(List.of(new MethodComparison.Entry("sce",
                         TrainingMethods.STANDARD.toBuilder().sce(0.1, 1.0).build())), List.of(4L), 1, false, 0.2, 0.1, 64)),
                 new Step<>(new SparseDoubleDescent(), new SparseDoubleDescent.Options(List.of(0.5), 1, 0, 64)),
+                new Step<>(new dev.engram.memorization.compare.FittingCurves(), new dev.engram.memorization.compare.FittingCurves.Options(
+                        List.of(dev.engram.memorization.compare.FittingCurves.standard("random-labels"),
+                                dev.engram.memorization.compare.FittingCurves.standard("shuffled-pixels")), 1, 64)),
                 new Step<>(new LocalizationAnalysis(), new LocalizationAnalysis.Options(localizers, 2, -1, localizing,
                         comparing)),
                 new Step<>(new GroundTruthBenchmark(), new GroundTruthBenchmark.Options(localizers, 2, 1, 0.2, 0.1,

@@ -53,7 +53,7 @@ class ExperimentConfigTest {
                 .hasMessageContaining("unknown config field").hasMessageContaining("extra");
         assertThatThrownBy(() -> ExperimentConfig.fromJson(json.replace("\"noiseFraction\": 0.1", "\"noiseFraction\": 1.5"),
                 "cfg.json")).hasMessageContaining("cfg.json").hasMessageContaining("noiseFraction")
-                .hasMessageContaining("[0, 1)");
+                .hasMessageContaining("[0, 1]");
         assertThatThrownBy(() -> ExperimentConfig.fromJson("[]", "cfg.json")).hasMessageContaining("JSON object");
         assertThatThrownBy(() -> ExperimentConfig.fromJson("{", "cfg.json")).hasMessageContaining("not valid JSON");
     }
@@ -125,5 +125,26 @@ class ExperimentConfigTest {
                 .hasMessageContaining("run.yaml").hasMessageContaining("nosuch");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ExperimentConfig.cpuDemo().withValues(
                 java.util.Map.of("methods", 3), "run.yaml")).hasMessageContaining("'methods'");
+    }
+
+    @Test
+    void inputCorruptionAndWeightNormTrackingRoundTripAndDefaultInOldFiles() {
+        ExperimentConfig c = ExperimentConfig.cpuDemo().toBuilder().noiseFraction(1.0).inputCorruption("random-pixels")
+                .trackWeightNorms(true).build();
+        assertThat(c.corruptsInputs()).isTrue();
+        String json = c.toJson();
+        assertThat(json).contains("\"inputCorruption\": \"random-pixels\"").contains("\"trackWeightNorms\": true");
+        assertThat(ExperimentConfig.fromJson(json, "c.json")).isEqualTo(c);
+        String old = ExperimentConfig.cpuDemo().toJson().replaceAll(",\\s*\"inputCorruption\": \"none\"", "")
+                .replaceAll(",\\s*\"trackWeightNorms\": false", "");
+        assertThat(old).doesNotContain("inputCorruption").doesNotContain("trackWeightNorms");
+        ExperimentConfig o = ExperimentConfig.fromJson(old, "old.json");
+        assertThat(o.inputCorruption()).isEqualTo("none");
+        assertThat(o.trackWeightNorms()).isFalse();
+        assertThat(o.corruptsInputs()).isFalse();
+        assertThatThrownBy(() -> c.toBuilder().inputCorruption("blur").build()).hasMessageContaining("inputCorruption")
+                .hasMessageContaining("blur").hasMessageContaining("shuffled-pixels");
+        assertThat(c.withValues(java.util.Map.of("inputCorruption", "gaussian"), "sweep").inputCorruption())
+                .isEqualTo("gaussian");
     }
 }

@@ -31,6 +31,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** End-to-end plumbing of the training run and the scores analysis on a tiny synthetic 4×4 dataset. */
 class TrainingRunTest {
@@ -218,6 +219,104 @@ class TrainingRunTest {
         assertThat(gb).extracting(EpochAccount::epoch).containsExactly(1, 2, 3, 4);
         assertThat(gb.get(3).noisyNorm()).containsExactly(ga.get(3).noisyNorm());
         assertThat(cut.provenance().orElseThrow().endTime()).isNotNull();
+    }
+
+    @Test
+    void resumedRunWithDropoutEndsWithTheSameWeightsAsAnUninterruptedOne() throws IOException {
+        Dataset train = synthetic("syn-train", 100, 1), test = synthetic("syn-test", 50, 2);
+        ExperimentConfig cfg = config(4, 0.2).toBuilder().methods(dev.engram.memorization.run.TrainingMethods.STANDARD
+                .toBuilder().dropout(0.5).build()).build();
+        TrainingRun.Options plain = new TrainingRun.Options(false, ProgressMode.NONE, TrainingRun.Listener.NONE);
+        RunFolder whole = TrainingRun.create(tmp.resolve("whole"), cfg, train, List.of("test"));
+        TrainingRun.train(data(whole, train, test), plain);
+        RunFolder cut = TrainingRun.create(tmp.resolve("cut"), cfg, train, List.of("test"));
+        TrainingRun.Listener crashAfter2 = s -> {
+            if (s.epoch() == 2) throw new IllegalStateException("simulated crash after epoch 2");
+        };
+        assertThatThrownBy(() -> TrainingRun.train(data(cut, train, test),
+                new TrainingRun.Options(false, ProgressMode.NONE, crashAfter2))).hasMessageContaining("simulated crash");
+        // the checkpoint holds the dropout streams' positions: two epochs of five batches advanced them
+        Map<String, Long> counters = Checkpoint.readState(cut.checkpointsDir(), Checkpoint.epochName(2)).counters();
+        assertThat(counters.keySet().stream().filter(k -> k.startsWith("random.")).toList()).isNotEmpty();
+        assertThat(counters.entrySet().stream().filter(e -> e.getKey().startsWith("random."))
+                .allMatch(e -> e.getValue() > 0)).isTrue();
+        TrainingRun.resume(data(cut, train, test), plain); // a new model, as a new process would build
+        Map<String, Tensor> a = SafeTensors.load(whole.checkpointPath(4)), b = SafeTensors.load(cut.checkpointPath(4));
+        assertThat(b.keySet()).isEqualTo(a.keySet());
+        for (String k : a.keySet()) assertThat(b.get(k).toFloatArray()).as(k).containsExactly(a.get(k).toFloatArray());
+        // and dropout did change the training: without it the weights differ
+        RunFolder noDrop = TrainingRun.create(tmp.resolve("nodrop"), config(4, 0.2), train, List.of("test"));
+        TrainingRun.train(data(noDrop, train, test), plain);
+        Map<String, Tensor> c = SafeTensors.load(noDrop.checkpointPath(4));
+        assertThat(c.get(a.keySet().iterator().next()).toFloatArray())
+                .isNotEqualTo(a.get(a.keySet().iterator().next()).toFloatArray());
+    }
+
+    @Test
+    void randomLabelsCorruptEveryLabelAndCleanAccuracyIsNotApplicable() throws IOException {
+        Dataset train = synthetic("syn-train", 60, 1), test = synthetic("syn-test", 30, 2);
+        RunFolder run = TrainingRun.create(tmp.resolve("rl"), config(1, 1.0), train, List.of("test"));
+        assertThat(run.noise().noisyCount()).isEqualTo(60);
+        int[] given = run.noise().noisyLabels();
+        for (int i = 0; i < 60; i++) assertThat(given[i]).as("label %d", i).isNotEqualTo(train.label(i));
+        List<TrainingRun.EpochStats> st = TrainingRun.train(data(run, train, test), TrainingRun.Listener.NONE);
+        assertThat(st.get(1).cleanAccuracy()).isNaN();
+        assertThat(st.get(1).noisyAccuracy()).isBetween(0.0, 1.0);
+        String html = ReportWriter.render(run);
+        assertThat(html).contains("n/a / ").doesNotContain("NaN");
+        assertThatThrownBy(() -> config(1, 1.01)).hasMessageContaining("noiseFraction").hasMessageContaining("[0, 1]");
+    }
+
+    /** The norm of each layer group of the weights in {@code file}, by hand. */
+    private static double[] normsOf(Path file, Map<String, List<String>> groups) throws IOException {
+        Map<String, Tensor> w = SafeTensors.load(file);
+        double[] out = new double[groups.size()];
+        int g = 0;
+        for (List<String> names : groups.values()) {
+            double ss = 0;
+            for (String n : names) for (float v : w.get(n).toFloatArray()) ss += (double) v * v;
+            out[g++] = Math.sqrt(ss);
+        }
+        return out;
+    }
+
+    @Test
+    void weightNormsMatchTheCheckpointsAndSurviveAResume() throws IOException {
+        Dataset train = synthetic("syn-train", 100, 1), test = synthetic("syn-test", 50, 2);
+        ExperimentConfig cfg = config(3, 0.2).toBuilder().optimizer("adamw").peakLr(0.01).trackWeightNorms(true).build();
+        TrainingRun.Options plain = new TrainingRun.Options(false, ProgressMode.NONE, TrainingRun.Listener.NONE);
+        RunFolder whole = TrainingRun.create(tmp.resolve("whole"), cfg, train, List.of("test"));
+        TrainingRun.train(data(whole, train, test), plain);
+        Path csv = whole.analysisPath("training").resolve(WeightNormRecorder.FILE);
+        dev.engram.memorization.io.CsvTable t = dev.engram.memorization.io.CsvTable.read(csv);
+        int perEpoch = 5; // 100 examples, batch 20
+        assertThat(t.rowCount()).isEqualTo(3 * perEpoch);
+        assertThat(t.header()).containsExactly("step", "epoch", "learning_rate", "batch_loss", "batch_accuracy",
+                "norm_fc1", "norm_fc2", "norm_fc3", "norm_all");
+        var groups = ((dev.engram.nn.models.HasLayerGroups) data(whole, train, test).newModel()).layerGroups();
+        // row s holds the weights after s steps: step 0 = epoch-000, step 5 = epoch-001, step 10 = epoch-002
+        for (int e = 0; e < 3; e++) {
+            List<String> row = t.rows().get(e * perEpoch);
+            assertThat(Long.parseLong(row.get(0))).isEqualTo((long) e * perEpoch);
+            double[] hand = normsOf(whole.checkpointPath(e), groups);
+            double all = 0;
+            for (int g = 0; g < 3; g++) {
+                assertThat(Double.parseDouble(row.get(5 + g))).isCloseTo(hand[g], within(1e-9 * hand[g]));
+                all += hand[g] * hand[g];
+            }
+            assertThat(Double.parseDouble(row.get(8))).isCloseTo(Math.sqrt(all), within(1e-9 * Math.sqrt(all)));
+        }
+        assertThat(Files.exists(whole.analysisPath("training").resolve(WeightNormRecorder.CHART))).isTrue();
+
+        RunFolder cut = TrainingRun.create(tmp.resolve("cut"), cfg, train, List.of("test"));
+        TrainingRun.Listener crashAfter2 = s -> {
+            if (s.epoch() == 2) throw new IllegalStateException("simulated crash after epoch 2");
+        };
+        assertThatThrownBy(() -> TrainingRun.train(data(cut, train, test),
+                new TrainingRun.Options(false, ProgressMode.NONE, crashAfter2))).hasMessageContaining("simulated crash");
+        TrainingRun.resume(data(cut, train, test), plain);
+        assertThat(Files.readString(cut.analysisPath("training").resolve(WeightNormRecorder.FILE)))
+                .isEqualTo(Files.readString(csv));
     }
 
     @Test

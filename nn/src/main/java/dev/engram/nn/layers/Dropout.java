@@ -51,6 +51,23 @@ public class Dropout extends Module {
         return counter;
     }
 
+    /** The stream position under key {@code counter}. */
+    @Override
+    protected java.util.Map<String, Long> ownRandomState() {
+        return java.util.Map.of("counter", counter);
+    }
+
+    /** Restores the stream position from key {@code counter}. */
+    @Override
+    protected void restoreOwnRandomState(java.util.Map<String, Long> state) {
+        for (var e : state.entrySet()) {
+            if (!e.getKey().equals("counter")) {
+                throw new IllegalArgumentException("Dropout: unknown random state key '" + e.getKey() + "' (expected counter)");
+            }
+            setCounter(e.getValue());
+        }
+    }
+
     /** Restores the random stream position (e.g. when resuming from a checkpoint). */
     public void setCounter(long counter) {
         if (counter < 0) throw new IllegalArgumentException("Dropout: counter must be >= 0, got " + counter);

@@ -15,6 +15,7 @@ import java.util.Map;
 final class HiddenDropout {
     private final float p;
     private final long seed;
+    private static final String KEY = "hiddenDropout";
     private final Map<Integer, Dropout> layers = new HashMap<>();
 
     HiddenDropout(float p, long seed) {
@@ -27,10 +28,42 @@ final class HiddenDropout {
         return p;
     }
 
+    /**
+     * Stream positions of the dropout layers used so far, keyed {@code hiddenDropout<position>} (a layer not yet used
+     * is at 0 and absent).
+     */
+    Map<String, Long> randomState() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        layers.forEach((pos, d) -> out.put(KEY + pos, d.counter()));
+        return out;
+    }
+
+    /**
+     * Restores positions saved by {@link #randomState()}.
+     *
+     * @throws IllegalArgumentException naming a key that is not {@code hiddenDropout<position>}
+     */
+    void restoreRandomState(Map<String, Long> state) {
+        for (var e : state.entrySet()) {
+            String k = e.getKey();
+            int pos;
+            try {
+                if (!k.startsWith(KEY)) throw new NumberFormatException();
+                pos = Integer.parseInt(k.substring(KEY.length()));
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException("unknown random state key '" + k + "' (expected " + KEY + "<position>)");
+            }
+            layer(pos).setCounter(e.getValue());
+        }
+    }
+
+    private Dropout layer(int position) {
+        return layers.computeIfAbsent(position, k -> new Dropout(p, Seeds.mix(seed ^ 0xD80F_0D80L, k)));
+    }
+
     /** {@code x} with dropout applied in training mode (identity in evaluation mode or with p = 0). */
     Tensor apply(int position, Tensor x, boolean training) {
         if (p == 0f || !training) return x;
-        Dropout d = layers.computeIfAbsent(position, k -> new Dropout(p, Seeds.mix(seed ^ 0xD80F_0D80L, k)));
-        return d.forward(x);
+        return layer(position).forward(x);
     }
 }

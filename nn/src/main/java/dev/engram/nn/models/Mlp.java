@@ -82,4 +82,16 @@ public class Mlp extends Sequential implements HasLayerGroups, HasTaps {
     public int[] sizes() {
         return sizes.clone();
     }
+
+    /** The positions of the hidden dropout layers' random streams. */
+    @Override
+    protected java.util.Map<String, Long> ownRandomState() {
+        return dropout.randomState();
+    }
+
+    /** Restores the hidden dropout layers' stream positions. */
+    @Override
+    protected void restoreOwnRandomState(java.util.Map<String, Long> state) {
+        dropout.restoreRandomState(state);
+    }
 }

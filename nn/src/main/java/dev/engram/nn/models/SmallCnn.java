@@ -92,4 +92,16 @@ public class SmallCnn extends Sequential implements HasLayerGroups, HasTaps {
     public float dropoutProbability() {
         return dropout.p();
     }
+
+    /** The positions of the hidden dropout layers' random streams. */
+    @Override
+    protected java.util.Map<String, Long> ownRandomState() {
+        return dropout.randomState();
+    }
+
+    /** Restores the hidden dropout layers' stream positions. */
+    @Override
+    protected void restoreOwnRandomState(java.util.Map<String, Long> state) {
+        dropout.restoreRandomState(state);
+    }
 }

@@ -60,6 +60,7 @@ public final class Trainer {
     private static final String PERFECT_EPOCHS = "trainer.perfectEpochs";
     private static final String STOPPED_EARLY = "trainer.stoppedEarly";
     private static final String DATA_PREFIX = "data.";
+    private static final String RANDOM_PREFIX = "random.";
 
     private final Module model;
     private final Optimizer optimizer;
@@ -137,7 +138,8 @@ public final class Trainer {
 
     /**
      * Restores the latest complete checkpoint in {@code dir} (weights, buffers, optimizer state,
-     * global step, early-stopping count and the batch source's state), rebuilds the history of
+     * global step, early-stopping count, the batch source's state and the positions of the model's
+     * random streams such as dropout's, {@link Module#randomState()}), rebuilds the history of
      * the epochs before it from their checkpoints, and trains the remaining epochs. New
      * checkpoints go to the builder's checkpoint directory, if any; files a killed run left there
      * are removed first ({@link Checkpoint#removeLeftovers}).
@@ -155,6 +157,11 @@ public final class Trainer {
             if (k.startsWith(DATA_PREFIX)) data.put(k.substring(DATA_PREFIX.length()), v);
         });
         train.restoreState(data);
+        Map<String, Long> random = new LinkedHashMap<>();
+        state.counters().forEach((k, v) -> {
+            if (k.startsWith(RANDOM_PREFIX)) random.put(k.substring(RANDOM_PREFIX.length()), v);
+        });
+        model.restoreRandomState(random);
         List<EpochMetrics> history = new ArrayList<>();
         for (int e = 1; e <= last; e++) {
             if (!Checkpoint.exists(dir, Checkpoint.epochName(e))) continue;
@@ -364,6 +371,7 @@ public final class Trainer {
         counters.put(PERFECT_EPOCHS, (long) perfectEpochs);
         counters.put(STOPPED_EARLY, stopped ? 1L : 0L);
         train.state().forEach((k, v) -> counters.put(DATA_PREFIX + k, v));
+        model.randomState().forEach((k, v) -> counters.put(RANDOM_PREFIX + k, v));
         try (TensorScope scope = Tensors.scope()) {
             Checkpoint.save(checkpointDir, Checkpoint.epochName(epoch), model, optimizer,
                     new TrainingState(epoch, globalStep, counters, metrics));

@@ -48,4 +48,30 @@ class DropoutOptionTest {
         assertThat(twin.layerGroups().get("net2.fc1")).containsExactly("net2.1.weight", "net2.1.bias");
         assertThat(twin.namedParameters()).containsKeys("net1.1.weight", "net2.5.bias");
     }
+
+    @Test
+    void randomStateRestoresTheDropoutStreamsOfEveryNetwork() {
+        for (String name : Models.WITH_DROPOUT_OPTION) {
+            Module a = new TwinNetwork(Models.create(name, 1, 8, 3, 7, 0.5), Models.create(name, 1, 8, 3, 8, 0.5));
+            Tensor x = Tensor.rand(11, -1, 1, 4, 1, 8, 8);
+            a.train(true);
+            a.forward(x);
+            a.forward(x);
+            java.util.Map<String, Long> state = a.randomState();
+            assertThat(state).isNotEmpty().allSatisfy((k, v) -> assertThat(v).as(k).isPositive());
+            assertThat(state.keySet()).anyMatch(k -> k.startsWith("net1.")).anyMatch(k -> k.startsWith("net2."));
+            float[] third = a.forward(x).toFloatArray();
+            Module b = new TwinNetwork(Models.create(name, 1, 8, 3, 7, 0.5), Models.create(name, 1, 8, 3, 8, 0.5));
+            b.train(true);
+            float[] fresh = b.forward(x).toFloatArray();
+            assertThat(Arrays.equals(fresh, third)).as("a fresh stream draws other masks").isFalse();
+            Module c = new TwinNetwork(Models.create(name, 1, 8, 3, 7, 0.5), Models.create(name, 1, 8, 3, 8, 0.5));
+            c.train(true);
+            c.restoreRandomState(state);
+            assertThat(c.forward(x).toFloatArray()).as(name).containsExactly(third);
+            assertThatThrownBy(() -> c.restoreRandomState(java.util.Map.of("net3.x", 1L))).hasMessageContaining("net3");
+            assertThatThrownBy(() -> c.restoreRandomState(java.util.Map.of("net1.bogus", 1L))).hasMessageContaining("bogus");
+        }
+        assertThat(Models.create("mlp", 1, 8, 3, 7).randomState()).isEmpty();
+    }
 }
