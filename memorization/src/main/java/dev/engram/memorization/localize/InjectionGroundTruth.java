@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
  * neuron) and its outgoing weights (the entries of the next parameterized layer that read it: a column of a linear
  * layer, the input-channel slice of a convolution, or the block of columns a channel feeds through a flatten). They
  * are fine-tuned with Adam on the example's cross-entropy plus the mean cross-entropy of {@value #RETAIN} other
- * training examples (drawn away from the collateral sample) until the new label has probability
+ * training examples (drawn away from the collateral sample when it leaves any) until the new label has probability
  * {@value #TARGET_PROBABILITY}. Every localization method is then run on the example on that copy and measured as in
  * {@link GroundTruthBenchmark}; the examples the copy predicts with their new label are the targets.
  *
@@ -323,7 +323,7 @@ public final class InjectionGroundTruth {
                 int newLabel = (label + 1 + rnd.nextInt(train.numClasses() - 1)) % train.numClasses();
                 MaskedModel copy = new MaskedModel(model, null, withExample(train, picked, j, newLabel, maxId + 1 + j));
                 boolean[] set = drawUnits(copy, o.pool(), o.unitsPerTarget(), rnd);
-                int[] keep = OtherExamples.draw(n, RETAIN, seed + 31L * (j + 1), trainSample);
+                int[] keep = OtherExamples.draw(n, RETAIN, seed + 31L * (j + 1), trainSample.length < n ? trainSample : new int[0]);
                 try {
                     int steps = inject(copy, n, trainable(copy, tapParams, set), o.maxSteps(), o.learningRate(), keep);
                     float[] logits = copy.evaluate(new int[] {n}, null, null).logits()[0];
@@ -430,7 +430,11 @@ public final class InjectionGroundTruth {
             p.requiresGrad(false);
         });
         Map<String, Tensor> trained = new LinkedHashMap<>();
-        slices.forEach((name, idx) -> trained.put(name, params.get(name).requiresGrad(true)));
+        slices.forEach((name, idx) -> {
+            Tensor p = params.get(name).requiresGrad(true);
+            p.zeroGrad(); // a gradient left by training must not enter the first step
+            trained.put(name, p);
+        });
         dev.engram.nn.optim.AdamW adam = dev.engram.nn.optim.AdamW.builder(trained).learningRate(lr).weightDecay(0).build();
         int label = m.data().labels()[row];
         int es = m.data().exampleSize();
@@ -468,6 +472,7 @@ public final class InjectionGroundTruth {
                 }
             }
         } finally {
+            trained.values().forEach(Tensor::zeroGrad);
             before.forEach((name, on) -> params.get(name).requiresGrad(on));
         }
         return step;

@@ -87,6 +87,20 @@ class InjectionGroundTruthTest {
         assertTrue(model.namedParameters().get("3.weight").toFloatArray()[17] > start.get("3.weight")[17],
                 "the unit's outgoing weight to the new class grew");
         assertTrue(changed >= 2, "the unit's parameters moved: " + changed);
+
+        // a gradient left on the parameters (as training leaves it) changes nothing
+        Mlp stale = LocalizationMethodsTest.model();
+        MaskedModel s = new MaskedModel(stale, null, data);
+        Tensor w = stale.namedParameters().get("1.weight");
+        float[] ones = new float[(int) w.numel()];
+        java.util.Arrays.fill(ones, 1f);
+        w.setGrad(Tensor.of(ones, w.shape()));
+        assertEquals(steps, InjectionGroundTruth.inject(s, 1, slices, 500, 0.05, new int[] {2, 3, 5, 6}));
+        for (var e : stale.namedParameters().entrySet()) {
+            assertArrayEquals(model.namedParameters().get(e.getKey()).toFloatArray(), e.getValue().toFloatArray(), 0f,
+                    e.getKey() + " as without the stale gradient");
+            assertEquals(null, e.getValue().grad(), e.getKey() + " has no gradient left");
+        }
     }
 
     /**
