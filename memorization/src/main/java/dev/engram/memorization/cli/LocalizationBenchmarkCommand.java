@@ -35,9 +35,10 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "localization-benchmark", mixinStandardHelpOptions = true,
         description = "Localization methods against ground truth: trains (or reuses) MNIST models with example-tied"
-                + " dropout, whose memorization units are known per example, and injects relabelled examples into the"
-                + " trained models through chosen units; prints precision/recall at the truth"
-                + " size, AUROC, top-k ablation, overlap and time per target for every method, one table per model.")
+                + " dropout, whose memorization units are known per example, and injects relabelled examples, each into"
+                + " a fresh copy of a plainly trained model, through chosen units; prints precision/recall at the truth"
+                + " size, AUROC, top-k ablation, overlap and time per target for every method, one table per model and"
+                + " ground truth.")
 public final class LocalizationBenchmarkCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
