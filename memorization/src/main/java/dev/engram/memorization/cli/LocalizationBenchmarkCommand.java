@@ -35,9 +35,10 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "localization-benchmark", mixinStandardHelpOptions = true,
         description = "Localization methods against ground truth: trains (or reuses) MNIST models with example-tied"
-                + " dropout, whose memorization units are known per example, and injects relabelled examples into the"
-                + " trained models through chosen units; prints precision/recall at the truth"
-                + " size, AUROC, top-k ablation, overlap and time per target for every method, one table per model.")
+                + " dropout, whose memorization units are known per example, and injects relabelled examples, each into"
+                + " a fresh copy of a plainly trained model, through chosen units; prints precision/recall at the truth"
+                + " size, AUROC, top-k ablation, overlap and time per target for every method, one table per model and"
+                + " ground truth.")
 public final class LocalizationBenchmarkCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -75,11 +76,15 @@ public final class LocalizationBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--inject-units", paramLabel = "N", description = "Units per injected example, its truth set (default: 10).")
     int injectUnits = 10;
 
-    @Option(names = "--inject-steps", paramLabel = "N", description = "Fine-tuning steps per injected example at most (default: 600).")
-    int injectSteps = 600;
+    @Option(names = "--inject-steps", paramLabel = "N", description = "Fine-tuning steps per injected example at most (default: 300).")
+    int injectSteps = 300;
 
-    @Option(names = "--inject-rate", paramLabel = "X", description = "Fine-tuning step size (default: 0.02).")
-    double injectRate = 0.02;
+    @Option(names = "--inject-rate", paramLabel = "X", description = "Adam step size of the injection fine-tuning (default: 0.001).")
+    double injectRate = 0.001;
+
+    @Option(names = "--inject-units-at", paramLabel = "POOL", description = "Where an injected example's units are drawn:"
+            + " last (the last hidden tap, default), random-tap (one tap drawn per example) or all (any tap).")
+    String injectPool = InjectionGroundTruth.UnitPool.LAST_TAP.cliName();
 
     @Option(names = "--offline", description = "Use only the dataset cache, never download.")
     boolean offline;
@@ -96,7 +101,8 @@ public final class LocalizationBenchmarkCommand implements Callable<Integer> {
                 d.overlapK(), d.batchSize(), d.seed());
         GroundTruthBenchmark.Options options = new GroundTruthBenchmark.Options(methods, targets, epochs, pGen, pMem,
                 LocalizationMethods.Settings.DEFAULTS, comparison, new InjectionGroundTruth.Options(methods, targets,
-                injectUnits, injectSteps, injectRate, LocalizationMethods.Settings.DEFAULTS, comparison));
+                injectUnits, injectSteps, injectRate, InjectionGroundTruth.UnitPool.parse(injectPool),
+                LocalizationMethods.Settings.DEFAULTS, comparison));
         if (examples < 100) throw new IllegalArgumentException("localization benchmark: --examples must be >= 100, got " + examples);
         for (String model : models) {
             long t0 = System.nanoTime();

@@ -203,7 +203,7 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
                             + " dropout for the injection construction, " + epochs + " epochs");
                     ExampleTiedDropoutExperiment.train(data, plain, null, epochs, progress);
                 }
-                plainWeights = copy(plain.stateDict()); // injection edits the model in place
+                plainWeights = copy(plain.stateDict());
                 try {
                     injection = InjectionGroundTruth.run(data, plain, epochs, o.injection(), progress);
                 } catch (IllegalArgumentException e) { // nothing memorized: no targets
@@ -213,8 +213,15 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
             }
             else progress.line("localization benchmark: injection skipped: " + skipped);
         }
+        List<String> table = new ArrayList<>();
+        table.add(String.format(Locale.ROOT, "example-tied dropout (pGen %.2f, pMem %.2f, %d epochs): %d targets of %d"
+                + " memorized noisy examples (of %d), %d of them still memorized with every memorization unit dropped;"
+                + " |truth| mean %.1f of %d units", o.pGen(), o.pMem(), epochs, targets.length, memorized.length,
+                train.noisyCount(), still, Arrays.stream(truth).mapToInt(t -> { int k = 0; for (boolean b : t) if (b) k++; return k; })
+                .average().orElse(0), onTrain.units()));
+        table.addAll(ComparisonFiles.table(c));
         return new Result(data.config().model(), onTrain.tapChannels(), epochs, o.pGen(), o.pMem(), seed, trainSeconds, reused,
-                memorized.length, train.noisyCount(), still, c, ComparisonFiles.table(c), weights, injection, skipped, plainWeights);
+                memorized.length, train.noisyCount(), still, c, List.copyOf(table), weights, injection, skipped, plainWeights);
     }
 
     /** A copy of a state dict (the tensors, not references to them). */

@@ -154,6 +154,48 @@ public final class LocalizationComparison {
         return new Comparison(part.ks(), part.baseTrainAcc(), part.baseTestAcc(), part.units(), all);
     }
 
+    /**
+     * Joins comparisons of disjoint targets measured with the same methods, k values and units (each target on its own
+     * model, as the injection ground truth does) into one: per method, the targets in order, the time per target
+     * averaged over all targets and the specificity recomputed over all of them; the accuracies with nothing zeroed
+     * are the means over the targets of the parts' ones.
+     *
+     * @throws IllegalArgumentException when the parts differ in methods, k values or units, or there is none
+     */
+    public static Comparison merge(List<Comparison> parts) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("localization: no comparison to merge");
+        Comparison first = parts.get(0);
+        List<String> names = first.methods().stream().map(MethodResult::method).toList();
+        List<List<TargetResult>> per = new ArrayList<>();
+        double[] seconds = new double[names.size()];
+        for (int i = 0; i < names.size(); i++) per.add(new ArrayList<>());
+        double train = 0, test = 0;
+        int targets = 0;
+        for (Comparison c : parts) {
+            List<String> have = c.methods().stream().map(MethodResult::method).toList();
+            if (!have.equals(names) || !Arrays.equals(c.ks(), first.ks()) || c.units() != first.units()) {
+                throw new IllegalArgumentException("localization: cannot merge a comparison of " + have + ", k "
+                        + Arrays.toString(c.ks()) + ", " + c.units() + " units with one of " + names + ", k "
+                        + Arrays.toString(first.ks()) + ", " + first.units() + " units");
+            }
+            int n = c.methods().isEmpty() ? 0 : c.methods().get(0).targets().size();
+            for (int i = 0; i < names.size(); i++) {
+                MethodResult m = c.methods().get(i);
+                per.get(i).addAll(m.targets());
+                seconds[i] += m.secondsPerTarget() * m.targets().size();
+            }
+            train += c.baseTrainAcc() * n;
+            test += c.baseTestAcc() * n;
+            targets += n;
+        }
+        List<MethodResult> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            List<TargetResult> t = List.copyOf(per.get(i));
+            out.add(new MethodResult(names.get(i), seconds[i] / Math.max(1, t.size()), specificity(t), t));
+        }
+        return new Comparison(first.ks(), train / Math.max(1, targets), test / Math.max(1, targets), first.units(), out);
+    }
+
     /** Headline rows against a truth, one per method: precision@|truth|, AUROC, removal at the first k, time. */
     public static List<dev.engram.memorization.analysis.SummaryRow> truthRows(Comparison c, String prefix) {
         List<dev.engram.memorization.analysis.SummaryRow> rows = new ArrayList<>();

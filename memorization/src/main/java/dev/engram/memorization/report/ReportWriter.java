@@ -31,7 +31,8 @@ import java.util.Map;
  * epochs, device, wall time) and lists the headline findings, each with its number, the paper's number beside it where
  * the paper has one, and a link to its section. Then one section per analysis that has output (in {@link AnalysisKind}
  * order, then any other analysis folders): what the analysis asks, a compact table of its key numbers (the summary
- * rows {@code Analyses.execute} stores in results.json under {@link Results#SUMMARY_ROWS}), its figures at full width
+ * rows {@code Analyses.execute} stores in results.json under {@link Results#SUMMARY_ROWS}), its aligned text tables
+ * (files ending in {@value #TEXT_TABLE}) in full, its figures at full width
  * captioned with their chart titles ({@link PngTitle}), and links to its CSV and JSON files. The run's configuration
  * and provenance close the page. The page is self-contained: no scripts, no external CSS, images embedded as data
  * URIs; links point at files inside the run folder.
@@ -46,6 +47,9 @@ public final class ReportWriter {
             new String[] {"grad-accounting", "cosine(clean, noisy gradient)", "about −0.75 or lower for most layers and epochs"},
             new String[] {"rewinding", "rewind one group", "rewinding one layer to before epoch 30 does not remove memorization (Fig. 3)"},
             new String[] {"retraining", "retrain one group", "noisy labels recovered for most layers"});
+
+    /** Suffix of the aligned text tables an analysis writes; the report shows them in full, before the figures. */
+    static final String TEXT_TABLE = "-table.txt";
 
     /** Most headline rows per analysis on the first screen; the section lists all. */
     public static final int HEADLINE_ROWS = 2;
@@ -349,6 +353,13 @@ public final class ReportWriter {
                     + " stored); run it again with <code>--force</code> to list them here.</p>\n");
         }
 
+        for (Path p : run.analysisFiles(name, TEXT_TABLE)) {
+            String file = p.getFileName().toString();
+            h.append("<figure class=\"text-table\"><pre>").append(esc(Files.readString(p))).append("</pre><figcaption>")
+                    .append(esc(captionFromFileName(file.substring(0, file.length() - 4)))).append(" (<a href=\"")
+                    .append(href(run, p)).append("\">").append(esc(file)).append("</a>)</figcaption></figure>\n");
+        }
+
         List<Path> pngs = run.analysisFiles(name, ".png");
         for (Path p : pngs) {
             byte[] bytes = Files.readAllBytes(p);
@@ -470,6 +481,7 @@ public final class ReportWriter {
             footer { margin-top: 3em; border-top: 1px solid #ddd; padding-top: 0.5em; }
             .desc { color: #333; }
             .warn { color: #a00; font-weight: bold; }
+            figure.text-table pre { font-size: 0.8em; overflow-x: auto; background: #f7f7f7; padding: 0.5em; }
             table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.95em; }
             table.key th, table.key td { border: 1px solid #ccc; padding: 4px 10px; text-align: left; vertical-align: top; }
             table.key th { background: #eef2f5; }

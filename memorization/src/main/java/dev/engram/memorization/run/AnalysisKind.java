@@ -70,11 +70,12 @@ public enum AnalysisKind {
                     + " slimming, hard concrete, random) rank the units of the final model for memorized noisy examples;"
                     + " zeroing each method's top-k units shows whether the memorized prediction goes and what it costs"
                     + " on other training and test examples; overlap of the units across examples and time per example."),
-    /** Localization methods against ETD ground truth (docs/methods.md §11.9). */
+    /** Localization methods against ETD and injection ground truth (docs/methods.md §11.9, §11.10). */
     LOCALIZATION_BENCHMARK("localization-benchmark", "Localization benchmark (ground truth)",
             "Localization methods against ground truth. ETD: a model trained with example-tied dropout ties each example"
-                    + " to known memorization units. Injection: the trained model is fine-tuned to memorize new, relabelled"
-                    + " examples, each through its own small set of units, all other weights frozen. Every method ranks the"
+                    + " to known memorization units. Injection: a fresh copy of a plainly trained model is fine-tuned to"
+                    + " memorize one new, relabelled example through a small set of units (their incoming and outgoing"
+                    + " weights), all other weights frozen; the set is the truth. Every method ranks the"
                     + " units and is scored against the truth (precision and recall at the truth size, AUROC), by top-k"
                     + " ablation, overlap and time.");
 

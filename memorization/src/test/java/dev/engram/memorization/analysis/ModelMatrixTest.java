@@ -133,7 +133,8 @@ class ModelMatrixTest {
                 new Step<>(new LocalizationAnalysis(), new LocalizationAnalysis.Options(localizers, 2, -1, localizing,
                         comparing)),
                 new Step<>(new GroundTruthBenchmark(), new GroundTruthBenchmark.Options(localizers, 2, 1, 0.2, 0.1,
-                        localizing, comparing, new InjectionGroundTruth.Options(localizers, 2, 2, 5, 0.1, localizing,
+                        localizing, comparing, new InjectionGroundTruth.Options(localizers, 2, 2, 5, 0.1,
+                        InjectionGroundTruth.UnitPool.LAST_TAP, localizing,
                         comparing))));
         assertThat(steps.stream().map(s -> s.analysis().kind()).toList())
                 .as("the matrix runs every analysis kind but the training itself")

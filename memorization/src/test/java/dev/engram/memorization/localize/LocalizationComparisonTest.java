@@ -77,6 +77,55 @@ class LocalizationComparisonTest {
         assertTrue(e.getMessage().contains("bogus"));
     }
 
+    /**
+     * Comparisons of one target each, merged, hold the same per-target measurements against the truth as one
+     * comparison of all targets (a target's scores do not depend on the others), the specificity over all targets,
+     * and the targets' mean accuracy with nothing zeroed.
+     */
+    @Test
+    void mergingPerTargetComparisonsEqualsComparingAllTargets() {
+        MaskedModel m = LocalizationMethodsTest.masked();
+        List<LocalizationMethod> methods = List.of(new FirstOrder(4), new ZeroOut(64));
+        int[] targets = {0, 1, 4};
+        boolean[][] truth = new boolean[3][6];
+        truth[0][LocalizationMethodsTest.MEMORIZING] = true;
+        truth[1][0] = truth[1][4] = true;
+        truth[2][1] = true;
+        LocalizationComparison.Settings s = new LocalizationComparison.Settings(new int[] {1, 2}, 15, 0, 2, 64, 1);
+        LocalizationComparison.Comparison all = LocalizationComparison.run(m, null, methods, targets, truth, s, x -> { });
+        List<LocalizationComparison.Comparison> parts = new java.util.ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            parts.add(LocalizationComparison.run(m, null, methods, new int[] {targets[t]}, new boolean[][] {truth[t]}, s,
+                    x -> { }));
+        }
+        LocalizationComparison.Comparison merged = LocalizationComparison.merge(parts);
+        assertEquals(2, merged.methods().size());
+        for (int i = 0; i < 2; i++) {
+            LocalizationComparison.MethodResult a = all.methods().get(i), b = merged.methods().get(i);
+            assertEquals(a.method(), b.method());
+            assertEquals(3, b.targets().size());
+            for (int t = 0; t < 3; t++) {
+                LocalizationComparison.TargetResult x = a.targets().get(t), y = b.targets().get(t);
+                assertEquals(x.row(), y.row());
+                assertEquals(x.precision(), y.precision(), 1e-12);
+                assertEquals(x.auroc(), y.auroc(), 1e-12);
+                assertArrayEquals(x.removed(), y.removed());
+                assertArrayEquals(x.top(), y.top());
+            }
+            assertEquals(a.specificity(), b.specificity(), 1e-12);
+            assertEquals(a.meanStd(LocalizationComparison.TargetResult::auroc)[0],
+                    b.meanStd(LocalizationComparison.TargetResult::auroc)[0], 1e-12);
+        }
+        assertEquals(parts.stream().mapToDouble(LocalizationComparison.Comparison::baseTrainAcc).average().orElseThrow(),
+                merged.baseTrainAcc(), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> LocalizationComparison.merge(List.of()));
+        LocalizationComparison.Comparison other = LocalizationComparison.run(m, null, List.of(new ZeroOut(64)),
+                new int[] {0}, null, s, x -> { });
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LocalizationComparison.merge(List.of(parts.get(0), other)));
+        assertTrue(e.getMessage().contains("zero-out"), e.getMessage());
+    }
+
     @Test
     void etdTruthIsTheTargetsActiveMemorizationUnits() {
         Mlp model = new Mlp(3, 4, 20, 10, 3);

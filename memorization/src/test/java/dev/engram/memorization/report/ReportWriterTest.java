@@ -49,6 +49,7 @@ class ReportWriterTest {
         CsvTable t = new CsvTable("layer", "clean", "noisy");
         for (int i = 0; i < 40; i++) t.addRow("L" + i, 0.99, 0.5);
         t.write(rd.resolve("accuracy.csv"));
+        java.nio.file.Files.write(rd.resolve("per-layer-table.txt"), List.of("layer  noisy", "conv1  0.910 <x>"));
         r.analysisDir("etd"); // empty folder: no section
         r.writeResults("my-extra", Map.of("value", 1));
 
@@ -72,6 +73,10 @@ class ReportWriterTest {
                 .contains("data:image/png;base64,iVBORw0KGgo").contains("href=\"analyses/rewinding/accuracy.png\"")
                 .contains("href=\"analyses/rewinding/accuracy.csv\">accuracy.csv</a> (40 rows)")
                 .contains("href=\"analyses/rewinding/results.json\"");
+        // a text table in full, escaped, before the figures, linked
+        assertThat(html).contains("<pre>layer  noisy\nconv1  0.910 &lt;x&gt;\n</pre><figcaption>Per layer table"
+                + " (<a href=\"analyses/rewinding/per-layer-table.txt\">per-layer-table.txt</a>)</figcaption>");
+        assertThat(html.indexOf("per-layer-table.txt")).isLessThan(html.indexOf("data:image/png"));
         // an analysis without stored rows says how to get them
         assertThat(html.substring(html.indexOf("id=\"my-extra\""))).contains("No headline numbers stored");
         // self-contained: nothing fetched from elsewhere
