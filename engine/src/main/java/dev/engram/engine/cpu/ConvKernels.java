@@ -85,13 +85,21 @@ final class ConvKernels {
         });
     }
 
-    /** Inverse of {@link #gather}. */
-    private static void scatter(boolean inline, float[] src, int b0, int cnt, int k, int ohw, float[] y) {
+    /** Inverse of {@link #gather}; with a bias, {@code y = src + bias[channel]} instead of a copy. */
+    private static void scatter(boolean inline, float[] src, float[] bias, int b0, int cnt, int k, int ohw, float[] y) {
         int ld = cnt * ohw, yStride = k * ohw;
         forExamples(inline, cnt, (j0, j1) -> {
             for (int j = j0; j < j1; j++) {
                 int dst = (b0 + j) * yStride;
-                for (int kk = 0; kk < k; kk++) System.arraycopy(src, kk * ld + j * ohw, y, dst + kk * ohw, ohw);
+                for (int kk = 0; kk < k; kk++) {
+                    int s = kk * ld + j * ohw, d = dst + kk * ohw;
+                    if (bias == null) {
+                        System.arraycopy(src, s, y, d, ohw);
+                    } else {
+                        float bv = bias[kk];
+                        for (int q = 0; q < ohw; q++) y[d + q] = src[s + q] + bv;
+                    }
+                }
             }
         });
     }
@@ -107,6 +115,15 @@ final class ConvKernels {
 
     /** {@code y = conv(x, w)}. */
     static void forward(float[] x, float[] w, float[] y, ConvGeometry g) {
+        forward(x, w, null, y, g);
+    }
+
+    /**
+     * {@code y = conv(x, w) + bias} (bias {@code [K]} or null), the bias added to each finished sum
+     * as the tile is written back: the same rounding as a broadcast add after the convolution.
+     * Writes every element of y.
+     */
+    static void forward(float[] x, float[] w, float[] bias, float[] y, ConvGeometry g) {
         int crs = g.colRows(), ohw = g.colCols(), k = g.k();
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g);
@@ -125,11 +142,18 @@ final class ConvKernels {
                     });
                 }
                 if (cnt == 1) {
-                    gemm(inline, false, false, k, ohw, crs, w, 0, crs, cols, co, ohw, 0f, y, b0 * yStride, ohw);
+                    int yo = b0 * yStride;
+                    gemm(inline, false, false, k, ohw, crs, w, 0, crs, cols, co, ohw, 0f, y, yo, ohw);
+                    if (bias != null) {
+                        for (int kk = 0; kk < k; kk++) {
+                            float bv = bias[kk];
+                            for (int q = yo + kk * ohw, e = q + ohw; q < e; q++) y[q] += bv;
+                        }
+                    }
                 } else {
                     float[] out = scratch(1, k * ld);
                     gemm(inline, false, false, k, ld, crs, w, 0, crs, cols, 0, ld, 0f, out, 0, ld);
-                    scatter(inline, out, b0, cnt, k, ohw, y);
+                    scatter(inline, out, bias, b0, cnt, k, ohw, y);
                 }
             }
         });
