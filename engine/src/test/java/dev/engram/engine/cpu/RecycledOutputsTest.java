@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Op outputs allocated for overwrite take recycled arrays without clearing them: every such op must
  * write its whole output. A conv / ReLU / pooling / linear / element-wise step runs once, then every
  * array in the pool is filled with NaN (floats) or an out-of-range index (ints) and the step runs
- * again on those recycled arrays: all outputs and gradients must match the first run bit for bit.
+ * again on those recycled arrays (gradients are copies of recycled arrays too): all outputs and gradients must match the first run bit for bit.
  */
 class RecycledOutputsTest {
     private static List<float[]> step(Tensor x, Tensor w, Tensor b, Tensor fw, Tensor fb) {
@@ -32,7 +32,8 @@ class RecycledOutputsTest {
             Tensor logits = Functional.linear(h, fw, fb);
             Tensor loss = logits.mul(logits).sum();
             loss.backward();
-            for (Tensor t : new Tensor[] {y, r, z, mp, ap, logits, x.grad(), w.grad(), b.grad(), fw.grad(), fb.grad()}) {
+            Tensor copied = y.copy();
+            for (Tensor t : new Tensor[] {y, r, z, mp, ap, logits, copied, x.grad(), w.grad(), b.grad(), fw.grad(), fb.grad()}) {
                 out.add(t.toFloatArray());
             }
         }
