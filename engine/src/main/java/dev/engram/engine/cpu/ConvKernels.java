@@ -23,11 +23,15 @@ final class ConvKernels {
     /** Fixed number of batch chunks whose filter-gradient partials are summed in order. */
     static final int FILTER_GRAD_CHUNKS = 8;
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
     private ConvKernels() {}
 
-    /** Thread-local scratch buffer number {@code slot} (0..2) of at least {@code size} floats. */
+    /**
+     * Thread-local scratch buffer number {@code slot} of at least {@code size} floats: 0 to 2 for a
+     * tile's im2col, output / gathered gradient and transposed filter gradient, 3 for the calling
+     * thread's filter-gradient partial sums (written by all threads of one call, read after it joins).
+     */
     static float[] scratch(int slot, int size) {
         float[][] holder = SCRATCH.get();
         if (holder[slot].length < size) holder[slot] = new float[size];
@@ -205,7 +209,7 @@ final class ConvKernels {
             filterChunk(x, dy, g, 0, g.n(), dw, 0, beta, false);
             return;
         }
-        float[] partial = new float[chunks * wSize];
+        float[] partial = scratch(3, chunks * wSize); // every chunk overwrites its slice (beta 0)
         forTiles(chunks, (cf, ct, inline) -> {
             for (int ch = cf; ch < ct; ch++) {
                 int from = (int) ((long) g.n() * ch / chunks), to = (int) ((long) g.n() * (ch + 1) / chunks);
