@@ -96,12 +96,12 @@ final class ConvKernels {
             for (int j = j0; j < j1; j++) {
                 int dst = (b0 + j) * yStride;
                 for (int kk = 0; kk < k; kk++) {
-                    int s = kk * ld + j * ohw, d = dst + kk * ohw;
-                    if (bias == null) {
-                        System.arraycopy(src, s, y, d, ohw);
-                    } else {
+                    int d = dst + kk * ohw;
+                    System.arraycopy(src, kk * ld + j * ohw, y, d, ohw);
+                    if (bias != null) {
+                        // on the row just copied (in L1): one array, one index, so C2 vectorizes it
                         float bv = bias[kk];
-                        for (int q = 0; q < ohw; q++) y[d + q] = src[s + q] + bv;
+                        for (int q = d, e = d + ohw; q < e; q++) y[q] += bv;
                     }
                 }
             }
