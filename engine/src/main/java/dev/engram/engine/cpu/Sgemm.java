@@ -15,7 +15,9 @@ import java.lang.System.Logger.Level;
  * The micro-kernel uses {@code jdk.incubator.vector} when the JVM was started with
  * {@code --add-modules jdk.incubator.vector}; otherwise a plain-Java kernel is used (and a one-time
  * log message says how to enable the fast path). The system property {@code engram.sgemm.vectorBits}
- * (256 or 512) overrides the width, e.g. to compare the two kernels on one machine. Matrix-vector shapes (m or n = 1) skip packing
+ * (256 or 512) overrides the width, e.g. to compare the two kernels on one machine. The vector kernel
+ * is run on tiny buffers by a background thread when it is loaded, so that the JIT compiles it early
+ * ({@code -Dengram.sgemm.warmup=false} turns that off). Matrix-vector shapes (m or n = 1) skip packing
  * and run a direct loop; packing is cheap enough that all other shapes, even tiny ones, use the
  * packed path.
  *
