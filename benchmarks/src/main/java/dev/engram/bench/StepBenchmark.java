@@ -201,8 +201,9 @@ public final class StepBenchmark {
         }
         System.out.printf(Locale.ROOT, "%s: peak tensor memory of a step above the parameters: %.1f MB%n", name,
                 peakStepBytes / 1e6);
-        System.out.printf(Locale.ROOT, "%s: per timed step, all threads: Java heap allocated median %.2f MB, CPU time median %.2f ms,"
-                + " minor page faults median %.0f%n", name, StepTimer.median(timer.allocated) / 1e6, StepTimer.median(timer.cpuNanos) / 1e6,
+        System.out.printf(Locale.ROOT, "%s: per timed step, all threads: Java heap allocated median %.2f MB, CPU time median %.2f ms"
+                + " (min %.2f ms), minor page faults median %.0f%n", name, StepTimer.median(timer.allocated) / 1e6,
+                StepTimer.median(timer.cpuNanos) / 1e6, timer.cpuNanos.stream().mapToLong(Long::longValue).min().orElse(0) / 1e6,
                 StepTimer.median(timer.faults));
         System.out.printf(Locale.ROOT, "%s: %d warm-up + %d timed steps, final loss %.4f%s%n", name, timer.warmDone(),
                 timer.times().length, lastLoss, perExample == null ? "" : String.format(Locale.ROOT, " (norm checksum %.3g)", checksum));

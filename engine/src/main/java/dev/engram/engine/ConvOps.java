@@ -27,12 +27,8 @@ final class ConvOps {
         }
         ConvGeometry g = new ConvGeometry(sx[0], sx[1], sx[2], sx[3], sw[0], sw[2], sw[3], strideH, strideW, padH, padW,
                 dilH, dilW);
-        Tensor y = Tensor.empty(x.device(), DType.FLOAT32, g.n(), g.k(), g.outH(), g.outW());
-        x.backend().conv2dForward(x.storage(), w.storage(), y.storage(), g);
-        if (bias != null) {
-            int[] ys = y.shapeRef();
-            x.backend().binary(BinaryOp.ADD, y.storage(), ys, bias.storage(), new int[] {g.k(), 1, 1}, y.storage(), ys);
-        }
+        Tensor y = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, g.n(), g.k(), g.outH(), g.outW());
+        x.backend().conv2dForward(x.storage(), w.storage(), bias == null ? null : bias.storage(), y.storage(), g);
         return Tensor.record(y, new Conv2dNode(x, w, bias, g));
     }
 
@@ -68,7 +64,7 @@ final class ConvOps {
             Tensor x = inputs[0], w = inputs[1];
             Tensor dx = null, dw = null, db = null;
             if (needsGrad(0)) {
-                dx = Tensor.empty(x.device(), DType.FLOAT32, x.shapeRef());
+                dx = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, x.shapeRef());
                 x.backend().conv2dBackwardData(dy.storage(), w.storage(), dx.storage(), geometry);
             }
             if (needsGrad(1) && weightGradFromRule != null) {
@@ -76,7 +72,7 @@ final class ConvOps {
                 weightGradFromRule = null;
                 TensorScope.register(dw.storage()); // owned by the backward's scope again (the rule had to retain it)
             } else if (needsGrad(1)) {
-                dw = Tensor.empty(x.device(), DType.FLOAT32, w.shapeRef());
+                dw = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, w.shapeRef());
                 x.backend().conv2dBackwardFilter(x.storage(), dy.storage(), dw.storage(), geometry, 0f);
             }
             if (inputs[2] != null && needsGrad(2)) {

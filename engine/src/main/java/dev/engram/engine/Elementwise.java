@@ -27,7 +27,7 @@ final class Elementwise {
         String name = op.name().toLowerCase(java.util.Locale.ROOT);
         x.checkAlive(name);
         requireFloat(name, x);
-        Tensor y = Tensor.emptyLike(x);
+        Tensor y = Tensor.emptyForOverwrite(x.device(), x.dtype(), x.shapeRef());
         x.backend().unary(op, alpha, x.storage(), y.storage(), x.numel());
         return Tensor.record(y, new UnaryNode(op, alpha, x, y));
     }
@@ -47,7 +47,7 @@ final class Elementwise {
         @Override
         protected Tensor[] backward(Tensor dy) {
             Tensor x = inputs[0];
-            Tensor dx = Tensor.emptyLike(x);
+            Tensor dx = Tensor.emptyForOverwrite(x.device(), x.dtype(), x.shapeRef());
             x.backend().unaryBackward(op, alpha, x.storage(), y.storage(), dy.storage(), dx.storage(), x.numel());
             return new Tensor[] {dx};
         }
@@ -72,7 +72,7 @@ final class Elementwise {
         sameDevice(name, a, b);
         requireFloat(name, a);
         int[] outShape = Shapes.broadcast(a.shapeRef(), b.shapeRef(), name);
-        Tensor out = Tensor.empty(a.device(), DType.FLOAT32, outShape);
+        Tensor out = Tensor.emptyForOverwrite(a.device(), DType.FLOAT32, outShape);
         a.backend().binary(op, a.storage(), a.shapeRef(), b.storage(), b.shapeRef(), out.storage(), outShape);
         if (op == BinaryOp.EQ || op == BinaryOp.GT) return out;
         return Tensor.record(out, new BinaryNode(op, a, b));

@@ -97,7 +97,7 @@ final class MatMul {
         int m = (int) (x.numel() / in);
         int[] o = sx.clone();
         o[o.length - 1] = outF;
-        Tensor y = Tensor.empty(x.device(), DType.FLOAT32, o);
+        Tensor y = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, o);
         if (bias != null) {
             // broadcast the bias into every row (source stride 0); the GEMM then accumulates onto it
             x.backend().copyBlocks(bias.storage(), 0, 0, y.storage(), 0, outF, m, outF);
@@ -133,12 +133,12 @@ final class MatMul {
             int m = (int) (x.numel() / in);
             Tensor dx = null, dw = null, db = null;
             if (needsGrad(0)) {
-                dx = Tensor.empty(x.device(), DType.FLOAT32, x.shapeRef());
+                dx = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, x.shapeRef());
                 x.backend().gemm(false, false, m, in, outF, 1f, dy.storage(), 0, outF, w.storage(), 0, in, 0f,
                         dx.storage(), 0, in);
             }
             if (needsGrad(1)) {
-                dw = Tensor.empty(x.device(), DType.FLOAT32, outF, in);
+                dw = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, outF, in);
                 x.backend().gemm(true, false, outF, in, m, 1f, dy.storage(), 0, outF, x.storage(), 0, in, 0f,
                         dw.storage(), 0, in);
             }

@@ -16,13 +16,13 @@ final class PoolOps {
 
     static Tensor maxPool2d(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw) {
         PoolGeometry g = geometry("max_pool2d", x, kh, kw, sh, sw, ph, pw);
-        Tensor y = Tensor.empty(x.device(), DType.FLOAT32, g.n(), g.c(), g.outH(), g.outW());
-        Tensor idx = Tensor.empty(x.device(), DType.INT32, g.n(), g.c(), g.outH(), g.outW());
+        Tensor y = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, g.n(), g.c(), g.outH(), g.outW());
+        Tensor idx = Tensor.emptyForOverwrite(x.device(), DType.INT32, g.n(), g.c(), g.outH(), g.outW());
         x.backend().maxPool2dForward(x.storage(), y.storage(), idx.storage(), g);
         return Tensor.record(y, new Node(x) {
             @Override
             protected Tensor[] backward(Tensor dy) {
-                Tensor dx = Tensor.empty(x.device(), DType.FLOAT32, x.shapeRef());
+                Tensor dx = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, x.shapeRef());
                 x.backend().maxPool2dBackward(dy.storage(), idx.storage(), dx.storage(), g);
                 return new Tensor[] {dx};
             }
@@ -36,12 +36,12 @@ final class PoolOps {
 
     static Tensor avgPool2d(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw) {
         PoolGeometry g = geometry("avg_pool2d", x, kh, kw, sh, sw, ph, pw);
-        Tensor y = Tensor.empty(x.device(), DType.FLOAT32, g.n(), g.c(), g.outH(), g.outW());
+        Tensor y = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, g.n(), g.c(), g.outH(), g.outW());
         x.backend().avgPool2dForward(x.storage(), y.storage(), g);
         return Tensor.record(y, new Node(x) {
             @Override
             protected Tensor[] backward(Tensor dy) {
-                Tensor dx = Tensor.empty(x.device(), DType.FLOAT32, x.shapeRef());
+                Tensor dx = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, x.shapeRef());
                 x.backend().avgPool2dBackward(dy.storage(), dx.storage(), g);
                 return new Tensor[] {dx};
             }

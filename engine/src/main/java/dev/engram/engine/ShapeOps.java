@@ -266,7 +266,7 @@ final class ShapeOps {
 
     static Tensor copy(Tensor x) {
         x.checkAlive("copy");
-        Tensor out = Tensor.empty(x.device(), x.dtype(), x.shapeRef());
+        Tensor out = Tensor.emptyForOverwrite(x.device(), x.dtype(), x.shapeRef());
         x.backend().copy(x.storage(), x.offset(), out.storage(), 0, x.numel());
         return Tensor.record(out, new Node(x) {
             @Override

@@ -47,6 +47,18 @@ public final class Tensor {
         return new Tensor(b, s, 0, shape.clone());
     }
 
+    /**
+     * A new tensor owned by the current scope whose contents are unspecified (on CPU, a recycled
+     * array is not cleared): only for an op output its kernel writes in full before anything reads it.
+     */
+    static Tensor emptyForOverwrite(Device device, DType dtype, int... shape) {
+        Shapes.check(shape, "empty");
+        Backend b = Backends.get(device);
+        Storage s = b.allocateForOverwrite(dtype, Shapes.numel(shape));
+        TensorScope.register(s);
+        return new Tensor(b, s, 0, shape.clone());
+    }
+
     static Tensor emptyLike(Tensor t) {
         return empty(t.device(), t.dtype, t.shape);
     }

@@ -23,11 +23,15 @@ final class ConvKernels {
     /** Fixed number of batch chunks whose filter-gradient partials are summed in order. */
     static final int FILTER_GRAD_CHUNKS = 8;
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
     private ConvKernels() {}
 
-    /** Thread-local scratch buffer number {@code slot} (0..2) of at least {@code size} floats. */
+    /**
+     * Thread-local scratch buffer number {@code slot} of at least {@code size} floats: 0 to 2 for a
+     * tile's im2col, output / gathered gradient and transposed filter gradient, 3 for the calling
+     * thread's filter-gradient partial sums (written by all threads of one call, read after it joins).
+     */
     static float[] scratch(int slot, int size) {
         float[][] holder = SCRATCH.get();
         if (holder[slot].length < size) holder[slot] = new float[size];
@@ -85,13 +89,21 @@ final class ConvKernels {
         });
     }
 
-    /** Inverse of {@link #gather}. */
-    private static void scatter(boolean inline, float[] src, int b0, int cnt, int k, int ohw, float[] y) {
+    /** Inverse of {@link #gather}; with a bias, {@code y = src + bias[channel]} instead of a copy. */
+    private static void scatter(boolean inline, float[] src, float[] bias, int b0, int cnt, int k, int ohw, float[] y) {
         int ld = cnt * ohw, yStride = k * ohw;
         forExamples(inline, cnt, (j0, j1) -> {
             for (int j = j0; j < j1; j++) {
                 int dst = (b0 + j) * yStride;
-                for (int kk = 0; kk < k; kk++) System.arraycopy(src, kk * ld + j * ohw, y, dst + kk * ohw, ohw);
+                for (int kk = 0; kk < k; kk++) {
+                    int d = dst + kk * ohw;
+                    System.arraycopy(src, kk * ld + j * ohw, y, d, ohw);
+                    if (bias != null) {
+                        // on the row just copied (in L1): one array, one index, so C2 vectorizes it
+                        float bv = bias[kk];
+                        for (int q = d, e = d + ohw; q < e; q++) y[q] += bv;
+                    }
+                }
             }
         });
     }
@@ -107,6 +119,15 @@ final class ConvKernels {
 
     /** {@code y = conv(x, w)}. */
     static void forward(float[] x, float[] w, float[] y, ConvGeometry g) {
+        forward(x, w, null, y, g);
+    }
+
+    /**
+     * {@code y = conv(x, w) + bias} (bias {@code [K]} or null), the bias added to each finished sum
+     * as the tile is written back: the same rounding as a broadcast add after the convolution.
+     * Writes every element of y.
+     */
+    static void forward(float[] x, float[] w, float[] bias, float[] y, ConvGeometry g) {
         int crs = g.colRows(), ohw = g.colCols(), k = g.k();
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g);
@@ -125,11 +146,18 @@ final class ConvKernels {
                     });
                 }
                 if (cnt == 1) {
-                    gemm(inline, false, false, k, ohw, crs, w, 0, crs, cols, co, ohw, 0f, y, b0 * yStride, ohw);
+                    int yo = b0 * yStride;
+                    gemm(inline, false, false, k, ohw, crs, w, 0, crs, cols, co, ohw, 0f, y, yo, ohw);
+                    if (bias != null) {
+                        for (int kk = 0; kk < k; kk++) {
+                            float bv = bias[kk];
+                            for (int q = yo + kk * ohw, e = q + ohw; q < e; q++) y[q] += bv;
+                        }
+                    }
                 } else {
                     float[] out = scratch(1, k * ld);
                     gemm(inline, false, false, k, ld, crs, w, 0, crs, cols, 0, ld, 0f, out, 0, ld);
-                    scatter(inline, out, b0, cnt, k, ohw, y);
+                    scatter(inline, out, bias, b0, cnt, k, ohw, y);
                 }
             }
         });
@@ -181,7 +209,7 @@ final class ConvKernels {
             filterChunk(x, dy, g, 0, g.n(), dw, 0, beta, false);
             return;
         }
-        float[] partial = new float[chunks * wSize];
+        float[] partial = scratch(3, chunks * wSize); // every chunk overwrites its slice (beta 0)
         forTiles(chunks, (cf, ct, inline) -> {
             for (int ch = cf; ch < ct; ch++) {
                 int from = (int) ((long) g.n() * ch / chunks), to = (int) ((long) g.n() * (ch + 1) / chunks);

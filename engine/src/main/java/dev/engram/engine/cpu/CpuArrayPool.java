@@ -15,7 +15,9 @@ import java.util.Map;
  *
  * <p>Only arrays of at least {@link #MIN_ELEMENTS} elements are pooled (smaller ones come cheaply
  * from the thread's allocation buffer), and only arrays the pool handed out (never arrays a caller
- * wrapped). Arrays are handed out zeroed, exactly like {@code new float[n]}. The pool holds at most
+ * wrapped). Arrays are handed out zeroed, exactly like {@code new float[n]} (large ones zeroed by all
+ * threads, {@link #ZERO_GRAIN} elements or more per thread), unless the caller asks for an array it
+ * will overwrite entirely ({@link #take(int, boolean)}). The pool holds at most
  * {@code engram.cpu.poolBytes} bytes (default: a quarter of the maximum heap); beyond that the
  * longest-unused arrays are dropped for the garbage collector. Thread-safe.
  *
@@ -25,9 +27,14 @@ final class CpuArrayPool<A> {
     /** Smallest array (in elements, 64 KiB of floats) worth pooling. */
     static final int MIN_ELEMENTS = 1 << 14;
 
-    static final CpuArrayPool<float[]> FLOATS = new CpuArrayPool<>(float[]::new, a -> Arrays.fill(a, 0f),
+    /** Elements zeroed per thread at least when a recycled array is cleared. */
+    static final int ZERO_GRAIN = 1 << 17;
+
+    static final CpuArrayPool<float[]> FLOATS = new CpuArrayPool<>(float[]::new,
+            a -> CpuParallel.forRange(a.length, ZERO_GRAIN, (from, to) -> Arrays.fill(a, from, to, 0f)),
             a -> a.length, capacityBytes());
-    static final CpuArrayPool<int[]> INTS = new CpuArrayPool<>(int[]::new, a -> Arrays.fill(a, 0),
+    static final CpuArrayPool<int[]> INTS = new CpuArrayPool<>(int[]::new,
+            a -> CpuParallel.forRange(a.length, ZERO_GRAIN, (from, to) -> Arrays.fill(a, from, to, 0)),
             a -> a.length, capacityBytes());
 
     private final java.util.function.IntFunction<A> create;
@@ -67,6 +74,15 @@ final class CpuArrayPool<A> {
 
     /** A zeroed array of exactly {@code n} elements, recycled when one of that size is pooled. */
     A take(int n) {
+        return take(n, true);
+    }
+
+    /**
+     * An array of exactly {@code n} elements, recycled when one of that size is pooled; with
+     * {@code zeroed} false a recycled array keeps what its previous user wrote, for a caller that
+     * overwrites every element before reading any.
+     */
+    A take(int n, boolean zeroed) {
         if (pools(n)) {
             A a;
             synchronized (this) {
@@ -81,7 +97,7 @@ final class CpuArrayPool<A> {
                 }
             }
             if (a != null) {
-                clear.accept(a);
+                if (zeroed) clear.accept(a);
                 return a;
             }
         }
@@ -103,6 +119,11 @@ final class CpuArrayPool<A> {
                 pooledBytes -= 4L * m;
             }
         }
+    }
+
+    /** Test hook: applies {@code action} to every array the pool holds now. */
+    synchronized void forEachPooled(java.util.function.Consumer<A> action) {
+        byAge.forEach(action);
     }
 
     /** Bytes held by the pool now. */

@@ -50,6 +50,12 @@ public final class CpuBackend implements Backend {
         return CpuStorage.allocate(dtype, n(length));
     }
 
+    /** Skips clearing a recycled array: the caller writes every element before reading. */
+    @Override
+    public Storage allocateForOverwrite(DType dtype, long length) {
+        return CpuStorage.allocate(dtype, n(length), false);
+    }
+
     @Override
     public Storage fromFloats(float[] data) {
         CpuStorage s = CpuStorage.allocate(DType.FLOAT32, data.length);
@@ -537,7 +543,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void conv2dForward(Storage xs, Storage ws, Storage ys, ConvGeometry g) {
-        ConvKernels.forward(f(xs), f(ws), f(ys), g);
+        ConvKernels.forward(f(xs), f(ws), null, f(ys), g);
+    }
+
+    /** The bias is added as each output tile is written back (one pass over y instead of two). */
+    @Override
+    public void conv2dForward(Storage xs, Storage ws, Storage bias, Storage ys, ConvGeometry g) {
+        ConvKernels.forward(f(xs), f(ws), bias == null ? null : f(bias), f(ys), g);
     }
 
     @Override

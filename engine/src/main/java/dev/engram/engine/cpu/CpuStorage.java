@@ -20,8 +20,16 @@ public final class CpuStorage implements Storage {
 
     /** Storage of {@code length} zeros, its array recycled through {@link CpuArrayPool}. */
     static CpuStorage allocate(DType dtype, int length) {
-        return dtype == DType.INT32 ? new CpuStorage(CpuArrayPool.INTS.take(length), true)
-                : new CpuStorage(CpuArrayPool.FLOATS.take(length), true);
+        return allocate(dtype, length, true);
+    }
+
+    /**
+     * Storage of {@code length} elements through {@link CpuArrayPool}: zeros when {@code zeroed},
+     * else unspecified contents (a recycled array is not cleared) for an output written in full.
+     */
+    static CpuStorage allocate(DType dtype, int length, boolean zeroed) {
+        return dtype == DType.INT32 ? new CpuStorage(CpuArrayPool.INTS.take(length, zeroed), true)
+                : new CpuStorage(CpuArrayPool.FLOATS.take(length, zeroed), true);
     }
 
     CpuStorage(float[] data) {

@@ -15,7 +15,9 @@ import java.lang.System.Logger.Level;
  * The micro-kernel uses {@code jdk.incubator.vector} when the JVM was started with
  * {@code --add-modules jdk.incubator.vector}; otherwise a plain-Java kernel is used (and a one-time
  * log message says how to enable the fast path). The system property {@code engram.sgemm.vectorBits}
- * (256 or 512) overrides the width, e.g. to compare the two kernels on one machine. Matrix-vector shapes (m or n = 1) skip packing
+ * (256 or 512) overrides the width, e.g. to compare the two kernels on one machine. The vector kernel
+ * is run on tiny buffers by a background thread when it is loaded, so that the JIT compiles it early
+ * ({@code -Dengram.sgemm.warmup=false} turns that off). Matrix-vector shapes (m or n = 1) skip packing
  * and run a direct loop; packing is cheap enough that all other shapes, even tiny ones, use the
  * packed path.
  *
@@ -409,8 +411,25 @@ public final class Sgemm {
                     }
                 }
             } else {
-                // op(B)(p, j) = b[bOff + j·ldb + p]: read each stored row contiguously
-                for (int q = 0; q < nrK; q++) {
+                // op(B)(p, j) = b[bOff + j·ldb + p]: eight stored rows at a time, each read
+                // contiguously, so each k step writes 32 contiguous bytes of the panel (one row at a
+                // time would touch every cache line of the panel once per column)
+                int q = 0;
+                for (; q + 8 <= nr; q += 8) {
+                    int s0 = bOff + (j + q) * ldb + pc, s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb, s4 = s3 + ldb,
+                            s5 = s4 + ldb, s6 = s5 + ldb, s7 = s6 + ldb;
+                    for (int p = 0, o = d + q; p < kc; p++, o += nrK) {
+                        pb[o] = b[s0 + p];
+                        pb[o + 1] = b[s1 + p];
+                        pb[o + 2] = b[s2 + p];
+                        pb[o + 3] = b[s3 + p];
+                        pb[o + 4] = b[s4 + p];
+                        pb[o + 5] = b[s5 + p];
+                        pb[o + 6] = b[s6 + p];
+                        pb[o + 7] = b[s7 + p];
+                    }
+                }
+                for (; q < nrK; q++) {
                     if (q < nr) {
                         int s = bOff + (j + q) * ldb + pc;
                         for (int p = 0; p < kc; p++) pb[d + p * nrK + q] = b[s + p];

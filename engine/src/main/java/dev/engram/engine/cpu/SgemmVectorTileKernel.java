@@ -24,6 +24,28 @@ abstract class SgemmVectorTileKernel implements SgemmKernel {
         tile(kc, a, ai, b, bi, c, ci, ldc, 0f);
     }
 
+    /** Calls of each micro-kernel method {@link #warmUp} makes: above C2's compile thresholds. */
+    static final int WARMUP_CALLS = 12_000;
+
+    /**
+     * Runs the micro-kernels on tiny private buffers until the JIT's optimizing compiler (C2) has
+     * had reason to compile them. Until then the Vector API runs as plain Java (each vector op an
+     * object and a loop, tens of times slower), and a GEMM with k = 256 per call reaches C2's
+     * invocation threshold only after seconds: the first seconds of training, and of any timed
+     * run, would otherwise depend on when the compiler got to these methods. Writes nothing shared.
+     */
+    void warmUp() {
+        int kc = 2, nr = nr();
+        float[] pa = new float[2 * kc * Sgemm.MRS], pb = new float[2 * kc * nr], c = new float[7 * 48];
+        float[] tmp = new float[Sgemm.MR * Sgemm.NR_MAX];
+        java.util.Arrays.fill(pa, 0.5f);
+        java.util.Arrays.fill(pb, 0.25f);
+        for (int i = 0; i < WARMUP_CALLS; i++) {
+            // 7 rows x (nr + nr/2) columns: a full tile, a half tile and both edge paths
+            macro(7, nr + nr / 2, kc, pa, 0, pb, c, 0, 48, (i & 1) == 0 ? 0f : 1f, tmp);
+        }
+    }
+
     @Override
     public final void macro(int mc, int nc, int kc, float[] pa, int paOff, float[] pb, float[] c, int cOff, int ldc,
                             float beta, float[] tmp) {

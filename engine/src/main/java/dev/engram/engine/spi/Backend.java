@@ -18,6 +18,14 @@ public interface Backend {
 
     Storage allocate(DType dtype, long length);
 
+    /**
+     * Storage whose contents are unspecified, for an output the caller overwrites entirely before
+     * reading it (a backend may then skip clearing recycled memory). Defaults to {@link #allocate}.
+     */
+    default Storage allocateForOverwrite(DType dtype, long length) {
+        return allocate(dtype, length);
+    }
+
     Storage fromFloats(float[] data);
 
     Storage fromInts(int[] data);
@@ -94,6 +102,20 @@ public interface Backend {
     // ---- convolution and pooling -----------------------------------------------------------
 
     void conv2dForward(Storage x, Storage w, Storage y, ConvGeometry g);
+
+    /**
+     * {@code y = conv(x, w) + bias}, the bias ({@code [K]}, or null for none) added to every output
+     * position of its channel after the convolution sum, so the result equals
+     * {@link #conv2dForward} followed by a broadcast add. The default does exactly that; a backend
+     * may fuse the add into the convolution's output pass.
+     */
+    default void conv2dForward(Storage x, Storage w, Storage bias, Storage y, ConvGeometry g) {
+        conv2dForward(x, w, y, g);
+        if (bias != null) {
+            int[] ys = {g.n(), g.k(), g.outH(), g.outW()};
+            binary(BinaryOp.ADD, y, ys, bias, new int[] {g.k(), 1, 1}, y, ys);
+        }
+    }
 
     void conv2dBackwardData(Storage dy, Storage w, Storage dx, ConvGeometry g);
 

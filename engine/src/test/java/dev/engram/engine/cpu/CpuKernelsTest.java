@@ -121,6 +121,23 @@ class CpuKernelsTest {
     }
 
     @Test
+    void fusedConvBiasEqualsConvThenBroadcastAddBitForBit() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        // one example per tile (GEMM straight into y) and several examples per tile (scatter pass)
+        ConvGeometry[] shapes = {new ConvGeometry(3, 4, 40, 40, 6, 3, 3, 1, 1, 1, 1, 1, 1),
+            new ConvGeometry(17, 3, 9, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1), new ConvGeometry(6, 5, 4, 4, 7, 1, 1, 1, 1, 0, 0, 1, 1)};
+        for (ConvGeometry g : shapes) {
+            float[] x = values(rnd, g.n() * g.c() * g.h() * g.w()), w = values(rnd, g.k() * g.colRows());
+            float[] bias = values(rnd, g.k());
+            float[] fused = values(rnd, g.n() * g.k() * g.colCols()), plain = new float[fused.length];
+            ConvKernels.forward(x, w, bias, fused, g);
+            ConvKernels.forward(x, w, plain, g);
+            for (int q = 0; q < plain.length; q++) plain[q] += bias[(q / g.colCols()) % g.k()];
+            assertThat(fused).as("%s", g).containsExactly(plain);
+        }
+    }
+
+    @Test
     void convTilesSpanSeveralExamplesAndChunksStaySmallForLargeFilters() {
         ConvGeometry small = new ConvGeometry(128, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1);
         int nb = ConvKernels.tile(small, small.n());

@@ -160,6 +160,18 @@ class SgemmTest {
                 .hasMessageContaining("got 128");
     }
 
+    /** The warm-up runs the kernel on private buffers: a GEMM gives the same bits before and after it. */
+    @Test
+    void warmUpLeavesResultsUnchanged() {
+        SgemmVectorTileKernel k = (SgemmVectorTileKernel) SgemmVectorKernels.preferred(null);
+        Sgemm.useKernel(k);
+        Case c = new Case(false, true, 13, 70, 600, 0.5f, 1.5f, 1, 2);
+        float[] before = c.run();
+        k.warmUp();
+        assertThat(c.run()).isEqualTo(before);
+        c.check(before);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"vector256", "vector512", "scalar"})
     void allTransposesOddSizes(String kernel) {
