@@ -107,4 +107,51 @@ class SparseDoubleDescentCliTest extends CliTestBase {
                     .isEqualTo(t.rows().get(i).subList(0, 9));
         }
     }
+    /** A model whose first layer is frozen (features fixed at their random initialization); only fc2 trains. */
+    public static class FrozenFirstLayerNet extends dev.engram.nn.Module implements dev.engram.nn.models.HasLayerGroups,
+            dev.engram.nn.models.HasTaps {
+        private final dev.engram.nn.layers.Linear fc1, fc2;
+        private final dev.engram.nn.layers.ReLU relu = new dev.engram.nn.layers.ReLU();
+
+        public FrozenFirstLayerNet(int channels, int imageSize, int classes, long seed) {
+            dev.engram.nn.init.Seeds s = dev.engram.nn.init.Seeds.of(seed);
+            fc1 = registerModule("fc1", new dev.engram.nn.layers.Linear(channels * imageSize * imageSize, 16, true, s));
+            fc2 = registerModule("fc2", new dev.engram.nn.layers.Linear(16, classes, true, s));
+            fc1.namedParameters().values().forEach(p -> p.requiresGrad(false));
+        }
+
+        @Override
+        public dev.engram.engine.Tensor forward(dev.engram.engine.Tensor x) {
+            return fc2.forward(tap("hidden", relu.forward(fc1.forward(x.reshape(x.shape()[0], -1)))));
+        }
+
+        @Override
+        public java.util.LinkedHashMap<String, List<String>> layerGroups() {
+            java.util.LinkedHashMap<String, List<String>> g = new java.util.LinkedHashMap<>();
+            g.put("fc1", List.of("fc1.weight", "fc1.bias"));
+            g.put("fc2", List.of("fc2.weight", "fc2.bias"));
+            return g;
+        }
+
+        @Override
+        public List<String> tapNames() {
+            return List.of("hidden");
+        }
+    }
+
+    @Test
+    void frozenWeightsArePrunedGloballyWithTheOthersAndStayAtZero() throws IOException {
+        Path data = tmp.resolve("arrays");
+        OwnDatasetCliTest.npyFolder(data, 40, 6, 2);
+        Path run = tmp.resolve("frozen");
+        assertThat(engram("train", "--run", run.toString(), "--dataset", "npy:" + data, "--model",
+                "class:" + FrozenFirstLayerNet.class.getName(), "--epochs", "2", "--batch-size", "8", "--noise", "0.2",
+                "--lr", "0.05", "--threads", "1")).as(err.toString()).isZero();
+        assertThat(engram("sparse-double-descent", "--run", run.toString(), "--sparsities", "0.5,0.8", "--retrain-epochs", "1",
+                "--threads", "1")).as(err.toString()).isZero();
+        CsvTable t = CsvTable.read(run.resolve("analyses").resolve("sparse-double-descent").resolve("levels.csv"));
+        long total = 6 * 16 + 16 * 2; // fc1.weight (frozen) and fc2.weight
+        assertThat(t.rows()).extracting(r -> Long.parseLong(r.get(3)))
+                .containsExactly(total, total - Math.round(0.5 * total), total - Math.round(0.8 * total));
+    }
 }
