@@ -107,35 +107,13 @@ class SparseDoubleDescentCliTest extends CliTestBase {
                     .isEqualTo(t.rows().get(i).subList(0, 9));
         }
     }
-    /** A model whose first layer is frozen (features fixed at their random initialization); only fc2 trains. */
-    public static class FrozenFirstLayerNet extends dev.engram.nn.Module implements dev.engram.nn.models.HasLayerGroups,
-            dev.engram.nn.models.HasTaps {
-        private final dev.engram.nn.layers.Linear fc1, fc2;
-        private final dev.engram.nn.layers.ReLU relu = new dev.engram.nn.layers.ReLU();
-
+    /** {@link ImportCommandTest.TinyNet} with its first layer frozen (fixed random features); only fc2 trains. */
+    public static class FrozenFirstLayerNet extends ImportCommandTest.TinyNet {
         public FrozenFirstLayerNet(int channels, int imageSize, int classes, long seed) {
-            dev.engram.nn.init.Seeds s = dev.engram.nn.init.Seeds.of(seed);
-            fc1 = registerModule("fc1", new dev.engram.nn.layers.Linear(channels * imageSize * imageSize, 16, true, s));
-            fc2 = registerModule("fc2", new dev.engram.nn.layers.Linear(16, classes, true, s));
-            fc1.namedParameters().values().forEach(p -> p.requiresGrad(false));
-        }
-
-        @Override
-        public dev.engram.engine.Tensor forward(dev.engram.engine.Tensor x) {
-            return fc2.forward(tap("hidden", relu.forward(fc1.forward(x.reshape(x.shape()[0], -1)))));
-        }
-
-        @Override
-        public java.util.LinkedHashMap<String, List<String>> layerGroups() {
-            java.util.LinkedHashMap<String, List<String>> g = new java.util.LinkedHashMap<>();
-            g.put("fc1", List.of("fc1.weight", "fc1.bias"));
-            g.put("fc2", List.of("fc2.weight", "fc2.bias"));
-            return g;
-        }
-
-        @Override
-        public List<String> tapNames() {
-            return List.of("hidden");
+            super(channels, imageSize, classes, seed);
+            namedParameters().forEach((n, t) -> {
+                if (n.startsWith("fc1.")) t.requiresGrad(false);
+            });
         }
     }
 
