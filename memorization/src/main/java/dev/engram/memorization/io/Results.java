@@ -31,9 +31,9 @@ import java.util.TreeMap;
  * JSON files of a run ({@code results.json}, {@code config.json}, {@code provenance.json}): pretty-printed with
  * Gson, written atomically. Non-finite numbers (NaN, ±Infinity), which JSON cannot represent, are written as
  * {@code null}, so every file is standard JSON that any tool reads. Maps without a defined iteration order
- * ({@code Map.of}, {@code HashMap} …, whose order may change from one JVM to the next) are written with their keys
- * sorted, so the same results give the same bytes in every process (shards merged elsewhere, resumed runs);
- * insertion-ordered and sorted maps keep their order.
+ * ({@code Map.of}, {@code Map.copyOf}, {@code HashMap} …, whose order may change from one JVM to the next) are written
+ * with their keys sorted, so the same results give the same bytes in every process (shards merged elsewhere, resumed
+ * runs); insertion-ordered and sorted maps keep their order, also behind a read-only view.
  */
 public final class Results {
 
@@ -107,8 +107,18 @@ public final class Results {
             };
         }
 
+        /**
+         * Whether {@code m} iterates in an order of its own making: only the maps known to iterate in an unspecified
+         * order (hash maps other than {@link LinkedHashMap}, {@code Map.of} and {@code Map.copyOf}) are sorted, so an
+         * insertion-ordered map seen through a wrapper ({@code Collections.unmodifiableMap}) keeps its order.
+         */
         private static boolean ordered(Map<?, ?> m) {
-            return m.size() < 2 || m instanceof LinkedHashMap || m instanceof SortedMap || m instanceof EnumMap;
+            if (m.size() < 2 || m instanceof LinkedHashMap || m instanceof SortedMap || m instanceof EnumMap) return true;
+            boolean hashed = m instanceof java.util.HashMap || m instanceof java.util.Hashtable
+                    || m instanceof java.util.IdentityHashMap || m instanceof java.util.WeakHashMap
+                    || m instanceof java.util.concurrent.ConcurrentHashMap
+                    || m.getClass().getName().startsWith("java.util.ImmutableCollections$");
+            return !hashed;
         }
 
         private static Map<Object, Object> sorted(Map<?, ?> m) {

@@ -2,7 +2,10 @@ package dev.engram.memorization.prune;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import dev.engram.engine.Grad;
 import dev.engram.engine.Tensor;
+import dev.engram.engine.TensorScope;
+import dev.engram.engine.Tensors;
 import dev.engram.memorization.analysis.Analysis;
 import dev.engram.memorization.analysis.Progress;
 import dev.engram.memorization.analysis.SummaryRow;
@@ -38,7 +41,8 @@ import java.util.Map;
  * {@code s_i}, sets the weights to the rewind point (the run's initial weights, lottery-ticket rewinding as in He et
  * al.; or the run's epoch-K weights, late rewinding; or the previous level's weights, learning-rate rewinding), and
  * retrains with the run's recipe (optimizer, schedule, batches) for the retraining epochs, the pruned weights held at
- * exactly zero ({@link MaskedOptimizer}). Measured per level: test accuracy, accuracy on the noisy training examples
+ * exactly zero ({@link MaskedOptimizer}; a frozen weight is pruned like the others and zeroed once, as the optimizer
+ * never changes it). Measured per level: test accuracy, accuracy on the noisy training examples
  * against their corrupted label (memorization), on the clean ones, and the learning distance
  * {@code ||theta - theta_init||} (L2 over every trainable parameter, pruned weights counted at zero; theta_init the
  * run's epoch-0 checkpoint).
@@ -332,9 +336,25 @@ public final class SparseDoubleDescent implements Analysis<SparseDoubleDescent.O
                 for (var e : masks.entrySet()) maskTensors.put(e.getKey(), Tensor.of(e.getValue(), named.get(e.getKey()).shape()));
                 try (MethodRecipe recipe = MethodRecipe.prepare(cfg, data.normalization(), data.labeledTrain(), train, m, epochs,
                         progress::line)) {
-                    MaskedOptimizer masked = new MaskedOptimizer(recipe.optimizer(), maskTensors);
-                    masked.applyToWeights();
-                    recipe.trainer().optimizer(masked).epochListener((metrics, mod) -> task.stepTo(++done[0])).build().fit();
+                    // a frozen weight (a model's fixed layer) is pruned with the others; the optimizer never changes it,
+                    // so zeroing it once holds it at zero, and the optimizer masks the trained ones
+                    Map<String, Tensor> trained = new LinkedHashMap<>();
+                    try (TensorScope s = Tensors.scope(); Grad g = Grad.disabled()) {
+                        for (var e : maskTensors.entrySet()) {
+                            if (recipe.optimizer().parameters().containsKey(e.getKey())) trained.put(e.getKey(), e.getValue());
+                            else {
+                                Tensor w = named.get(e.getKey());
+                                w.copyFrom(w.mul(Tensor.of(w.device(), masks.get(e.getKey()), w.shape())));
+                            }
+                        }
+                    }
+                    dev.engram.nn.optim.Optimizer optimizer = recipe.optimizer();
+                    if (!trained.isEmpty()) {
+                        MaskedOptimizer masked = new MaskedOptimizer(recipe.optimizer(), trained);
+                        masked.applyToWeights();
+                        optimizer = masked;
+                    }
+                    recipe.trainer().optimizer(optimizer).epochListener((metrics, mod) -> task.stepTo(++done[0])).build().fit();
                 }
                 m.eval();
                 LinkedHashMap<String, float[]> kept = MagnitudePruning.values(m, prunable);

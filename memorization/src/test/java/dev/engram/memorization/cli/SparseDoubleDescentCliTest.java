@@ -107,4 +107,29 @@ class SparseDoubleDescentCliTest extends CliTestBase {
                     .isEqualTo(t.rows().get(i).subList(0, 9));
         }
     }
+    /** {@link ImportCommandTest.TinyNet} with its first layer frozen (fixed random features); only fc2 trains. */
+    public static class FrozenFirstLayerNet extends ImportCommandTest.TinyNet {
+        public FrozenFirstLayerNet(int channels, int imageSize, int classes, long seed) {
+            super(channels, imageSize, classes, seed);
+            namedParameters().forEach((n, t) -> {
+                if (n.startsWith("fc1.")) t.requiresGrad(false);
+            });
+        }
+    }
+
+    @Test
+    void frozenWeightsArePrunedGloballyWithTheOthersAndStayAtZero() throws IOException {
+        Path data = tmp.resolve("arrays");
+        OwnDatasetCliTest.npyFolder(data, 40, 6, 2);
+        Path run = tmp.resolve("frozen");
+        assertThat(engram("train", "--run", run.toString(), "--dataset", "npy:" + data, "--model",
+                "class:" + FrozenFirstLayerNet.class.getName(), "--epochs", "2", "--batch-size", "8", "--noise", "0.2",
+                "--lr", "0.05", "--threads", "1")).as(err.toString()).isZero();
+        assertThat(engram("sparse-double-descent", "--run", run.toString(), "--sparsities", "0.5,0.8", "--retrain-epochs", "1",
+                "--threads", "1")).as(err.toString()).isZero();
+        CsvTable t = CsvTable.read(run.resolve("analyses").resolve("sparse-double-descent").resolve("levels.csv"));
+        long total = 6 * 16 + 16 * 2; // fc1.weight (frozen) and fc2.weight
+        assertThat(t.rows()).extracting(r -> Long.parseLong(r.get(3)))
+                .containsExactly(total, total - Math.round(0.5 * total), total - Math.round(0.8 * total));
+    }
 }

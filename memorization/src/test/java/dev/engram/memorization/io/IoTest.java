@@ -41,6 +41,16 @@ class IoTest {
     }
 
     @Test
+    void readOnlyViewsOfOrderedMapsKeepTheirOrder() {
+        Map<String, Object> inserted = new LinkedHashMap<>();
+        for (String k : List.of("zeta", "alpha", "mu")) inserted.put(k, k.length());
+        String json = Results.toJson(java.util.Collections.unmodifiableMap(inserted)).replaceAll("\\s+", "");
+        assertThat(json).isEqualTo("{\"zeta\":4,\"alpha\":5,\"mu\":2}");
+        assertThat(Results.toJson(Map.copyOf(inserted)).replaceAll("\\s+", ""))
+                .as("Map.copyOf has no defined order: sorted").isEqualTo("{\"alpha\":5,\"mu\":2,\"zeta\":4}");
+    }
+
+    @Test
     void atomicWriteReplacesAndLeavesNoTemporaryFiles() throws IOException {
         Path f = dir.resolve("sub/a.txt");
         AtomicFiles.writeString(f, "first");

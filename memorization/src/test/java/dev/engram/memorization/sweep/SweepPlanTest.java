@@ -80,6 +80,9 @@ class SweepPlanTest {
         assertThat(last.config().epochs()).as("from the demo preset").isEqualTo(40);
         assertThat(last.analyses()).containsExactly(List.of("flip", "--noisy", "3"),
                 List.of("etd", "--epochs", "1", "--grid", "0.4:0.2"));
+        s.write();
+        assertThat(Sweep.open(tmp.resolve("d")).run(23).axes().keySet()).as("the manifest keeps the axes' order")
+                .containsExactly("noiseFraction", "peakLr", "momentum", "etd.grid", "seed");
         assertThat(Axis.parse("k", Map.of("from", 0L, "to", 1L, "count", 5L)).points())
                 .containsExactly(List.of(0.0), List.of(0.25), List.of(0.5), List.of(0.75), List.of(1.0));
         assertThat(Axis.parse("k", Map.of("from", 2L, "to", 8L, "step", 3L)).points())

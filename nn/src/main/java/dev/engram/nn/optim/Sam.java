@@ -23,13 +23,17 @@ public final class Sam extends DelegatingOptimizer {
     private final boolean adaptive;
 
     /**
-     * @param base     the optimizer that takes the step
+     * @param base     the optimizer that takes the step (not a {@link MaskedOptimizer}: masks go around SAM)
      * @param rho      radius of the neighbourhood ({@code > 0}; SAM's paper uses 0.05)
      * @param adaptive ASAM: scale the neighbourhood by {@code |w|}
      */
     public Sam(Optimizer base, double rho, boolean adaptive) {
         super(base);
         if (base instanceof Sam) throw new IllegalArgumentException("Sam: the base optimizer is already SAM");
+        if (base instanceof MaskedOptimizer) {
+            throw new IllegalArgumentException("Sam: the base optimizer is masked, so the perturbation would move pruned"
+                    + " weights; wrap SAM in the masks instead: new MaskedOptimizer(new Sam(base, rho, adaptive), masks)");
+        }
         if (!(rho > 0) || !Double.isFinite(rho)) throw new IllegalArgumentException("Sam: rho must be finite and > 0, got " + rho);
         this.rho = rho;
         this.adaptive = adaptive;

@@ -122,6 +122,49 @@ class MaskedOptimizerTest {
     }
 
     @Test
+    void samInsideMasksTakesSamsStepOfTheSparseNetworkByHand() {
+        float[] w0 = {0.5f, -1f, 2f, 0.25f, 1f, -0.5f, 1.5f, 3f, -2f, 0.75f, -1.25f, 0.1f};
+        Map<String, Tensor> p = params(w0, new float[] {0.1f, 0.2f, 0.3f});
+        Tensor w = p.get("w");
+        double lr = 0.1, rho = 0.05;
+        MaskedOptimizer m = new MaskedOptimizer(new Sam(Sgd.builder(p).learningRate(lr).build(), rho, false),
+                Map.of("w", Tensor.of(MASK.clone(), 3, 4)));
+        m.applyToWeights();
+        Function<float[], float[]> grad = v -> {
+            float[] g = new float[N];
+            for (int i = 0; i < N; i++) g[i] = 2 * v[i] + 1;
+            return g;
+        };
+        w.setGrad(Tensor.of(grad.apply(w.toFloatArray()), 3, 4));
+        p.get("b").setGrad(Tensor.of(new float[] {1, 1, 1}, 3));
+        m.step(() -> {
+            w.zeroGrad();
+            w.setGrad(Tensor.of(grad.apply(w.toFloatArray()), 3, 4));
+        });
+        // Foret et al.: e = rho g / ||g|| over the masked gradient (pruned weights contribute nothing, b's gradient is 1),
+        // the gradient at w + e masked again, then plain SGD from w
+        double sq = 3;
+        for (int i = 0; i < N; i++) sq += MASK[i] * (2.0 * w0[i] * MASK[i] + 1) * (2.0 * w0[i] * MASK[i] + 1);
+        float[] now = w.toFloatArray(), b = p.get("b").toFloatArray();
+        for (int i = 0; i < N; i++) {
+            double wi = w0[i] * MASK[i];
+            double e = rho * MASK[i] * (2 * wi + 1) / Math.sqrt(sq);
+            double expected = MASK[i] * (wi - lr * (2 * (wi + e) + 1));
+            assertThat((double) now[i]).as("weight %d", i).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-6));
+        }
+        float[] b0 = {0.1f, 0.2f, 0.3f};
+        for (int i = 0; i < 3; i++) assertThat((double) b[i]).isCloseTo(b0[i] - lr, org.assertj.core.api.Assertions.within(1e-6));
+    }
+
+    @Test
+    void samAroundMasksIsRefusedNamingTheOrderThatWorks() {
+        Map<String, Tensor> p = params(new float[N], new float[3]);
+        MaskedOptimizer masked = new MaskedOptimizer(Sgd.builder(p).learningRate(0.1).build(), Map.of("w", Tensor.of(MASK.clone(), 3, 4)));
+        assertThatThrownBy(() -> new Sam(masked, 0.05, false)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("new MaskedOptimizer(new Sam(");
+    }
+
+    @Test
     void badMasksAreNamed() {
         Map<String, Tensor> p = params(new float[N], new float[3]);
         Sgd sgd = Sgd.builder(p).learningRate(0.1).build();
