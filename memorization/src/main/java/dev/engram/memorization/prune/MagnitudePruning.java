@@ -155,6 +155,15 @@ public final class MagnitudePruning {
 
     /** L2 distance {@code sqrt(sum (a - b)^2)} over every entry of the tensors of {@code a}, matched by name in {@code b}. */
     public static double distance(Map<String, float[]> a, Map<String, float[]> b) {
+        return distance(a, b, Map.of());
+    }
+
+    /**
+     * The learning distance of a sparse network (He et al., ICML 2022, §4): the L2 distance from its initialization,
+     * the masked initial weights {@code m ⊙ b}, to its weights {@code a}: entries whose mask in {@code masks} is 0
+     * (pruned, zero in {@code a}) count 0; tensors without a mask count in full.
+     */
+    public static double distance(Map<String, float[]> a, Map<String, float[]> b, Map<String, float[]> masks) {
         if (!a.keySet().equals(b.keySet())) throw new IllegalArgumentException("parameters " + a.keySet() + " and " + b.keySet() + " differ");
         double ss = 0;
         for (var e : a.entrySet()) {
@@ -162,7 +171,12 @@ public final class MagnitudePruning {
             if (x.length != y.length) {
                 throw new IllegalArgumentException("parameter '" + e.getKey() + "' has " + x.length + " and " + y.length + " values");
             }
+            float[] m = masks.get(e.getKey());
+            if (m != null && m.length != x.length) {
+                throw new IllegalArgumentException("mask of '" + e.getKey() + "' has " + m.length + " values, the parameter " + x.length);
+            }
             for (int i = 0; i < x.length; i++) {
+                if (m != null && m[i] == 0f) continue;
                 double d = (double) x[i] - y[i];
                 ss += d * d;
             }

@@ -44,8 +44,9 @@ import java.util.Map;
  * exactly zero ({@link MaskedOptimizer}; a frozen weight is pruned like the others and zeroed once, as the optimizer
  * never changes it). Measured per level: test accuracy, accuracy on the noisy training examples
  * against their corrupted label (memorization), on the clean ones, and the learning distance
- * {@code ||theta - theta_init||} (L2 over every trainable parameter, pruned weights counted at zero; theta_init the
- * run's epoch-0 checkpoint).
+ * {@code ||theta - m * theta_init||} of the sparse model from its initialization (He et al. §4: L2 over every
+ * trainable parameter, theta_init the run's epoch-0 checkpoint with the level's pruned weights zeroed, so pruned
+ * weights count nothing).
  *
  * <p>Each level's record and the weights and masks of the latest level are written atomically to
  * {@code analyses/.sparse-double-descent.levels/} as they finish, so an interrupted run continues from the last
@@ -138,7 +139,7 @@ public final class SparseDoubleDescent implements Analysis<SparseDoubleDescent.O
      * @param test             test accuracy
      * @param noisyTrain       accuracy on the noisy training examples against their corrupted label (NaN without noise)
      * @param cleanTrain       accuracy on the clean training examples
-     * @param learningDistance {@code ||theta - theta_init||}, L2 over every trainable parameter
+     * @param learningDistance {@code ||theta - m * theta_init||}, L2 over every trainable parameter (pruned ones count 0)
      * @param retrainEpochs    epochs of retraining (0 for level 0)
      * @param seconds          wall time of the level (pruning, retraining, evaluation)
      */
@@ -369,7 +370,7 @@ public final class SparseDoubleDescent implements Analysis<SparseDoubleDescent.O
                 MethodComparison.Accuracies a = MethodComparison.measure(m, train, test, o.evalBatch());
                 long pruned = MagnitudePruning.pruned(masks);
                 Level l = new Level(i, target, (double) pruned / total, total - pruned, a.test(), a.noisyTrain(),
-                        a.cleanTrain(), MagnitudePruning.distance(MagnitudePruning.values(m, trainable), init), epochs,
+                        a.cleanTrain(), MagnitudePruning.distance(MagnitudePruning.values(m, trainable), init, masks), epochs,
                         (System.nanoTime() - t0) / 1e9);
                 state = new LinkedHashMap<>(m.stateDict());
                 save(dir, l, state, masks, named);
@@ -433,7 +434,7 @@ public final class SparseDoubleDescent implements Analysis<SparseDoubleDescent.O
         json.put("rewind", r.rewind());
         json.put("measure", "global magnitude pruning of linear and convolution weights, each level from the previous"
                 + " one, retrained on the noisy labels with pruned weights held at zero; accuracy in evaluation mode;"
-                + " learningDistance = ||theta - theta_init||_2 over every trainable parameter, theta_init = epoch 0");
+                + " learningDistance = ||theta - m*theta_init||_2 over every trainable parameter, theta_init = epoch 0 with the pruned weights zeroed");
         json.put("levels", r.levels());
         Results.writeJson(dir.resolve("results.json"), json);
         CsvTable t = new CsvTable("level", "target_sparsity", "sparsity", "kept_weights", "test", "noisy_train", "clean_train",

@@ -81,6 +81,21 @@ class MagnitudePruningTest {
     }
 
     @Test
+    void sparseLearningDistanceStartsFromTheMaskedInitialization() {
+        Map<String, float[]> sparse = new LinkedHashMap<>(), init = new LinkedHashMap<>(), masks = new LinkedHashMap<>();
+        sparse.put("w", new float[] {0, 2, 0, 5});    // entries 0 and 2 pruned
+        sparse.put("bias", new float[] {-1});          // no mask: counts in full
+        init.put("w", new float[] {7, 1, -3, 1});
+        init.put("bias", new float[] {1});
+        masks.put("w", new float[] {0, 1, 0, 1});
+        // kept entries travel 1 and 4, the bias 2; the pruned initial values 7 and -3 count nothing
+        assertThat(MagnitudePruning.distance(sparse, init, masks)).isCloseTo(Math.sqrt(1 + 16 + 4), within(1e-12));
+        assertThat(MagnitudePruning.distance(sparse, init)).isCloseTo(Math.sqrt(49 + 1 + 9 + 16 + 4), within(1e-12));
+        masks.put("w", new float[] {1, 1});
+        assertThatThrownBy(() -> MagnitudePruning.distance(sparse, init, masks)).hasMessageContaining("mask of 'w'");
+    }
+
+    @Test
     void prunableWeightsAreLinearAndConvolutionWeightsOnly() {
         Seeds seeds = Seeds.of(1);
         Module m = new Sequential(new Conv2d(1, 2, 3, 1, 1, true, seeds), new BatchNorm2d(2), new Flatten(),
