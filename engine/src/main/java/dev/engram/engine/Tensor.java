@@ -25,6 +25,8 @@ public final class Tensor {
     private final Backend backend;
     private boolean requiresGrad;
     private Tensor grad;
+    /** A cleared gradient whose storage the next accumulation reuses ({@link #recycleGrad()}), or null. */
+    private Tensor spareGrad;
     Node gradFn;
     private String name;
 
@@ -221,9 +223,23 @@ public final class Tensor {
         return grad;
     }
 
-    /** Clears the accumulated gradient. */
+    /** Clears the accumulated gradient (a reference obtained from {@link #grad()} keeps its values). */
     public void zeroGrad() {
         grad = null;
+    }
+
+    /**
+     * Clears the accumulated gradient but keeps its storage for the next one, as PyTorch's
+     * {@code zero_grad(set_to_none=False)} does: the next accumulation writes into the same array instead of a fresh
+     * one, so a training loop does not allocate its parameters' gradients anew every step. A reference obtained from
+     * {@link #grad()} before this call sees its values overwritten by the next backward pass; use {@link #zeroGrad()}
+     * where such references are kept.
+     */
+    public void recycleGrad() {
+        if (grad != null) {
+            spareGrad = grad;
+            grad = null;
+        }
     }
 
     /** Replaces the accumulated gradient (optimizers, gradient surgery). */
@@ -236,7 +252,13 @@ public final class Tensor {
     }
 
     void accumulateGrad(Tensor g) {
-        if (grad == null) {
+        Tensor spare = spareGrad;
+        spareGrad = null;
+        if (grad == null && spare != null && !spare.isFreed() && spare.dtype == g.dtype
+                && java.util.Arrays.equals(spare.shape, g.shape) && spare.device().equals(g.device())) {
+            spare.copyFrom(g);
+            grad = spare;
+        } else if (grad == null) {
             Tensor own = g.copy();
             own.gradFn = null;
             own.requiresGrad = false;

@@ -21,6 +21,35 @@ class AutogradTest {
     }
 
     @Test
+    void recycledGradientsReuseTheirStorageWithFreshValuesAndZeroGradKeepsOldReferencesIntact() {
+        Tensor w = Tensor.of(new float[] {1, 2, 3}, 3).requiresGrad(true);
+        w.mul(w).sum().backward();
+        Tensor first = w.grad();
+        w.recycleGrad();
+        assertThat(w.grad()).isNull();
+        w.mul(3f).sum().backward(); // written into the recycled storage, not added to it
+        assertThat(w.grad()).isSameAs(first);
+        assertThat(w.grad().toFloatArray()).containsExactly(3, 3, 3);
+        w.sum().backward(); // later contributions accumulate as usual
+        assertThat(w.grad().toFloatArray()).containsExactly(4, 4, 4);
+
+        Tensor kept = w.grad();
+        w.zeroGrad();
+        w.mul(w).sum().backward();
+        assertThat(w.grad()).isNotSameAs(kept);
+        assertThat(kept.toFloatArray()).containsExactly(4, 4, 4);
+        assertThat(w.grad().toFloatArray()).containsExactly(2, 4, 6);
+
+        // a gradient set by hand after recycling is accumulated into; the spare is not used
+        w.recycleGrad();
+        Tensor manual = Tensor.of(new float[] {10, 10, 10}, 3);
+        w.setGrad(manual);
+        w.sum().backward();
+        assertThat(w.grad().toFloatArray()).containsExactly(11, 11, 11);
+        assertThat(first.toFloatArray()).containsExactly(4, 4, 4);
+    }
+
+    @Test
     void aTensorUsedTwiceGetsBothContributions() {
         Tensor x = Tensor.of(new float[] {3}, 1).requiresGrad(true);
         Tensor y = x.mul(x).add(x.mul(2f)); // dy/dx = 2x + 2 = 8

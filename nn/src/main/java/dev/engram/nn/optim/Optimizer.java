@@ -91,9 +91,13 @@ public abstract class Optimizer {
     /** Updates one parameter in place given its gradient (same device, storage offset 0). */
     protected abstract void update(String name, Tensor param, Tensor grad);
 
-    /** Clears the gradients of every optimized parameter. */
+    /**
+     * Clears the gradients of every optimized parameter, keeping their storage for the next backward pass
+     * ({@link Tensor#recycleGrad()}, PyTorch's {@code zero_grad(set_to_none=False)}): a gradient reference obtained
+     * before this call is overwritten by the next backward pass.
+     */
     public void zeroGrad() {
-        for (Tensor p : params.values()) p.zeroGrad();
+        for (Tensor p : params.values()) p.recycleGrad();
     }
 
     /** Sets the learning rate used by the next {@link #step()}. */

@@ -209,7 +209,8 @@ public final class Trainer {
                 try (TensorScope scope = Tensors.scope()) {
                     if (!it.hasNext()) break;
                     LabeledBatch batch = onDevice(it.next(), device);
-                    model.zeroGrad(); // listeners' partial backward passes start from zero
+                    // listeners' partial backward passes start from zero; the last step's gradient arrays are reused
+                    for (Tensor p : model.namedParameters().values()) p.recycleGrad();
                     if (schedule != null) optimizer.setLearningRate(schedule.lr(globalStep));
                     lr = optimizer.learningRate();
                     Tensor logits;
