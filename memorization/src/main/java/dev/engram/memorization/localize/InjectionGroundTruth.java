@@ -192,6 +192,12 @@ public final class InjectionGroundTruth {
 
     /** Checks that the run's model has the structure injection needs and enough units. */
     public static void check(RunData data, Options o) throws IOException {
+        int testSize = data.test().size();
+        if (testSize < 2) {
+            throw new IllegalArgumentException("injection benchmark: the test set of " + data.config().dataset() + " has "
+                    + testSize + " example(s); injection needs at least 2 (the injected ones and one left for the test"
+                    + " accuracy)");
+        }
         MaskedModel m = new MaskedModel(data.newModel(), null, data.trainSet());
         unitParameters(m);
         Map<String, Integer> taps = m.tapChannels();
@@ -320,8 +326,12 @@ public final class InjectionGroundTruth {
         ExampleSet train = data.trainSet(), test = data.testSet();
         long seed = o.methodSettings().seed();
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x1A7EC7L);
+        if (test.size() < 2) {
+            throw new IllegalArgumentException("injection benchmark: the test set has " + test.size() + " example(s);"
+                    + " injection needs at least 2 (the injected ones and one left for the test accuracy)");
+        }
         int[] testRows = LocalizationAnalysis.sample(java.util.stream.IntStream.range(0, test.size()).toArray(),
-                o.targets(), seed ^ 0x1A7EC7L);
+                Math.min(o.targets(), test.size() - 1), seed ^ 0x1A7EC7L); // one test example stays for the accuracy
         ExampleSet picked = test.subset(testRows);
         int n = train.size(), t = testRows.length;
         int maxId = Arrays.stream(train.ids()).max().orElse(-1);

@@ -296,4 +296,32 @@ class InjectionGroundTruthTest {
                 r.table().get(0));
         assertEquals(r.memorized() + " / 3", r.summaryRows().get(0).value());
     }
+    /**
+     * A test set no larger than the targets: all but one test example are injected (one stays for the test accuracy);
+     * a test set of one example is refused by the check, naming its size.
+     */
+    @Test
+    void aTinyTestSetKeepsOneExampleForTheAccuracy(@TempDir Path tmp) throws IOException {
+        TrainTest tt = TinyDatasets.mnist(tmp.resolve("data"), 48, 3);
+        ExperimentConfig cfg = new ExperimentConfig("mnist", "mlp", 0.2, 2, 2, 16, "sgd", 0.05, 0.9, 0.0,
+                "warmup-cosine", 0.1, false, 0, "cpu", 0);
+        RunFolder folder = TrainingRun.create(tmp.resolve("run"), cfg, tt.train(), List.of("test"));
+        RunData run = RunData.of(folder, DataSource.of(tt));
+        Module model = run.newModel();
+        ExampleTiedDropoutExperiment.train(run, model, null, 1, Progress.NONE);
+        LocalizationComparison.Settings cs = new LocalizationComparison.Settings(new int[] {1}, 16, 8, 3, 64, 1);
+        LocalizationMethods.Settings ms = new LocalizationMethods.Settings(8, 64, 4, 3, 0.2, 0.01, 3, false, 1);
+        InjectionGroundTruth.Options o = new InjectionGroundTruth.Options(List.of("random"), 5, 4, 200,
+                0.01, InjectionGroundTruth.UnitPool.LAST_TAP, ms, cs);
+        InjectionGroundTruth.check(run, o);
+        InjectionGroundTruth.Result r = InjectionGroundTruth.run(run, model, 1, o, Progress.NONE);
+        assertEquals(2, r.injected());
+        assertTrue(r.injections().stream().allMatch(i -> i.testRow() < 3));
+
+        TrainTest one = TinyDatasets.mnist(tmp.resolve("data1"), 48, 1);
+        RunFolder f1 = TrainingRun.create(tmp.resolve("run1"), cfg, one.train(), List.of("test"));
+        RunData r1 = RunData.of(f1, DataSource.of(one));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> InjectionGroundTruth.check(r1, o));
+        assertTrue(e.getMessage().contains("test set") && e.getMessage().contains("1 example"), e.getMessage());
+    }
 }
