@@ -254,6 +254,15 @@ class InjectionGroundTruthTest {
         assertThrows(IllegalArgumentException.class, () -> InjectionGroundTruth.UnitPool.parse("first"));
     }
 
+    /** A tiny MNIST-like MLP run (48 training examples, {@code test} test examples) in {@code tmp}, folders suffixed. */
+    private static RunData tinyRun(Path tmp, String suffix, int test) throws IOException {
+        TrainTest tt = TinyDatasets.mnist(tmp.resolve("data" + suffix), 48, test);
+        ExperimentConfig cfg = new ExperimentConfig("mnist", "mlp", 0.2, 2, 2, 16, "sgd", 0.05, 0.9, 0.0,
+                "warmup-cosine", 0.1, false, 0, "cpu", 0);
+        RunFolder folder = TrainingRun.create(tmp.resolve("run" + suffix), cfg, tt.train(), List.of("test"));
+        return RunData.of(folder, DataSource.of(tt));
+    }
+
     /**
      * The whole construction on a tiny MNIST-like run: every injected example is fine-tuned from the trained weights
      * (they are bit-identical afterwards), the targets are the memorized ones, each with its own truth set of the
@@ -261,11 +270,7 @@ class InjectionGroundTruthTest {
      */
     @Test
     void eachExampleIsInjectedIntoAFreshCopyAndTheModelIsRestored(@TempDir Path tmp) throws IOException {
-        TrainTest tt = TinyDatasets.mnist(tmp.resolve("data"), 48, 24);
-        ExperimentConfig cfg = new ExperimentConfig("mnist", "mlp", 0.2, 2, 2, 16, "sgd", 0.05, 0.9, 0.0,
-                "warmup-cosine", 0.1, false, 0, "cpu", 0);
-        RunFolder folder = TrainingRun.create(tmp.resolve("run"), cfg, tt.train(), List.of("test"));
-        RunData run = RunData.of(folder, DataSource.of(tt));
+        RunData run = tinyRun(tmp, "", 24);
         Module model = run.newModel();
         ExampleTiedDropoutExperiment.train(run, model, null, 2, Progress.NONE);
         Map<String, float[]> before = new LinkedHashMap<>();
@@ -302,11 +307,7 @@ class InjectionGroundTruthTest {
      */
     @Test
     void aTinyTestSetKeepsOneExampleForTheAccuracy(@TempDir Path tmp) throws IOException {
-        TrainTest tt = TinyDatasets.mnist(tmp.resolve("data"), 48, 3);
-        ExperimentConfig cfg = new ExperimentConfig("mnist", "mlp", 0.2, 2, 2, 16, "sgd", 0.05, 0.9, 0.0,
-                "warmup-cosine", 0.1, false, 0, "cpu", 0);
-        RunFolder folder = TrainingRun.create(tmp.resolve("run"), cfg, tt.train(), List.of("test"));
-        RunData run = RunData.of(folder, DataSource.of(tt));
+        RunData run = tinyRun(tmp, "", 3);
         Module model = run.newModel();
         ExampleTiedDropoutExperiment.train(run, model, null, 1, Progress.NONE);
         LocalizationComparison.Settings cs = new LocalizationComparison.Settings(new int[] {1}, 16, 8, 3, 64, 1);
@@ -318,9 +319,7 @@ class InjectionGroundTruthTest {
         assertEquals(2, r.injected());
         assertTrue(r.injections().stream().allMatch(i -> i.testRow() < 3));
 
-        TrainTest one = TinyDatasets.mnist(tmp.resolve("data1"), 48, 1);
-        RunFolder f1 = TrainingRun.create(tmp.resolve("run1"), cfg, one.train(), List.of("test"));
-        RunData r1 = RunData.of(f1, DataSource.of(one));
+        RunData r1 = tinyRun(tmp, "1", 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> InjectionGroundTruth.check(r1, o));
         assertTrue(e.getMessage().contains("test set") && e.getMessage().contains("1 example"), e.getMessage());
     }
