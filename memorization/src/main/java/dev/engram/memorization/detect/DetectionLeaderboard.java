@@ -192,6 +192,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
     @Override
     public void check(RunData data, Options options) throws IOException {
         data.run().requireNoisy("The detection leaderboard");
+        data.run().requireClean("The detection leaderboard", "ranks noisy against clean examples (AUROC)");
         if (options.checkpoints() && data.run().checkpoints().size() < 2) {
             throw new IllegalArgumentException("run " + data.run().dir() + " has " + data.run().checkpoints().size()
                     + " checkpoint(s); the checkpoint scores need at least 2 (train it with `engram train --run "

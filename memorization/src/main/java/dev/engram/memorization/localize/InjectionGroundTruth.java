@@ -192,6 +192,12 @@ public final class InjectionGroundTruth {
 
     /** Checks that the run's model has the structure injection needs and enough units. */
     public static void check(RunData data, Options o) throws IOException {
+        int testSize = data.test().size();
+        if (testSize < 2) {
+            throw new IllegalArgumentException("injection benchmark: the test set of " + data.config().dataset() + " has "
+                    + testSize + " example(s); injection needs at least 2 (the injected ones and one left for the test"
+                    + " accuracy)");
+        }
         MaskedModel m = new MaskedModel(data.newModel(), null, data.trainSet());
         unitParameters(m);
         Map<String, Integer> taps = m.tapChannels();
@@ -208,9 +214,16 @@ public final class InjectionGroundTruth {
 
     /**
      * The parameters of a tap's units: the weight producing its channels (first dimension = channels), its bias (null
-     * when none) and the next weight reading them (second dimension = channels times the positions per channel).
+     * when none), the next weight reading them (second dimension = channels times the positions per channel), and the
+     * per-channel parameters of the normalizations between the weight and the tap (a BatchNorm's or LayerNorm's weight
+     * and bias, one entry per channel; empty when none).
      */
-    record TapParameters(String in, String bias, String out) { }
+    record TapParameters(String in, String bias, String out, List<String> channelParams) {
+        /** A tap whose units follow their weight directly. */
+        TapParameters(String in, String bias, String out) {
+            this(in, bias, out, List.of());
+        }
+    }
 
     /** Per tap, the parameters of its units. */
     static Map<String, TapParameters> unitParameters(MaskedModel m) {
@@ -220,7 +233,19 @@ public final class InjectionGroundTruth {
             String tap = e.getKey();
             int c = e.getValue();
             int i = tap.endsWith(".out") ? parseIndex(tap.substring(0, tap.length() - 4)) : -1;
-            String w = (i - 1) + ".weight", b = (i - 1) + ".bias";
+            int j = i - 1;
+            List<String> channelParams = new ArrayList<>();
+            while (j >= 1 && params.containsKey(j + ".weight") && params.get(j + ".weight").shape().length == 1
+                    && params.get(j + ".weight").dim(0) == c) { // a normalization's per-channel scale (and shift)
+                channelParams.add(j + ".weight");
+                if (params.containsKey(j + ".bias")) channelParams.add(j + ".bias");
+                j--;
+            }
+            if (j < 0 || !params.containsKey(j + ".weight") || params.get(j + ".weight").shape().length < 2) {
+                j = i - 1; // no weight before the per-channel parameters: judged as a tap right after them
+                channelParams.clear();
+            }
+            String w = j + ".weight", b = j + ".bias";
             String next = null;
             int nextIndex = Integer.MAX_VALUE;
             for (String name : params.keySet()) {
@@ -241,7 +266,7 @@ public final class InjectionGroundTruth {
                 throw new IllegalArgumentException("injection benchmark: tap " + tap + " of " + m.model().getClass().getSimpleName()
                         + " " + why + " (needs a sequential model such as the MLP or the small CNN)");
             }
-            out.put(tap, new TapParameters(w, params.containsKey(b) ? b : null, next));
+            out.put(tap, new TapParameters(w, params.containsKey(b) ? b : null, next, List.copyOf(channelParams)));
         }
         return out;
     }
@@ -256,7 +281,7 @@ public final class InjectionGroundTruth {
 
     /**
      * The flat indices, per parameter, of everything that belongs to the units {@code set}: incoming weight rows,
-     * bias entries, and the outgoing weights (for a next weight {@code [O, D, rest…]} reading {@code C} channels,
+     * bias entries, the entries of normalizations between them and the tap, and the outgoing weights (for a next weight {@code [O, D, rest…]} reading {@code C} channels,
      * unit {@code u} owns {@code [:, u·D/C, (u+1)·D/C), …]}).
      */
     static Map<String, int[]> trainable(MaskedModel m, Map<String, TapParameters> tapParams, boolean[] set) {
@@ -273,6 +298,7 @@ public final class InjectionGroundTruth {
                 var a = idx.computeIfAbsent(tp.in(), k -> new java.util.TreeSet<>());
                 for (int q = u * per; q < (u + 1) * per; q++) a.add(q);
                 if (tp.bias() != null) idx.computeIfAbsent(tp.bias(), k -> new java.util.TreeSet<>()).add(u);
+                for (String q : tp.channelParams()) idx.computeIfAbsent(q, k -> new java.util.TreeSet<>()).add(u);
                 Tensor next = params.get(tp.out());
                 int rows = next.dim(0), d = next.dim(1), span = d / c;
                 int rest = (int) (next.numel() / ((long) rows * d));
@@ -300,8 +326,12 @@ public final class InjectionGroundTruth {
         ExampleSet train = data.trainSet(), test = data.testSet();
         long seed = o.methodSettings().seed();
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x1A7EC7L);
+        if (test.size() < 2) {
+            throw new IllegalArgumentException("injection benchmark: the test set has " + test.size() + " example(s);"
+                    + " injection needs at least 2 (the injected ones and one left for the test accuracy)");
+        }
         int[] testRows = LocalizationAnalysis.sample(java.util.stream.IntStream.range(0, test.size()).toArray(),
-                o.targets(), seed ^ 0x1A7EC7L);
+                Math.min(o.targets(), test.size() - 1), seed ^ 0x1A7EC7L); // one test example stays for the accuracy
         ExampleSet picked = test.subset(testRows);
         int n = train.size(), t = testRows.length;
         int maxId = Arrays.stream(train.ids()).max().orElse(-1);

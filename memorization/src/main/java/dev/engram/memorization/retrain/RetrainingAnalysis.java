@@ -180,6 +180,7 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
     @Override
     public void check(RunData data, Options options) throws IOException {
         data.run().requireNoisy("Layer retraining");
+        data.run().requireClean("Layer retraining", "retrains a layer on the clean examples");
         data.run().requireCheckpoint(0);
         data.run().requireFinalCheckpoint();
         selectGroups(new ArrayList<>(LayerRewinding.groups(data.newModel()).keySet()), options.groups());

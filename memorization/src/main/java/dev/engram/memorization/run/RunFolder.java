@@ -236,6 +236,22 @@ public final class RunFolder {
         }
     }
 
+    /**
+     * Refuses a run without clean examples (noise fraction 1: every label random), for an analysis that needs both
+     * kinds.
+     *
+     * @param analysis name of the analysis, for the message
+     * @param needs    what the analysis does with the clean examples, for the message
+     * @throws RunFolderException when every training example of the run is noisy
+     */
+    public void requireClean(String analysis, String needs) {
+        if (noise().noisyCount() == noise().size()) {
+            throw new RunFolderException(noiseFile(), analysis + " " + needs + ", but run " + dir + " was trained with"
+                    + " noise fraction " + config.noiseFraction() + " and every one of its " + noise().size()
+                    + " training examples is noisy (random labels); train a run with --noise < 1 (the paper uses 0.1)");
+        }
+    }
+
     /** The checkpoint folder. */
     public Path checkpointsDir() {
         return dir.resolve(CHECKPOINTS);

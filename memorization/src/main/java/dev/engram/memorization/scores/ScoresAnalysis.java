@@ -97,6 +97,7 @@ public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, Sc
     @Override
     public void check(RunData data, Options options) {
         data.run().requireNoisy("The per-example scores analysis");
+        data.run().requireClean("The per-example scores analysis", "ranks noisy against clean examples (AUROC)");
         trajectories(data.run());
     }
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -166,6 +167,69 @@ class InjectionGroundTruthTest {
                 .collect(Collectors.toCollection(TreeSet::new)));
     }
 
+    /** Conv, BatchNorm, ReLU (tap {@code 2.out}), flatten, linear: the layout of a BatchNorm model. */
+    static final class ConvBnNet extends dev.engram.nn.Sequential implements dev.engram.nn.models.HasTaps {
+        ConvBnNet(long seed) {
+            dev.engram.nn.init.Seeds seeds = dev.engram.nn.init.Seeds.of(seed);
+            add(new dev.engram.nn.layers.Conv2d(1, 4, 3, 1, 1, true, seeds));
+            add(new dev.engram.nn.layers.BatchNorm2d(4));
+            add(new dev.engram.nn.layers.ReLU());
+            add(new dev.engram.nn.layers.Flatten());
+            add(new dev.engram.nn.layers.Linear(4 * 4 * 4, 3, true, seeds));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            int i = 0;
+            for (Module m : children().values()) {
+                x = m.forward(x);
+                if (m instanceof dev.engram.nn.layers.ReLU) x = tap(i + ".out", x);
+                i++;
+            }
+            return x;
+        }
+
+        @Override
+        public List<String> tapNames() {
+            return List.of("2.out");
+        }
+    }
+
+    /**
+     * Behind a BatchNorm the units' incoming weights are the convolution's rows before it (with the BatchNorm's scale
+     * and shift of the channel), not the BatchNorm's per-channel scale alone; injection moves the convolution row.
+     */
+    @Test
+    void behindABatchNormTheIncomingWeightsAreTheConvolutionsRows() {
+        ConvBnNet net = new ConvBnNet(4);
+        SplittableRandom r = new SplittableRandom(5);
+        float[] x = new float[6 * 16];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
+        ExampleSet data = new ExampleSet(x, new int[] {0, 1, 2, 0, 1, 2}, new int[] {1, 2, 3, 4, 5, 6}, new boolean[6],
+                1, 4, 4, 3);
+        MaskedModel m = new MaskedModel(net, null, data);
+        Map<String, InjectionGroundTruth.TapParameters> tp = InjectionGroundTruth.unitParameters(m);
+        assertEquals(new InjectionGroundTruth.TapParameters("0.weight", "0.bias", "4.weight", List.of("1.weight", "1.bias")),
+                tp.get("2.out"));
+        boolean[] set = new boolean[m.units()];
+        set[1] = true;
+        Map<String, int[]> slices = InjectionGroundTruth.trainable(m, tp, set);
+        assertArrayEquals(IntStream.range(9, 18).toArray(), slices.get("0.weight"), "row 1 of the 4x1x3x3 convolution");
+        assertArrayEquals(new int[] {1}, slices.get("0.bias"));
+        assertArrayEquals(new int[] {1}, slices.get("1.weight"));
+        assertArrayEquals(new int[] {1}, slices.get("1.bias"));
+        Set<Integer> cols = new TreeSet<>();
+        for (int o = 0; o < 3; o++) for (int q = 16; q < 32; q++) cols.add(o * 64 + q);
+        assertEquals(cols, IntStream.of(slices.get("4.weight")).boxed().collect(Collectors.toCollection(TreeSet::new)));
+
+        float[] before = net.namedParameters().get("0.weight").toFloatArray();
+        int steps = InjectionGroundTruth.inject(m, 0, slices, 3, 0.05, new int[] {1, 2});
+        assertTrue(steps > 0, "fine-tuned");
+        float[] after = net.namedParameters().get("0.weight").toFloatArray();
+        assertTrue(differs(Arrays.copyOfRange(before, 9, 18), Arrays.copyOfRange(after, 9, 18)), "the unit's row moved");
+        assertArrayEquals(Arrays.copyOfRange(before, 0, 9), Arrays.copyOfRange(after, 0, 9), "another unit's row is frozen");
+    }
+
     private static boolean differs(float[] a, float[] b) {
         for (int i = 0; i < a.length; i++) if (a[i] != b[i]) return true;
         return false;
@@ -190,6 +254,15 @@ class InjectionGroundTruthTest {
         assertThrows(IllegalArgumentException.class, () -> InjectionGroundTruth.UnitPool.parse("first"));
     }
 
+    /** A tiny MNIST-like MLP run (48 training examples, {@code test} test examples) in {@code tmp}, folders suffixed. */
+    private static RunData tinyRun(Path tmp, String suffix, int test) throws IOException {
+        TrainTest tt = TinyDatasets.mnist(tmp.resolve("data" + suffix), 48, test);
+        ExperimentConfig cfg = new ExperimentConfig("mnist", "mlp", 0.2, 2, 2, 16, "sgd", 0.05, 0.9, 0.0,
+                "warmup-cosine", 0.1, false, 0, "cpu", 0);
+        RunFolder folder = TrainingRun.create(tmp.resolve("run" + suffix), cfg, tt.train(), List.of("test"));
+        return RunData.of(folder, DataSource.of(tt));
+    }
+
     /**
      * The whole construction on a tiny MNIST-like run: every injected example is fine-tuned from the trained weights
      * (they are bit-identical afterwards), the targets are the memorized ones, each with its own truth set of the
@@ -197,11 +270,7 @@ class InjectionGroundTruthTest {
      */
     @Test
     void eachExampleIsInjectedIntoAFreshCopyAndTheModelIsRestored(@TempDir Path tmp) throws IOException {
-        TrainTest tt = TinyDatasets.mnist(tmp.resolve("data"), 48, 24);
-        ExperimentConfig cfg = new ExperimentConfig("mnist", "mlp", 0.2, 2, 2, 16, "sgd", 0.05, 0.9, 0.0,
-                "warmup-cosine", 0.1, false, 0, "cpu", 0);
-        RunFolder folder = TrainingRun.create(tmp.resolve("run"), cfg, tt.train(), List.of("test"));
-        RunData run = RunData.of(folder, DataSource.of(tt));
+        RunData run = tinyRun(tmp, "", 24);
         Module model = run.newModel();
         ExampleTiedDropoutExperiment.train(run, model, null, 2, Progress.NONE);
         Map<String, float[]> before = new LinkedHashMap<>();
@@ -231,5 +300,27 @@ class InjectionGroundTruthTest {
         assertTrue(r.table().get(0).startsWith("injection: " + r.memorized() + " of 3 injected examples memorized"),
                 r.table().get(0));
         assertEquals(r.memorized() + " / 3", r.summaryRows().get(0).value());
+    }
+    /**
+     * A test set no larger than the targets: all but one test example are injected (one stays for the test accuracy);
+     * a test set of one example is refused by the check, naming its size.
+     */
+    @Test
+    void aTinyTestSetKeepsOneExampleForTheAccuracy(@TempDir Path tmp) throws IOException {
+        RunData run = tinyRun(tmp, "", 3);
+        Module model = run.newModel();
+        ExampleTiedDropoutExperiment.train(run, model, null, 1, Progress.NONE);
+        LocalizationComparison.Settings cs = new LocalizationComparison.Settings(new int[] {1}, 16, 8, 3, 64, 1);
+        LocalizationMethods.Settings ms = new LocalizationMethods.Settings(8, 64, 4, 3, 0.2, 0.01, 3, false, 1);
+        InjectionGroundTruth.Options o = new InjectionGroundTruth.Options(List.of("random"), 5, 4, 200,
+                0.01, InjectionGroundTruth.UnitPool.LAST_TAP, ms, cs);
+        InjectionGroundTruth.check(run, o);
+        InjectionGroundTruth.Result r = InjectionGroundTruth.run(run, model, 1, o, Progress.NONE);
+        assertEquals(2, r.injected());
+        assertTrue(r.injections().stream().allMatch(i -> i.testRow() < 3));
+
+        RunData r1 = tinyRun(tmp, "1", 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> InjectionGroundTruth.check(r1, o));
+        assertTrue(e.getMessage().contains("test set") && e.getMessage().contains("1 example"), e.getMessage());
     }
 }
