@@ -46,14 +46,7 @@ public final class LabelNoise {
         }
         int k = (int) (fraction * n);
         Random rng = new Random(seed);
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) perm[i] = i;
-        for (int i = 0; i < k; i++) {
-            int j = i + rng.nextInt(n - i);
-            int t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
+        int[] perm = chooseIndices(n, k, rng);
         int[] noisy = labels.clone();
         boolean[] mask = new boolean[n];
         for (int i = 0; i < k; i++) {
@@ -63,6 +56,52 @@ public final class LabelNoise {
             mask[idx] = true;
         }
         return new NoisyLabels(noisy, labels, mask, fraction, seed);
+    }
+
+    /**
+     * Random labels as Zhang et al. ("Understanding deep learning requires rethinking generalization", ICLR 2017, §2)
+     * define them: {@code (int)(fraction * N)} examples, chosen as in {@link #corrupt} (a partial Fisher–Yates shuffle
+     * with {@code java.util.Random(seed)}), each get a class drawn uniformly from all C classes, which may be its true
+     * class (about 1/C of them). The mask marks the examples whose label changed.
+     *
+     * @param labels     original labels in [0, numClasses)
+     * @param numClasses C ≥ 1
+     * @param fraction   in [0, 1]
+     * @param seed       RNG seed
+     */
+    public static NoisyLabels uniform(int[] labels, int numClasses, double fraction, long seed) {
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("random-label fraction must be in [0, 1], got " + fraction);
+        }
+        if (numClasses < 1) throw new IllegalArgumentException("random labels need at least 1 class, got " + numClasses);
+        int n = labels.length;
+        for (int y : labels) {
+            if (y < 0 || y >= numClasses) throw new IllegalArgumentException("label " + y + " outside [0," + numClasses + ")");
+        }
+        int k = (int) (fraction * n);
+        Random rng = new Random(seed);
+        int[] perm = chooseIndices(n, k, rng);
+        int[] noisy = labels.clone();
+        boolean[] mask = new boolean[n];
+        for (int i = 0; i < k; i++) {
+            int idx = perm[i];
+            noisy[idx] = rng.nextInt(numClasses);
+            mask[idx] = noisy[idx] != labels[idx];
+        }
+        return new NoisyLabels(noisy, labels, mask, fraction, seed);
+    }
+
+    /** The first {@code k} entries of a partial Fisher–Yates shuffle of 0..n−1 (k draws {@code nextInt(n − i)}). */
+    private static int[] chooseIndices(int n, int k, Random rng) {
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) perm[i] = i;
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(n - i);
+            int t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        return perm;
     }
 
     /** Convenience: corrupts the labels of {@code train}. */

@@ -20,6 +20,33 @@ class NoiseTest {
     }
 
     @Test
+    void uniformRandomLabelsDrawEveryClassIncludingTheTrueOne() {
+        int[] y = labels(20_000);
+        NoisyLabels all = LabelNoise.uniform(y, 10, 1.0, 7);
+        int same = 0;
+        int[] counts = new int[10];
+        for (int i = 0; i < y.length; i++) {
+            int l = all.noisyLabels()[i];
+            counts[l]++;
+            if (l == y[i]) same++;
+            assertThat(all.mask()[i]).isEqualTo(l != y[i]);
+        }
+        // about 1/C keep their class (binomial sd ~42 around 2,000); every class about 2,000 times
+        assertThat(same).isBetween(1_800, 2_200);
+        for (int c : counts) assertThat(c).isBetween(1_800, 2_200);
+        assertThat(LabelNoise.uniform(y, 10, 1.0, 7).noisyLabels()).containsExactly(all.noisyLabels());
+        assertThat(LabelNoise.uniform(y, 10, 1.0, 8).noisyLabels()).isNotEqualTo(all.noisyLabels());
+        // a fraction replaces exactly (int)(fraction * N) labels; the others are untouched
+        NoisyLabels half = LabelNoise.uniform(y, 10, 0.5, 7);
+        int changed = 0;
+        for (int i = 0; i < y.length; i++) if (half.noisyLabels()[i] != y[i]) changed++;
+        assertThat(changed).isBetween(9_000 - 300, 9_000 + 300); // 10,000 replaced, ~9/10 of them changed
+        assertThat(LabelNoise.uniform(y, 10, 0, 7).noisyLabels()).containsExactly(y);
+        assertThatThrownBy(() -> LabelNoise.uniform(y, 10, 1.5, 7)).hasMessageContaining("[0, 1]");
+        assertThatThrownBy(() -> LabelNoise.uniform(new int[] {3}, 2, 1, 7)).hasMessageContaining("label 3");
+    }
+
+    @Test
     void exactCountNeverTrueClassNeverPreviousClass() {
         int[] y = labels(10_007);
         NoisyLabels nl = LabelNoise.corrupt(y, 10, 0.1, 4);

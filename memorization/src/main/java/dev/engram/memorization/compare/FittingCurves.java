@@ -31,8 +31,8 @@ import java.util.Map;
 /**
  * The fitting curves of Zhang et al., "Understanding deep learning requires rethinking generalization" (ICLR 2017,
  * §2, Figure 1a; docs/methods.md §8.10): models of the run's architecture and recipe trained from scratch on the
- * run's training examples with true labels, partially or completely random labels ({@link LabelNoise} at the
- * variant's fraction) and corrupted inputs ({@link InputCorruption}: shuffled pixels, random pixels, Gaussian noise),
+ * run's training examples with true labels, partially or completely random labels (Zhang et al.'s: that fraction of
+ * the labels replaced by classes drawn uniformly from all classes, {@link LabelNoise#uniform}) and corrupted inputs ({@link InputCorruption}: shuffled pixels, random pixels, Gaussian noise),
  * every variant with the same seed, epochs and batches. After every epoch each model is evaluated (evaluation mode) on
  * all its training examples against the labels it trains on; the epoch at which that accuracy first reaches 100% is
  * its time to fit. Training goes through the run's {@link MethodRecipe}, as in the method comparison.
@@ -171,7 +171,7 @@ public final class FittingCurves implements Analysis<FittingCurves.Options, Fitt
                 ExperimentConfig c = variantConfig(base, v);
                 long t0 = System.nanoTime();
                 TrainTest td = InputCorruption.parse(v.inputCorruption()).apply(raw, c.seed());
-                NoisyLabels nl = LabelNoise.corrupt(td.train(), v.noiseFraction(), c.seed());
+                NoisyLabels nl = LabelNoise.uniform(td.train().labels(), td.train().numClasses(), v.noiseFraction(), c.seed());
                 Dataset labeled = nl.applyTo(td.train());
                 ExampleSet train = ExampleSet.of(td.train(), data.normalization(), nl.noisyLabels(), nl.mask());
                 ExampleSet test = ExampleSet.of(td.test(), data.normalization(), null, null);
