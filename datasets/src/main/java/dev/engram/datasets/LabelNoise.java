@@ -41,21 +41,9 @@ public final class LabelNoise {
             throw new IllegalArgumentException("label noise needs at least 2 classes to corrupt a label, the data has "
                     + numClasses);
         }
-        for (int y : labels) {
-            if (y < 0 || y >= numClasses) throw new IllegalArgumentException("label " + y + " outside [0," + numClasses + ")");
-        }
-        int k = (int) (fraction * n);
-        Random rng = new Random(seed);
-        int[] perm = chooseIndices(n, k, rng);
-        int[] noisy = labels.clone();
-        boolean[] mask = new boolean[n];
-        for (int i = 0; i < k; i++) {
-            int idx = perm[i];
-            int r = numClasses == 2 ? 1 : 1 + rng.nextInt(numClasses - 2);
-            noisy[idx] = (labels[idx] + r) % numClasses;
-            mask[idx] = true;
-        }
-        return new NoisyLabels(noisy, labels, mask, fraction, seed);
+        // offsets 1..C-2 (the only wrong label when C = 2): never the true class, never y - 1
+        return relabel(labels, numClasses, fraction, seed,
+                (rng, y) -> (y + (numClasses == 2 ? 1 : 1 + rng.nextInt(numClasses - 2))) % numClasses);
     }
 
     /**
@@ -74,6 +62,19 @@ public final class LabelNoise {
             throw new IllegalArgumentException("random-label fraction must be in [0, 1], got " + fraction);
         }
         if (numClasses < 1) throw new IllegalArgumentException("random labels need at least 1 class, got " + numClasses);
+        return relabel(labels, numClasses, fraction, seed, (rng, y) -> rng.nextInt(numClasses));
+    }
+
+    /** A new label for an example of label {@code y}, drawn from {@code rng}. */
+    private interface Relabeling {
+        int next(Random rng, int y);
+    }
+
+    /**
+     * Relabels {@code (int)(fraction * N)} examples chosen by a partial Fisher–Yates shuffle (all index draws first),
+     * then, in selection order, each with {@code relabeling}; the mask marks the labels that changed.
+     */
+    private static NoisyLabels relabel(int[] labels, int numClasses, double fraction, long seed, Relabeling relabeling) {
         int n = labels.length;
         for (int y : labels) {
             if (y < 0 || y >= numClasses) throw new IllegalArgumentException("label " + y + " outside [0," + numClasses + ")");
@@ -85,7 +86,7 @@ public final class LabelNoise {
         boolean[] mask = new boolean[n];
         for (int i = 0; i < k; i++) {
             int idx = perm[i];
-            noisy[idx] = rng.nextInt(numClasses);
+            noisy[idx] = relabeling.next(rng, labels[idx]);
             mask[idx] = noisy[idx] != labels[idx];
         }
         return new NoisyLabels(noisy, labels, mask, fraction, seed);
