@@ -249,6 +249,14 @@ public abstract class Module {
     }
 
     /**
+     * Clears every parameter's gradient, keeping its storage for the next backward pass ({@link Tensor#recycleGrad()}):
+     * a gradient reference obtained before this call is overwritten by the next backward pass.
+     */
+    public void recycleGrad() {
+        for (Tensor t : namedParameters().values()) t.recycleGrad();
+    }
+
+    /**
      * Freezes (or unfreezes) parameters whose full name matches the glob {@code pattern}
      * ({@code *} any run of characters, {@code ?} one). Returns the names affected.
      */

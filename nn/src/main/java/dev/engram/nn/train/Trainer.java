@@ -210,7 +210,7 @@ public final class Trainer {
                     if (!it.hasNext()) break;
                     LabeledBatch batch = onDevice(it.next(), device);
                     // listeners' partial backward passes start from zero; the last step's gradient arrays are reused
-                    for (Tensor p : model.namedParameters().values()) p.recycleGrad();
+                    model.recycleGrad();
                     if (schedule != null) optimizer.setLearningRate(schedule.lr(globalStep));
                     lr = optimizer.learningRate();
                     Tensor logits;
