@@ -45,6 +45,8 @@ public final class Sgemm {
     static final int MC = 3072;
     /** Column chunk (multiple of every kernel's NR): a packed B chunk KC×NC stays in one core's L2. */
     static final int NC = 256;
+    /** Largest packed A block (all k-blocks of a row super-block), in floats: 16 MB. */
+    static final long PACKED_A_MAX_FLOATS = 1L << 22;
     /** Minimum multiply-adds per thread before a GEMM is split across threads. */
     static final long PAR_MIN_WORK = 1L << 20;
 
@@ -289,11 +291,13 @@ public final class Sgemm {
     }
 
     /**
-     * Packed GEMM. For each row super-block (at most {@link #MC} rows) and each k-block: all of that
-     * A block is packed once (rows split across threads) into the calling thread's buffer, then
-     * column chunks of at most {@link #NC} columns are distributed over the threads; each thread
-     * packs its chunk of B into its own buffer (kept in L2) and sweeps the packed A micro-panels
-     * over it, writing C row-wise. If there are too few column chunks, rows are split instead.
+     * Packed GEMM. For each row super-block (at most {@link #MC} rows, fewer when its packed A would
+     * exceed {@link #PACKED_A_MAX_FLOATS}): all of that A block, every k-block, is packed once (panels
+     * split across threads) into the calling thread's buffer; then column chunks of at most {@link #NC}
+     * columns are claimed by the threads one at a time, and each thread, k-block after k-block, packs
+     * its chunk of B into its own buffer (kept in L2) and sweeps the packed A micro-panels over it. One
+     * parallel region for packing and one for computing per super-block: the threads wait for each
+     * other twice, not twice per k-block. If there are too few column chunks, rows are split instead.
      */
     private static void packed(SgemmKernel ker, boolean transA, boolean transB, int m, int n, int k, float alpha,
                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -310,45 +314,59 @@ public final class Sgemm {
         int chunkW = roundUp((n + chunks - 1) / chunks, nrK);
         int nChunks = (n + chunkW - 1) / chunkW;
         boolean splitCols = threads <= 1 || nChunks >= threads;
+        // rows per super-block: MC, or fewer so that its packed A (all k-blocks) stays within bounds
+        int mcMax = Math.max(MR, Math.min(MC, (int) (PACKED_A_MAX_FLOATS / ((long) k * MRS)) * MR));
         Workspace ws = WORKSPACE.get();
-        float[] pa = ws.pa(roundUp(Math.min(MC, m), MR) / MR * MRS * kcMax);
-        for (int ic = 0; ic < m; ic += MC) {
-            int mc = Math.min(MC, m - ic), i0 = ic;
+        float[] pa = ws.pa(roundUp(Math.min(mcMax, m), MR) / MR * MRS * k);
+        for (int ic = 0; ic < m; ic += mcMax) {
+            int mc = Math.min(mcMax, m - ic), i0 = ic;
             int panels = (mc + MR - 1) / MR;
-            for (int kb = 0; kb < kBlocks; kb++) {
-                // k-block boundaries depend only on k: part of the determinism guarantee
-                int pc = (int) ((long) k * kb / kBlocks);
-                int kc = (int) ((long) k * (kb + 1) / kBlocks) - pc;
-                float betaEff = kb == 0 ? beta : 1f;
-                run(threads, panels, Math.max(1, (1 << 16) / (kc * MR)), (p0, p1) -> {
-                    int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
-                    packA(transA, a, aOff, lda, i0 + r0, r1 - r0, pc, kc, alpha, pa, p0 * kc * MRS);
-                });
-                if (splitCols) {
-                    run(threads, nChunks, 1, (c0, c1) -> {
-                        float[] pb = WORKSPACE.get().pb(chunkW * kcMax);
-                        float[] tmp = WORKSPACE.get().tmp;
+            // k-block kb of panel p starts at (panels·pc(kb) + p·kc(kb))·MRS
+            run(threads, panels, Math.max(1, (1 << 16) / (k * MR)), (p0, p1) -> {
+                int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
+                for (int kb = 0; kb < kBlocks; kb++) {
+                    int pc = kStart(k, kBlocks, kb), kc = kStart(k, kBlocks, kb + 1) - pc;
+                    packA(transA, a, aOff, lda, i0 + r0, r1 - r0, pc, kc, alpha, pa, (panels * pc + p0 * kc) * MRS);
+                }
+            });
+            if (splitCols) {
+                // each thread keeps its own column chunks for all k-blocks (k-block outer, so every
+                // packed A k-block is read by all chunks while it is hot in the cache)
+                run(threads, nChunks, 1, (c0, c1) -> {
+                    float[] pb = WORKSPACE.get().pb(chunkW * kcMax);
+                    float[] tmp = WORKSPACE.get().tmp;
+                    for (int kb = 0; kb < kBlocks; kb++) {
+                        int pc = kStart(k, kBlocks, kb), kc = kStart(k, kBlocks, kb + 1) - pc;
                         for (int ch = c0; ch < c1; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
                             packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
-                            ker.macro(mc, nc, kc, pa, 0, pb, c, cOff + i0 * ldc + jc, ldc, betaEff, tmp);
+                            ker.macro(mc, nc, kc, pa, panels * pc * MRS, pb, c, cOff + i0 * ldc + jc, ldc,
+                                    kb == 0 ? beta : 1f, tmp);
                         }
-                    });
-                } else {
-                    run(threads, panels, 1, (p0, p1) -> {
-                        float[] pb = WORKSPACE.get().pb(chunkW * kcMax);
-                        float[] tmp = WORKSPACE.get().tmp;
-                        int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
+                    }
+                });
+            } else {
+                run(threads, panels, 1, (p0, p1) -> {
+                    float[] pb = WORKSPACE.get().pb(chunkW * kcMax);
+                    float[] tmp = WORKSPACE.get().tmp;
+                    int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
+                    for (int kb = 0; kb < kBlocks; kb++) {
+                        int pc = kStart(k, kBlocks, kb), kc = kStart(k, kBlocks, kb + 1) - pc;
                         for (int ch = 0; ch < nChunks; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
                             packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
-                            ker.macro(r1 - r0, nc, kc, pa, p0 * kc * MRS, pb, c, cOff + (i0 + r0) * ldc + jc, ldc,
-                                    betaEff, tmp);
+                            ker.macro(r1 - r0, nc, kc, pa, (panels * pc + p0 * kc) * MRS, pb, c,
+                                    cOff + (i0 + r0) * ldc + jc, ldc, kb == 0 ? beta : 1f, tmp);
                         }
-                    });
-                }
+                    }
+                });
             }
         }
+    }
+
+    /** First k index of k-block {@code kb}: block boundaries depend only on k (part of the determinism guarantee). */
+    private static int kStart(int k, int kBlocks, int kb) {
+        return (int) ((long) k * kb / kBlocks);
     }
 
     private static int roundUp(int x, int q) {
