@@ -4,7 +4,7 @@
 # alternately for ROUNDS rounds (separate JVMs), prints one table (median over rounds of each
 # round's median step, min over rounds of each round's min step, ratios) and rewrites the section
 # between the side-by-side markers of BENCHMARKS.md.
-#   benchmarks/side-by-side.sh                       # 3 rounds of sgemm,cnn,resnet9,mlp
+#   benchmarks/side-by-side.sh                       # 3 rounds of sgemm,cnn,resnet9,resnet9paper,mlp,mlp_norms
 #   ROUNDS=5 ONLY=sgemm,mlp benchmarks/side-by-side.sh
 # Environment: ROUNDS (3), ONLY (workloads both programs run), ENGRAM_EXTRA (Engram-only workloads,
 # default none), THREADS (2), ENGRAM_ARGS / PEER_ARGS (extra options, e.g. "--min-sec 6"),
@@ -19,7 +19,7 @@ for v in ROUNDS ONLY ENGRAM_EXTRA THREADS ENGRAM_ARGS PEER_ARGS; do
   if [[ -n "${!v:-}" ]]; then COMMAND="$v=\"${!v}\" $COMMAND"; fi
 done
 ROUNDS="${ROUNDS:-3}"
-ONLY="${ONLY:-sgemm,cnn,resnet9,mlp}"
+ONLY="${ONLY:-sgemm,cnn,resnet9,resnet9paper,mlp,mlp_norms}"
 ENGRAM_EXTRA="${ENGRAM_EXTRA:-}"
 THREADS="${THREADS:-2}"
 ENGRAM_ARGS="${ENGRAM_ARGS:-}"

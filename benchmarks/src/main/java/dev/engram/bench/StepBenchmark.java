@@ -23,9 +23,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Side-by-side harness: the same workloads and timing discipline as the DJL + libtorch peer in
- * DJL + libtorch peer harness (external to this repository) (warm-up at least 5 steps and 3 s, then at least 10 steps and
- * 2 s; median and min per step). One training step = forward, mean cross-entropy, backward,
+ * Side-by-side harness: the same workloads and timing discipline as the DJL + libtorch peer
+ * {@code dev.engram.bench.peer.DjlStepBenchmark} (profile {@code -Ppeer}; warm-up at least 5 steps and 3 s,
+ * then at least 10 steps and 2 s; median and min per step). One training step = forward, mean cross-entropy, backward,
  * plain SGD (lr 0.01, no momentum), as the peer does, inside a tensor scope.
  *
  * <p>Workloads: {@code sgemm} 1024^3, {@code gemms} the forward GEMM shapes of the MLP and of
@@ -107,11 +107,12 @@ public final class StepBenchmark {
         if (want(only, "mlp_pergrad")) {
             rows.add(train("mlp_b128_pe_grads", new Mlp(42, 784, 512, 512, 10), new int[] {128, 784}, mlpFlop, PerExample.Mode.GRADIENTS));
         }
+        double paperFlop = 3.0 * 2 * 64 * paperMacs();
         if (want(only, "resnet9paper")) {
-            rows.add(train("resnet9paper_b64", new ResNet9(3, 10, 42), new int[] {64, 3, 32, 32}, Double.NaN, null));
+            rows.add(train("resnet9paper_b64", new ResNet9(3, 10, 42), new int[] {64, 3, 32, 32}, paperFlop, null));
         }
         if (want(only, "resnet9paper_norms")) {
-            rows.add(train("resnet9paper_b64_pe_norms", new ResNet9(3, 10, 42), new int[] {64, 3, 32, 32}, Double.NaN, PerExample.Mode.NORMS));
+            rows.add(train("resnet9paper_b64_pe_norms", new ResNet9(3, 10, 42), new int[] {64, 3, 32, 32}, paperFlop, PerExample.Mode.NORMS));
         }
         return rows;
     }
@@ -135,6 +136,15 @@ public final class StepBenchmark {
     static double dawnMacs() {
         return 32.0 * 32 * 64 * 3 * 9 + 32.0 * 32 * 128 * 64 * 9 + 2 * 16.0 * 16 * 128 * 128 * 9
                 + 16.0 * 16 * 256 * 128 * 9 + 8.0 * 8 * 512 * 256 * 9 + 2 * 4.0 * 4 * 512 * 512 * 9 + 512.0 * 10;
+    }
+
+    /**
+     * Forward MACs per sample of the paper's ResNet-9 ({@link ResNet9}, 3x32x32; conv and linear only,
+     * spatial 32, 16, 16, 16, 8, 8, 6), as the peer counts them.
+     */
+    static double paperMacs() {
+        return 32.0 * 32 * 64 * 3 * 9 + 16.0 * 16 * 128 * 64 * 25 + 2 * 16.0 * 16 * 128 * 128 * 9
+                + 16.0 * 16 * 256 * 128 * 9 + 2 * 8.0 * 8 * 256 * 256 * 9 + 6.0 * 6 * 128 * 256 * 9 + 128.0 * 10;
     }
 
     /**
