@@ -8,7 +8,7 @@ import java.util.Locale;
 /**
  * The timing discipline Engram's {@link StepBenchmark} and its DJL + libtorch peer share: a warm-up
  * of at least {@code warmup} steps and {@code warmupSec} seconds, then at least {@code iters} timed
- * steps and {@code minTimedSec} seconds; {@link #result} reports median and min. Optional per-step
+ * steps and {@code minTimedSec} seconds; {@link #result} reports median, min and max. Optional per-step
  * counters (allocation, CPU time, page faults) are kept for the timed steps only.
  */
 public final class StepTimer {
@@ -68,7 +68,7 @@ public final class StepTimer {
 
     /**
      * Prints the summary line and returns the {@code RESULT} fields {@code name, median_ms, min_ms,
-     * gflop} both harnesses print.
+     * gflop, max_ms} both harnesses print (max last, so readers of the first four fields still work).
      */
     public String[] result(String name, double gflop) {
         double[] s = times();
@@ -77,6 +77,6 @@ public final class StepTimer {
         System.out.printf(Locale.ROOT, "%s: %d timed, median %.2f ms, min %.2f ms, max %.2f ms%n", name, s.length, med, s[0],
                 s[s.length - 1]);
         return new String[] {name, String.format(Locale.ROOT, "%.4f", med), String.format(Locale.ROOT, "%.4f", s[0]),
-            String.format(Locale.ROOT, "%.6f", gflop)};
+            String.format(Locale.ROOT, "%.6f", gflop), String.format(Locale.ROOT, "%.4f", s[s.length - 1])};
     }
 }
