@@ -139,7 +139,7 @@ public final class PerExampleGradients implements AutoCloseable {
         public Tensor gradientsToOverwrite(Tensor param, int b, String op) {
             checkBatch(b, op);
             if (grads.containsKey(param)) return null;
-            Tensor acc = Tensor.empty(param.device(), DType.FLOAT32, withBatch(b, param.shapeRef())).retain();
+            Tensor acc = Tensor.emptyForOverwrite(param.device(), DType.FLOAT32, withBatch(b, param.shapeRef())).retain();
             grads.put(param, acc);
             return acc;
         }

@@ -3,6 +3,7 @@ package dev.engram.engine.cpu;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -42,8 +43,16 @@ final class CpuArrayPool<A> {
     private final java.util.function.ToIntFunction<A> length;
     private final long capacityBytes;
     private final Map<Integer, ArrayDeque<A>> bySize = new HashMap<>();
-    /** Pooled arrays, least recently released first (eviction order). */
-    private final ArrayDeque<A> byAge = new ArrayDeque<>();
+    /**
+     * Release order, least recent first (eviction order): one entry per release, with the release's
+     * stamp. An entry whose array has been taken since (its stamp in {@link #pooledStamp} differs or is
+     * gone) is stale and skipped; stale entries are dropped when they outnumber the live ones, so a take
+     * costs O(1) instead of a scan of this queue.
+     */
+    private final ArrayDeque<Released<A>> byAge = new ArrayDeque<>();
+    /** Stamp of the release that put each pooled array here (identity keys). */
+    private final IdentityHashMap<A, Long> pooledStamp = new IdentityHashMap<>();
+    private long stamps;
     private long pooledBytes;
     private long reused, created;
 
@@ -89,7 +98,7 @@ final class CpuArrayPool<A> {
                 ArrayDeque<A> q = bySize.get(n);
                 a = q == null ? null : q.pollLast();
                 if (a != null) {
-                    byAge.removeLastOccurrence(a);
+                    pooledStamp.remove(a);
                     pooledBytes -= 4L * n;
                     reused++;
                 } else {
@@ -109,21 +118,34 @@ final class CpuArrayPool<A> {
         int n = length.applyAsInt(a);
         if (!pools(n) || 4L * n > capacityBytes) return;
         synchronized (this) {
+            long stamp = ++stamps;
             bySize.computeIfAbsent(n, k -> new ArrayDeque<>()).addLast(a);
-            byAge.addLast(a);
+            pooledStamp.put(a, stamp);
+            byAge.addLast(new Released<>(a, stamp));
             pooledBytes += 4L * n;
             while (pooledBytes > capacityBytes) {
-                A old = byAge.pollFirst();
-                int m = length.applyAsInt(old);
-                bySize.get(m).removeFirstOccurrence(old);
+                Released<A> old = byAge.pollFirst();
+                if (!old.live(pooledStamp)) continue;
+                int m = length.applyAsInt(old.array);
+                pooledStamp.remove(old.array);
+                bySize.get(m).removeFirstOccurrence(old.array); // the oldest of its size: at the front
                 pooledBytes -= 4L * m;
             }
+            if (byAge.size() > 2 * pooledStamp.size() + 64) byAge.removeIf(r -> !r.live(pooledStamp));
         }
     }
 
     /** Test hook: applies {@code action} to every array the pool holds now. */
     synchronized void forEachPooled(java.util.function.Consumer<A> action) {
-        byAge.forEach(action);
+        pooledStamp.keySet().forEach(action);
+    }
+
+    /** One release: the array and its stamp. */
+    private record Released<A>(A array, long stamp) {
+        boolean live(IdentityHashMap<A, Long> pooled) {
+            Long s = pooled.get(array);
+            return s != null && s == stamp;
+        }
     }
 
     /** Bytes held by the pool now. */
