@@ -74,8 +74,10 @@ public final class StepTimer {
         double[] s = times();
         Arrays.sort(s);
         double med = s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
-        System.out.printf(Locale.ROOT, "%s: %d timed, median %.2f ms, min %.2f ms, max %.2f ms%n", name, s.length, med, s[0],
-                s[s.length - 1]);
+        double p99 = s[Math.min(s.length - 1, (int) Math.ceil(0.99 * s.length) - 1)];
+        long over = Arrays.stream(s).filter(v -> v > 1.25 * med).count();
+        System.out.printf(Locale.ROOT, "%s: %d timed, median %.2f ms, min %.2f ms, p99 %.2f ms, max %.2f ms; %d step(s) over 1.25 x median%n",
+                name, s.length, med, s[0], p99, s[s.length - 1], over);
         return new String[] {name, String.format(Locale.ROOT, "%.4f", med), String.format(Locale.ROOT, "%.4f", s[0]),
             String.format(Locale.ROOT, "%.6f", gflop), String.format(Locale.ROOT, "%.4f", s[s.length - 1])};
     }

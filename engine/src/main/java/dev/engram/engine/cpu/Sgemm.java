@@ -8,10 +8,12 @@ import java.lang.System.Logger.Level;
  *
  * <p><b>Algorithm.</b> GotoBLAS/BLIS-style packing with a register-blocked {@link #MR}×NR FMA
  * micro-kernel, NR = 32 (two 512-bit vectors) where the CPU has AVX-512 and 16 (two 256-bit vectors)
- * otherwise, chosen at run time from the Vector API's preferred species. For each k-block of at most {@link #KC}: a block of up to {@link #MC} rows
- * of op(A), pre-scaled by alpha, is packed once into {@link #MR}-row micro-panels shared by all
- * threads; op(B) is packed chunk by chunk ({@link #NC} columns, NR-column micro-panels)
- * into a per-thread buffer that stays in L2, and each A micro-panel (L1) sweeps across it.
+ * otherwise, chosen at run time from the Vector API's preferred species. A block of up to {@link #MC}
+ * rows of op(A), pre-scaled by alpha, is packed once, all its k-blocks of at most {@link #KC} at a
+ * time, into {@link #MR}-row micro-panels shared by all threads (the threads wait for each other
+ * once after packing and once at the end, not per k-block); then each thread, k-block after k-block,
+ * packs its own chunks of op(B) ({@link #NC} columns, NR-column micro-panels) into a buffer that stays
+ * in L2 and sweeps each A micro-panel (L1) across it.
  * The micro-kernel uses {@code jdk.incubator.vector} when the JVM was started with
  * {@code --add-modules jdk.incubator.vector}; otherwise a plain-Java kernel is used (and a one-time
  * log message says how to enable the fast path). The system property {@code engram.sgemm.vectorBits}
