@@ -37,16 +37,18 @@ import java.lang.System.Logger.Level;
 public final class Sgemm {
     /** Micro-kernel rows. */
     static final int MR = 6;
-    /** Floats per k step in a packed A micro-panel (MR values + padding: keeps indices shifts). */
-    static final int MRS = 8;
     /** Widest micro-kernel column count of any kernel (two 16-float vectors): sizes edge-tile scratch. */
     static final int NR_MAX = 32;
-    /** Maximum k-block (a packed A micro-panel KC×MRS stays in L1). */
+    /** Maximum k-block (an A micro-panel of MR rows × KC stays in L1). */
     static final int KC = 256;
     /** Row super-block (multiple of MR): a packed A block MC×KC is shared by all threads (L3). */
     static final int MC = 3072;
+    /** Test hook: false makes every GEMM copy op(A), as it does when A is transposed or alpha ≠ 1. */
+    static volatile boolean inPlaceA = true;
     /** Column chunk (multiple of every kernel's NR): a packed B chunk KC×NC stays in one core's L2. */
     static final int NC = 256;
+    /** Scratch floats a macro-kernel call needs: an edge tile and a zero-padded partial A panel. */
+    static final int TMP_FLOATS = MR * NR_MAX + MR * KC;
     /** Largest packed A block (all k-blocks of a row super-block), in floats: 16 MB. */
     static final long PACKED_A_MAX_FLOATS = 1L << 22;
     /** Minimum multiply-adds per thread before a GEMM is split across threads. */
@@ -65,7 +67,7 @@ public final class Sgemm {
     private static final class Workspace {
         float[] pa = new float[0];
         float[] pb = new float[0];
-        final float[] tmp = new float[MR * NR_MAX];
+        final float[] tmp = new float[TMP_FLOATS];
         float[] row = new float[0];
 
         float[] pa(int size) {
@@ -293,13 +295,14 @@ public final class Sgemm {
     }
 
     /**
-     * Packed GEMM. For each row super-block (at most {@link #MC} rows, fewer when its packed A would
-     * exceed {@link #PACKED_A_MAX_FLOATS}): all of that A block, every k-block, is packed once (panels
-     * split across threads) into the calling thread's buffer; then column chunks of at most {@link #NC}
-     * columns are claimed by the threads one at a time, and each thread, k-block after k-block, packs
-     * its chunk of B into its own buffer (kept in L2) and sweeps the packed A micro-panels over it. One
-     * parallel region for packing and one for computing per super-block: the threads wait for each
-     * other twice, not twice per k-block. If there are too few column chunks, rows are split instead.
+     * Packed GEMM. op(A) is used in place when it is A itself and alpha is 1 (its rows are read
+     * directly by the micro-kernel); otherwise, per row super-block (at most {@link #MC} rows, fewer
+     * when the copy would exceed {@link #PACKED_A_MAX_FLOATS}), alpha·op(A) is copied once, all its
+     * k-blocks at a time, into a row-major buffer of the calling thread (rows split across threads).
+     * Column chunks of at most {@link #NC} columns are then distributed over the threads; each
+     * thread, k-block after k-block, packs its chunks of B into its own buffer (kept in L2) and
+     * sweeps the A micro-panels over it. At most two parallel regions per super-block (one when A is
+     * used in place). If there are too few column chunks, rows are split instead.
      */
     private static void packed(SgemmKernel ker, boolean transA, boolean transB, int m, int n, int k, float alpha,
                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -316,49 +319,53 @@ public final class Sgemm {
         int chunkW = roundUp((n + chunks - 1) / chunks, nrK);
         int nChunks = (n + chunkW - 1) / chunkW;
         boolean splitCols = threads <= 1 || nChunks >= threads;
-        // rows per super-block: MC, or fewer so that its packed A (all k-blocks) stays within bounds
-        int mcMax = Math.max(MR, Math.min(MC, (int) (PACKED_A_MAX_FLOATS / ((long) k * MRS)) * MR));
-        Workspace ws = WORKSPACE.get();
-        float[] pa = ws.pa(roundUp(Math.min(mcMax, m), MR) / MR * MRS * k);
+        boolean inPlace = inPlaceA && !transA && alpha == 1f;
+        // rows per super-block: MC, or fewer so that a copy of A (all k-blocks) stays within bounds
+        int mcMax = inPlace ? MC : Math.max(MR, Math.min(MC, (int) (PACKED_A_MAX_FLOATS / ((long) k * MR)) * MR));
+        float[] pa = inPlace ? a : WORKSPACE.get().pa(Math.min(mcMax, m) * k);
         for (int ic = 0; ic < m; ic += mcMax) {
             int mc = Math.min(mcMax, m - ic), i0 = ic;
-            int panels = (mc + MR - 1) / MR;
-            // k-block kb of panel p starts at (panels·pc(kb) + p·kc(kb))·MRS
-            run(threads, panels, Math.max(1, (1 << 16) / (k * MR)), (p0, p1) -> {
-                int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
-                for (int kb = 0; kb < kBlocks; kb++) {
-                    int pc = kStart(k, kBlocks, kb), kc = kStart(k, kBlocks, kb + 1) - pc;
-                    packA(transA, a, aOff, lda, i0 + r0, r1 - r0, pc, kc, alpha, pa, (panels * pc + p0 * kc) * MRS);
-                }
-            });
+            // k-block kb of op(A) row i (of this super-block) at aBase(kb) + i·aLd
+            int aLd = inPlace ? lda : 0;
+            if (!inPlace) {
+                run(threads, (mc + MR - 1) / MR, Math.max(1, (1 << 16) / (k * MR)), (p0, p1) -> {
+                    int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
+                    for (int kb = 0; kb < kBlocks; kb++) {
+                        int pc = kStart(k, kBlocks, kb), kc = kStart(k, kBlocks, kb + 1) - pc;
+                        packA(transA, a, aOff, lda, i0 + r0, r1 - r0, pc, kc, alpha, pa, mc * pc + r0 * kc);
+                    }
+                });
+            }
             if (splitCols) {
                 // each thread keeps its own column chunks for all k-blocks (k-block outer, so every
-                // packed A k-block is read by all chunks while it is hot in the cache)
+                // A k-block is read by all chunks while it is hot in the cache)
                 run(threads, nChunks, 1, (c0, c1) -> {
                     float[] pb = WORKSPACE.get().pb(chunkW * kcMax);
                     float[] tmp = WORKSPACE.get().tmp;
                     for (int kb = 0; kb < kBlocks; kb++) {
                         int pc = kStart(k, kBlocks, kb), kc = kStart(k, kBlocks, kb + 1) - pc;
+                        int ai = inPlace ? aOff + i0 * lda + pc : mc * pc, ld = inPlace ? aLd : kc;
                         for (int ch = c0; ch < c1; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
                             packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
-                            ker.macro(mc, nc, kc, pa, panels * pc * MRS, pb, c, cOff + i0 * ldc + jc, ldc,
-                                    kb == 0 ? beta : 1f, tmp);
+                            ker.macro(mc, nc, kc, pa, ai, ld, pb, c, cOff + i0 * ldc + jc, ldc, kb == 0 ? beta : 1f, tmp);
                         }
                     }
                 });
             } else {
-                run(threads, panels, 1, (p0, p1) -> {
+                run(threads, (mc + MR - 1) / MR, 1, (p0, p1) -> {
                     float[] pb = WORKSPACE.get().pb(chunkW * kcMax);
                     float[] tmp = WORKSPACE.get().tmp;
                     int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
                     for (int kb = 0; kb < kBlocks; kb++) {
                         int pc = kStart(k, kBlocks, kb), kc = kStart(k, kBlocks, kb + 1) - pc;
+                        int ld = inPlace ? aLd : kc;
+                        int ai = (inPlace ? aOff + i0 * lda + pc : mc * pc) + r0 * ld;
                         for (int ch = 0; ch < nChunks; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
                             packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
-                            ker.macro(r1 - r0, nc, kc, pa, (panels * pc + p0 * kc) * MRS, pb, c,
-                                    cOff + (i0 + r0) * ldc + jc, ldc, kb == 0 ? beta : 1f, tmp);
+                            ker.macro(r1 - r0, nc, kc, pa, ai, ld, pb, c, cOff + (i0 + r0) * ldc + jc, ldc,
+                                    kb == 0 ? beta : 1f, tmp);
                         }
                     }
                 });
@@ -376,41 +383,49 @@ public final class Sgemm {
     }
 
     /**
-     * Packs alpha·op(A)[ic:ic+mc, pc:pc+kc] into MR-row micro-panels ({@link #MRS} floats per k step,
-     * the last MRS-MR unused), zero-padding the last panel's missing rows.
+     * Copies alpha·op(A)[ic:ic+mc, pc:pc+kc] row-major into {@code pa} at {@code d} (row i at
+     * {@code d + i·kc}).
      */
     private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc,
                               float alpha, float[] pa, int d) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int mr = Math.min(MR, mc - ir);
-            int i = ic + ir;
-            if (!transA) {
-                if (mr == MR) {
-                    int r0 = aOff + i * lda + pc, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda,
-                            r5 = r4 + lda;
-                    for (int p = 0; p < kc; p++, d += MRS) {
-                        pa[d] = alpha * a[r0 + p];
-                        pa[d + 1] = alpha * a[r1 + p];
-                        pa[d + 2] = alpha * a[r2 + p];
-                        pa[d + 3] = alpha * a[r3 + p];
-                        pa[d + 4] = alpha * a[r4 + p];
-                        pa[d + 5] = alpha * a[r5 + p];
-                    }
-                } else {
-                    for (int p = 0; p < kc; p++, d += MRS) {
-                        for (int r = 0; r < MR; r++) {
-                            pa[d + r] = r < mr ? alpha * a[aOff + (i + r) * lda + pc + p] : 0f;
-                        }
-                    }
-                }
-            } else {
-                int s = aOff + pc * lda + i;
-                for (int p = 0; p < kc; p++, d += MRS, s += lda) {
-                    for (int r = 0; r < MR; r++) {
-                        pa[d + r] = r < mr ? alpha * a[s + r] : 0f;
-                    }
-                }
+        if (!transA) {
+            for (int i = 0; i < mc; i++) {
+                int s = aOff + (ic + i) * lda + pc, t = d + i * kc;
+                for (int p = 0; p < kc; p++) pa[t + p] = alpha * a[s + p];
             }
+            return;
+        }
+        // op(A)(i, p) = a[aOff + p·lda + i]: eight stored rows at a time, each read contiguously,
+        // so each destination row receives 8 consecutive floats per pass
+        int p = 0;
+        for (; p + 8 <= kc; p += 8) {
+            int s0 = aOff + (pc + p) * lda + ic, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda,
+                    s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
+            for (int i = 0, t = d + p; i < mc; i++, t += kc) {
+                pa[t] = alpha * a[s0 + i];
+                pa[t + 1] = alpha * a[s1 + i];
+                pa[t + 2] = alpha * a[s2 + i];
+                pa[t + 3] = alpha * a[s3 + i];
+                pa[t + 4] = alpha * a[s4 + i];
+                pa[t + 5] = alpha * a[s5 + i];
+                pa[t + 6] = alpha * a[s6 + i];
+                pa[t + 7] = alpha * a[s7 + i];
+            }
+        }
+        for (; p < kc; p++) {
+            int s = aOff + (pc + p) * lda + ic;
+            for (int i = 0; i < mc; i++) pa[d + i * kc + p] = alpha * a[s + i];
+        }
+    }
+
+    /**
+     * Copies a partial A panel (mr < MR rows of kc floats, row r at {@code a[ai + r·lda]}) into
+     * {@code dst} at {@code d} with row stride kc, the missing rows zero: a micro-kernel reads MR rows.
+     */
+    static void copyEdgePanel(float[] a, int ai, int lda, int mr, int kc, float[] dst, int d) {
+        for (int r = 0; r < MR; r++) {
+            if (r < mr) System.arraycopy(a, ai + r * lda, dst, d + r * kc, kc);
+            else java.util.Arrays.fill(dst, d + r * kc, d + (r + 1) * kc, 0f);
         }
     }
 

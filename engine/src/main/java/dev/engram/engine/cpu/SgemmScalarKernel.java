@@ -18,24 +18,24 @@ final class SgemmScalarKernel implements SgemmKernel {
     }
 
     @Override
-    public void macro(int mc, int nc, int kc, float[] pa, int paOff, float[] pb, float[] c, int cOff, int ldc,
+    public void macro(int mc, int nc, int kc, float[] a, int aOff, int lda, float[] pb, float[] c, int cOff, int ldc,
                       float beta, float[] tmp) {
-        for (int ir = 0, ai = paOff; ir < mc; ir += 6, ai += kc * Sgemm.MRS) {
+        for (int ir = 0; ir < mc; ir += 6) {
             int mr = Math.min(6, mc - ir);
             int ci = cOff + ir * ldc;
             for (int jr = 0, bi = 0; jr < nc; jr += 16, bi += kc * 16) {
-                kernel(kc, pa, ai, pb, bi, tmp);
+                kernel(kc, mr, a, aOff + ir * lda, lda, pb, bi, tmp);
                 Sgemm.mergeEdge(tmp, 16, mr, Math.min(16, nc - jr), c, ci + jr, ldc, beta);
             }
         }
     }
 
-    /** tmp[6×16] = packed A panel × packed B panel. */
-    private static void kernel(int kc, float[] a, int ai, float[] b, int bi, float[] t) {
+    /** tmp[mr×16] = A rows (row r at {@code a[ai + r·lda]}) × packed B panel. */
+    private static void kernel(int kc, int mr, float[] a, int ai, int lda, float[] b, int bi, float[] t) {
         java.util.Arrays.fill(t, 0, 96, 0f);
-        for (int p = 0; p < kc; p++, ai += Sgemm.MRS, bi += 16) {
-            for (int r = 0; r < 6; r++) {
-                float av = a[ai + r];
+        for (int p = 0; p < kc; p++, bi += 16) {
+            for (int r = 0; r < mr; r++) {
+                float av = a[ai + r * lda + p];
                 int tr = r * 16;
                 for (int j = 0; j < 16; j++) {
                     t[tr + j] += av * b[bi + j];

@@ -5,7 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API micro-kernel for AVX-512: 6 rows × 32 columns (two 16-lane vectors) held in 12
- * accumulator registers, one broadcast of A and two loads of B per k step, 12 FMAs per step.
+ * accumulator registers, six broadcasts of A (one per row, rows {@code lda} apart) and two loads of
+ * B per k step, 12 FMAs per step.
  * Each C element is the same k-sequential FMA chain as in the 256-bit kernel, so the two
  * kernels give bit-identical results.
  *
@@ -17,7 +18,7 @@ final class SgemmVector512Kernel extends SgemmVectorTileKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
 
     SgemmVector512Kernel() {
-        if (Sgemm.MR != 6 || Sgemm.MRS != 8 || S.length() != 16) {
+        if (Sgemm.MR != 6 || S.length() != 16) {
             throw new IllegalStateException("kernel shape mismatch");
         }
     }
@@ -33,7 +34,7 @@ final class SgemmVector512Kernel extends SgemmVectorTileKernel {
     }
 
     @Override
-    void tile(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, float beta) {
+    void tile(int kc, float[] a, int ai, int lda, float[] b, int bi, float[] c, int ci, int ldc, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -41,30 +42,29 @@ final class SgemmVector512Kernel extends SgemmVectorTileKernel {
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         FloatVector b0, b1, av;
-        // B index is affine in the loop counter, so C2 hoists its range checks; the A index is a
-        // separate induction variable whose (cheap) checks stay in the loop and keep C2 from
-        // hoisting all six broadcasts above the FMAs (which would spill accumulators). Not
-        // unrolled for the same reason.
-        for (int q = 0, qEnd = kc * 32, ao = ai; q < qEnd; q += 32, ao += 8) {
-            int bo = bi + q;
+        int a0 = ai, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        // every index is affine in p, so C2 hoists all range checks; with 32 vector registers the
+        // 12 accumulators, 2 B vectors and 6 broadcasts fit even if the broadcasts are hoisted
+        for (int p = 0; p < kc; p++) {
+            int bo = bi + p * 32;
             b0 = FloatVector.fromArray(S, b, bo);
             b1 = FloatVector.fromArray(S, b, bo + 16);
-            av = FloatVector.broadcast(S, a[ao]);
+            av = FloatVector.broadcast(S, a[a0 + p]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + 1]);
+            av = FloatVector.broadcast(S, a[a1 + p]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 2]);
+            av = FloatVector.broadcast(S, a[a2 + p]);
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 3]);
+            av = FloatVector.broadcast(S, a[a3 + p]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ao + 4]);
+            av = FloatVector.broadcast(S, a[a4 + p]);
             c40 = av.fma(b0, c40);
             c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ao + 5]);
+            av = FloatVector.broadcast(S, a[a5 + p]);
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
         }
@@ -112,17 +112,18 @@ final class SgemmVector512Kernel extends SgemmVectorTileKernel {
 
     /** 6 × 16 with one 16-lane vector per row, reading the left half of each 32-float B row. */
     @Override
-    void leftHalfTile(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc) {
+    void leftHalfTile(int kc, float[] a, int ai, int lda, float[] b, int bi, float[] c, int ci, int ldc) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
         FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
-        for (int q = 0, qEnd = kc * 32, ao = ai; q < qEnd; q += 32, ao += 8) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bi + q);
-            c0 = FloatVector.broadcast(S, a[ao]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, a[ao + 1]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, a[ao + 2]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, a[ao + 3]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, a[ao + 4]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, a[ao + 5]).fma(b0, c5);
+        int a0 = ai, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi + p * 32);
+            c0 = FloatVector.broadcast(S, a[a0 + p]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + p]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + p]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + p]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + p]).fma(b0, c5);
         }
         c0.intoArray(c, ci);
         c1.intoArray(c, ci + ldc);

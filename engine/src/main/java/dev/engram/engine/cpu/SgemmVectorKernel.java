@@ -5,7 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API micro-kernel for AVX2: 6 rows × 16 columns (two 8-lane vectors) held in 12
- * accumulator registers, one broadcast of A and two loads of B per k step, 12 FMAs per step.
+ * accumulator registers, six broadcasts of A (one per row, rows {@code lda} apart) and two loads of
+ * B per k step, 12 FMAs per step.
  *
  * <p>Only the classes named {@code SgemmVector*} reference {@code jdk.incubator.vector};
  * {@link Sgemm} loads them reflectively (through {@link SgemmVectorKernels}) and only when that
@@ -15,7 +16,7 @@ final class SgemmVectorKernel extends SgemmVectorTileKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
 
     SgemmVectorKernel() {
-        if (Sgemm.MR != 6 || Sgemm.MRS != 8 || S.length() != 8) {
+        if (Sgemm.MR != 6 || S.length() != 8) {
             throw new IllegalStateException("kernel shape mismatch");
         }
     }
@@ -31,7 +32,7 @@ final class SgemmVectorKernel extends SgemmVectorTileKernel {
     }
 
     @Override
-    void tile(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, float beta) {
+    void tile(int kc, float[] a, int ai, int lda, float[] b, int bi, float[] c, int ci, int ldc, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -39,30 +40,31 @@ final class SgemmVectorKernel extends SgemmVectorTileKernel {
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         FloatVector b0, b1, av;
-        // B index is affine in the loop counter, so C2 hoists its range checks; the A index is a
+        int a0 = ai, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        // B index is affine in the loop counter, so C2 hoists its range checks; the A offset is a
         // separate induction variable whose (cheap) checks stay in the loop and keep C2 from
-        // hoisting all six broadcasts above the FMAs (which would spill accumulators). Not
-        // unrolled for the same reason.
-        for (int q = 0, qEnd = kc * 16, ao = ai; q < qEnd; q += 16, ao += 8) {
+        // hoisting all six broadcasts above the FMAs (which would spill accumulators: AVX2 has
+        // 16 vector registers). Not unrolled for the same reason.
+        for (int q = 0, qEnd = kc * 16, p = 0; q < qEnd; q += 16, p++) {
             int bo = bi + q;
             b0 = FloatVector.fromArray(S, b, bo);
             b1 = FloatVector.fromArray(S, b, bo + 8);
-            av = FloatVector.broadcast(S, a[ao]);
+            av = FloatVector.broadcast(S, a[a0 + p]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + 1]);
+            av = FloatVector.broadcast(S, a[a1 + p]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 2]);
+            av = FloatVector.broadcast(S, a[a2 + p]);
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 3]);
+            av = FloatVector.broadcast(S, a[a3 + p]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ao + 4]);
+            av = FloatVector.broadcast(S, a[a4 + p]);
             c40 = av.fma(b0, c40);
             c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ao + 5]);
+            av = FloatVector.broadcast(S, a[a5 + p]);
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
         }

@@ -24,6 +24,7 @@ class SgemmTest {
     @AfterEach
     void restore() {
         Sgemm.useKernel(null);
+        Sgemm.inPlaceA = true;
         CpuParallel.setThreads(savedThreads);
     }
 
@@ -289,6 +290,28 @@ class SgemmTest {
         float[] single = new float[600];
         Sgemm.sgemm(false, false, 20, 30, 40, 1f, one.a, 0, 40, one.b, 1, 30, 0f, single, 0, 30);
         assertThat(first).isEqualTo(single);
+    }
+
+    /** A read in place (alpha 1, A not transposed) and A copied first give the same bits, edge rows and k-blocks included. */
+    @ParameterizedTest
+    @ValueSource(strings = {"vector256", "vector512", "scalar"})
+    void inPlaceAMatchesCopiedABitForBit(String kernel) {
+        use(kernel);
+        int[][] shapes = {{128, 512, 784}, {13, 70, 600}, {7, 300, 513}, {301, 97, 260}, {5, 40, 3}, {1000, 33, 257}};
+        for (int[] s : shapes) {
+            for (boolean tb : new boolean[] {false, true}) {
+                for (int threads : new int[] {1, 2, 3}) {
+                    CpuParallel.setThreads(threads);
+                    Case c = new Case(false, tb, s[0], s[1], s[2], 1f, 0.5f, 3, 2);
+                    Sgemm.inPlaceA = true;
+                    float[] direct = c.run();
+                    Sgemm.inPlaceA = false;
+                    float[] copied = c.run();
+                    assertThat(direct).as("%s, %d threads", c, threads).isEqualTo(copied);
+                    c.check(direct);
+                }
+            }
+        }
     }
 
     @ParameterizedTest
