@@ -7,6 +7,7 @@ import dev.engram.engine.PerExampleGradients;
 import dev.engram.engine.Tensor;
 import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
+import dev.engram.engine.cpu.CpuParallel;
 import dev.engram.memorization.data.Evaluation;
 import dev.engram.memorization.data.ExampleSet;
 import dev.engram.memorization.data.PerExampleLosses;
@@ -216,6 +217,9 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
      */
     public record Target(int row, int exampleId, int label, boolean noisy, int initialPrediction, boolean flipped,
                          int count, List<Unit> units, int finalPrediction, double remainingClean, double remainingNoisy) { }
+
+    /** Noise values per parallel chunk of {@link #noisyInputs}, at least (tens of microseconds of work). */
+    private static final int NOISE_GRAIN = 4096;
 
     final Module model;
     final ExampleSet data;
@@ -435,18 +439,22 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
         return before;
     }
 
-    /** {@code [k * rows, C, H, W]}: copy q of row j at position {@code q * rows + j}, with its noise. */
+    /**
+     * {@code [k * rows, C, H, W]}: copy q of row j at position {@code q * rows + j}, with its noise. The copies are
+     * generated in parallel; each one's noise depends only on (seed, example id, iteration, copy), so the result does
+     * not depend on the thread count.
+     */
     Tensor noisyInputs(int[] rows, int[] iterations, int k, int unused) {
         int es = data.exampleSize(), n = rows.length;
         float[] x = new float[k * n * es];
-        float[] scratch = new float[es];
-        for (int q = 0; q < k; q++) {
-            for (int j = 0; j < n; j++) {
-                int off = (q * n + j) * es;
+        CpuParallel.forRange(k * n, Math.max(1, NOISE_GRAIN / Math.max(1, es)), (from, to) -> {
+            float[] scratch = new float[es];
+            for (int c = from; c < to; c++) {
+                int q = c / n, j = c % n, off = c * es;
                 System.arraycopy(data.x(), rows[j] * es, x, off, es);
                 InputNoise.add(x, off, es, sigma, options.seed(), data.ids()[rows[j]], iterations[j], q, scratch);
             }
-        }
+        });
         return Tensor.of(x, k * n, data.channels(), data.height(), data.width());
     }
 
