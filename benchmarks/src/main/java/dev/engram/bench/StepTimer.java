@@ -8,7 +8,8 @@ import java.util.Locale;
 /**
  * The timing discipline Engram's {@link StepBenchmark} and its DJL + libtorch peer share: a warm-up
  * of at least {@code warmup} steps and {@code warmupSec} seconds, then at least {@code iters} timed
- * steps and {@code minTimedSec} seconds; {@link #result} reports median, min and max. Optional per-step
+ * steps and {@code minTimedSec} seconds, with a full garbage collection in between (as JMH's
+ * {@code -gc true}); {@link #result} reports median, min and max. Optional per-step
  * counters (allocation, CPU time, page faults) are kept for the timed steps only.
  */
 public final class StepTimer {
@@ -32,8 +33,11 @@ public final class StepTimer {
     public boolean more() {
         long now = System.nanoTime();
         if (timedStart < 0) {
-            if (warmDone >= warmup && (now - start) / 1e9 >= warmupSec) timedStart = now;
-            else return true;
+            if (warmDone < warmup || (now - start) / 1e9 < warmupSec) return true;
+            // as JMH's -gc option: a full collection between warm-up and measurement, so that the
+            // one-time promotion of what warm-up left live (e.g. pooled arrays) is not timed
+            System.gc();
+            timedStart = now = System.nanoTime();
         }
         return times.size() < iters || (now - timedStart) / 1e9 < minTimedSec;
     }
