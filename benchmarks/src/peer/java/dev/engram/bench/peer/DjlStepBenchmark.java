@@ -38,7 +38,7 @@ import java.util.Locale;
  * {@code -Dai.djl.offline=true}, so nothing is downloaded). Built and run only by the {@code peer}
  * profile of the benchmarks module ({@code benchmarks/side-by-side.sh}).
  *
- * <p>Workloads: {@code sgemm} 1024^3, {@code mlp} 784-512-512-10 b128, {@code cnn} the MNIST CNN
+ * <p>Workloads: {@code sgemm} 1024^3, {@code gemms} the GEMM shapes of the MLP and of ResNet-9's convs, {@code mlp} 784-512-512-10 b128, {@code cnn} the MNIST CNN
  * b128, {@code resnet9} Page's DAWNBench ResNet-9 b64, {@code resnet9paper} the paper's ResNet-9 b64
  * (Engram's {@code ResNet9}), and {@code mlp_norms}: the MLP step plus per-example squared gradient
  * norms, with an explicit forward and a manual backward in libtorch ops ({@link #mlpNorms}). One step
@@ -76,7 +76,13 @@ public final class DjlStepBenchmark {
                 engine.getVersion(), Engine.getDjlVersion(), System.getProperty("ai.djl.offline"),
                 System.getProperty("java.version"));
         List<String[]> rows = new ArrayList<>();
-        if (want(only, "sgemm")) rows.add(sgemm(1024));
+        if (want(only, "sgemm")) rows.add(sgemm(1024, 1024, 1024));
+        if (want(only, "gemms")) {
+            // the shapes of Engram's StepBenchmark "gemms": the MLP's forward GEMMs and ResNet-9's convs as im2col GEMMs
+            int[][] shapes = {{128, 512, 784}, {128, 512, 512}, {128, 10, 512}, {64, 65536, 27}, {128, 65536, 576},
+                {128, 16384, 1152}, {256, 16384, 1152}, {512, 4096, 2304}, {512, 1024, 4608}};
+            for (int[] g : shapes) rows.add(sgemm(g[0], g[1], g[2]));
+        }
         if (want(only, "cnn")) rows.add(train("mnist_cnn_b128", mnistCnn(), new Shape(128, 1, 28, 28), 3.0 * 2 * 128 * cnnMacs()));
         if (want(only, "resnet9")) rows.add(train("resnet9_b64", resnet9(), new Shape(64, 3, 32, 32), 3.0 * 2 * 64 * dawnMacs()));
         if (want(only, "resnet9paper")) {
@@ -92,10 +98,11 @@ public final class DjlStepBenchmark {
         return only == null || only.contains(name);
     }
 
-    private static String[] sgemm(int n) {
-        try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            NDArray a = m.randomUniform(-1f, 1f, new Shape(n, n), DataType.FLOAT32);
-            NDArray b = m.randomUniform(-1f, 1f, new Shape(n, n), DataType.FLOAT32);
+    /** C[m×n] = A[m×k]·B[k×n], one matMul per step; named as Engram's StepBenchmark names it. */
+    private static String[] sgemm(int m, int n, int k) {
+        try (NDManager nd = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray a = nd.randomUniform(-1f, 1f, new Shape(m, k), DataType.FLOAT32);
+            NDArray b = nd.randomUniform(-1f, 1f, new Shape(k, n), DataType.FLOAT32);
             StepTimer timer = newTimer();
             while (timer.more()) {
                 long t0 = System.nanoTime();
@@ -104,7 +111,8 @@ public final class DjlStepBenchmark {
                 c.close();
                 timer.record(t0, t1);
             }
-            return timer.result("sgemm_" + n, 2.0 * n * n * n / 1e9);
+            String name = m == n && n == k ? "sgemm_" + n : "sgemm_" + m + "x" + n + "x" + k;
+            return timer.result(name, 2.0 * m * n * k / 1e9);
         }
     }
 
