@@ -28,11 +28,11 @@ final class NormOps {
             throw new IllegalArgumentException("batch_norm: training mode needs more than one value per channel, got input "
                     + Shapes.str(s));
         }
-        Tensor y = Tensor.empty(x.device(), DType.FLOAT32, s);
+        Tensor y = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, s); // every kernel writes all of y
         Tensor mean, invStd;
         if (training) {
-            mean = Tensor.empty(x.device(), DType.FLOAT32, c);
-            invStd = Tensor.empty(x.device(), DType.FLOAT32, c);
+            mean = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, c);
+            invStd = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, c);
             x.backend().batchNormTrain(x.storage(), st(gamma), st(beta), y.storage(), mean.storage(), invStd.storage(),
                     st(runningMean), st(runningVar), n, c, hw, momentum, eps);
         } else {
@@ -100,9 +100,10 @@ final class NormOps {
         @Override
         protected Tensor[] backward(Tensor dy) {
             Tensor x = inputs[0];
-            Tensor dx = needsGrad(0) ? Tensor.empty(x.device(), DType.FLOAT32, x.shapeRef()) : null;
-            Tensor dg = inputs[1] != null && needsGrad(1) ? Tensor.empty(x.device(), DType.FLOAT32, c) : null;
-            Tensor db = inputs[2] != null && needsGrad(2) ? Tensor.empty(x.device(), DType.FLOAT32, c) : null;
+            // the kernel writes every element of dx, dgamma and dbeta
+            Tensor dx = needsGrad(0) ? Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, x.shapeRef()) : null;
+            Tensor dg = inputs[1] != null && needsGrad(1) ? Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, c) : null;
+            Tensor db = inputs[2] != null && needsGrad(2) ? Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, c) : null;
             x.backend().batchNormBackward(dy.storage(), x.storage(), inputs[1] == null ? null : inputs[1].storage(),
                     mean.storage(), invStd.storage(), st(dx), st(dg), st(db), n, c, hw, training);
             return new Tensor[] {dx, dg, db};
