@@ -124,14 +124,14 @@ final class CpuArrayPool<A> {
             byAge.addLast(new Released<>(a, stamp));
             pooledBytes += 4L * n;
             while (pooledBytes > capacityBytes) {
-                Released<A> old = byAge.pollFirst();
-                if (!old.live(pooledStamp)) continue;
-                int m = length.applyAsInt(old.array);
-                pooledStamp.remove(old.array);
-                bySize.get(m).removeFirstOccurrence(old.array); // the oldest of its size: at the front
+                A old = byAge.pollFirst().live(pooledStamp);
+                if (old == null) continue;
+                int m = length.applyAsInt(old);
+                pooledStamp.remove(old);
+                bySize.get(m).removeFirstOccurrence(old); // the oldest of its size: at the front
                 pooledBytes -= 4L * m;
             }
-            if (byAge.size() > 2 * pooledStamp.size() + 64) byAge.removeIf(r -> !r.live(pooledStamp));
+            if (byAge.size() > 2 * pooledStamp.size() + 64) byAge.removeIf(r -> r.live(pooledStamp) == null);
         }
     }
 
@@ -140,11 +140,25 @@ final class CpuArrayPool<A> {
         pooledStamp.keySet().forEach(action);
     }
 
-    /** One release: the array and its stamp. */
-    private record Released<A>(A array, long stamp) {
-        boolean live(IdentityHashMap<A, Long> pooled) {
-            Long s = pooled.get(array);
-            return s != null && s == stamp;
+    /**
+     * One release: the array, weakly (an entry left behind by a take must not keep the array alive once its
+     * user drops it; while pooled, the array is held by {@link #bySize}), and the release's stamp.
+     */
+    private static final class Released<A> {
+        final java.lang.ref.WeakReference<A> array;
+        final long stamp;
+
+        Released(A array, long stamp) {
+            this.array = new java.lang.ref.WeakReference<>(array);
+            this.stamp = stamp;
+        }
+
+        /** The array while it is still pooled by this release, else null. */
+        A live(IdentityHashMap<A, Long> pooled) {
+            A a = array.get();
+            if (a == null) return null;
+            Long s = pooled.get(a);
+            return s != null && s == stamp ? a : null;
         }
     }
 

@@ -104,12 +104,14 @@ public final class CpuParallel {
             return;
         }
         Pool p = pool;
+        Job job = new Job(body, n, c, Thread.currentThread());
         if (p.workers.length == 0 || Thread.currentThread() instanceof Worker || !p.busy.compareAndSet(false, true)) {
-            for (int i = 0; i < c; i++) body.run(Job.from(n, c, i), Job.from(n, c, i + 1));
+            job.work(); // inline: the same chunks in order, the same failure rule
+            job.rethrow();
             return;
         }
         try {
-            p.run(new Job(body, n, c, Thread.currentThread()));
+            p.run(job);
         } finally {
             p.busy.set(false);
         }
@@ -121,6 +123,8 @@ public final class CpuParallel {
         final int n, chunks;
         final Thread caller;
         final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        /** Set before the job is published to the workers (a volatile write of {@link Pool#job} follows). */
+        long id;
         volatile Throwable failure;
         volatile int failedChunk = Integer.MAX_VALUE;
 
@@ -135,7 +139,7 @@ public final class CpuParallel {
             return (int) ((long) n * c / chunks);
         }
 
-        /** Claims and runs chunks until none is left. */
+        /** Claims and runs chunks until none is left; a chunk counts as done even if its failure handling fails. */
         void work() {
             for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
                 try {
@@ -147,9 +151,18 @@ public final class CpuParallel {
                             failure = t;
                         }
                     }
+                } finally {
+                    if (done.incrementAndGet() == chunks) LockSupport.unpark(caller);
                 }
-                if (done.incrementAndGet() == chunks) LockSupport.unpark(caller);
             }
+        }
+
+        /** Rethrows the failure of the lowest failing chunk, if any. */
+        void rethrow() {
+            Throwable t = failure;
+            if (t instanceof RuntimeException e) throw e;
+            if (t instanceof Error e) throw e;
+            if (t != null) throw new IllegalStateException(t);
         }
     }
 
@@ -157,6 +170,8 @@ public final class CpuParallel {
     private static final class Pool {
         final Worker[] workers;
         final AtomicBoolean busy = new AtomicBoolean();
+        /** Jobs run so far (only the holder of {@link #busy} writes it). */
+        long jobs;
         volatile Job job;
         volatile boolean shutdown;
 
@@ -169,6 +184,7 @@ public final class CpuParallel {
         }
 
         void run(Job j) {
+            j.id = ++jobs;
             job = j;
             for (Worker w : workers) {
                 if (w.parked) LockSupport.unpark(w);
@@ -179,11 +195,8 @@ public final class CpuParallel {
                 if (System.nanoTime() < spinUntil) Thread.onSpinWait();
                 else LockSupport.parkNanos(this, 50_000L);
             }
-            job = null; // drops the body and what it captured
-            Throwable t = j.failure;
-            if (t instanceof RuntimeException e) throw e;
-            if (t instanceof Error e) throw e;
-            if (t != null) throw new IllegalStateException(t);
+            job = null; // drops the body and what it captured (workers remember only the job's number)
+            j.rethrow();
         }
 
         void shutdown() {
@@ -205,25 +218,31 @@ public final class CpuParallel {
 
         @Override
         public void run() {
-            Job seen = null;
+            long seen = 0; // the number of the last job worked on: no reference to it is kept while waiting
             while (!pool.shutdown) {
                 Job j = pool.job;
-                if (j != seen) {
-                    seen = j;
-                    if (j != null) j.work();
+                if (j != null && j.id != seen) {
+                    seen = j.id;
+                    j.work();
                     continue;
                 }
                 long spinUntil = System.nanoTime() + SPIN_NANOS;
-                while ((j = pool.job) == seen && !pool.shutdown) {
+                while (!hasNewJob(seen) && !pool.shutdown) {
                     if (System.nanoTime() < spinUntil) {
                         Thread.onSpinWait();
                     } else {
                         parked = true;
-                        if (pool.job == seen && !pool.shutdown) LockSupport.park(pool);
+                        Thread.interrupted(); // a flag a chunk body left set would make park return at once
+                        if (!hasNewJob(seen) && !pool.shutdown) LockSupport.park(pool);
                         parked = false;
                     }
                 }
             }
+        }
+
+        private boolean hasNewJob(long seen) {
+            Job j = pool.job;
+            return j != null && j.id != seen;
         }
     }
 }

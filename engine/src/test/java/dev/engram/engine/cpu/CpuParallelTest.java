@@ -109,6 +109,34 @@ class CpuParallelTest {
     }
 
     @Test
+    void inlineLoopsAlsoRunEveryChunkAndReportTheFirstFailure() {
+        CpuParallel.setThreads(2);
+        CpuParallel.forChunks(2, 2, (f, t) -> { // nested in a pool loop: runs inline on the caller or a worker
+            AtomicInteger ran = new AtomicInteger();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> CpuParallel.forChunks(6, 6, (a, b) -> {
+                ran.incrementAndGet();
+                if (a == 4 || a == 2) throw new IllegalStateException("chunk " + a);
+            }));
+            assertEquals("chunk 2", e.getMessage());
+            assertEquals(6, ran.get());
+        });
+    }
+
+    @Test
+    void aBodyThatLeavesItsThreadInterruptedDoesNotBreakLaterLoops() {
+        CpuParallel.setThreads(2);
+        CpuParallel.forChunks(8, 8, (a, b) -> Thread.currentThread().interrupt());
+        Thread.interrupted(); // the caller ran chunks too
+        int[] out = new int[1000];
+        for (int rep = 0; rep < 50; rep++) {
+            CpuParallel.forChunks(out.length, 10, (a, b) -> {
+                for (int i = a; i < b; i++) out[i]++;
+            });
+        }
+        for (int v : out) assertEquals(50, v);
+    }
+
+    @Test
     void concurrentCallersFromSeveralThreadsAllComplete() throws Exception {
         CpuParallel.setThreads(2);
         int callers = 4, loops = 300;
