@@ -105,71 +105,42 @@ public final class Philox {
         if (head != 0) {
             block((int) ctr, (int) (ctr >>> 32), 0, 0, k0, k1, w);
             ctr++;
-            values(dist, a, b, w, part, 0);
+            values(dist, a, b, w, 0, part, 0);
             int take = Math.min(4 - head, left);
             System.arraycopy(part, head, dst, pos, take);
             pos += take;
             left -= take;
         }
-        // whole blocks, two at a time, one loop per distribution
+        // whole blocks, two at a time
         int end = pos + (left & ~3);
         int end2 = pos + (left & ~7);
         int[] w2 = new int[8];
-        switch (dist) {
-            case UNIFORM -> {
-                for (; pos < end2; pos += 8, ctr += 2) {
-                    block2(ctr, k0, k1, w2);
-                    uniform(a, b, w2, 0, dst, pos);
-                    uniform(a, b, w2, 4, dst, pos + 4);
-                }
-                for (; pos < end; pos += 4, ctr++) {
-                    block((int) ctr, (int) (ctr >>> 32), 0, 0, k0, k1, w);
-                    uniform(a, b, w, 0, dst, pos);
-                }
-            }
-            case BERNOULLI -> {
-                for (; pos < end2; pos += 8, ctr += 2) {
-                    block2(ctr, k0, k1, w2);
-                    bernoulli(a, w2, 0, dst, pos);
-                    bernoulli(a, w2, 4, dst, pos + 4);
-                }
-                for (; pos < end; pos += 4, ctr++) {
-                    block((int) ctr, (int) (ctr >>> 32), 0, 0, k0, k1, w);
-                    bernoulli(a, w, 0, dst, pos);
-                }
-            }
-            default -> {
-                for (; pos < end2; pos += 8, ctr += 2) {
-                    block2(ctr, k0, k1, w2);
-                    normalPair(w2[0], w2[1], a, b, dst, pos);
-                    normalPair(w2[2], w2[3], a, b, dst, pos + 2);
-                    normalPair(w2[4], w2[5], a, b, dst, pos + 4);
-                    normalPair(w2[6], w2[7], a, b, dst, pos + 6);
-                }
-                for (; pos < end; pos += 4, ctr++) {
-                    block((int) ctr, (int) (ctr >>> 32), 0, 0, k0, k1, w);
-                    normalPair(w[0], w[1], a, b, dst, pos);
-                    normalPair(w[2], w[3], a, b, dst, pos + 2);
-                }
-            }
+        for (; pos < end2; pos += 8, ctr += 2) {
+            block2(ctr, k0, k1, w2);
+            values(dist, a, b, w2, 0, dst, pos);
+            values(dist, a, b, w2, 4, dst, pos + 4);
+        }
+        for (; pos < end; pos += 4, ctr++) {
+            block((int) ctr, (int) (ctr >>> 32), 0, 0, k0, k1, w);
+            values(dist, a, b, w, 0, dst, pos);
         }
         // a block left part-way
         int tail = left & 3;
         if (tail != 0) {
             block((int) ctr, (int) (ctr >>> 32), 0, 0, k0, k1, w);
-            values(dist, a, b, w, part, 0);
+            values(dist, a, b, w, 0, part, 0);
             System.arraycopy(part, 0, dst, pos, tail);
         }
     }
 
-    /** The four values of one block's words {@code w} into {@code out[at .. at+4)}. */
-    private static void values(Distribution dist, float a, float b, int[] w, float[] out, int at) {
+    /** The four values of the words {@code w[from .. from+4)} (one block) into {@code out[at .. at+4)}. */
+    private static void values(Distribution dist, float a, float b, int[] w, int from, float[] out, int at) {
         switch (dist) {
-            case UNIFORM -> uniform(a, b, w, 0, out, at);
-            case BERNOULLI -> bernoulli(a, w, 0, out, at);
+            case UNIFORM -> uniform(a, b, w, from, out, at);
+            case BERNOULLI -> bernoulli(a, w, from, out, at);
             default -> {
-                normalPair(w[0], w[1], a, b, out, at);
-                normalPair(w[2], w[3], a, b, out, at + 2);
+                normalPair(w[from], w[from + 1], a, b, out, at);
+                normalPair(w[from + 2], w[from + 3], a, b, out, at + 2);
             }
         }
     }
