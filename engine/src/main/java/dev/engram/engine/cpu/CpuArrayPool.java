@@ -3,7 +3,8 @@ package dev.engram.engine.cpu;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.Map;
 
 /**
@@ -44,15 +45,10 @@ final class CpuArrayPool<A> {
     private final long capacityBytes;
     private final Map<Integer, ArrayDeque<A>> bySize = new HashMap<>();
     /**
-     * Release order, least recent first (eviction order): one entry per release, with the release's
-     * stamp. An entry whose array has been taken since (its stamp in {@link #pooledStamp} differs or is
-     * gone) is stale and skipped; stale entries are dropped when they outnumber the live ones, so a take
-     * costs O(1) instead of a scan of this queue.
+     * Pooled arrays, least recently released first (eviction order). Arrays do not override
+     * {@code equals}/{@code hashCode}, so this set is keyed by identity and a take removes its array in O(1).
      */
-    private final ArrayDeque<Released<A>> byAge = new ArrayDeque<>();
-    /** Stamp of the release that put each pooled array here (identity keys). */
-    private final IdentityHashMap<A, Long> pooledStamp = new IdentityHashMap<>();
-    private long stamps;
+    private final LinkedHashSet<A> byAge = new LinkedHashSet<>();
     private long pooledBytes;
     private long reused, created;
 
@@ -98,7 +94,7 @@ final class CpuArrayPool<A> {
                 ArrayDeque<A> q = bySize.get(n);
                 a = q == null ? null : q.pollLast();
                 if (a != null) {
-                    pooledStamp.remove(a);
+                    byAge.remove(a);
                     pooledBytes -= 4L * n;
                     reused++;
                 } else {
@@ -118,48 +114,23 @@ final class CpuArrayPool<A> {
         int n = length.applyAsInt(a);
         if (!pools(n) || 4L * n > capacityBytes) return;
         synchronized (this) {
-            long stamp = ++stamps;
             bySize.computeIfAbsent(n, k -> new ArrayDeque<>()).addLast(a);
-            pooledStamp.put(a, stamp);
-            byAge.addLast(new Released<>(a, stamp));
+            byAge.add(a);
             pooledBytes += 4L * n;
             while (pooledBytes > capacityBytes) {
-                A old = byAge.pollFirst().live(pooledStamp);
-                if (old == null) continue;
+                Iterator<A> oldest = byAge.iterator();
+                A old = oldest.next();
+                oldest.remove();
                 int m = length.applyAsInt(old);
-                pooledStamp.remove(old);
                 bySize.get(m).removeFirstOccurrence(old); // the oldest of its size: at the front
                 pooledBytes -= 4L * m;
             }
-            if (byAge.size() > 2 * pooledStamp.size() + 64) byAge.removeIf(r -> r.live(pooledStamp) == null);
         }
     }
 
     /** Test hook: applies {@code action} to every array the pool holds now. */
     synchronized void forEachPooled(java.util.function.Consumer<A> action) {
-        pooledStamp.keySet().forEach(action);
-    }
-
-    /**
-     * One release: the array, weakly (an entry left behind by a take must not keep the array alive once its
-     * user drops it; while pooled, the array is held by {@link #bySize}), and the release's stamp.
-     */
-    private static final class Released<A> {
-        final java.lang.ref.WeakReference<A> array;
-        final long stamp;
-
-        Released(A array, long stamp) {
-            this.array = new java.lang.ref.WeakReference<>(array);
-            this.stamp = stamp;
-        }
-
-        /** The array while it is still pooled by this release, else null. */
-        A live(IdentityHashMap<A, Long> pooled) {
-            A a = array.get();
-            if (a == null) return null;
-            Long s = pooled.get(a);
-            return s != null && s == stamp ? a : null;
-        }
+        byAge.forEach(action);
     }
 
     /** Bytes held by the pool now. */
