@@ -325,8 +325,8 @@ public final class Sgemm {
         float[] pa = inPlace ? a : WORKSPACE.get().pa(Math.min(mcMax, m) * k);
         for (int ic = 0; ic < m; ic += mcMax) {
             int mc = Math.min(mcMax, m - ic), i0 = ic;
-            // k-block kb of op(A) row i (of this super-block) at aBase(kb) + i·aLd
-            int aLd = inPlace ? lda : 0;
+            // k-block kb of op(A) row i (of this super-block): in place at aOff + (i0 + i)·lda + pc(kb),
+            // copied at mc·pc(kb) + i·kc(kb)
             if (!inPlace) {
                 run(threads, (mc + MR - 1) / MR, Math.max(1, (1 << 16) / (k * MR)), (p0, p1) -> {
                     int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
@@ -344,7 +344,7 @@ public final class Sgemm {
                     float[] tmp = WORKSPACE.get().tmp;
                     for (int kb = 0; kb < kBlocks; kb++) {
                         int pc = kStart(k, kBlocks, kb), kc = kStart(k, kBlocks, kb + 1) - pc;
-                        int ai = inPlace ? aOff + i0 * lda + pc : mc * pc, ld = inPlace ? aLd : kc;
+                        int ai = inPlace ? aOff + i0 * lda + pc : mc * pc, ld = inPlace ? lda : kc;
                         for (int ch = c0; ch < c1; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
                             packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
@@ -359,7 +359,7 @@ public final class Sgemm {
                     int r0 = p0 * MR, r1 = Math.min(mc, p1 * MR);
                     for (int kb = 0; kb < kBlocks; kb++) {
                         int pc = kStart(k, kBlocks, kb), kc = kStart(k, kBlocks, kb + 1) - pc;
-                        int ld = inPlace ? aLd : kc;
+                        int ld = inPlace ? lda : kc;
                         int ai = (inPlace ? aOff + i0 * lda + pc : mc * pc) + r0 * ld;
                         for (int ch = 0; ch < nChunks; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
