@@ -240,6 +240,9 @@ final class ConvKernels {
      * when few output channels or taps would leave most of each 6×16 micro-tile empty.
      */
     static boolean filterGradTransposed(ConvGeometry g) {
+        String mode = System.getProperty("engram.conv.fgt", "auto");
+        if (mode.equals("always")) return true;
+        if (mode.equals("never")) return false;
         return paddedArea(g.colRows(), g.k()) * 5 < paddedArea(g.k(), g.colRows()) * 4;
     }
 

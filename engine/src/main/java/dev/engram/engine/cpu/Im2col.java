@@ -8,7 +8,10 @@ import dev.engram.engine.spi.ConvGeometry;
  *
  * <p>Row {@code (c·R + kr)·S + ks} of the matrix holds, for every output position, the input
  * value under kernel tap {@code (kr, ks)} of channel c (zero in the padding). The valid output
- * columns of each tap are computed once, so the inner loops carry no bounds checks.
+ * columns of each tap are computed once, so the inner loops carry no bounds checks. Three layouts
+ * of the copy: whole shifted planes when the output is as wide as the input at stride 1, row
+ * segments otherwise, and, for horizontal strides above 1, row segments of the input split into
+ * its stride phases first, so that no inner loop reads with a stride.
  */
 final class Im2col {
     private Im2col() {}
@@ -40,30 +43,86 @@ final class Im2col {
             im2colShift(x, xo, g, cols, co, ld);
             return;
         }
+        if (sw > 1) {
+            im2colPhased(x, xo, g, cols, co, ld);
+            return;
+        }
         for (int c = 0; c < g.c(); c++) {
             for (int kr = 0; kr < g.r(); kr++) {
                 int iyBase = kr * g.dilH() - g.padH();
                 for (int ks = 0; ks < g.s(); ks++) {
                     int row = (c * g.r() + kr) * g.s() + ks;
-                    int dst = co + row * ld;
+                    int ixBase = ks * g.dilW() - g.padW();
+                    int lo = Math.min(ow, firstValid(ixBase, 1)), hi = Math.max(lo, endValid(ixBase, 1, w, ow));
+                    copyRows(x, xo + c * h * w + ixBase, w, iyBase, sh, h, cols, co + row * ld, oh, ow, lo, hi);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code y < oh} of one im2col row: {@code dst[d + y·ow + xq] = src[s0 + iy·w + xq]} for
+     * {@code iy = y·sh + iyBase} inside {@code [0, h)} and {@code xq} in {@code [lo, hi)}; zero elsewhere.
+     */
+    private static void copyRows(float[] src, int s0, int w, int iyBase, int sh, int h, float[] dst, int d, int oh,
+                                 int ow, int lo, int hi) {
+        for (int y = 0; y < oh; y++, d += ow) {
+            int iy = y * sh + iyBase;
+            if (iy < 0 || iy >= h || hi == lo) {
+                java.util.Arrays.fill(dst, d, d + ow, 0f);
+                continue;
+            }
+            int s = s0 + iy * w;
+            for (int xq = 0; xq < lo; xq++) dst[d + xq] = 0f;
+            if (hi - lo >= SHORT_ROW) System.arraycopy(src, s + lo, dst, d + lo, hi - lo);
+            else for (int xq = lo; xq < hi; xq++) dst[d + xq] = src[s + xq]; // short rows: a call costs more than the copy
+            for (int xq = hi; xq < ow; xq++) dst[d + xq] = 0f;
+        }
+    }
+
+    /** Row segments shorter than this are copied by a loop rather than {@code System.arraycopy}. */
+    private static final int SHORT_ROW = 24;
+
+    private static final ThreadLocal<float[][]> PHASES = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** The calling thread's phase buffer, at least {@code size} floats (contents unspecified). */
+    private static float[] phaseBuffer(int size) {
+        float[][] holder = PHASES.get();
+        if (holder[0].length < size) holder[0] = new float[size];
+        return holder[0];
+    }
+
+    /** Columns per phase row: {@code ceil(w / sw)}. */
+    private static int phaseWidth(ConvGeometry g) {
+        return (g.w() + g.strideW() - 1) / g.strideW();
+    }
+
+    /**
+     * Horizontal stride {@code sw > 1}: every input row is first split into its {@code sw} phases
+     * ({@code p[((c·h + iy)·sw + ph)·wq + q] = x[c][iy][q·sw + ph]}), after which the input columns
+     * a kernel tap reads for consecutive outputs are consecutive: tap column offset
+     * {@code ixBase = ks·dil - pad} reads phase {@code floorMod(ixBase, sw)} from column
+     * {@code xq + floorDiv(ixBase, sw)}. The strided gather of each tap row becomes a contiguous copy.
+     */
+    private static void im2colPhased(float[] x, int xo, ConvGeometry g, float[] cols, int co, int ld) {
+        int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), sh = g.strideH(), sw = g.strideW(), wq = phaseWidth(g);
+        int rowLen = sw * wq;
+        float[] p = phaseBuffer(g.c() * h * rowLen);
+        for (int row = 0, n = g.c() * h; row < n; row++) {
+            int s = xo + row * w, d = row * rowLen;
+            for (int ph = 0; ph < sw; ph++) {
+                for (int q = 0, ix = ph; ix < w; q++, ix += sw) p[d + ph * wq + q] = x[s + ix];
+            }
+        }
+        for (int c = 0; c < g.c(); c++) {
+            for (int kr = 0; kr < g.r(); kr++) {
+                int iyBase = kr * g.dilH() - g.padH();
+                for (int ks = 0; ks < g.s(); ks++) {
+                    int row = (c * g.r() + kr) * g.s() + ks;
                     int ixBase = ks * g.dilW() - g.padW();
                     int lo = Math.min(ow, firstValid(ixBase, sw)), hi = Math.max(lo, endValid(ixBase, sw, w, ow));
-                    for (int y = 0; y < oh; y++) {
-                        int iy = y * sh + iyBase;
-                        int d = dst + y * ow;
-                        if (iy < 0 || iy >= h) {
-                            java.util.Arrays.fill(cols, d, d + ow, 0f);
-                            continue;
-                        }
-                        int src = xo + (c * h + iy) * w + ixBase;
-                        for (int xq = 0; xq < lo; xq++) cols[d + xq] = 0f;
-                        if (sw == 1) {
-                            System.arraycopy(x, src + lo, cols, d + lo, hi - lo);
-                        } else {
-                            for (int xq = lo; xq < hi; xq++) cols[d + xq] = x[src + xq * sw];
-                        }
-                        for (int xq = hi; xq < ow; xq++) cols[d + xq] = 0f;
-                    }
+                    int s0 = c * h * rowLen + Math.floorMod(ixBase, sw) * wq + Math.floorDiv(ixBase, sw);
+                    copyRows(p, s0, rowLen, iyBase, sh, h, cols, co + row * ld, oh, ow, lo, hi);
                 }
             }
         }
@@ -72,8 +131,9 @@ final class Im2col {
     /**
      * Adds the im2col-shaped matrix at {@code cols[co..]} (row stride {@code ld}) back onto the
      * example at {@code dx[dxo..]}: the adjoint of {@link #im2col}. Contributions to one input
-     * element are added in the fixed order (c, kr, ks, y, x). May overwrite the entries of
-     * {@code cols} that fall in the padding with zeros.
+     * element are summed in the fixed order (c, kr, ks, y, x); with a horizontal stride above 1
+     * they are summed from zero first and the sum is then added to dx (on a zeroed dx, the same
+     * bits either way). May overwrite the entries of {@code cols} that fall in the padding with zeros.
      */
     static void col2imAdd(float[] cols, int co, int ld, ConvGeometry g, float[] dx, int dxo) {
         if (isShift(g)) {
@@ -81,7 +141,12 @@ final class Im2col {
             return;
         }
         int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w();
-        int sh = g.strideH(), sw = g.strideW();
+        int sh = g.strideH(), sw = g.strideW(), wq = phaseWidth(g), rowLen = sw * wq;
+        // sw > 1: add into the row phases (see im2colPhased), then fold them back onto dx; each
+        // element still receives its contributions in the order (c, kr, ks, y, x), starting from 0
+        float[] p = sw > 1 ? phaseBuffer(g.c() * h * rowLen) : dx;
+        if (sw > 1) java.util.Arrays.fill(p, 0, g.c() * h * rowLen, 0f);
+        int rs = sw > 1 ? rowLen : w;
         for (int c = 0; c < g.c(); c++) {
             for (int kr = 0; kr < g.r(); kr++) {
                 int iyBase = kr * g.dilH() - g.padH();
@@ -90,17 +155,22 @@ final class Im2col {
                     int ixBase = ks * g.dilW() - g.padW();
                     int lo = Math.min(ow, firstValid(ixBase, sw)), hi = Math.max(lo, endValid(ixBase, sw, w, ow));
                     if (hi == lo) continue;
+                    int t0 = sw > 1 ? c * h * rowLen + Math.floorMod(ixBase, sw) * wq + Math.floorDiv(ixBase, sw)
+                            : dxo + c * h * w + ixBase;
                     for (int y = 0; y < oh; y++) {
                         int iy = y * sh + iyBase;
                         if (iy < 0 || iy >= h) continue;
-                        int src = co + row * ld + y * ow;
-                        int dst = dxo + (c * h + iy) * w + ixBase;
-                        if (sw == 1) {
-                            for (int xq = lo; xq < hi; xq++) dx[dst + xq] += cols[src + xq];
-                        } else {
-                            for (int xq = lo; xq < hi; xq++) dx[dst + xq * sw] += cols[src + xq];
-                        }
+                        int src = co + row * ld + y * ow, dst = t0 + iy * rs;
+                        for (int xq = lo; xq < hi; xq++) p[dst + xq] += cols[src + xq];
                     }
+                }
+            }
+        }
+        if (sw > 1) {
+            for (int r = 0, n = g.c() * h; r < n; r++) {
+                int d = dxo + r * w, s = r * rowLen;
+                for (int ph = 0; ph < sw; ph++) {
+                    for (int q = 0, ix = ph; ix < w; q++, ix += sw) dx[d + ix] += p[s + ph * wq + q];
                 }
             }
         }
