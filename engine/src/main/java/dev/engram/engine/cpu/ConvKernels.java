@@ -20,6 +20,8 @@ final class ConvKernels {
     static final int MAX_TILE_FLOATS = 1 << 22;
     /** Upper bound on the filter-gradient partial sums kept at once, in floats. */
     static final int MAX_PARTIAL_FLOATS = 1 << 22;
+    /** Fewest input channels (GEMM rows) for which the input gradient is computed as a forward convolution. */
+    static final int FLIPPED_MIN_CHANNELS = 16;
     /** Fixed number of batch chunks whose filter-gradient partials are summed in order. */
     static final int FILTER_GRAD_CHUNKS = 8;
 
@@ -28,9 +30,10 @@ final class ConvKernels {
     private ConvKernels() {}
 
     /**
-     * Thread-local scratch buffer number {@code slot} of at least {@code size} floats: 0 to 2 for a
-     * tile's im2col, output / gathered gradient and transposed filter gradient, 3 for the calling
-     * thread's filter-gradient partial sums (written by all threads of one call, read after it joins).
+     * Thread-local scratch buffer number {@code slot} of at least {@code size} floats: 0 for a tile's
+     * im2col matrix or padded input copy, 1 for its output / gathered gradient, 2 for the transposed
+     * filter gradient or the flipped filter of the input gradient, 3 for the calling thread's
+     * filter-gradient partial sums (written by all threads of one call, read after it joins).
      */
     static float[] scratch(int slot, int size) {
         float[][] holder = SCRATCH.get();
@@ -131,43 +134,69 @@ final class ConvKernels {
         int crs = g.colRows(), ohw = g.colCols(), k = g.k();
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g);
+        int[] taps = pointwise ? null : ConvPanels.tapOffsets(g);
         int nb = tile(g, g.n()), tiles = (g.n() + nb - 1) / nb;
         forTiles(tiles, (t0, t1, inline) -> {
             for (int t = t0; t < t1; t++) {
                 int b0 = t * nb, cnt = Math.min(nb, g.n() - b0), ld = cnt * ohw;
-                float[] cols = x;
-                int co = b0 * xStride;
-                if (!pointwise || cnt > 1) {
-                    cols = scratch(0, crs * ld);
-                    co = 0;
-                    float[] c0 = cols;
-                    forExamples(inline, cnt, (j0, j1) -> {
-                        for (int j = j0; j < j1; j++) Im2col.im2col(x, (b0 + j) * xStride, g, c0, j * ohw, ld);
-                    });
+                // one GEMM per tile: straight into y for a single example, else into out, then scattered
+                float[] dst = cnt == 1 ? y : scratch(1, k * ld);
+                int dOff = cnt == 1 ? b0 * yStride : 0;
+                if (pointwise) {
+                    float[] cols = x;
+                    int co = b0 * xStride;
+                    if (cnt > 1) {
+                        cols = scratch(0, crs * ld);
+                        co = 0;
+                        float[] c0 = cols;
+                        forExamples(inline, cnt, (j0, j1) -> {
+                            for (int j = j0; j < j1; j++) Im2col.im2col(x, (b0 + j) * xStride, g, c0, j * ohw, ld);
+                        });
+                    }
+                    gemm(inline, false, false, k, ld, crs, w, 0, crs, cols, co, ld, 0f, dst, dOff, ld);
+                } else {
+                    float[] xp = scratch(0, cnt * ConvPanels.exampleFloats(g));
+                    ConvPanels.fill(x, b0 * xStride, g, cnt, xp, inline);
+                    Sgemm.gemmPanels(k, ld, crs, w, 0, crs, new ConvPanels(g, xp, taps, false), 0f, dst, dOff, ld, !inline);
                 }
                 if (cnt == 1) {
-                    int yo = b0 * yStride;
-                    gemm(inline, false, false, k, ohw, crs, w, 0, crs, cols, co, ohw, 0f, y, yo, ohw);
                     if (bias != null) {
                         for (int kk = 0; kk < k; kk++) {
                             float bv = bias[kk];
-                            for (int q = yo + kk * ohw, e = q + ohw; q < e; q++) y[q] += bv;
+                            for (int q = dOff + kk * ohw, e = q + ohw; q < e; q++) y[q] += bv;
                         }
                     }
                 } else {
-                    float[] out = scratch(1, k * ld);
-                    gemm(inline, false, false, k, ld, crs, w, 0, crs, cols, 0, ld, 0f, out, 0, ld);
-                    scatter(inline, out, bias, b0, cnt, k, ohw, y);
+                    scatter(inline, dst, bias, b0, cnt, k, ohw, y);
                 }
             }
         });
     }
 
-    /** {@code dx = conv_transpose(dy, w)}: the input gradient. */
+    /**
+     * {@code dx = conv_transpose(dy, w)}: the input gradient. A GEMM writes the im2col-shaped
+     * gradient, which col2im adds onto dx. Where col2im cannot add whole shifted planes (stride 1
+     * but an output narrower than the input, e.g. no padding) and there are enough input channels
+     * to fill the micro-kernel's rows, it is instead the forward convolution of dy with the flipped,
+     * transposed filter ({@link #asForward}): one GEMM over K·R·S whose panels come straight from dy.
+     */
     static void backwardData(float[] dy, float[] w, float[] dx, ConvGeometry g) {
         int crs = g.colRows(), ohw = g.colCols(), k = g.k();
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g);
+        ConvGeometry flipped = pointwise || Im2col.isShift(g) || g.c() < FLIPPED_MIN_CHANNELS ? null : asForward(g);
+        if (flipped != null) {
+            int c = g.c(), r = g.r(), s = g.s();
+            float[] wt = scratch(2, w.length);
+            for (int kk = 0; kk < k; kk++) {
+                for (int cc = 0; cc < c; cc++) {
+                    int src = (kk * c + cc) * r * s, dst = (cc * k + kk) * r * s + r * s - 1;
+                    for (int q = 0; q < r * s; q++) wt[dst - q] = w[src + q];
+                }
+            }
+            forward(dy, wt, null, dx, flipped);
+            return;
+        }
         int nb = tile(g, g.n()), tiles = (g.n() + nb - 1) / nb;
         forTiles(tiles, (t0, t1, inline) -> {
             for (int t = t0; t < t1; t++) {
@@ -193,6 +222,17 @@ final class ConvKernels {
         });
     }
 
+    /**
+     * The geometry whose forward convolution of dy with {@code w'[c][k][R-1-kr][S-1-ks] = w[k][c][kr][ks]}
+     * is the input gradient of g: input dy ({@code K×OH×OW}), C output channels, padding
+     * {@code dil·(R-1) - pad}; null when g has a stride above 1 or a padding too large for that.
+     */
+    static ConvGeometry asForward(ConvGeometry g) {
+        int ph = g.dilH() * (g.r() - 1) - g.padH(), pw = g.dilW() * (g.s() - 1) - g.padW();
+        if (g.strideH() != 1 || g.strideW() != 1 || ph < 0 || pw < 0) return null;
+        return new ConvGeometry(g.n(), g.k(), g.outH(), g.outW(), g.c(), g.r(), g.s(), 1, 1, ph, pw, g.dilH(), g.dilW());
+    }
+
     /** {@code dw = beta·dw + sum_b dy_b · cols_bᵀ}: the filter gradient. */
     static void backwardFilter(float[] x, float[] dy, float[] dw, ConvGeometry g, float beta) {
         int crs = g.colRows(), k = g.k();
@@ -216,11 +256,17 @@ final class ConvKernels {
                 filterChunk(x, dy, g, from, to, partial, ch * wSize, 0f, inline);
             }
         });
+        // dw[q] = ((beta·dw[q] or 0) + partial_0[q]) + partial_1[q] + ..., chunk after chunk over
+        // a block of q (the same sums, in the same order, as a loop over chunks per element)
         CpuParallel.forRange(wSize, 1 << 14, (q0, q1) -> {
-            for (int q = q0; q < q1; q++) {
-                float s = beta == 0 ? 0f : beta * dw[q];
-                for (int ch = 0; ch < chunks; ch++) s += partial[ch * wSize + q];
-                dw[q] = s;
+            for (int b0 = q0; b0 < q1; b0 += 1024) {
+                int b1 = Math.min(q1, b0 + 1024);
+                if (beta == 0f) java.util.Arrays.fill(dw, b0, b1, 0f);
+                else for (int q = b0; q < b1; q++) dw[q] = beta * dw[q];
+                for (int ch = 0; ch < chunks; ch++) {
+                    int o = ch * wSize;
+                    for (int q = b0; q < b1; q++) dw[q] += partial[o + q];
+                }
             }
         });
     }
@@ -240,9 +286,6 @@ final class ConvKernels {
      * when few output channels or taps would leave most of each 6×16 micro-tile empty.
      */
     static boolean filterGradTransposed(ConvGeometry g) {
-        String mode = System.getProperty("engram.conv.fgt", "auto");
-        if (mode.equals("always")) return true;
-        if (mode.equals("never")) return false;
         return paddedArea(g.colRows(), g.k()) * 5 < paddedArea(g.k(), g.colRows()) * 4;
     }
 
@@ -252,6 +295,10 @@ final class ConvKernels {
         int crs = g.colRows(), ohw = g.colCols(), k = g.k();
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g), transposed = filterGradTransposed(g);
+        // the plain orientation packs colsᵀ straight from a padded copy of the input; the transposed
+        // one reads cols in place as its A operand, so it needs the matrix itself
+        boolean implicit = !pointwise && !transposed;
+        int[] taps = implicit ? ConvPanels.tapOffsets(g) : null;
         float[] accT = transposed ? scratch(2, crs * k) : null;
         int nb = tile(g, to - from);
         boolean first = true;
@@ -259,7 +306,11 @@ final class ConvKernels {
             int cnt = Math.min(nb, to - b0), ld = cnt * ohw;
             float[] cols = x, dyT = dy;
             int co = b0 * xStride, dyo = b0 * yStride;
-            if (!pointwise || cnt > 1) {
+            float[] xp = null;
+            if (implicit) {
+                xp = scratch(0, cnt * ConvPanels.exampleFloats(g));
+                ConvPanels.fill(x, b0 * xStride, g, cnt, xp, inline);
+            } else if (!pointwise || cnt > 1) {
                 cols = scratch(0, crs * ld);
                 co = 0;
                 float[] c0 = cols;
@@ -273,7 +324,10 @@ final class ConvKernels {
                 dyo = 0;
                 gather(inline, dy, b0, cnt, k, ohw, dyT);
             }
-            if (transposed) {
+            if (implicit) {
+                Sgemm.gemmPanels(k, crs, ld, dyT, dyo, ld, new ConvPanels(g, xp, taps, true), first ? beta : 1f, acc, accOff,
+                        crs, !inline);
+            } else if (transposed) {
                 gemm(inline, false, true, crs, k, ld, cols, co, ld, dyT, dyo, ld, first ? 0f : 1f, accT, 0, k);
             } else {
                 gemm(inline, false, true, k, crs, ld, dyT, dyo, ld, cols, co, ld, first ? beta : 1f, acc, accOff, crs);

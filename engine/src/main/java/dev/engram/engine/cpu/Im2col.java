@@ -181,7 +181,7 @@ final class Im2col {
      * then reads the input plane shifted by a constant flat offset, so a whole tap row is one
      * contiguous copy (or add) once the columns that fall in the padding are taken care of.
      */
-    private static boolean isShift(ConvGeometry g) {
+    static boolean isShift(ConvGeometry g) {
         return g.strideH() == 1 && g.strideW() == 1 && g.outW() == g.w();
     }
 

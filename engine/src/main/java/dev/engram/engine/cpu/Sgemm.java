@@ -189,6 +189,35 @@ public final class Sgemm {
         }
     }
 
+    /**
+     * Packs rows {@code [pc, pc+kc)} × columns {@code [jc, jc+nc)} of a GEMM's B operand (op(B),
+     * k×n) into {@code nr}-column micro-panels: panel after panel, each {@code kc} rows of
+     * {@code nr} floats, the columns beyond nc of the last panel zero. For operands that exist only
+     * implicitly, such as a convolution's im2col matrix; called from several threads at once, so an
+     * implementation only reads shared state.
+     */
+    interface BPanels {
+        void pack(int pc, int kc, int jc, int nc, int nr, float[] pb);
+    }
+
+    /**
+     * {@code C[m×n] = A·B + beta·C} with A stored m×k (row stride lda) and B given by its
+     * {@link BPanels}: the packed path of {@link #sgemm} (same blocking, threads and FMA chains) on
+     * every shape, so the result equals the packed path's on the materialized B bit for bit.
+     * Arguments are trusted (package-internal callers build them).
+     */
+    static void gemmPanels(int m, int n, int k, float[] a, int aOff, int lda, BPanels b, float beta, float[] c,
+                           int cOff, int ldc, boolean parallel) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            scaleC(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        boolean fork = parallel && (long) m * n * k >= 2 * PAR_MIN_WORK;
+        packed(kernel(), false, false, m, n, k, 1f, a, aOff, lda, null, 0, 0, b, beta, c, cOff, ldc,
+                fork ? CpuParallel.threads() : 1);
+    }
+
     // ---------------------------------------------------------------------------------------------
     // argument checks
 
@@ -256,7 +285,7 @@ public final class Sgemm {
         }
         // small problems stay on the calling thread (forking costs more than it saves)
         boolean fork = parallel && (long) m * n * k >= 2 * PAR_MIN_WORK;
-        packed(kernel(), transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+        packed(kernel(), transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc,
                 fork ? CpuParallel.threads() : 1);
     }
 
@@ -302,10 +331,11 @@ public final class Sgemm {
      * Column chunks of at most {@link #NC} columns are then distributed over the threads; each
      * thread, k-block after k-block, packs its chunks of B into its own buffer (kept in L2) and
      * sweeps the A micro-panels over it. At most two parallel regions per super-block (one when A is
-     * used in place). If there are too few column chunks, rows are split instead.
+     * used in place). If there are too few column chunks, rows are split instead. B comes from
+     * {@code bPanels} when it is not null, else from the matrix b.
      */
     private static void packed(SgemmKernel ker, boolean transA, boolean transB, int m, int n, int k, float alpha,
-                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb, BPanels bPanels,
                                float beta, float[] c, int cOff, int ldc, int threads) {
         int nrK = ker.nr();
         int kBlocks = (k + KC - 1) / KC;
@@ -347,7 +377,8 @@ public final class Sgemm {
                         int ai = inPlace ? aOff + i0 * lda + pc : mc * pc, ld = inPlace ? lda : kc;
                         for (int ch = c0; ch < c1; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
-                            packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
+                            if (bPanels != null) bPanels.pack(pc, kc, jc, nc, nrK, pb);
+                            else packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
                             ker.macro(mc, nc, kc, pa, ai, ld, pb, c, cOff + i0 * ldc + jc, ldc, kb == 0 ? beta : 1f, tmp);
                         }
                     }
@@ -363,7 +394,8 @@ public final class Sgemm {
                         int ai = (inPlace ? aOff + i0 * lda + pc : mc * pc) + r0 * ld;
                         for (int ch = 0; ch < nChunks; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
-                            packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
+                            if (bPanels != null) bPanels.pack(pc, kc, jc, nc, nrK, pb);
+                            else packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
                             ker.macro(r1 - r0, nc, kc, pa, ai, ld, pb, c, cOff + (i0 + r0) * ldc + jc, ldc,
                                     kb == 0 ? beta : 1f, tmp);
                         }

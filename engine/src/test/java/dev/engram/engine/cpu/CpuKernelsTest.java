@@ -88,6 +88,24 @@ class CpuKernelsTest {
         for (ConvGeometry g : shapes) checkConv(g, rnd);
     }
 
+    @Test
+    void inputGradientAsFlippedForwardConvMatchesDirectLoops() {
+        // stride 1, output narrower than the input, at least FLIPPED_MIN_CHANNELS input channels:
+        // the input gradient is the forward convolution of dy with the flipped, transposed filter
+        SplittableRandom rnd = new SplittableRandom(17);
+        int c = ConvKernels.FLIPPED_MIN_CHANNELS;
+        ConvGeometry[] shapes = {new ConvGeometry(3, c, 8, 8, 5, 3, 3, 1, 1, 0, 0, 1, 1),
+            new ConvGeometry(2, c + 3, 9, 10, 4, 3, 2, 1, 1, 1, 0, 2, 1), new ConvGeometry(4, c, 7, 6, 3, 2, 4, 1, 1, 1, 2, 1, 1),
+            new ConvGeometry(1, c + 1, 6, 9, 6, 5, 3, 1, 1, 0, 0, 1, 2)};
+        for (ConvGeometry g : shapes) {
+            assertThat(ConvKernels.asForward(g)).as("%s", g).isNotNull();
+            assertThat(Im2col.isShift(g)).as("%s", g).isFalse();
+            checkConv(g, rnd);
+        }
+        // padding wider than the dilated kernel: no forward form
+        assertThat(ConvKernels.asForward(new ConvGeometry(1, c, 5, 5, 2, 2, 2, 1, 1, 2, 2, 1, 1))).isNull();
+    }
+
     private static void checkConv(ConvGeometry g, SplittableRandom rnd) {
         int n = g.n(), c = g.c(), k = g.k(), r = g.r(), s = g.s(), oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
         float[] x = values(rnd, n * c * hw), w = values(rnd, k * c * r * s), dy = values(rnd, n * k * oh * ow);
@@ -118,6 +136,29 @@ class CpuKernelsTest {
                     }
         for (int q = 0; q < x.length; q++) close(dx[q], rx[q], "dx[" + q + "] of " + g);
         for (int q = 0; q < w.length; q++) close(dw[q], rw[q] + beta * dw0[q], "dw[" + q + "] of " + g);
+    }
+
+    @Test
+    void forwardOnImplicitPanelsEqualsGemmOnTheIm2colMatrixBitForBit() {
+        // the forward packs its B panels from a padded, stride-phased copy of the input; the values,
+        // and so the FMA chains, must be those of a GEMM on the materialized im2col matrix
+        SplittableRandom rnd = new SplittableRandom(13);
+        ConvGeometry[] shapes = {new ConvGeometry(5, 3, 11, 13, 7, 3, 3, 1, 1, 1, 1, 1, 1),
+            new ConvGeometry(4, 4, 12, 12, 6, 5, 5, 2, 2, 2, 2, 1, 1), new ConvGeometry(3, 2, 10, 17, 5, 3, 4, 3, 3, 2, 1, 1, 2),
+            new ConvGeometry(6, 5, 8, 8, 9, 3, 3, 1, 1, 0, 0, 1, 1), new ConvGeometry(2, 3, 9, 7, 4, 2, 3, 2, 1, 0, 3, 2, 1),
+            new ConvGeometry(70, 2, 6, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1)};
+        for (ConvGeometry g : shapes) {
+            int crs = g.colRows(), ohw = g.colCols(), xStride = g.c() * g.h() * g.w();
+            float[] x = values(rnd, g.n() * xStride), w = values(rnd, g.k() * crs), y = new float[g.n() * g.k() * ohw];
+            ConvKernels.forward(x, w, y, g);
+            float[] cols = new float[crs * ohw], want = new float[g.k() * ohw];
+            for (int b = 0; b < g.n(); b++) {
+                Im2col.im2col(x, b * xStride, g, cols, 0, ohw);
+                Sgemm.sgemm(false, false, g.k(), ohw, crs, 1f, w, 0, crs, cols, 0, ohw, 0f, want, 0, ohw);
+                float[] got = java.util.Arrays.copyOfRange(y, b * want.length, (b + 1) * want.length);
+                assertThat(got).as("example %d of %s", b, g).containsExactly(want);
+            }
+        }
     }
 
     @Test
@@ -152,7 +193,9 @@ class CpuKernelsTest {
     void convResultsAreBitIdenticalAcrossThreadCounts() {
         SplittableRandom rnd = new SplittableRandom(99);
         ConvGeometry[] shapes = {new ConvGeometry(37, 3, 9, 11, 8, 3, 3, 1, 1, 1, 1, 1, 1),
-            new ConvGeometry(21, 6, 5, 5, 4, 1, 1, 1, 1, 0, 0, 1, 1), new ConvGeometry(9, 4, 12, 10, 5, 3, 2, 2, 1, 1, 0, 2, 1)};
+            new ConvGeometry(21, 6, 5, 5, 4, 1, 1, 1, 1, 0, 0, 1, 1), new ConvGeometry(9, 4, 12, 10, 5, 3, 2, 2, 1, 1, 0, 2, 1),
+            new ConvGeometry(11, ConvKernels.FLIPPED_MIN_CHANNELS, 8, 8, 6, 3, 3, 1, 1, 0, 0, 1, 1),
+            new ConvGeometry(13, 5, 14, 15, 9, 5, 5, 2, 2, 2, 2, 1, 1)};
         int before = CpuParallel.threads();
         try {
             for (ConvGeometry g : shapes) {
