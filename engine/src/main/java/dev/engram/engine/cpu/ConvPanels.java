@@ -125,13 +125,34 @@ final class ConvPanels implements Sgemm.BPanels {
                 int e = col / ohw, pos = col - e * ohw, y = pos / ow, xq = pos - y * ow;
                 int len = Math.min(ow - xq, end - col);
                 int base = e * exampleStride + y * rowStep + xq, t = d + col - (jc + jr);
-                for (int p = 0; p < kc; p++, t += nr) {
-                    int s = base + taps[pc + p];
-                    for (int u = 0; u < len; u++) pb[t + u] = xp[s + u];
-                }
+                for (int p = 0; p < kc; p++, t += nr) copy(xp, base + taps[pc + p], pb, t, len);
                 col += len;
             }
         }
+    }
+
+    /**
+     * {@code dst[t, t+len) = src[s, s+len)} for the short runs of packing: a call of
+     * {@code System.arraycopy} from 16 floats on, eight floats per step below (C2 does not vectorize
+     * a loop this short), then one at a time (about twice as fast as a plain loop at 8 to 16 floats).
+     */
+    private static void copy(float[] src, int s, float[] dst, int t, int len) {
+        if (len >= 16) {
+            System.arraycopy(src, s, dst, t, len);
+            return;
+        }
+        int u = 0;
+        for (; u + 8 <= len; u += 8) {
+            dst[t + u] = src[s + u];
+            dst[t + u + 1] = src[s + u + 1];
+            dst[t + u + 2] = src[s + u + 2];
+            dst[t + u + 3] = src[s + u + 3];
+            dst[t + u + 4] = src[s + u + 4];
+            dst[t + u + 5] = src[s + u + 5];
+            dst[t + u + 6] = src[s + u + 6];
+            dst[t + u + 7] = src[s + u + 7];
+        }
+        for (; u < len; u++) dst[t + u] = src[s + u];
     }
 
     /** B = the transposed im2col matrix: rows are output positions, columns taps. */

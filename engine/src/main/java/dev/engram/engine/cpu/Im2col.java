@@ -81,7 +81,7 @@ final class Im2col {
     }
 
     /** Row segments shorter than this are copied by a loop rather than {@code System.arraycopy}. */
-    private static final int SHORT_ROW = 24;
+    private static final int SHORT_ROW = 16;
 
     private static final ThreadLocal<float[][]> PHASES = ThreadLocal.withInitial(() -> new float[1][0]);
 
