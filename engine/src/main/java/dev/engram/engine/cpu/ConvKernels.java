@@ -3,7 +3,9 @@ package dev.engram.engine.cpu;
 import dev.engram.engine.spi.ConvGeometry;
 
 /**
- * CPU 2-D convolution (NCHW, OIHW, groups 1) as im2col + SGEMM over tiles of examples.
+ * CPU 2-D convolution (NCHW, OIHW, groups 1) as im2col + SGEMM over tiles of examples, or by
+ * {@link Winograd} F(2×2, 3×3) for 3×3 stride-1 convolutions with at least
+ * {@link Winograd#MIN_CHANNELS} channels each way.
  *
  * <p>The batch is cut into tiles of {@link #tile} examples whose im2col matrices are laid side by
  * side, {@code [C·R·S, nb·OH·OW]}, so one GEMM per tile (not per example) multiplies them with the
@@ -132,6 +134,18 @@ final class ConvKernels {
      */
     static void forward(float[] x, float[] w, float[] bias, float[] y, ConvGeometry g) {
         int crs = g.colRows(), ohw = g.colCols(), k = g.k();
+        if (Winograd.applies(g)) {
+            Winograd.forward(x, w, y, g);
+            if (bias != null) {
+                CpuParallel.forRange(g.n() * k, Math.max(1, 4096 / ohw), (q0, q1) -> {
+                    for (int q = q0; q < q1; q++) {
+                        float bv = bias[q % k];
+                        for (int i = q * ohw, e = i + ohw; i < e; i++) y[i] += bv;
+                    }
+                });
+            }
+            return;
+        }
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g);
         int[] taps = pointwise ? null : ConvPanels.tapOffsets(g);
@@ -175,16 +189,17 @@ final class ConvKernels {
 
     /**
      * {@code dx = conv_transpose(dy, w)}: the input gradient. A GEMM writes the im2col-shaped
-     * gradient, which col2im adds onto dx. Where col2im cannot add whole shifted planes (stride 1
-     * but an output narrower than the input, e.g. no padding) and there are enough input channels
-     * to fill the micro-kernel's rows, it is instead the forward convolution of dy with the flipped,
-     * transposed filter ({@link #asForward}): one GEMM over K·R·S whose panels come straight from dy.
+     * gradient, which col2im adds onto dx. It is instead the forward convolution of dy with the
+     * flipped, transposed filter ({@link #asForward}) where that convolution runs by {@link Winograd},
+     * or where col2im cannot add whole shifted planes (stride 1 but an output narrower than the
+     * input, e.g. no padding) and there are enough input channels to fill the micro-kernel's rows.
      */
     static void backwardData(float[] dy, float[] w, float[] dx, ConvGeometry g) {
         int crs = g.colRows(), ohw = g.colCols(), k = g.k();
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g);
-        ConvGeometry flipped = pointwise || Im2col.isShift(g) || g.c() < FLIPPED_MIN_CHANNELS ? null : asForward(g);
+        ConvGeometry flipped = pointwise ? null : asForward(g);
+        if (flipped != null && !Winograd.applies(flipped) && (Im2col.isShift(g) || g.c() < FLIPPED_MIN_CHANNELS)) flipped = null;
         if (flipped != null) {
             int c = g.c(), r = g.r(), s = g.s();
             float[] wt = scratch(2, w.length);
@@ -197,12 +212,19 @@ final class ConvKernels {
             forward(dy, wt, null, dx, flipped);
             return;
         }
+        // wᵀ [CRS, K] once, read in place by every tile's GEMM (a transposed A would be copied per call)
+        float[] wT = scratch(2, w.length);
+        CpuParallel.forRange(crs, Math.max(1, (1 << 14) / k), (q0, q1) -> {
+            for (int q = q0; q < q1; q++) {
+                for (int kk = 0; kk < k; kk++) wT[q * k + kk] = w[kk * crs + q];
+            }
+        });
         int nb = tile(g, g.n()), tiles = (g.n() + nb - 1) / nb;
         forTiles(tiles, (t0, t1, inline) -> {
             for (int t = t0; t < t1; t++) {
                 int b0 = t * nb, cnt = Math.min(nb, g.n() - b0), ld = cnt * ohw;
                 if (pointwise && cnt == 1) {
-                    gemm(inline, true, false, crs, ohw, k, w, 0, crs, dy, b0 * yStride, ohw, 0f, dx, b0 * xStride, ohw);
+                    gemm(inline, false, false, crs, ohw, k, wT, 0, k, dy, b0 * yStride, ohw, 0f, dx, b0 * xStride, ohw);
                     continue;
                 }
                 float[] dyT = dy;
@@ -213,7 +235,7 @@ final class ConvKernels {
                     gather(inline, dy, b0, cnt, k, ohw, dyT);
                 }
                 float[] dcols = scratch(0, crs * ld);
-                gemm(inline, true, false, crs, ld, k, w, 0, crs, dyT, dyo, ld, 0f, dcols, 0, ld);
+                gemm(inline, false, false, crs, ld, k, wT, 0, k, dyT, dyo, ld, 0f, dcols, 0, ld);
                 forExamples(inline, cnt, (j0, j1) -> {
                     java.util.Arrays.fill(dx, (b0 + j0) * xStride, (b0 + j1) * xStride, 0f);
                     for (int j = j0; j < j1; j++) Im2col.col2imAdd(dcols, j * ohw, ld, g, dx, (b0 + j) * xStride);
@@ -235,6 +257,10 @@ final class ConvKernels {
 
     /** {@code dw = beta·dw + sum_b dy_b · cols_bᵀ}: the filter gradient. */
     static void backwardFilter(float[] x, float[] dy, float[] dw, ConvGeometry g, float beta) {
+        if (Winograd.applies(g)) {
+            Winograd.backwardFilter(x, dy, dw, g, beta);
+            return;
+        }
         int crs = g.colRows(), k = g.k();
         int wSize = k * crs;
         // a fixed number of batch chunks (depending only on the geometry) summed in order keeps the

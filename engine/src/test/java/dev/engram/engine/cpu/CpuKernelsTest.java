@@ -106,6 +106,37 @@ class CpuKernelsTest {
         assertThat(ConvKernels.asForward(new ConvGeometry(1, c, 5, 5, 2, 2, 2, 1, 1, 2, 2, 1, 1))).isNull();
     }
 
+    @Test
+    void winogradConvolutionsMatchDirectLoops() {
+        SplittableRandom rnd = new SplittableRandom(23);
+        int c = Winograd.MIN_CHANNELS;
+        ConvGeometry[] shapes = {new ConvGeometry(3, c, 8, 8, c, 3, 3, 1, 1, 1, 1, 1, 1),
+            new ConvGeometry(2, c + 1, 7, 9, c + 2, 3, 3, 1, 1, 1, 1, 1, 1), // odd output: partial 2×2 blocks
+            new ConvGeometry(2, c, 6, 5, c + 4, 3, 3, 1, 1, 0, 0, 1, 1), new ConvGeometry(1, c, 3, 4, c, 3, 3, 1, 1, 2, 1, 1, 1),
+            new ConvGeometry(Winograd.TARGET_TILES / 4 + 3, c, 4, 4, c, 3, 3, 1, 1, 1, 1, 1, 1), // several chunks
+            new ConvGeometry(2, 64, 5, 5, 24, 3, 3, 1, 1, 1, 1, 1, 1)};
+        for (ConvGeometry g : shapes) {
+            assertThat(Winograd.applies(g)).as("%s", g).isTrue();
+            checkConv(g, rnd);
+        }
+        assertThat(Winograd.applies(new ConvGeometry(1, c - 1, 8, 8, c, 3, 3, 1, 1, 1, 1, 1, 1))).isFalse();
+        assertThat(Winograd.applies(new ConvGeometry(1, c, 8, 8, c, 3, 3, 2, 2, 1, 1, 1, 1))).isFalse();
+        assertThat(Winograd.applies(new ConvGeometry(1, c, 8, 8, c, 3, 3, 1, 1, 1, 1, 2, 2))).isFalse();
+        assertThat(Winograd.applies(new ConvGeometry(1, c, 8, 8, c, 5, 5, 1, 1, 2, 2, 1, 1))).isFalse();
+    }
+
+    @Test
+    void winogradFusedBiasEqualsConvThenBroadcastAddBitForBit() {
+        SplittableRandom rnd = new SplittableRandom(29);
+        ConvGeometry g = new ConvGeometry(3, Winograd.MIN_CHANNELS, 6, 7, 20, 3, 3, 1, 1, 1, 1, 1, 1);
+        float[] x = values(rnd, g.n() * g.c() * g.h() * g.w()), w = values(rnd, g.k() * g.colRows()), bias = values(rnd, g.k());
+        float[] fused = values(rnd, g.n() * g.k() * g.colCols()), plain = new float[fused.length];
+        ConvKernels.forward(x, w, bias, fused, g);
+        ConvKernels.forward(x, w, plain, g);
+        for (int q = 0; q < plain.length; q++) plain[q] += bias[(q / g.colCols()) % g.k()];
+        assertThat(fused).containsExactly(plain);
+    }
+
     private static void checkConv(ConvGeometry g, SplittableRandom rnd) {
         int n = g.n(), c = g.c(), k = g.k(), r = g.r(), s = g.s(), oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
         float[] x = values(rnd, n * c * hw), w = values(rnd, k * c * r * s), dy = values(rnd, n * k * oh * ow);
@@ -195,7 +226,8 @@ class CpuKernelsTest {
         ConvGeometry[] shapes = {new ConvGeometry(37, 3, 9, 11, 8, 3, 3, 1, 1, 1, 1, 1, 1),
             new ConvGeometry(21, 6, 5, 5, 4, 1, 1, 1, 1, 0, 0, 1, 1), new ConvGeometry(9, 4, 12, 10, 5, 3, 2, 2, 1, 1, 0, 2, 1),
             new ConvGeometry(11, ConvKernels.FLIPPED_MIN_CHANNELS, 8, 8, 6, 3, 3, 1, 1, 0, 0, 1, 1),
-            new ConvGeometry(13, 5, 14, 15, 9, 5, 5, 2, 2, 2, 2, 1, 1)};
+            new ConvGeometry(13, 5, 14, 15, 9, 5, 5, 2, 2, 2, 2, 1, 1),
+            new ConvGeometry(Winograd.TARGET_TILES / 9 + 5, Winograd.MIN_CHANNELS, 5, 6, 17, 3, 3, 1, 1, 1, 1, 1, 1)};
         int before = CpuParallel.threads();
         try {
             for (ConvGeometry g : shapes) {
