@@ -119,9 +119,10 @@ final class Winograd {
             });
         }
         CpuParallel.forRange(k * c, 256, (q0, q1) -> {
+            float[] r = new float[12];
             for (int q = q0; q < q1; q++) {
                 int kk = q / c, cc = q - kk * c;
-                filterGradient(du, kk * 16 * c + cc, c, dw, q * 9, beta);
+                filterGradient(du, kk * 16 * c + cc, c, dw, q * 9, beta, r);
             }
         });
     }
@@ -273,9 +274,11 @@ final class Winograd {
         }
     }
 
-    /** {@code dw[o..o+9) = beta·dw + Gᵀ dU G} for filter q (dU plane ξν at {@code q + ξν·stride}). */
-    private static void filterGradient(float[] du, int q, int stride, float[] dw, int o, float beta) {
-        float[] r = new float[12];
+    /**
+     * {@code dw[o..o+9) = beta·dw + Gᵀ dU G} for filter q (dU plane ξν at {@code q + ξν·stride});
+     * {@code r} is 12 floats of scratch.
+     */
+    private static void filterGradient(float[] du, int q, int stride, float[] dw, int o, float beta, float[] r) {
         for (int nu = 0; nu < 4; nu++) { // Gᵀ dU: three rows of four
             float u0 = du[q + nu * stride], u1 = du[q + (4 + nu) * stride], u2 = du[q + (8 + nu) * stride],
                     u3 = du[q + (12 + nu) * stride];
