@@ -114,11 +114,13 @@ class CpuKernelsTest {
             new ConvGeometry(2, c + 1, 7, 9, c + 2, 3, 3, 1, 1, 1, 1, 1, 1), // odd output: partial 2×2 blocks
             new ConvGeometry(2, c, 6, 5, c + 4, 3, 3, 1, 1, 0, 0, 1, 1), new ConvGeometry(1, c, 3, 4, c, 3, 3, 1, 1, 2, 1, 1, 1),
             new ConvGeometry(Winograd.TARGET_TILES / 4 + 3, c, 4, 4, c, 3, 3, 1, 1, 1, 1, 1, 1), // several chunks
-            new ConvGeometry(2, 64, 5, 5, 24, 3, 3, 1, 1, 1, 1, 1, 1)};
+            new ConvGeometry(2, 2 * c, 5, 5, c + 8, 3, 3, 1, 1, 1, 1, 1, 1)};
         for (ConvGeometry g : shapes) {
             assertThat(Winograd.applies(g)).as("%s", g).isTrue();
             checkConv(g, rnd);
         }
+        // the input gradient runs Winograd through the flipped-filter forward convolution
+        assertThat(Winograd.applies(ConvKernels.asForward(shapes[1]))).isTrue();
         assertThat(Winograd.applies(new ConvGeometry(1, c - 1, 8, 8, c, 3, 3, 1, 1, 1, 1, 1, 1))).isFalse();
         assertThat(Winograd.applies(new ConvGeometry(1, c, 8, 8, c, 3, 3, 2, 2, 1, 1, 1, 1))).isFalse();
         assertThat(Winograd.applies(new ConvGeometry(1, c, 8, 8, c, 3, 3, 1, 1, 1, 1, 2, 2))).isFalse();
@@ -128,7 +130,8 @@ class CpuKernelsTest {
     @Test
     void winogradFusedBiasEqualsConvThenBroadcastAddBitForBit() {
         SplittableRandom rnd = new SplittableRandom(29);
-        ConvGeometry g = new ConvGeometry(3, Winograd.MIN_CHANNELS, 6, 7, 20, 3, 3, 1, 1, 1, 1, 1, 1);
+        ConvGeometry g = new ConvGeometry(3, Winograd.MIN_CHANNELS, 6, 7, Winograd.MIN_CHANNELS + 4, 3, 3, 1, 1, 1, 1, 1, 1);
+        assertThat(Winograd.applies(g)).isTrue();
         float[] x = values(rnd, g.n() * g.c() * g.h() * g.w()), w = values(rnd, g.k() * g.colRows()), bias = values(rnd, g.k());
         float[] fused = values(rnd, g.n() * g.k() * g.colCols()), plain = new float[fused.length];
         ConvKernels.forward(x, w, bias, fused, g);
@@ -227,7 +230,8 @@ class CpuKernelsTest {
             new ConvGeometry(21, 6, 5, 5, 4, 1, 1, 1, 1, 0, 0, 1, 1), new ConvGeometry(9, 4, 12, 10, 5, 3, 2, 2, 1, 1, 0, 2, 1),
             new ConvGeometry(11, ConvKernels.FLIPPED_MIN_CHANNELS, 8, 8, 6, 3, 3, 1, 1, 0, 0, 1, 1),
             new ConvGeometry(13, 5, 14, 15, 9, 5, 5, 2, 2, 2, 2, 1, 1),
-            new ConvGeometry(Winograd.TARGET_TILES / 9 + 5, Winograd.MIN_CHANNELS, 5, 6, 17, 3, 3, 1, 1, 1, 1, 1, 1)};
+            new ConvGeometry(Winograd.TARGET_TILES / 9 + 5, Winograd.MIN_CHANNELS, 5, 6, Winograd.MIN_CHANNELS + 1, 3, 3, 1, 1,
+                1, 1, 1, 1)};
         int before = CpuParallel.threads();
         try {
             for (ConvGeometry g : shapes) {
