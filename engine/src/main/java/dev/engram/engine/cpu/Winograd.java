@@ -21,9 +21,12 @@ import dev.engram.engine.spi.ConvGeometry;
  * values of a tile close together. The filter gradient runs the same algebra backwards:
  * {@code dg = Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d B)] G}, 16 GEMMs {@code dU_ξν = dM_ξν · V_ξνᵀ}.
  *
- * <p>Chunks of examples are fixed by the geometry and processed in order; each GEMM's result does
- * not depend on the threads that run it and every transform is element-wise: results are
- * bit-identical whatever the number of threads. They differ from the direct convolution by rounding only (the
+ * <p>Chunks of examples are fixed by the geometry. With enough of them, each thread takes whole
+ * chunks (transforms and GEMMs on one core, its buffers in its caches); otherwise the chunks run in
+ * order, parallel inside. The filter gradient accumulates the chunks of each of a fixed number of
+ * groups in order and adds the groups' sums in order. Each GEMM's result does not depend on the
+ * threads that run it and every transform is element-wise: results are bit-identical whatever the
+ * number of threads. They differ from the direct convolution by rounding only (the
  * transforms are exact up to float additions and halvings).
  */
 final class Winograd {
@@ -70,63 +73,110 @@ final class Winograd {
         return Math.max(1, (g.n() + chunks - 1) / chunks);
     }
 
+    /** Runs {@code body} over {@code [0, n)}: on this thread when {@code inline}, else over the threads. */
+    private static void each(boolean inline, int n, int minChunk, CpuParallel.RangeBody body) {
+        if (inline) body.run(0, n);
+        else CpuParallel.forRange(n, minChunk, body);
+    }
+
+    /** Work on chunks {@code [from, to)}; {@code inline}: other chunks run beside it, so stay on this thread. */
+    @FunctionalInterface
+    private interface ChunkBody {
+        void run(int from, int to, boolean inline);
+    }
+
+    /**
+     * Whole chunks per thread when there are enough of them to balance (each chunk's buffers then
+     * stay with one core), else the chunks in order, each parallel inside.
+     */
+    private static void forChunks(int chunks, ChunkBody body) {
+        int t = CpuParallel.threads();
+        if (t > 1 && (chunks >= 2 * t || chunks % t == 0)) CpuParallel.forRange(chunks, 1, (c0, c1) -> body.run(c0, c1, true));
+        else body.run(0, chunks, false);
+    }
+
     /** {@code y = conv(x, w)} for a geometry that {@link #applies}; writes every element of y. */
     static void forward(float[] x, float[] w, float[] y, ConvGeometry g) {
         int k = g.k(), c = g.c(), th = tilesH(g), tw = tilesW(g), tpe = th * tw;
         int xStride = c * g.h() * g.w(), yStride = k * g.outH() * g.outW();
         float[] u = scratch(0, 16L * k * c);
         transformFilter(w, k, c, u);
-        int nb = chunk(g);
-        float[] v = scratch(1, 16L * c * nb * tpe), m = scratch(2, 16L * k * nb * tpe);
-        for (int b0 = 0; b0 < g.n(); b0 += nb) {
-            int cnt = Math.min(nb, g.n() - b0), p = cnt * tpe, e0 = b0;
-            transformInputs(x, e0 * xStride, cnt, g, v, p);
-            // M_ξν[K×P] = U_ξν[K×C] · V_ξν[C×P]
-            CpuParallel.forRange(16, 1, (f0, f1) -> {
-                for (int f = f0; f < f1; f++) {
-                    Sgemm.gemm(false, false, k, p, c, 1f, u, f * c, 16 * c, v, f * p, 16 * p, 0f, m, f * p, 16 * p, false);
-                }
-            });
-            CpuParallel.forRange(cnt * k, Math.max(1, 4096 / tpe), (q0, q1) -> {
-                for (int q = q0; q < q1; q++) {
-                    int e = q / k, kk = q - e * k;
-                    outputPlane(m, kk * 16 * p + e * tpe, p, y, (e0 + e) * yStride + kk * g.outH() * g.outW(), g.outH(),
-                            g.outW(), th, tw);
-                }
-            });
-        }
+        int nb = chunk(g), chunks = (g.n() + nb - 1) / nb;
+        forChunks(chunks, (c0, c1, inline) -> {
+            float[] v = scratch(1, 16L * c * nb * tpe), m = scratch(2, 16L * k * nb * tpe);
+            for (int ch = c0; ch < c1; ch++) {
+                int e0 = ch * nb, cnt = Math.min(nb, g.n() - e0), p = cnt * tpe;
+                transformInputs(x, e0 * xStride, cnt, g, v, p, inline);
+                // M_ξν[K×P] = U_ξν[K×C] · V_ξν[C×P]
+                each(inline, 16, 1, (f0, f1) -> {
+                    for (int f = f0; f < f1; f++) {
+                        Sgemm.gemm(false, false, k, p, c, 1f, u, f * c, 16 * c, v, f * p, 16 * p, 0f, m, f * p, 16 * p, false);
+                    }
+                });
+                each(inline, cnt * k, Math.max(1, 4096 / tpe), (q0, q1) -> {
+                    for (int q = q0; q < q1; q++) {
+                        int e = q / k, kk = q - e * k;
+                        outputPlane(m, kk * 16 * p + e * tpe, p, y, (e0 + e) * yStride + kk * g.outH() * g.outW(), g.outH(),
+                                g.outW(), th, tw);
+                    }
+                });
+            }
+        });
     }
+
+    /** Fixed number of chunk groups whose filter-gradient partials are summed in order. */
+    static final int FILTER_GRAD_GROUPS = 8;
+    /** Upper bound on the partial sums of all groups, in floats. */
+    static final long MAX_PARTIAL_FLOATS = 1L << 23;
 
     /** {@code dw = beta·dw + sum_b dy_b ⋆ x_b}, the filter gradient, for a geometry that {@link #applies}. */
     static void backwardFilter(float[] x, float[] dy, float[] dw, ConvGeometry g, float beta) {
         int k = g.k(), c = g.c(), th = tilesH(g), tw = tilesW(g), tpe = th * tw, oh = g.outH(), ow = g.outW();
-        int xStride = c * g.h() * g.w(), yStride = k * oh * ow;
-        float[] du = scratch(0, 16L * k * c);
-        if (g.n() == 0) java.util.Arrays.fill(du, 0, 16 * k * c, 0f);
-        int nb = chunk(g);
-        float[] v = scratch(1, 16L * c * nb * tpe), dm = scratch(2, 16L * k * nb * tpe);
-        for (int b0 = 0; b0 < g.n(); b0 += nb) {
-            int cnt = Math.min(nb, g.n() - b0), p = cnt * tpe, e0 = b0;
-            transformInputs(x, e0 * xStride, cnt, g, v, p);
-            CpuParallel.forRange(cnt * k, Math.max(1, 4096 / tpe), (q0, q1) -> {
-                for (int q = q0; q < q1; q++) {
-                    int e = q / k, kk = q - e * k;
-                    gradPlane(dy, (e0 + e) * yStride + kk * oh * ow, oh, ow, th, tw, dm, kk * 16 * p + e * tpe, p);
+        int xStride = c * g.h() * g.w(), yStride = k * oh * ow, size = 16 * k * c;
+        int nb = chunk(g), chunks = (g.n() + nb - 1) / nb;
+        // the chunks fall into a fixed number of groups (depending only on the geometry), each
+        // accumulating its chunks in order into its own dU; the groups' sums are added in order
+        int groups = (int) Math.max(1, Math.min(Math.min(FILTER_GRAD_GROUPS, chunks), MAX_PARTIAL_FLOATS / size));
+        float[] partial = scratch(0, (long) groups * size);
+        if (g.n() == 0) java.util.Arrays.fill(partial, 0, size, 0f);
+        forChunks(groups, (g0, g1, inline) -> {
+            float[] v = scratch(1, 16L * c * nb * tpe), dm = scratch(2, 16L * k * nb * tpe);
+            for (int gr = g0; gr < g1; gr++) {
+                int first = (int) ((long) chunks * gr / groups), last = (int) ((long) chunks * (gr + 1) / groups);
+                int duOff = gr * size;
+                for (int ch = first; ch < last; ch++) {
+                    int e0 = ch * nb, cnt = Math.min(nb, g.n() - e0), p = cnt * tpe;
+                    transformInputs(x, e0 * xStride, cnt, g, v, p, inline);
+                    each(inline, cnt * k, Math.max(1, 4096 / tpe), (q0, q1) -> {
+                        for (int q = q0; q < q1; q++) {
+                            int e = q / k, kk = q - e * k;
+                            gradPlane(dy, (e0 + e) * yStride + kk * oh * ow, oh, ow, th, tw, dm, kk * 16 * p + e * tpe, p);
+                        }
+                    });
+                    // dU_ξν[K×C] (+)= dM_ξν[K×P] · V_ξν[C×P]ᵀ
+                    float beta0 = ch == first ? 0f : 1f;
+                    each(inline, 16, 1, (f0, f1) -> {
+                        for (int f = f0; f < f1; f++) {
+                            Sgemm.gemm(false, true, k, c, p, 1f, dm, f * p, 16 * p, v, f * p, 16 * p, beta0, partial,
+                                    duOff + f * c, 16 * c, false);
+                        }
+                    });
                 }
-            });
-            // dU_ξν[K×C] (+)= dM_ξν[K×P] · V_ξν[C×P]ᵀ, chunk after chunk
-            float beta0 = b0 == 0 ? 0f : 1f;
-            CpuParallel.forRange(16, 1, (f0, f1) -> {
-                for (int f = f0; f < f1; f++) {
-                    Sgemm.gemm(false, true, k, c, p, 1f, dm, f * p, 16 * p, v, f * p, 16 * p, beta0, du, f * c, 16 * c, false);
-                }
-            });
-        }
+            }
+        });
         CpuParallel.forRange(k * c, 256, (q0, q1) -> {
             float[] r = new float[12];
             for (int q = q0; q < q1; q++) {
-                int kk = q / c, cc = q - kk * c;
-                filterGradient(du, kk * 16 * c + cc, c, dw, q * 9, beta, r);
+                int kk = q / c, cc = q - kk * c, o = kk * 16 * c + cc;
+                if (groups > 1) { // dU of filter q, plane by plane: groups summed in order into group 0's slot
+                    for (int f = 0; f < 16; f++) {
+                        int at = o + f * c;
+                        float sum = partial[at];
+                        for (int gr = 1; gr < groups; gr++) sum += partial[gr * size + at];
+                        partial[at] = sum;
+                    }
+                }
+                filterGradient(partial, o, c, dw, q * 9, beta, r);
             }
         });
     }
@@ -162,10 +212,10 @@ final class Winograd {
      * {@code x[xo..]}: V_ξν is the C×P matrix at offset ξν·P with row stride 16·P, so the 16 values
      * of a tile go to 16 nearby rows rather than 16 far-apart matrices.
      */
-    private static void transformInputs(float[] x, int xo, int cnt, ConvGeometry g, float[] v, int p) {
+    private static void transformInputs(float[] x, int xo, int cnt, ConvGeometry g, float[] v, int p, boolean inline) {
         int c = g.c(), h = g.h(), w = g.w(), th = tilesH(g), tw = tilesW(g), tpe = th * tw;
         int hp = 2 * th + 2, wp = 2 * tw + 2, padH = g.padH(), padW = g.padW();
-        CpuParallel.forRange(cnt * c, Math.max(1, 4096 / tpe), (q0, q1) -> {
+        each(inline, cnt * c, Math.max(1, 4096 / tpe), (q0, q1) -> {
             float[] pad = new float[hp * wp]; // one zero-padded input plane
             for (int q = q0; q < q1; q++) {
                 int e = q / c, cc = q - e * c;
