@@ -60,12 +60,12 @@ final class ConvKernels {
 
     /** Body of a loop over tiles {@code [from, to)}; {@code inline}: other tiles run beside it. */
     @FunctionalInterface
-    private interface TileBody {
+    interface TileBody {
         void run(int from, int to, boolean inline);
     }
 
     /** Runs {@code tiles} tile bodies: over threads when that balances, else in order on this thread. */
-    private static void forTiles(int tiles, TileBody body) {
+    static void forTiles(int tiles, TileBody body) {
         int t = CpuParallel.threads();
         if (t > 1 && (tiles >= 2 * t || tiles % t == 0)) CpuParallel.forRange(tiles, 1, (from, to) -> body.run(from, to, true));
         else body.run(0, tiles, false);

@@ -43,9 +43,24 @@ final class Im2col {
             im2colShift(x, xo, g, cols, co, ld);
             return;
         }
+        // sw > 1: every input row is first split into its sw phases
+        // (p[((c·h + iy)·sw + ph)·wq + q] = x[c][iy][q·sw + ph]), after which the input columns a tap
+        // reads for consecutive outputs are consecutive: tap column offset ixBase = ks·dil - pad reads
+        // phase floorMod(ixBase, sw) from column xq + floorDiv(ixBase, sw), and the strided gather of
+        // each tap row becomes a contiguous copy. With sw = 1 the input itself is that layout.
+        float[] src = x;
+        int base = xo, wq = w, rowLen = w;
         if (sw > 1) {
-            im2colPhased(x, xo, g, cols, co, ld);
-            return;
+            wq = phaseWidth(g);
+            rowLen = sw * wq;
+            src = phaseBuffer(g.c() * h * rowLen);
+            base = 0;
+            for (int row = 0, n = g.c() * h; row < n; row++) {
+                int s = xo + row * w, d = row * rowLen;
+                for (int ph = 0; ph < sw; ph++) {
+                    for (int q = 0, ix = ph; ix < w; q++, ix += sw) src[d + ph * wq + q] = x[s + ix];
+                }
+            }
         }
         for (int c = 0; c < g.c(); c++) {
             for (int kr = 0; kr < g.r(); kr++) {
@@ -53,8 +68,9 @@ final class Im2col {
                 for (int ks = 0; ks < g.s(); ks++) {
                     int row = (c * g.r() + kr) * g.s() + ks;
                     int ixBase = ks * g.dilW() - g.padW();
-                    int lo = Math.min(ow, firstValid(ixBase, 1)), hi = Math.max(lo, endValid(ixBase, 1, w, ow));
-                    copyRows(x, xo + c * h * w + ixBase, w, iyBase, sh, h, cols, co + row * ld, oh, ow, lo, hi);
+                    int lo = Math.min(ow, firstValid(ixBase, sw)), hi = Math.max(lo, endValid(ixBase, sw, w, ow));
+                    int s0 = base + c * h * rowLen + Math.floorMod(ixBase, sw) * wq + Math.floorDiv(ixBase, sw);
+                    copyRows(src, s0, rowLen, iyBase, sh, h, cols, co + row * ld, oh, ow, lo, hi);
                 }
             }
         }
@@ -98,37 +114,6 @@ final class Im2col {
     }
 
     /**
-     * Horizontal stride {@code sw > 1}: every input row is first split into its {@code sw} phases
-     * ({@code p[((c·h + iy)·sw + ph)·wq + q] = x[c][iy][q·sw + ph]}), after which the input columns
-     * a kernel tap reads for consecutive outputs are consecutive: tap column offset
-     * {@code ixBase = ks·dil - pad} reads phase {@code floorMod(ixBase, sw)} from column
-     * {@code xq + floorDiv(ixBase, sw)}. The strided gather of each tap row becomes a contiguous copy.
-     */
-    private static void im2colPhased(float[] x, int xo, ConvGeometry g, float[] cols, int co, int ld) {
-        int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), sh = g.strideH(), sw = g.strideW(), wq = phaseWidth(g);
-        int rowLen = sw * wq;
-        float[] p = phaseBuffer(g.c() * h * rowLen);
-        for (int row = 0, n = g.c() * h; row < n; row++) {
-            int s = xo + row * w, d = row * rowLen;
-            for (int ph = 0; ph < sw; ph++) {
-                for (int q = 0, ix = ph; ix < w; q++, ix += sw) p[d + ph * wq + q] = x[s + ix];
-            }
-        }
-        for (int c = 0; c < g.c(); c++) {
-            for (int kr = 0; kr < g.r(); kr++) {
-                int iyBase = kr * g.dilH() - g.padH();
-                for (int ks = 0; ks < g.s(); ks++) {
-                    int row = (c * g.r() + kr) * g.s() + ks;
-                    int ixBase = ks * g.dilW() - g.padW();
-                    int lo = Math.min(ow, firstValid(ixBase, sw)), hi = Math.max(lo, endValid(ixBase, sw, w, ow));
-                    int s0 = c * h * rowLen + Math.floorMod(ixBase, sw) * wq + Math.floorDiv(ixBase, sw);
-                    copyRows(p, s0, rowLen, iyBase, sh, h, cols, co + row * ld, oh, ow, lo, hi);
-                }
-            }
-        }
-    }
-
-    /**
      * Adds the im2col-shaped matrix at {@code cols[co..]} (row stride {@code ld}) back onto the
      * example at {@code dx[dxo..]}: the adjoint of {@link #im2col}. Contributions to one input
      * element are summed in the fixed order (c, kr, ks, y, x); with a horizontal stride above 1
@@ -142,7 +127,7 @@ final class Im2col {
         }
         int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w();
         int sh = g.strideH(), sw = g.strideW(), wq = phaseWidth(g), rowLen = sw * wq;
-        // sw > 1: add into the row phases (see im2colPhased), then fold them back onto dx; each
+        // sw > 1: add into the row phases (see im2col), then fold them back onto dx; each
         // element still receives its contributions in the order (c, kr, ks, y, x), starting from 0
         float[] p = sw > 1 ? phaseBuffer(g.c() * h * rowLen) : dx;
         if (sw > 1) java.util.Arrays.fill(p, 0, g.c() * h * rowLen, 0f);

@@ -22,8 +22,8 @@ import dev.engram.engine.spi.ConvGeometry;
  * {@code dg = Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d B)] G}, 16 GEMMs {@code dU_ξν = dM_ξν · V_ξνᵀ}.
  *
  * <p>Chunks of examples are fixed by the geometry. With enough of them, each thread takes whole
- * chunks (transforms and GEMMs on one core, its buffers in its caches); otherwise the chunks run in
- * order, parallel inside. The filter gradient accumulates the chunks of each of a fixed number of
+ * chunks (transforms and GEMMs on one core, its buffers in its caches; {@link ConvKernels#forTiles});
+ * otherwise the chunks run in order, parallel inside. The filter gradient accumulates the chunks of each of a fixed number of
  * groups in order and adds the groups' sums in order. Each GEMM's result does not depend on the
  * threads that run it and every transform is element-wise: results are bit-identical whatever the
  * number of threads. They differ from the direct convolution by rounding only (the
@@ -79,22 +79,6 @@ final class Winograd {
         else CpuParallel.forRange(n, minChunk, body);
     }
 
-    /** Work on chunks {@code [from, to)}; {@code inline}: other chunks run beside it, so stay on this thread. */
-    @FunctionalInterface
-    private interface ChunkBody {
-        void run(int from, int to, boolean inline);
-    }
-
-    /**
-     * Whole chunks per thread when there are enough of them to balance (each chunk's buffers then
-     * stay with one core), else the chunks in order, each parallel inside.
-     */
-    private static void forChunks(int chunks, ChunkBody body) {
-        int t = CpuParallel.threads();
-        if (t > 1 && (chunks >= 2 * t || chunks % t == 0)) CpuParallel.forRange(chunks, 1, (c0, c1) -> body.run(c0, c1, true));
-        else body.run(0, chunks, false);
-    }
-
     /** {@code y = conv(x, w)} for a geometry that {@link #applies}; writes every element of y. */
     static void forward(float[] x, float[] w, float[] y, ConvGeometry g) {
         int k = g.k(), c = g.c(), th = tilesH(g), tw = tilesW(g), tpe = th * tw;
@@ -102,7 +86,7 @@ final class Winograd {
         float[] u = scratch(0, 16L * k * c);
         transformFilter(w, k, c, u);
         int nb = chunk(g), chunks = (g.n() + nb - 1) / nb;
-        forChunks(chunks, (c0, c1, inline) -> {
+        ConvKernels.forTiles(chunks, (c0, c1, inline) -> {
             float[] v = scratch(1, 16L * c * nb * tpe), m = scratch(2, 16L * k * nb * tpe);
             for (int ch = c0; ch < c1; ch++) {
                 int e0 = ch * nb, cnt = Math.min(nb, g.n() - e0), p = cnt * tpe;
@@ -139,7 +123,7 @@ final class Winograd {
         int groups = (int) Math.max(1, Math.min(Math.min(FILTER_GRAD_GROUPS, chunks), MAX_PARTIAL_FLOATS / size));
         float[] partial = scratch(0, (long) groups * size);
         if (g.n() == 0) java.util.Arrays.fill(partial, 0, size, 0f);
-        forChunks(groups, (g0, g1, inline) -> {
+        ConvKernels.forTiles(groups, (g0, g1, inline) -> {
             float[] v = scratch(1, 16L * c * nb * tpe), dm = scratch(2, 16L * k * nb * tpe);
             for (int gr = g0; gr < g1; gr++) {
                 int first = (int) ((long) chunks * gr / groups), last = (int) ((long) chunks * (gr + 1) / groups);
