@@ -118,8 +118,16 @@ final class ConvKernels {
      * on this thread when {@code inline}, else split over the threads.
      */
     private static void forExamples(boolean inline, int cnt, CpuParallel.RangeBody body) {
-        if (inline) body.run(0, cnt);
-        else CpuParallel.forRange(cnt, 1, body);
+        forRange(inline, cnt, 1, body);
+    }
+
+    /**
+     * {@code body} over {@code [0, n)}: on this thread when {@code inline} (other tiles or chunks run
+     * beside it), else over the threads in chunks of at least {@code minChunk}.
+     */
+    static void forRange(boolean inline, int n, int minChunk, CpuParallel.RangeBody body) {
+        if (inline) body.run(0, n);
+        else CpuParallel.forRange(n, minChunk, body);
     }
 
     /** {@code y = conv(x, w)}. */
@@ -271,15 +279,18 @@ final class ConvKernels {
             for (int q = 0; q < wSize; q++) dw[q] = beta == 0 ? 0f : beta * dw[q];
             return;
         }
+        // the plain orientation packs colsᵀ straight from a padded copy of the input (tap offsets
+        // below); the transposed one reads cols in place as its A operand, so it needs the matrix itself
+        int[] taps = isPointwise(g) || filterGradTransposed(g) ? null : ConvPanels.tapOffsets(g);
         if (chunks == 1) {
-            filterChunk(x, dy, g, 0, g.n(), dw, 0, beta, false);
+            filterChunk(x, dy, g, taps, 0, g.n(), dw, 0, beta, false);
             return;
         }
         float[] partial = scratch(3, chunks * wSize); // every chunk overwrites its slice (beta 0)
         forTiles(chunks, (cf, ct, inline) -> {
             for (int ch = cf; ch < ct; ch++) {
                 int from = (int) ((long) g.n() * ch / chunks), to = (int) ((long) g.n() * (ch + 1) / chunks);
-                filterChunk(x, dy, g, from, to, partial, ch * wSize, 0f, inline);
+                filterChunk(x, dy, g, taps, from, to, partial, ch * wSize, 0f, inline);
             }
         });
         // dw[q] = ((beta·dw[q] or 0) + partial_0[q]) + partial_1[q] + ..., chunk after chunk over
@@ -315,16 +326,16 @@ final class ConvKernels {
         return paddedArea(g.colRows(), g.k()) * 5 < paddedArea(g.k(), g.colRows()) * 4;
     }
 
-    /** {@code acc = beta·acc + sum_{b in [from, to)} dy_b · cols_bᵀ} (acc at {@code accOff}), tile by tile in order. */
-    private static void filterChunk(float[] x, float[] dy, ConvGeometry g, int from, int to, float[] acc, int accOff,
-                                    float beta, boolean inline) {
+    /**
+     * {@code acc = beta·acc + sum_{b in [from, to)} dy_b · cols_bᵀ} (acc at {@code accOff}), tile by tile in order;
+     * with {@code taps} ({@link ConvPanels#tapOffsets}) the colsᵀ panels come from a padded copy of the input.
+     */
+    private static void filterChunk(float[] x, float[] dy, ConvGeometry g, int[] taps, int from, int to, float[] acc,
+                                    int accOff, float beta, boolean inline) {
         int crs = g.colRows(), ohw = g.colCols(), k = g.k();
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g), transposed = filterGradTransposed(g);
-        // the plain orientation packs colsᵀ straight from a padded copy of the input; the transposed
-        // one reads cols in place as its A operand, so it needs the matrix itself
-        boolean implicit = !pointwise && !transposed;
-        int[] taps = implicit ? ConvPanels.tapOffsets(g) : null;
+        boolean implicit = taps != null;
         float[] accT = transposed ? scratch(2, crs * k) : null;
         int nb = tile(g, to - from);
         boolean first = true;

@@ -78,8 +78,7 @@ final class ConvPanels implements Sgemm.BPanels {
         CpuParallel.RangeBody body = (e0, e1) -> {
             for (int e = e0; e < e1; e++) fillExample(x, xo + e * g.c() * hw, g, xp, e * ex, hp);
         };
-        if (inline || cnt < 2) body.run(0, cnt);
-        else CpuParallel.forRange(cnt, 1, body);
+        ConvKernels.forRange(inline || cnt < 2, cnt, 1, body);
     }
 
     private static void fillExample(float[] x, int xo, ConvGeometry g, float[] xp, int d, int hp) {

@@ -214,8 +214,7 @@ public final class Sgemm {
             return;
         }
         boolean fork = parallel && (long) m * n * k >= 2 * PAR_MIN_WORK;
-        packed(kernel(), false, false, m, n, k, 1f, a, aOff, lda, null, 0, 0, b, beta, c, cOff, ldc,
-                fork ? CpuParallel.threads() : 1);
+        packed(kernel(), false, m, n, k, 1f, a, aOff, lda, b, beta, c, cOff, ldc, fork ? CpuParallel.threads() : 1);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -285,8 +284,8 @@ public final class Sgemm {
         }
         // small problems stay on the calling thread (forking costs more than it saves)
         boolean fork = parallel && (long) m * n * k >= 2 * PAR_MIN_WORK;
-        packed(kernel(), transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc,
-                fork ? CpuParallel.threads() : 1);
+        BPanels bPanels = (pc, kc, jc, nc, nr, pb) -> packB(transB, b, bOff, ldb, pc, kc, jc, nc, nr, pb);
+        packed(kernel(), transA, m, n, k, alpha, a, aOff, lda, bPanels, beta, c, cOff, ldc, fork ? CpuParallel.threads() : 1);
     }
 
     /** C = beta·C (beta == 0 writes zeros, ignoring NaN). */
@@ -331,12 +330,12 @@ public final class Sgemm {
      * Column chunks of at most {@link #NC} columns are then distributed over the threads; each
      * thread, k-block after k-block, packs its chunks of B into its own buffer (kept in L2) and
      * sweeps the A micro-panels over it. At most two parallel regions per super-block (one when A is
-     * used in place). If there are too few column chunks, rows are split instead. B comes from
-     * {@code bPanels} when it is not null, else from the matrix b.
+     * used in place). If there are too few column chunks, rows are split instead. B's panels come
+     * from {@code bPanels} (for a stored matrix, {@link #packB}).
      */
-    private static void packed(SgemmKernel ker, boolean transA, boolean transB, int m, int n, int k, float alpha,
-                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb, BPanels bPanels,
-                               float beta, float[] c, int cOff, int ldc, int threads) {
+    private static void packed(SgemmKernel ker, boolean transA, int m, int n, int k, float alpha,
+                               float[] a, int aOff, int lda, BPanels bPanels, float beta, float[] c, int cOff, int ldc,
+                               int threads) {
         int nrK = ker.nr();
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
@@ -377,8 +376,7 @@ public final class Sgemm {
                         int ai = inPlace ? aOff + i0 * lda + pc : mc * pc, ld = inPlace ? lda : kc;
                         for (int ch = c0; ch < c1; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
-                            if (bPanels != null) bPanels.pack(pc, kc, jc, nc, nrK, pb);
-                            else packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
+                            bPanels.pack(pc, kc, jc, nc, nrK, pb);
                             ker.macro(mc, nc, kc, pa, ai, ld, pb, c, cOff + i0 * ldc + jc, ldc, kb == 0 ? beta : 1f, tmp);
                         }
                     }
@@ -394,8 +392,7 @@ public final class Sgemm {
                         int ai = (inPlace ? aOff + i0 * lda + pc : mc * pc) + r0 * ld;
                         for (int ch = 0; ch < nChunks; ch++) {
                             int jc = ch * chunkW, nc = Math.min(chunkW, n - jc);
-                            if (bPanels != null) bPanels.pack(pc, kc, jc, nc, nrK, pb);
-                            else packB(transB, b, bOff, ldb, pc, kc, jc, nc, nrK, pb);
+                            bPanels.pack(pc, kc, jc, nc, nrK, pb);
                             ker.macro(r1 - r0, nc, kc, pa, ai, ld, pb, c, cOff + (i0 + r0) * ldc + jc, ldc,
                                     kb == 0 ? beta : 1f, tmp);
                         }

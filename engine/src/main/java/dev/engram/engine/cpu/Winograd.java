@@ -73,12 +73,6 @@ final class Winograd {
         return Math.max(1, (g.n() + chunks - 1) / chunks);
     }
 
-    /** Runs {@code body} over {@code [0, n)}: on this thread when {@code inline}, else over the threads. */
-    private static void each(boolean inline, int n, int minChunk, CpuParallel.RangeBody body) {
-        if (inline) body.run(0, n);
-        else CpuParallel.forRange(n, minChunk, body);
-    }
-
     /** {@code y = conv(x, w)} for a geometry that {@link #applies}; writes every element of y. */
     static void forward(float[] x, float[] w, float[] y, ConvGeometry g) {
         int k = g.k(), c = g.c(), th = tilesH(g), tw = tilesW(g), tpe = th * tw;
@@ -92,12 +86,12 @@ final class Winograd {
                 int e0 = ch * nb, cnt = Math.min(nb, g.n() - e0), p = cnt * tpe;
                 transformInputs(x, e0 * xStride, cnt, g, v, p, inline);
                 // M_ξν[K×P] = U_ξν[K×C] · V_ξν[C×P]
-                each(inline, 16, 1, (f0, f1) -> {
+                ConvKernels.forRange(inline, 16, 1, (f0, f1) -> {
                     for (int f = f0; f < f1; f++) {
                         Sgemm.gemm(false, false, k, p, c, 1f, u, f * c, 16 * c, v, f * p, 16 * p, 0f, m, f * p, 16 * p, false);
                     }
                 });
-                each(inline, cnt * k, Math.max(1, 4096 / tpe), (q0, q1) -> {
+                ConvKernels.forRange(inline, cnt * k, Math.max(1, 4096 / tpe), (q0, q1) -> {
                     for (int q = q0; q < q1; q++) {
                         int e = q / k, kk = q - e * k;
                         outputPlane(m, kk * 16 * p + e * tpe, p, y, (e0 + e) * yStride + kk * g.outH() * g.outW(), g.outH(),
@@ -131,7 +125,7 @@ final class Winograd {
                 for (int ch = first; ch < last; ch++) {
                     int e0 = ch * nb, cnt = Math.min(nb, g.n() - e0), p = cnt * tpe;
                     transformInputs(x, e0 * xStride, cnt, g, v, p, inline);
-                    each(inline, cnt * k, Math.max(1, 4096 / tpe), (q0, q1) -> {
+                    ConvKernels.forRange(inline, cnt * k, Math.max(1, 4096 / tpe), (q0, q1) -> {
                         for (int q = q0; q < q1; q++) {
                             int e = q / k, kk = q - e * k;
                             gradPlane(dy, (e0 + e) * yStride + kk * oh * ow, oh, ow, th, tw, dm, kk * 16 * p + e * tpe, p);
@@ -139,7 +133,7 @@ final class Winograd {
                     });
                     // dU_ξν[K×C] (+)= dM_ξν[K×P] · V_ξν[C×P]ᵀ
                     float beta0 = ch == first ? 0f : 1f;
-                    each(inline, 16, 1, (f0, f1) -> {
+                    ConvKernels.forRange(inline, 16, 1, (f0, f1) -> {
                         for (int f = f0; f < f1; f++) {
                             Sgemm.gemm(false, true, k, c, p, 1f, dm, f * p, 16 * p, v, f * p, 16 * p, beta0, partial,
                                     duOff + f * c, 16 * c, false);
@@ -199,7 +193,7 @@ final class Winograd {
     private static void transformInputs(float[] x, int xo, int cnt, ConvGeometry g, float[] v, int p, boolean inline) {
         int c = g.c(), h = g.h(), w = g.w(), th = tilesH(g), tw = tilesW(g), tpe = th * tw;
         int hp = 2 * th + 2, wp = 2 * tw + 2, padH = g.padH(), padW = g.padW();
-        each(inline, cnt * c, Math.max(1, 4096 / tpe), (q0, q1) -> {
+        ConvKernels.forRange(inline, cnt * c, Math.max(1, 4096 / tpe), (q0, q1) -> {
             float[] pad = new float[hp * wp]; // one zero-padded input plane
             for (int q = q0; q < q1; q++) {
                 int e = q / c, cc = q - e * c;
