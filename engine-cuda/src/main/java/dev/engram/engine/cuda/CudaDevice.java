@@ -27,6 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class CudaDevice {
     static final String FATBIN_RESOURCE = "/dev/engram/engine/cuda/kernels.fatbin";
+    /** A kernel resolved when the device opens, proving the loaded module usable. */
+    static final String PROBE_KERNEL = "int_to_float";
     /**
      * {@code -Dengram.cuda.syncLaunches=true}: wait after every kernel launch, so an error names the
      * kernel that caused it instead of surfacing at a later call (slow; for debugging and first runs).
@@ -65,7 +67,9 @@ final class CudaDevice {
         check(JCudaDriver.cuDevicePrimaryCtxRetain(context, dev), "cuDevicePrimaryCtxRetain");
         makeCurrent();
         byte[] image = readFatbin();
-        check(JCudaDriver.cuModuleLoadFatBinary(module, image), "cuModuleLoadFatBinary(" + FATBIN_RESOURCE + ")");
+        // cuModuleLoadData takes fat binaries too; JCuda's cuModuleLoadFatBinary never hands back the module it loaded.
+        check(JCudaDriver.cuModuleLoadData(module, image), "cuModuleLoadData(" + FATBIN_RESOURCE + ")");
+        function(PROBE_KERNEL); // a module that cannot resolve its kernels fails here, not at the first launch
         int rc = JCublas2.cublasCreate(cublas);
         if (rc != 0) throw new CudaException("cublasCreate failed: " + jcuda.jcublas.cublasStatus.stringFor(rc));
         rc = JCudnn.cudnnCreate(cudnn);
