@@ -3,8 +3,8 @@
 # (made by engine-cuda/gpu-stage.sh): one call of at most 8 minutes, no Java or network needed.
 # Unpacks the staged JRE, points Engram at the machine's cuBLAS/cuDNN (PyTorch's nvidia wheels are
 # found too; the jar ships the libcublas.so.12 forwarding shim for cuBLAS 13), then leaves every
-# result in $OUT/gpu-check: doctor.txt, native-tests/ (JUnit XML), benchmark.txt, pytorch.txt,
-# summary.txt. Each step has its own time limit. Exit status: the native tests'.
+# result in $OUT/gpu-check: doctor.txt, native-tests/ (JUnit XML), benchmark.txt (StepBenchmark on the GPU),
+# pytorch.txt (benchmarks/gpu/resnet9_torch.py, the same ResNet-9 step in PyTorch eager), summary.txt. Each step has its own time limit. Exit status: the native tests'.
 # usage: OUT=$OUT bash .gpu-run/gpu-run.sh [ConsoleLauncher selection, e.g. --select-class dev.engram.nativetests.KernelParityTest]
 set -uo pipefail
 run=${RUN:-.gpu-run}
@@ -43,8 +43,18 @@ timeout 300 java "${jopts[@]}" -Xss8m -Xmx16g \
 tests=$?
 grep -E "tests (successful|failed|aborted)" "$out/native-tests.txt" | tee -a "$summary"
 echo "native tests exit $tests" | tee -a "$summary"
-step "ResNet-9 epoch benchmark"
-echo "not in this repository yet (GPU-RUNBOOK.md, section 5): nothing run" | tee "$out/benchmark.txt" | tee -a "$summary"
-step "PyTorch checkpoint comparison"
-echo "not in this repository yet (GPU-RUNBOOK.md, section 5): nothing run" | tee "$out/pytorch.txt" | tee -a "$summary"
+step "ResNet-9 benchmark: Engram (fp32, TF32, per-example norms) and PyTorch eager (fp32, TF32), batch ${BATCH:-512}"
+# asynchronous launches here: each step still ends reading its loss back
+bopts=(-Djava.io.tmpdir=/tmp -Xmx16g "${vector[@]}")
+bench() { timeout "$1" java "${bopts[@]}" "${@:2}" -cp "$cp" dev.engram.bench.StepBenchmark --device cuda:0 \
+  --batch "${BATCH:-512}" --only "${WORKLOAD:-resnet9paper}" >> "$out/benchmark.txt" 2>&1 || echo "exit $? ($*)" >> "$out/benchmark.txt"; }
+: > "$out/benchmark.txt"
+bench 150
+bench 150 -Dengram.cuda.tf32=true
+WORKLOAD=resnet9paper_norms bench 200
+grep -E "^RESULT|device memory" "$out/benchmark.txt" | tee -a "$summary"
+if [ -f "$run/resnet9_torch.py" ]; then
+  timeout 150 python3 "$run/resnet9_torch.py" --batch "${BATCH:-512}" > "$out/pytorch.txt" 2>&1 || echo "exit $?" >> "$out/pytorch.txt"
+  grep -E "^RESULT|peak device" "$out/pytorch.txt" | tee -a "$summary"
+fi
 exit $tests

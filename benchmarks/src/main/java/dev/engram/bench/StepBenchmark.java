@@ -1,5 +1,7 @@
 package dev.engram.bench;
 
+import dev.engram.engine.Backends;
+import dev.engram.engine.Device;
 import dev.engram.engine.Functional;
 import dev.engram.engine.PerExample;
 import dev.engram.engine.PerExampleGradients;
@@ -10,6 +12,7 @@ import dev.engram.engine.Tensors;
 import dev.engram.engine.cpu.CpuMemory;
 import dev.engram.engine.cpu.CpuParallel;
 import dev.engram.engine.cpu.Sgemm;
+import dev.engram.engine.cuda.CudaBackend;
 import dev.engram.nn.Module;
 import dev.engram.nn.models.Mlp;
 import dev.engram.nn.models.ResNet9;
@@ -44,16 +47,23 @@ import java.util.function.Supplier;
  * ends with machine-readable lines {@code RESULT name median_ms min_ms gflop max_ms}.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
- * dev.engram.bench.StepBenchmark [--threads 2] [--only mlp,cnn] [--ordered] [--pe-budget-mb 64] [--rounds 2]}
+ * dev.engram.bench.StepBenchmark [--threads 2] [--only mlp,cnn] [--ordered] [--pe-budget-mb 64] [--rounds 2]
+ * [--device cuda:0] [--batch 512]}
  * ({@code --ordered}: run the {@code --only} workloads in the order named, e.g. {@code resnet9,cnn}). Each
  * training workload also prints the peak tensor memory of a step above the parameters ({@code CpuMemory})
  * and, per step over all threads, the Java heap allocated, the CPU time and the minor page faults:
  * numbers a loaded machine disturbs much less than wall-clock time.
+ *
+ * <p>{@code --device cuda:0} runs the training workloads on that device (model, data and step; each step ends
+ * reading the loss back, so its time covers the device's work) and prints the caching allocator's counters instead of
+ * the CPU tensor memory; {@code --batch} sets the ResNet-9 workloads' batch (64 by default).
  */
 public final class StepBenchmark {
     private static int warmup = 5, iters = 10;
     private static double warmupSec = 3.0, minTimedSec = 2.0;
     private static long perExampleBudgetBytes = -1;
+    /** Batch of the ResNet-9 workloads ({@code --batch}). */
+    private static int resnetBatch = 64;
     private static final String MLP_ROW = "mlp_784_512_512_10_b128", COPY_ROW = "copy_256MB", FILL_ROW = "fill_256MB";
     private static final int COPY_FLOATS = 64 << 20;
     private static final double COPY_BYTES = 4.0 * COPY_FLOATS;
@@ -77,12 +87,14 @@ public final class StepBenchmark {
                 case "--pe-budget-mb" -> perExampleBudgetBytes = Long.parseLong(args[++i]) << 20;
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--ordered" -> ordered = true;
+                case "--device" -> Backends.setDefaultDevice(Device.parse(args[++i]));
+                case "--batch" -> resnetBatch = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         CpuParallel.setThreads(threads);
-        System.out.printf(Locale.ROOT, "engram threads=%d kernel=%s java=%s%n", threads, Sgemm.kernelName(),
-                System.getProperty("java.version"));
+        System.out.printf(Locale.ROOT, "engram threads=%d kernel=%s java=%s device=%s%n", threads, Sgemm.kernelName(),
+                System.getProperty("java.version"), Backends.defaultDevice());
         List<String[]> rows = new ArrayList<>();
         List<String> bounds = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
@@ -129,18 +141,20 @@ public final class StepBenchmark {
             return rows;
         });
         w.put("cnn", () -> one(train("mnist_cnn_b128", new SmallCnn(1, 28, 10, 42), new int[] {128, 1, 28, 28}, cnnFlop, null)));
+        int b = resnetBatch;
         w.put("resnet9", () -> one(
-                train("resnet9_b64", new ResNet9Dawn(3, 10, 42), new int[] {64, 3, 32, 32}, 3.0 * 2 * 64 * dawnMacs(), null)));
+                train("resnet9_b" + b, new ResNet9Dawn(3, 10, 42), new int[] {b, 3, 32, 32}, 3.0 * 2 * b * dawnMacs(), null)));
         w.put("mlp", () -> one(train(MLP_ROW, new Mlp(42, 784, 512, 512, 10), new int[] {128, 784}, mlpFlop, null)));
         w.put("mlp_norms", () -> one(
                 train("mlp_b128_pe_norms", new Mlp(42, 784, 512, 512, 10), new int[] {128, 784}, mlpFlop, PerExample.Mode.NORMS)));
         w.put("mlp_pergrad", () -> one(
                 train("mlp_b128_pe_grads", new Mlp(42, 784, 512, 512, 10), new int[] {128, 784}, mlpFlop, PerExample.Mode.GRADIENTS)));
-        double paperFlop = 3.0 * 2 * 64 * paperMacs();
+        double paperFlop = 3.0 * 2 * b * paperMacs();
         w.put("resnet9paper", () -> one(
-                train("resnet9paper_b64", new ResNet9(3, 10, 42), new int[] {64, 3, 32, 32}, paperFlop, null)));
+                train("resnet9paper_b" + b, new ResNet9(3, 10, 42), new int[] {b, 3, 32, 32}, paperFlop, null)));
         w.put("resnet9paper_norms", () -> one(
-                train("resnet9paper_b64_pe_norms", new ResNet9(3, 10, 42), new int[] {64, 3, 32, 32}, paperFlop, PerExample.Mode.NORMS)));
+                train("resnet9paper_b" + b + "_pe_norms", new ResNet9(3, 10, 42), new int[] {b, 3, 32, 32}, paperFlop,
+                        PerExample.Mode.NORMS)));
         // last, so that its 512 MB of arrays cannot disturb a workload timed after it in this round
         w.put("copybw", StepBenchmark::copyBandwidth);
         return w;
@@ -281,7 +295,7 @@ public final class StepBenchmark {
         StepTimer timer = newTimer();
         float lastLoss = Float.NaN;
         double checksum = 0;
-        long peakStepBytes = 0;
+        long peakStepBytes = 0, firstAllocated = -1;
         while (timer.more()) {
             long a0 = ThreadCounters.allocatedBytes(), cpu0 = ThreadCounters.cpuNanos(), pf0 = ThreadCounters.minorFaults();
             long t0 = System.nanoTime();
@@ -311,12 +325,21 @@ public final class StepBenchmark {
                 lastLoss = loss.item();
             }
             timer.record(t0, System.nanoTime());
+            if (firstAllocated < 0 && timer.times().length == 1
+                    && Backends.get(Backends.defaultDevice()) instanceof CudaBackend cuda) {
+                firstAllocated = cuda.memoryStats().allocatedBytes();
+            }
             timer.recordCounters(ThreadCounters.allocatedBytes() - a0, ThreadCounters.cpuNanos() - cpu0,
                     ThreadCounters.minorFaults() - pf0);
             peakStepBytes = Math.max(peakStepBytes, CpuMemory.peakBytes() - liveBefore);
         }
-        System.out.printf(Locale.ROOT, "%s: peak tensor memory of a step above the parameters: %.1f MB%n", name,
-                peakStepBytes / 1e6);
+        if (Backends.get(Backends.defaultDevice()) instanceof CudaBackend cuda) {
+            System.out.printf(Locale.ROOT, "%s: device memory: %s (allocated after the first timed step %.1f MiB, after the last"
+                    + " %.1f MiB)%n", name, cuda.memoryStats(), firstAllocated / 1048576.0, cuda.memoryStats().allocatedBytes() / 1048576.0);
+        } else {
+            System.out.printf(Locale.ROOT, "%s: peak tensor memory of a step above the parameters: %.1f MB%n", name,
+                    peakStepBytes / 1e6);
+        }
         System.out.printf(Locale.ROOT, "%s: per timed step, all threads: Java heap allocated median %.2f MB, CPU time median %.2f ms"
                 + " (min %.2f ms), minor page faults median %.0f%n", name, StepTimer.median(timer.allocated) / 1e6,
                 StepTimer.median(timer.cpuNanos) / 1e6, timer.cpuNanos.stream().mapToLong(Long::longValue).min().orElse(0) / 1e6,
