@@ -88,11 +88,12 @@ final class ConvOps {
 
         /**
          * Per-example rule: weight {@code g_b = dy_b [K, P] cols_b^T [P, C*R*S]} with {@code cols_b}
-         * the im2col matrix of example b (batched GEMM over a chunk of examples whose im2col
-         * buffers fit the memory budget); bias: per-example channel sums of dy. Norms only: the Gram
+         * the im2col matrix of example b: the backend's per-example filter-gradient kernel where it has one
+         * ({@code Backend.conv2dPerExampleFilterGradients}), else a batched GEMM over a chunk of examples whose
+         * im2col buffers fit the memory budget; bias: per-example channel sums of dy. Norms only: the Gram
          * form {@code sum_{p,q} (cols_p.cols_q)(dy_p.dy_q)} over the P output positions when
          * {@code P^2 (CRS+K) < P CRS K} (or as forced by the options), else per-example weight
-         * gradients materialized one chunk at a time.
+         * gradients materialized one chunk at a time (or, with the backend's kernel, one example at a time).
          */
         static final PerExampleRule PER_EXAMPLE = new PerExampleRule() {
             @Override
@@ -111,18 +112,29 @@ final class ConvOps {
                 if (sink.wants(w)) {
                     boolean norms = sink.normsOnly(w);
                     boolean ghost = norms && sink.useGhost((double) p * p * (crs + k), (double) p * crs * k);
-                    long scratch = 4L * (colStride + (!norms ? 0 : ghost ? 2L * p * p : (long) k * crs));
-                    int chunk = sink.chunkSize(scratch, batch);
                     Tensor acc = norms ? null : sink.gradientsToOverwrite(w, batch, "conv2d");
                     float beta = acc != null ? 0f : 1f;
                     if (!norms && acc == null) acc = sink.gradients(w, batch, "conv2d");
-                    Tensor cols = Tensor.empty(x.device(), DType.FLOAT32, Math.min(chunk, batch), crs, p);
+                    // the backend's own per-example kernel (no im2col matrices; norms and sum while each gradient
+                    // is in cache) where it has one, for whole-batch tensors it may overwrite
+                    boolean direct = !ghost && (norms || beta == 0f) && x.offset() == 0 && dy.offset() == 0
+                            && be.conv2dPerExampleFilterGradients(x.storage(), dy.storage(), g, 0, 0, null, 0, null, null);
+                    long scratch = 4L * (direct ? (long) k * crs : colStride + (!norms ? 0 : ghost ? 2L * p * p : (long) k * crs));
+                    int chunk = sink.chunkSize(scratch, batch);
+                    Tensor cols = direct ? null : Tensor.empty(x.device(), DType.FLOAT32, Math.min(chunk, batch), crs, p);
                     // the per-example weight gradients already hold this node's filter gradient: sum them
                     // (B*K*CRS adds) so that its backward skips the equal-cost conv2dBackwardFilter pass
                     boolean giveSum = w.requiresGrad() && (norms ? !ghost : beta == 0f);
                     Tensor sum = giveSum ? Tensor.zeros(x.device(), w.shapeRef()).retain() : null;
                     for (int b0 = 0; b0 < batch; b0 += chunk) {
                         int n = Math.min(chunk, batch - b0);
+                        if (direct) {
+                            float[] squared = norms ? new float[n] : null;
+                            be.conv2dPerExampleFilterGradients(x.storage(), dy.storage(), g, b0, n, norms ? null : acc.storage(),
+                                    norms ? 0 : acc.offset() + (long) b0 * k * crs, squared, sum == null ? null : sum.storage());
+                            if (norms) sink.addSquaredNorms(w, b0, squared, batch, "conv2d");
+                            continue;
+                        }
                         for (int j = 0; j < n; j++) {
                             be.im2col(x.storage(), x.offset() + (b0 + j) * xStride, cols.storage(), j * colStride, g);
                         }
@@ -144,7 +156,7 @@ final class ConvOps {
                             gw.free();
                         }
                     }
-                    cols.free();
+                    if (cols != null) cols.free();
                     if (sum != null) cn.weightGradFromRule = sum;
                 }
                 if (b != null && sink.wants(b)) {

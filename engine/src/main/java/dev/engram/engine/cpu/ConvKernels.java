@@ -27,7 +27,7 @@ final class ConvKernels {
     /** Fixed number of batch chunks whose filter-gradient partials are summed in order. */
     static final int FILTER_GRAD_CHUNKS = 8;
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[5][0]);
 
     private ConvKernels() {}
 
@@ -35,7 +35,8 @@ final class ConvKernels {
      * Thread-local scratch buffer number {@code slot} of at least {@code size} floats: 0 for a tile's
      * im2col matrix or padded input copy, 1 for its output / gathered gradient, 2 for the transposed
      * filter gradient or the flipped filter of the input gradient, 3 for the calling thread's
-     * filter-gradient partial sums (written by all threads of one call, read after it joins).
+     * filter-gradient partial sums (written by all threads of one call, read after it joins), 4 for one
+     * example's filter gradient.
      */
     static float[] scratch(int slot, int size) {
         float[][] holder = SCRATCH.get();
@@ -306,6 +307,67 @@ final class ConvKernels {
                 }
             }
         });
+    }
+
+    /**
+     * Per-example filter gradients {@code g_j = dy_{b0+j} ⋆ x_{b0+j}} ({@code [K, C·R·S]}) of examples
+     * {@code b0 .. b0+n-1}, each by the kernel the batched filter gradient uses for this geometry (Winograd where it
+     * applies, else im2col panels and a GEMM) on that example alone, while it is in cache: written to {@code out}
+     * at {@code outOff + j·K·C·R·S} (unless out is null), its squared norm to {@code squaredNorms[j]} (unless null),
+     * and added to {@code sum} (unless null). The sum runs over a fixed number of example groups, each in
+     * example order, then over the groups in order, so nothing depends on the number of threads.
+     */
+    static void perExampleFilterGradients(float[] x, float[] dy, ConvGeometry g, int b0, int n, float[] out, int outOff,
+                                          float[] squaredNorms, float[] sum) {
+        if (n <= 0) return;
+        int wSize = g.k() * g.colRows();
+        boolean winograd = Winograd.applies(g);
+        int[] taps = winograd || isPointwise(g) || filterGradTransposed(g) ? null : ConvPanels.tapOffsets(g);
+        int groups = sum == null ? n : Math.max(1, Math.min(Math.min(FILTER_GRAD_CHUNKS, n), MAX_PARTIAL_FLOATS / wSize));
+        float[] partial = sum == null ? null : scratch(3, groups * wSize);
+        forTiles(groups, (g0, g1, inline) -> {
+            float[] own = out == null ? scratch(4, wSize) : null;
+            for (int gr = g0; gr < g1; gr++) {
+                int first = (int) ((long) n * gr / groups), last = (int) ((long) n * (gr + 1) / groups);
+                for (int j = first; j < last; j++) {
+                    float[] dst = out == null ? own : out;
+                    int at = out == null ? 0 : outOff + j * wSize;
+                    if (winograd) Winograd.exampleFilterGradient(x, dy, g, b0 + j, dst, at, inline);
+                    else filterChunk(x, dy, g, taps, b0 + j, b0 + j + 1, dst, at, 0f, inline);
+                    if (squaredNorms != null) squaredNorms[j] = squaredNorm(dst, at, wSize);
+                    if (partial != null) {
+                        int po = gr * wSize;
+                        if (j == first) System.arraycopy(dst, at, partial, po, wSize);
+                        else for (int q = 0; q < wSize; q++) partial[po + q] += dst[at + q];
+                    }
+                }
+            }
+        });
+        if (sum == null) return;
+        CpuParallel.forRange(wSize, 1 << 14, (q0, q1) -> {
+            for (int gr = 0; gr < groups; gr++) {
+                int o = gr * wSize;
+                for (int q = q0; q < q1; q++) sum[q] += partial[o + q];
+            }
+        });
+    }
+
+    /** {@code Σ v[off..off+len)²}, in eight interleaved partial sums. */
+    static float squaredNorm(float[] v, int off, int len) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int i = off, end = off + len;
+        for (; i + 8 <= end; i += 8) {
+            s0 += v[i] * v[i];
+            s1 += v[i + 1] * v[i + 1];
+            s2 += v[i + 2] * v[i + 2];
+            s3 += v[i + 3] * v[i + 3];
+            s4 += v[i + 4] * v[i + 4];
+            s5 += v[i + 5] * v[i + 5];
+            s6 += v[i + 6] * v[i + 6];
+            s7 += v[i + 7] * v[i + 7];
+        }
+        for (; i < end; i++) s0 += v[i] * v[i];
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /**

@@ -563,6 +563,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean conv2dPerExampleFilterGradients(Storage xs, Storage dys, ConvGeometry g, int b0, int n, Storage outs,
+                                                   long outOffset, float[] squaredNorms, Storage sums) {
+        ConvKernels.perExampleFilterGradients(f(xs), f(dys), g, b0, n, outs == null ? null : f(outs), n(outOffset),
+                squaredNorms, sums == null ? null : f(sums));
+        return true;
+    }
+
+    @Override
     public void maxPool2dForward(Storage xs, Storage ys, Storage idxs, PoolGeometry g) {
         PoolKernels.maxForward(f(xs), f(ys), i(idxs), g);
     }

@@ -122,6 +122,20 @@ public interface Backend {
     /** {@code dw = beta*dw + sum over the batch}; beta 0 overwrites. */
     void conv2dBackwardFilter(Storage x, Storage dy, Storage dw, ConvGeometry g, float beta);
 
+    /**
+     * Per-example filter gradients of examples {@code b0 .. b0+n-1}, {@code x} and {@code dy} as for
+     * {@link #conv2dBackwardFilter}: {@code g_j = dy_{b0+j} ⋆ x_{b0+j}}, {@code [K, C·R·S]} each, written to
+     * {@code out} from element {@code outOffset} on (unless out is null), their squared norms to
+     * {@code squaredNorms[j]} (unless null), and their sum added to {@code sum} ({@code [K, C·R·S]}, unless null),
+     * in an order that does not depend on the number of threads. Returns false, touching nothing, where the
+     * backend has no such kernel (the caller then forms the gradients by {@link #im2col} and
+     * {@link #gemmStridedBatched}); with {@code n = 0} it only answers that.
+     */
+    default boolean conv2dPerExampleFilterGradients(Storage x, Storage dy, ConvGeometry g, int b0, int n, Storage out,
+                                                    long outOffset, float[] squaredNorms, Storage sum) {
+        return false;
+    }
+
     /** im2col of example {@code example}: {@code cols[c*r*s, outH*outW]}. */
     void im2col(Storage x, long xOffset, Storage cols, long colsOffset, ConvGeometry g);
 

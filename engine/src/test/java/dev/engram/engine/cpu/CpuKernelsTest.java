@@ -54,6 +54,11 @@ class CpuKernelsTest {
         return iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w() ? -1 : iy * g.w() + ix;
     }
 
+    /** Whether {@link #close} would fail (so large arrays build an assertion only for a failing element). */
+    private static boolean off(float got, double want) {
+        return !(Math.abs(got - want) <= 1e-4 * (1 + Math.abs(want)));
+    }
+
     private static void close(float got, double want, String what) {
         assertThat((double) got).as(what).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(want))));
     }
@@ -138,6 +143,76 @@ class CpuKernelsTest {
         ConvKernels.forward(x, w, plain, g);
         for (int q = 0; q < plain.length; q++) plain[q] += bias[(q / g.colCols()) % g.k()];
         assertThat(fused).containsExactly(plain);
+    }
+
+    @Test
+    void perExampleFilterGradientsMatchDirectLoopsWhateverTheThreads() {
+        SplittableRandom rnd = new SplittableRandom(41);
+        int c = Winograd.MIN_CHANNELS;
+        java.util.List<ConvGeometry> shapes = new java.util.ArrayList<>(java.util.List.of(
+            new ConvGeometry(11, c, 6, 6, c, 3, 3, 1, 1, 1, 1, 1, 1), // Winograd, more examples than sum groups
+            new ConvGeometry(3, c + 1, 5, 7, c + 2, 3, 3, 1, 1, 1, 1, 1, 1), // Winograd, partial 2×2 blocks
+            new ConvGeometry(4, c, 6, 6, c, 3, 3, 1, 1, 0, 0, 1, 1), // Winograd, no padding
+            new ConvGeometry(5, 3, 9, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1), // implicit im2col panels
+            new ConvGeometry(4, 5, 11, 10, 7, 5, 5, 2, 2, 2, 2, 1, 1), // 5×5 stride 2
+            new ConvGeometry(6, 4, 5, 5, 3, 1, 1, 1, 1, 0, 0, 1, 1), // pointwise
+            new ConvGeometry(5, 1, 9, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1))); // transposed orientation
+        for (int q = 0; q < 6; q++) shapes.add(randomConv(rnd));
+        int before = CpuParallel.threads();
+        try {
+            for (ConvGeometry g : shapes) {
+                int n = g.n(), k = g.k(), oh = g.outH(), ow = g.outW(), hw = g.h() * g.w(), wSize = k * g.colRows();
+                int b0 = n > 1 ? 1 : 0, count = n - b0, outOff = 3;
+                float[] x = values(rnd, n * g.c() * hw), dy = values(rnd, n * k * oh * ow), sum0 = values(rnd, wSize);
+                double[][] want = new double[count][wSize];
+                for (int j = 0; j < count; j++) {
+                    int b = b0 + j;
+                    for (int o = 0; o < k; o++)
+                        for (int oy = 0; oy < oh; oy++)
+                            for (int ox = 0; ox < ow; ox++) {
+                                double d = dy[((b * k + o) * oh + oy) * ow + ox];
+                                for (int ci = 0; ci < g.c(); ci++)
+                                    for (int ky = 0; ky < g.r(); ky++)
+                                        for (int kx = 0; kx < g.s(); kx++) {
+                                            int t = tap(g, oy, ox, ky, kx);
+                                            if (t >= 0) want[j][((o * g.c() + ci) * g.r() + ky) * g.s() + kx] += d * x[(b * g.c() + ci) * hw + t];
+                                        }
+                            }
+                }
+                float[][] ref = null;
+                for (int t : new int[] {1, 2, 3}) {
+                    CpuParallel.setThreads(t);
+                    float[] out = new float[outOff + count * wSize], sq = new float[count], sum = sum0.clone();
+                    ConvKernels.perExampleFilterGradients(x, dy, g, b0, count, out, outOff, sq, sum);
+                    float[] sqOnly = new float[count], sumOnly = sum0.clone();
+                    ConvKernels.perExampleFilterGradients(x, dy, g, b0, count, null, 0, sqOnly, sumOnly);
+                    assertThat(sqOnly).as("norms without out, %s, %d threads", g, t).isEqualTo(sq);
+                    assertThat(sumOnly).as("sum without out, %s, %d threads", g, t).isEqualTo(sum);
+                    if (ref == null) {
+                        for (int j = 0; j < count; j++) {
+                            double norm = 0;
+                            for (int q = 0; q < wSize; q++) {
+                                float got = out[outOff + j * wSize + q];
+                                if (off(got, want[j][q])) close(got, want[j][q], "g_" + j + "[" + q + "] of " + g);
+                                norm += want[j][q] * want[j][q];
+                            }
+                            close(sq[j], norm, "squared norm " + j + " of " + g);
+                        }
+                        for (int q = 0; q < wSize; q++) {
+                            double total = sum0[q];
+                            for (int j = 0; j < count; j++) total += want[j][q];
+                            if (off(sum[q], total)) close(sum[q], total, "sum[" + q + "] of " + g);
+                        }
+                        ref = new float[][] {out, sq, sum};
+                    } else {
+                        float[][] got = {out, sq, sum};
+                        for (int q = 0; q < 3; q++) assertThat(got[q]).as("output %d of %s with %d threads", q, g, t).isEqualTo(ref[q]);
+                    }
+                }
+            }
+        } finally {
+            CpuParallel.setThreads(before);
+        }
     }
 
     private static void checkConv(ConvGeometry g, SplittableRandom rnd) {
