@@ -43,7 +43,7 @@ timeout 300 java "${jopts[@]}" -Xss8m -Xmx16g \
 tests=$?
 grep -E "tests (successful|failed|aborted)" "$out/native-tests.txt" | tee -a "$summary"
 echo "native tests exit $tests" | tee -a "$summary"
-step "ResNet-9 benchmark: Engram (fp32, TF32, per-example norms) and PyTorch eager (fp32, TF32), batch ${BATCH:-512}"
+step "ResNet-9 benchmark: Engram (fp32, TF32, fp32 non-deterministic, per-example norms) and PyTorch eager (fp32, TF32), batch ${BATCH:-512}"
 # asynchronous launches here: each step still ends reading its loss back
 bopts=(-Djava.io.tmpdir=/tmp -Xmx16g "${vector[@]}")
 bench() { timeout "$1" java "${bopts[@]}" "${@:2}" -cp "$cp" dev.engram.bench.StepBenchmark --device cuda:0 \
@@ -51,6 +51,7 @@ bench() { timeout "$1" java "${bopts[@]}" "${@:2}" -cp "$cp" dev.engram.bench.St
 : > "$out/benchmark.txt"
 bench 150
 bench 150 -Dengram.cuda.tf32=true
+bench 150 -Dengram.cuda.deterministic=false   # cuDNN's fastest algorithms, as PyTorch's cudnn.benchmark picks
 WORKLOAD=resnet9paper_norms bench 200
 grep -E "^RESULT|device memory" "$out/benchmark.txt" | tee -a "$summary"
 if [ -f "$run/resnet9_torch.py" ]; then
