@@ -49,9 +49,11 @@ bopts=(-Djava.io.tmpdir=/tmp -Xmx16g "${vector[@]}")
 bench() { timeout "$1" java "${bopts[@]}" "${@:2}" -cp "$cp" dev.engram.bench.StepBenchmark --device cuda:0 \
   --batch "${BATCH:-512}" --only "${WORKLOAD:-resnet9paper}" >> "$out/benchmark.txt" 2>&1 || echo "exit $? ($*)" >> "$out/benchmark.txt"; }
 : > "$out/benchmark.txt"
-bench 150
+bench 150 -Dengram.cuda.logAlgorithms=true
 bench 150 -Dengram.cuda.tf32=true
-bench 150 -Dengram.cuda.deterministic=false   # cuDNN's fastest algorithms, as PyTorch's cudnn.benchmark picks
+# cuDNN's measured-fastest algorithms, as PyTorch's cudnn.benchmark picks them
+bench 150 -Dengram.cuda.deterministic=false -Dengram.cuda.logAlgorithms=true
+bench 150 -Dengram.cuda.deterministic=false -Dengram.cuda.tf32=true
 WORKLOAD=resnet9paper_norms bench 200
 grep -E "^RESULT|device memory" "$out/benchmark.txt" | tee -a "$summary"
 if [ -f "$run/resnet9_torch.py" ]; then

@@ -31,8 +31,9 @@ import static dev.engram.engine.cuda.CudaDevice.checkCublas;
  * last-ulp accuracy of the CUDA math library, pooling, sequential reductions, index ops,
  * optimizers, uniform/Bernoulli random fills) and up to rounding elsewhere (GEMM, convolution,
  * tree reductions in batch-norm, layer-norm and long reductions). No kernel uses atomics, so
- * results are deterministic run to run; cuDNN is restricted to deterministic algorithms unless
- * {@link #setDeterministic(boolean) deterministic mode} is switched off.
+ * results are deterministic run to run; cuDNN is restricted to deterministic algorithms, chosen by its
+ * heuristics, unless {@link #setDeterministic(boolean) deterministic mode} is switched off: then cuDNN times
+ * every algorithm of a geometry once and the fastest is kept (like PyTorch's {@code cudnn.benchmark}).
  *
  * <p>Options (system properties read at creation, or the setters): {@code engram.cuda.tf32}
  * (default false) lets cuBLAS and cuDNN use TF32 tensor cores for float32;

@@ -26,15 +26,18 @@ import static dev.engram.engine.cuda.CudaDevice.checkCudnn;
 
 /**
  * cuDNN convolutions (NCHW, float32, cross-correlation like the CPU's im2col). Descriptors and
- * the chosen algorithm of each direction are cached per (geometry, mode). Algorithms come from
- * cuDNN's heuristics ({@code cudnnGet*Algorithm_v7}), filtered by:
+ * the chosen algorithm of each direction are cached per (geometry, mode). In deterministic mode (default)
+ * algorithms come from cuDNN's heuristics ({@code cudnnGet*Algorithm_v7}), so a geometry always gets the same
+ * one; otherwise from running each ({@code cudnnFind*Algorithm}, fastest first). Filtered by:
  * <ul>
- *   <li>deterministic mode (default): only algorithms cuDNN reports as deterministic;</li>
- *   <li>TF32 off (default): only FMA math ({@code CUDNN_FMA_MATH}), so fp32 stays fp32 on Ampere+.</li>
+ *   <li>deterministic mode: only algorithms cuDNN reports as deterministic;</li>
+ *   <li>TF32 off (default): every algorithm runs with FMA math ({@code CUDNN_FMA_MATH}), so fp32 stays fp32 on
+ *   Ampere+ (the parity tests' tolerances would catch TF32's 10-bit mantissa).</li>
  * </ul>
  * If no candidate passes, the always-supported deterministic FMA algorithms are used (forward
  * IMPLICIT_GEMM, backward-data ALGO_1, backward-filter ALGO_1). Workspaces come from the
- * caching allocator and are returned after each call.
+ * caching allocator and are returned after each call. {@code -Dengram.cuda.logAlgorithms=true} prints every
+ * candidate list and choice to standard error.
  */
 final class CudnnConvolutions {
     private record Key(ConvGeometry geometry, boolean deterministic, boolean tf32) {}
@@ -76,6 +79,7 @@ final class CudnnConvolutions {
     private final Map<Key, Plan> plans = new ConcurrentHashMap<>();
     private static final Pointer ONE = Pointer.to(new float[] {1f});
     private static final Pointer ZERO = Pointer.to(new float[] {0f});
+    private static final boolean LOG_ALGORITHMS = Boolean.getBoolean("engram.cuda.logAlgorithms");
 
     CudnnConvolutions(CudaDevice device) {
         this.device = device;
@@ -85,30 +89,70 @@ final class CudnnConvolutions {
         return plans.computeIfAbsent(new Key(g, deterministic, tf32), Plan::new);
     }
 
-    private static boolean acceptable(int status, int determinism, int mathType, Key key) {
-        if (status != 0) return false;
-        if (key.deterministic && determinism != cudnnDeterminism.CUDNN_DETERMINISTIC) return false;
-        return key.tf32 || mathType == cudnnMathType.CUDNN_FMA_MATH;
+    /** One candidate algorithm as cuDNN reported it (heuristics or a measured run). */
+    private record Candidate(int algo, int status, int determinism, int mathType, float timeMs) {}
+
+    /**
+     * Succeeded, deterministic where asked. Without TF32 the candidates come from a descriptor set to
+     * {@code CUDNN_FMA_MATH} and run with it: cuDNN 9 reports its forward and backward-data algorithms as
+     * {@code CUDNN_DEFAULT_MATH} even then, so that report is accepted too (tensor-op math is not).
+     */
+    private static boolean acceptable(Candidate c, Key key) {
+        if (c.status() != 0) return false;
+        if (key.deterministic && c.determinism() != cudnnDeterminism.CUDNN_DETERMINISTIC) return false;
+        return key.tf32 || c.mathType() == cudnnMathType.CUDNN_FMA_MATH || c.mathType() == cudnnMathType.CUDNN_DEFAULT_MATH;
     }
 
     private static int requestedMath(Key key) {
         return key.tf32 ? cudnnMathType.CUDNN_DEFAULT_MATH : cudnnMathType.CUDNN_FMA_MATH;
     }
 
+    /**
+     * The first acceptable candidate in cuDNN's order (heuristic rank, or measured time with {@code measured}),
+     * else the fallback. With {@code -Dengram.cuda.logAlgorithms=true} every list and choice goes to standard error.
+     */
+    private static Choice choose(String direction, Key key, boolean measured, Candidate[] candidates, int fallback) {
+        Choice chosen = null;
+        for (Candidate c : candidates) {
+            if (acceptable(c, key)) {
+                chosen = new Choice(c.algo(), key.tf32 ? c.mathType() : cudnnMathType.CUDNN_FMA_MATH);
+                break;
+            }
+        }
+        if (chosen == null) chosen = new Choice(fallback, cudnnMathType.CUDNN_FMA_MATH);
+        if (LOG_ALGORITHMS) {
+            StringBuilder sb = new StringBuilder("cuDNN ").append(direction).append(' ').append(key.geometry)
+                    .append(key.deterministic ? " deterministic" : "").append(key.tf32 ? " tf32" : "")
+                    .append(measured ? ", measured:" : ", heuristics:");
+            for (Candidate c : candidates) {
+                sb.append(String.format(java.util.Locale.ROOT, " [algo %d status %d det %d math %d%s]", c.algo(), c.status(),
+                        c.determinism(), c.mathType(), measured ? String.format(java.util.Locale.ROOT, " %.3f ms", c.timeMs()) : ""));
+            }
+            System.err.println(sb.append(" -> ").append(chosen));
+        }
+        return chosen;
+    }
+
+    /**
+     * Deterministic mode asks cuDNN's heuristics ({@code cudnnGet*Algorithm_v7}), so the same geometry always gets
+     * the same algorithm and results repeat run to run. Otherwise cuDNN runs every algorithm once on scratch
+     * memory ({@code cudnnFind*Algorithm}) and the fastest acceptable one is kept, as PyTorch's
+     * {@code cudnn.benchmark} does.
+     */
     private Choice chooseForward(Plan p) {
         checkCudnn(JCudnn.cudnnSetConvolutionMathType(p.conv, requestedMath(p.key)), "cudnnSetConvolutionMathType");
         int max = cudnnConvolutionFwdAlgo.CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
         cudnnConvolutionFwdAlgoPerf[] perf = new cudnnConvolutionFwdAlgoPerf[max];
         for (int i = 0; i < max; i++) perf[i] = new cudnnConvolutionFwdAlgoPerf();
         int[] returned = new int[1];
-        checkCudnn(JCudnn.cudnnGetConvolutionForwardAlgorithm_v7(device.cudnn, p.x, p.w, p.conv, p.y, max, returned, perf),
-                "cudnnGetConvolutionForwardAlgorithm_v7(" + p.key.geometry + ")");
-        for (int i = 0; i < returned[0]; i++) {
-            if (acceptable(perf[i].status, perf[i].determinism, perf[i].mathType, p.key)) {
-                return new Choice(perf[i].algo, perf[i].mathType);
-            }
-        }
-        return new Choice(cudnnConvolutionFwdAlgo.CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, cudnnMathType.CUDNN_FMA_MATH);
+        boolean measure = !p.key.deterministic;
+        checkCudnn(measure
+                ? JCudnn.cudnnFindConvolutionForwardAlgorithm(device.cudnn, p.x, p.w, p.conv, p.y, max, returned, perf)
+                : JCudnn.cudnnGetConvolutionForwardAlgorithm_v7(device.cudnn, p.x, p.w, p.conv, p.y, max, returned, perf),
+                "cudnn" + (measure ? "Find" : "Get") + "ConvolutionForwardAlgorithm(" + p.key.geometry + ")");
+        Candidate[] c = new Candidate[returned[0]];
+        for (int i = 0; i < c.length; i++) c[i] = new Candidate(perf[i].algo, perf[i].status, perf[i].determinism, perf[i].mathType, perf[i].time);
+        return choose("forward", p.key, measure, c, cudnnConvolutionFwdAlgo.CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
     }
 
     private Choice chooseBackwardData(Plan p) {
@@ -117,14 +161,14 @@ final class CudnnConvolutions {
         cudnnConvolutionBwdDataAlgoPerf[] perf = new cudnnConvolutionBwdDataAlgoPerf[max];
         for (int i = 0; i < max; i++) perf[i] = new cudnnConvolutionBwdDataAlgoPerf();
         int[] returned = new int[1];
-        checkCudnn(JCudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(device.cudnn, p.w, p.y, p.conv, p.x, max, returned,
-                perf), "cudnnGetConvolutionBackwardDataAlgorithm_v7(" + p.key.geometry + ")");
-        for (int i = 0; i < returned[0]; i++) {
-            if (acceptable(perf[i].status, perf[i].determinism, perf[i].mathType, p.key)) {
-                return new Choice(perf[i].algo, perf[i].mathType);
-            }
-        }
-        return new Choice(cudnnConvolutionBwdDataAlgo.CUDNN_CONVOLUTION_BWD_DATA_ALGO_1, cudnnMathType.CUDNN_FMA_MATH);
+        boolean measure = !p.key.deterministic;
+        checkCudnn(measure
+                ? JCudnn.cudnnFindConvolutionBackwardDataAlgorithm(device.cudnn, p.w, p.y, p.conv, p.x, max, returned, perf)
+                : JCudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(device.cudnn, p.w, p.y, p.conv, p.x, max, returned, perf),
+                "cudnn" + (measure ? "Find" : "Get") + "ConvolutionBackwardDataAlgorithm(" + p.key.geometry + ")");
+        Candidate[] c = new Candidate[returned[0]];
+        for (int i = 0; i < c.length; i++) c[i] = new Candidate(perf[i].algo, perf[i].status, perf[i].determinism, perf[i].mathType, perf[i].time);
+        return choose("backward-data", p.key, measure, c, cudnnConvolutionBwdDataAlgo.CUDNN_CONVOLUTION_BWD_DATA_ALGO_1);
     }
 
     private Choice chooseBackwardFilter(Plan p) {
@@ -133,14 +177,14 @@ final class CudnnConvolutions {
         cudnnConvolutionBwdFilterAlgoPerf[] perf = new cudnnConvolutionBwdFilterAlgoPerf[max];
         for (int i = 0; i < max; i++) perf[i] = new cudnnConvolutionBwdFilterAlgoPerf();
         int[] returned = new int[1];
-        checkCudnn(JCudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(device.cudnn, p.x, p.y, p.conv, p.w, max, returned,
-                perf), "cudnnGetConvolutionBackwardFilterAlgorithm_v7(" + p.key.geometry + ")");
-        for (int i = 0; i < returned[0]; i++) {
-            if (acceptable(perf[i].status, perf[i].determinism, perf[i].mathType, p.key)) {
-                return new Choice(perf[i].algo, perf[i].mathType);
-            }
-        }
-        return new Choice(cudnnConvolutionBwdFilterAlgo.CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1, cudnnMathType.CUDNN_FMA_MATH);
+        boolean measure = !p.key.deterministic;
+        checkCudnn(measure
+                ? JCudnn.cudnnFindConvolutionBackwardFilterAlgorithm(device.cudnn, p.x, p.y, p.conv, p.w, max, returned, perf)
+                : JCudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(device.cudnn, p.x, p.y, p.conv, p.w, max, returned, perf),
+                "cudnn" + (measure ? "Find" : "Get") + "ConvolutionBackwardFilterAlgorithm(" + p.key.geometry + ")");
+        Candidate[] c = new Candidate[returned[0]];
+        for (int i = 0; i < c.length; i++) c[i] = new Candidate(perf[i].algo, perf[i].status, perf[i].determinism, perf[i].mathType, perf[i].time);
+        return choose("backward-filter", p.key, measure, c, cudnnConvolutionBwdFilterAlgo.CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1);
     }
 
     /** Runs {@code body} with a workspace of {@code bytes} from the allocator. */
