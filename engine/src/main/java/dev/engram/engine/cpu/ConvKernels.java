@@ -311,18 +311,18 @@ final class ConvKernels {
 
     /**
      * Per-example filter gradients {@code g_j = dy_{b0+j} ⋆ x_{b0+j}} ({@code [K, C·R·S]}) of examples
-     * {@code b0 .. b0+n-1}, each by the kernel the batched filter gradient uses for this geometry (Winograd where it
-     * applies, else im2col panels and a GEMM) on that example alone, while it is in cache: written to {@code out}
+     * {@code b0 .. b0+n-1}, each by a GEMM on that example's im2col panels (packed straight from the input), while
+     * it is in cache: written to {@code out}
      * at {@code outOff + j·K·C·R·S} (unless out is null), its squared norm to {@code squaredNorms[j]} (unless null),
      * and added to {@code sum} (unless null). The sum runs over a fixed number of example groups, each in
-     * example order, then over the groups in order, so nothing depends on the number of threads.
+     * example order, then over the groups in order, so nothing depends on the number of threads. (Winograd per
+     * example measured no faster: one example's 8×8 or 16×16 output gives its GEMMs a depth of only 16 or 64 tiles.)
      */
     static void perExampleFilterGradients(float[] x, float[] dy, ConvGeometry g, int b0, int n, float[] out, int outOff,
                                           float[] squaredNorms, float[] sum) {
         if (n <= 0) return;
         int wSize = g.k() * g.colRows();
-        boolean winograd = Winograd.applies(g);
-        int[] taps = winograd || isPointwise(g) || filterGradTransposed(g) ? null : ConvPanels.tapOffsets(g);
+        int[] taps = isPointwise(g) || filterGradTransposed(g) ? null : ConvPanels.tapOffsets(g);
         int groups = sum == null ? n : Math.max(1, Math.min(Math.min(FILTER_GRAD_CHUNKS, n), MAX_PARTIAL_FLOATS / wSize));
         float[] partial = sum == null ? null : scratch(3, groups * wSize);
         forTiles(groups, (g0, g1, inline) -> {
@@ -332,8 +332,7 @@ final class ConvKernels {
                 for (int j = first; j < last; j++) {
                     float[] dst = out == null ? own : out;
                     int at = out == null ? 0 : outOff + j * wSize;
-                    if (winograd) Winograd.exampleFilterGradient(x, dy, g, b0 + j, dst, at, inline);
-                    else filterChunk(x, dy, g, taps, b0 + j, b0 + j + 1, dst, at, 0f, inline);
+                    filterChunk(x, dy, g, taps, b0 + j, b0 + j + 1, dst, at, 0f, inline);
                     if (squaredNorms != null) squaredNorms[j] = squaredNorm(dst, at, wSize);
                     if (partial != null) {
                         int po = gr * wSize;

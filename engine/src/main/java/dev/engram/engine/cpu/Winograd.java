@@ -159,34 +159,6 @@ final class Winograd {
         });
     }
 
-    /**
-     * The filter gradient of example {@code e} alone, {@code dst[dstOff, dstOff + K·C·9) = dy_e ⋆ x_e}, by the
-     * algebra of {@link #backwardFilter} with that example's tiles as the GEMMs' depth. With {@code inline}
-     * everything stays on the calling thread.
-     */
-    static void exampleFilterGradient(float[] x, float[] dy, ConvGeometry g, int e, float[] dst, int dstOff, boolean inline) {
-        int k = g.k(), c = g.c(), th = tilesH(g), tw = tilesW(g), tpe = th * tw, oh = g.outH(), ow = g.outW();
-        int xStride = c * g.h() * g.w(), yStride = k * oh * ow;
-        float[] du = scratch(0, 16L * k * c), v = scratch(1, 16L * c * tpe), dm = scratch(2, 16L * k * tpe);
-        transformInputs(x, e * xStride, 1, g, v, tpe, inline);
-        ConvKernels.forRange(inline, k, Math.max(1, 4096 / tpe), (q0, q1) -> {
-            for (int kk = q0; kk < q1; kk++) gradPlane(dy, e * yStride + kk * oh * ow, oh, ow, th, tw, dm, kk * 16 * tpe, tpe);
-        });
-        // dU_ξν[K×C] = dM_ξν[K×T] · V_ξν[C×T]ᵀ over the example's T tiles
-        ConvKernels.forRange(inline, 16, 1, (f0, f1) -> {
-            for (int f = f0; f < f1; f++) {
-                Sgemm.gemm(false, true, k, c, tpe, 1f, dm, f * tpe, 16 * tpe, v, f * tpe, 16 * tpe, 0f, du, f * c, 16 * c, false);
-            }
-        });
-        ConvKernels.forRange(inline, k * c, 256, (q0, q1) -> {
-            float[] r = new float[12];
-            for (int q = q0; q < q1; q++) {
-                int kk = q / c;
-                filterGradient(du, kk * 16 * c + (q - kk * c), c, dst, dstOff + q * 9, 0f, r);
-            }
-        });
-    }
-
     /** U_ξν[k][c] = (G g Gᵀ)[ξ][ν] for each filter g = w[k][c], at {@code u[(k·16 + ξ·4 + ν)·C + c]}. */
     private static void transformFilter(float[] w, int k, int c, float[] u) {
         CpuParallel.forRange(k * c, 256, (q0, q1) -> {

@@ -150,9 +150,9 @@ class CpuKernelsTest {
         SplittableRandom rnd = new SplittableRandom(41);
         int c = Winograd.MIN_CHANNELS;
         java.util.List<ConvGeometry> shapes = new java.util.ArrayList<>(java.util.List.of(
-            new ConvGeometry(11, c, 6, 6, c, 3, 3, 1, 1, 1, 1, 1, 1), // Winograd, more examples than sum groups
-            new ConvGeometry(3, c + 1, 5, 7, c + 2, 3, 3, 1, 1, 1, 1, 1, 1), // Winograd, partial 2×2 blocks
-            new ConvGeometry(4, c, 6, 6, c, 3, 3, 1, 1, 0, 0, 1, 1), // Winograd, no padding
+            new ConvGeometry(11, c, 6, 6, c, 3, 3, 1, 1, 1, 1, 1, 1), // more examples than sum groups
+            new ConvGeometry(3, c + 1, 5, 7, c + 2, 3, 3, 1, 1, 1, 1, 1, 1), // where the batched kernels use Winograd
+            new ConvGeometry(4, c, 6, 6, c, 3, 3, 1, 1, 0, 0, 1, 1), // no padding
             new ConvGeometry(5, 3, 9, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1), // implicit im2col panels
             new ConvGeometry(4, 5, 11, 10, 7, 5, 5, 2, 2, 2, 2, 1, 1), // 5×5 stride 2
             new ConvGeometry(6, 4, 5, 5, 3, 1, 1, 1, 1, 0, 0, 1, 1), // pointwise
