@@ -26,7 +26,8 @@ export LD_LIBRARY_PATH=$ENGRAM_CUDA_LIB_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH
 vector=()
 java --list-modules 2>/dev/null | grep -q '^jdk\.incubator\.vector@' && vector=(--add-modules jdk.incubator.vector)
 # First runs: synchronous launches, so a failing kernel is named where it fails.
-jopts=(-Djava.io.tmpdir=/tmp -Dengram.cuda.syncLaunches=${SYNC_LAUNCHES:-true} "${vector[@]}")
+# ENGRAM_JAVA_OPTS: more options for the doctor and the tests, e.g. -Dengram.cuda.deterministic=false
+jopts=(-Djava.io.tmpdir=/tmp -Dengram.cuda.syncLaunches=${SYNC_LAUNCHES:-true} "${vector[@]}" ${ENGRAM_JAVA_OPTS:-})
 cp="$run/classes:$(ls "$run"/lib/*.jar | tr '\n' ':')"
 step() { echo "== $1" | tee -a "$summary"; }
 

@@ -294,16 +294,23 @@ class KernelParityTest {
                 stride, pad, pad, dil, dil);
         long xs = (long) g.n() * g.c() * g.h() * g.w(), ws = (long) g.k() * g.c() * g.r() * g.s();
         long ys = (long) g.n() * g.k() * g.outH() * g.outW();
-        Storage[] x = floats(values(r, (int) xs, -1, 1)), wt = floats(values(r, (int) ws, -1, 1));
-        Storage[] y = zeros(ys), dy = floats(values(r, (int) ys, -1, 1)), dx = zeros(xs);
-        Storage[] dw = floats(values(r, (int) ws, -1, 1));
+        float[] xv = values(r, (int) xs, -1, 1), wv = values(r, (int) ws, -1, 1), dyv = values(r, (int) ys, -1, 1);
+        float[] dwv = values(r, (int) ws, -1, 1);
+        Storage[] x = floats(xv), wt = floats(wv), dy = floats(dyv);
         double tol = 3e-6 * g.colRows() + 1e-5;
-        onBoth((b, k) -> b.conv2dForward(x[k], wt[k], y[k], g));
-        close("conv2d forward " + g, y, tol, 1e-5);
-        onBoth((b, k) -> b.conv2dBackwardData(dy[k], wt[k], dx[k], g));
-        close("conv2d backward data " + g, dx, tol, 1e-5);
-        onBoth((b, k) -> b.conv2dBackwardFilter(x[k], dy[k], dw[k], g, 0.5f));
-        close("conv2d backward filter (beta 0.5) " + g, dw, 3e-6 * g.n() * g.colCols() + 1e-5, 1e-5);
+        // cuDNN's algorithms from its heuristics (deterministic) and from timing them (not): both fp32 (FMA) math
+        for (boolean deterministic : new boolean[] {true, false}) {
+            Gpu.configure(gpu, false, deterministic);
+            String mode = " (" + (deterministic ? "deterministic" : "timed algorithms") + ")";
+            Storage[] y = zeros(ys), dx = zeros(xs), dw = floats(dwv);
+            onBoth((b, k) -> b.conv2dForward(x[k], wt[k], y[k], g));
+            close("conv2d forward " + g + mode, y, tol, 1e-5);
+            onBoth((b, k) -> b.conv2dBackwardData(dy[k], wt[k], dx[k], g));
+            close("conv2d backward data " + g + mode, dx, tol, 1e-5);
+            onBoth((b, k) -> b.conv2dBackwardFilter(x[k], dy[k], dw[k], g, 0.5f));
+            close("conv2d backward filter (beta 0.5) " + g + mode, dw, 3e-6 * g.n() * g.colCols() + 1e-5, 1e-5);
+        }
+        Gpu.configure(gpu, false, true);
         long cols = (long) g.colRows() * g.colCols();
         Storage[] c = zeros(cols + 3);
         int example = g.n() - 1;
