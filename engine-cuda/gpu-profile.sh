@@ -8,20 +8,9 @@ set -uo pipefail
 run=${RUN:-.gpu-run}
 out=${OUT:-/tmp/engram-out}/gpu-profile
 mkdir -p "$out"
-if [ -f "$run/jre.tar.xz" ] && [ ! -x /tmp/engram-jre/jre/bin/java ]; then
-  mkdir -p /tmp/engram-jre && tar -xJf "$run/jre.tar.xz" -C /tmp/engram-jre
-fi
-[ -x /tmp/engram-jre/jre/bin/java ] && export JAVA_HOME=/tmp/engram-jre/jre PATH=/tmp/engram-jre/jre/bin:$PATH
+. "$(dirname "$0")/gpu-env.sh"
 ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 [ -n "$ncu" ] || { echo "gpu-profile: no ncu on this machine" | tee "$out/kernels-by-name.txt"; exit 2; }
-roots=$(python3 -c 'import nvidia; print(" ".join(nvidia.__path__))' 2>/dev/null || true)
-libdirs=""
-for r in $roots; do for d in "$r"/cu13/lib "$r"/cudnn/lib "$r"/cublas/lib; do [ -d "$d" ] && libdirs="$libdirs:$d"; done; done
-export ENGRAM_CUDA_LIB_PATH=${ENGRAM_CUDA_LIB_PATH:-${libdirs#:}}
-export LD_LIBRARY_PATH=$ENGRAM_CUDA_LIB_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-vector=()
-java --list-modules 2>/dev/null | grep -q '^jdk\.incubator\.vector@' && vector=(--add-modules jdk.incubator.vector)
-cp="$run/classes:$(ls "$run"/lib/*.jar | tr '\n' ':')"
 timeout 400 "$ncu" --clock-control none --metrics gpu__time_duration.sum --csv --log-file "$out/kernels.csv" \
   java -Djava.io.tmpdir=/tmp -Xmx16g "${vector[@]}" -cp "$cp" dev.engram.bench.StepBenchmark --device cuda:0 \
   --batch "${BATCH:-512}" --only "${WORKLOAD:-resnet9paper}" --warmup 1 --iters 1 --warmup-sec 0 --min-sec 0 \

@@ -12,23 +12,11 @@ out=${OUT:-/tmp/engram-out}/gpu-check
 mkdir -p "$out"
 summary="$out/summary.txt"
 : > "$summary"
-if [ -f "$run/jre.tar.xz" ]; then
-  mkdir -p /tmp/engram-jre && tar -xJf "$run/jre.tar.xz" -C /tmp/engram-jre
-  export JAVA_HOME=/tmp/engram-jre/jre PATH=/tmp/engram-jre/jre/bin:$PATH
-fi
+. "$(dirname "$0")/gpu-env.sh"
 command -v java >/dev/null || { echo "gpu-run: no java (stage with engine-cuda/gpu-stage.sh)" | tee -a "$summary"; exit 2; }
-roots=$(python3 -c 'import nvidia; print(" ".join(nvidia.__path__))' 2>/dev/null || true)
-libdirs=""
-for r in $roots; do for d in "$r"/cu13/lib "$r"/cudnn/lib "$r"/cublas/lib; do [ -d "$d" ] && libdirs="$libdirs:$d"; done; done
-export ENGRAM_CUDA_LIB_PATH=${ENGRAM_CUDA_LIB_PATH:-${libdirs#:}}
-export LD_LIBRARY_PATH=$ENGRAM_CUDA_LIB_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-# The Vector API is optional (Engram falls back to scalar code); a jlinked runtime may lack the module.
-vector=()
-java --list-modules 2>/dev/null | grep -q '^jdk\.incubator\.vector@' && vector=(--add-modules jdk.incubator.vector)
 # First runs: synchronous launches, so a failing kernel is named where it fails.
 # ENGRAM_JAVA_OPTS: more options for the doctor and the tests, e.g. -Dengram.cuda.deterministic=false
 jopts=(-Djava.io.tmpdir=/tmp -Dengram.cuda.syncLaunches=${SYNC_LAUNCHES:-true} "${vector[@]}" ${ENGRAM_JAVA_OPTS:-})
-cp="$run/classes:$(ls "$run"/lib/*.jar | tr '\n' ':')"
 step() { echo "== $1" | tee -a "$summary"; }
 
 step "nvidia-smi"

@@ -25,5 +25,5 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$jdk/bin/jlink" --add-modules java.se,jdk.unsupported,jdk.incubator.vector,jdk.zipfs,jdk.management --strip-debug --no-header-files \
   --no-man-pages --compress=2 --output "$tmp/jre"
 tar -C "$tmp" -cJf "$out/jre.tar.xz" jre
-cp engine-cuda/gpu-run.sh engine-cuda/gpu-profile.sh benchmarks/gpu/resnet9_torch.py "$out/"
+cp engine-cuda/gpu-run.sh engine-cuda/gpu-profile.sh engine-cuda/gpu-env.sh benchmarks/gpu/resnet9_torch.py "$out/"
 du -sh "$out"

@@ -19,8 +19,10 @@ import jcuda.jcudnn.cudnnMathType;
 import jcuda.jcudnn.cudnnTensorDescriptor;
 import jcuda.jcudnn.cudnnTensorFormat;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import static dev.engram.engine.cuda.CudaDevice.checkCudnn;
 
@@ -111,7 +113,7 @@ final class CudnnConvolutions {
      * The first acceptable candidate in cuDNN's order (heuristic rank, or measured time with {@code measured}),
      * else the fallback. With {@code -Dengram.cuda.logAlgorithms=true} every list and choice goes to standard error.
      */
-    private static Choice choose(String direction, Key key, boolean measured, Candidate[] candidates, int fallback) {
+    private static Choice pick(String direction, Key key, boolean measured, Candidate[] candidates, int fallback) {
         Choice chosen = null;
         for (Candidate c : candidates) {
             if (acceptable(c, key)) {
@@ -133,58 +135,57 @@ final class CudnnConvolutions {
         return chosen;
     }
 
+    /** One direction's candidate query: cuDNN's heuristics, or ({@code measure}) timing every algorithm. */
+    private interface Query<P> {
+        int run(boolean measure, int max, int[] returned, P[] perf);
+    }
+
     /**
      * Deterministic mode asks cuDNN's heuristics ({@code cudnnGet*Algorithm_v7}), so the same geometry always gets
      * the same algorithm and results repeat run to run. Otherwise cuDNN runs every algorithm once on scratch
      * memory ({@code cudnnFind*Algorithm}) and the fastest acceptable one is kept, as PyTorch's
      * {@code cudnn.benchmark} does.
      */
-    private Choice chooseForward(Plan p) {
+    private static <P> Choice choose(String direction, Plan p, P[] perf, Query<P> query, Function<P, Candidate> read,
+                                     int fallback) {
         checkCudnn(JCudnn.cudnnSetConvolutionMathType(p.conv, requestedMath(p.key)), "cudnnSetConvolutionMathType");
-        int max = cudnnConvolutionFwdAlgo.CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
-        cudnnConvolutionFwdAlgoPerf[] perf = new cudnnConvolutionFwdAlgoPerf[max];
-        for (int i = 0; i < max; i++) perf[i] = new cudnnConvolutionFwdAlgoPerf();
         int[] returned = new int[1];
         boolean measure = !p.key.deterministic;
-        checkCudnn(measure
-                ? JCudnn.cudnnFindConvolutionForwardAlgorithm(device.cudnn, p.x, p.w, p.conv, p.y, max, returned, perf)
-                : JCudnn.cudnnGetConvolutionForwardAlgorithm_v7(device.cudnn, p.x, p.w, p.conv, p.y, max, returned, perf),
-                "cudnn" + (measure ? "Find" : "Get") + "ConvolutionForwardAlgorithm(" + p.key.geometry + ")");
+        checkCudnn(query.run(measure, perf.length, returned, perf),
+                "cudnn" + (measure ? "Find" : "Get") + " " + direction + " algorithm (" + p.key.geometry + ")");
         Candidate[] c = new Candidate[returned[0]];
-        for (int i = 0; i < c.length; i++) c[i] = new Candidate(perf[i].algo, perf[i].status, perf[i].determinism, perf[i].mathType, perf[i].time);
-        return choose("forward", p.key, measure, c, cudnnConvolutionFwdAlgo.CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
+        for (int i = 0; i < c.length; i++) c[i] = read.apply(perf[i]);
+        return pick(direction, p.key, measure, c, fallback);
+    }
+
+    private Choice chooseForward(Plan p) {
+        var perf = new cudnnConvolutionFwdAlgoPerf[cudnnConvolutionFwdAlgo.CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+        Arrays.setAll(perf, i -> new cudnnConvolutionFwdAlgoPerf());
+        return choose("forward", p, perf, (measure, max, returned, out) -> measure
+                        ? JCudnn.cudnnFindConvolutionForwardAlgorithm(device.cudnn, p.x, p.w, p.conv, p.y, max, returned, out)
+                        : JCudnn.cudnnGetConvolutionForwardAlgorithm_v7(device.cudnn, p.x, p.w, p.conv, p.y, max, returned, out),
+                f -> new Candidate(f.algo, f.status, f.determinism, f.mathType, f.time),
+                cudnnConvolutionFwdAlgo.CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
     }
 
     private Choice chooseBackwardData(Plan p) {
-        checkCudnn(JCudnn.cudnnSetConvolutionMathType(p.conv, requestedMath(p.key)), "cudnnSetConvolutionMathType");
-        int max = cudnnConvolutionBwdDataAlgo.CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT;
-        cudnnConvolutionBwdDataAlgoPerf[] perf = new cudnnConvolutionBwdDataAlgoPerf[max];
-        for (int i = 0; i < max; i++) perf[i] = new cudnnConvolutionBwdDataAlgoPerf();
-        int[] returned = new int[1];
-        boolean measure = !p.key.deterministic;
-        checkCudnn(measure
-                ? JCudnn.cudnnFindConvolutionBackwardDataAlgorithm(device.cudnn, p.w, p.y, p.conv, p.x, max, returned, perf)
-                : JCudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(device.cudnn, p.w, p.y, p.conv, p.x, max, returned, perf),
-                "cudnn" + (measure ? "Find" : "Get") + "ConvolutionBackwardDataAlgorithm(" + p.key.geometry + ")");
-        Candidate[] c = new Candidate[returned[0]];
-        for (int i = 0; i < c.length; i++) c[i] = new Candidate(perf[i].algo, perf[i].status, perf[i].determinism, perf[i].mathType, perf[i].time);
-        return choose("backward-data", p.key, measure, c, cudnnConvolutionBwdDataAlgo.CUDNN_CONVOLUTION_BWD_DATA_ALGO_1);
+        var perf = new cudnnConvolutionBwdDataAlgoPerf[cudnnConvolutionBwdDataAlgo.CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+        Arrays.setAll(perf, i -> new cudnnConvolutionBwdDataAlgoPerf());
+        return choose("backward-data", p, perf, (measure, max, returned, out) -> measure
+                        ? JCudnn.cudnnFindConvolutionBackwardDataAlgorithm(device.cudnn, p.w, p.y, p.conv, p.x, max, returned, out)
+                        : JCudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(device.cudnn, p.w, p.y, p.conv, p.x, max, returned, out),
+                d -> new Candidate(d.algo, d.status, d.determinism, d.mathType, d.time),
+                cudnnConvolutionBwdDataAlgo.CUDNN_CONVOLUTION_BWD_DATA_ALGO_1);
     }
 
     private Choice chooseBackwardFilter(Plan p) {
-        checkCudnn(JCudnn.cudnnSetConvolutionMathType(p.conv, requestedMath(p.key)), "cudnnSetConvolutionMathType");
-        int max = cudnnConvolutionBwdFilterAlgo.CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT;
-        cudnnConvolutionBwdFilterAlgoPerf[] perf = new cudnnConvolutionBwdFilterAlgoPerf[max];
-        for (int i = 0; i < max; i++) perf[i] = new cudnnConvolutionBwdFilterAlgoPerf();
-        int[] returned = new int[1];
-        boolean measure = !p.key.deterministic;
-        checkCudnn(measure
-                ? JCudnn.cudnnFindConvolutionBackwardFilterAlgorithm(device.cudnn, p.x, p.y, p.conv, p.w, max, returned, perf)
-                : JCudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(device.cudnn, p.x, p.y, p.conv, p.w, max, returned, perf),
-                "cudnn" + (measure ? "Find" : "Get") + "ConvolutionBackwardFilterAlgorithm(" + p.key.geometry + ")");
-        Candidate[] c = new Candidate[returned[0]];
-        for (int i = 0; i < c.length; i++) c[i] = new Candidate(perf[i].algo, perf[i].status, perf[i].determinism, perf[i].mathType, perf[i].time);
-        return choose("backward-filter", p.key, measure, c, cudnnConvolutionBwdFilterAlgo.CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1);
+        var perf = new cudnnConvolutionBwdFilterAlgoPerf[cudnnConvolutionBwdFilterAlgo.CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+        Arrays.setAll(perf, i -> new cudnnConvolutionBwdFilterAlgoPerf());
+        return choose("backward-filter", p, perf, (measure, max, returned, out) -> measure
+                        ? JCudnn.cudnnFindConvolutionBackwardFilterAlgorithm(device.cudnn, p.x, p.y, p.conv, p.w, max, returned, out)
+                        : JCudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(device.cudnn, p.x, p.y, p.conv, p.w, max, returned, out),
+                f -> new Candidate(f.algo, f.status, f.determinism, f.mathType, f.time),
+                cudnnConvolutionBwdFilterAlgo.CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1);
     }
 
     /** Runs {@code body} with a workspace of {@code bytes} from the allocator. */

@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code gpu-run.sh} with a stand-in {@code java} on the PATH: it passes {@code --add-modules
- * jdk.incubator.vector} exactly when the runtime lists that module (a jlinked runtime may not,
- * and then the JVM would refuse to start).
+ * {@code gpu-run.sh} with a stand-in {@code java} on the PATH: it runs the doctor, the native tests and the
+ * benchmarks, and passes {@code --add-modules jdk.incubator.vector} exactly when the runtime lists that module
+ * (a jlinked runtime may not, and then the JVM would refuse to start).
  */
 class GpuRunScriptTest {
     private static final String FAKE_JAVA = """
@@ -48,10 +48,16 @@ class GpuRunScriptTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         List<String> calls = Files.readAllLines(tmp.resolve("java.log"));
-        assertThat(calls).as("java invocations; script output:\n" + out).hasSize(2);
+        // the doctor, the native tests, then the five ResNet-9 benchmark runs (fp32, TF32, timed algorithms
+        // fp32 and TF32, per-example norms)
+        assertThat(calls).as("java invocations; script output:\n" + out).hasSize(7);
         assertThat(calls.get(0)).contains("dev.engram.engine.cuda.CudaDoctor");
         assertThat(calls.get(1)).contains("junit-platform-console-standalone");
-        if (present) assertThat(calls.get(1)).contains("--add-modules jdk.incubator.vector");
-        else assertThat(calls.get(1)).doesNotContain("jdk.incubator.vector");
+        for (String bench : calls.subList(2, 7)) assertThat(bench).contains("dev.engram.bench.StepBenchmark --device cuda:0");
+        assertThat(calls.get(6)).endsWith("--only resnet9paper_norms");
+        for (String call : calls) {
+            if (present) assertThat(call).contains("--add-modules jdk.incubator.vector");
+            else assertThat(call).doesNotContain("jdk.incubator.vector");
+        }
     }
 }

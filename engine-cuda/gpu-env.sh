@@ -1,0 +1,16 @@
+# Sourced by gpu-run.sh and gpu-profile.sh (from their own folder) with $run the staged folder (.gpu-run): unpacks the
+# staged Java runtime once, points Engram at the machine's cuBLAS / cuDNN (PyTorch's nvidia wheels are found too)
+# and sets `vector`, the options that add the Vector API module when the runtime has it (Engram falls back to
+# scalar code without it).
+if [ -f "$run/jre.tar.xz" ]; then
+  [ -x /tmp/engram-jre/jre/bin/java ] || { mkdir -p /tmp/engram-jre && tar -xJf "$run/jre.tar.xz" -C /tmp/engram-jre; }
+  export JAVA_HOME=/tmp/engram-jre/jre PATH=/tmp/engram-jre/jre/bin:$PATH
+fi
+roots=$(python3 -c 'import nvidia; print(" ".join(nvidia.__path__))' 2>/dev/null || true)
+libdirs=""
+for r in $roots; do for d in "$r"/cu13/lib "$r"/cudnn/lib "$r"/cublas/lib; do [ -d "$d" ] && libdirs="$libdirs:$d"; done; done
+export ENGRAM_CUDA_LIB_PATH=${ENGRAM_CUDA_LIB_PATH:-${libdirs#:}}
+export LD_LIBRARY_PATH=$ENGRAM_CUDA_LIB_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+vector=()
+java --list-modules 2>/dev/null | grep -q '^jdk\.incubator\.vector@' && vector=(--add-modules jdk.incubator.vector)
+cp="$run/classes:$(ls "$run"/lib/*.jar 2>/dev/null | tr '\n' ':')"
