@@ -21,7 +21,7 @@ import csv, collections, sys
 rows = [r for r in csv.reader(open(sys.argv[1], errors="replace")) if len(r) > 10]
 head = rows[0]
 name, unit, value = head.index("Kernel Name"), head.index("Metric Unit"), head.index("Metric Value")
-scale = {"nsecond": 1e-3, "usecond": 1.0, "msecond": 1e3, "second": 1e6}
+scale = {"ns": 1e-3, "nsecond": 1e-3, "us": 1.0, "usecond": 1.0, "ms": 1e3, "msecond": 1e3, "s": 1e6, "second": 1e6}
 total, count = collections.Counter(), collections.Counter()
 for r in rows[1:]:
     v = float(r[value].replace(",", "")) * scale.get(r[unit], 1.0)
