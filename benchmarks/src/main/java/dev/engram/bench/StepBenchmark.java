@@ -296,6 +296,7 @@ public final class StepBenchmark {
         float lastLoss = Float.NaN;
         double checksum = 0;
         long peakStepBytes = 0, firstAllocated = -1;
+        CudaBackend cuda = Backends.get(Backends.defaultDevice()) instanceof CudaBackend c ? c : null;
         while (timer.more()) {
             long a0 = ThreadCounters.allocatedBytes(), cpu0 = ThreadCounters.cpuNanos(), pf0 = ThreadCounters.minorFaults();
             long t0 = System.nanoTime();
@@ -325,15 +326,14 @@ public final class StepBenchmark {
                 lastLoss = loss.item();
             }
             timer.record(t0, System.nanoTime());
-            if (firstAllocated < 0 && timer.times().length == 1
-                    && Backends.get(Backends.defaultDevice()) instanceof CudaBackend cuda) {
+            if (cuda != null && firstAllocated < 0 && timer.timedSteps() == 1) {
                 firstAllocated = cuda.memoryStats().allocatedBytes();
             }
             timer.recordCounters(ThreadCounters.allocatedBytes() - a0, ThreadCounters.cpuNanos() - cpu0,
                     ThreadCounters.minorFaults() - pf0);
             peakStepBytes = Math.max(peakStepBytes, CpuMemory.peakBytes() - liveBefore);
         }
-        if (Backends.get(Backends.defaultDevice()) instanceof CudaBackend cuda) {
+        if (cuda != null) {
             System.out.printf(Locale.ROOT, "%s: device memory: %s (allocated after the first timed step %.1f MiB, after the last"
                     + " %.1f MiB)%n", name, cuda.memoryStats(), firstAllocated / 1048576.0, cuda.memoryStats().allocatedBytes() / 1048576.0);
         } else {

@@ -65,6 +65,11 @@ public final class StepTimer {
         return warmDone;
     }
 
+    /** Number of timed steps recorded so far. */
+    public int timedSteps() {
+        return times.size();
+    }
+
     /** Timed step durations in milliseconds. */
     public double[] times() {
         return times.stream().mapToDouble(Double::doubleValue).toArray();
