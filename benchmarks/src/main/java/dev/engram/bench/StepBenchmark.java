@@ -34,7 +34,8 @@ import java.util.function.Supplier;
  * then at least 10 steps and 2 s; median and min per step). One training step = forward, mean cross-entropy, backward,
  * plain SGD (lr 0.01, no momentum), as the peer does, inside a tensor scope.
  *
- * <p>Workloads: {@code sgemm} 1024^3, {@code gemms} the forward GEMM shapes of the MLP and of
+ * <p>Workloads: {@code sgemm} 1024^3, {@code sgemm_kernel} its micro-kernel alone with the operands in cache (on one
+ * thread and on all threads at once: the ceiling of {@code sgemm}), {@code gemms} the forward GEMM shapes of the MLP and of
  * ResNet-9's convs (each also reported in GFLOP per CPU-second), {@code mlp} 784-512-512-10 b128, {@code cnn} the MNIST CNN
  * b128, {@code resnet9} Page's DAWNBench ResNet-9 b64 (the peer's layout), {@code resnet9paper}
  * the paper's ResNet-9 b64, and the per-example variants {@code mlp_norms}, {@code mlp_pergrad},
@@ -131,6 +132,12 @@ public final class StepBenchmark {
         double cnnFlop = 3.0 * 2 * 128 * (28.0 * 28 * 32 * 9 + 14.0 * 14 * 64 * 32 * 9 + 64.0 * 7 * 7 * 128 + 128.0 * 10);
         Map<String, Supplier<List<String[]>>> w = new LinkedHashMap<>();
         w.put("sgemm", () -> one(sgemm(1024, 1024, 1024)));
+        w.put("sgemm_kernel", () -> {
+            List<String[]> rows = new ArrayList<>();
+            rows.add(kernelInCache(1));
+            if (CpuParallel.threads() > 1) rows.add(kernelInCache(CpuParallel.threads()));
+            return rows;
+        });
         w.put("gemms", () -> {
             // forward GEMMs of the MLP (batch x out x in) and of ResNet-9's convs as im2col GEMMs
             // (out channels x batch*H*W x in channels*9), batch 128 and 64
@@ -283,6 +290,25 @@ public final class StepBenchmark {
         System.out.printf(Locale.ROOT, "%s: %.1f GFLOP per CPU-second (median CPU time of a call %.3f ms, all threads)%n",
                 name, gflop / (StepTimer.median(timer.cpuNanos) / 1e9), StepTimer.median(timer.cpuNanos) / 1e6);
         return timer.result(name, gflop);
+    }
+
+    /**
+     * The SGEMM micro-kernel alone with its operands in cache ({@link Sgemm#kernelInCache}) on {@code threads} threads
+     * at once, 2000 macro-kernel calls per thread a step: the ceiling of {@code sgemm} on this machine.
+     */
+    private static String[] kernelInCache(int threads) {
+        int calls = 2000;
+        StepTimer timer = newTimer();
+        int fewest = threads;
+        while (timer.more()) {
+            long t0 = System.nanoTime();
+            fewest = Math.min(fewest, Sgemm.kernelInCache(threads, calls));
+            timer.record(t0, System.nanoTime());
+        }
+        if (fewest < threads) {
+            System.out.printf(Locale.ROOT, "sgemm_kernel: in some steps only %d of %d threads ran a share%n", fewest, threads);
+        }
+        return timer.result("sgemm_kernel_" + threads + "t", Sgemm.kernelInCacheFlop() * calls * threads / 1e9);
     }
 
     private static String[] train(String name, Module model, int[] inShape, double flopPerStep, PerExample.Mode perExample) {

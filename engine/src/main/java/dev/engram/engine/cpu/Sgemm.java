@@ -129,6 +129,55 @@ public final class Sgemm {
         return o != null ? o : VECTOR != null ? VECTOR : SCALAR;
     }
 
+    /** Per-thread operands of {@link #kernelInCache}: one A panel, one packed B block, a C block. */
+    private static final ThreadLocal<float[][]> IN_CACHE = ThreadLocal.withInitial(() -> {
+        float[] a = new float[MR * KC], b = new float[KC * NC], c = new float[MR * NC];
+        java.util.Arrays.fill(a, 1f / 1024);
+        java.util.Arrays.fill(b, 0.5f);
+        return new float[][] {a, b, c, new float[TMP_FLOATS]};
+    });
+
+    /**
+     * The ceiling a GEMM approaches: the active micro-kernel alone, with its operands in cache and nothing packed.
+     * Each of {@code threads} threads of {@link CpuParallel} (the caller included) runs {@code calls}
+     * macro-kernel calls of {@link #MR} × {@link #NC} × {@link #KC} on its own buffers (an A panel that stays in L1,
+     * a packed B block in L2), all threads at once. A benchmark times this call: floating-point operations done =
+     * {@code 2·MR·NC·KC·calls·threads}.
+     *
+     * @return the number of threads that ran a share (fewer than asked when a worker joined too late to claim one)
+     * @throws IllegalStateException    when the kernel's result is not the exact product (checked after each share)
+     * @throws IllegalArgumentException when {@code threads} is not in [1, {@link CpuParallel#threads()}] or calls < 1
+     */
+    public static int kernelInCache(int threads, int calls) {
+        if (threads < 1 || threads > CpuParallel.threads()) {
+            throw new IllegalArgumentException("threads must be in [1, " + CpuParallel.threads() + "], got " + threads);
+        }
+        if (calls < 1) throw new IllegalArgumentException("calls must be >= 1, got " + calls);
+        SgemmKernel ker = kernel();
+        java.util.Set<Thread> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        CpuParallel.forChunks(threads, threads, (from, to) -> {
+            ran.add(Thread.currentThread());
+            float[][] w = IN_CACHE.get();
+            for (int t = from; t < to; t++) {
+                java.util.Arrays.fill(w[2], Float.NaN);
+                for (int i = 0; i < calls; i++) ker.macro(MR, NC, KC, w[0], 0, KC, w[1], w[2], 0, NC, 0f, w[3]);
+                // every element is KC · (1/1024) · 0.5, exact in float: a kernel that skipped work would show here
+                for (float v : w[2]) {
+                    if (v != KC / 2048f) {
+                        throw new IllegalStateException("micro-kernel " + ker.name() + " computed " + v + " instead of "
+                                + KC / 2048f + " in the in-cache run");
+                    }
+                }
+            }
+        });
+        return ran.size();
+    }
+
+    /** Floating-point operations of one {@link #kernelInCache} macro-kernel call. */
+    public static double kernelInCacheFlop() {
+        return 2.0 * MR * NC * KC;
+    }
+
     /** Micro-tile column count of the active kernel. */
     static int nr() {
         return kernel().nr();

@@ -36,8 +36,12 @@ final class Winograd {
      * CNN's training step took 1.7x as long as with im2col + GEMM).
      */
     static final int MIN_CHANNELS = 64;
-    /** Aim for this many 2×2 tiles (GEMM columns) per chunk of examples. */
-    static final int TARGET_TILES = 512;
+    /**
+     * Aim for this many 2×2 tiles (GEMM columns) per chunk of examples: the transformed inputs of a chunk (16 floats per
+     * tile and input channel, 1 MiB at 128 channels) then stay in L2 between their transform and their GEMMs. Steps of
+     * the paper's ResNet-9 ran about 6% faster than with 512 (same JVM, steps alternating between the two).
+     */
+    static final int TARGET_TILES = 128;
 
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 

@@ -161,6 +161,37 @@ class SgemmTest {
                 .hasMessageContaining("got 128");
     }
 
+    /** The in-cache kernel run behind the SGEMM ceiling benchmark computes the exact product on every thread asked. */
+    @Test
+    void kernelInCacheChecksItsProductOnEveryThread() {
+        CpuParallel.setThreads(2);
+        assertThat(Sgemm.kernelInCache(1, 3)).isEqualTo(1);
+        assertThat(Sgemm.kernelInCache(2, 3)).isBetween(1, 2);
+        assertThat(Sgemm.kernelInCacheFlop()).isEqualTo(2.0 * Sgemm.MR * Sgemm.NC * Sgemm.KC);
+        assertThatThrownBy(() -> Sgemm.kernelInCache(3, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got 3");
+        assertThatThrownBy(() -> Sgemm.kernelInCache(1, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("calls must be >= 1");
+        // a kernel that leaves C untouched is caught
+        Sgemm.useKernel(new SgemmKernel() {
+            @Override
+            public void macro(int mc, int nc, int kc, float[] a, int aOff, int lda, float[] pb, float[] c, int cOff,
+                              int ldc, float beta, float[] tmp) { }
+
+            @Override
+            public int nr() {
+                return 16;
+            }
+
+            @Override
+            public String name() {
+                return "idle";
+            }
+        });
+        assertThatThrownBy(() -> Sgemm.kernelInCache(1, 1)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("idle computed NaN");
+    }
+
     /** The warm-up runs the kernel on private buffers: a GEMM gives the same bits before and after it. */
     @Test
     void warmUpLeavesResultsUnchanged() {
