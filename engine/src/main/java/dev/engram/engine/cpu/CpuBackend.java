@@ -599,38 +599,17 @@ public final class CpuBackend implements Backend {
         float[] gamma = gammas == null ? null : f(gammas), beta = betas == null ? null : f(betas);
         float[] rm = runMeans == null ? null : f(runMeans), rv = runVars == null ? null : f(runVars);
         long count = (long) n * hw;
+        RowSums sums = RowSums.get();
         CpuParallel.forRange(c, 1, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
-                // four interleaved double accumulators: the sums are latency-bound otherwise
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                for (int b = 0; b < n; b++) {
-                    int base = (b * c + ch) * hw, q = 0;
-                    for (; q + 4 <= hw; q += 4) {
-                        s0 += x[base + q];
-                        s1 += x[base + q + 1];
-                        s2 += x[base + q + 2];
-                        s3 += x[base + q + 3];
-                    }
-                    for (; q < hw; q++) s0 += x[base + q];
-                }
-                double mu = ((s0 + s1) + (s2 + s3)) / count;
-                double ss0 = 0, ss1 = 0, ss2 = 0, ss3 = 0;
-                for (int b = 0; b < n; b++) {
-                    int base = (b * c + ch) * hw, q = 0;
-                    for (; q + 4 <= hw; q += 4) {
-                        double d0 = x[base + q] - mu, d1 = x[base + q + 1] - mu, d2 = x[base + q + 2] - mu,
-                                d3 = x[base + q + 3] - mu;
-                        ss0 += d0 * d0;
-                        ss1 += d1 * d1;
-                        ss2 += d2 * d2;
-                        ss3 += d3 * d3;
-                    }
-                    for (; q < hw; q++) {
-                        double d = x[base + q] - mu;
-                        ss0 += d * d;
-                    }
-                }
-                double ss = (ss0 + ss1) + (ss2 + ss3);
+                double s = 0;
+                for (int b = 0; b < n; b++) s += sums.sum(x, (b * c + ch) * hw, hw);
+                double mu = s / count;
+                // deviations from the float mean: Σ(x − m)² = Σ(x − mu)² + count·(mu − m)²
+                float m = (float) mu;
+                double ss = 0;
+                for (int b = 0; b < n; b++) ss += sums.sumSquaredDeviations(x, (b * c + ch) * hw, hw, m);
+                ss = Math.max(0, ss - count * (mu - m) * (mu - m));
                 double var = ss / count;
                 double is = 1.0 / Math.sqrt(var + eps);
                 mean[ch] = (float) mu;
@@ -674,36 +653,26 @@ public final class CpuBackend implements Backend {
         float[] gamma = gammas == null ? null : f(gammas);
         float[] dx = dxs == null ? null : f(dxs), dg = dgammas == null ? null : f(dgammas), db = dbetas == null ? null : f(dbetas);
         long count = (long) n * hw;
+        RowSums sums = RowSums.get();
         CpuParallel.forRange(c, 1, (from, to) -> {
+            double[] acc = new double[2];
             for (int ch = from; ch < to; ch++) {
-                double sdy0 = 0, sdy1 = 0, sdyx0 = 0, sdyx1 = 0;
                 float mu = mean[ch], is = inv[ch];
-                for (int b = 0; b < n; b++) {
-                    int base = (b * c + ch) * hw, q = 0;
-                    for (; q + 2 <= hw; q += 2) {
-                        sdy0 += dy[base + q];
-                        sdyx0 += dy[base + q] * (x[base + q] - mu) * is;
-                        sdy1 += dy[base + q + 1];
-                        sdyx1 += dy[base + q + 1] * (x[base + q + 1] - mu) * is;
-                    }
-                    if (q < hw) {
-                        sdy0 += dy[base + q];
-                        sdyx0 += dy[base + q] * (x[base + q] - mu) * is;
-                    }
-                }
-                double sdy = sdy0 + sdy1, sdyx = sdyx0 + sdyx1;
+                acc[0] = 0;
+                acc[1] = 0;
+                for (int b = 0; b < n; b++) sums.sumAndCenteredDot(dy, x, (b * c + ch) * hw, hw, mu, acc);
+                double sdy = acc[0], sdyx = acc[1] * is;
                 if (dg != null) dg[ch] = (float) sdyx;
                 if (db != null) db[ch] = (float) sdy;
                 if (dx == null) continue;
                 float gm = gamma == null ? 1f : gamma[ch];
                 if (useBatchStats) {
+                    // gm·is·(dy − mean(dy) − x̂·mean(dy·x̂)) with x̂ = (x − mu)·is, as k1·dy + k2·(x − mu) + k0 in float
                     double mdy = sdy / count, mdyx = sdyx / count;
+                    float k1 = gm * is, k2 = (float) (-(double) gm * is * is * mdyx), k0 = (float) (-(double) gm * is * mdy);
                     for (int b = 0; b < n; b++) {
                         int base = (b * c + ch) * hw;
-                        for (int q = 0; q < hw; q++) {
-                            double xh = (x[base + q] - mu) * is;
-                            dx[base + q] = (float) (gm * is * (dy[base + q] - mdy - xh * mdyx));
-                        }
+                        for (int q = base; q < base + hw; q++) dx[q] = k1 * dy[q] + (k2 * (x[q] - mu) + k0);
                     }
                 } else {
                     float k = gm * is;

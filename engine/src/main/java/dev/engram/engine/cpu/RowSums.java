@@ -1,0 +1,137 @@
+package dev.engram.engine.cpu;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * Sums over contiguous runs of floats for the normalization kernels: float lanes within blocks of at most
+ * {@link #BLOCK} elements, the blocks' sums added in double. A lane adds at most {@code BLOCK / lanes} values, so the
+ * result is as accurate as a double accumulation of the same values to within a few float roundings of a block sum,
+ * while the inner loop is a vector loop.
+ *
+ * <p>{@link #get()} is the Vector API implementation ({@link RowSumsVector}, the CPU's preferred vector width) when the
+ * JVM was started with {@code --add-modules jdk.incubator.vector}, otherwise a plain-Java one with eight lanes. The
+ * two add in different orders, so their results differ by rounding; each is deterministic and does not depend on the
+ * thread count.
+ */
+abstract class RowSums {
+    /** Most elements summed in float before the block's sum is added in double. */
+    static final int BLOCK = 1024;
+
+    private static final RowSums INSTANCE = load();
+
+    /** The implementation for this JVM. */
+    static RowSums get() {
+        return INSTANCE;
+    }
+
+    /** {@code Σ x[off..off+len)}. */
+    abstract double sum(float[] x, int off, int len);
+
+    /** {@code Σ (x[i] − mu)²} over {@code [off, off+len)}. */
+    abstract double sumSquaredDeviations(float[] x, int off, int len, float mu);
+
+    /** Adds {@code Σ dy[i]} to {@code acc[0]} and {@code Σ dy[i]·(x[i] − mu)} to {@code acc[1]} over {@code [off, off+len)}. */
+    abstract void sumAndCenteredDot(float[] dy, float[] x, int off, int len, float mu, double[] acc);
+
+    /** Short name for logs and tests. */
+    abstract String name();
+
+    @Override
+    public String toString() {
+        return name();
+    }
+
+    private static RowSums load() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            try {
+                return (RowSums) Class.forName("dev.engram.engine.cpu.RowSumsVector").getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                System.getLogger(RowSums.class.getName()).log(Level.WARNING,
+                        "Vector API row sums unavailable (" + e + "); using the plain-Java ones.");
+            }
+        }
+        return new Scalar();
+    }
+
+    /** Plain Java: eight float lanes per block. */
+    static final class Scalar extends RowSums {
+        @Override
+        double sum(float[] x, int off, int len) {
+            double total = 0;
+            for (int b = off, end = off + len; b < end; b += BLOCK) {
+                int e = Math.min(end, b + BLOCK), i = b;
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+                for (; i + 8 <= e; i += 8) {
+                    s0 += x[i];
+                    s1 += x[i + 1];
+                    s2 += x[i + 2];
+                    s3 += x[i + 3];
+                    s4 += x[i + 4];
+                    s5 += x[i + 5];
+                    s6 += x[i + 6];
+                    s7 += x[i + 7];
+                }
+                for (; i < e; i++) s0 += x[i];
+                total += ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+            }
+            return total;
+        }
+
+        @Override
+        double sumSquaredDeviations(float[] x, int off, int len, float mu) {
+            double total = 0;
+            for (int b = off, end = off + len; b < end; b += BLOCK) {
+                int e = Math.min(end, b + BLOCK), i = b;
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+                for (; i + 8 <= e; i += 8) {
+                    float d0 = x[i] - mu, d1 = x[i + 1] - mu, d2 = x[i + 2] - mu, d3 = x[i + 3] - mu;
+                    float d4 = x[i + 4] - mu, d5 = x[i + 5] - mu, d6 = x[i + 6] - mu, d7 = x[i + 7] - mu;
+                    s0 += d0 * d0;
+                    s1 += d1 * d1;
+                    s2 += d2 * d2;
+                    s3 += d3 * d3;
+                    s4 += d4 * d4;
+                    s5 += d5 * d5;
+                    s6 += d6 * d6;
+                    s7 += d7 * d7;
+                }
+                for (; i < e; i++) {
+                    float d = x[i] - mu;
+                    s0 += d * d;
+                }
+                total += ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+            }
+            return total;
+        }
+
+        @Override
+        void sumAndCenteredDot(float[] dy, float[] x, int off, int len, float mu, double[] acc) {
+            for (int b = off, end = off + len; b < end; b += BLOCK) {
+                int e = Math.min(end, b + BLOCK), i = b;
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+                for (; i + 4 <= e; i += 4) {
+                    float g0 = dy[i], g1 = dy[i + 1], g2 = dy[i + 2], g3 = dy[i + 3];
+                    s0 += g0;
+                    s1 += g1;
+                    s2 += g2;
+                    s3 += g3;
+                    t0 += g0 * (x[i] - mu);
+                    t1 += g1 * (x[i + 1] - mu);
+                    t2 += g2 * (x[i + 2] - mu);
+                    t3 += g3 * (x[i + 3] - mu);
+                }
+                for (; i < e; i++) {
+                    s0 += dy[i];
+                    t0 += dy[i] * (x[i] - mu);
+                }
+                acc[0] += (s0 + s1) + (s2 + s3);
+                acc[1] += (t0 + t1) + (t2 + t3);
+            }
+        }
+
+        @Override
+        String name() {
+            return "scalar-8";
+        }
+    }
+}
