@@ -119,7 +119,9 @@ class CpuKernelsTest {
             new ConvGeometry(2, c + 1, 7, 9, c + 2, 3, 3, 1, 1, 1, 1, 1, 1), // odd output: partial 2×2 blocks
             new ConvGeometry(2, c, 6, 5, c + 4, 3, 3, 1, 1, 0, 0, 1, 1), new ConvGeometry(1, c, 3, 4, c, 3, 3, 1, 1, 2, 1, 1, 1),
             new ConvGeometry(Winograd.TARGET_TILES / 4 + 3, c, 4, 4, c, 3, 3, 1, 1, 1, 1, 1, 1), // several chunks
-            new ConvGeometry(2, 2 * c, 5, 5, c + 8, 3, 3, 1, 1, 1, 1, 1, 1)};
+            new ConvGeometry(2, 2 * c, 5, 5, c + 8, 3, 3, 1, 1, 1, 1, 1, 1),
+            // rows of 9 and 8 tiles, padding 1 and 2
+            new ConvGeometry(2, c, 6, 17, c, 3, 3, 1, 1, 1, 1, 1, 1), new ConvGeometry(1, c + 3, 5, 14, c, 3, 3, 1, 1, 1, 2, 1, 1)};
         for (ConvGeometry g : shapes) {
             assertThat(Winograd.applies(g)).as("%s", g).isTrue();
             checkConv(g, rnd);
