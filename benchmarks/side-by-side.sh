@@ -124,6 +124,13 @@ if best and "sgemm_1024" in eng:
         pm, pn, _ = agg(peer["sgemm_1024"])
         s += f"; libtorch {gf / (pm / 1e3):.1f} GFLOP/s median = {100 * gf / (pm / 1e3) / best:.0f}%"
     lines.append(s + ".")
+    kernel = f"sgemm_kernel_{threads}t"
+    if kernel in eng:
+        km, kn, kgf = agg(eng[kernel])
+        lines.append(f"The SGEMM micro-kernel alone, operands in cache, on {threads} threads at once ({kernel}): "
+                     f"{kgf / (km / 1e3):.1f} GFLOP/s median, {kgf / (kn / 1e3):.1f} best = "
+                     f"{100 * kgf / (km / 1e3) / best:.0f}% / {100 * kgf / (kn / 1e3) / best:.0f}% of that peak; "
+                     f"SGEMM 1024³ reaches {100 * (gf / (em / 1e3)) / (kgf / (km / 1e3)):.0f}% of it (medians).")
 banner = load_banner(machine)
 if banner:
     lines.insert(0, banner)

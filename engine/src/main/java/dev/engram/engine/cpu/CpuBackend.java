@@ -615,10 +615,11 @@ public final class CpuBackend implements Backend {
                 mean[ch] = (float) mu;
                 inv[ch] = (float) is;
                 float gm = gamma == null ? 1f : gamma[ch], bt = beta == null ? 0f : beta[ch];
-                float scale = (float) (gm * is), shift = (float) (bt - mu * gm * is);
+                // centred before scaling, so that a mean far from zero does not cancel away the normalized value
+                float scale = (float) (gm * is), shift = (float) (bt - (mu - m) * gm * is);
                 for (int b = 0; b < n; b++) {
                     int base = (b * c + ch) * hw;
-                    for (int q = 0; q < hw; q++) y[base + q] = x[base + q] * scale + shift;
+                    for (int q = base; q < base + hw; q++) y[q] = (x[q] - m) * scale + shift;
                 }
                 if (rm != null) {
                     double unbiased = count > 1 ? ss / (count - 1) : var;
@@ -639,9 +640,9 @@ public final class CpuBackend implements Backend {
                 int ch = bc % c;
                 double is = 1.0 / Math.sqrt(var[ch] + eps);
                 float gm = gamma == null ? 1f : gamma[ch], bt = beta == null ? 0f : beta[ch];
-                float scale = (float) (gm * is), shift = (float) (bt - mean[ch] * gm * is);
+                float scale = (float) (gm * is), m = mean[ch];
                 int base = bc * hw;
-                for (int q = 0; q < hw; q++) y[base + q] = x[base + q] * scale + shift;
+                for (int q = base; q < base + hw; q++) y[q] = (x[q] - m) * scale + bt;
             }
         });
     }
@@ -655,21 +656,24 @@ public final class CpuBackend implements Backend {
         long count = (long) n * hw;
         RowSums sums = RowSums.get();
         CpuParallel.forRange(c, 1, (from, to) -> {
-            double[] acc = new double[2];
+            double[] acc = new double[3];
             for (int ch = from; ch < to; ch++) {
                 float mu = mean[ch], is = inv[ch];
-                acc[0] = 0;
-                acc[1] = 0;
+                java.util.Arrays.fill(acc, 0);
                 for (int b = 0; b < n; b++) sums.sumAndCenteredDot(dy, x, (b * c + ch) * hw, hw, mu, acc);
-                double sdy = acc[0], sdyx = acc[1] * is;
+                // the stored mean is rounded to float; with batch statistics, centre on the batch's own mean
+                // (shift = its distance from the stored one), so a mean far from zero leaves no bias in x̂
+                double shift = useBatchStats && count > 0 ? acc[2] / count : 0;
+                double sdy = acc[0], sdyx = (acc[1] - shift * acc[0]) * is;
                 if (dg != null) dg[ch] = (float) sdyx;
                 if (db != null) db[ch] = (float) sdy;
                 if (dx == null) continue;
                 float gm = gamma == null ? 1f : gamma[ch];
                 if (useBatchStats) {
-                    // gm·is·(dy − mean(dy) − x̂·mean(dy·x̂)) with x̂ = (x − mu)·is, as k1·dy + k2·(x − mu) + k0 in float
+                    // gm·is·(dy − mean(dy) − x̂·mean(dy·x̂)) with x̂ = (x − mu − shift)·is, as k1·dy + k2·(x − mu) + k0 in float
                     double mdy = sdy / count, mdyx = sdyx / count;
-                    float k1 = gm * is, k2 = (float) (-(double) gm * is * is * mdyx), k0 = (float) (-(double) gm * is * mdy);
+                    double k2d = -(double) gm * is * is * mdyx;
+                    float k1 = gm * is, k2 = (float) k2d, k0 = (float) (-(double) gm * is * mdy - k2d * shift);
                     for (int b = 0; b < n; b++) {
                         int base = (b * c + ch) * hw;
                         for (int q = base; q < base + hw; q++) dx[q] = k1 * dy[q] + (k2 * (x[q] - mu) + k0);

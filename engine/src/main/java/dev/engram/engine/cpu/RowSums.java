@@ -30,7 +30,10 @@ abstract class RowSums {
     /** {@code Σ (x[i] − mu)²} over {@code [off, off+len)}. */
     abstract double sumSquaredDeviations(float[] x, int off, int len, float mu);
 
-    /** Adds {@code Σ dy[i]} to {@code acc[0]} and {@code Σ dy[i]·(x[i] − mu)} to {@code acc[1]} over {@code [off, off+len)}. */
+    /**
+     * Adds {@code Σ dy[i]} to {@code acc[0]}, {@code Σ dy[i]·(x[i] − mu)} to {@code acc[1]} and {@code Σ (x[i] − mu)} to
+     * {@code acc[2]} over {@code [off, off+len)}.
+     */
     abstract void sumAndCenteredDot(float[] dy, float[] x, int off, int len, float mu, double[] acc);
 
     /** Short name for logs and tests. */
@@ -108,24 +111,32 @@ abstract class RowSums {
         void sumAndCenteredDot(float[] dy, float[] x, int off, int len, float mu, double[] acc) {
             for (int b = off, end = off + len; b < end; b += BLOCK) {
                 int e = Math.min(end, b + BLOCK), i = b;
-                float s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0, u0 = 0, u1 = 0, u2 = 0, u3 = 0;
                 for (; i + 4 <= e; i += 4) {
                     float g0 = dy[i], g1 = dy[i + 1], g2 = dy[i + 2], g3 = dy[i + 3];
+                    float d0 = x[i] - mu, d1 = x[i + 1] - mu, d2 = x[i + 2] - mu, d3 = x[i + 3] - mu;
                     s0 += g0;
                     s1 += g1;
                     s2 += g2;
                     s3 += g3;
-                    t0 += g0 * (x[i] - mu);
-                    t1 += g1 * (x[i + 1] - mu);
-                    t2 += g2 * (x[i + 2] - mu);
-                    t3 += g3 * (x[i + 3] - mu);
+                    t0 += g0 * d0;
+                    t1 += g1 * d1;
+                    t2 += g2 * d2;
+                    t3 += g3 * d3;
+                    u0 += d0;
+                    u1 += d1;
+                    u2 += d2;
+                    u3 += d3;
                 }
                 for (; i < e; i++) {
+                    float d = x[i] - mu;
                     s0 += dy[i];
-                    t0 += dy[i] * (x[i] - mu);
+                    t0 += dy[i] * d;
+                    u0 += d;
                 }
                 acc[0] += (s0 + s1) + (s2 + s3);
                 acc[1] += (t0 + t1) + (t2 + t3);
+                acc[2] += (u0 + u1) + (u2 + u3);
             }
         }
 

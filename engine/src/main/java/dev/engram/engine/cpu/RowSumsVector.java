@@ -65,26 +65,35 @@ final class RowSumsVector extends RowSums {
         for (int b = off, end = off + len; b < end; b += BLOCK) {
             int e = Math.min(end, b + BLOCK), i = b;
             FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), t0 = FloatVector.zero(S), t1 = FloatVector.zero(S);
+            FloatVector u0 = FloatVector.zero(S), u1 = FloatVector.zero(S);
             for (; i + 2 * L <= e; i += 2 * L) {
                 FloatVector g0 = FloatVector.fromArray(S, dy, i), g1 = FloatVector.fromArray(S, dy, i + L);
+                FloatVector d0 = FloatVector.fromArray(S, x, i).sub(mu), d1 = FloatVector.fromArray(S, x, i + L).sub(mu);
                 s0 = s0.add(g0);
                 s1 = s1.add(g1);
-                t0 = g0.fma(FloatVector.fromArray(S, x, i).sub(mu), t0);
-                t1 = g1.fma(FloatVector.fromArray(S, x, i + L).sub(mu), t1);
+                t0 = g0.fma(d0, t0);
+                t1 = g1.fma(d1, t1);
+                u0 = u0.add(d0);
+                u1 = u1.add(d1);
             }
             if (i + L <= e) {
-                FloatVector g0 = FloatVector.fromArray(S, dy, i);
+                FloatVector g0 = FloatVector.fromArray(S, dy, i), d0 = FloatVector.fromArray(S, x, i).sub(mu);
                 s0 = s0.add(g0);
-                t0 = g0.fma(FloatVector.fromArray(S, x, i).sub(mu), t0);
+                t0 = g0.fma(d0, t0);
+                u0 = u0.add(d0);
                 i += L;
             }
             float s = s0.add(s1).reduceLanes(VectorOperators.ADD), t = t0.add(t1).reduceLanes(VectorOperators.ADD);
+            float u = u0.add(u1).reduceLanes(VectorOperators.ADD);
             for (; i < e; i++) {
+                float d = x[i] - mu;
                 s += dy[i];
-                t += dy[i] * (x[i] - mu);
+                t += dy[i] * d;
+                u += d;
             }
             acc[0] += s;
             acc[1] += t;
+            acc[2] += u;
         }
     }
 

@@ -10,9 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Each C element is the same k-sequential FMA chain as in the 256-bit kernel, so the two
  * kernels give bit-identical results.
  *
- * <p>Only the classes named {@code SgemmVector*} reference {@code jdk.incubator.vector};
- * {@link Sgemm} loads them reflectively (through {@link SgemmVectorKernels}) and only when that
- * module is in the boot layer.
+ * <p>Only the classes named {@code SgemmVector*} and {@link RowSumsVector} reference
+ * {@code jdk.incubator.vector}; {@link Sgemm} loads these kernels reflectively (through
+ * {@link SgemmVectorKernels}) and only when that module is in the boot layer.
  */
 final class SgemmVector512Kernel extends SgemmVectorTileKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;

@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulator registers, six broadcasts of A (one per row, rows {@code lda} apart) and two loads of
  * B per k step, 12 FMAs per step.
  *
- * <p>Only the classes named {@code SgemmVector*} reference {@code jdk.incubator.vector};
- * {@link Sgemm} loads them reflectively (through {@link SgemmVectorKernels}) and only when that
- * module is in the boot layer.
+ * <p>Only the classes named {@code SgemmVector*} and {@link RowSumsVector} reference
+ * {@code jdk.incubator.vector}; {@link Sgemm} loads these kernels reflectively (through
+ * {@link SgemmVectorKernels}) and only when that module is in the boot layer.
  */
 final class SgemmVectorKernel extends SgemmVectorTileKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;

@@ -9,6 +9,7 @@ import dev.engram.engine.spi.Storage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
@@ -437,8 +438,28 @@ class CpuKernelsTest {
     void batchNormTrainingForwardAndBackwardMatchDoubleLoops(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         int n = between(rnd, 1, 4), c = between(rnd, 1, 5), hw = between(rnd, 1, 23);
-        float[] x = values(rnd, n * c * hw), dy = values(rnd, x.length), gamma = values(rnd, c), beta = values(rnd, c);
+        float[] x = values(rnd, n * c * hw);
         for (int q = 0; q < x.length; q++) x[q] = x[q] * 3 + 1; // non-zero mean
+        checkBatchNorm(rnd, n, c, hw, x);
+    }
+
+    /**
+     * Rows longer than the float-lane blocks of the sums ({@link RowSums#BLOCK}), some not a multiple of any vector
+     * width, and a mean about 1,700 standard deviations away from zero: the centred sums must not lose the variance.
+     */
+    @ParameterizedTest(name = "hw={0}")
+    @ValueSource(ints = {1, 17, 64, 1023, 1369, 2 * RowSums.BLOCK + 3})
+    void batchNormKeepsTheVarianceOfRowsFarFromZero(int hw) {
+        SplittableRandom rnd = new SplittableRandom(hw);
+        int n = 3, c = 2;
+        float[] x = values(rnd, n * c * hw);
+        for (int q = 0; q < x.length; q++) x[q] = 100f + 0.1f * x[q];
+        checkBatchNorm(rnd, n, c, hw, x);
+    }
+
+    /** Batch norm's training forward and backward on the CPU backend against double-precision loops. */
+    private static void checkBatchNorm(SplittableRandom rnd, int n, int c, int hw, float[] x) {
+        float[] dy = values(rnd, x.length), gamma = values(rnd, c), beta = values(rnd, c);
         float[] y = new float[x.length], mean = new float[c], inv = new float[c], rm = values(rnd, c), rv = new float[c];
         for (int q = 0; q < c; q++) rv[q] = 1 + Math.abs(rm[q]);
         float[] rm0 = rm.clone(), rv0 = rv.clone(), dx = new float[x.length], dg = new float[c], db = new float[c];

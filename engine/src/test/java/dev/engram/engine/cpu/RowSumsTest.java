@@ -44,12 +44,17 @@ class RowSumsTest {
         double tol = 1e-6;
         assertThat(impl.sum(x, off, len)).isCloseTo(s, within(tol * abs + 1e-12));
         assertThat(impl.sumSquaredDeviations(x, off, len, mu)).isCloseTo(sq, within(tol * absSq + 1e-12));
-        double[] acc = {1.5, -2.5}; // added to, not overwritten
+        double[] acc = {1.5, -2.5, 4.0}; // added to, not overwritten
         impl.sumAndCenteredDot(dy, x, off, len, mu, acc);
-        double absDy = 0;
-        for (int i = off; i < off + len; i++) absDy += Math.abs(dy[i]);
+        double absDy = 0, dev = 0, absDev = 0;
+        for (int i = off; i < off + len; i++) {
+            absDy += Math.abs(dy[i]);
+            dev += (double) x[i] - mu;
+            absDev += Math.abs((double) x[i] - mu);
+        }
         assertThat(acc[0] - 1.5).isCloseTo(sdy, within(tol * absDy + 1e-12));
         assertThat(acc[1] + 2.5).isCloseTo(dot, within(tol * absDot + 1e-12));
+        assertThat(acc[2] - 4.0).isCloseTo(dev, within(tol * absDev + 1e-12));
     }
 
     @Test
