@@ -670,13 +670,16 @@ public final class CpuBackend implements Backend {
                 if (dx == null) continue;
                 float gm = gamma == null ? 1f : gamma[ch];
                 if (useBatchStats) {
-                    // gm·is·(dy − mean(dy) − x̂·mean(dy·x̂)) with x̂ = (x − mu − shift)·is, as k1·dy + k2·(x − mu) + k0 in float
+                    // gm·is·(dy − mean(dy) − x̂·mean(dy·x̂)) with x̂ = (x − mu − shift)·is, in double: the three terms
+                    // nearly cancel when the batch holds few values per channel (a float form of this expression made
+                    // a ResNet-50 step on 2 examples, with 1×1 maps in its last stage, raise the loss)
                     double mdy = sdy / count, mdyx = sdyx / count;
-                    double k2d = -(double) gm * is * is * mdyx;
-                    float k1 = gm * is, k2 = (float) k2d, k0 = (float) (-(double) gm * is * mdy - k2d * shift);
                     for (int b = 0; b < n; b++) {
                         int base = (b * c + ch) * hw;
-                        for (int q = base; q < base + hw; q++) dx[q] = k1 * dy[q] + (k2 * (x[q] - mu) + k0);
+                        for (int q = base; q < base + hw; q++) {
+                            double xh = ((x[q] - mu) - shift) * is;
+                            dx[q] = (float) (gm * is * (dy[q] - mdy - xh * mdyx));
+                        }
                     }
                 } else {
                     float k = gm * is;
