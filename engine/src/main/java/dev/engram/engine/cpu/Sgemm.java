@@ -146,7 +146,7 @@ public final class Sgemm {
      *
      * @return the number of threads that ran a share (fewer than asked when a worker joined too late to claim one)
      * @throws IllegalStateException    when the kernel's result is not the exact product (checked after each share)
-     * @throws IllegalArgumentException when {@code threads} is not in [1, {@link CpuParallel#threads()}] or calls < 1
+     * @throws IllegalArgumentException when {@code threads} is not in [1, {@link CpuParallel#threads()}] or {@code calls < 1}
      */
     public static int kernelInCache(int threads, int calls) {
         if (threads < 1 || threads > CpuParallel.threads()) {
