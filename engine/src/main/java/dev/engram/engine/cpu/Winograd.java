@@ -146,19 +146,22 @@ final class Winograd {
                 }
             }
         });
+        if (groups > 1) { // the groups' dU summed in order into group 0's slot, in contiguous runs
+            CpuParallel.forRange(size, 1 << 14, (i0, i1) -> {
+                for (int b0 = i0; b0 < i1; b0 += 4096) { // blocks of group 0's sums stay in L1 across the groups
+                    int b1 = Math.min(i1, b0 + 4096);
+                    for (int gr = 1; gr < groups; gr++) {
+                        int off = gr * size;
+                        for (int i = b0; i < b1; i++) partial[i] += partial[off + i];
+                    }
+                }
+            });
+        }
         CpuParallel.forRange(k * c, 256, (q0, q1) -> {
             float[] r = new float[12];
             for (int q = q0; q < q1; q++) {
-                int kk = q / c, cc = q - kk * c, o = kk * 16 * c + cc;
-                if (groups > 1) { // dU of filter q, plane by plane: groups summed in order into group 0's slot
-                    for (int f = 0; f < 16; f++) {
-                        int at = o + f * c;
-                        float sum = partial[at];
-                        for (int gr = 1; gr < groups; gr++) sum += partial[gr * size + at];
-                        partial[at] = sum;
-                    }
-                }
-                filterGradient(partial, o, c, dw, q * 9, beta, r);
+                int kk = q / c, cc = q - kk * c;
+                filterGradient(partial, kk * 16 * c + cc, c, dw, q * 9, beta, r);
             }
         });
     }
