@@ -118,7 +118,10 @@ final class NormOps {
          * Per-example rule for the affine parameters: {@code dgamma_b = sum_hw dy*x_hat},
          * {@code dbeta_b = sum_hw dy}. In training mode {@code x_hat} uses the batch statistics of
          * the forward pass, treated as constants (see {@link PerExample} for what that means for
-         * parameters upstream of the layer).
+         * parameters upstream of the layer). Where the backend has a one-pass kernel
+         * ({@code Backend.batchNormPerExampleAffineGradients}) it reads x and dy once, with no temporaries,
+         * and centres on the batch's own mean as the batch gradient does; otherwise element-wise products
+         * and row sums form them.
          */
         static final PerExampleRule PER_EXAMPLE = new PerExampleRule() {
             @Override
@@ -129,11 +132,24 @@ final class NormOps {
             @Override
             public void apply(Node node, Tensor dy, PerExampleSink sink) {
                 BatchNormNode bn = (BatchNormNode) node;
-                Tensor gamma = node.inputs[1], beta = node.inputs[2];
-                if (gamma != null && sink.wants(gamma)) {
+                Tensor gamma = node.inputs[1], beta = node.inputs[2], x = node.inputs[0];
+                boolean wantGamma = gamma != null && sink.wants(gamma), wantBeta = beta != null && sink.wants(beta);
+                if (!wantGamma && !wantBeta) return;
+                if (x.offset() == 0 && dy.offset() == 0) { // the backend's one-pass kernel, where it has one
+                    int rows = bn.n * bn.c;
+                    Tensor dg = wantGamma ? Tensor.empty(x.device(), DType.FLOAT32, rows) : null;
+                    Tensor db = wantBeta ? Tensor.empty(x.device(), DType.FLOAT32, rows) : null;
+                    if (x.backend().batchNormPerExampleAffineGradients(dy.storage(), x.storage(), bn.mean.storage(),
+                            bn.invStd.storage(), st(dg), st(db), bn.n, bn.c, bn.hw, bn.training)) {
+                        if (wantGamma) sink.add(gamma, dg, bn.n, "batch_norm");
+                        if (wantBeta) sink.add(beta, db, bn.n, "batch_norm");
+                        return;
+                    }
+                }
+                if (wantGamma) {
                     sink.add(gamma, PerExampleKernels.rowSums(dy.mul(bn.normalized()), bn.n * bn.c), bn.n, "batch_norm");
                 }
-                if (beta != null && sink.wants(beta)) {
+                if (wantBeta) {
                     sink.add(beta, PerExampleKernels.rowSums(dy, bn.n * bn.c), bn.n, "batch_norm");
                 }
             }

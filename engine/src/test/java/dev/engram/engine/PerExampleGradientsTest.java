@@ -251,6 +251,40 @@ class PerExampleGradientsTest {
     }
 
     @Test
+    void batchNormOnFeatureMapsGivesPerExampleAffineGradientsThatSumToTheBatchGradient() {
+        // [b, c, h, w] input: each example's channel holds h·w values (the backend's one-pass kernel); the mean is
+        // away from zero (CpuKernelsTest checks the kernel itself on means far from zero)
+        Gen g = new Gen(23);
+        int b = 5, c = 3, hw = 7;
+        float[] xv = g.values(b * c * hw, -1, 1);
+        for (int q = 0; q < xv.length; q++) xv[q] = 20f + xv[q];
+        Tensor x = Tensor.of(xv, b, c, 1, hw);
+        int[] y = g.labels(b, 2);
+        Tensor gamma = g.param(g.values(c, 0.5, 1.5), c), beta = g.param(c), w2 = g.param(2, c * hw);
+        List<Tensor> ps = List.of(gamma, beta, w2);
+        PerExampleGradients pe;
+        try (PerExampleGradients open = PerExample.collect(ps, PerExample.Mode.GRADIENTS)) {
+            pe = open;
+            Tensor h = Functional.batchNorm(x, gamma, beta, null, null, true, 0.1f, 1e-5f).relu().reshape(b, c * hw);
+            Functional.crossEntropy(Functional.linear(h, w2, null), labels(y, all(b))).backward();
+        }
+        for (Tensor p : ps) {
+            assertClose(sumOverExamples(pe.gradients(p).toFloatArray(), b), p.grad().toFloatArray(), RTOL, "sum vs .grad");
+        }
+        // frozen batch statistics (over examples and positions, biased variance), batch-of-one reference
+        Tensor mean = x.mean(0, false).mean(1, false).mean(1, false);
+        Tensor var = x.sub(mean.reshape(1, c, 1, 1)).square().mean(0, false).mean(1, false).mean(1, false);
+        float[][] ref = batchOfOne(ps, idx -> {
+            Tensor h = Functional.batchNorm(rows(x, idx), gamma, beta, mean, var, false, 0.1f, 1e-5f).relu()
+                    .reshape(idx.length, c * hw);
+            return Functional.crossEntropyPerExample(Functional.linear(h, w2, null), labels(y, idx));
+        }, b, 1f / b);
+        assertClose(pe.gradients(gamma).toFloatArray(), ref[0], RTOL, "gamma");
+        assertClose(pe.gradients(beta).toFloatArray(), ref[1], RTOL, "beta");
+        assertClose(pe.gradients(w2).toFloatArray(), ref[2], RTOL, "downstream linear");
+    }
+
+    @Test
     void parameterWithoutRuleNeedsRecomputeClosureAndThenUsesBatchOfOnePasses() {
         Gen g = new Gen(22);
         int b = 3;

@@ -692,6 +692,40 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /** One pass over x and dy per (example, channel) row; the batch's mean from the rows' centred sums. */
+    @Override
+    public boolean batchNormPerExampleAffineGradients(Storage dys, Storage xs, Storage means, Storage invStds,
+                                                      Storage dgammas, Storage dbetas, int n, int c, int hw,
+                                                      boolean useBatchStats) {
+        float[] dy = f(dys), x = f(xs), mean = f(means), inv = f(invStds);
+        float[] dg = dgammas == null ? null : f(dgammas), db = dbetas == null ? null : f(dbetas);
+        int rows = n * c;
+        double[] sums = new double[3 * rows]; // per row: Σ dy, Σ dy·(x − mean), Σ (x − mean)
+        RowSums rowSums = RowSums.get();
+        CpuParallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, hw)), (from, to) -> {
+            double[] acc = new double[3];
+            for (int q = from; q < to; q++) {
+                java.util.Arrays.fill(acc, 0);
+                rowSums.sumAndCenteredDot(dy, x, q * hw, hw, mean[q % c], acc);
+                System.arraycopy(acc, 0, sums, 3 * q, 3);
+            }
+        });
+        long count = (long) n * hw;
+        for (int ch = 0; ch < c; ch++) {
+            double shift = 0; // distance of the batch's own mean from the stored one, as in batchNormBackward
+            if (useBatchStats && count > 0) {
+                for (int b = 0; b < n; b++) shift += sums[3 * (b * c + ch) + 2];
+                shift /= count;
+            }
+            for (int b = 0; b < n; b++) {
+                int q = b * c + ch;
+                if (db != null) db[q] = (float) sums[3 * q];
+                if (dg != null) dg[q] = (float) ((sums[3 * q + 1] - shift * sums[3 * q]) * inv[ch]);
+            }
+        }
+        return true;
+    }
+
     @Override
     public void layerNormForward(Storage xs, Storage gammas, Storage betas, Storage ys, Storage means, Storage invStds,
                                  int rows, int cols, float eps) {

@@ -169,6 +169,19 @@ public interface Backend {
     void batchNormBackward(Storage dy, Storage x, Storage gamma, Storage mean, Storage invStd,
                            Storage dx, Storage dgamma, Storage dbeta, int n, int c, int hw, boolean useBatchStats);
 
+    /**
+     * Per-example gradients of batch norm's affine parameters, x and dy {@code [N, C, HW]}: for example b and
+     * channel c, {@code dbeta[b·C + c] = Σ dy} and {@code dgamma[b·C + c] = invStd[c] · Σ dy·(x − m)} over the HW
+     * values of that example's channel, where m is mean[c] or, with {@code useBatchStats}, the batch's own mean
+     * of the channel (as {@link #batchNormBackward} centres it), so that the per-example gradients sum to the
+     * batch's. Either output may be null. Returns false, touching nothing, where the backend has no such kernel
+     * (the caller then forms them from element-wise products and row sums).
+     */
+    default boolean batchNormPerExampleAffineGradients(Storage dy, Storage x, Storage mean, Storage invStd, Storage dgamma,
+                                                       Storage dbeta, int n, int c, int hw, boolean useBatchStats) {
+        return false;
+    }
+
     /** Layer-norm over the last {@code cols} elements of each of {@code rows} rows. gamma/beta may be null. */
     void layerNormForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
                           int rows, int cols, float eps);

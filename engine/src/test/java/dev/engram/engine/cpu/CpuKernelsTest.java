@@ -457,6 +457,52 @@ class CpuKernelsTest {
         checkBatchNorm(rnd, n, c, hw, x);
     }
 
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void batchNormPerExampleAffineGradientsMatchDoubleLoopsAndSumToTheBatchGradient(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int n = between(rnd, 1, 6), c = between(rnd, 1, 5), hw = between(rnd, 1, 2100);
+        boolean batchStats = rnd.nextBoolean();
+        float centre = rnd.nextBoolean() ? 0f : 300f; // far from zero: the batch's own mean must be used
+        float[] x = values(rnd, n * c * hw), dy = values(rnd, n * c * hw), gamma = values(rnd, c), beta = values(rnd, c);
+        for (int q = 0; q < x.length; q++) x[q] = centre + x[q];
+        float[] mean = new float[c], inv = new float[c], y = new float[x.length], rm = new float[c], rv = new float[c];
+        B.batchNormTrain(B.wrap(x), B.wrap(gamma), B.wrap(beta), B.wrap(y), B.wrap(mean), B.wrap(inv), B.wrap(rm), B.wrap(rv),
+                n, c, hw, 0.1f, 1e-5f);
+        float[] dg = new float[n * c], db = new float[n * c], dgBatch = new float[c], dbBatch = new float[c];
+        assertThat(B.batchNormPerExampleAffineGradients(B.wrap(dy), B.wrap(x), B.wrap(mean), B.wrap(inv), B.wrap(dg), B.wrap(db),
+                n, c, hw, batchStats)).isTrue();
+        B.batchNormBackward(B.wrap(dy), B.wrap(x), B.wrap(gamma), B.wrap(mean), B.wrap(inv), null, B.wrap(dgBatch),
+                B.wrap(dbBatch), n, c, hw, batchStats);
+        for (int ch = 0; ch < c; ch++) {
+            double m = mean[ch];
+            if (batchStats) { // the batch's own mean, in double
+                double s = 0;
+                for (int b = 0; b < n; b++) for (int q = 0; q < hw; q++) s += x[(b * c + ch) * hw + q];
+                m = s / ((double) n * hw);
+            }
+            double sumG = 0, sumB = 0;
+            for (int b = 0; b < n; b++) {
+                double g = 0, bb = 0;
+                for (int q = 0, o = (b * c + ch) * hw; q < hw; q++) {
+                    g += dy[o + q] * ((x[o + q] - m) * inv[ch]);
+                    bb += dy[o + q];
+                }
+                close(dg[b * c + ch], g, "dgamma of example " + b + ", channel " + ch);
+                close(db[b * c + ch], bb, "dbeta of example " + b + ", channel " + ch);
+                sumG += dg[b * c + ch];
+                sumB += db[b * c + ch];
+            }
+            close(dgBatch[ch], sumG, "batch dgamma against the per-example sum, channel " + ch);
+            close(dbBatch[ch], sumB, "batch dbeta against the per-example sum, channel " + ch);
+        }
+        // either output may be left out
+        float[] dbOnly = new float[n * c];
+        assertThat(B.batchNormPerExampleAffineGradients(B.wrap(dy), B.wrap(x), B.wrap(mean), B.wrap(inv), null, B.wrap(dbOnly),
+                n, c, hw, batchStats)).isTrue();
+        assertThat(dbOnly).isEqualTo(db);
+    }
+
     /** Batch norm's training forward and backward on the CPU backend against double-precision loops. */
     private static void checkBatchNorm(SplittableRandom rnd, int n, int c, int hw, float[] x) {
         float[] dy = values(rnd, x.length), gamma = values(rnd, c), beta = values(rnd, c);
