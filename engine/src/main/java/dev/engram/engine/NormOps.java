@@ -135,16 +135,18 @@ final class NormOps {
                 Tensor gamma = node.inputs[1], beta = node.inputs[2], x = node.inputs[0];
                 boolean wantGamma = gamma != null && sink.wants(gamma), wantBeta = beta != null && sink.wants(beta);
                 if (!wantGamma && !wantBeta) return;
-                if (x.offset() == 0 && dy.offset() == 0) { // the backend's one-pass kernel, where it has one
+                var be = x.backend();
+                // the backend's one-pass kernel, where it has one (asked with n = 0 before anything is allocated)
+                if (x.offset() == 0 && dy.offset() == 0 && be.batchNormPerExampleAffineGradients(dy.storage(), x.storage(),
+                        bn.mean.storage(), bn.invStd.storage(), null, null, 0, bn.c, bn.hw, bn.training)) {
                     int rows = bn.n * bn.c;
                     Tensor dg = wantGamma ? Tensor.empty(x.device(), DType.FLOAT32, rows) : null;
                     Tensor db = wantBeta ? Tensor.empty(x.device(), DType.FLOAT32, rows) : null;
-                    if (x.backend().batchNormPerExampleAffineGradients(dy.storage(), x.storage(), bn.mean.storage(),
-                            bn.invStd.storage(), st(dg), st(db), bn.n, bn.c, bn.hw, bn.training)) {
-                        if (wantGamma) sink.add(gamma, dg, bn.n, "batch_norm");
-                        if (wantBeta) sink.add(beta, db, bn.n, "batch_norm");
-                        return;
-                    }
+                    be.batchNormPerExampleAffineGradients(dy.storage(), x.storage(), bn.mean.storage(), bn.invStd.storage(),
+                            st(dg), st(db), bn.n, bn.c, bn.hw, bn.training);
+                    if (wantGamma) sink.add(gamma, dg, bn.n, "batch_norm");
+                    if (wantBeta) sink.add(beta, db, bn.n, "batch_norm");
+                    return;
                 }
                 if (wantGamma) {
                     sink.add(gamma, PerExampleKernels.rowSums(dy.mul(bn.normalized()), bn.n * bn.c), bn.n, "batch_norm");

@@ -175,7 +175,7 @@ public interface Backend {
      * values of that example's channel, where m is mean[c] or, with {@code useBatchStats}, the batch's own mean
      * of the channel (as {@link #batchNormBackward} centres it), so that the per-example gradients sum to the
      * batch's. Either output may be null. Returns false, touching nothing, where the backend has no such kernel
-     * (the caller then forms them from element-wise products and row sums).
+     * (the caller then forms them from element-wise products and row sums); with {@code n = 0} it only answers that.
      */
     default boolean batchNormPerExampleAffineGradients(Storage dy, Storage x, Storage mean, Storage invStd, Storage dgamma,
                                                        Storage dbeta, int n, int c, int hw, boolean useBatchStats) {

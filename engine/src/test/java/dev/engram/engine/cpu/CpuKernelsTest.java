@@ -501,6 +501,9 @@ class CpuKernelsTest {
         assertThat(B.batchNormPerExampleAffineGradients(B.wrap(dy), B.wrap(x), B.wrap(mean), B.wrap(inv), null, B.wrap(dbOnly),
                 n, c, hw, batchStats)).isTrue();
         assertThat(dbOnly).isEqualTo(db);
+        // n = 0 only answers whether the kernel exists
+        assertThat(B.batchNormPerExampleAffineGradients(B.wrap(dy), B.wrap(x), B.wrap(mean), B.wrap(inv), null, null, 0, c, hw,
+                batchStats)).isTrue();
     }
 
     /** Batch norm's training forward and backward on the CPU backend against double-precision loops. */
