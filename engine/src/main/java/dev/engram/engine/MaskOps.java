@@ -25,7 +25,8 @@ final class MaskOps {
             throw new IllegalArgumentException("mask: mask " + Shapes.str(sm) + " must be [" + c + "] or [" + n + ", " + c
                     + "] for input " + Shapes.str(s));
         }
-        Tensor y = Tensor.empty(x.device(), DType.FLOAT32, s);
+        // the mask kernels write every element of their outputs
+        Tensor y = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, s);
         x.backend().channelMask(x.storage(), m.storage(), y.storage(), n, c, inner, perExample);
         return Tensor.record(y, new MaskNode(x, m, n, c, inner, perExample));
     }
@@ -48,11 +49,11 @@ final class MaskOps {
             Tensor x = inputs[0], m = inputs[1];
             Tensor dx = null, dm = null;
             if (needsGrad(0)) {
-                dx = Tensor.empty(x.device(), DType.FLOAT32, x.shapeRef());
+                dx = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, x.shapeRef());
                 x.backend().channelMask(dy.storage(), m.storage(), dx.storage(), n, c, inner, perExample);
             }
             if (needsGrad(1)) {
-                dm = Tensor.empty(x.device(), DType.FLOAT32, m.shapeRef());
+                dm = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, m.shapeRef());
                 x.backend().channelMaskGradMask(x.storage(), dy.storage(), dm.storage(), n, c, inner, perExample);
             }
             return new Tensor[] {dx, dm};

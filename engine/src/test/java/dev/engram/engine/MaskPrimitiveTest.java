@@ -25,6 +25,37 @@ class MaskPrimitiveTest {
         GradCheck.of("mask [B, C] on [B, C, H, W]", seed).check(in -> Functional.mask(in[0], in[1]).tanh(), x4, perExample);
         Tensor x2 = Tensor.of(g.values(3 * 4, -1, 1), 3, 4).requiresGrad(true);
         GradCheck.of("mask [C] on [B, C]", seed).check(in -> Functional.mask(in[0], in[1]).square(), x2, shared);
+        GradCheck.of("mask [B, C] on [B, C]", seed).check(in -> Functional.mask(in[0], in[1]).square(), x2, perExample);
+    }
+
+    /**
+     * Masks on [B, C] (no spatial extent) at sizes that the CPU backend splits across threads: outputs and both
+     * gradients against double loops that sum each channel's rows in order.
+     */
+    @ParameterizedTest(name = "{0} x {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"70, 300", "1, 5", "333, 65", "5, 4099"})
+    void masksOnMatricesMatchLoops(int b, int c) {
+        Gen g = new Gen(b * 31L + c);
+        float[] xv = g.values(b * c, -2, 2), wv = g.values(b * c, -1, 1), sv = g.values(c, 0, 1), pv = g.values(b * c, 0, 1);
+        for (boolean perExample : new boolean[] {false, true}) {
+            Tensor x = Tensor.of(xv.clone(), b, c).requiresGrad(true);
+            Tensor m = (perExample ? Tensor.of(pv.clone(), b, c) : Tensor.of(sv.clone(), c)).requiresGrad(true);
+            Tensor y = Functional.mask(x, m);
+            y.mul(Tensor.of(wv.clone(), b, c)).sum().backward();
+            float[] yv = y.toFloatArray(), dx = x.grad().toFloatArray(), dm = m.grad().toFloatArray();
+            double[] dmShared = new double[c];
+            for (int r = 0; r < b; r++) {
+                for (int ch = 0; ch < c; ch++) {
+                    int i = r * c + ch;
+                    float mv = perExample ? pv[i] : sv[ch];
+                    assertThat(yv[i]).as("y[%d][%d]", r, ch).isEqualTo(xv[i] * mv);
+                    assertThat(dx[i]).as("dx[%d][%d]", r, ch).isEqualTo(wv[i] * mv);
+                    if (perExample) assertThat(dm[i]).as("dm[%d][%d]", r, ch).isEqualTo(xv[i] * wv[i]);
+                    dmShared[ch] += (double) xv[i] * wv[i];
+                }
+            }
+            if (!perExample) for (int ch = 0; ch < c; ch++) assertThat(dm[ch]).as("dm[%d]", ch).isEqualTo((float) dmShared[ch]);
+        }
     }
 
     @Test

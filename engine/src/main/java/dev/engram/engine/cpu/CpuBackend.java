@@ -58,7 +58,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage fromFloats(float[] data) {
-        CpuStorage s = CpuStorage.allocate(DType.FLOAT32, data.length);
+        CpuStorage s = CpuStorage.allocate(DType.FLOAT32, data.length, false);
         System.arraycopy(data, 0, s.floats(), 0, data.length);
         return s;
     }
@@ -800,6 +800,15 @@ public final class CpuBackend implements Backend {
     @Override
     public void channelMask(Storage xs, Storage masks, Storage ys, int n, int c, int inner, boolean perExample) {
         float[] x = f(xs), m = f(masks), y = f(ys);
+        if (inner == 1) { // [n, c]: one row-major element-wise pass
+            CpuParallel.forRange(n, Math.max(1, GRAIN / Math.max(1, c)), (from, to) -> {
+                for (int b = from; b < to; b++) {
+                    int base = b * c, mb = perExample ? base : 0;
+                    for (int ch = 0; ch < c; ch++) y[base + ch] = x[base + ch] * m[mb + ch];
+                }
+            });
+            return;
+        }
         CpuParallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
             for (int bc = from; bc < to; bc++) {
                 float v = m[perExample ? bc : bc % c];
@@ -812,6 +821,23 @@ public final class CpuBackend implements Backend {
     @Override
     public void channelMaskGradMask(Storage xs, Storage dys, Storage dms, int n, int c, int inner, boolean perExample) {
         float[] x = f(xs), dy = f(dys), dm = f(dms);
+        if (inner == 1 && perExample) { // each entry is one product: (float) of its exact double value
+            CpuParallel.forRange(n * c, GRAIN, (from, to) -> {
+                for (int i = from; i < to; i++) dm[i] = x[i] * dy[i];
+            });
+            return;
+        }
+        if (inner == 1) { // [n, c] shared mask: sum over rows, walking rows contiguously, rows in order per channel
+            CpuParallel.forRange(c, Math.max(1, GRAIN / Math.max(1, n)), (from, to) -> {
+                double[] total = new double[to - from];
+                for (int b = 0; b < n; b++) {
+                    int base = b * c;
+                    for (int ch = from; ch < to; ch++) total[ch - from] += (double) x[base + ch] * dy[base + ch];
+                }
+                for (int ch = from; ch < to; ch++) dm[ch] = (float) total[ch - from];
+            });
+            return;
+        }
         CpuParallel.forRange(c, 1, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double total = 0;

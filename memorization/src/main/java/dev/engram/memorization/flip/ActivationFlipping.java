@@ -59,6 +59,9 @@ final class ActivationFlipping extends NeuronFlipping {
         }
     };
     private int exactPasses;
+    /** Largest total size of the kept noisy reference copies ({@link #referenceInputs}). */
+    static final long REFERENCE_INPUT_CACHE_BYTES = 256L << 20;
+    private final List<float[]> referenceInputs = new ArrayList<>();
 
     ActivationFlipping(Module model, ExampleSet data, Options options) {
         this(model, data, options, new int[0]);
@@ -93,7 +96,7 @@ final class ActivationFlipping extends NeuronFlipping {
     }
 
     @Override
-    List<Target> searchChunk(int[] rows) {
+    List<Target> searchTargets(int[] rows) {
         return searchActivations(rows);
     }
 
@@ -144,7 +147,7 @@ final class ActivationFlipping extends NeuronFlipping {
                 Tensor logits;
                 try (Taps t = Taps.intercept((name, x) -> leaves.containsKey(name) ? Functional.mask(x, leaves.get(name)) : x);
                      BatchContext c = BatchContext.of(repeatIds(rows, k))) {
-                    logits = model.forward(noisyInputs(rows, new int[rows.length], k, 0));
+                    logits = model.forward(referenceInputs(from / chunk, rows));
                 }
                 Tensor robust = robust(logits, k, rows.length);
                 Functional.crossEntropyPerExample(robust, labels(rows)).sum().mul(weight).backward();
@@ -158,114 +161,161 @@ final class ActivationFlipping extends NeuronFlipping {
         return sum;
     }
 
-    private List<Target> searchActivations(int[] targets) {
-        Map<String, float[]> gShared = referenceGradient();
-        boolean exact = options.referenceGradient() == ReferenceGradient.EXACT;
-        int n = targets.length, k = options.noisyCopies(), classes = data.numClasses();
-        List<Map<String, float[]>> masks = new ArrayList<>();
-        for (int a = 0; a < n; a++) {
-            Map<String, float[]> m = new LinkedHashMap<>();
+    /** One target's greedy state: its masks, the units zeroed so far, and its predictions. */
+    private final class Search {
+        final int row;
+        final Map<String, float[]> masks = new LinkedHashMap<>();
+        final List<Unit> units = new ArrayList<>();
+        int count, initial, fin;
+        boolean flipped, done;
+
+        Search(int row) {
+            this.row = row;
             for (var e : tapChannels.entrySet()) {
                 float[] ones = new float[e.getValue()];
                 Arrays.fill(ones, 1f);
-                m.put(e.getKey(), ones);
+                masks.put(e.getKey(), ones);
             }
-            masks.add(m);
         }
-        int[] count = new int[n], initial = new int[n], fin = new int[n];
-        boolean[] done = new boolean[n], flipped = new boolean[n];
-        List<List<Unit>> units = new ArrayList<>();
-        for (int a = 0; a < n; a++) units.add(new ArrayList<>());
+    }
+
+    /**
+     * Searches the targets with up to {@link Options#targetsPerBatch} of them in every forward/backward pass; when a
+     * target finishes, the next one waiting takes its place, so the passes stay full until the last targets. Each
+     * target's noise depends only on its own id and iteration and its masks only on its own zeroings, so the result
+     * does not depend on which targets share a pass.
+     */
+    /**
+     * The noisy copies of reference chunk {@code index} ({@code rows}): the same in every reference pass (noise of
+     * iteration 0), so they are drawn once and kept when all chunks together take at most
+     * {@link #REFERENCE_INPUT_CACHE_BYTES}; drawn again each time otherwise.
+     */
+    private Tensor referenceInputs(int index, int[] rows) {
+        long bytes = 4L * options.noisyCopies() * referenceRows.length * data.exampleSize();
+        if (bytes > Math.min(REFERENCE_INPUT_CACHE_BYTES, Runtime.getRuntime().maxMemory() / 8)) {
+            return noisyInputs(rows, new int[rows.length], options.noisyCopies(), 0);
+        }
+        while (referenceInputs.size() <= index) referenceInputs.add(null);
+        if (referenceInputs.get(index) == null) {
+            referenceInputs.set(index, noisyInputs(rows, new int[rows.length], options.noisyCopies(), 0).toFloatArray());
+        }
+        return Tensor.of(referenceInputs.get(index), options.noisyCopies() * rows.length, data.channels(), data.height(),
+                data.width());
+    }
+
+    private List<Target> searchActivations(int[] targets) {
+        int n = targets.length, finished = 0, next = 0;
+        Search[] all = new Search[n];
+        List<Search> active = new ArrayList<>();
         while (true) {
-            int[] active = indicesWhere(done, false);
-            if (active.length == 0) break;
-            int na = active.length;
-            int[] rows = new int[na], iters = new int[na];
-            for (int j = 0; j < na; j++) {
-                rows[j] = targets[active[j]];
-                iters[j] = count[active[j]];
+            while (active.size() < options.targetsPerBatch() && next < n) {
+                all[next] = new Search(targets[next]);
+                active.add(all[next++]);
             }
-            try (TensorScope s = Tensors.scope()) {
-                Map<String, Tensor> leaves = new LinkedHashMap<>();
-                Map<String, Tensor> rowMasks = new LinkedHashMap<>();
-                int[] owner = new int[k * na];
-                for (int r = 0; r < owner.length; r++) owner[r] = r % na;
-                Tensor ownerIdx = Tensor.ofInts(owner, owner.length);
-                for (var e : tapChannels.entrySet()) {
-                    int c = e.getValue();
-                    float[] v = new float[na * c];
-                    for (int j = 0; j < na; j++) System.arraycopy(masks.get(active[j]).get(e.getKey()), 0, v, j * c, c);
-                    Tensor leaf = Tensor.of(v, na, c).requiresGrad(true);
-                    leaves.put(e.getKey(), leaf);
-                    rowMasks.put(e.getKey(), leaf.indexSelect(ownerIdx));
-                }
-                Tensor logits;
-                try (Taps t = Taps.intercept((name, x) -> rowMasks.containsKey(name) ? Functional.mask(x, rowMasks.get(name)) : x);
-                     BatchContext c = BatchContext.of(repeatIds(rows, k))) {
-                    logits = model.forward(noisyInputs(rows, iters, k, 0));
-                }
-                Tensor robust = robust(logits, k, na);
-                float[] rl = robust.toFloatArray();
-                boolean anyScoring = false;
-                boolean[] score = new boolean[na];
-                for (int j = 0; j < na; j++) {
-                    int a = active[j];
-                    int pred = Evaluation.argmax(rl, j * classes, classes);
-                    if (count[a] == 0) initial[a] = pred;
-                    fin[a] = pred;
-                    if (pred != data.labels()[targets[a]]) {
-                        done[a] = true;
-                        flipped[a] = true;
-                    } else if (count[a] >= options.maxUnits()) {
-                        done[a] = true;
-                    } else {
-                        score[j] = true;
-                        anyScoring = true;
-                    }
-                }
-                if (!anyScoring) continue;
-                // Σ_a CE_a: the gradient w.r.t. target a's mask row is ∂CE_a/∂m_a (rows of other targets do not use it)
-                Functional.crossEntropyPerExample(robust, labels(rows)).sum().backward();
-                Map<String, float[]> grads = new LinkedHashMap<>();
-                for (var e : leaves.entrySet()) grads.put(e.getKey(), e.getValue().grad().toFloatArray());
-                for (int j = 0; j < na; j++) {
-                    if (!score[j]) continue;
-                    int a = active[j];
-                    Map<String, float[]> gRef = exact ? referenceGradient(units.get(a), masks.get(a)) : gShared;
-                    String bestTap = null;
-                    int bestUnit = -1;
-                    double best = 0;
-                    for (var e : tapChannels.entrySet()) {
-                        String tap = e.getKey();
-                        int c = e.getValue();
-                        float[] m = masks.get(a).get(tap), gt = grads.get(tap), gr = gRef.get(tap);
-                        for (int u = 0; u < c; u++) {
-                            double su = m[u] * ((double) gr[u] - gt[j * c + u]); // m_u ∂J/∂m_u, J = ref − CE_t
-                            if (su > best) {
-                                best = su;
-                                bestTap = tap;
-                                bestUnit = u;
-                            }
-                        }
-                    }
-                    if (bestTap == null) {
-                        done[a] = true; // no positive score: nothing left that the criterion wants to remove
-                    } else {
-                        masks.get(a).get(bestTap)[bestUnit] = 0f;
-                        units.get(a).add(new Unit(bestTap, bestUnit));
-                        count[a]++;
-                    }
-                }
+            if (active.isEmpty()) break;
+            iterate(active);
+            int before = active.size();
+            active.removeIf(t -> t.done);
+            if (active.size() < before) {
+                finished += before - active.size();
+                finished(finished, n);
             }
         }
         List<Target> out = new ArrayList<>();
-        for (int a = 0; a < n; a++) {
-            double[] rem = remainingActivations(masks.get(a), targets[a]);
-            int row = targets[a];
-            out.add(new Target(row, data.ids()[row], data.labels()[row], data.noisy()[row], initial[a], flipped[a], count[a],
-                    List.copyOf(units.get(a)), fin[a], rem[0], rem[1]));
+        for (Search t : all) {
+            double[] rem = remainingActivations(t.masks, t.row);
+            out.add(new Target(t.row, data.ids()[t.row], data.labels()[t.row], data.noisy()[t.row], t.initial, t.flipped,
+                    t.count, List.copyOf(t.units), t.fin, rem[0], rem[1]));
         }
         return out;
+    }
+
+    /**
+     * One greedy step of every target in {@code active}: one forward pass of all their noisy copies under their own
+     * masks, the prediction check, and (for those still unflipped) one backward pass and the zeroing of their best
+     * unit. Marks the targets that are done.
+     */
+    private void iterate(List<Search> active) {
+        boolean exact = options.referenceGradient() == ReferenceGradient.EXACT;
+        int na = active.size(), k = options.noisyCopies(), classes = data.numClasses();
+        int[] rows = new int[na], iters = new int[na];
+        for (int j = 0; j < na; j++) {
+            rows[j] = active.get(j).row;
+            iters[j] = active.get(j).count;
+        }
+        try (TensorScope s = Tensors.scope()) {
+            Map<String, Tensor> leaves = new LinkedHashMap<>();
+            Map<String, Tensor> rowMasks = new LinkedHashMap<>();
+            int[] owner = new int[k * na];
+            for (int r = 0; r < owner.length; r++) owner[r] = r % na;
+            Tensor ownerIdx = Tensor.ofInts(owner, owner.length);
+            for (var e : tapChannels.entrySet()) {
+                int c = e.getValue();
+                float[] v = new float[na * c];
+                for (int j = 0; j < na; j++) System.arraycopy(active.get(j).masks.get(e.getKey()), 0, v, j * c, c);
+                Tensor leaf = Tensor.of(v, na, c).requiresGrad(true);
+                leaves.put(e.getKey(), leaf);
+                rowMasks.put(e.getKey(), leaf.indexSelect(ownerIdx));
+            }
+            Tensor logits;
+            try (Taps t = Taps.intercept((name, x) -> rowMasks.containsKey(name) ? Functional.mask(x, rowMasks.get(name)) : x);
+                 BatchContext c = BatchContext.of(repeatIds(rows, k))) {
+                logits = model.forward(noisyInputs(rows, iters, k, 0));
+            }
+            Tensor robust = robust(logits, k, na);
+            float[] rl = robust.toFloatArray();
+            boolean anyScoring = false;
+            boolean[] score = new boolean[na];
+            for (int j = 0; j < na; j++) {
+                Search t = active.get(j);
+                int pred = Evaluation.argmax(rl, j * classes, classes);
+                if (t.count == 0) t.initial = pred;
+                t.fin = pred;
+                if (pred != data.labels()[t.row]) {
+                    t.done = true;
+                    t.flipped = true;
+                } else if (t.count >= options.maxUnits()) {
+                    t.done = true;
+                } else {
+                    score[j] = true;
+                    anyScoring = true;
+                }
+            }
+            if (!anyScoring) return;
+            // Σ_a CE_a: the gradient w.r.t. target a's mask row is ∂CE_a/∂m_a (rows of other targets do not use it)
+            Functional.crossEntropyPerExample(robust, labels(rows)).sum().backward();
+            Map<String, float[]> grads = new LinkedHashMap<>();
+            for (var e : leaves.entrySet()) grads.put(e.getKey(), e.getValue().grad().toFloatArray());
+            Map<String, float[]> gShared = referenceGradient();
+            for (int j = 0; j < na; j++) {
+                if (!score[j]) continue;
+                Search t = active.get(j);
+                Map<String, float[]> gRef = exact ? referenceGradient(t.units, t.masks) : gShared;
+                String bestTap = null;
+                int bestUnit = -1;
+                double best = 0;
+                for (var e : tapChannels.entrySet()) {
+                    String tap = e.getKey();
+                    int c = e.getValue();
+                    float[] m = t.masks.get(tap), gt = grads.get(tap), gr = gRef.get(tap);
+                    for (int u = 0; u < c; u++) {
+                        double su = m[u] * ((double) gr[u] - gt[j * c + u]); // m_u ∂J/∂m_u, J = ref − CE_t
+                        if (su > best) {
+                            best = su;
+                            bestTap = tap;
+                            bestUnit = u;
+                        }
+                    }
+                }
+                if (bestTap == null) {
+                    t.done = true; // no positive score: nothing left that the criterion wants to remove
+                } else {
+                    t.masks.get(bestTap)[bestUnit] = 0f;
+                    t.units.add(new Unit(bestTap, bestUnit));
+                    t.count++;
+                }
+            }
+        }
     }
 
     /** Accuracy on the evaluation subset (target excluded) with the target's masks, split clean / noisy. */

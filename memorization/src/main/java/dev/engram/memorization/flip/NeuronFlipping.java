@@ -322,11 +322,30 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
         return Map.of();
     }
 
-    /** How many targets one {@link #searchChunk} call searches together. */
+    /**
+     * How many targets the search works on at once; shards of a sharded run are cut at multiples of it
+     * ({@code FlipAnalysis}), which keeps them aligned with how an unsharded run would have batched.
+     */
     abstract int targetsPerChunk();
 
-    /** Searches the targets {@code rows} (at most {@link #targetsPerChunk()}) independently of each other. */
-    abstract List<Target> searchChunk(int[] rows);
+    /**
+     * Searches the validated target rows independently of each other, results in the order given, calling
+     * {@link #finished} whenever targets complete.
+     */
+    abstract List<Target> searchTargets(int[] rows);
+
+    private long searchStart, lastProgress;
+
+    /** Reports that {@code done} of {@code total} targets are finished: the targets-done sink and, every ten seconds, a progress line. */
+    final void finished(int done, int total) {
+        targetsDone.accept(done);
+        long now = System.nanoTime();
+        if (now - lastProgress > 10_000_000_000L && done < total) {
+            lastProgress = now;
+            progress.accept(String.format(java.util.Locale.ROOT, "flipping: %d/%d targets, %.1f targets/s",
+                    done, total, done / ((now - searchStart) * 1e-9)));
+        }
+    }
 
     /** Whether {@code row} may be a target (it is not in the reference batch). */
     public boolean canTarget(int row) {
@@ -345,21 +364,8 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
         }
         Map<String, Boolean> trainable = freezeParameters();
         try {
-            List<Target> out = new ArrayList<>();
-            long start = System.nanoTime(), lastLog = start;
-            int step = targetsPerChunk();
-            for (int from = 0; from < targetRows.length; from += step) {
-                int[] chunk = Arrays.copyOfRange(targetRows, from, Math.min(targetRows.length, from + step));
-                out.addAll(searchChunk(chunk));
-                targetsDone.accept(out.size());
-                long now = System.nanoTime();
-                if (now - lastLog > 10_000_000_000L && out.size() < targetRows.length) {
-                    lastLog = now;
-                    progress.accept(String.format(java.util.Locale.ROOT, "flipping: %d/%d targets, %.1f targets/s",
-                            out.size(), targetRows.length, out.size() / ((now - start) * 1e-9)));
-                }
-            }
-            return out;
+            searchStart = lastProgress = System.nanoTime();
+            return searchTargets(targetRows.clone());
         } finally {
             trainable.forEach((name, on) -> model.namedParameters().get(name).requiresGrad(on));
         }

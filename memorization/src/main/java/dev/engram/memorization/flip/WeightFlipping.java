@@ -37,11 +37,16 @@ final class WeightFlipping extends NeuronFlipping {
     }
 
     @Override
-    List<Target> searchChunk(int[] rows) {
-        return searchWeights(rows[0]);
+    List<Target> searchTargets(int[] rows) {
+        List<Target> out = new ArrayList<>();
+        for (int row : rows) {
+            out.add(searchWeights(row));
+            finished(out.size(), rows.length);
+        }
+        return out;
     }
 
-    private List<Target> searchWeights(int target) {
+    private Target searchWeights(int target) {
         Map<String, Tensor> params = model.namedParameters();
         Map<String, float[]> original = new LinkedHashMap<>();
         Map<String, float[]> edited = new LinkedHashMap<>();
@@ -120,8 +125,8 @@ final class WeightFlipping extends NeuronFlipping {
             model.zeroGrad();
             params.values().forEach(p -> p.requiresGrad(false));
             double[] rem = evalRows.length == 0 ? new double[] {Double.NaN, Double.NaN} : remainingAccuracy(target);
-            return List.of(new Target(target, data.ids()[target], label, data.noisy()[target], initial, flipped, count,
-                    List.copyOf(units), fin, rem[0], rem[1]));
+            return new Target(target, data.ids()[target], label, data.noisy()[target], initial, flipped, count,
+                    List.copyOf(units), fin, rem[0], rem[1]);
         } finally {
             for (var e : original.entrySet()) {
                 Tensor p = params.get(e.getKey());

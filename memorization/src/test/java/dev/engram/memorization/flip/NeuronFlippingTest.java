@@ -90,6 +90,37 @@ class NeuronFlippingTest {
         }
     }
 
+    /**
+     * More targets than fit in one pass: finished targets hand their place to waiting ones mid-search. Every target
+     * must end as it does alone, under both reference-gradient modes, and the done-count must rise to the total.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(NeuronFlipping.ReferenceGradient.class)
+    void targetsJoiningAPassAsOthersFinishEndAsTheyDoAlone(NeuronFlipping.ReferenceGradient reference) {
+        NeuronFlipping.Options.Builder o = options().referenceGradient(reference).remainingEvalSize(0).noise(3, 0.05);
+        NeuronFlipping streamed = NeuronFlipping.create(model, data, o.targetsPerBatch(3).build());
+        NeuronFlipping single = NeuronFlipping.create(model, data, o.targetsPerBatch(1).build());
+        int[] rows = targets(streamed, 7);
+        List<Long> done = new ArrayList<>();
+        streamed.onTargetsDone(done::add);
+        List<NeuronFlipping.Target> a = streamed.search(rows), b = single.search(rows);
+        java.util.Set<Integer> counts = new java.util.HashSet<>();
+        for (int i = 0; i < rows.length; i++) {
+            NeuronFlipping.Target x = a.get(i), y = b.get(i);
+            assertThat(x.row()).isEqualTo(rows[i]);
+            assertThat(x.units()).as("units of target row %d", rows[i]).isEqualTo(y.units());
+            assertThat(x.flipped()).isEqualTo(y.flipped());
+            assertThat(x.initialPrediction()).isEqualTo(y.initialPrediction());
+            assertThat(x.finalPrediction()).isEqualTo(y.finalPrediction());
+            counts.add(x.count());
+        }
+        // targets needing different numbers of steps are what makes places free up mid-search
+        assertThat(counts).hasSizeGreaterThan(1);
+        assertThat(done).isSorted();
+        assertThat(done.get(done.size() - 1)).isEqualTo((long) rows.length);
+        assertThat(done.size()).isGreaterThan(1);
+    }
+
     @Test
     void weightVariantZeroesWeightsThatFlipThePredictionAndRestoresTheModel() {
         NeuronFlipping f = NeuronFlipping.create(model, data, options().variant(NeuronFlipping.Variant.WEIGHTS)
