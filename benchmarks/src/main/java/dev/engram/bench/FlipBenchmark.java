@@ -21,7 +21,7 @@ import java.util.Locale;
  * Throughput of greedy neuron flipping (activation variant, search only, no remaining-accuracy evaluation):
  * batched (many targets per forward/backward, finished targets replaced by waiting ones) against one target at a
  * time, on a trained run's final checkpoint. Both modes search the same targets, noisy and clean alternating, and
- * must agree on every target's units. After one untimed run of each mode (JIT warm-up, on other targets), the modes
+ * must agree on every target's units. After two untimed runs of each mode (JIT warm-up, on other targets), the modes
  * alternate for the given number of rounds, each round on a fresh search instance, so every timed run includes its
  * own pass for the unedited model's reference gradient and reuses nothing another run cached. Prints each run,
  * then the median and best throughput of each mode and their ratio.
@@ -68,8 +68,10 @@ public final class FlipBenchmark {
                         + "%d targets (%d noisy, %d clean), %d per batch, %d rounds%n", folder.config().model(), SystemInfo.cpuModel(),
                 Runtime.getRuntime().availableProcessors(), Sgemm.kernelName(), base.noisyCopies(), base.referenceSize(),
                 reference.name().toLowerCase(Locale.ROOT), base.maxUnits(), timed.length, half, half, perBatch, rounds);
-        NeuronFlipping.create(model, data.trainSet(), batchedOptions).search(Arrays.copyOf(warm, Math.min(2 * perBatch, warm.length)));
-        NeuronFlipping.create(model, data.trainSet(), singleOptions).search(Arrays.copyOf(warm, Math.min(8, warm.length)));
+        for (int w = 0; w < 2; w++) {
+            NeuronFlipping.create(model, data.trainSet(), batchedOptions).search(Arrays.copyOf(warm, Math.min(2 * perBatch, warm.length)));
+            NeuronFlipping.create(model, data.trainSet(), singleOptions).search(Arrays.copyOf(warm, Math.min(8, warm.length)));
+        }
         List<Double> batched = new ArrayList<>(), single = new ArrayList<>();
         List<NeuronFlipping.Target> first = null;
         for (int r = 0; r < rounds; r++) {
@@ -80,7 +82,7 @@ public final class FlipBenchmark {
                 double secs = (System.nanoTime() - t0) * 1e-9;
                 long steps = res.stream().mapToLong(t -> t.count() + 1).sum();
                 (o == batchedOptions ? batched : single).add(timed.length / secs);
-                System.out.printf(Locale.ROOT, "round %d %-13s %d targets (%d forward passes each, summed) in %.3f s = %.2f targets/s%n",
+                System.out.printf(Locale.ROOT, "round %d %-15s %d targets (%d search steps in all) in %.3f s = %.2f targets/s%n",
                         r + 1, o == batchedOptions ? "batched:" : "one at a time:", timed.length, steps, secs, timed.length / secs);
                 if (first == null) {
                     first = res;

@@ -46,7 +46,8 @@ public final class FlipCommand extends AnalysisCommand {
     int maxUnits = S.maxUnits();
 
     @Option(names = "--targets-per-batch", paramLabel = "N",
-            description = "Targets searched at once (activations; 1 = one at a time; default: 64).")
+            description = "Targets searched at once (activations; a finished target's place goes to the next one waiting;"
+                    + " 1 = one at a time; default: 64).")
     int perBatch = S.targetsPerBatch();
 
     @Option(names = "--reference", paramLabel = "N",

@@ -59,9 +59,13 @@ final class ActivationFlipping extends NeuronFlipping {
         }
     };
     private int exactPasses;
-    /** Largest total size of the kept noisy reference copies ({@link #referenceInputs}). */
-    static final long REFERENCE_INPUT_CACHE_BYTES = 256L << 20;
-    private final List<float[]> referenceInputs = new ArrayList<>();
+    /** Largest total size of what one {@link Prefixes} keeps. */
+    static final long PREFIX_CACHE_BYTES = 256L << 20;
+    /** The first tap, where the model can start a forward pass ({@link HasTaps#forwardFrom}); null where it cannot. */
+    private final String firstTap;
+    /** Floats per example of the activation at the first tap. */
+    private final long firstTapFloats;
+    private Prefixes referencePrefixes, evaluationPrefixes;
 
     ActivationFlipping(Module model, ExampleSet data, Options options) {
         this(model, data, options, new int[0]);
@@ -74,14 +78,75 @@ final class ActivationFlipping extends NeuronFlipping {
                     + model.getClass().getSimpleName() + " has none; use the WEIGHTS variant");
         }
         taps = List.copyOf(h.tapNames());
+        String first = null;
+        long firstFloats = 0;
         try (TensorScope s = Tensors.scope(); Grad g = Grad.disabled(); Taps.Recorder rec = Taps.record();
              BatchContext c = BatchContext.of(data.ids(0, 1))) {
-            model.forward(data.images(0, 1));
+            Tensor[] atFirst = new Tensor[1];
+            try (Taps t = Taps.intercept((name, x) -> {
+                if (!taps.isEmpty() && name.equals(taps.get(0)) && atFirst[0] == null) atFirst[0] = x;
+                return x;
+            })) {
+                model.forward(data.images(0, 1));
+            }
             for (String t : taps) {
                 int[] shape = rec.shapes().get(t);
                 if (shape == null) throw new IllegalStateException("tap " + t + " was not hit by a forward pass of " + model.getClass().getSimpleName());
                 tapChannels.put(t, shape[1]);
             }
+            if (atFirst[0] != null && h.forwardFrom(taps.get(0), atFirst[0]) != null) {
+                first = taps.get(0);
+                firstFloats = atFirst[0].numel();
+            }
+        }
+        firstTap = first;
+        firstTapFloats = firstFloats;
+    }
+
+    /**
+     * What comes before the masks, for a fixed list of input batches that every masked pass over them repeats (the
+     * reference chunks with their noise; the evaluation subset): kept after the first pass when all the batches
+     * together fit {@link #PREFIX_CACHE_BYTES} (and an eighth of the heap). Where the model can start at its first
+     * tap ({@link HasTaps#forwardFrom}) and the activations there fit, those are kept and later passes start at the
+     * tap, skipping the layers before it; otherwise the inputs are kept. The logits are the same bits either way.
+     */
+    private final class Prefixes {
+        private final float[][] kept;
+        private final int[][] shapes;
+        private final boolean atTap, keep;
+
+        /** For {@code batches} batches of {@code examples} examples in all. */
+        Prefixes(int batches, long examples) {
+            kept = new float[batches][];
+            shapes = new int[batches][];
+            long budget = Math.min(PREFIX_CACHE_BYTES, Runtime.getRuntime().maxMemory() / 8);
+            atTap = firstTap != null && 4L * examples * firstTapFloats <= budget;
+            keep = atTap || 4L * examples * data.exampleSize() <= budget;
+        }
+
+        /** The logits of batch {@code index}, whose inputs {@code inputs} makes, under the taps active now. */
+        Tensor logits(int index, java.util.function.Supplier<Tensor> inputs) {
+            if (!keep) return model.forward(inputs.get());
+            if (kept[index] == null) {
+                Tensor x = inputs.get();
+                if (!atTap) {
+                    kept[index] = x.toFloatArray();
+                    shapes[index] = x.shape();
+                    return model.forward(x);
+                }
+                // the innermost interceptor sees the activation before the masks do
+                try (Taps t = Taps.intercept((name, a) -> {
+                    if (name.equals(firstTap) && kept[index] == null) {
+                        kept[index] = a.toFloatArray();
+                        shapes[index] = a.shape();
+                    }
+                    return a;
+                })) {
+                    return model.forward(x);
+                }
+            }
+            Tensor start = Tensor.of(kept[index], shapes[index]);
+            return atTap ? ((HasTaps) model).forwardFrom(firstTap, start) : model.forward(start);
         }
     }
 
@@ -123,6 +188,11 @@ final class ActivationFlipping extends NeuronFlipping {
         return g;
     }
 
+    /** Whether masked passes over fixed inputs start at the model's first tap ({@link Prefixes}), for tests. */
+    boolean startsAtFirstTap() {
+        return firstTap != null;
+    }
+
     /** Reference passes made for {@link ReferenceGradient#EXACT} (distinct mask sets), for measurements. */
     int exactReferencePasses() {
         return exactPasses;
@@ -147,7 +217,10 @@ final class ActivationFlipping extends NeuronFlipping {
                 Tensor logits;
                 try (Taps t = Taps.intercept((name, x) -> leaves.containsKey(name) ? Functional.mask(x, leaves.get(name)) : x);
                      BatchContext c = BatchContext.of(repeatIds(rows, k))) {
-                    logits = model.forward(referenceInputs(from / chunk, rows));
+                    if (referencePrefixes == null) {
+                        referencePrefixes = new Prefixes((referenceRows.length + chunk - 1) / chunk, (long) k * referenceRows.length);
+                    }
+                    logits = referencePrefixes.logits(from / chunk, () -> noisyInputs(rows, new int[rows.length], k, 0));
                 }
                 Tensor robust = robust(logits, k, rows.length);
                 Functional.crossEntropyPerExample(robust, labels(rows)).sum().mul(weight).backward();
@@ -185,24 +258,6 @@ final class ActivationFlipping extends NeuronFlipping {
      * target's noise depends only on its own id and iteration and its masks only on its own zeroings, so the result
      * does not depend on which targets share a pass.
      */
-    /**
-     * The noisy copies of reference chunk {@code index} ({@code rows}): the same in every reference pass (noise of
-     * iteration 0), so they are drawn once and kept when all chunks together take at most
-     * {@link #REFERENCE_INPUT_CACHE_BYTES}; drawn again each time otherwise.
-     */
-    private Tensor referenceInputs(int index, int[] rows) {
-        long bytes = 4L * options.noisyCopies() * referenceRows.length * data.exampleSize();
-        if (bytes > Math.min(REFERENCE_INPUT_CACHE_BYTES, Runtime.getRuntime().maxMemory() / 8)) {
-            return noisyInputs(rows, new int[rows.length], options.noisyCopies(), 0);
-        }
-        while (referenceInputs.size() <= index) referenceInputs.add(null);
-        if (referenceInputs.get(index) == null) {
-            referenceInputs.set(index, noisyInputs(rows, new int[rows.length], options.noisyCopies(), 0).toFloatArray());
-        }
-        return Tensor.of(referenceInputs.get(index), options.noisyCopies() * rows.length, data.channels(), data.height(),
-                data.width());
-    }
-
     private List<Target> searchActivations(int[] targets) {
         int n = targets.length, finished = 0, next = 0;
         Search[] all = new Search[n];
@@ -321,13 +376,31 @@ final class ActivationFlipping extends NeuronFlipping {
     /** Accuracy on the evaluation subset (target excluded) with the target's masks, split clean / noisy. */
     private double[] remainingActivations(Map<String, float[]> masks, int target) {
         if (evalRows.length == 0) return new double[] {Double.NaN, Double.NaN};
+        int b = options.evalBatchSize(), classes = data.numClasses();
+        if (evaluationPrefixes == null) evaluationPrefixes = new Prefixes((evalRows.length + b - 1) / b, evalRows.length);
+        int[] correct = new int[2], seen = new int[2]; // clean, noisy
         Map<String, Tensor> fixed = new LinkedHashMap<>();
-        try (TensorScope s = Tensors.scope()) {
+        try (TensorScope s = Tensors.scope(); Grad g = Grad.disabled()) {
             for (var e : masks.entrySet()) fixed.put(e.getKey(), Tensor.of(e.getValue(), e.getValue().length));
             try (Taps t = Taps.intercept((name, x) -> fixed.containsKey(name) ? Functional.mask(x, fixed.get(name)) : x)) {
-                return remainingAccuracy(target);
+                for (int from = 0; from < evalRows.length; from += b) {
+                    int[] rows = Arrays.copyOfRange(evalRows, from, Math.min(evalRows.length, from + b));
+                    ExampleSet batch = data.subset(rows);
+                    float[] logits;
+                    try (TensorScope inner = Tensors.scope(); BatchContext c = BatchContext.of(batch.ids())) {
+                        logits = evaluationPrefixes.logits(from / b, () -> batch.images(0, rows.length)).toFloatArray();
+                    }
+                    for (int r = 0; r < rows.length; r++) {
+                        if (rows[r] == target) continue;
+                        int kind = data.noisy()[rows[r]] ? 1 : 0;
+                        seen[kind]++;
+                        if (Evaluation.argmax(logits, r * classes, classes) == data.labels()[rows[r]]) correct[kind]++;
+                    }
+                }
             }
         }
+        return new double[] {seen[0] == 0 ? Double.NaN : (double) correct[0] / seen[0],
+            seen[1] == 0 ? Double.NaN : (double) correct[1] / seen[1]};
     }
 
 }

@@ -121,6 +121,49 @@ class NeuronFlippingTest {
         assertThat(done.size()).isGreaterThan(1);
     }
 
+    /**
+     * Passes that start at the first tap from kept activations ({@code HasTaps.forwardFrom}) must change nothing: the
+     * same search on a copy of the model that cannot start there gives equal targets, and each target's remaining
+     * accuracy equals a plain masked evaluation of the evaluation subset without it.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(NeuronFlipping.ReferenceGradient.class)
+    void startingAtTheFirstTapChangesNoResult(NeuronFlipping.ReferenceGradient reference) {
+        Module whole = new Mlp(11, 16, 48, 48, 4) {
+            @Override
+            public Tensor forwardFrom(String tap, Tensor activation) {
+                return null;
+            }
+        };
+        model.namedParameters().forEach((name, p) -> whole.namedParameters().get(name).copyFrom(p));
+        NeuronFlipping.Options o = options().referenceGradient(reference).targetsPerBatch(4).noise(3, 0.05).evalBatchSize(16).build();
+        NeuronFlipping fast = NeuronFlipping.create(model, data, o), slow = NeuronFlipping.create(whole, data, o);
+        assertThat(((ActivationFlipping) fast).startsAtFirstTap()).isTrue();
+        assertThat(((ActivationFlipping) slow).startsAtFirstTap()).isFalse();
+        int[] rows = targets(fast, 5);
+        List<NeuronFlipping.Target> a = fast.search(rows), b = slow.search(rows);
+        assertThat(a).isEqualTo(b);
+        int[] eval = fast.evaluationRows();
+        for (NeuronFlipping.Target t : a) {
+            Map<String, Tensor> masks = new LinkedHashMap<>();
+            fast.tapChannels().forEach((tap, c) -> {
+                float[] m = new float[c];
+                Arrays.fill(m, 1f);
+                for (NeuronFlipping.Unit u : t.units()) if (u.layer().equals(tap)) m[u.index()] = 0f;
+                masks.put(tap, Tensor.of(m, c));
+            });
+            int[] others = Arrays.stream(eval).filter(r -> r != t.row()).toArray();
+            boolean[] noisy = new boolean[others.length];
+            for (int i = 0; i < others.length; i++) noisy[i] = data.noisy()[others[i]];
+            Evaluation.PerExample r;
+            try (var s = Tensors.scope(); Taps taps = Taps.intercept((name, x) -> masks.containsKey(name) ? Functional.mask(x, masks.get(name)) : x)) {
+                r = Evaluation.run(model, data.subset(others), 7);
+            }
+            assertThat(t.remainingClean()).as("clean accuracy left by target row %d", t.row()).isEqualTo(r.accuracy(noisy, false));
+            assertThat(t.remainingNoisy()).as("noisy accuracy left by target row %d", t.row()).isEqualTo(r.accuracy(noisy, true));
+        }
+    }
+
     @Test
     void weightVariantZeroesWeightsThatFlipThePredictionAndRestoresTheModel() {
         NeuronFlipping f = NeuronFlipping.create(model, data, options().variant(NeuronFlipping.Variant.WEIGHTS)

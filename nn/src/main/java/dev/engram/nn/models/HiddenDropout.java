@@ -1,5 +1,10 @@
 package dev.engram.nn.models;
 
+import dev.engram.nn.Module;
+import dev.engram.nn.layers.ReLU;
+import java.util.List;
+import java.util.function.BiFunction;
+
 import dev.engram.engine.Tensor;
 import dev.engram.nn.init.Seeds;
 import dev.engram.nn.layers.Dropout;
@@ -59,6 +64,32 @@ final class HiddenDropout {
 
     private Dropout layer(int position) {
         return layers.computeIfAbsent(position, k -> new Dropout(p, Seeds.mix(seed ^ 0xD80F_0D80L, k)));
+    }
+
+    /**
+     * The forward pass of a model that is the chain {@code children}, from child {@code from} on: the output of
+     * every ReLU (child {@code i}) goes through the tap {@code i.out}, then this dropout.
+     */
+    Tensor forward(List<Module> children, int from, Tensor x, BiFunction<String, Tensor, Tensor> tap, boolean training) {
+        for (int i = from; i < children.size(); i++) {
+            Module m = children.get(i);
+            x = m.forward(x);
+            if (m instanceof ReLU) x = apply(i, tap.apply(i + ".out", x), training);
+        }
+        return x;
+    }
+
+    /**
+     * {@link HasTaps#forwardFrom} for such a chain: {@code activation} goes through the tap {@code i.out} and this
+     * dropout, then the children after {@code i} run.
+     *
+     * @throws IllegalArgumentException naming {@code name} if it is not one of {@code taps}
+     */
+    Tensor forwardFrom(List<Module> children, List<String> taps, String name, Tensor activation,
+                       BiFunction<String, Tensor, Tensor> tap, boolean training) {
+        if (!taps.contains(name)) throw new IllegalArgumentException("forwardFrom: no tap '" + name + "'; taps: " + taps);
+        int i = Integer.parseInt(name.substring(0, name.indexOf('.')));
+        return forward(children, i + 1, apply(i, tap.apply(name, activation), training), tap, training);
     }
 
     /** {@code x} with dropout applied in training mode (identity in evaluation mode or with p = 0). */

@@ -47,13 +47,13 @@ public class Mlp extends Sequential implements HasLayerGroups, HasTaps {
 
     @Override
     public Tensor forward(Tensor x) {
-        int i = 0;
-        for (Module m : children().values()) {
-            x = m.forward(x);
-            if (m instanceof ReLU) x = dropout.apply(i, tap(i + ".out", x), isTraining());
-            i++;
-        }
-        return x;
+        return dropout.forward(List.copyOf(children().values()), 0, x, this::tap, isTraining());
+    }
+
+    /** Runs the layers after the ReLU of tap {@code tap} ({@code i.out}) on {@code activation}. */
+    @Override
+    public Tensor forwardFrom(String tap, Tensor activation) {
+        return dropout.forwardFrom(List.copyOf(children().values()), tapNames(), tap, activation, this::tap, isTraining());
     }
 
     @Override

@@ -156,6 +156,8 @@ public final class ModelContract {
                 List<String> hit = new ArrayList<>(rec.shapes().keySet());
                 if (!hit.equals(taps)) {
                     problems.add("tapNames() " + taps + " differ from the taps the forward pass hits, in order: " + hit);
+                } else if (!taps.isEmpty()) {
+                    problems.addAll(checkForwardFrom(model, (HasTaps) model, taps.get(0), channels, imageSize));
                 }
             }
         } catch (RuntimeException e) {
@@ -164,6 +166,29 @@ public final class ModelContract {
             model.train(wasTraining);
         }
         return problems;
+    }
+
+    /** {@link HasTaps#forwardFrom} at the first tap must give the bits of {@code forward}, or not be offered (null). */
+    private static List<String> checkForwardFrom(Module model, HasTaps h, String first, int channels, int imageSize) {
+        int n = 2 * channels * imageSize * imageSize;
+        float[] wave = new float[n];
+        for (int i = 0; i < n; i++) wave[i] = (float) Math.sin(0.37 * i);
+        Tensor[] seen = new Tensor[1];
+        Tensor y;
+        try (Taps t = Taps.intercept((name, a) -> {
+            if (name.equals(first) && seen[0] == null) seen[0] = a;
+            return a;
+        })) {
+            y = model.forward(Tensor.of(wave, 2, channels, imageSize, imageSize));
+        }
+        Tensor z;
+        try {
+            z = h.forwardFrom(first, seen[0]);
+        } catch (RuntimeException e) {
+            return List.of("forwardFrom(\"" + first + "\", the activation at that tap) failed: " + e);
+        }
+        if (z == null || Arrays.equals(y.toFloatArray(), z.toFloatArray())) return List.of();
+        return List.of("forwardFrom(\"" + first + "\", the activation at that tap) gives other logits than forward");
     }
 
     private static String abbreviate(Set<String> names) {

@@ -105,4 +105,46 @@ class ModelContractTest {
         assertThatThrownBy(() -> Models.create(cls(GoodNet.class), 1, 4, 0, 7)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Models.create("class:", 1, 4, 3, 7)).hasMessageContaining("no class name");
     }
+
+    /** Claims to start at its tap but ignores the activation: the check must catch it. */
+    public static class WrongStartNet extends GoodNet {
+        public WrongStartNet(int channels, int imageSize, int classes, long seed) {
+            super(channels, imageSize, classes, seed);
+        }
+
+        @Override
+        public Tensor forwardFrom(String tap, Tensor activation) {
+            return super.forward(Tensor.zeros(activation.shape()[0], 1, 4, 4));
+        }
+    }
+
+    @Test
+    void theBuiltInChainsStartAtTheirTapsWithTheBitsOfAWholePass() {
+        Module mlp = new Mlp(3, 16, 12, 9, 5);
+        Module cnn = new SmallCnn(1, 8, 5, 4);
+        for (Module m : List.of(mlp, cnn)) {
+            int side = m == mlp ? 4 : 8;
+            assertThat(ModelContract.check(m, 1, side, 5)).as(m.getClass().getSimpleName()).isEmpty();
+            HasTaps h = (HasTaps) m;
+            float[] wave = new float[2 * side * side];
+            for (int i = 0; i < wave.length; i++) wave[i] = (float) Math.cos(1.3 * i);
+            Tensor x = Tensor.of(wave, 2, 1, side, side);
+            for (String tap : h.tapNames()) {
+                Tensor[] seen = new Tensor[1];
+                Tensor y;
+                try (dev.engram.nn.Taps t = dev.engram.nn.Taps.intercept((name, a) -> {
+                    if (name.equals(tap)) seen[0] = a;
+                    return a;
+                })) {
+                    y = m.forward(x);
+                }
+                assertThat(h.forwardFrom(tap, seen[0]).toFloatArray()).as("%s from %s", m.getClass().getSimpleName(), tap)
+                        .containsExactly(y.toFloatArray());
+            }
+            assertThatThrownBy(() -> h.forwardFrom("nowhere", x)).hasMessageContaining("'nowhere'");
+        }
+        assertThat(new GoodNet(1, 4, 3, 7).forwardFrom("hidden", Tensor.zeros(2, 8))).isNull();
+        assertThat(ModelContract.check(new WrongStartNet(1, 4, 3, 7), 1, 4, 3))
+                .containsExactly("forwardFrom(\"hidden\", the activation at that tap) gives other logits than forward");
+    }
 }
