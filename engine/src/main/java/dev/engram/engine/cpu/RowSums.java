@@ -36,6 +36,9 @@ abstract class RowSums {
      */
     abstract void sumAndCenteredDot(float[] dy, float[] x, int off, int len, float mu, double[] acc);
 
+    /** {@code Σ a[aOff + i]·b[bOff + i]} over {@code i} in {@code [0, len)}. */
+    abstract double dot(float[] a, int aOff, float[] b, int bOff, int len);
+
     /** Short name for logs and tests. */
     abstract String name();
 
@@ -102,6 +105,29 @@ abstract class RowSums {
                     float d = x[i] - mu;
                     s0 += d * d;
                 }
+                total += ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+            }
+            return total;
+        }
+
+        @Override
+        double dot(float[] a, int aOff, float[] b, int bOff, int len) {
+            double total = 0;
+            int shift = bOff - aOff;
+            for (int blk = aOff, end = aOff + len; blk < end; blk += BLOCK) {
+                int e = Math.min(end, blk + BLOCK), i = blk;
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+                for (; i + 8 <= e; i += 8) {
+                    s0 += a[i] * b[i + shift];
+                    s1 += a[i + 1] * b[i + 1 + shift];
+                    s2 += a[i + 2] * b[i + 2 + shift];
+                    s3 += a[i + 3] * b[i + 3 + shift];
+                    s4 += a[i + 4] * b[i + 4 + shift];
+                    s5 += a[i + 5] * b[i + 5 + shift];
+                    s6 += a[i + 6] * b[i + 6 + shift];
+                    s7 += a[i + 7] * b[i + 7 + shift];
+                }
+                for (; i < e; i++) s0 += a[i] * b[i + shift];
                 total += ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
             }
             return total;

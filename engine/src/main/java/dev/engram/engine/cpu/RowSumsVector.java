@@ -61,6 +61,28 @@ final class RowSumsVector extends RowSums {
     }
 
     @Override
+    double dot(float[] a, int aOff, float[] b, int bOff, int len) {
+        double total = 0;
+        int shift = bOff - aOff;
+        for (int blk = aOff, end = aOff + len; blk < end; blk += BLOCK) {
+            int e = Math.min(end, blk + BLOCK), i = blk;
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+            for (; i + 2 * L <= e; i += 2 * L) {
+                a0 = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, i + shift), a0);
+                a1 = FloatVector.fromArray(S, a, i + L).fma(FloatVector.fromArray(S, b, i + L + shift), a1);
+            }
+            if (i + L <= e) {
+                a0 = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, i + shift), a0);
+                i += L;
+            }
+            float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            for (; i < e; i++) s += a[i] * b[i + shift];
+            total += s;
+        }
+        return total;
+    }
+
+    @Override
     void sumAndCenteredDot(float[] dy, float[] x, int off, int len, float mu, double[] acc) {
         for (int b = off, end = off + len; b < end; b += BLOCK) {
             int e = Math.min(end, b + BLOCK), i = b;

@@ -55,6 +55,22 @@ class RowSumsTest {
         assertThat(acc[0] - 1.5).isCloseTo(sdy, within(tol * absDy + 1e-12));
         assertThat(acc[1] + 2.5).isCloseTo(dot, within(tol * absDot + 1e-12));
         assertThat(acc[2] - 4.0).isCloseTo(dev, within(tol * absDev + 1e-12));
+        // a dot product of runs at different offsets (the second array's run starts 2 later)
+        float[] y = new float[x.length + 2];
+        for (int i = 0; i < y.length; i++) y[i] = (float) rnd.nextGaussian();
+        double xy = 0, absXy = 0;
+        for (int i = off; i < off + len; i++) {
+            xy += (double) x[i] * y[i + 2];
+            absXy += Math.abs((double) x[i] * y[i + 2]);
+        }
+        assertThat(impl.dot(x, off, y, off + 2, len)).isCloseTo(xy, within(tol * absXy + 1e-12));
+        if (impl == RowSums.get()) assertThat(FloatDots.dot(x, off, y, off + 2, len)).isEqualTo(impl.dot(x, off, y, off + 2, len));
+    }
+
+    @Test
+    void dotsRefuseRunsOutsideTheirArrays() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FloatDots.dot(new float[4], 2, new float[8], 0, 3))
+                .isInstanceOf(IndexOutOfBoundsException.class);
     }
 
     @Test

@@ -145,6 +145,32 @@ class ArnoldiInfluenceTest {
         assertThat(Metrics.auroc(s, data.noisy())).isEqualTo(1.0);
     }
 
+    /** The blocked, threaded projection of gradients onto the eigenvectors against plain double loops. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} examples x {1} parameters, {2} vectors")
+    @org.junit.jupiter.params.provider.CsvSource({"1, 5, 1", "7, 3001, 10", "3, 1024, 4", "12, 9000, 3"})
+    void projectionsMatchDoubleLoops(int examples, int size, int k) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(examples * 131L + size);
+        int offset = 17;
+        float[] g = new float[examples * size];
+        for (int i = 0; i < g.length; i++) g[i] = (float) (rnd.nextDouble() * 2 - 1);
+        float[][] v = new float[k][offset + size + 5];
+        for (float[] row : v) for (int i = 0; i < row.length; i++) row[i] = (float) (rnd.nextDouble() * 2 - 1);
+        double[][] proj = new double[examples][k];
+        for (double[] row : proj) java.util.Arrays.fill(row, 0.25); // adds to what is there
+        ArnoldiInfluence.project(g, examples, size, v, offset, proj);
+        for (int ex = 0; ex < examples; ex++) {
+            for (int i = 0; i < k; i++) {
+                double d = 0.25, abs = 0;
+                for (int q = 0; q < size; q++) {
+                    d += (double) g[ex * size + q] * v[i][offset + q];
+                    abs += Math.abs((double) g[ex * size + q] * v[i][offset + q]);
+                }
+                // float lanes within blocks of 1,024: a few float roundings of the blocks' absolute sums
+                assertThat(proj[ex][i]).as("example %d, vector %d", ex, i).isCloseTo(d, within(1e-6 * abs));
+            }
+        }
+    }
+
     @Test
     void iterationsAreCutSoThatTheKrylovBasisFitsItsMemoryBudget() {
         assertThat(ArnoldiInfluence.affordableIterations(30, 670_000)).isEqualTo(30);
