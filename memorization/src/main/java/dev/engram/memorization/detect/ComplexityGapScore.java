@@ -119,66 +119,87 @@ public final class ComplexityGapScore {
     static double[][] gramMatrix(double[][] x, int[] rows) {
         int m = rows.length;
         double[][] h = new double[m][m];
-        for (int a = 0; a < m; a++) {
-            double[] xa = x[rows[a]];
-            for (int b = 0; b < a; b++) {
-                double c = 0;
-                double[] xb = x[rows[b]];
-                for (int j = 0; j < xa.length; j++) c += xa[j] * xb[j];
-                h[a][b] = h[b][a] = gram(c);
+        // rows a and m-1-a together give every thread about the same work
+        dev.engram.engine.cpu.CpuParallel.forRange((m + 1) / 2, 1, (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                for (int a : p == m - 1 - p ? new int[] {p} : new int[] {p, m - 1 - p}) {
+                    double[] xa = x[rows[a]];
+                    for (int b = 0; b < a; b++) {
+                        double[] xb = x[rows[b]];
+                        h[a][b] = h[b][a] = gram(dot(xa, xb, 0, xa.length));
+                    }
+                    h[a][a] = 0.5 + 1e-10; // exact duplicates would make H singular
+                }
             }
-            h[a][a] = 0.5 + 1e-10; // exact duplicates would make H singular
-        }
+        });
         return h;
     }
 
-    /** Exact CG scores {@code α_a² / A_aa} of the binary problem with labels {@code y} (±1) on the unit rows {@code rows}. */
+    /**
+     * Exact CG scores {@code α_a² / (A⁻¹)_aa} of the binary problem with labels {@code y} (±1, by position in
+     * {@code rows}) on the unit rows {@code rows}, with {@code α = A⁻¹ y}. From the Cholesky factor {@code A = L Lᵀ}:
+     * {@code α} by two triangular solves, and {@code (A⁻¹)_aa = ‖L⁻¹ e_a‖²} by one forward solve per example (split
+     * across threads; each is one thread's in a fixed order, so the scores do not depend on the thread count).
+     */
     static double[] binaryScores(double[][] x, double[] y, int[] rows) {
         int m = rows.length;
-        double[][] inv = invertSpd(gramMatrix(x, rows));
-        double[] s = new double[m];
-        for (int a = 0; a < m; a++) {
-            double alpha = 0;
-            for (int b = 0; b < m; b++) alpha += inv[a][b] * y[b];
-            s[a] = alpha * alpha / inv[a][a];
+        double[][] l = cholesky(gramMatrix(x, rows));
+        double[] alpha = new double[m];
+        for (int i = 0; i < m; i++) alpha[i] = (y[i] - dot(l[i], alpha, 0, i)) / l[i][i]; // L z = y
+        for (int i = m - 1; i >= 0; i--) { // Lᵀ α = z
+            double t = alpha[i];
+            for (int k = i + 1; k < m; k++) t -= l[k][i] * alpha[k];
+            alpha[i] = t / l[i][i];
         }
+        double[] s = new double[m];
+        // pairs (p, m-1-p) give every thread about the same work
+        dev.engram.engine.cpu.CpuParallel.forRange((m + 1) / 2, 1, (p0, p1) -> {
+            double[] v = new double[m];
+            for (int p = p0; p < p1; p++) {
+                for (int a : p == m - 1 - p ? new int[] {p} : new int[] {p, m - 1 - p}) {
+                    // v = L⁻¹ e_a: zero above a
+                    v[a] = 1 / l[a][a];
+                    double norm = v[a] * v[a];
+                    for (int i = a + 1; i < m; i++) {
+                        v[i] = -dot(l[i], v, a, i) / l[i][i];
+                        norm += v[i] * v[i];
+                    }
+                    s[a] = alpha[a] * alpha[a] / norm;
+                }
+            }
+        });
         return s;
     }
 
-    /** Inverse of a symmetric positive-definite matrix by Cholesky factorization. */
-    static double[][] invertSpd(double[][] a) {
+    /** The lower Cholesky factor {@code L} of a symmetric positive-definite matrix, {@code a = L Lᵀ}. */
+    static double[][] cholesky(double[][] a) {
         int n = a.length;
         double[][] l = new double[n][n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j <= i; j++) {
-                double s = a[i][j];
-                for (int k = 0; k < j; k++) s -= l[i][k] * l[j][k];
+                double t = a[i][j] - dot(l[i], l[j], 0, j);
                 if (i == j) {
-                    if (s <= 0) throw new IllegalArgumentException("complexity gap: Gram matrix not positive definite");
-                    l[i][i] = Math.sqrt(s);
+                    if (t <= 0) throw new IllegalArgumentException("complexity gap: Gram matrix not positive definite");
+                    l[i][i] = Math.sqrt(t);
                 } else {
-                    l[i][j] = s / l[j][j];
+                    l[i][j] = t / l[j][j];
                 }
             }
         }
-        // L⁻¹ (lower), then A⁻¹ = L⁻ᵀ L⁻¹
-        double[][] li = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            li[i][i] = 1 / l[i][i];
-            for (int j = 0; j < i; j++) {
-                double s = 0;
-                for (int k = j; k < i; k++) s -= l[i][k] * li[k][j];
-                li[i][j] = s / l[i][i];
-            }
+        return l;
+    }
+
+    /** {@code Σ a[k] b[k]} over {@code [from, to)}, four interleaved partial sums. */
+    private static double dot(double[] a, double[] b, int from, int to) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int k = from;
+        for (; k + 3 < to; k += 4) {
+            s0 += a[k] * b[k];
+            s1 += a[k + 1] * b[k + 1];
+            s2 += a[k + 2] * b[k + 2];
+            s3 += a[k + 3] * b[k + 3];
         }
-        double[][] inv = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j <= i; j++) {
-                double s = 0;
-                for (int k = i; k < n; k++) s += li[k][i] * li[k][j];
-                inv[i][j] = inv[j][i] = s;
-            }
-        }
-        return inv;
+        for (; k < to; k++) s0 += a[k] * b[k];
+        return (s0 + s1) + (s2 + s3);
     }
 }

@@ -12,9 +12,36 @@ import static org.assertj.core.api.Assertions.within;
 /** Complexity-gap score: the closed form against explicit leave-one-out re-inversion, the paper's recipe, a flipped label. */
 class ComplexityGapScoreTest {
 
+    /** Inverse by Gauss-Jordan elimination with partial pivoting (independent of the score's Cholesky solves). */
+    private static double[][] invert(double[][] a) {
+        int n = a.length;
+        double[][] m = new double[n][2 * n];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(a[i], 0, m[i], 0, n);
+            m[i][n + i] = 1;
+        }
+        for (int c = 0; c < n; c++) {
+            int p = c;
+            for (int r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
+            double[] t = m[c];
+            m[c] = m[p];
+            m[p] = t;
+            double d = m[c][c];
+            for (int k = 0; k < 2 * n; k++) m[c][k] /= d;
+            for (int r = 0; r < n; r++) {
+                if (r == c || m[r][c] == 0) continue;
+                double f = m[r][c];
+                for (int k = 0; k < 2 * n; k++) m[r][k] -= f * m[c][k];
+            }
+        }
+        double[][] inv = new double[n][n];
+        for (int i = 0; i < n; i++) System.arraycopy(m[i], n, inv[i], 0, n);
+        return inv;
+    }
+
     /** {@code yᵀ H⁻¹ y} of the rows {@code rows}, by explicit inversion. */
     private static double complexity(double[][] x, double[] y, int[] rows) {
-        double[][] inv = ComplexityGapScore.invertSpd(ComplexityGapScore.gramMatrix(x, rows));
+        double[][] inv = invert(ComplexityGapScore.gramMatrix(x, rows));
         double s = 0;
         for (int a = 0; a < rows.length; a++) {
             for (int b = 0; b < rows.length; b++) s += y[rows[a]] * inv[a][b] * y[rows[b]];
