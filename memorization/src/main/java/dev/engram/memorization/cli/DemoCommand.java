@@ -68,30 +68,30 @@ public final class DemoCommand implements Callable<Integer> {
      * The analyses the demo runs after training, in order, with settings small enough for the demo: per-example
      * scores, checkpoint scores, neuron flipping (50 noisy and 50 clean targets), example-tied dropout (no
      * baselines), layer rewinding, layer retraining (10 epochs, the run's own optimizer settings) and the
-     * mislabel-detection leaderboard (its extra trainings 10 epochs each). Their relative costs are the wall times of
-     * the demo run of 2026-12-04 23:00 UTC (2 vCPU AMD EPYC, 7a32c34) divided by its time to the first analysis
-     * (31 s: data loading, the estimate and training), the quantity {@link #call} scales them by.
+     * mislabel-detection leaderboard (its extra trainings 10 epochs each). Their relative costs are the mean wall
+     * times of two demo runs of 2026-12-04 23:15 UTC (2 vCPU AMD EPYC, bc5aed7) divided by their mean time to the first
+     * analysis (27 s: data loading, the estimate and training), the quantity {@link #call} scales them by.
      */
     public static final List<Step<?, ?>> ANALYSES = List.of(
             new Step<>("per-example scores", new ScoresAnalysis(), ScoresAnalysis.Options.DEFAULTS, 0.01),
             new Step<>("checkpoint scores (VoG, loss/margin trajectories)", new CheckpointScores(),
                     CheckpointScores.Options.DEFAULTS, 0.19),
             new Step<>("neuron flipping", new FlipAnalysis(), new FlipAnalysis.Options(-1, 50, 50,
-                    FlipAnalysis.Options.DEFAULTS.search()), 0.42),
+                    FlipAnalysis.Options.DEFAULTS.search()), 0.41),
             new Step<>("example-tied dropout", new ExampleTiedDropoutExperiment(),
                     new ExampleTiedDropoutExperiment.Settings(ExampleTiedDropoutExperiment.Settings.DEFAULTS.grid(),
                             List.of(ExampleTiedDropoutExperiment.Method.ETD), Double.NaN, 0,
-                            ExampleTiedDropoutExperiment.Settings.DEFAULTS.evalBatchSize()), 0.23),
-            new Step<>("layer rewinding", new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS, 0.06),
-            new Step<>("layer retraining", new RetrainingAnalysis(), RetrainingAnalysis.Options.DEFAULTS.withEpochs(10), 0.16),
+                            ExampleTiedDropoutExperiment.Settings.DEFAULTS.evalBatchSize()), 0.20),
+            new Step<>("layer rewinding", new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS, 0.07),
+            new Step<>("layer retraining", new RetrainingAnalysis(), RetrainingAnalysis.Options.DEFAULTS.withEpochs(10), 0.13),
             new Step<>("mislabel-detection leaderboard (every per-example score)", new DetectionLeaderboard(),
-                    new DetectionLeaderboard.Options(true, true, 10, 500, 1000, 5, 30), 1.52));
+                    new DetectionLeaderboard.Options(true, true, 10, 500, 1000, 5, 30), 0.91));
 
     /**
      * The training time with gradient accounting (three backward passes) over the training time the estimate predicts
      * for plain steps. The estimate times a few steps in a cold JVM, which overstates warm plain steps about as much
-     * as gradient accounting adds: on the demo run whose analysis costs are in {@link #ANALYSES} the estimate said
-     * 28 s (21 s of steps), and the time to the first analysis, training with gradient accounting, was 31 s.
+     * as gradient accounting adds: on a demo run of 2026-12-04 23:00 UTC (2 vCPU AMD EPYC) the estimate said 28 s
+     * (21 s of steps), and the time to the first analysis, training with gradient accounting, was 31 s.
      */
     static final double GRAD_ACCOUNTING_STEP_FACTOR = 1.15;
 
