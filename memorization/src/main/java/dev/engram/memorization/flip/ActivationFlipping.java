@@ -262,29 +262,32 @@ final class ActivationFlipping extends NeuronFlipping {
      */
     private List<Target> searchActivations(int[] targets) {
         int n = targets.length, finished = 0, next = 0;
-        Search[] all = new Search[n];
+        Target[] out = new Target[n];
         List<Search> active = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>(); // position in targets of each active search
         while (true) {
             while (active.size() < options.targetsPerBatch() && next < n) {
-                all[next] = new Search(targets[next]);
-                active.add(all[next++]);
+                active.add(new Search(targets[next]));
+                slots.add(next++);
             }
             if (active.isEmpty()) break;
             iterate(active);
-            int before = active.size();
-            active.removeIf(t -> t.done);
-            if (active.size() < before) {
-                finished += before - active.size();
-                finished(finished, n);
+            boolean any = false;
+            for (int j = active.size() - 1; j >= 0; j--) {
+                Search t = active.get(j);
+                if (!t.done) continue;
+                // measured as each target finishes, so that the done-count covers the whole cost of a target
+                double[] rem = remainingActivations(t.masks, t.row);
+                out[slots.get(j)] = new Target(t.row, data.ids()[t.row], data.labels()[t.row], data.noisy()[t.row],
+                        t.initial, t.flipped, t.count, List.copyOf(t.units), t.fin, rem[0], rem[1]);
+                active.remove(j);
+                slots.remove(j);
+                finished++;
+                any = true;
             }
+            if (any) finished(finished, n);
         }
-        List<Target> out = new ArrayList<>();
-        for (Search t : all) {
-            double[] rem = remainingActivations(t.masks, t.row);
-            out.add(new Target(t.row, data.ids()[t.row], data.labels()[t.row], data.noisy()[t.row], t.initial, t.flipped,
-                    t.count, List.copyOf(t.units), t.fin, rem[0], rem[1]));
-        }
-        return out;
+        return List.of(out);
     }
 
     /**
