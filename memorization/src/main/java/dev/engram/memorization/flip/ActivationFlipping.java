@@ -2,8 +2,6 @@ package dev.engram.memorization.flip;
 
 import dev.engram.engine.Functional;
 import dev.engram.engine.Grad;
-import dev.engram.engine.PerExample;
-import dev.engram.engine.PerExampleGradients;
 import dev.engram.engine.Tensor;
 import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
@@ -19,8 +17,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.function.Consumer;
 
 /**
  * The activation-level variant of greedy neuron flipping ({@link NeuronFlipping.Variant#ACTIVATIONS}, the paper's

@@ -1,16 +1,15 @@
 package dev.engram.nn.models;
 
-import dev.engram.nn.Module;
-import dev.engram.nn.layers.ReLU;
-import java.util.List;
-import java.util.function.BiFunction;
-
 import dev.engram.engine.Tensor;
+import dev.engram.nn.Module;
 import dev.engram.nn.init.Seeds;
 import dev.engram.nn.layers.Dropout;
+import dev.engram.nn.layers.ReLU;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * Standard dropout that a model applies after its hidden activations without registering it as a child module, so

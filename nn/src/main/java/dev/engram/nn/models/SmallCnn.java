@@ -1,7 +1,6 @@
 package dev.engram.nn.models;
 
 import dev.engram.engine.Tensor;
-import dev.engram.nn.Module;
 import dev.engram.nn.Sequential;
 import dev.engram.nn.init.Seeds;
 import dev.engram.nn.layers.Conv2d;
