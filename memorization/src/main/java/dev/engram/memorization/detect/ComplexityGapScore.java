@@ -152,8 +152,9 @@ public final class ComplexityGapScore {
             alpha[i] = t / l[i][i];
         }
         double[] s = new double[m];
-        // pairs (p, m-1-p) give every thread about the same work
-        dev.engram.engine.cpu.CpuParallel.forRange((m + 1) / 2, 1, (p0, p1) -> {
+        // a solve costs about (m - a)²/2: pairs (p, m-1-p) even it out, and many small chunks balance the rest
+        int pairs = (m + 1) / 2;
+        dev.engram.engine.cpu.CpuParallel.forChunks(pairs, Math.min(pairs, 8 * dev.engram.engine.cpu.CpuParallel.threads()), (p0, p1) -> {
             double[] v = new double[m];
             for (int p = p0; p < p1; p++) {
                 for (int a : p == m - 1 - p ? new int[] {p} : new int[] {p, m - 1 - p}) {
