@@ -140,8 +140,9 @@ final class NormOps {
                 if (x.offset() == 0 && dy.offset() == 0 && be.batchNormPerExampleAffineGradients(dy.storage(), x.storage(),
                         bn.mean.storage(), bn.invStd.storage(), null, null, 0, bn.c, bn.hw, bn.training)) {
                     int rows = bn.n * bn.c;
-                    Tensor dg = wantGamma ? Tensor.empty(x.device(), DType.FLOAT32, rows) : null;
-                    Tensor db = wantBeta ? Tensor.empty(x.device(), DType.FLOAT32, rows) : null;
+                    // the kernel writes every row
+                    Tensor dg = wantGamma ? Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, rows) : null;
+                    Tensor db = wantBeta ? Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, rows) : null;
                     be.batchNormPerExampleAffineGradients(dy.storage(), x.storage(), bn.mean.storage(), bn.invStd.storage(),
                             st(dg), st(db), bn.n, bn.c, bn.hw, bn.training);
                     if (wantGamma) sink.add(gamma, dg, bn.n, "batch_norm");

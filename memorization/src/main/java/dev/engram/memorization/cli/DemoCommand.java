@@ -90,8 +90,10 @@ public final class DemoCommand implements Callable<Integer> {
     /**
      * The training time with gradient accounting (three backward passes) over the training time the estimate predicts
      * for plain steps. The estimate times a few steps in a cold JVM, which overstates warm plain steps about as much
-     * as gradient accounting adds: on a demo run of 2026-12-04 23:00 UTC (2 vCPU AMD EPYC) the estimate said 28 s
-     * (21 s of steps), and the time to the first analysis, training with gradient accounting, was 31 s.
+     * as gradient accounting adds. On 2026-12-04 (2 vCPU AMD EPYC) the estimate said 28 s (21 s of steps) in a
+     * demo run stopped after it, and a whole demo run at 7a32c34, training with gradient accounting, reached its
+     * first analysis after 31 s; with this factor, the two calibration runs of {@link #ANALYSES} printed training
+     * estimates of 34 s and 36 s and reached their first analysis after 26 s and 28 s.
      */
     static final double GRAD_ACCOUNTING_STEP_FACTOR = 1.15;
 

@@ -113,13 +113,16 @@ final class ActivationFlipping extends NeuronFlipping {
         private final int[][] shapes;
         private final boolean atTap, keep;
 
-        /** For {@code batches} batches of {@code examples} examples in all. */
-        Prefixes(int batches, long examples) {
+        /**
+         * For {@code batches} batches of {@code examples} examples in all; {@code repeated}: whether they will be
+         * passed again (else nothing is kept).
+         */
+        Prefixes(int batches, long examples, boolean repeated) {
             kept = new float[batches][];
             shapes = new int[batches][];
             long budget = Math.min(PREFIX_CACHE_BYTES, Runtime.getRuntime().maxMemory() / 8);
-            atTap = firstTap != null && 4L * examples * firstTapFloats <= budget;
-            keep = atTap || 4L * examples * data.exampleSize() <= budget;
+            atTap = repeated && firstTap != null && 4L * examples * firstTapFloats <= budget;
+            keep = atTap || repeated && 4L * examples * data.exampleSize() <= budget;
         }
 
         /** The logits of batch {@code index}, whose inputs {@code inputs} makes, under the taps active now. */
@@ -209,14 +212,16 @@ final class ActivationFlipping extends NeuronFlipping {
                 Map<String, Tensor> leaves = new LinkedHashMap<>();
                 for (var e : tapChannels.entrySet()) {
                     Tensor leaf = masks == null ? Tensor.ones(e.getValue())
-                            : Tensor.of(masks.get(e.getKey()).clone(), e.getValue());
+                            : Tensor.of(masks.get(e.getKey()), e.getValue());
                     leaves.put(e.getKey(), leaf.requiresGrad(true));
                 }
                 Tensor logits;
                 try (Taps t = Taps.intercept((name, x) -> leaves.containsKey(name) ? Functional.mask(x, leaves.get(name)) : x);
                      BatchContext c = BatchContext.of(repeatIds(rows, k))) {
                     if (referencePrefixes == null) {
-                        referencePrefixes = new Prefixes((referenceRows.length + chunk - 1) / chunk, (long) k * referenceRows.length);
+                        // passed again for every new set of zeroed units with the exact criterion, once with the shared one
+                        referencePrefixes = new Prefixes((referenceRows.length + chunk - 1) / chunk, (long) k * referenceRows.length,
+                                options.referenceGradient() == ReferenceGradient.EXACT);
                     }
                     logits = referencePrefixes.logits(from / chunk, () -> noisyInputs(rows, new int[rows.length], k, 0));
                 }
@@ -378,7 +383,7 @@ final class ActivationFlipping extends NeuronFlipping {
     private double[] remainingActivations(Map<String, float[]> masks, int target) {
         if (evalRows.length == 0) return new double[] {Double.NaN, Double.NaN};
         int b = options.evalBatchSize(), classes = data.numClasses();
-        if (evaluationPrefixes == null) evaluationPrefixes = new Prefixes((evalRows.length + b - 1) / b, evalRows.length);
+        if (evaluationPrefixes == null) evaluationPrefixes = new Prefixes((evalRows.length + b - 1) / b, evalRows.length, true);
         int[] correct = new int[2], seen = new int[2]; // clean, noisy
         Map<String, Tensor> fixed = new LinkedHashMap<>();
         try (TensorScope s = Tensors.scope(); Grad g = Grad.disabled()) {
