@@ -27,6 +27,11 @@ public final class Autograd {
         return prev;
     }
 
+    /** The listener installed on this thread, or null. */
+    static BackwardListener currentListener() {
+        return LISTENER.get();
+    }
+
     static void backward(Tensor root, Tensor seed, boolean retainGraph) {
         root.checkAlive("backward");
         if (!root.requiresGrad()) {
@@ -39,6 +44,13 @@ public final class Autograd {
             return;
         }
         List<Node> order = topoOrder(root.gradFn);
+        for (Node node : order) {
+            if (node.freed) {
+                throw new IllegalStateException("backward: the graph of " + root.describe() + " runs through op '" + node.name()
+                        + "', which an earlier backward pass already freed; pass retainGraph = true to that earlier"
+                        + " backward to run backward through the same graph again");
+            }
+        }
         Map<Node, Tensor> grads = new IdentityHashMap<>();
         grads.put(root.gradFn, seed);
         BackwardListener listener = LISTENER.get();
@@ -63,7 +75,10 @@ public final class Autograd {
                         grads.put(in.gradFn, prev == null ? gk : prev.add(gk));
                     }
                 }
-                if (!retainGraph) node.release();
+                if (!retainGraph) {
+                    node.release();
+                    node.freed = true;
+                }
             }
         }
     }

@@ -47,6 +47,8 @@ final class Elementwise {
         @Override
         protected Tensor[] backward(Tensor dy) {
             Tensor x = inputs[0];
+            // x^0 is 1 everywhere: its derivative is 0, not 0·x^-1 (NaN at 0)
+            if (op == UnaryOp.POW && alpha == 0f) return new Tensor[] {Tensor.zeros(x.device(), x.shapeRef())};
             Tensor dx = Tensor.emptyForOverwrite(x.device(), x.dtype(), x.shapeRef());
             x.backend().unaryBackward(op, alpha, x.storage(), y.storage(), dy.storage(), dx.storage(), x.numel());
             return new Tensor[] {dx};

@@ -41,6 +41,9 @@ public final class Functional {
     /** Adaptive average pooling to {@code outH x outW} (input sizes must be multiples). */
     public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
         int[] s = x.shapeRef();
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: output size must be at least 1x1, got " + outH + "x" + outW);
+        }
         if (s.length != 4 || s[2] % outH != 0 || s[3] % outW != 0) {
             throw new IllegalArgumentException("adaptive_avg_pool2d: input " + Shapes.str(s) + " is not divisible into "
                     + outH + "x" + outW);

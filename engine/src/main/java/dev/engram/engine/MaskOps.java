@@ -114,7 +114,7 @@ final class MaskOps {
 
     /** Inverted dropout with Philox bits from {@code (seed, counterOffset)}; identity when p = 0. */
     static Tensor dropout(Tensor x, float p, long seed, long counterOffset) {
-        if (p < 0 || p >= 1) throw new IllegalArgumentException("dropout: probability must be in [0, 1), got " + p);
+        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout: probability must be in [0, 1), got " + p);
         if (p == 0) return x;
         Tensor keep = Tensor.empty(x.device(), DType.FLOAT32, x.shapeRef());
         x.backend().randomFill(keep.storage(), keep.numel(), Distribution.BERNOULLI, 1 - p, 0, seed, counterOffset);

@@ -1,8 +1,44 @@
 package dev.engram.engine;
 
+import dev.engram.engine.spi.Backend;
+import dev.engram.engine.spi.Storage;
+
 /** Matrix products and the fused linear layer {@code y = x W^T + b}, forward and backward. */
 final class MatMul {
     private MatMul() {}
+
+    /**
+     * The backend's GEMM, except for empty products: nothing to do when C is empty, and {@code C = 0} (beta 0) or C
+     * unchanged (beta 1) when the inner dimension is 0, without asking the backend for a zero-width operand.
+     */
+    static void gemm(Backend be, boolean transA, boolean transB, int m, int n, int k, float alpha, Storage a, long aOff, int lda,
+                     Storage b, long bOff, int ldb, float beta, Storage c, long cOff, int ldc) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            zeroUnlessAccumulating(be, beta, c, cOff, m, n, ldc);
+            return;
+        }
+        be.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** {@link #gemm} for a strided batch of products. */
+    static void gemmStridedBatched(Backend be, boolean transA, boolean transB, int m, int n, int k, float alpha, Storage a,
+                                   long aOff, int lda, long strideA, Storage b, long bOff, int ldb, long strideB, float beta,
+                                   Storage c, long cOff, int ldc, long strideC, int batch) {
+        if (m == 0 || n == 0 || batch == 0) return;
+        if (k == 0) {
+            for (int i = 0; i < batch; i++) zeroUnlessAccumulating(be, beta, c, cOff + i * strideC, m, n, ldc);
+            return;
+        }
+        be.gemmStridedBatched(transA, transB, m, n, k, alpha, a, aOff, lda, strideA, b, bOff, ldb, strideB, beta, c, cOff, ldc,
+                strideC, batch);
+    }
+
+    private static void zeroUnlessAccumulating(Backend be, float beta, Storage c, long cOff, int m, int n, int ldc) {
+        if (beta == 1f) return;
+        if (beta != 0f) throw new IllegalStateException("empty GEMM with beta " + beta);
+        for (int i = 0; i < m; i++) be.fill(c, cOff + (long) i * ldc, n, 0f);
+    }
 
     static Tensor matmul(Tensor a, Tensor b) {
         a.checkAlive("matmul");
@@ -21,16 +57,16 @@ final class MatMul {
         int n = sb[sb.length - 1];
         Tensor out;
         if (sb.length == 2) {
-            int m = (int) (a.numel() / k);
+            int m = Shapes.prod(sa, 0, sa.length - 1);
             int[] o = sa.clone();
             o[o.length - 1] = n;
             out = Tensor.empty(a.device(), DType.FLOAT32, o);
-            a.backend().gemm(false, false, m, n, k, 1f, a.storage(), 0, k, b.storage(), 0, n, 0f, out.storage(), 0, n);
+            gemm(a.backend(), false, false, m, n, k, 1f, a.storage(), 0, k, b.storage(), 0, n, 0f, out.storage(), 0, n);
         } else {
             if (sa[0] != sb[0]) throw new IllegalArgumentException("matmul: batch sizes differ, " + Tensor.shapes(a, b));
             int batch = sa[0], m = sa[1];
             out = Tensor.empty(a.device(), DType.FLOAT32, batch, m, n);
-            a.backend().gemmStridedBatched(false, false, m, n, k, 1f, a.storage(), 0, k, (long) m * k, b.storage(), 0, n,
+            gemmStridedBatched(a.backend(), false, false, m, n, k, 1f, a.storage(), 0, k, (long) m * k, b.storage(), 0, n,
                     (long) k * n, 0f, out.storage(), 0, n, (long) m * n, batch);
         }
         return Tensor.record(out, new MatMulNode(a, b));
@@ -48,25 +84,25 @@ final class MatMul {
             int k = sa[sa.length - 1], n = sb[sb.length - 1];
             Tensor da = null, db = null;
             if (sb.length == 2) {
-                int m = (int) (a.numel() / k);
+                int m = Shapes.prod(sa, 0, sa.length - 1);
                 if (needsGrad(0)) {
                     da = Tensor.empty(a.device(), DType.FLOAT32, sa);
-                    a.backend().gemm(false, true, m, k, n, 1f, dy.storage(), 0, n, b.storage(), 0, n, 0f, da.storage(), 0, k);
+                    gemm(a.backend(), false, true, m, k, n, 1f, dy.storage(), 0, n, b.storage(), 0, n, 0f, da.storage(), 0, k);
                 }
                 if (needsGrad(1)) {
                     db = Tensor.empty(a.device(), DType.FLOAT32, sb);
-                    a.backend().gemm(true, false, k, n, m, 1f, a.storage(), 0, k, dy.storage(), 0, n, 0f, db.storage(), 0, n);
+                    gemm(a.backend(), true, false, k, n, m, 1f, a.storage(), 0, k, dy.storage(), 0, n, 0f, db.storage(), 0, n);
                 }
             } else {
                 int batch = sa[0], m = sa[1];
                 if (needsGrad(0)) {
                     da = Tensor.empty(a.device(), DType.FLOAT32, sa);
-                    a.backend().gemmStridedBatched(false, true, m, k, n, 1f, dy.storage(), 0, n, (long) m * n,
+                    gemmStridedBatched(a.backend(), false, true, m, k, n, 1f, dy.storage(), 0, n, (long) m * n,
                             b.storage(), 0, n, (long) k * n, 0f, da.storage(), 0, k, (long) m * k, batch);
                 }
                 if (needsGrad(1)) {
                     db = Tensor.empty(a.device(), DType.FLOAT32, sb);
-                    a.backend().gemmStridedBatched(true, false, k, n, m, 1f, a.storage(), 0, k, (long) m * k,
+                    gemmStridedBatched(a.backend(), true, false, k, n, m, 1f, a.storage(), 0, k, (long) m * k,
                             dy.storage(), 0, n, (long) m * n, 0f, db.storage(), 0, n, (long) k * n, batch);
                 }
             }
@@ -94,7 +130,7 @@ final class MatMul {
             throw new IllegalArgumentException("linear: bias " + bias.describe() + " does not match weight " + Shapes.str(sw));
         }
         int in = sw[1], outF = sw[0];
-        int m = (int) (x.numel() / in);
+        int m = Shapes.prod(x.shapeRef(), 0, x.rank() - 1);
         int[] o = sx.clone();
         o[o.length - 1] = outF;
         Tensor y = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, o);
@@ -102,7 +138,7 @@ final class MatMul {
             // broadcast the bias into every row (source stride 0); the GEMM then accumulates onto it
             x.backend().copyBlocks(bias.storage(), 0, 0, y.storage(), 0, outF, m, outF);
         }
-        x.backend().gemm(false, true, m, outF, in, 1f, x.storage(), 0, in, w.storage(), 0, in, bias != null ? 1f : 0f,
+        gemm(x.backend(), false, true, m, outF, in, 1f, x.storage(), 0, in, w.storage(), 0, in, bias != null ? 1f : 0f,
                 y.storage(), 0, outF);
         return Tensor.record(y, new LinearNode(x, w, bias));
     }
@@ -130,16 +166,16 @@ final class MatMul {
         protected Tensor[] backward(Tensor dy) {
             Tensor x = inputs[0], w = inputs[1];
             int in = w.shapeRef()[1], outF = w.shapeRef()[0];
-            int m = (int) (x.numel() / in);
+            int m = Shapes.prod(x.shapeRef(), 0, x.rank() - 1);
             Tensor dx = null, dw = null, db = null;
             if (needsGrad(0)) {
                 dx = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, x.shapeRef());
-                x.backend().gemm(false, false, m, in, outF, 1f, dy.storage(), 0, outF, w.storage(), 0, in, 0f,
+                gemm(x.backend(), false, false, m, in, outF, 1f, dy.storage(), 0, outF, w.storage(), 0, in, 0f,
                         dx.storage(), 0, in);
             }
             if (needsGrad(1)) {
                 dw = Tensor.emptyForOverwrite(x.device(), DType.FLOAT32, outF, in);
-                x.backend().gemm(true, false, outF, in, m, 1f, dy.storage(), 0, outF, x.storage(), 0, in, 0f,
+                gemm(x.backend(), true, false, outF, in, m, 1f, dy.storage(), 0, outF, x.storage(), 0, in, 0f,
                         dw.storage(), 0, in);
             }
             if (inputs[2] != null && needsGrad(2)) {

@@ -7,6 +7,8 @@ package dev.engram.engine;
  */
 public abstract class Node {
     final Tensor[] inputs;
+    /** Set once a backward pass without {@code retainGraph} has run through this node and released what it saved. */
+    boolean freed;
 
     protected Node(Tensor... inputs) {
         this.inputs = inputs;

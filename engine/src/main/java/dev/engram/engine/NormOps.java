@@ -12,6 +12,10 @@ final class NormOps {
                             boolean training, float momentum, float eps) {
         x.checkAlive("batch_norm");
         Elementwise.requireFloat("batch_norm", x);
+        if (!(eps > 0) || !Float.isFinite(eps)) throw new IllegalArgumentException("batch_norm: eps must be finite and > 0, got " + eps);
+        if (!(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("batch_norm: momentum must be in [0, 1], got " + momentum);
+        }
         int[] s = x.shapeRef();
         if (s.length < 2) throw new IllegalArgumentException("batch_norm: expected [N, C, ...], got " + Shapes.str(s));
         int n = s[0], c = s[1], hw = Shapes.prod(s, 2, s.length);
@@ -163,6 +167,7 @@ final class NormOps {
     static Tensor layerNorm(Tensor x, int normalizedSize, Tensor gamma, Tensor beta, float eps) {
         x.checkAlive("layer_norm");
         Elementwise.requireFloat("layer_norm", x);
+        if (!(eps > 0) || !Float.isFinite(eps)) throw new IllegalArgumentException("layer_norm: eps must be finite and > 0, got " + eps);
         int[] s = x.shapeRef();
         if (normalizedSize <= 0 || x.numel() % normalizedSize != 0 || s[s.length - 1] > normalizedSize
                 || normalizedSize % s[s.length - 1] != 0) {

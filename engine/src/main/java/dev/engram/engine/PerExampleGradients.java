@@ -34,7 +34,7 @@ public final class PerExampleGradients implements AutoCloseable {
     private final List<Tensor> params = new ArrayList<>();
     private final Set<Tensor> tracked = identitySet();
     private final Autograd.BackwardListener previous;
-    private final Autograd.BackwardListener listener = this::onNode;
+    private final Listener listener = new Listener();
     private final Sink sink = new Sink();
 
     private final Set<Node> pending = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -46,6 +46,8 @@ public final class PerExampleGradients implements AutoCloseable {
     private int passes;
     private boolean finished;
     private RuntimeException failure;
+    /** Whether {@link #failure} was already thrown to the caller once (close() then does not throw it again). */
+    private boolean failureThrown;
 
     PerExampleGradients(List<Tensor> parameters, PerExample.Mode mode, PerExampleOptions options) {
         if (mode == null || options == null) throw new IllegalArgumentException("PerExample.collect: null mode or options");
@@ -67,9 +69,31 @@ public final class PerExampleGradients implements AutoCloseable {
 
     // ---- collection ----------------------------------------------------------------------------
 
+    /** This collection's hook on the backward passes of its thread; knows its collection, so a closed one can be skipped. */
+    private final class Listener implements Autograd.BackwardListener {
+        @Override
+        public void onNode(Node node, Tensor gradOutput) {
+            PerExampleGradients.this.onNode(node, gradOutput);
+        }
+
+        PerExampleGradients owner() {
+            return PerExampleGradients.this;
+        }
+    }
+
+    /**
+     * The listener to reinstall or forward to in place of {@code l}: collections closed out of order (an outer one
+     * before an inner one) stay in their successors' chain, so they are skipped here rather than left collecting.
+     */
+    private static Autograd.BackwardListener live(Autograd.BackwardListener l) {
+        while (l instanceof Listener x && x.owner().finished) l = x.owner().previous;
+        return l;
+    }
+
     private void onNode(Node node, Tensor gradOutput) {
-        if (previous != null) previous.onNode(node, gradOutput);
-        if (failure != null) return;
+        Autograd.BackwardListener outer = live(previous);
+        if (outer != null) outer.onNode(node, gradOutput);
+        if (finished || failure != null) return;
         if (!pending.remove(node)) {
             plan(node);
             pending.remove(node);
@@ -200,24 +224,35 @@ public final class PerExampleGradients implements AutoCloseable {
 
     // ---- end of collection ---------------------------------------------------------------------
 
-    /** Ends the collection: uninstalls the listener and runs the batch-of-one fallback if needed. */
+    /**
+     * Ends the collection: uninstalls the listener and runs the batch-of-one fallback if needed. Closing it again does
+     * nothing. Collections may be closed in any order; a closed one stops collecting at once. A failure of the collection
+     * is thrown here unless a read of the results already threw it.
+     */
     @Override
     public void close() {
+        if (finished && failureThrown) return;
         finish();
     }
 
     private void finish() {
         if (finished) {
-            if (failure != null) throw failure;
+            if (failure != null) {
+                failureThrown = true;
+                throw new IllegalStateException("per-example collection failed: " + failure.getMessage(), failure);
+            }
             return;
         }
         finished = true;
-        Autograd.setListener(previous);
+        // uninstall: if this collection's listener is on top, the live one below it goes back; if a collection opened
+        // later is still open, it skips this one from now on (live())
+        if (Autograd.currentListener() == listener) Autograd.setListener(live(previous));
         pending.clear();
         try {
             if (failure != null) throw failure;
             List<Tensor> uncovered = new ArrayList<>();
             for (Tensor p : params) if (uncoveredBy.containsKey(p)) uncovered.add(p);
+            if (!uncovered.isEmpty() && options.recompute() == null) throw noRule(uncovered);
             if (batch < 0) {
                 if (options.batchSize() > 0) batch = options.batchSize();
                 else if (params.isEmpty() || !uncovered.isEmpty() || passes > 0) {
@@ -245,8 +280,24 @@ public final class PerExampleGradients implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             failure = e;
+            failureThrown = true;
             throw e;
         }
+    }
+
+    private static IllegalStateException noRule(List<Tensor> uncovered, Map<Tensor, String> uncoveredBy) {
+        StringBuilder names = new StringBuilder();
+        for (Tensor p : uncovered) {
+            if (names.length() > 0) names.append(", ");
+            names.append(p.describe()).append(" used by '").append(uncoveredBy.get(p)).append('\'');
+        }
+        return new IllegalStateException("per-example: no rule covers " + names + "; give the collection a closure that"
+                + " recomputes per-example losses (PerExampleOptions.withRecompute) for the batch-of-one fallback,"
+                + " or register a rule with PerExampleRules.register");
+    }
+
+    private IllegalStateException noRule(List<Tensor> uncovered) {
+        return noRule(uncovered, uncoveredBy);
     }
 
     /** Batch-of-one passes for parameters some use of which has no rule. */
@@ -259,16 +310,7 @@ public final class PerExampleGradients implements AutoCloseable {
                         + " gradients from batch-of-one backward passes (slow). Register a rule with PerExampleRules.register.", op);
             }
         }
-        if (options.recompute() == null) {
-            StringBuilder names = new StringBuilder();
-            for (Tensor p : uncovered) {
-                if (names.length() > 0) names.append(", ");
-                names.append(p.describe()).append(" used by '").append(uncoveredBy.get(p)).append('\'');
-            }
-            throw new IllegalStateException("per-example: no rule covers " + names + "; give the collection a closure that"
-                    + " recomputes per-example losses (PerExampleOptions.withRecompute) for the batch-of-one fallback,"
-                    + " or register a rule with PerExampleRules.register");
-        }
+        if (options.recompute() == null) throw noRule(uncovered);
         Autograd.BackwardListener outer = Autograd.setListener(null);
         try {
             for (int i = 0; i < batch; i++) {

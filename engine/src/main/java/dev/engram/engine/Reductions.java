@@ -50,6 +50,7 @@ final class Reductions {
         int[] s = x.shapeRef();
         int ax = Shapes.axis(axis, s.length, name);
         int outer = Shapes.prod(s, 0, ax), r = s[ax], inner = Shapes.prod(s, ax + 1, s.length);
+        if (op == ReduceOp.MAX || op == ReduceOp.MIN) requireNonEmptyAxis(name, x, ax);
         int[] kept = reducedShape(s, ax, true);
         Tensor out = Tensor.empty(x.device(), DType.FLOAT32, kept);
         x.backend().reduce(op, x.storage(), out.storage(), outer, r, inner);
@@ -72,6 +73,7 @@ final class Reductions {
         Elementwise.requireFloat("max", x);
         int[] s = x.shapeRef();
         int ax = Shapes.axis(axis, s.length, "max");
+        requireNonEmptyAxis("max", x, ax);
         int outer = Shapes.prod(s, 0, ax), r = s[ax], inner = Shapes.prod(s, ax + 1, s.length);
         int[] kept = reducedShape(s, ax, true);
         Tensor out = Tensor.empty(x.device(), DType.FLOAT32, kept);
@@ -94,6 +96,14 @@ final class Reductions {
         return keepDim ? result : result.reshape(reducedShape(s, ax, false));
     }
 
+    /** A maximum, minimum or argmax has no value over zero elements (a sum has: zero). */
+    private static void requireNonEmptyAxis(String op, Tensor x, int ax) {
+        if (x.shapeRef()[ax] == 0) {
+            throw new IllegalArgumentException(op + ": axis " + ax + " of " + x.describe() + " is empty; the " + op
+                    + " of no elements is undefined");
+        }
+    }
+
     /** 1 at the argmax position along {@code ax}, 0 elsewhere. */
     private static Tensor oneHot(Tensor idx, int[] s, int ax) {
         int outer = Shapes.prod(s, 0, ax), r = s[ax], inner = Shapes.prod(s, ax + 1, s.length);
@@ -109,6 +119,7 @@ final class Reductions {
         x.checkAlive("argmax");
         int[] s = x.shapeRef();
         int ax = Shapes.axis(axis, s.length, "argmax");
+        requireNonEmptyAxis("argmax", x, ax);
         int outer = Shapes.prod(s, 0, ax), r = s[ax], inner = Shapes.prod(s, ax + 1, s.length);
         Tensor idx = Tensor.empty(x.device(), DType.INT32, reducedShape(s, ax, false));
         x.backend().argmax(x.storage(), idx.storage(), outer, r, inner);

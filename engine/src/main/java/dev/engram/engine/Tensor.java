@@ -131,8 +131,26 @@ public final class Tensor {
         return new Tensor(b, s, 0, shape.clone());
     }
 
-    /** Philox random numbers: same (seed, shape) gives the same values on every backend. */
+    /**
+     * Philox random numbers: same (seed, shape) gives the same values on every backend. Parameters: uniform on
+     * {@code [a, b)} with finite {@code a <= b}; normal with mean {@code a} and standard deviation {@code b >= 0}, both
+     * finite; Bernoulli with probability {@code a} in [0, 1].
+     *
+     * @throws IllegalArgumentException for parameters outside those ranges (NaN included)
+     */
     public static Tensor random(Device device, Distribution dist, float a, float b, long seed, int... shape) {
+        if (dist == null) throw new IllegalArgumentException("Tensor.random: distribution must not be null");
+        boolean ok = switch (dist) {
+            case UNIFORM -> Float.isFinite(a) && Float.isFinite(b) && a <= b;
+            case NORMAL -> Float.isFinite(a) && Float.isFinite(b) && b >= 0;
+            case BERNOULLI -> a >= 0 && a <= 1;
+        };
+        if (!ok) {
+            throw new IllegalArgumentException("Tensor.random: invalid " + dist.name().toLowerCase(java.util.Locale.ROOT)
+                    + " parameters " + a + ", " + b + (dist == Distribution.UNIFORM ? " (need finite lo <= hi)"
+                    : dist == Distribution.NORMAL ? " (need a finite mean and a finite standard deviation >= 0)"
+                    : " (need a probability in [0, 1])"));
+        }
         Tensor t = empty(device, DType.FLOAT32, shape);
         t.backend.randomFill(t.storage, t.numel(), dist, a, b, seed, 0);
         return t;
@@ -246,6 +264,10 @@ public final class Tensor {
     public void setGrad(Tensor g) {
         if (g != null) {
             Shapes.requireSame(shape, g.shape, "setGrad");
+            if (g.dtype() != dtype() || !g.device().equals(device())) {
+                throw new IllegalArgumentException("setGrad: gradient " + g.describe() + " does not match the dtype and device of "
+                        + describe());
+            }
             g.retain();
         }
         grad = g;

@@ -44,14 +44,35 @@ public final class TensorScope implements AutoCloseable {
         return owned.size();
     }
 
+    /**
+     * Frees what this scope owns. Closing it again does nothing.
+     *
+     * @throws IllegalStateException when scopes opened inside this one are still open (they are closed first, innermost
+     *                               first, so nothing stays registered to a closed scope), or when this scope was opened
+     *                               on another thread (nothing is freed then)
+     */
     @Override
     public void close() {
         if (closed) return;
-        closed = true;
         ArrayDeque<TensorScope> stack = STACK.get();
-        if (stack.peek() != this) {
-            throw new IllegalStateException("tensor scopes must be closed in reverse order of opening");
+        if (!stack.contains(this)) {
+            throw new IllegalStateException("tensor scope closed on a thread other than the one that opened it; close it"
+                    + " on its own thread");
         }
+        int inner = 0;
+        while (stack.peek() != this) {
+            stack.peek().free(stack);
+            inner++;
+        }
+        free(stack);
+        if (inner > 0) {
+            throw new IllegalStateException("tensor scopes must be closed in reverse order of opening: " + inner
+                    + " scope(s) opened inside this one were still open and have been closed with it");
+        }
+    }
+
+    private void free(ArrayDeque<TensorScope> stack) {
+        closed = true;
         stack.pop();
         for (Storage s : owned) s.free();
         owned.clear();

@@ -152,4 +152,110 @@ class AutogradTest {
         out[out.length - 1] = loss.item();
         return out;
     }
+
+    @Test
+    void aSecondBackwardThroughAFreedGraphIsRefusedWhateverItsOps() {
+        Tensor x = Tensor.ones(2).requiresGrad(true);
+        Tensor saving = x.exp().sum(); // exp releases its saved output
+        saving.backward();
+        assertThatThrownBy(saving::backward).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already freed").hasMessageContaining("retainGraph");
+        Tensor z = Tensor.ones(2).requiresGrad(true);
+        Tensor plain = z.mul(z).sum(); // mul keeps nothing beyond its inputs
+        plain.backward();
+        assertThatThrownBy(plain::backward).isInstanceOf(IllegalStateException.class).hasMessageContaining("already freed");
+        assertThat(z.grad().toFloatArray()).containsExactly(2, 2); // not counted twice
+        Tensor kept = z.mul(z).sum();
+        kept.backward(Tensor.ones(kept.shape()), true);
+        kept.backward();
+        assertThat(z.grad().toFloatArray()).containsExactly(6, 6);
+    }
+
+    @Test
+    void gradContextsClosedOutOfOrderLeaveTheStateOfThoseStillOpen() {
+        assertThat(Grad.isEnabled()).isTrue();
+        Grad outer = Grad.disabled();
+        Grad inner = Grad.enabled();
+        assertThat(Grad.isEnabled()).isTrue();
+        outer.close(); // the inner context is still open: recording stays as it says
+        assertThat(Grad.isEnabled()).isTrue();
+        Grad off = Grad.disabled();
+        inner.close();
+        assertThat(Grad.isEnabled()).isFalse();
+        off.close();
+        off.close(); // a second close does nothing
+        assertThat(Grad.isEnabled()).isTrue();
+        Grad g1 = Grad.disabled(), g2 = Grad.disabled();
+        g1.close();
+        g2.close();
+        assertThat(Grad.isEnabled()).isTrue();
+    }
+
+    @Test
+    void closingAnOuterScopeFirstClosesTheInnerOnesAndSaysSo() {
+        TensorScope s1 = Tensors.scope(), s2 = Tensors.scope();
+        Tensor inS1;
+        Tensor inS2 = Tensor.randn(1, 3);
+        assertThat(s2.ownedCount()).isEqualTo(1);
+        assertThatThrownBy(s1::close).isInstanceOf(IllegalStateException.class).hasMessageContaining("reverse order")
+                .hasMessageContaining("1 scope(s)");
+        assertThatThrownBy(inS2::toFloatArray).isInstanceOf(IllegalStateException.class);
+        s2.close(); // already closed with s1: nothing happens
+        s1.close();
+        try (TensorScope outer = Tensors.scope()) {
+            inS1 = Tensor.randn(2, 3);
+            assertThat(outer.ownedCount()).isEqualTo(1); // new tensors belong to the open scope, not to a closed one
+        }
+        assertThat(s1.ownedCount()).isZero();
+        assertThatThrownBy(inS1::toFloatArray).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void emptyOperandsGiveZerosOrAClearError() {
+        assertThat(Tensor.zeros(3, 0).matmul(Tensor.zeros(0, 4)).toFloatArray()).containsOnly(0f).hasSize(12);
+        assertThat(Tensor.zeros(2, 3, 0).matmul(Tensor.zeros(2, 0, 2)).toFloatArray()).containsOnly(0f).hasSize(12);
+        Tensor w = Tensor.zeros(4, 0).requiresGrad(true), b = Tensor.of(new float[] {1, 2, 3, 4}, 4).requiresGrad(true);
+        Tensor y = Functional.linear(Tensor.zeros(3, 0), w, b);
+        assertThat(y.toFloatArray()).containsExactly(1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4);
+        y.sum().backward();
+        assertThat(b.grad().toFloatArray()).containsExactly(3, 3, 3, 3);
+        assertThat(Functional.linear(Tensor.zeros(2, 0), Tensor.zeros(3, 0), null).toFloatArray()).containsOnly(0f).hasSize(6);
+        Tensor batch0 = Tensor.zeros(0, 5), w2 = Tensor.randn(3, 2, 5).requiresGrad(true);
+        Functional.linear(batch0, w2, null).sum().backward();
+        assertThat(w2.grad().toFloatArray()).containsOnly(0f);
+        assertThatThrownBy(() -> Tensor.zeros(3, 0).max(1, false)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("axis 1").hasMessageContaining("empty");
+        assertThatThrownBy(() -> Tensor.zeros(0, 3).max(0, false)).hasMessageContaining("empty");
+        assertThatThrownBy(() -> Tensor.zeros(3, 0).argmax(1)).hasMessageContaining("empty");
+        assertThat(Tensor.zeros(3, 0).sum(1, false).toFloatArray()).containsExactly(0, 0, 0);
+        assertThatThrownBy(() -> Functional.adaptiveAvgPool2d(Tensor.zeros(1, 1, 4, 4), 0, 0))
+                .hasMessageContaining("at least 1x1");
+    }
+
+    @Test
+    void invalidParametersAreRefusedNamingThem() {
+        Tensor x = Tensor.randn(1, 2, 3, 4, 4);
+        assertThatThrownBy(() -> Functional.dropout(x, Float.NaN, 1, 0)).hasMessageContaining("dropout").hasMessageContaining("NaN");
+        assertThatThrownBy(() -> Tensor.rand(3, 5f, 2f, 3)).hasMessageContaining("lo <= hi");
+        assertThatThrownBy(() -> Tensor.rand(3, Float.NaN, 2f, 3)).hasMessageContaining("uniform");
+        Tensor c = Tensor.zeros(3), v = Tensor.ones(3);
+        assertThatThrownBy(() -> Functional.batchNorm(x, null, null, c, v, true, Float.NaN, 1e-5f)).hasMessageContaining("momentum");
+        assertThatThrownBy(() -> Functional.batchNorm(x, null, null, c, v, true, 0.1f, -1f)).hasMessageContaining("eps");
+        assertThatThrownBy(() -> Functional.layerNorm(Tensor.randn(1, 2, 4), null, null, -1f)).hasMessageContaining("eps");
+        Tensor p = Tensor.zeros(3).requiresGrad(true);
+        assertThatThrownBy(() -> p.setGrad(Tensor.ofInts(new int[3], 3))).hasMessageContaining("setGrad").hasMessageContaining("dtype");
+        assertThatThrownBy(() -> Functional.conv2d(Tensor.randn(1, 1, 3, 5, 5), Tensor.randn(1, 2, 3, 3, 3), null, 0, 0, 1))
+                .hasMessageContaining("stride 0x0");
+        assertThatThrownBy(() -> Functional.maxPool2d(Tensor.randn(1, 1, 1, 4, 4), 2, 2, 2))
+                .hasMessageContaining("window 2x2").hasMessageContaining("padding 2x2");
+    }
+
+    @Test
+    void theDerivativeOfXToTheZeroIsZeroEvenAtZero() {
+        Tensor x = Tensor.of(new float[] {0f, 2f, -3f}, 3).requiresGrad(true);
+        Tensor y = x.pow(0f);
+        assertThat(y.toFloatArray()).containsExactly(1, 1, 1);
+        y.sum().backward();
+        assertThat(x.grad().toFloatArray()).containsExactly(0, 0, 0);
+    }
 }

@@ -460,4 +460,41 @@ class PerExampleGradientsTest {
         Functional.linear(h.reshape(1, 4).reshape(4, 1).expand(4, 2), v, null).sum().backward();
         assertThatThrownBy(pe::close).hasMessageContaining("example axis");
     }
+
+    @Test
+    void collectionsClosedOutOfOrderStopCollectingAtOnce() {
+        Tensor v = Tensor.randn(3, 2, 3).requiresGrad(true);
+        Tensor x = Tensor.ones(2, 3);
+        PerExampleGradients p1 = PerExample.collect(List.of(v), PerExample.Mode.GRADIENTS);
+        PerExampleGradients p2 = PerExample.collect(List.of(v), PerExample.Mode.GRADIENTS);
+        Functional.linear(x, v, null).sum().backward();
+        p1.close();
+        float[] first = p1.gradients(v).toFloatArray();
+        assertThat(first).containsOnly(1f);
+        Functional.linear(x.mul(10f), v, null).sum().backward(); // p2 still collects, p1 no longer does
+        assertThat(p1.gradients(v).toFloatArray()).containsExactly(first);
+        p2.close();
+        assertThat(p2.gradients(v).toFloatArray()).containsOnly(11f);
+        for (int i = 0; i < 3; i++) Functional.linear(x.mul(10f), v, null).sum().backward(); // no collection open
+        assertThat(p1.gradients(v).toFloatArray()).containsExactly(first);
+        assertThat(p2.gradients(v).toFloatArray()).containsOnly(11f);
+        assertThat(Autograd.currentListener()).isNull();
+    }
+
+    @Test
+    void aFailureReadInsideTheBlockIsNotThrownAgainByClose() {
+        Tensor w = Tensor.randn(1, 3, 2).requiresGrad(true);
+        Throwable thrown = null;
+        try (PerExampleGradients pe = PerExample.collect(List.of(w), PerExample.Mode.GRADIENTS)) {
+            Tensor.randn(2, 4, 3).matmul(w).sum().backward();
+            pe.squaredNorms(w);
+        } catch (RuntimeException e) {
+            thrown = e;
+        }
+        // the real cause (no rule for the op), not a request for the batch size, and no self-suppression
+        assertThat(thrown).isInstanceOf(IllegalStateException.class).hasMessageContaining("no rule covers")
+                .hasMessageContaining("matmul");
+        assertThat(thrown.getSuppressed()).isEmpty();
+        assertThat(Autograd.currentListener()).isNull();
+    }
 }

@@ -20,11 +20,15 @@ package dev.engram.engine.spi;
 public record ConvGeometry(int n, int c, int h, int w, int k, int r, int s,
                            int strideH, int strideW, int padH, int padW, int dilH, int dilW) {
     public ConvGeometry {
+        // the messages are built from the parameters: the record's fields are not assigned yet here
         if (n < 0 || c <= 0 || h <= 0 || w <= 0 || k <= 0 || r <= 0 || s <= 0) {
-            throw new IllegalArgumentException("conv2d: non-positive dimension in " + this);
+            throw new IllegalArgumentException("conv2d: non-positive dimension: batch " + n + ", input " + c + "x" + h + "x" + w
+                    + ", " + k + " filters of " + r + "x" + s);
         }
         if (strideH <= 0 || strideW <= 0 || dilH <= 0 || dilW <= 0 || padH < 0 || padW < 0) {
-            throw new IllegalArgumentException("conv2d: bad stride/padding/dilation in " + this);
+            throw new IllegalArgumentException("conv2d: bad stride/padding/dilation: stride " + strideH + "x" + strideW
+                    + ", padding " + padH + "x" + padW + ", dilation " + dilH + "x" + dilW
+                    + " (strides and dilations must be >= 1, paddings >= 0)");
         }
         int oh = (h + 2 * padH - dilH * (r - 1) - 1) / strideH + 1;
         int ow = (w + 2 * padW - dilW * (s - 1) - 1) / strideW + 1;

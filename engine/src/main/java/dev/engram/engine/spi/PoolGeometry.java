@@ -17,12 +17,15 @@ package dev.engram.engine.spi;
  */
 public record PoolGeometry(int n, int c, int h, int w, int kh, int kw, int strideH, int strideW, int padH, int padW) {
     public PoolGeometry {
+        // the messages are built from the parameters: the record's fields are not assigned yet here
+        String geometry = "batch " + n + ", input " + c + "x" + h + "x" + w + ", window " + kh + "x" + kw + ", stride " + strideH
+                + "x" + strideW + ", padding " + padH + "x" + padW;
         if (n < 0 || c <= 0 || h <= 0 || w <= 0 || kh <= 0 || kw <= 0 || strideH <= 0 || strideW <= 0
                 || padH < 0 || padW < 0) {
-            throw new IllegalArgumentException("pool2d: bad geometry " + this);
+            throw new IllegalArgumentException("pool2d: bad geometry: " + geometry);
         }
         if (padH * 2 > kh || padW * 2 > kw) {
-            throw new IllegalArgumentException("pool2d: padding must be at most half the window, got " + this);
+            throw new IllegalArgumentException("pool2d: padding must be at most half the window, got " + geometry);
         }
         if (h + 2 * padH < kh || w + 2 * padW < kw) {
             throw new IllegalArgumentException("pool2d: window " + kh + "x" + kw + " larger than input " + h + "x" + w);
