@@ -302,8 +302,19 @@ public final class FlipAnalysis implements ShardedAnalysis<FlipAnalysis.Options,
     static Part searchPart(Module model, ExampleSet train, NeuronFlipping.Options options, int noisyTargets,
                            int cleanTargets, Shard shard, Progress progress) {
         Consumer<String> log = progress::line;
-        NeuronFlipping f = NeuronFlipping.create(model, train, options).onProgress(log);
-        int[] all = drawTargets(f, train, noisyTargets, cleanTargets, options.seed());
+        int[] all = drawTargets(train, noisyTargets, cleanTargets, options.seed());
+        int noisyDrawn = 0;
+        for (int row : all) if (train.noisy()[row]) noisyDrawn++;
+        if (noisyDrawn < noisyTargets || all.length - noisyDrawn < cleanTargets) {
+            log.accept("warning: the run has " + train.size() + " training examples, " + countNoisy(train) + " of them noisy: "
+                    + "flipping " + noisyDrawn + " noisy and " + (all.length - noisyDrawn) + " clean targets of the requested "
+                    + noisyTargets + " and " + cleanTargets);
+        }
+        NeuronFlipping f = NeuronFlipping.create(model, train, options, all).onProgress(log);
+        if (f.referenceRows().length < options.referenceSize()) {
+            log.accept("note: the reference batch has " + f.referenceRows().length + " of the requested " + options.referenceSize()
+                    + " examples, all the run's " + train.size() + " examples but the " + all.length + " targets can give");
+        }
         int[] range = shard.range(all.length, f.targetsPerChunk());
         int[] rows = Arrays.copyOfRange(all, range[0], range[1]);
         log.accept("flipping " + rows.length + " targets" + (shard.count() > 1 ? " (shard " + shard + ": targets "
@@ -371,18 +382,25 @@ public final class FlipAnalysis implements ShardedAnalysis<FlipAnalysis.Options,
         return out;
     }
 
-    /** Target rows: the requested numbers of noisy and clean examples, drawn at random outside the reference batch. */
-    public static int[] drawTargets(NeuronFlipping f, ExampleSet train, int noisy, int clean, long seed) {
+    /**
+     * Target rows: the requested numbers of noisy and clean examples (as many as the run has, if fewer), drawn at random
+     * with the seed; the search's reference batch is then drawn from the other rows
+     * ({@link NeuronFlipping#create(Module, ExampleSet, NeuronFlipping.Options, int[])}).
+     */
+    public static int[] drawTargets(ExampleSet train, int noisy, int clean, long seed) {
         List<Integer> n = new ArrayList<>(), c = new ArrayList<>();
-        for (int i = 0; i < train.size(); i++) {
-            if (!f.canTarget(i)) continue;
-            (train.noisy()[i] ? n : c).add(i);
-        }
+        for (int i = 0; i < train.size(); i++) (train.noisy()[i] ? n : c).add(i);
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x7A26E7L);
         List<Integer> out = new ArrayList<>();
         out.addAll(sample(n, noisy, rnd));
         out.addAll(sample(c, clean, rnd));
         return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int countNoisy(ExampleSet train) {
+        int k = 0;
+        for (boolean b : train.noisy()) if (b) k++;
+        return k;
     }
 
     private static List<Integer> sample(List<Integer> from, int k, SplittableRandom rnd) {

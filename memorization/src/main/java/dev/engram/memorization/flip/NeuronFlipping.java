@@ -235,8 +235,17 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
      * A search of the options' variant: {@link ActivationFlipping} or {@link WeightFlipping}.
      */
     public static NeuronFlipping create(Module model, ExampleSet data, Options options) {
-        return options.variant() == Variant.ACTIVATIONS ? new ActivationFlipping(model, data, options)
-                : new WeightFlipping(model, data, options);
+        return create(model, data, options, new int[0]);
+    }
+
+    /**
+     * A search of the options' variant whose reference batch is drawn from the rows other than {@code notReference}, so
+     * that those rows can all be targets (a run chooses its targets first: on a small run the reference batch would
+     * otherwise leave too few examples to target).
+     */
+    public static NeuronFlipping create(Module model, ExampleSet data, Options options, int[] notReference) {
+        return options.variant() == Variant.ACTIVATIONS ? new ActivationFlipping(model, data, options, notReference)
+                : new WeightFlipping(model, data, options, notReference);
     }
 
     /**

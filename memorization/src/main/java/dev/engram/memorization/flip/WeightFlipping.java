@@ -28,7 +28,11 @@ import java.util.function.Consumer;
  */
 final class WeightFlipping extends NeuronFlipping {
     WeightFlipping(Module model, ExampleSet data, Options options) {
-        super(model, data, options);
+        this(model, data, options, new int[0]);
+    }
+
+    WeightFlipping(Module model, ExampleSet data, Options options, int[] notReference) {
+        super(model, data, options, notReference);
     }
 
     @Override

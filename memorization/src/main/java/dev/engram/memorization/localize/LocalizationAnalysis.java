@@ -114,13 +114,14 @@ public final class LocalizationAnalysis implements Analysis<LocalizationAnalysis
         MaskedModel onTrain = new MaskedModel(model, null, train);
         MaskedModel onTest = new MaskedModel(model, null, data.testSet());
         int[] memorized = memorizedNoisy(onTrain, o.comparison().batchSize());
-        int[] pool = memorized;
         if (memorized.length == 0) {
-            progress.line("localize: the epoch-" + epoch + " model memorized no noisy example; the targets are noisy"
-                    + " examples it does not fit (their training-label prediction is localized)");
-            pool = train.rowsWhere(true);
+            // every measure (removal of the memorized prediction, its collateral) presumes the label is predicted
+            throw new IllegalStateException("localize: the epoch-" + epoch + " model of run " + data.run().dir()
+                    + " memorized none of its " + train.rowsWhere(true).length + " noisy examples (none is predicted with"
+                    + " its noisy training label), so there is no memorized prediction to localize; choose a later"
+                    + " --epoch or a run trained until it fits its noisy labels");
         }
-        int[] targets = sample(pool, o.targets(), o.methodSettings().seed());
+        int[] targets = sample(memorized, o.targets(), o.methodSettings().seed());
         progress.line(String.format(Locale.ROOT, "localize: %d of %d memorized noisy examples, %d units at %s, methods %s",
                 targets.length, memorized.length, onTrain.units(), onTrain.tapChannels(), o.methods()));
         LocalizationComparison.Comparison c = LocalizationComparison.runEach(onTrain, onTest,

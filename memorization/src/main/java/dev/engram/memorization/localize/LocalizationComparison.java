@@ -214,7 +214,17 @@ public final class LocalizationComparison {
         int units = scores.length;
         Integer[] order = new Integer[units];
         for (int u = 0; u < units; u++) order[u] = u;
-        Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a])); // stable: ties in unit order
+        // ties in a random order drawn from (seed, row): a method that scores few units (greedy flipping leaves every unit
+        // it did not zero at 0) must not fill its top sets with the lowest unit indices, the same for every target, which
+        // would inflate its overlap across targets and bias its ablations toward the first layer's first units
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(s.seed() * 0x9E3779B97F4A7C15L + row);
+        for (int i = units - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            Integer t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a])); // stable: ties stay in the shuffled order
         int[] ks = s.ks();
         boolean[] removed = new boolean[ks.length];
         double[] trainAcc = new double[ks.length], testAcc = new double[ks.length];

@@ -239,4 +239,27 @@ class NeuronFlippingTest {
         int ref = f.referenceRows()[0];
         assertThatThrownBy(() -> f.search(new int[] {ref})).hasMessageContaining("reference batch");
     }
+    @Test
+    void aSmallRunGetsTheTargetsItAsksForAndTheReferenceBatchTheRest() {
+        // 240 examples and the default reference of 511: the targets are drawn first, the reference from the rest
+        NeuronFlipping.Options o = NeuronFlipping.Options.DEFAULTS.toBuilder().remainingEvalSize(30).maxUnits(3).seed(5).build();
+        List<String> lines = new ArrayList<>();
+        FlipAnalysis.Result r = FlipAnalysis.run(model, data, o, 4, 3, lines::add);
+        assertThat(r.summary().noisyTargets()).isEqualTo(4);
+        assertThat(r.summary().cleanTargets()).isEqualTo(3);
+        assertThat(lines).anyMatch(l -> l.contains("reference batch has 233 of the requested 511"));
+        int[] drawn = FlipAnalysis.drawTargets(data, 4, 3, o.seed());
+        NeuronFlipping f = NeuronFlipping.create(model, data, o, drawn);
+        for (int row : drawn) assertThat(f.canTarget(row)).isTrue();
+        assertThat(f.referenceRows()).hasSize(data.size() - drawn.length);
+        // asking for more noisy targets than the run has: all of them, and a warning
+        int counted = 0;
+        for (boolean b : data.noisy()) if (b) counted++;
+        int noisy = counted;
+        lines.clear();
+        assertThat(FlipAnalysis.drawTargets(data, noisy + 5, 0, 1)).hasSize(noisy);
+        FlipAnalysis.Result all = FlipAnalysis.run(model, data, o.toBuilder().maxUnits(1).build(), noisy + 5, 0, lines::add);
+        assertThat(all.summary().noisyTargets()).isEqualTo(noisy);
+        assertThat(lines).anyMatch(l -> l.startsWith("warning:") && l.contains("of the requested " + (noisy + 5)));
+    }
 }

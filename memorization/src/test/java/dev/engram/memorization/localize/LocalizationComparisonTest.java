@@ -56,6 +56,24 @@ class LocalizationComparisonTest {
     }
 
     @Test
+    void tiedUnitsFillTopSetsInAnOrderDrawnPerTargetNotByUnitIndex() {
+        MaskedModel m = LocalizationMethodsTest.masked();
+        LocalizationComparison.Settings s = new LocalizationComparison.Settings(new int[] {1}, 15, 0, 4, 64, 7);
+        double[] scores = {0, 0, 0, 0, 3, 0}; // one scored unit, the rest tied (as greedy flipping leaves them)
+        int[] sample = OtherExamples.draw(m.data().size(), 15, 1, new int[] {0});
+        java.util.Set<String> topSets = new java.util.HashSet<>();
+        for (int row = 0; row < 6; row++) {
+            int[] top = LocalizationComparison.measure(m, null, row, scores, null, sample, new int[0], s).top();
+            assertEquals(4, top[0], "the scored unit leads");
+            assertEquals(4, java.util.Arrays.stream(top).distinct().count());
+            assertArrayEquals(top, LocalizationComparison.measure(m, null, row, scores, null, sample, new int[0], s).top(),
+                    "the order depends only on the seed and the target");
+            topSets.add(java.util.Arrays.toString(top));
+        }
+        assertTrue(topSets.size() > 1, "targets do not all get the same padding: " + topSets);
+    }
+
+    @Test
     void runMeasuresEveryMethodAndRejectsBadInput() {
         MaskedModel m = LocalizationMethodsTest.masked();
         List<LocalizationMethod> methods = List.of(new ZeroOut(64), new RandomRanking(1));
