@@ -29,7 +29,7 @@ public final class LocalizeCommand extends AnalysisCommand {
     @Option(names = "--targets", paramLabel = "N", description = "Memorized noisy examples to localize (default: 20).")
     int targets = 20;
 
-    @Option(names = "--epoch", paramLabel = "E", description = "Checkpoint epoch; -1 = the last (default: -1).")
+    @Option(names = {"--checkpoint", "--epoch"}, paramLabel = "E", description = "Checkpoint epoch; -1 = the last (default: -1).")
     int epoch = -1;
 
     @Option(names = "--reference", paramLabel = "N", description = "Other training examples a method compares with (default: 64).")

@@ -136,6 +136,10 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
                     + (options.every() > 1 ? " (every " + options.every() + "th used)" : "")
                     + "; checkpoint scores need at least 2; train it with `engram train --run " + run.dir() + "`");
         }
+        if (options.examples() > 0 && options.examples() > data.trainSet().size()) {
+            throw new IllegalArgumentException("checkpoint-scores: --examples " + options.examples() + " exceeds the "
+                    + data.trainSet().size() + " training examples of run " + run.dir() + " (0 scores them all)");
+        }
     }
 
     /** The examples scored: the first {@code examples} training examples (all when 0). */

@@ -140,6 +140,14 @@ class ImportCommandTest {
                 .targetsPerBatch(4).remainingEvalSize(20).evalBatchSize(64).seed(0).build();
         Analyses.execute(new FlipAnalysis(), rd, new FlipAnalysis.Options(-1, 3, 3, search), Progress.NONE, false);
         assertThat(folder.hasResults("flipping")).isTrue();
+        // the per-example scores read Engram's per-epoch training records: an imported run is sent to checkpoint-scores
+        assertThatThrownBy(() -> new dev.engram.memorization.scores.ScoresAnalysis().check(rd,
+                dev.engram.memorization.scores.ScoresAnalysis.Options.DEFAULTS))
+                .hasMessageContaining("imported").hasMessageContaining("checkpoint-scores --run");
+        assertThatThrownBy(() -> new dev.engram.memorization.scores.CheckpointScores().check(rd,
+                new dev.engram.memorization.scores.CheckpointScores.Options(1, 1000, 64,
+                        dev.engram.memorization.metrics.LearningEvents.Forgetting.TONEVA)))
+                .hasMessageContaining("--examples 1000 exceeds the 60 training examples");
 
         // a second import into the same folder is refused
         assertThat(engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset", "mnist",

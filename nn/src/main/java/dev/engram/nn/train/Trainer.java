@@ -168,7 +168,7 @@ public final class Trainer {
             TrainingState s = e == last ? state : Checkpoint.readState(dir, Checkpoint.epochName(e));
             history.add(EpochMetrics.fromMap(e, s.globalStep(), s.metrics()));
         }
-        LOG.info("resuming from {} at epoch {}, global step {}", dir, last, globalStep);
+        LOG.debug("resuming from {} at epoch {}, global step {}", dir, last, globalStep);
         return run(last, history, state.counters().getOrDefault(STOPPED_EARLY, 0L) != 0);
     }
 
