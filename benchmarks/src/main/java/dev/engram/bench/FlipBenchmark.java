@@ -54,12 +54,12 @@ public final class FlipBenchmark {
         NeuronFlipping.Options batchedOptions = base.toBuilder().targetsPerBatch(perBatch).build();
         NeuronFlipping.Options singleOptions = base.toBuilder().targetsPerBatch(1).build();
         int half = targets / 2;
-        NeuronFlipping draw = NeuronFlipping.create(model, data.trainSet(), batchedOptions);
-        // twice the targets of each kind: the first half is timed, the second half only warms up the JIT
-        int[] rows = FlipAnalysis.drawTargets(draw, data.trainSet(), 2 * half, 2 * half, 1);
+        // twice the targets of each kind: the first half is timed, the second half only warms up the JIT; the
+        // searches draw their reference batch from the other examples, as `engram flip` does
+        int[] rows = FlipAnalysis.drawTargets(data.trainSet(), 2 * half, 2 * half, 1);
         if (rows.length != 4 * half) {
             throw new IllegalArgumentException("FlipBenchmark: " + run + " has fewer than " + 2 * half
-                    + " noisy or clean examples outside the reference batch; ask for fewer targets");
+                    + " noisy or clean examples; ask for fewer targets");
         }
         int noisy = 2 * half;
         int[] timed = interleave(Arrays.copyOfRange(rows, 0, half), Arrays.copyOfRange(rows, noisy, noisy + half));
@@ -69,14 +69,14 @@ public final class FlipBenchmark {
                 Runtime.getRuntime().availableProcessors(), Sgemm.kernelName(), base.noisyCopies(), base.referenceSize(),
                 reference.name().toLowerCase(Locale.ROOT), base.maxUnits(), timed.length, half, half, perBatch, rounds);
         for (int w = 0; w < 2; w++) {
-            NeuronFlipping.create(model, data.trainSet(), batchedOptions).search(Arrays.copyOf(warm, Math.min(2 * perBatch, warm.length)));
-            NeuronFlipping.create(model, data.trainSet(), singleOptions).search(Arrays.copyOf(warm, Math.min(8, warm.length)));
+            NeuronFlipping.create(model, data.trainSet(), batchedOptions, rows).search(Arrays.copyOf(warm, Math.min(2 * perBatch, warm.length)));
+            NeuronFlipping.create(model, data.trainSet(), singleOptions, rows).search(Arrays.copyOf(warm, Math.min(8, warm.length)));
         }
         List<Double> batched = new ArrayList<>(), single = new ArrayList<>();
         List<NeuronFlipping.Target> first = null;
         for (int r = 0; r < rounds; r++) {
             for (NeuronFlipping.Options o : List.of(batchedOptions, singleOptions)) {
-                NeuronFlipping f = NeuronFlipping.create(model, data.trainSet(), o);
+                NeuronFlipping f = NeuronFlipping.create(model, data.trainSet(), o, rows);
                 long t0 = System.nanoTime();
                 List<NeuronFlipping.Target> res = f.search(timed);
                 double secs = (System.nanoTime() - t0) * 1e-9;
