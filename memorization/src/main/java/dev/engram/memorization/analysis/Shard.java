@@ -23,12 +23,19 @@ public record Shard(int index, int count) {
     /** Parses {@code i/n}, e.g. {@code 2/4}. */
     public static Shard parse(String s) {
         String[] p = s == null ? new String[0] : s.trim().split("/");
+        int index, count;
         try {
-            if (p.length == 2) return new Shard(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()));
-        } catch (NumberFormatException ignored) {
-            // reported below
+            if (p.length != 2) throw new NumberFormatException();
+            index = Integer.parseInt(p[0].trim());
+            count = Integer.parseInt(p[1].trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--shard '" + s + "' is not i/n (e.g. 2/4: the second of four shards)");
         }
-        throw new IllegalArgumentException("--shard '" + s + "' is not i/n (e.g. 2/4: the second of four shards)");
+        if (count < 1 || index < 1 || index > count) {
+            throw new IllegalArgumentException("--shard '" + s + "' is not i/n with 1 <= i <= n (e.g. 2/4: the second of"
+                    + " four shards)");
+        }
+        return new Shard(index, count);
     }
 
     /** The folder suffix of this shard's part: {@code .shard-i-of-n}. */

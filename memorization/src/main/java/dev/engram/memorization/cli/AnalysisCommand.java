@@ -29,7 +29,8 @@ public abstract class AnalysisCommand implements Callable<Integer> {
     @Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
-    @Option(names = "--run", paramLabel = "DIR", required = true, description = "Run folder (made by `engram train`).")
+    @Option(names = "--run", paramLabel = "DIR", converter = RunFolderOption.class, required = true,
+            description = "Run folder (made by `engram train`).")
     Path run;
 
     @Option(names = "--offline", description = "Use only the dataset cache, never download.")
@@ -81,7 +82,8 @@ public abstract class AnalysisCommand implements Callable<Integer> {
      */
     <O, R extends Analysis.Result, P> void executeShard(dev.engram.memorization.analysis.ShardedAnalysis<O, R, P> analysis,
                                                         O options, String shard) throws Exception {
-        dev.engram.memorization.analysis.Shard s = dev.engram.memorization.analysis.Shard.parse(shard);
+        dev.engram.memorization.analysis.Shard s = UsageException.validate("--shard",
+                () -> dev.engram.memorization.analysis.Shard.parse(shard));
         runtime.apply();
         PrintWriter out = out();
         RunData data = open(run, offline, out);

@@ -39,7 +39,8 @@ public final class CheckpointScoresCommand extends AnalysisCommand {
 
     @Override
     public Integer call() throws Exception {
-        CheckpointScores.Options o = new CheckpointScores.Options(every, examples, batchSize, forgetting);
+        CheckpointScores.Options o = UsageException.validate(() -> new CheckpointScores.Options(every, examples, batchSize,
+                forgetting));
         if (shard != null) {
             executeShard(new CheckpointScores(), o, shard);
             return 0;

@@ -46,6 +46,15 @@ public final class CompareMethodsCommand extends AnalysisCommand {
 
     @Override
     public Integer call() throws Exception {
+        String[] p = etd.split(":");
+        double pGen, pMem;
+        try {
+            if (p.length != 2) throw new NumberFormatException();
+            pGen = Double.parseDouble(p[0]);
+            pMem = Double.parseDouble(p[1]);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--etd '" + etd + "' must be PGEN:PMEM, e.g. 0.2:0.1");
+        }
         runtime.apply();
         RunData data = open(run, offline, out());
         int ep = epochs > 0 ? epochs : data.config().epochs();
@@ -57,24 +66,15 @@ public final class CompareMethodsCommand extends AnalysisCommand {
             for (String m : methods) {
                 String name = m.trim().toLowerCase(java.util.Locale.ROOT);
                 MethodComparison.Entry e = all.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow(() ->
-                        new IllegalArgumentException("--methods: unknown or inapplicable method '" + m + "' for "
+                        new UsageException("--methods: unknown or inapplicable method '" + m + "' for "
                                 + data.config().model() + " over " + ep + " epochs; available: "
                                 + all.stream().map(MethodComparison.Entry::name).toList()));
                 chosen.add(e);
             }
         }
-        String[] p = etd.split(":");
-        double pGen, pMem;
-        try {
-            if (p.length != 2) throw new NumberFormatException();
-            pGen = Double.parseDouble(p[0]);
-            pMem = Double.parseDouble(p[1]);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--etd '" + etd + "' must be PGEN:PMEM, e.g. 0.2:0.1");
-        }
         long s0 = data.config().seed();
-        execute(new MethodComparison(), new MethodComparison.Options(chosen,
-                seeds != null ? seeds : List.of(s0, s0 + 1, s0 + 2), epochs, !noEtd, pGen, pMem, RunData.EVAL_BATCH));
+        execute(new MethodComparison(), UsageException.validate(() -> new MethodComparison.Options(chosen,
+                seeds != null ? seeds : List.of(s0, s0 + 1, s0 + 2), epochs, !noEtd, pGen, pMem, RunData.EVAL_BATCH)));
         return 0;
     }
 }

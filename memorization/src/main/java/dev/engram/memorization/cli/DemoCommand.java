@@ -103,7 +103,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
-    @Option(names = "--run", paramLabel = "DIR", description = "Run folder (default: runs/demo-<date-time>).")
+    @Option(names = "--run", paramLabel = "DIR", converter = RunFolderOption.class,
+            description = "Run folder (default: runs/demo-<date-time>).")
     Path run;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Override the demo's number of epochs.")

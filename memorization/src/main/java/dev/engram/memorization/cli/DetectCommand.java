@@ -45,8 +45,8 @@ public final class DetectCommand extends AnalysisCommand {
 
     @Override
     public Integer call() throws Exception {
-        execute(new DetectionLeaderboard(), new DetectionLeaderboard.Options(!noCheckpoints, !noExtraTraining,
-                extraEpochs, batchSize, complexityGapChunk, testExamples, arnoldiIterations));
+        execute(new DetectionLeaderboard(), UsageException.validate(() -> new DetectionLeaderboard.Options(!noCheckpoints,
+                !noExtraTraining, extraEpochs, batchSize, complexityGapChunk, testExamples, arnoldiIterations)));
         return 0;
     }
 }

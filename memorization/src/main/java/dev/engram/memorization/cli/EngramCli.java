@@ -13,8 +13,9 @@ import java.nio.file.NoSuchFileException;
 
 /**
  * The {@code engram} command line. Exit codes: 0 success, 1 the command failed (message on standard error), 2 bad
- * usage (unknown option, missing argument). {@code --stacktrace} (or {@code ENGRAM_STACKTRACE=1}) prints the full
- * stack trace of a failure.
+ * usage: an unknown command or option, a missing argument, or an option value that picocli cannot convert or that
+ * the command rejects when it validates its options ({@link UsageException}). {@code --stacktrace} (or
+ * {@code ENGRAM_STACKTRACE=1}) prints the full stack trace of a failure.
  */
 @Command(name = "engram", mixinStandardHelpOptions = true, versionProvider = EngramCli.Version.class,
         description = "Engram: train networks on noisy labels and localize memorization (Maini et al., ICML 2023).",
@@ -74,13 +75,15 @@ public final class EngramCli implements java.util.concurrent.Callable<Integer> {
             }
             PrintWriter e = cmd.getErr();
             e.println("engram " + cmd.getCommandName() + ": error: " + describe(ex));
+            boolean usage = ex instanceof UsageException;
             if (trace) ex.printStackTrace(e);
+            else if (usage) e.println("(see `engram " + cmd.getCommandName() + " --help`)");
             else if (!(ex instanceof RunFolderException || ex instanceof IllegalArgumentException
                     || ex instanceof IOException || ex instanceof IllegalStateException)) {
                 e.println("(run with --stacktrace for details)");
             }
             e.flush();
-            return EXIT_FAILURE;
+            return usage ? EXIT_USAGE : EXIT_FAILURE;
         });
         return cl;
     }

@@ -41,25 +41,25 @@ public final class EtdCommand extends AnalysisCommand {
         var given = spec.commandLine().getParseResult();
         if (given.hasMatchedOption("--baseline-p") && !methods.contains(Method.STANDARD_DROPOUT)
                 && !methods.contains(Method.FIXED_MASK)) {
-            throw new IllegalArgumentException("--baseline-p applies to the baselines (standard_dropout, fixed_mask),"
+            throw new UsageException("--baseline-p applies to the baselines (standard_dropout, fixed_mask),"
                     + " and --methods " + methods + " runs none");
         }
         if (given.hasMatchedOption("--grid") && !methods.contains(Method.ETD)) {
-            throw new IllegalArgumentException("--grid applies to example-tied dropout (etd), and --methods " + methods
+            throw new UsageException("--grid applies to example-tied dropout (etd), and --methods " + methods
                     + " does not run it");
         }
         List<double[]> pairs = new ArrayList<>();
         for (String g : grid) {
             String[] p = g.split(":");
-            if (p.length != 2) throw new IllegalArgumentException("--grid entry '" + g + "' must be PGEN:PMEM, e.g. 0.2:0.1");
+            if (p.length != 2) throw new UsageException("--grid entry '" + g + "' must be PGEN:PMEM, e.g. 0.2:0.1");
             try {
                 pairs.add(new double[] {Double.parseDouble(p[0]), Double.parseDouble(p[1])});
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--grid entry '" + g + "' must be two numbers PGEN:PMEM, e.g. 0.2:0.1");
+                throw new UsageException("--grid entry '" + g + "' must be two numbers PGEN:PMEM, e.g. 0.2:0.1");
             }
         }
-        execute(new ExampleTiedDropoutExperiment(), new ExampleTiedDropoutExperiment.Settings(pairs, methods, baselineP,
-                epochs, D.evalBatchSize()));
+        execute(new ExampleTiedDropoutExperiment(), UsageException.validate(() -> new ExampleTiedDropoutExperiment.Settings(
+                pairs, methods, baselineP, epochs, D.evalBatchSize())));
         return 0;
     }
 }

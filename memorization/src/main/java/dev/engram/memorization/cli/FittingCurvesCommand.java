@@ -29,8 +29,9 @@ public final class FittingCurvesCommand extends AnalysisCommand {
     public Integer call() throws Exception {
         List<FittingCurves.Variant> chosen = new ArrayList<>();
         if (variants == null) chosen.addAll(FittingCurves.STANDARD);
-        else for (String v : variants) chosen.add(FittingCurves.standard(v));
-        execute(new FittingCurves(), new FittingCurves.Options(chosen, epochs, RunData.EVAL_BATCH));
+        else for (String v : variants) chosen.add(UsageException.validate("--variants", () -> FittingCurves.standard(v)));
+        execute(new FittingCurves(), UsageException.validate(() -> new FittingCurves.Options(chosen, epochs,
+                RunData.EVAL_BATCH)));
         return 0;
     }
 }

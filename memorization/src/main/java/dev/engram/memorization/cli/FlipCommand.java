@@ -76,12 +76,14 @@ public final class FlipCommand extends AnalysisCommand {
     @Override
     public Integer call() throws Exception {
         if (variant == NeuronFlipping.Variant.WEIGHTS && spec.commandLine().getParseResult().hasMatchedOption("--targets-per-batch")) {
-            throw new IllegalArgumentException("--targets-per-batch applies to --variant activations only; the weights"
+            throw new UsageException("--targets-per-batch applies to --variant activations only; the weights"
                     + " variant searches one target at a time");
         }
-        NeuronFlipping.Options search = new NeuronFlipping.Options(variant, maxUnits, copies, noiseScale, reference,
-                perBatch, evalExamples, S.evalBatchSize(), seed, parseReferenceGradient(referenceGradient));
-        FlipAnalysis.Options options = new FlipAnalysis.Options(checkpoint, noisy, clean, search, parseBase(base));
+        if (noisy < 0) throw new UsageException("--noisy must be >= 0, got " + noisy);
+        if (clean < 0) throw new UsageException("--clean must be >= 0, got " + clean);
+        FlipAnalysis.Options options = UsageException.validate(() -> new FlipAnalysis.Options(checkpoint, noisy, clean,
+                new NeuronFlipping.Options(variant, maxUnits, copies, noiseScale, reference, perBatch, evalExamples,
+                        S.evalBatchSize(), seed, parseReferenceGradient(referenceGradient)), parseBase(base)));
         if (shard != null) {
             executeShard(new FlipAnalysis(), options, shard);
             return 0;

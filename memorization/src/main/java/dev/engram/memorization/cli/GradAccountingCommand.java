@@ -33,8 +33,8 @@ public final class GradAccountingCommand extends AnalysisCommand {
 
     @Override
     public Integer call() throws Exception {
-        GradientAccounting.Result r = execute(new GradientAccounting(),
-                new GradientAccounting.Options(checkpoints, batchSize, GradientAccumulator.ExampleNorms.parse(exampleNorms)));
+        GradientAccounting.Result r = execute(new GradientAccounting(), UsageException.validate(() ->
+                new GradientAccounting.Options(checkpoints, batchSize, GradientAccumulator.ExampleNorms.parse(exampleNorms))));
         out().println(GradientAccounting.headline(r.headline()));
         out().flush();
         return 0;

@@ -39,7 +39,8 @@ public final class ImportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--run", paramLabel = "DIR", required = true, description = "New (or empty) run folder.")
+    @Option(names = "--run", paramLabel = "DIR", converter = RunFolderOption.class, required = true,
+            description = "New (or empty) run folder.")
     Path run;
 
     @Option(names = "--weights", paramLabel = "FILE|DIR", required = true,
@@ -102,7 +103,13 @@ public final class ImportCommand implements Callable<Integer> {
         }
         String ds = dataset.trim().toLowerCase(Locale.ROOT);
         String modelName = TrainCommand.modelName(model);
-        if (examples < 0) throw new IllegalArgumentException("--examples must be >= 0, got " + examples);
+        try { // the names, before any data is read
+            ExperimentConfig.paper(ds, modelName);
+        } catch (ExperimentConfig.InvalidField e) {
+            String option = e.field().equals("model") ? "--model" : e.field().equals("dataset") ? "--dataset" : null;
+            throw new UsageException(option == null ? e.getMessage() : option + " " + e.value() + ": " + e.problem(), e);
+        }
+        if (examples < 0) throw new UsageException("--examples must be >= 0, got " + examples);
         SortedMap<Integer, Path> files = RunImport.weightFiles(weights, epoch);
         Path noiseFile = labels == null ? null : labels.noiseFile;
         Path noisyIdx = labels == null ? null : labels.noisyIndices;
@@ -112,15 +119,15 @@ public final class ImportCommand implements Callable<Integer> {
         Dataset train = null;
         if (inputShape != null || classes != null) {
             if (inputShape == null || classes == null || inputShape.size() != 3) {
-                throw new IllegalArgumentException("--input-shape C,H,W and --classes K go together");
+                throw new UsageException("--input-shape C,H,W and --classes K go together");
             }
             if (noiseFile == null) {
-                throw new IllegalArgumentException("--input-shape/--classes skip reading the dataset, so the labels must"
+                throw new UsageException("--input-shape/--classes skip reading the dataset, so the labels must"
                         + " come from --noise-file");
             }
             c = inputShape.get(0);
             if (!inputShape.get(1).equals(inputShape.get(2))) {
-                throw new IllegalArgumentException("--input-shape: models take square images, got " + inputShape);
+                throw new UsageException("--input-shape: models take square images, got " + inputShape);
             }
             size = inputShape.get(1);
             k = classes;
@@ -136,12 +143,12 @@ public final class ImportCommand implements Callable<Integer> {
         if (noiseFile != null) {
             noise = NoisyLabels.load(noiseFile);
             if (examples > 0 && examples != noise.size()) {
-                throw new IllegalArgumentException("--examples " + examples + " but " + noiseFile + " has " + noise.size() + " rows");
+                throw new UsageException("--examples " + examples + " but " + noiseFile + " has " + noise.size() + " rows");
             }
             int[] orig = noise.originalLabels(), trained = noise.noisyLabels();
             for (int i = 0; i < noise.size(); i++) {
                 if (orig[i] < 0 || orig[i] >= k || trained[i] < 0 || trained[i] >= k) {
-                    throw new IllegalArgumentException(noiseFile + ": example " + i + " has a label outside [0, " + k + ")");
+                    throw new UsageException(noiseFile + ": example " + i + " has a label outside [0, " + k + ")");
                 }
             }
             if (train != null) {
@@ -149,16 +156,25 @@ public final class ImportCommand implements Callable<Integer> {
                 int[] ds0 = first.labels();
                 for (int i = 0; i < ds0.length; i++) {
                     if (ds0[i] != orig[i]) {
-                        throw new IllegalArgumentException(noiseFile + ": example " + i + " has original label " + orig[i]
+                        throw new UsageException(noiseFile + ": example " + i + " has original label " + orig[i]
                                 + " but " + ds + " says " + ds0[i] + "; the noise file does not belong to this dataset");
                     }
                 }
             }
         } else {
-            Dataset first = examples > 0 ? RunData.firstN(train, examples, "--examples") : train;
+            Dataset all = train;
+            Dataset first = examples > 0
+                    ? UsageException.validate("--examples", () -> RunData.firstN(all, examples, "--examples")) : train;
             int[] original = first.labels();
-            noise = noisyIdx != null ? RunImport.fromNoisyIndices(noisyIdx, original, k)
-                    : new NoisyLabels(original, original, new boolean[original.length], 0, 0);
+            if (noisyIdx != null) {
+                try { // a bad row is a bad --noisy-indices value
+                    noise = RunImport.fromNoisyIndices(noisyIdx, original, k);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--noisy-indices: " + e.getMessage(), e);
+                }
+            } else {
+                noise = new NoisyLabels(original, original, new boolean[original.length], 0, 0);
+            }
         }
         int n = noise.size();
         ExperimentConfig cfg = ExperimentConfig.paper(ds, modelName).toBuilder()

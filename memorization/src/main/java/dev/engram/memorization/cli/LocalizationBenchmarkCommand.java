@@ -97,13 +97,14 @@ public final class LocalizationBenchmarkCommand implements Callable<Integer> {
         runtime.apply();
         PrintWriter w = spec.commandLine().getOut();
         LocalizationComparison.Settings d = LocalizationComparison.Settings.DEFAULTS;
-        LocalizationComparison.Settings comparison = new LocalizationComparison.Settings(d.ks(), collateral, collateral,
-                d.overlapK(), d.batchSize(), d.seed());
-        GroundTruthBenchmark.Options options = new GroundTruthBenchmark.Options(methods, targets, epochs, pGen, pMem,
-                LocalizationMethods.Settings.DEFAULTS, comparison, new InjectionGroundTruth.Options(methods, targets,
-                injectUnits, injectSteps, injectRate, InjectionGroundTruth.UnitPool.parse(injectPool),
-                LocalizationMethods.Settings.DEFAULTS, comparison));
-        if (examples < 100) throw new IllegalArgumentException("localization benchmark: --examples must be >= 100, got " + examples);
+        LocalizationComparison.Settings comparison = UsageException.validate(() -> new LocalizationComparison.Settings(
+                d.ks(), collateral, collateral, d.overlapK(), d.batchSize(), d.seed()));
+        GroundTruthBenchmark.Options options = UsageException.validate(() -> new GroundTruthBenchmark.Options(methods,
+                targets, epochs, pGen, pMem, LocalizationMethods.Settings.DEFAULTS, comparison,
+                new InjectionGroundTruth.Options(methods, targets, injectUnits, injectSteps, injectRate,
+                        InjectionGroundTruth.UnitPool.parse(injectPool), LocalizationMethods.Settings.DEFAULTS, comparison)));
+        if (examples < 100) throw new UsageException("localization benchmark: --examples must be >= 100, got " + examples);
+        for (String model : models) UsageException.validate(() -> config(model)); // every model before the first trains
         for (String model : models) {
             long t0 = System.nanoTime();
             RunData data = runFor(model, w);
@@ -127,16 +128,21 @@ public final class LocalizationBenchmarkCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The configuration of {@code model}'s run. */
+    private ExperimentConfig config(String model) {
+        return ExperimentConfig.cpuDemo().toBuilder().model(model).trainSubset(examples).epochs(epochs).build();
+    }
+
     /** The run folder of {@code model}: opened when it exists (its configuration must match), created otherwise. */
     private RunData runFor(String model, PrintWriter w) throws Exception {
         Path dir = out.resolve(model);
         DataSource source = DataSource.catalog(AnalysisCommand.fetchOptions(offline, w));
-        ExperimentConfig cfg = ExperimentConfig.cpuDemo().toBuilder().model(model).trainSubset(examples).epochs(epochs).build();
+        ExperimentConfig cfg = config(model);
         if (Files.exists(dir.resolve(RunFolder.CONFIG))) {
             RunData data = RunData.open(dir, source);
             ExperimentConfig have = data.config();
             if (!have.model().equals(model) || have.trainSubset() != examples || have.epochs() != epochs) {
-                throw new IllegalArgumentException("localization benchmark: " + dir + " holds a run of " + have.model()
+                throw new UsageException("localization benchmark: " + dir + " holds a run of " + have.model()
                         + " with " + have.trainSubset() + " examples and " + have.epochs() + " epochs, not " + model
                         + " with " + examples + " and " + epochs + "; choose another --out");
             }

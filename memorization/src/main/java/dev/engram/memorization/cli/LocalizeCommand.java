@@ -52,8 +52,8 @@ public final class LocalizeCommand extends AnalysisCommand {
 
     @Override
     public Integer call() throws Exception {
-        execute(new LocalizationAnalysis(), options(methods, targets, epoch, settings(reference, igSteps, maskSteps, lambda,
-                flipExact, seed)));
+        execute(new LocalizationAnalysis(), UsageException.validate(() -> options(methods, targets, epoch,
+                settings(reference, igSteps, maskSteps, lambda, flipExact, seed))));
         return 0;
     }
 

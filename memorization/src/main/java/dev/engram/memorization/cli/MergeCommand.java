@@ -34,7 +34,7 @@ public final class MergeCommand extends AnalysisCommand {
     public Integer call() throws Exception {
         String folder = new CliCommands().resultFolder(List.of(analysis)).orElse(analysis);
         ShardedAnalysis<?, ?, ?> a = SHARDED.stream().filter(x -> x.kind().dirName().equals(folder)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("--analysis '" + analysis + "' has no shards to merge;"
+                .orElseThrow(() -> new UsageException("--analysis '" + analysis + "' has no shards to merge;"
                         + " analyses with --shard: flip, checkpoint-scores"));
         runtime.apply();
         PrintWriter out = out();

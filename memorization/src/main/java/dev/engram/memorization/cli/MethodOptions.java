@@ -76,7 +76,7 @@ public final class MethodOptions {
 
     /** {@code base} with the options given; JoCoR's forget rate defaults to {@code noiseFraction}. */
     TrainingMethods apply(TrainingMethods base, double noiseFraction) {
-        if (asam && samRho == null) throw new IllegalArgumentException("--asam needs --sam RHO");
+        if (asam && samRho == null) throw new UsageException("--asam needs --sam RHO");
         TrainingMethods.Builder b = base.toBuilder();
         if (loss != null) b.loss(loss.trim().toLowerCase(java.util.Locale.ROOT));
         if (sceAlpha != null || sceBeta != null) {

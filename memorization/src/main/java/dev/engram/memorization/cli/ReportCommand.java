@@ -18,7 +18,7 @@ public final class ReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--run", paramLabel = "DIR", required = true, description = "Run folder.")
+    @Option(names = "--run", paramLabel = "DIR", converter = RunFolderOption.class, required = true, description = "Run folder.")
     Path run;
 
     @Option(names = "--offline", description = "Accepted like every other command's; the report reads only the run folder"

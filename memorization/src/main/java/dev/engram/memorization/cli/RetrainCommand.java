@@ -61,10 +61,10 @@ public final class RetrainCommand extends AnalysisCommand {
 
     @Override
     public Integer call() throws Exception {
-        RetrainingAnalysis.Options o = new RetrainingAnalysis.Options(epochs, RetrainingAnalysis.Preset.parse(settings),
-                lr == null ? Double.NaN : lr, momentum == null ? Double.NaN : momentum,
-                weightDecay == null ? Double.NaN : weightDecay, groups, trainAll, LayerRetraining.BnStats.parse(bn),
-                earlyStop, batchSize);
+        RetrainingAnalysis.Options o = UsageException.validate(() -> new RetrainingAnalysis.Options(epochs,
+                RetrainingAnalysis.Preset.parse(settings), lr == null ? Double.NaN : lr,
+                momentum == null ? Double.NaN : momentum, weightDecay == null ? Double.NaN : weightDecay, groups,
+                trainAll, LayerRetraining.BnStats.parse(bn), earlyStop, batchSize));
         print(execute(new RetrainingAnalysis(), o), out());
         return 0;
     }

@@ -33,7 +33,8 @@ public final class RewindCommand extends AnalysisCommand {
 
     @Override
     public Integer call() throws Exception {
-        RewindingAnalysis.Options o = new RewindingAnalysis.Options(checkpoints, LayerRewinding.BnStats.parse(bn), !noTest);
+        RewindingAnalysis.Options o = UsageException.validate(() -> new RewindingAnalysis.Options(checkpoints,
+                LayerRewinding.BnStats.parse(bn), !noTest));
         print(execute(new RewindingAnalysis(), o), out());
         return 0;
     }

@@ -18,9 +18,13 @@ public final class RuntimeOptions {
             description = "CPU worker threads; 0 = all available cores (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    /** The parsed device. */
+    /**
+     * The parsed device.
+     *
+     * @throws UsageException for a malformed {@code --device}
+     */
     public Device device() {
-        return Device.parse(device);
+        return UsageException.validate("--device", () -> Device.parse(device));
     }
 
     /** Requested CPU threads (0 = all cores). */
@@ -37,11 +41,11 @@ public final class RuntimeOptions {
      * Validates the options and configures the engine: CPU worker threads, and the default device (for CUDA this
      * creates the backend, so an unusable GPU is reported here with the backend's reason).
      *
-     * @throws IllegalArgumentException for a malformed device or a negative thread count
-     * @throws IllegalStateException    when the device's backend is unavailable
+     * @throws UsageException       for a malformed device or a negative thread count
+     * @throws IllegalStateException when the device's backend is unavailable
      */
     public Device apply() {
-        if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), got " + threads);
+        if (threads < 0) throw new UsageException("--threads must be >= 0 (0 = all cores), got " + threads);
         Device d = device();
         CpuParallel.setThreads(effectiveThreads());
         Backends.setDefaultDevice(d);

@@ -19,7 +19,7 @@ public final class ScoresCommand extends AnalysisCommand {
 
     @Override
     public Integer call() throws Exception {
-        print(execute(new ScoresAnalysis(), new ScoresAnalysis.Options(forgetting)), out());
+        print(execute(new ScoresAnalysis(), UsageException.validate(() -> new ScoresAnalysis.Options(forgetting))), out());
         return 0;
     }
 

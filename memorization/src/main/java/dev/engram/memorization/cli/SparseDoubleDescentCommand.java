@@ -42,12 +42,12 @@ public final class SparseDoubleDescentCommand extends AnalysisCommand {
     @Override
     public Integer call() throws Exception {
         if (sparsities != null && (pruneFraction != null || rounds != null)) {
-            throw new IllegalArgumentException("give either --sparsities or --prune-fraction/--rounds, not both");
+            throw new UsageException("give either --sparsities or --prune-fraction/--rounds, not both");
         }
-        List<Double> levels = sparsities != null ? sparsities
-                : SparseDoubleDescent.Options.rounds(pruneFraction != null ? pruneFraction : 0.2, rounds != null ? rounds : 10);
-        execute(new SparseDoubleDescent(), new SparseDoubleDescent.Options(levels, retrainEpochs,
-                SparseDoubleDescent.Options.parseRewind(rewind), RunData.EVAL_BATCH));
+        execute(new SparseDoubleDescent(), UsageException.validate(() -> new SparseDoubleDescent.Options(
+                sparsities != null ? sparsities : SparseDoubleDescent.Options.rounds(pruneFraction != null ? pruneFraction
+                        : 0.2, rounds != null ? rounds : 10), retrainEpochs, SparseDoubleDescent.Options.parseRewind(rewind),
+                RunData.EVAL_BATCH)));
         return 0;
     }
 }

@@ -104,13 +104,13 @@ public final class SweepCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (source == null) {
-            throw new IllegalArgumentException("give a sweep file (engram sweep SWEEP.yaml) or a subcommand: run-task,"
+            throw new UsageException("give a sweep file (engram sweep SWEEP.yaml) or a subcommand: run-task,"
                     + " status, report (engram sweep --help)");
         }
         CliCommands commands = new CliCommands();
         Sweep sweep;
         if (Files.isDirectory(source)) {
-            if (dir != null) throw new IllegalArgumentException("--dir is for a sweep file; " + source + " is a sweep folder");
+            if (dir != null) throw new UsageException("--dir is for a sweep file; " + source + " is a sweep folder");
             sweep = Sweep.open(source);
         } else {
             SweepSpec s = SweepSpec.read(source);
@@ -174,7 +174,7 @@ public final class SweepCommand implements Callable<Integer> {
                 out.flush();
                 return 0;
             }
-            default -> throw new IllegalArgumentException("unknown --executor '" + executor + "'; expected local or slurm");
+            default -> throw new UsageException("unknown --executor '" + executor + "'; expected local or slurm");
         }
     }
 

@@ -43,7 +43,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
-    @Option(names = "--run", paramLabel = "DIR", required = true,
+    @Option(names = "--run", paramLabel = "DIR", converter = RunFolderOption.class, required = true,
             description = "New (or empty) run folder; with --resume, the run to continue.")
     Path run;
 
@@ -143,8 +143,52 @@ public final class TrainCommand implements Callable<Integer> {
             + " estimated time of the whole run, and exit without writing anything.")
     boolean dryRun;
 
-    /** The configuration these options describe. */
+    /**
+     * The configuration these options describe.
+     *
+     * @throws UsageException when an option, or the configuration file, gives a value a configuration cannot have
+     *                        (naming the option or the file that gave it)
+     */
     ExperimentConfig config() {
+        try {
+            return buildConfig();
+        } catch (ExperimentConfig.InvalidField e) {
+            String option = optionOf(e.field());
+            if (option != null) {
+                String value = e.value() instanceof String s ? s : String.valueOf(e.value());
+                if (option.equals("--model") && model != null) value = model.trim();
+                throw new UsageException(option + " " + value + ": " + e.problem(), e);
+            }
+            throw new UsageException(configFile != null ? configFile + ": " + e.getMessage() : e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+    }
+
+    /** The command-line option, when one was given, that set configuration field {@code field}; else null. */
+    private String optionOf(String field) {
+        return switch (field) {
+            case "dataset" -> dataset != null ? "--dataset" : null;
+            case "model" -> model != null ? "--model" : null;
+            case "noiseFraction" -> noise != null ? "--noise" : null;
+            case "inputCorruption" -> corruptInputs != null ? "--corrupt-inputs" : null;
+            case "epochs" -> epochs != null ? "--epochs" : null;
+            case "batchSize" -> batchSize != null ? "--batch-size" : null;
+            case "optimizer" -> optimizer != null ? "--optimizer" : null;
+            case "peakLr" -> lr != null ? "--lr" : null;
+            case "momentum" -> momentum != null ? "--momentum" : null;
+            case "weightDecay" -> weightDecay != null ? "--weight-decay" : null;
+            case "schedule" -> schedule != null ? "--schedule" : null;
+            case "trainSubset" -> subset != null ? "--examples" : null;
+            case "imageSize" -> imageSize != null ? "--image-size" : null;
+            case "testFraction" -> testFraction != null ? "--test-fraction" : null;
+            case "device" -> given("--device") ? "--device" : null;
+            case "threads" -> given("--threads") ? "--threads" : null;
+            default -> null;
+        };
+    }
+
+    private ExperimentConfig buildConfig() {
         java.util.Map<String, Object> file;
         try {
             file = configFile == null ? java.util.Map.of()
@@ -159,12 +203,10 @@ public final class TrainCommand implements Callable<Integer> {
         String presetDataset = dataset != null ? datasetSpec(dataset)
                 : file.get("dataset") instanceof String d ? d : "mnist";
         String presetModel = model != null ? modelName(model) : file.get("model") instanceof String m ? modelName(m) : "resnet9";
-        ExperimentConfig base;
-        try {
-            base = ExperimentConfig.preset(preset, presetDataset, presetModel);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--preset: " + e.getMessage(), e);
+        if (!ExperimentConfig.PRESETS.contains(preset == null ? "" : lower(preset))) {
+            throw new UsageException("--preset: unknown preset '" + preset + "'; expected one of " + ExperimentConfig.PRESETS);
         }
+        ExperimentConfig base = ExperimentConfig.preset(preset, presetDataset, presetModel);
         base = base.toBuilder().device(runtime.device().toString(), runtime.threads()).build();
         if (!file.isEmpty()) base = base.withValues(file, configFile.toString());
         ExperimentConfig.Builder c = base.toBuilder();
@@ -235,7 +277,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
             if (!given.isEmpty()) {
-                throw new IllegalArgumentException("--resume continues the run with its own config.json; remove " + given);
+                throw new UsageException("--resume continues the run with its own config.json; remove " + given);
             }
             if (!java.nio.file.Files.isRegularFile(run.resolve(dev.engram.memorization.run.RunFolder.CONFIG))
                     && java.nio.file.Files.isDirectory(run)) {
@@ -305,10 +347,13 @@ public final class TrainCommand implements Callable<Integer> {
      */
     static TrainingEstimate printEstimate(ExperimentConfig cfg, TrainTest data, boolean gradAccounting, PrintWriter out) {
         dev.engram.nn.Module probe = RunData.createModel(cfg, cfg.trainSubset() > 0
-                ? RunData.firstN(data.train(), cfg.trainSubset(), "--examples") : data.train());
+                ? UsageException.validate("--examples", () -> RunData.firstN(data.train(), cfg.trainSubset(), "--examples"))
+                : data.train());
         var groups = ((dev.engram.nn.models.HasLayerGroups) probe).layerGroups().keySet();
         for (String g : cfg.methods().reinitGroups()) {
-            if (!groups.contains(g)) throw new IllegalArgumentException("--reinit: unknown layer group '" + g + "'; " + cfg.model() + " has " + groups);
+            if (!groups.contains(g)) {
+                throw new UsageException("--reinit: unknown layer group '" + g + "'; " + cfg.model() + " has " + groups);
+            }
         }
         TrainingEstimate est = TrainingEstimate.measure(cfg, data.train(), data.test(), TrainingEstimate.DEFAULT_STEPS);
         out.println(est.describe() + (gradAccounting

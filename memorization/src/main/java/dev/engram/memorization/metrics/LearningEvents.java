@@ -161,6 +161,27 @@ public final class LearningEvents {
         return r;
     }
 
+    /**
+     * {@link #learnedForGoodEpoch()} with "never" coded as {@link #neverLearnedForGoodEpoch()}, one past the last row's
+     * epoch: later than any epoch, so that the value orders the examples by how late they are learned (higher =
+     * later), never-learned examples last. This is the coding of every result table's {@code learned_for_good_epoch}
+     * column and of the learned-for-good detection score.
+     */
+    public int[] learnedForGoodEpochOrAfterLast() {
+        int[] r = learnedForGoodEpoch();
+        int never = neverLearnedForGoodEpoch();
+        for (int i = 0; i < r.length; i++) if (r[i] == NEVER) r[i] = never;
+        return r;
+    }
+
+    /**
+     * The value of {@link #learnedForGoodEpochOrAfterLast()} for an example never learned for good: the last row's
+     * epoch + 1 (the number of rows when they are epochs 0..E).
+     */
+    public int neverLearnedForGoodEpoch() {
+        return epochs[epochs.length - 1] + 1;
+    }
+
     /** First epoch at which each example is forgotten (correct in the previous row, wrong now), else {@link #NEVER}. */
     public int[] firstForgottenEpoch() {
         int[] r = new int[n];

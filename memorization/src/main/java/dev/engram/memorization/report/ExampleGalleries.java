@@ -113,29 +113,44 @@ public final class ExampleGalleries {
         Map<Integer, Integer> rowOf = rows(train);
         String[][] scores = { // column, direction (+1: higher = more memorized), label
                 {"mean_loss", "1", "highest mean loss"}, {"mean_margin", "-1", "lowest mean margin"},
-                {"forgetting_score", "1", "most forgetting"}, {"learned_for_good_epoch", "1", "learned latest"},
+                {"forgetting_score", "1", "most forgetting"}, {LEARNED_FOR_GOOD, "1", "learned latest (or never)"},
                 {"final_loss", "1", "highest final loss"}, {"mean_loss", "-1", "least memorized: lowest mean loss"}};
         List<Gallery.Strip> strips = new ArrayList<>();
         for (String[] s : scores) {
             if (!c.has(s[0])) continue;
-            int dir = Integer.parseInt(s[1]);
-            List<List<String>> sel = t.rows().stream().filter(r -> Double.isFinite(c.number(r, s[0])))
-                    .sorted(Comparator.comparingDouble((List<String> r) -> -dir * c.number(r, s[0]))
-                            .thenComparingInt(r -> c.integer(r, "index")))
-                    .limit(PER_STRIP).toList();
             List<Gallery.Tile> tiles = new ArrayList<>();
-            for (List<String> r : sel) {
+            for (List<String> r : top(t, s[0], Integer.parseInt(s[1]))) {
                 int id = c.integer(r, "index");
                 Integer row = rowOf.get(id);
                 if (row == null) continue;
-                tiles.add(tile(row, id, String.format(Locale.ROOT, "%.3g", c.number(r, s[0])), train.labels()[row],
-                        truth, id));
+                double v = c.number(r, s[0]);
+                String label = s[0].equals(LEARNED_FOR_GOOD) && v < 0 ? "never" : String.format(Locale.ROOT, "%.3g", v);
+                tiles.add(tile(row, id, label, train.labels()[row], truth, id));
             }
             if (!tiles.isEmpty()) strips.add(new Gallery.Strip(s[2], tiles));
         }
         if (strips.isEmpty()) return List.of();
         String caption = "Training examples each score ranks most memorized, and the least memorized (given / true label)";
         return List.of(new Figure(caption, Gallery.render(caption, train, strips)));
+    }
+
+    /** The scores.csv column of the epoch from which an example stays learned. */
+    static final String LEARNED_FOR_GOOD = "learned_for_good_epoch";
+
+    /**
+     * The {@link #PER_STRIP} rows of scores.csv that {@code column} ranks first in {@code direction} (+1: highest
+     * first), ties by index. In {@link #LEARNED_FOR_GOOD} a never-learned example is the last epoch + 1, so it ranks
+     * as learned latest; a negative value (-1 = never, in tables written before that coding) ranks the same way.
+     */
+    static List<List<String>> top(CsvTable t, String column, int direction) {
+        Columns c = new Columns(t);
+        java.util.function.ToDoubleFunction<List<String>> value = column.equals(LEARNED_FOR_GOOD)
+                ? r -> c.number(r, column) < 0 ? Double.MAX_VALUE : c.number(r, column)
+                : r -> c.number(r, column);
+        return t.rows().stream().filter(r -> Double.isFinite(c.number(r, column)))
+                .sorted(Comparator.comparingDouble((List<String> r) -> -direction * value.applyAsDouble(r))
+                        .thenComparingInt(r -> c.integer(r, "index")))
+                .limit(PER_STRIP).toList();
     }
 
     private static Gallery.Tile tile(int row, int id, String score, int given, int[] truth, int index) {

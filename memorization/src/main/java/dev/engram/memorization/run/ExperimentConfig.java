@@ -109,7 +109,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
                 try {
                     dev.engram.nn.models.ModelContract.constructor(model);
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("config field 'model' is " + model + ": " + e.getMessage(), e);
+                    throw new InvalidField("model", model, e.getMessage(), e);
                 }
             }
             throw bad("model", model, "one of " + Models.NAMES + " (aliases " + Models.ALIASES
@@ -496,7 +496,43 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         if (value == null || !allowed.contains(value)) throw bad(field, value, "one of " + allowed);
     }
 
-    private static IllegalArgumentException bad(String field, Object value, String expected) {
-        return new IllegalArgumentException("config field '" + field + "' is " + value + ", expected " + expected);
+    private static InvalidField bad(String field, Object value, String expected) {
+        return new InvalidField(field, value, "expected " + expected, null);
+    }
+
+    /**
+     * A field of a configuration has a value it cannot have. The message is {@code config field 'F' is V, expected
+     * …}; {@link #field()}, {@link #value()} and {@link #problem()} let a caller that knows where the value came from
+     * (a command-line option, a file) name that instead.
+     */
+    public static final class InvalidField extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        private final String field;
+        private final transient Object value;
+        private final String problem;
+
+        InvalidField(String field, Object value, String problem, Throwable cause) {
+            super("config field '" + field + "' is " + value + (problem.startsWith("expected") ? ", " : ": ") + problem,
+                    cause);
+            this.field = field;
+            this.value = value;
+            this.problem = problem;
+        }
+
+        /** The field's name, e.g. {@code epochs}. */
+        public String field() {
+            return field;
+        }
+
+        /** The rejected value. */
+        public Object value() {
+            return value;
+        }
+
+        /** What is wrong with it, e.g. {@code expected >= 1}. */
+        public String problem() {
+            return problem;
+        }
     }
 }

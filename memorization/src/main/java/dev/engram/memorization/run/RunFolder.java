@@ -125,6 +125,9 @@ public final class RunFolder {
      * @throws RunFolderException when the folder or its configuration is missing or invalid
      */
     public static RunFolder open(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new RunFolderException(dir, "run folder " + dir + " is a file, not a folder");
+        }
         if (!Files.isDirectory(dir)) {
             throw new RunFolderException(dir, "run folder " + dir + " does not exist; "
                     + String.format(Locale.ROOT, CREATE_HINT, dir));

@@ -53,8 +53,8 @@ import java.util.function.Consumer;
  *   <li><b>Forgetting events</b> (docs/methods.md §8.12, Toneva et al. 2019): transitions correct → incorrect between
  *   consecutive checkpoints, from the correctness matrix obtained by evaluating the training set at every checkpoint,
  *   by default without the untrained epoch-0 checkpoint and with never-learned examples ranked above every learned
- *   one ({@link LearningEvents.Forgetting}); and the epoch from which an example stays learned (never learned =
- *   number of checkpoints).</li>
+ *   one ({@link LearningEvents.Forgetting}); and the epoch from which an example stays learned (never learned = the
+ *   last checkpoint's epoch + 1, later than any epoch, {@link LearningEvents#learnedForGoodEpochOrAfterLast()}).</li>
  * </ul>
  * All use the training labels (the corrupted ones for noisy examples) and evaluation-mode models.
  */
@@ -204,7 +204,7 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
      * @param meanLoss     mean loss over checkpoints
      * @param meanMargin   mean margin over checkpoints
      * @param forgetting   forgetting events
-     * @param learnedEpoch epoch from which the example stays learned ({@code epochs.length} = never)
+     * @param learnedEpoch epoch from which the example stays learned (never = the last epoch + 1, later than any epoch)
      * @param lossCurves   mean loss per checkpoint of clean ({@code [0]}) and noisy ({@code [1]}) examples
      */
     public record Result(int[] epochs, int examples, int noisy, double[] vog, double[] vogNormalized,
@@ -344,11 +344,8 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
         LearningEvents ev = new LearningEvents(epochs, correct);
         int[] forgetting = ev.forgettingEvents(forgettingDef);
         double[] forgettingScore = ev.forgettingScore(forgettingDef);
-        int[] learned = ev.learnedForGoodEpoch();
-        double[] learnedScore = new double[n];
-        for (int i = 0; i < n; i++) {
-            learnedScore[i] = learned[i] == LearningEvents.NEVER ? epochs[t - 1] + 1 : learned[i];
-        }
+        int[] learned = ev.learnedForGoodEpochOrAfterLast();
+        double[] learnedScore = java.util.Arrays.stream(learned).asDoubleStream().toArray();
         boolean[] noisy = data.noisy();
         int nNoisy = data.noisyCount();
         List<Detection> det = new ArrayList<>();
@@ -378,14 +375,8 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
             curves[0][c] = k[0] == 0 ? Double.NaN : s[0] / k[0];
             curves[1][c] = k[1] == 0 ? Double.NaN : s[1] / k[1];
         }
-        return new Result(epochs.clone(), n, nNoisy, vog, vogNorm, stages, stageEpochs, ls.mean(), ms.mean(), forgetting, learnedScore(learned, epochs),
+        return new Result(epochs.clone(), n, nNoisy, vog, vogNorm, stages, stageEpochs, ls.mean(), ms.mean(), forgetting, learned,
                 det, curves);
-    }
-
-    private static int[] learnedScore(int[] learned, int[] epochs) {
-        int[] r = learned.clone();
-        for (int i = 0; i < r.length; i++) if (r[i] == LearningEvents.NEVER) r[i] = epochs.length;
-        return r;
     }
 
     private static double[] abs(double[] v) {

@@ -38,7 +38,10 @@ import java.util.Map;
  * every learned one (Toneva treat it as forgotten infinitely often). Counting it as 0 events, as Engram did before,
  * ranks exactly the examples a noisy-label detector most wants to flag (never fitted) as clean;
  * {@link LearningEvents.Forgetting#ALL_ROWS} keeps that older definition for comparison. Reads
- * {@code analyses/training/per-example.safetensors}; writes {@code analyses/scores/}.
+ * {@code analyses/training/per-example.safetensors}; writes {@code analyses/scores/}, with {@code scores.csv}: per
+ * example its forgetting events and score, {@code learned_for_good_epoch} (the epoch from which it stays correct; an
+ * example wrong at the last epoch E gets E + 1, later than any epoch, as the detection score ranks it), mean loss,
+ * mean margin and final loss.
  */
 public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, ScoresAnalysis.Result> {
 
@@ -70,7 +73,8 @@ public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, Sc
      * @param neverLearned      per example: never correct in a counted row (ranked above every learned example by
      *                          {@link LearningEvents.Forgetting#TONEVA})
      * @param forgettingScore   per example: the forgetting score that is ranked (larger = more forgettable)
-     * @param learnedForGood    per example: epoch from which it stays learned ({@link LearningEvents#NEVER} = never)
+     * @param learnedForGood    per example: epoch from which it stays learned; never = {@code epochs} (the last epoch + 1,
+     *                          later than any epoch; {@link LearningEvents#learnedForGoodEpochOrAfterLast()})
      * @param meanLoss          per example: mean loss over epochs
      * @param meanMargin        per example: mean margin over epochs
      * @param finalLoss         per example: loss after the last epoch
@@ -133,23 +137,17 @@ public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, Sc
         int[] forgetting = ev.forgettingEvents(def);
         double[] forgettingScore = ev.forgettingScore(def);
         boolean[] never = def == LearningEvents.Forgetting.TONEVA ? ev.withoutInitialisation().neverLearned() : ev.neverLearned();
-        int[] learned = ev.learnedForGoodEpoch();
+        int[] learned = ev.learnedForGoodEpochOrAfterLast();
         Trajectories.Summaries ls = Trajectories.summarize(loss);
         Trajectories.Summaries ms = Trajectories.summarize(margin);
         boolean[] mask = noise.mask();
         List<Detection> det = new ArrayList<>();
         det.add(Detection.of("mean_loss", "higher", ls.mean(), mask));
         det.add(Detection.of("mean_margin", "lower", Metrics.negate(ms.mean()), mask));
-        det.add(Detection.of("learned_for_good_epoch", "higher", learnedScore(learned, rows), mask));
+        det.add(Detection.of("learned_for_good_epoch", "higher", java.util.Arrays.stream(learned).asDoubleStream().toArray(), mask));
         det.add(Detection.of("forgetting_events", "higher", forgettingScore, mask));
         det.add(Detection.of("final_loss", "higher", ls.last(), mask));
         return new Result(rows, n, noise.noisyCount(), det, mask, def, forgetting, never, forgettingScore, learned, ls.mean(), ms.mean(), ls.last());
-    }
-
-    private static double[] learnedScore(int[] learned, int rows) {
-        double[] s = new double[learned.length];
-        for (int i = 0; i < learned.length; i++) s[i] = learned[i] == LearningEvents.NEVER ? rows : learned[i];
-        return s;
     }
 
     @Override
@@ -178,7 +176,7 @@ public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, Sc
         Charts.histogram(out.resolve("mean-loss-histogram.png"), "Mean training loss over epochs", "mean loss",
                 split(r.meanLoss(), cleanIdx, noisyIdx), 40, true);
         Charts.histogram(out.resolve("learned-epoch-histogram.png"), "Epoch from which an example stays learned ("
-                + r.epochs() + " = never)", "epoch", split(learnedScore(r.learnedForGood(), r.epochs()), cleanIdx, noisyIdx),
+                + r.epochs() + " = never)", "epoch", split(java.util.Arrays.stream(r.learnedForGood()).asDoubleStream().toArray(), cleanIdx, noisyIdx),
                 40, true);
         Map<String, double[]> bars = new LinkedHashMap<>();
         bars.put("AUROC", r.detections().stream().mapToDouble(Detection::auroc).toArray());

@@ -5,7 +5,6 @@ import dev.engram.engine.Tensor;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.Provenance;
 import dev.engram.memorization.run.RunFolder;
-import dev.engram.memorization.run.RunFolderException;
 import dev.engram.nn.Module;
 import dev.engram.nn.io.Checkpoint;
 import dev.engram.nn.io.SafeTensors;
@@ -150,8 +149,9 @@ public final class RunImport {
      * trained on; a header line and {@code #} comments are skipped), all other examples keep {@code originalLabels}.
      * The fraction is the share of noisy examples.
      *
-     * @throws RunFolderException naming the file and line of a malformed row, an index out of range, a repeated index
-     *                            or a label outside {@code [0, classes)}
+     * @throws IllegalArgumentException naming the file and line of a malformed row, an index out of range, a repeated
+     *                                  index, a label outside {@code [0, classes)}, or a label equal to the example's
+     *                                  original label (an example trained on its true label is not mislabeled)
      */
     public static NoisyLabels fromNoisyIndices(Path noisyIndices, int[] originalLabels, int classes) throws IOException {
         int n = originalLabels.length;
@@ -169,19 +169,24 @@ public final class RunImport {
                 idx = Integer.parseInt(f[0]);
                 label = Integer.parseInt(f[1]);
             } catch (NumberFormatException e) {
-                throw new RunFolderException(noisyIndices, noisyIndices + " line " + lineNo + ": expected 'index,label'"
+                throw new IllegalArgumentException(noisyIndices + " line " + lineNo + ": expected 'index,label'"
                         + " (the label the model trained on), found '" + line + "'");
             }
             if (idx < 0 || idx >= n) {
-                throw new RunFolderException(noisyIndices, noisyIndices + " line " + lineNo + ": index " + idx
+                throw new IllegalArgumentException(noisyIndices + " line " + lineNo + ": index " + idx
                         + " is outside the " + n + " training examples");
             }
             if (label < 0 || label >= classes) {
-                throw new RunFolderException(noisyIndices, noisyIndices + " line " + lineNo + ": label " + label
+                throw new IllegalArgumentException(noisyIndices + " line " + lineNo + ": label " + label
                         + " is outside [0, " + classes + ")");
             }
             if (mask[idx]) {
-                throw new RunFolderException(noisyIndices, noisyIndices + " line " + lineNo + ": index " + idx + " appears twice");
+                throw new IllegalArgumentException(noisyIndices + " line " + lineNo + ": index " + idx + " appears twice");
+            }
+            if (label == originalLabels[idx]) {
+                throw new IllegalArgumentException(noisyIndices + " line " + lineNo + ": index " + idx + " has label " + label
+                        + ", which is its original label; list only mislabeled examples, each with the (wrong) label it"
+                        + " was trained on");
             }
             mask[idx] = true;
             noisy[idx] = label;

@@ -279,7 +279,7 @@ class CliContractTest {
         for (String[] c : cases) {
             StringWriter o = new StringWriter(), e = new StringWriter();
             int code = EngramCli.run(new PrintWriter(o, true), new PrintWriter(e, true), c);
-            assertThat(code).as(String.join(" ", c)).isEqualTo(1);
+            assertThat(code).as(String.join(" ", c)).isEqualTo(EngramCli.EXIT_USAGE);
             assertThat(e.toString()).as(String.join(" ", c)).contains("applies to");
             assertThat(missing).doesNotExist();
         }

@@ -104,12 +104,6 @@ class EngramCliTest {
                 .doesNotContain("\tat ");
         Result traced = run("report", "--stacktrace", "--run", tmp.resolve("missing").toString());
         assertThat(traced.err()).contains("\tat ");
-        Result badThreads = run("doctor", "--threads", "-2");
-        assertThat(badThreads.code()).isEqualTo(1);
-        assertThat(badThreads.err()).contains("--threads must be >= 0");
-        Result badDevice = run("doctor", "--device", "tpu");
-        assertThat(badDevice.code()).isEqualTo(1);
-        assertThat(badDevice.err()).contains("bad device 'tpu'");
     }
 
     @Test
@@ -118,5 +112,11 @@ class EngramCliTest {
         Result r = run("report");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("Missing required option: '--run=DIR'");
+        Result badThreads = run("doctor", "--threads", "-2");
+        assertThat(badThreads.code()).isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(badThreads.err()).contains("--threads must be >= 0");
+        Result badDevice = run("doctor", "--device", "tpu");
+        assertThat(badDevice.code()).isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(badDevice.err()).contains("--device").contains("bad device 'tpu'");
     }
 }

@@ -183,7 +183,7 @@ class ImportCommandTest {
                 "10")).isEqualTo(EngramCli.EXIT_FAILURE);
         assertThat(err.toString()).contains("nowhere do not exist");
         assertThat(engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset", "mnist",
-                "--model", "mlp", "--input-shape", "1,28,28", "--classes", "10")).isEqualTo(EngramCli.EXIT_FAILURE);
+                "--model", "mlp", "--input-shape", "1,28,28", "--classes", "10")).isEqualTo(EngramCli.EXIT_USAGE);
         assertThat(err.toString()).contains("must come from --noise-file");
         assertThat(run).doesNotExist();
     }
@@ -239,27 +239,15 @@ class ImportCommandTest {
                 .hasMessageContaining("com.example.Missing is not on the class path");
         assertThat(engram("import", "--run", tmp.resolve("run2").toString(), "--weights", w.toString(), "--dataset", "mnist",
                 "--model", "class:com.example.Missing", "--noise-file", noiseFile.toString(), "--input-shape", "1,28,28",
-                "--classes", "10")).isEqualTo(EngramCli.EXIT_FAILURE);
-        assertThat(err.toString()).contains("not on the class path");
+                "--classes", "10")).isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(err.toString()).contains("--model class:com.example.Missing").contains("not on the class path");
     }
 
     /** The user's path: arrays as .npy files, weights trained elsewhere, then `engram rewind` and `engram flip`. */
     @Test
     void anImportOnNpyDataIsAnalysedFromTheCommandLine() throws IOException {
         TrainTest data = new TrainTest(generated("gen-train", 60, 1), generated("gen-test", 20, 2));
-        Path arrays = tmp.resolve("arrays");
-        Files.createDirectories(arrays);
-        for (String part : new String[] {"", "_test"}) {
-            Dataset d = part.isEmpty() ? data.train() : data.test();
-            byte[] px = new byte[d.size() * 784];
-            for (int i = 0; i < d.size(); i++) {
-                float[] img = new float[784];
-                d.copyImageAsFloat(i, img, 0, new dev.engram.datasets.Normalization(new float[] {0f}, new float[] {1f / 255f}));
-                for (int k = 0; k < 784; k++) px[i * 784 + k] = (byte) Math.round(img[k]);
-            }
-            Files.write(arrays.resolve("x" + part + ".npy"), dev.engram.datasets.NpyWriter.uint8(new long[] {d.size(), 1, 28, 28}, px));
-            Files.write(arrays.resolve("y" + part + ".npy"), dev.engram.datasets.NpyWriter.labels(d.labels()));
-        }
+        Path arrays = writeNpy(tmp.resolve("arrays"), data);
         NoisyLabels noise = noise(data.train(), 6);
         Path noiseFile = tmp.resolve("noise-npy.csv");
         noise.save(noiseFile);
@@ -273,5 +261,53 @@ class ImportCommandTest {
         assertThat(engram("flip", "--run", run.toString(), "--noisy", "3", "--clean", "3", "--max-units", "5",
                 "--reference", "20", "--eval-examples", "20", "--offline")).as(err.toString()).isZero();
         assertThat(RunFolder.open(run).hasResults("flipping")).isTrue();
+    }
+
+    /** A "noisy" example whose label is its true label is a contradiction: refused as a usage error, nothing written. */
+    @Test
+    void aNoisyIndexWithItsOwnTrueLabelIsRefused() throws IOException {
+        TrainTest data = new TrainTest(generated("gen-train", 60, 1), generated("gen-test", 20, 2));
+        Path arrays = writeNpy(tmp.resolve("arrays"), data);
+        Path w = tmp.resolve("final.safetensors");
+        SafeTensors.write(w, Models.create("mlp", 1, 28, 10, 3).stateDict());
+        Path indices = tmp.resolve("noisy.csv");
+        Files.writeString(indices, "index,label\n3,7\n1,1\n"); // example 1's true label is 1
+        Path run = tmp.resolve("run");
+        int code = engram("import", "--run", run.toString(), "--weights", w.toString(), "--dataset", "npy:" + arrays,
+                "--model", "mlp", "--noisy-indices", indices.toString(), "--offline");
+        assertThat(code).as(err.toString()).isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(err.toString()).contains("--noisy-indices").contains(indices + " line 3").contains("index 1")
+                .contains("label 1").contains("original label");
+        assertThat(run).doesNotExist();
+
+        Files.writeString(indices, "index,label\n3,7\n1,2\n");
+        assertThat(engram("import", "--run", run.toString(), "--weights", w.toString(), "--dataset", "npy:" + arrays,
+                "--model", "mlp", "--noisy-indices", indices.toString(), "--offline")).as(err.toString()).isZero();
+        NoisyLabels noise = RunFolder.open(run).noise();
+        assertThat(noise.noisyIndices()).containsExactly(1, 3);
+        for (int i : noise.noisyIndices()) assertThat(noise.noisyLabels()[i]).isNotEqualTo(noise.originalLabels()[i]);
+
+        int[] original = {0, 1, 2};
+        assertThatThrownBy(() -> dev.engram.memorization.train.RunImport.fromNoisyIndices(
+                Files.writeString(tmp.resolve("same.csv"), "2,2\n"), original, 3))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("index 2 has label 2")
+                .hasMessageContaining("original label");
+    }
+
+    /** {@code data} as x.npy/y.npy (train) and x_test.npy/y_test.npy in {@code arrays}. */
+    private static Path writeNpy(Path arrays, TrainTest data) throws IOException {
+        Files.createDirectories(arrays);
+        for (String part : new String[] {"", "_test"}) {
+            Dataset d = part.isEmpty() ? data.train() : data.test();
+            byte[] px = new byte[d.size() * 784];
+            for (int i = 0; i < d.size(); i++) {
+                float[] img = new float[784];
+                d.copyImageAsFloat(i, img, 0, new dev.engram.datasets.Normalization(new float[] {0f}, new float[] {1f / 255f}));
+                for (int k = 0; k < 784; k++) px[i * 784 + k] = (byte) Math.round(img[k]);
+            }
+            Files.write(arrays.resolve("x" + part + ".npy"), dev.engram.datasets.NpyWriter.uint8(new long[] {d.size(), 1, 28, 28}, px));
+            Files.write(arrays.resolve("y" + part + ".npy"), dev.engram.datasets.NpyWriter.labels(d.labels()));
+        }
+        return arrays;
     }
 }

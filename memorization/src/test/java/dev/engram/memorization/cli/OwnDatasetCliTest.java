@@ -192,10 +192,10 @@ class OwnDatasetCliTest extends CliTestBase {
         refused("npy:" + npz, "one.npz");
 
         refused("npy:" + tmp.resolve("nowhere"), "nowhere");
-        // options that do not apply are refused too
+        // options that do not apply are refused too, naming the option
         npyFolder(tmp.resolve("ok"), 10, 4, 2);
-        refused("npy:" + tmp.resolve("ok"), "imageSize", "--image-size", "4x4");
-        refused("mnist", "imageSize", "--image-size", "4x4");
-        refused("npy:" + tmp.resolve("ok"), "testFraction", "--test-fraction", "1.5");
+        refused("npy:" + tmp.resolve("ok"), "--image-size 4x4", "--image-size", "4x4");
+        refused("mnist", "--image-size 4x4", "--image-size", "4x4");
+        refused("npy:" + tmp.resolve("ok"), "--test-fraction 1.5", "--test-fraction", "1.5");
     }
 }

@@ -54,7 +54,7 @@ class TrainCommandTest {
     @Test
     void resumeRefusesConfigurationOptions() {
         String[] r = run("train", "--run", tmp.toString(), "--resume", "--epochs", "3", "--lr", "0.1");
-        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[0]).isEqualTo(Integer.toString(EngramCli.EXIT_USAGE));
         assertThat(r[2]).contains("--resume continues the run with its own config.json").contains("--epochs")
                 .contains("--lr");
     }

@@ -26,6 +26,16 @@ class LearningEventsTest {
     private static final int[] EPOCHS = {1, 2, 3, 4, 5};
 
     @Test
+    void neverLearnedForGoodIsCodedAsLaterThanEveryEpoch() {
+        LearningEvents ev = new LearningEvents(EPOCHS, M);
+        assertThat(ev.neverLearnedForGoodEpoch()).isEqualTo(6);
+        assertThat(ev.learnedForGoodEpochOrAfterLast()).containsExactly(1, 4, 6, 6);
+        // with checkpoints every other epoch: one past the last epoch, not the number of rows
+        LearningEvents sparse = new LearningEvents(new int[] {0, 2, 4}, new boolean[][] {{F, F}, {T, F}, {T, F}});
+        assertThat(sparse.learnedForGoodEpochOrAfterLast()).containsExactly(2, 5);
+    }
+
+    @Test
     void eventsOfAHandMadeMatrix() {
         LearningEvents ev = new LearningEvents(EPOCHS, M);
         assertThat(ev.forgettingEvents()).containsExactly(0, 1, 0, 2);

@@ -61,6 +61,19 @@ class ExampleGalleriesTest {
     }
 
     @Test
+    void learnedLatestRanksNeverLearnedExamplesFirst() {
+        CsvTable t = new CsvTable("index", "learned_for_good_epoch");
+        t.addRow(0, 1).addRow(1, 7).addRow(2, 3).addRow(3, 7).addRow(4, 6);
+        assertThat(ExampleGalleries.top(t, "learned_for_good_epoch", 1)).extracting(r -> r.get(0))
+                .containsExactly("1", "3", "4", "2", "0");
+        // tables written when never was -1: never still ranks as learned latest
+        CsvTable old = new CsvTable("index", "learned_for_good_epoch");
+        old.addRow(0, 1).addRow(1, -1).addRow(2, 3).addRow(3, -1).addRow(4, 6);
+        assertThat(ExampleGalleries.top(old, "learned_for_good_epoch", 1)).extracting(r -> r.get(0))
+                .containsExactly("1", "3", "4", "2", "0");
+    }
+
+    @Test
     void scoresShowEachScoresTopExamplesAndNoGalleryForTabularData() throws IOException {
         CsvTable t = new CsvTable("index", "mean_loss", "mean_margin");
         for (int i = 0; i < 6; i++) t.addRow(i, i == 3 ? 9.0 : 0.1 * i, i == 3 ? -5.0 : 1.0 + i);

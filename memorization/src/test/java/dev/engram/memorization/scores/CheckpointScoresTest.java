@@ -35,6 +35,16 @@ class CheckpointScoresTest {
     }
 
     @Test
+    void aNeverLearnedExampleIsLearnedAfterTheLastCheckpointInTheTableAsInItsDetectionScore() throws Exception {
+        ExampleSet data = SyntheticData.clusters(80, 4, 4, 1.0, 0.1, 2);
+        Module m = new Mlp(3, 16, 16, 4);
+        m.eval();
+        // identical checkpoints of epochs 0, 2, 4: every example is right throughout (learned at 0) or never
+        CheckpointScores.Result r = CheckpointScores.compute(i -> m, new int[] {0, 2, 4}, data, 32, null);
+        assertThat(r.learnedEpoch()).containsOnly(0, 5).contains(5);
+    }
+
+    @Test
     void vogMatchesTheStandardDeviationOfTheInputGradientOfALinearModel() throws Exception {
         // single linear layer: d logit_y / dx = W[y], so VoG = mean over pixels of the std over checkpoints of W[y, p]
         ExampleSet data = SyntheticData.clusters(12, 2, 3, 1.0, 0, 4);
