@@ -13,7 +13,8 @@ import java.nio.file.NoSuchFileException;
 
 /**
  * The {@code engram} command line. Exit codes: 0 success, 1 the command failed (message on standard error), 2 bad
- * usage (unknown option, missing argument). {@code --stacktrace} (or {@code ENGRAM_STACKTRACE=1}) prints the full
+ * usage (unknown option, missing argument; also a bad option of an analysis in a sweep file, see
+ * {@link UsageException}). {@code --stacktrace} (or {@code ENGRAM_STACKTRACE=1}) prints the full
  * stack trace of a failure.
  */
 @Command(name = "engram", mixinStandardHelpOptions = true, versionProvider = EngramCli.Version.class,
@@ -80,7 +81,7 @@ public final class EngramCli implements java.util.concurrent.Callable<Integer> {
                 e.println("(run with --stacktrace for details)");
             }
             e.flush();
-            return EXIT_FAILURE;
+            return ex instanceof UsageException ? EXIT_USAGE : EXIT_FAILURE;
         });
         return cl;
     }
