@@ -26,6 +26,28 @@ final class CliCommands implements Commands {
         return folder.isPresent() && MergeCommand.SHARDED.stream().anyMatch(a -> a.kind().dirName().equals(folder.get()));
     }
 
+    /**
+     * Parses {@code args} with the command's own picocli definition, as {@link #run} would with the {@code --run} the
+     * sweep adds, and rejects what it refuses; also a request for help or the version, which would run nothing.
+     */
+    @Override
+    public void check(List<String> args) {
+        CommandLine cl = EngramCli.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter()));
+        List<String> line = new ArrayList<>(args);
+        line.addAll(1, List.of("--run", "RUN_DIR")); // the sweep gives --run; the folder is not read here
+        CommandLine.ParseResult parsed;
+        try {
+            parsed = cl.parseArgs(line.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) {
+                throw new IllegalArgumentException("asks for help or the version, which runs no analysis");
+            }
+        }
+    }
+
     @Override
     public Optional<String> resultFolder(List<String> args) {
         CommandLine cl = EngramCli.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter()));

@@ -14,7 +14,8 @@ import java.nio.file.NoSuchFileException;
 /**
  * The {@code engram} command line. Exit codes: 0 success, 1 the command failed (message on standard error), 2 bad
  * usage: an unknown command or option, a missing argument, or an option value that picocli cannot convert or that
- * the command rejects when it validates its options ({@link UsageException}). {@code --stacktrace} (or
+ * the command rejects when it validates its options, including an analysis option in a sweep file
+ * ({@link UsageException}). {@code --stacktrace} (or
  * {@code ENGRAM_STACKTRACE=1}) prints the full stack trace of a failure.
  */
 @Command(name = "engram", mixinStandardHelpOptions = true, versionProvider = EngramCli.Version.class,

@@ -109,13 +109,19 @@ public final class SweepCommand implements Callable<Integer> {
         }
         CliCommands commands = new CliCommands();
         Sweep sweep;
-        if (Files.isDirectory(source)) {
-            if (dir != null) throw new UsageException("--dir is for a sweep file; " + source + " is a sweep folder");
-            sweep = Sweep.open(source);
-        } else {
-            SweepSpec s = SweepSpec.read(source);
-            Path d = dir != null ? dir : source.toAbsolutePath().getParent().resolve(s.name());
-            sweep = Sweep.plan(s, d, commands);
+        try {
+            if (Files.isDirectory(source)) {
+                if (dir != null) throw new UsageException("--dir is for a sweep file; " + source + " is a sweep folder");
+                sweep = Sweep.open(source);
+                sweep.checkAnalyses(commands);
+            } else {
+                SweepSpec s = SweepSpec.read(source);
+                Path d = dir != null ? dir : source.toAbsolutePath().getParent().resolve(s.name());
+                sweep = Sweep.plan(s, d, commands);
+            }
+        } catch (Sweep.InvalidAnalysisException e) { // refused before anything runs, like a bad option of engram itself
+            Path file = Files.isDirectory(source) ? source.resolve(Sweep.MANIFEST) : source;
+            throw new UsageException(file + ": " + e.getMessage(), e);
         }
         Map<Piece, SlurmExecutor.SlurmTask> slurmNow = slurmStates(sweep);
         List<SweepStatus.Line> status = SweepStatus.of(sweep, commands, slurmNow, slurmAnswers(sweep), 0);

@@ -133,8 +133,12 @@ public final class FittingCurves implements Analysis<FittingCurves.Options, Fitt
                         ? String.format(Locale.ROOT, "not reached in %d epochs (final %.2f%%)", epochs,
                         100 * c.fitAccuracy()[c.fitAccuracy().length - 1])
                         : String.format(Locale.ROOT, "epoch %d (%d steps)", c.epochsToFit(), c.stepsToFit());
+                boolean reached = c.epochsToFit() >= 0; // epochs and steps to fit (NaN when not reached), test accuracy
                 rows.add(new SummaryRow(c.variant().name() + ": 100% training accuracy at / test accuracy",
-                        fit + String.format(Locale.ROOT, " / %.2f%%", 100 * c.testAccuracy())));
+                        fit + String.format(Locale.ROOT, " / %.2f%%", 100 * c.testAccuracy()),
+                        List.of(SummaryRow.Figure.of(reached ? c.epochsToFit() : Double.NaN),
+                                SummaryRow.Figure.of(reached ? c.stepsToFit() : Double.NaN),
+                                SummaryRow.Figure.percentOf(c.testAccuracy()))));
             }
             return rows;
         }

@@ -154,9 +154,15 @@ public final class MethodComparison implements Analysis<MethodComparison.Options
         public List<SummaryRow> summaryRows() {
             List<SummaryRow> rows = new ArrayList<>();
             for (Summary s : summaries) {
+                List<SummaryRow.Figure> numbers = new ArrayList<>(); // mean and std of each, "n/a" standing for both
+                for (Stat x : List.of(s.noisyTrain(), s.cleanTrain(), s.test())) {
+                    boolean exists = Double.isFinite(x.mean());
+                    numbers.add(SummaryRow.Figure.percentOf(x.mean()));
+                    numbers.add(SummaryRow.Figure.percentOf(exists ? x.std() : Double.NaN));
+                }
                 rows.add(new SummaryRow(s.method() + ": noisy-train / clean-train / test (" + s.seeds() + " seed"
                         + (s.seeds() == 1 ? "" : "s") + ")", String.format(Locale.ROOT, "%s / %s / %s",
-                        pm(s.noisyTrain()), pm(s.cleanTrain()), pm(s.test()))));
+                        pm(s.noisyTrain()), pm(s.cleanTrain()), pm(s.test())), numbers));
             }
             return rows;
         }

@@ -159,9 +159,11 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             for (Entry e : entries) {
                 Detection d = e.detection();
                 rows.add(new SummaryRow(d.score() + " (" + direction(d) + "): AUROC, p@#" + positives + ", cost",
-                        String.format(Locale.ROOT, "%s, %.4f, %.1f s", d.aurocText(), d.precisionAtNumNoisy(), e.seconds())));
+                        String.format(Locale.ROOT, "%s, %.4f, %.1f s", d.aurocText(), d.precisionAtNumNoisy(), e.seconds()),
+                        List.of(SummaryRow.Figure.of(d.auroc()), SummaryRow.Figure.of(d.precisionAtNumNoisy()),
+                                SummaryRow.Figure.of(e.seconds()))));
             }
-            for (String s : skipped) rows.add(new SummaryRow("skipped", s));
+            for (String s : skipped) rows.add(new SummaryRow("skipped", s, List.of())); // a reason, no numbers
             return rows;
         }
     }

@@ -108,9 +108,9 @@ public final class GroundTruthBenchmark implements Analysis<GroundTruthBenchmark
         public List<SummaryRow> summaryRows() {
             List<SummaryRow> rows = new ArrayList<>(LocalizationComparison.truthRows(comparison, "ETD, "));
             if (injection != null) {
-                for (SummaryRow r : injection.summaryRows()) rows.add(new SummaryRow("injection, " + r.label(), r.value()));
+                for (SummaryRow r : injection.summaryRows()) rows.add(new SummaryRow("injection, " + r.label(), r.value(), r.numbers()));
             } else {
-                rows.add(new SummaryRow("injection", "skipped: " + injectionSkipped));
+                rows.add(new SummaryRow("injection", "skipped: " + injectionSkipped, List.of())); // a reason, no numbers
             }
             return rows;
         }

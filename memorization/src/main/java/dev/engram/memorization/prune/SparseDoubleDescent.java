@@ -185,8 +185,15 @@ public final class SparseDoubleDescent implements Analysis<SparseDoubleDescent.O
             List<SummaryRow> rows = new ArrayList<>();
             Level dense = levels.get(0);
             Level[] rec = recovery();
+            Level trough = rec == null ? null : rec[0], peak = rec == null ? null : rec[1];
+            // one "n/a" stands for an accuracy and its sparsity: the numbers are given, five whatever the text
             rows.add(new SummaryRow("test accuracy: dense / trough (sparsity) / recovered peak (sparsity)",
-                    SummaryRow.pct(dense.test()) + " / " + at(rec == null ? null : rec[0]) + " / " + at(rec == null ? null : rec[1])));
+                    SummaryRow.pct(dense.test()) + " / " + at(trough) + " / " + at(peak),
+                    List.of(SummaryRow.Figure.percentOf(dense.test()),
+                            SummaryRow.Figure.percentOf(trough == null ? Double.NaN : trough.test()),
+                            SummaryRow.Figure.percentOf(trough == null ? Double.NaN : trough.sparsity()),
+                            SummaryRow.Figure.percentOf(peak == null ? Double.NaN : peak.test()),
+                            SummaryRow.Figure.percentOf(peak == null ? Double.NaN : peak.sparsity()))));
             Level mem = dense;
             for (Level l : levels) if (l.noisyTrain() > mem.noisyTrain()) mem = l;
             rows.add(new SummaryRow("memorization (noisy-train accuracy): dense / highest (sparsity)",

@@ -108,7 +108,7 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
             List<SummaryRow> rows = new ArrayList<>();
             for (Detection d : scores.detections()) {
                 if (d.score().startsWith("vog")) {
-                    rows.add(new SummaryRow("AUROC " + d.score() + " (" + d.directionLabel() + ")", d.aurocText()));
+                    rows.add(Detections.row(d));
                 }
             }
             return rows;

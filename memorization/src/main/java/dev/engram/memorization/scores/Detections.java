@@ -1,5 +1,6 @@
 package dev.engram.memorization.scores;
 
+import dev.engram.memorization.analysis.SummaryRow;
 import dev.engram.memorization.io.CsvTable;
 import dev.engram.memorization.metrics.Detection;
 
@@ -25,6 +26,16 @@ public final class Detections {
                     d.precisionAtNumNoisy());
         }
         return t;
+    }
+
+    /**
+     * The summary row of {@code d}: {@code "AUROC score (direction)"} = {@link Detection#aurocText()}, whose one number
+     * is the AUROC in the score's stated direction (never the inverted value, which only the text shows), so that a
+     * table over runs keeps one AUROC column whichever side of 0.5 each run's AUROC falls.
+     */
+    public static SummaryRow row(Detection d) {
+        return new SummaryRow("AUROC " + d.score() + " (" + d.directionLabel() + ")", d.aurocText(),
+                List.of(SummaryRow.Figure.of(d.auroc())));
     }
 
     /** Prints the detections as an aligned table with the same columns as {@link #table}. */

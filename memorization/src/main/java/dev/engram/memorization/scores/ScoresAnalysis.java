@@ -87,7 +87,7 @@ public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, Sc
         public List<SummaryRow> summaryRows() {
             List<SummaryRow> rows = new ArrayList<>();
             for (Detection d : detections) {
-                rows.add(new SummaryRow("AUROC " + d.score() + " (" + d.directionLabel() + ")", d.aurocText()));
+                rows.add(Detections.row(d));
             }
             return rows;
         }

@@ -22,4 +22,13 @@ public interface Commands {
 
     /** Whether the analysis command {@code name} takes {@code --shard i/n} (and {@code merge --analysis name}). */
     boolean shardable(String name);
+
+    /**
+     * Checks the analysis command line {@code args} (command name first, without {@code --run}) as the command will
+     * parse it when the sweep runs it, without running it: its options exist and their values have the right type.
+     *
+     * @throws IllegalArgumentException with the parser's message (e.g. {@code Invalid value for option '--noisy':
+     *                                  'abc' is not an int}) when the command would refuse {@code args}
+     */
+    void check(List<String> args);
 }

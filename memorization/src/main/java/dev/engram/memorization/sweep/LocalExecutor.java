@@ -136,8 +136,12 @@ public final class LocalExecutor {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile())).start();
         int code = p.waitFor();
+        // why, as the task recorded it (its error lines); nothing when it ended before recording a failure
+        String why = code == 0 ? "" : TaskState.read(sweep.stateFile(run, piece))
+                .filter(t -> t.state().equals(TaskState.FAILED) && !t.message().isBlank())
+                .map(t -> ": " + SweepTask.why(t.message())).orElse("");
         synchronized (out) {
-            out.println(label(sweep, piece) + (code == 0 ? ": done" : ": failed (exit code " + code + "); log "
+            out.println(label(sweep, piece) + (code == 0 ? ": done" : ": failed (exit code " + code + ")" + why + "; log "
                     + log + ", output " + console));
             out.flush();
         }

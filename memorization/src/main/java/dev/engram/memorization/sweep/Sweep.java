@@ -50,6 +50,8 @@ public final class Sweep {
      * The sweep of {@code spec} in {@code dir}: the product of its axes, merged with the manifest already in
      * {@code dir} (if any). Writes nothing.
      *
+     * @throws InvalidAnalysisException for an analysis command line (with a run's axis options) that its command
+     *                                   refuses: an unknown option, a value of the wrong type …
      * @throws IllegalArgumentException for an analysis that is not an analysis command, an axis option of an analysis
      *                                  not listed, an invalid configuration (naming the run), two runs with one name,
      *                                  or a run of the existing manifest whose configuration would change
@@ -96,6 +98,7 @@ public final class Sweep {
             }
             analysisNames.add(a.get(0));
         }
+        checkAnalyses(spec.analyses(), "", commands);
         for (Axis axis : spec.axes()) {
             for (String k : axis.keys()) {
                 if (k.contains(".") && !analysisNames.contains(k.substring(0, k.indexOf('.')))) {
@@ -149,11 +152,50 @@ public final class Sweep {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(e.getMessage().startsWith(source) ? e.getMessage() : source + ": " + e.getMessage(), e);
             }
+            List<List<String>> withAxes = new ArrayList<>(analyses);
+            withAxes.removeAll(spec.analyses()); // checked above
+            checkAnalyses(withAxes, " (run " + runName + ")", commands);
             Integer before = names.put(runName, out.size());
             if (before != null) throw new IllegalArgumentException("two runs are named " + runName + " (repeated axis values?)");
             out.add(new SweepRun(out.size(), runName, p, config, analyses));
         }
         return out;
+    }
+
+    /**
+     * A command line of 'analyses' (with the axis options of a run) that its command refuses, found when the sweep is
+     * planned, before any run trains: a usage error in the sweep file.
+     */
+    public static final class InvalidAnalysisException extends IllegalArgumentException {
+        InvalidAnalysisException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Checks every analysis command line of the runs of this sweep with {@link Commands#check} (for a sweep folder
+     * whose manifest was planned by another version).
+     *
+     * @throws InvalidAnalysisException naming the analysis and the run, with the command's message
+     */
+    public void checkAnalyses(Commands commands) {
+        java.util.Set<List<String>> seen = new java.util.HashSet<>();
+        for (SweepRun r : runs) {
+            List<List<String>> fresh = r.analyses().stream().filter(seen::add).toList();
+            checkAnalyses(fresh, " (run " + r.name() + ")", commands);
+        }
+    }
+
+    /** Checks each of {@code analyses}; {@code where} follows the analysis in the message. */
+    private static void checkAnalyses(List<List<String>> analyses, String where, Commands commands) {
+        for (List<String> a : analyses) {
+            try {
+                commands.check(a);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidAnalysisException("analysis '" + String.join(" ", a) + "'" + where + " in 'analyses': "
+                        + e.getMessage() + " (see `engram " + a.get(0) + " --help`)", e);
+            }
+        }
     }
 
     /** {@code key=value} of every axis, joined with {@code _}; characters unsafe in file names become {@code -}. */

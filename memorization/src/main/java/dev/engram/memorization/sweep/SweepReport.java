@@ -2,6 +2,7 @@ package dev.engram.memorization.sweep;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.engram.memorization.analysis.SummaryRow;
 import dev.engram.memorization.io.CsvTable;
 import dev.engram.memorization.io.Results;
 import dev.engram.memorization.report.Charts;
@@ -14,15 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The aggregate of a sweep, into {@code report/} of the sweep folder: every headline number of every run (the
@@ -33,9 +31,6 @@ import java.util.regex.Pattern;
  * 2) when runs have ETD results. Runs without results are listed as missing, not averaged.
  */
 public final class SweepReport {
-    /** Numbers in a summary row's value: {@code 87.5%}, {@code 0.9132}, {@code 3 of 10}. */
-    private static final Pattern NUMBER = Pattern.compile("-?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?%?|NaN");
-
     private SweepReport() { }
 
     /** One point of the non-seed axes with its runs' metrics. */
@@ -47,17 +42,27 @@ public final class SweepReport {
         Files.createDirectories(dir);
         Map<SweepRun, Map<String, Double>> perRun = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
-        Set<String> metricNames = new LinkedHashSet<>();
+        Map<String, Boolean> percent = new LinkedHashMap<>(); // metric: whether a run gives it as a percentage
+        Map<SweepRun, Map<String, SummaryRow.Figure>> figures = new LinkedHashMap<>();
         for (SweepRun r : sweep.runs()) {
-            Map<String, Double> m = metrics(sweep.runDir(r));
+            Map<String, SummaryRow.Figure> m = metrics(sweep.runDir(r));
             if (m.isEmpty()) {
                 missing.add(r.name());
                 continue;
             }
-            perRun.put(r, m);
-            metricNames.addAll(m.keySet());
+            figures.put(r, m);
+            m.forEach((k, f) -> percent.merge(k, f.percent(), Boolean::logicalOr));
         }
-        List<String> metrics = new ArrayList<>(metricNames);
+        // a metric's column is named once for all runs: "(%)" when any run shows it as a percentage (a run whose
+        // value is "n/a" cannot say)
+        Map<String, String> column = new LinkedHashMap<>();
+        percent.forEach((k, pct) -> column.put(k, pct ? k + " (%)" : k));
+        figures.forEach((r, m) -> {
+            Map<String, Double> v = new LinkedHashMap<>();
+            m.forEach((k, f) -> v.put(column.get(k), f.value()));
+            perRun.put(r, v);
+        });
+        List<String> metrics = new ArrayList<>(column.values());
         List<String> axisKeys = new ArrayList<>();
         for (SweepRun r : sweep.runs()) for (String k : r.axes().keySet()) if (!axisKeys.contains(k)) axisKeys.add(k);
         List<String> groupKeys = axisKeys.stream().filter(k -> !k.equals("seed")).toList();
@@ -113,17 +118,20 @@ public final class SweepReport {
 
     /**
      * The headline numbers of a run folder: the training's final accuracies and every number of every analysis'
-     * stored summary rows, named {@code analysis: label}, with {@code [i]} when a row holds several numbers and
-     * {@code (%)} when they are percentages. Empty when the run has not finished training.
+     * stored summary rows ({@link SummaryRow#numbers()}, or for results written before rows carried them, the
+     * numbers of the value's text, {@link SummaryRow#numbersOf}). A row's first number, its headline, is named
+     * {@code analysis: label}, its further numbers {@code analysis: label [2]}, {@code [3]} …, by their place in the
+     * row, which does not depend on the values (an "n/a" keeps its place, an AUROC's inverted value is no number of
+     * its own). Empty when the run has not finished training.
      */
-    static Map<String, Double> metrics(Path runDir) throws IOException {
-        Map<String, Double> m = new LinkedHashMap<>();
+    static Map<String, SummaryRow.Figure> metrics(Path runDir) throws IOException {
+        Map<String, SummaryRow.Figure> m = new LinkedHashMap<>();
         Path analyses = runDir.resolve(RunFolder.ANALYSES);
         Path training = analyses.resolve("training").resolve(RunFolder.RESULTS);
         if (!Files.isRegularFile(training)) return m;
         JsonObject t = Results.readObject(training);
         for (String k : List.of("finalCleanTrainAccuracy", "finalNoisyTrainAccuracy", "finalTestAccuracy")) {
-            if (t.has(k) && t.get(k).isJsonPrimitive()) m.put("training: " + k, t.get(k).getAsDouble());
+            if (t.has(k) && t.get(k).isJsonPrimitive()) m.put("training: " + k, SummaryRow.Figure.of(t.get(k).getAsDouble()));
         }
         List<String> names = new ArrayList<>();
         try (var s = Files.list(analyses)) {
@@ -140,19 +148,25 @@ public final class SweepReport {
                 String label = r.get("label").getAsString();
                 int n = seen.merge(label, 1, Integer::sum);
                 String base = name + ": " + label + (n > 1 ? " (" + n + ")" : "");
-                List<String> nums = new ArrayList<>();
-                Matcher x = NUMBER.matcher(r.get("value").getAsString());
-                while (x.find()) nums.add(x.group());
-                boolean percentages = r.get("value").getAsString().contains("%");
-                for (int i = 0; i < nums.size(); i++) {
-                    String v = nums.get(i);
-                    boolean pct = v.endsWith("%") || (v.equals("NaN") && percentages); // "NaN / 95.0%": one unit
-                    double d = v.equals("NaN") ? Double.NaN : Double.parseDouble(pct ? v.substring(0, v.length() - 1) : v);
-                    m.put(base + (nums.size() > 1 ? " [" + (i + 1) + "]" : "") + (pct ? " (%)" : ""), d);
-                }
+                List<SummaryRow.Figure> nums = numbers(r);
+                for (int i = 0; i < nums.size(); i++) m.put(base + (i == 0 ? "" : " [" + (i + 1) + "]"), nums.get(i));
             }
         }
         return m;
+    }
+
+    /** The numbers of a stored summary row: its {@code numbers}, else (older results) those of its value's text. */
+    private static List<SummaryRow.Figure> numbers(JsonObject row) {
+        JsonElement stored = row.get("numbers");
+        if (stored == null || !stored.isJsonArray()) return SummaryRow.numbersOf(row.get("value").getAsString());
+        List<SummaryRow.Figure> out = new ArrayList<>();
+        for (JsonElement e : stored.getAsJsonArray()) {
+            JsonObject f = e.getAsJsonObject();
+            JsonElement v = f.get("value"), pct = f.get("percent"); // NaN is stored as null
+            out.add(new SummaryRow.Figure(v == null || v.isJsonNull() ? Double.NaN : v.getAsDouble(),
+                    pct != null && !pct.isJsonNull() && pct.getAsBoolean()));
+        }
+        return out;
     }
 
     /** Mean and sample standard deviation (n − 1; NaN for one value) of the finite values. */

@@ -38,7 +38,8 @@ public final class SweepStatus {
      * @param piece  the piece
      * @param state  its state
      * @param detail what is known beyond the state (the Slurm task and state, the failed step and exit code)
-     * @param log    the last lines of its log (failed pieces only)
+     * @param log    why it failed (failed pieces only): the error lines ({@link ErrorLines}) of the step that failed
+     *               and, in Slurm, of the task's Slurm output, else the last lines of its log
      * @param queued whether Slurm holds it queued or running (so it is not to be submitted again)
      */
     public record PieceLine(Piece piece, State state, String detail, List<String> log, boolean queued) { }
@@ -146,8 +147,35 @@ public final class SweepStatus {
             state = State.PENDING;
             detail = sl.isEmpty() ? (piece.trains() && p.created() ? "interrupted; not running" : "not started") : sl;
         }
-        List<String> log = state == State.FAILED ? tail(sweep.logFile(r, piece), logLines) : List.of();
+        List<String> log = state == State.FAILED ? failure(sweep, r, piece, t, task, logLines) : List.of();
         return new PieceLine(piece, state, detail, log, queued);
+    }
+
+    /**
+     * At most {@code n} lines saying why piece {@code piece} failed: the error lines of the step that failed (from the
+     * standard error its task recorded in {@code state}, else from its last attempt in its log) and, for a Slurm task,
+     * those of Slurm's output of it ({@code logs/slurm-JOB_INDEX.out}: Slurm's own, e.g. a time limit, and those of a
+     * task that failed before writing its log); when there are none, the last lines of its log (or of Slurm's output
+     * when it has no log).
+     */
+    static List<String> failure(Sweep sweep, SweepRun r, Piece piece, Optional<TaskState> state,
+                                SlurmExecutor.SlurmTask task, int n) throws IOException {
+        if (n <= 0) return List.of();
+        Path log = sweep.logFile(r, piece);
+        List<String> errors = new ArrayList<>(state.filter(x -> x.state().equals(TaskState.FAILED))
+                .map(x -> ErrorLines.of(x.message())).orElse(List.of()));
+        if (errors.isEmpty()) errors.addAll(ErrorLines.of(ErrorLines.lastTask(lines(log))));
+        Path slurmOut = task == null ? null
+                : sweep.dir().resolve("logs").resolve("slurm-" + task.jobId() + "_" + r.index() + ".out");
+        if (slurmOut != null) {
+            for (String e : ErrorLines.of(lines(slurmOut))) if (!errors.contains(e)) errors.add(e);
+        }
+        if (!errors.isEmpty()) return List.copyOf(errors.subList(0, Math.min(n, errors.size())));
+        return slurmOut != null && !Files.isRegularFile(log) ? tail(slurmOut, n) : tail(log, n);
+    }
+
+    private static List<String> lines(Path file) throws IOException {
+        return Files.isRegularFile(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
     }
 
     /** The last {@code n} lines of {@code file} (none when it does not exist). */

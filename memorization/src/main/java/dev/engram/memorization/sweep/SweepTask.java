@@ -66,10 +66,10 @@ public final class SweepTask {
                 out.print(err);
                 out.flush();
                 if (code != 0) {
-                    String msg = err.toString().strip();
+                    String msg = err.toString().strip(); // the status and the line below show its error lines
                     state.next(TaskState.FAILED, String.join(" ", step), code, msg).write(stateFile);
                     out.println("== failed with exit code " + code);
-                    console.println(label + ": failed (exit code " + code + "): " + lastLine(msg) + "; log " + log);
+                    console.println(label + ": failed (exit code " + code + "): " + why(msg) + "; log " + log);
                     console.flush();
                     return code;
                 }
@@ -121,6 +121,12 @@ public final class SweepTask {
             step.add("--threads");
             step.add(Integer.toString(threads));
         }
+    }
+
+    /** A failure's standard error on one line: its error lines ({@link ErrorLines}) joined by "; ", else its last line. */
+    static String why(String stderr) {
+        List<String> errors = ErrorLines.of(stderr);
+        return errors.isEmpty() ? lastLine(stderr) : String.join("; ", errors);
     }
 
     private static String lastLine(String s) {

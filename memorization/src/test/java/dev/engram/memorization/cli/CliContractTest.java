@@ -190,7 +190,8 @@ class CliContractTest {
     /** The fake's results.json as {@link Analyses#execute} leaves it: with its summary rows added. */
     private static String stored(int value) {
         return dev.engram.memorization.io.Results.toJson(com.google.gson.JsonParser.parseString("{\"value\": " + value
-                + ", \"summaryRows\": [{\"label\": \"value\", \"value\": \"" + value + "\"}]}"));
+                + ", \"summaryRows\": [{\"label\": \"value\", \"value\": \"" + value + "\", \"numbers\": [{\"value\": "
+                + (double) value + ", \"percent\": false}]}]}"));
     }
 
     private static void assertNoLeftovers(RunFolder run) throws IOException {

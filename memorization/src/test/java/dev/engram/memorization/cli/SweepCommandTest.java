@@ -194,7 +194,7 @@ class SweepCommandTest {
                 .doesNotContain("--shard 1/2").doesNotContain("engram train");
         assertThat(RunComparison.differences(analyses.resolve("flipping"), unsharded.resolve("flipping"))).isEmpty();
 
-        // shards that fail (their folders' places are taken) are reported with their log; the merge is not run
+        // shards that fail (their folders' places are taken) are reported with their error; the merge is not run
         RunFolder.deleteTree(analyses.resolve("flipping"));
         for (Path p : List.of(shard1, shard2)) {
             RunFolder.deleteTree(p);
@@ -205,7 +205,7 @@ class SweepCommandTest {
         assertThat(engram("sweep", "status", a.dir().toString(), "--log-lines", "2")).isZero();
         assertThat(out.toString()).contains("shards 2 failed; merge pending")
                 .containsPattern("shard-1 +failed +exit code 1 in `engram flip --run")
-                .contains("| == failed with exit code 1").contains("{failed=1}");
+                .contains("| engram flip: error: ").doesNotContain("| == failed").contains("{failed=1}");
 
         // --only-failed: the two shards, in parallel, each in its own process, then the merge
         Files.delete(shard1);
@@ -221,6 +221,45 @@ class SweepCommandTest {
                 .isGreaterThan(log.indexOf("seed=1.shard-1: done")).isGreaterThan(log.indexOf("seed=1.shard-2: done"));
         assertThat(RunComparison.differences(analyses.resolve("flipping"), unsharded.resolve("flipping")))
                 .as("parallel shard tasks vs unsharded").isEmpty();
+    }
+
+    @Test
+    void analysisOptionsAreCheckedByTheirCommandsBeforeAnythingRuns() throws IOException {
+        Path f = writeSweep(tmp, "bad", "[1]", "  - flip --noisy abc");
+        for (List<String> args : List.of(List.of("sweep", f.toString(), "--dry-run"), List.of("sweep", f.toString()))) {
+            assertThat(engram(args.toArray(String[]::new))).as(args + "\n" + out + err).isEqualTo(EngramCli.EXIT_USAGE);
+            assertThat(err.toString()).contains(f.toString()).contains("analysis 'flip --noisy abc'")
+                    .contains("Invalid value for option '--noisy': 'abc' is not an int");
+            assertThat(out.toString()).doesNotContain("running");
+            assertThat(tmp.resolve("bad")).as("nothing is planned or trained").doesNotExist();
+        }
+        Files.writeString(f, Files.readString(f).replace("--noisy abc", "--nosy 3"));
+        assertThat(engram("sweep", f.toString(), "--dry-run")).isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(err.toString()).contains("Unknown options: '--nosy', '3'");
+        // an axis of analysis options: each run's command line is checked
+        Files.writeString(f, Files.readString(f).replace("  - flip --nosy 3", "  - flip --clean 2")
+                .replace("  noiseFraction: [0.2]", "  noiseFraction: [0.2]\n  flip.noisy: [2, lots]"));
+        assertThat(engram("sweep", f.toString(), "--dry-run")).as(out + "\n" + err).isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(err.toString()).contains("analysis 'flip --clean 2 --noisy lots' (run ")
+                .contains("Invalid value for option '--noisy': 'lots' is not an int");
+    }
+
+    @Test
+    void anOptionRefusedWhenTheRunTaskRunsIsShownByItsErrorLineInTheStatus() throws IOException {
+        Path f = writeSweep(tmp, "late", "[1]", PLAIN_FLIP);
+        Path dir = tmp.resolve("late");
+        Sweep.plan(dev.engram.memorization.sweep.SweepSpec.read(f), dir, new CliCommands()).write();
+        // a manifest planned by a version that did not check the options (or edited by hand)
+        Path manifest = dir.resolve(Sweep.MANIFEST);
+        Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"--noisy\",\\s*\"2\"", "\"--noisy\", \"abc\""));
+        assertThat(engram("sweep", "run-task", dir.toString(), "--index", "0")).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(out.toString()).contains("failed (exit code 2): Invalid value for option '--noisy': 'abc' is not an int; log");
+        assertThat(engram("sweep", "status", dir.toString())).isZero();
+        List<String> shown = out.toString().lines().filter(l -> l.strip().startsWith("|")).toList();
+        assertThat(shown).as(out.toString()).containsExactly("        | Invalid value for option '--noisy': 'abc' is not an int");
+        // resuming the folder checks its manifest first
+        assertThat(engram("sweep", dir.toString())).isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(err.toString()).contains(manifest.toString()).contains("'abc' is not an int");
     }
 
     @Test

@@ -32,6 +32,8 @@ class SparseDoubleDescentTest {
                 level(0, 0, 0.85, 0.5), level(1, 0.5, 0.80, 0.9), level(2, 0.9, 0.78, 0.95)));
         assertThat(falling.recovery()).as("test accuracy never rises again").isNull();
         assertThat(falling.summaryRows().get(0).value()).isEqualTo("85.00% / n/a / n/a");
+        assertThat(falling.summaryRows().get(0).numbers()).as("one n/a stands for an accuracy and its sparsity")
+                .hasSameSizeAs(r.summaryRows().get(0).numbers()).hasSize(5);
         // the largest rise wins, not the first: .80 -> .81, then .79 -> .84
         var two = new SparseDoubleDescent.Result("mnist", "mlp", 0.2, 100, 20, 1000, 1010, "init", List.of(
                 level(0, 0, 0.85, 0.5), level(1, 0.5, 0.80, 0.9), level(2, 0.6, 0.81, 0.9), level(3, 0.7, 0.79, 0.9),

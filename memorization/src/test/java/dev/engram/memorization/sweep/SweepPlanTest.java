@@ -51,6 +51,15 @@ class SweepPlanTest {
         public boolean shardable(String name) {
             return name.equals("flip");
         }
+
+        /** Like flip's parser: --noisy takes an int. */
+        @Override
+        public void check(List<String> args) {
+            int at = args.indexOf("--noisy");
+            if (at >= 0 && !args.get(at + 1).matches("\\d+")) {
+                throw new IllegalArgumentException("Invalid value for option '--noisy': '" + args.get(at + 1) + "' is not an int");
+            }
+        }
     };
 
     private Sweep plan(String yaml, Path dir) throws IOException {

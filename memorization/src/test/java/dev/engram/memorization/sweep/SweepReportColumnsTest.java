@@ -1,0 +1,104 @@
+package dev.engram.memorization.sweep;
+
+import dev.engram.memorization.analysis.SummaryRow;
+import dev.engram.memorization.io.Results;
+import dev.engram.memorization.metrics.Detection;
+import dev.engram.memorization.scores.Detections;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The aggregate report puts each metric in one column for all runs, whatever the shape of each run's summary text:
+ * an AUROC below 0.5 shown with its inverted value, a part of a row that is "n/a".
+ */
+class SweepReportColumnsTest {
+    @TempDir
+    Path tmp;
+
+    private static final String AUROC = "AUROC vog (higher = noisy)";
+    private static final String FLIPPED = "memorized flipped with < 10 units: noisy / clean";
+
+    /** Three seeds of one point; run k's analyses get the summary rows {@code rows[k]} (objects as stored). */
+    private List<String> summaryCsv(Map<String, List<?>>[] rows) throws IOException {
+        Path f = tmp.resolve("s.yaml");
+        Files.writeString(f, "name: cols\npreset: demo\nseeds: [1, 2, 3]\n");
+        Sweep s = Sweep.plan(SweepSpec.read(f), tmp.resolve("d"), SweepPlanTest.COMMANDS);
+        for (SweepRun r : s.runs()) {
+            Path a = s.runDir(r).resolve("analyses");
+            Files.createDirectories(a.resolve("training"));
+            Results.writeJson(a.resolve("training").resolve("results.json"), Map.of("finalTestAccuracy", 0.9));
+            for (var e : rows[r.index()].entrySet()) {
+                Files.createDirectories(a.resolve(e.getKey()));
+                Results.writeJson(a.resolve(e.getKey()).resolve("results.json"), Map.of(Results.SUMMARY_ROWS, e.getValue()));
+            }
+        }
+        SweepReport.write(s, new PrintWriter(new StringWriter(), true));
+        return Files.readAllLines(s.dir().resolve("report").resolve("summary.csv"));
+    }
+
+    /** A row as results.json of an older version stored it: label and text only. */
+    private static Map<String, String> text(String label, String value) {
+        return Map.of("label", label, "value", value);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, List<?>>[] runs(Map<String, List<?>>... runs) {
+        return runs;
+    }
+
+    private static double mean(List<String> csv, String metric) {
+        List<String> header = List.of(csv.get(0).split(","));
+        int i = header.indexOf(metric + " mean");
+        assertThat(i).as(metric + " in " + header).isPositive();
+        return Double.parseDouble(csv.get(1).split(",")[i]);
+    }
+
+    private static void assertOneColumnPerMetric(List<String> csv) {
+        assertThat(csv).hasSize(2);
+        String header = csv.get(0);
+        assertThat(header).as("no AUROC split into [1]/[2], no inverted AUROC column")
+                .doesNotContain("[1]").doesNotContain("inverted").doesNotContain(AUROC + " [2]");
+        assertThat(header.split(",")).as(header).containsExactly("runs", "training: finalTestAccuracy mean",
+                "training: finalTestAccuracy std", "flipping: " + FLIPPED + " (%) mean", "flipping: " + FLIPPED + " (%) std",
+                "flipping: " + FLIPPED + " [2] (%) mean", "flipping: " + FLIPPED + " [2] (%) std",
+                "scores: " + AUROC + " mean", "scores: " + AUROC + " std");
+        assertThat(mean(csv, "scores: " + AUROC)).as("the AUROCs of all runs, the inverted one as it is")
+                .isCloseTo((0.62 + 0.4625 + 0.70) / 3, within(1e-9));
+        assertThat(mean(csv, "flipping: " + FLIPPED + " (%)")).as("n/a left out").isCloseTo(37.5, within(1e-9));
+        assertThat(mean(csv, "flipping: " + FLIPPED + " [2] (%)")).isCloseTo(100.0, within(1e-9));
+    }
+
+    @Test
+    void textRowsOfOlderResultsKeepTheirNumbersInPlace() throws IOException {
+        List<String> csv = summaryCsv(runs(
+                Map.of("scores", List.of(text(AUROC, "0.6200")), "flipping", List.of(text(FLIPPED, "50.00% / 100.00%"))),
+                Map.of("scores", List.of(text(AUROC, "0.4625 (inverted: 0.5375)")),
+                        "flipping", List.of(text(FLIPPED, "n/a / 100.00%"))),
+                Map.of("scores", List.of(text(AUROC, "0.7000")), "flipping", List.of(text(FLIPPED, "25.00% / 100.00%")))));
+        assertOneColumnPerMetric(csv);
+    }
+
+    @Test
+    void storedNumbersOfTheRowsAreReadAndMixWithTextRows() throws IOException {
+        SummaryRow inverted = Detections.row(new Detection("vog", "higher", 0.4625, 0.3));
+        assertThat(inverted.value()).as("the text still shows the inverted value").isEqualTo("0.4625 (inverted: 0.5375)");
+        List<String> csv = summaryCsv(runs(
+                Map.of("scores", List.of(Detections.row(new Detection("vog", "higher", 0.62, 0.3))),
+                        "flipping", List.of(SummaryRow.percentages(FLIPPED, 0.5, 1.0))),
+                Map.of("scores", List.of(inverted),
+                        "flipping", List.of(new SummaryRow(FLIPPED, SummaryRow.pct(Double.NaN) + " / " + SummaryRow.pct(1.0)))),
+                Map.of("scores", List.of(text(AUROC, "0.7000")), "flipping", List.of(text(FLIPPED, "25.00% / 100.00%")))));
+        assertOneColumnPerMetric(csv);
+    }
+}
