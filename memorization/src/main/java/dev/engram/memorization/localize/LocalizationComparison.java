@@ -214,10 +214,12 @@ public final class LocalizationComparison {
         int units = scores.length;
         Integer[] order = new Integer[units];
         for (int u = 0; u < units; u++) order[u] = u;
-        // ties in a random order drawn from (seed, row): a method that scores few units (greedy flipping leaves every unit
-        // it did not zero at 0) must not fill its top sets with the lowest unit indices, the same for every target, which
-        // would inflate its overlap across targets and bias its ablations toward the first layer's first units
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(s.seed() * 0x9E3779B97F4A7C15L + row);
+        // ties in a random order drawn from (seed, example id): a method that scores few units (greedy flipping leaves
+        // every unit it did not zero at 0) must not fill its top sets with the lowest unit indices, the same for every
+        // target, which would inflate its overlap across targets and bias its ablations toward the first layer's first
+        // units (the id, not the row: each injected example is the same last row of its own copy of the data)
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(s.seed() * 0x9E3779B97F4A7C15L
+                + train.data().ids()[row]);
         for (int i = units - 1; i > 0; i--) {
             int j = rnd.nextInt(i + 1);
             Integer t = order[i];
