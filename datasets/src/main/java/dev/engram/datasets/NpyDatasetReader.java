@@ -41,6 +41,8 @@ public final class NpyDatasetReader {
             for (String k : new String[] {"x", "y", "x_test", "y_test"}) {
                 Path f = path.resolve(k + ".npy");
                 if (Files.isRegularFile(f)) a.put(k, NpyReader.readArray(f));
+                else if (Files.exists(f)) throw new InvalidDatasetException(f, "is not a regular file (a folder dataset"
+                        + " holds x.npy and y.npy as files)");
             }
             where = path;
             for (String k : new String[] {"x", "y"}) {
@@ -50,6 +52,7 @@ public final class NpyDatasetReader {
                 }
             }
         } else if (Files.isRegularFile(path)) {
+            requireZip(path);
             a = NpyReader.readNpzArrays(path, Set.of("x", "y", "x_test", "y_test"));
             where = path;
             for (String k : new String[] {"x", "y"}) {
@@ -71,7 +74,13 @@ public final class NpyDatasetReader {
         int[] yTest = a.containsKey("y_test") ? labels(a.get("y_test")) : new int[0];
         int max = -1;
         for (int v : yTrain) max = Math.max(max, v);
-        for (int v : yTest) max = Math.max(max, v);
+        for (int i = 0; i < yTest.length; i++) {
+            if (yTest[i] > max) {
+                throw new InvalidDatasetException(Path.of(a.get("y_test").source()), "label " + yTest[i] + " of test example "
+                        + i + " is above every training label (0.." + max + "): the model would have a class it never"
+                        + " trains on");
+            }
+        }
         int classes = max + 1;
         if (classes < 2) {
             throw new InvalidDatasetException(Path.of(a.get("y").source()), "labels span " + classes
@@ -86,6 +95,20 @@ public final class NpyDatasetReader {
                     + shape(test) + " but x has " + shape(train) + " (and both must have the same dtype kind)");
         }
         return new TrainTest(train, test);
+    }
+
+    /** An {@code .npz} file is a zip archive: refuse anything else with that diagnosis rather than "no entry 'x'". */
+    private static void requireZip(Path path) throws IOException {
+        byte[] head = new byte[4];
+        int got;
+        try (java.io.InputStream in = Files.newInputStream(path)) {
+            got = in.readNBytes(head, 0, 4);
+        }
+        boolean zip = got == 4 && head[0] == 'P' && head[1] == 'K' && (head[2] == 3 || head[2] == 5) && (head[3] == 4 || head[3] == 6);
+        if (!zip) {
+            throw new InvalidDatasetException(path, "is not a valid .npz file (a zip archive of .npy arrays, as np.savez"
+                    + " writes); give an .npz file or a folder with x.npy and y.npy");
+        }
     }
 
     private static String shape(Dataset d) {

@@ -220,6 +220,25 @@ class OwnDatasetsTest {
         assertThatThrownBy(() -> NpyDatasetReader.read(npz, 0.5, 1)).hasMessageContaining("bad.npz")
                 .hasMessageContaining("'y'");
 
+        Path notZip = tmp.resolve("text.npz");
+        Files.writeString(notZip, "hello\n");
+        assertThatThrownBy(() -> NpyDatasetReader.read(notZip, 0.5, 1)).isInstanceOf(InvalidDatasetException.class)
+                .hasMessageContaining("text.npz").hasMessageContaining("not a valid .npz");
+
+        Path dirX = Files.createDirectories(tmp.resolve("dirx"));
+        Files.createDirectories(dirX.resolve("x.npy"));
+        Files.write(dirX.resolve("y.npy"), NpyWriter.labels(new int[] {0, 1}));
+        assertThatThrownBy(() -> NpyDatasetReader.read(dirX, 0.5, 1)).hasMessageContaining("x.npy")
+                .hasMessageContaining("not a regular file");
+
+        Path unseen = Files.createDirectories(tmp.resolve("unseen"));
+        Files.write(unseen.resolve("x.npy"), NpyWriter.uint8(new long[] {2, 1, 2, 2}, new byte[8]));
+        Files.write(unseen.resolve("y.npy"), NpyWriter.labels(new int[] {0, 1}));
+        Files.write(unseen.resolve("x_test.npy"), NpyWriter.uint8(new long[] {2, 1, 2, 2}, new byte[8]));
+        Files.write(unseen.resolve("y_test.npy"), NpyWriter.labels(new int[] {1, 9}));
+        assertThatThrownBy(() -> NpyDatasetReader.read(unseen, 0.5, 1)).hasMessageContaining("y_test.npy")
+                .hasMessageContaining("label 9 of test example 1");
+
         Path dtype = Files.createDirectories(tmp.resolve("dtype"));
         Files.write(dtype.resolve("x.npy"), NpyWriter.int64(new long[] {2, 1}, new long[] {1, 2}));
         Files.write(dtype.resolve("y.npy"), NpyWriter.labels(new int[] {0, 1}));

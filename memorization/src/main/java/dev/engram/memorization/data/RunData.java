@@ -193,9 +193,34 @@ public final class RunData {
     public synchronized TrainTest uncorrupted() throws IOException {
         if (raw == null) {
             TrainTest tt = source.load(config());
-            raw = new TrainTest(firstN(tt.train(), noise().size(), run.noiseFile()), tt.test());
+            Dataset train = firstN(tt.train(), noise().size(), run.noiseFile());
+            requireSameLabels(train, noise().originalLabels(), run.noiseFile());
+            raw = new TrainTest(train, tt.test());
         }
         return raw;
+    }
+
+    /**
+     * Refuses a dataset whose labels are not the ones the run was trained on ({@code noise.csv}'s original column): the
+     * files of an own dataset changed since training (examples added or removed move the seeded split), and every
+     * analysis would otherwise measure other examples than the model saw.
+     */
+    static void requireSameLabels(Dataset train, int[] original, Object source) {
+        int[] labels = train.labels();
+        int differ = 0, first = -1;
+        for (int i = 0; i < Math.min(labels.length, original.length); i++) {
+            if (labels[i] != original[i]) {
+                if (first < 0) first = i;
+                differ++;
+            }
+        }
+        if (differ > 0) {
+            throw new IllegalArgumentException("the data of " + train.name() + " no longer matches the run: " + differ + " of "
+                    + original.length + " training examples have another label than the original one recorded in " + source
+                    + " (first: example " + first + ", recorded " + original[first] + ", now " + labels[first] + "); the"
+                    + " dataset's files changed since the run was trained (adding or removing examples moves the seeded"
+                    + " train/test split): use the files the run was trained on");
+        }
     }
 
     /**

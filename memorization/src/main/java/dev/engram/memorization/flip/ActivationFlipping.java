@@ -76,6 +76,11 @@ final class ActivationFlipping extends NeuronFlipping {
                     + model.getClass().getSimpleName() + " has none; use the WEIGHTS variant");
         }
         taps = List.copyOf(h.tapNames());
+        if (taps.isEmpty()) {
+            throw new IllegalArgumentException("activation-level flipping needs a model with named taps; "
+                    + model.getClass().getSimpleName() + " names none (tapNames() is empty); use the WEIGHTS variant"
+                    + " (engram flip --variant weights)");
+        }
         String first = null;
         long firstFloats = 0;
         try (TensorScope s = Tensors.scope(); Grad g = Grad.disabled(); Taps.Recorder rec = Taps.record();

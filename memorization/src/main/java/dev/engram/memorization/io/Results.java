@@ -83,7 +83,7 @@ public final class Results {
         try {
             e = JsonParser.parseString(text);
         } catch (JsonParseException ex) {
-            throw new IOException(file + ": not valid JSON: " + ex.getMessage(), ex);
+            throw new IOException(file + ": not valid JSON: " + jsonProblem(ex), ex);
         }
         if (!e.isJsonObject()) throw new IOException(file + ": expected a JSON object at top level, found " + e);
         return e.getAsJsonObject();
@@ -156,5 +156,19 @@ public final class Results {
             }
             return (float) in.nextDouble();
         }
+    }
+
+    /**
+     * What a JSON parser's exception says about the text, in one line: the innermost message without the parser's
+     * advice on lenient parsing or its troubleshooting link (e.g. "malformed JSON at line 1 column 5 path $").
+     */
+    public static String jsonProblem(Throwable ex) {
+        Throwable t = ex;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        m = m.lines().findFirst().orElse(m).trim();
+        m = m.replaceFirst("^Use JsonReader\\.set(Strictness\\(Strictness\\.LENIENT\\)|Lenient\\(true\\)) to accept malformed JSON",
+                "malformed JSON");
+        return m;
     }
 }

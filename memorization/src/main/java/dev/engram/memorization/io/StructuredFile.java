@@ -55,7 +55,7 @@ public final class StructuredFile {
         try {
             return plain(JsonParser.parseString(text));
         } catch (JsonParseException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException(file + ": not valid JSON: " + Results.jsonProblem(e), e);
         }
     }
 

@@ -176,7 +176,7 @@ public final class ReportWriter {
             throws IOException {
         ExperimentConfig c = run.config();
         h.append("<section id=\"summary\">\n<p class=\"what\">");
-        h.append("<strong>").append(esc(c.dataset().toUpperCase(Locale.ROOT))).append("</strong>, model <strong>")
+        h.append("<strong>").append(esc(c.dataset().contains(":") ? c.dataset() : c.dataset().toUpperCase(Locale.ROOT))).append("</strong>, model <strong>")
                 .append(esc(c.model())).append("</strong>, <strong>").append(fmt(c.noiseFraction() * 100))
                 .append("% label noise</strong>");
         if (c.noiseFraction() == 1) h.append(" (random labels)");

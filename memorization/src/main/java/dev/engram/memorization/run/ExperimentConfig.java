@@ -405,7 +405,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         try {
             e = JsonParser.parseString(json);
         } catch (JsonParseException ex) {
-            throw new IllegalArgumentException(source + ": not valid JSON: " + ex.getMessage(), ex);
+            throw new IllegalArgumentException(source + ": not valid JSON: " + dev.engram.memorization.io.Results.jsonProblem(ex), ex);
         }
         if (!e.isJsonObject()) throw new IllegalArgumentException(source + ": expected a JSON object");
         JsonObject o = e.getAsJsonObject().deepCopy();

@@ -262,4 +262,16 @@ class NeuronFlippingTest {
         assertThat(all.summary().noisyTargets()).isEqualTo(noisy);
         assertThat(lines).anyMatch(l -> l.startsWith("warning:") && l.contains("of the requested " + (noisy + 5)));
     }
+    @Test
+    void activationFlippingRefusesAModelWithoutTapsUpFront() {
+        Mlp untapped = new Mlp(11, 16, 48, 48, 4) {
+            @Override
+            public List<String> tapNames() {
+                return List.of();
+            }
+        };
+        assertThatThrownBy(() -> NeuronFlipping.create(untapped, data, options().build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("names none")
+                .hasMessageContaining("--variant weights");
+    }
 }

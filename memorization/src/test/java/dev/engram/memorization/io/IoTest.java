@@ -124,4 +124,13 @@ class IoTest {
         assertThatThrownBy(() -> Results.readObject(arr)).hasMessageContaining("expected a JSON object");
         assertThatThrownBy(() -> Results.readObject(dir.resolve("none.json"))).hasMessageContaining("none.json");
     }
+    @Test
+    void malformedJsonIsReportedInOneLineWithoutTheParsersAdvice() throws IOException {
+        Path f = dir.resolve("config.json");
+        Files.writeString(f, "{\"model\": mlp,,}");
+        assertThatThrownBy(() -> Results.readObject(f)).isInstanceOf(IOException.class)
+                .hasMessageContaining("config.json: not valid JSON:")
+                .hasMessageNotContaining("setStrictness").hasMessageNotContaining("setLenient")
+                .hasMessageNotContaining("https://").hasMessageNotContaining("\n");
+    }
 }

@@ -103,6 +103,11 @@ public final class ModelContract {
             Throwable t = e.getCause();
             throw new IllegalArgumentException("model '" + name.trim() + "': constructor (" + channels + ", " + imageSize
                     + ", " + classes + ", " + seed + ") failed: " + t, t);
+        } catch (ExceptionInInitializerError e) { // the class's static initializer threw (it runs at the first construction)
+            Throwable t = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalArgumentException("model '" + name.trim() + "': the class's static initializer failed: " + t, t);
+        } catch (LinkageError e) {
+            throw new IllegalArgumentException("model '" + name.trim() + "': cannot load the class: " + e, e);
         } catch (ReflectiveOperationException e) {
             throw new IllegalArgumentException("model '" + name.trim() + "': cannot construct: " + e, e);
         }
@@ -151,6 +156,14 @@ public final class ModelContract {
             if (!Arrays.equals(y.shape(), new int[] {2, classes})) {
                 problems.add("forward of [2, " + channels + ", " + imageSize + ", " + imageSize + "] gave "
                         + Arrays.toString(y.shape()) + ", expected logits [2, " + classes + "]");
+            } else {
+                for (float v : y.toFloatArray()) {
+                    if (!Float.isFinite(v)) {
+                        problems.add("forward of [2, " + channels + ", " + imageSize + ", " + imageSize + "] zero images gave"
+                                + " non-finite logits (" + v + ") at initialization");
+                        break;
+                    }
+                }
             }
             if (taps != null) {
                 List<String> hit = new ArrayList<>(rec.shapes().keySet());

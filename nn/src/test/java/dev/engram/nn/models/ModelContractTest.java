@@ -73,6 +73,40 @@ class ModelContractTest {
         @Override public LinkedHashMap<String, List<String>> layerGroups() { return new LinkedHashMap<>(); }
     }
 
+    /** Meets the contract's shapes but computes NaN logits. */
+    public static class NanNet extends GoodNet {
+        public NanNet(int channels, int imageSize, int classes, long seed) {
+            super(channels, imageSize, classes, seed);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return super.forward(x).mul(Float.NaN);
+        }
+    }
+
+    /** Its static initializer throws, which happens at the first construction. */
+    public static class BrokenStaticNet extends GoodNet {
+        static final int BOOM = boom();
+
+        static int boom() {
+            throw new IllegalStateException("static boom");
+        }
+
+        public BrokenStaticNet(int channels, int imageSize, int classes, long seed) {
+            super(channels, imageSize, classes, seed);
+        }
+    }
+
+    @Test
+    void nonFiniteLogitsAndAFailingStaticInitializerAreReportedAsContractProblems() {
+        assertThatThrownBy(() -> ModelContract.create(cls(NanNet.class), 1, 4, 3, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-finite logits");
+        assertThatThrownBy(() -> ModelContract.create(cls(BrokenStaticNet.class), 1, 4, 3, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("static initializer failed")
+                .hasMessageContaining("static boom");
+    }
+
     private static String cls(Class<?> c) {
         return "class:" + c.getName();
     }
