@@ -103,17 +103,44 @@ public final class DoctorCommand implements Callable<Integer> {
         return m;
     }
 
-    /** "complete (…)" / "partial: has …, missing …" / "not downloaded" for one dataset folder. */
+    /** Known sizes of cached files (raw MNIST IDX files and the single-file datasets), by file name. */
+    private static Map<String, Long> knownSizes() {
+        Map<String, Long> m = new LinkedHashMap<>(DatasetCatalog.MNIST_RAW_SIZE);
+        for (DatasetCatalog.RemoteFile f : List.of(DatasetCatalog.CIFAR10_BINARY, DatasetCatalog.SVHN_TRAIN,
+                DatasetCatalog.SVHN_TEST)) {
+            if (f.size() > 0) m.put(f.fileName(), f.size());
+        }
+        return m;
+    }
+
+    /**
+     * "complete (…)" / "partial: has …, missing …" / "not downloaded" for one dataset folder, or "damaged: …" first when
+     * a file has another size than the one published (a truncated download or copy; its checksum would fail on use).
+     */
     static String datasetStatus(Path cache, String dataset, List<String> files) {
         Path dir = cache.resolve(dataset);
+        Map<String, Long> sizes = knownSizes();
         List<String> have = new ArrayList<>();
         List<String> missing = new ArrayList<>();
+        List<String> damaged = new ArrayList<>();
         for (String f : files) {
             boolean raw = Files.isRegularFile(dir.resolve(f));
             boolean gz = !f.endsWith(".gz") && Files.isRegularFile(dir.resolve(f + ".gz"));
-            if (raw) have.add(f);
-            else if (gz) have.add(f + ".gz");
+            if (raw) {
+                have.add(f);
+                Long want = dataset.equals("mnist") || !DatasetCatalog.MNIST_RAW_SIZE.containsKey(f) ? sizes.get(f) : null;
+                long got;
+                try {
+                    got = Files.size(dir.resolve(f));
+                } catch (java.io.IOException e) {
+                    got = -1;
+                }
+                if (want != null && got != want) damaged.add(f + " has " + got + " bytes, expected " + want);
+            } else if (gz) have.add(f + ".gz");
             else missing.add(f);
+        }
+        if (!damaged.isEmpty()) {
+            return "damaged: " + String.join("; ", damaged) + " (delete it: it is fetched again on first use)";
         }
         if (missing.isEmpty()) return "complete: " + String.join(", ", have);
         if (have.isEmpty()) return "not downloaded (fetched on first use)";

@@ -78,11 +78,15 @@ class EngramCliTest {
     void doctorDescribesDatasetFiles() throws IOException {
         Path cache = tmp.resolve("cache");
         Files.createDirectories(cache.resolve("mnist"));
-        Files.writeString(cache.resolve("mnist/train-images-idx3-ubyte"), "x");
+        Files.writeString(cache.resolve("mnist/train-images-idx3-ubyte.gz"), "x");
         Files.writeString(cache.resolve("mnist/train-labels-idx1-ubyte.gz"), "x");
         List<String> names = DoctorCommand.expectedFiles().get("mnist");
         assertThat(DoctorCommand.datasetStatus(cache, "mnist", names)).startsWith("partial")
                 .contains("train-labels-idx1-ubyte.gz").contains("missing t10k-images-idx3-ubyte");
+        // a truncated raw file is not "complete": its size is not the published one
+        Files.write(cache.resolve("mnist/t10k-labels-idx1-ubyte"), new byte[100]);
+        assertThat(DoctorCommand.datasetStatus(cache, "mnist", names))
+                .startsWith("damaged: t10k-labels-idx1-ubyte has 100 bytes, expected 10008");
         assertThat(DoctorCommand.datasetStatus(cache, "svhn", List.of("train_32x32.mat"))).startsWith("not downloaded");
     }
 
