@@ -351,6 +351,11 @@ public final class ReportWriter {
         } else if (run.hasResults(name) && problem == null) {
             h.append("<p class=\"note\">No headline numbers stored for this analysis (results written before they were"
                     + " stored); run it again with <code>--force</code> to list them here.</p>\n");
+        } else if (problem == null) {
+            // figures or tables without their results file: an interrupted run, or the file was removed or replaced
+            h.append("<p class=\"warn\">").append(esc(run.resultsFile(name).toString())).append(" is missing or not a"
+                    + " file, so this analysis' key numbers cannot be shown and the files below may be left from an earlier"
+                    + " run; run the analysis again with <code>--force</code>.</p>\n");
         }
 
         for (Path p : run.analysisFiles(name, TEXT_TABLE)) {

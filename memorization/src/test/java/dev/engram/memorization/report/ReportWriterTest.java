@@ -33,6 +33,18 @@ class ReportWriterTest {
     }
 
     @Test
+    void figuresWithoutTheirResultsFileAreFlagged() throws IOException {
+        RunFolder r = RunFolderTestSupport.newRun(tmp.resolve("run"), 0.1);
+        Path sd = r.analysisDir("scores");
+        Charts.line(sd.resolve("curves.png"), "Loss", "epoch", "loss",
+                List.of(Charts.Series.of("noisy", new double[] {0, 1}, new double[] {0.9, 0.3})));
+        String html = ReportWriter.render(r);
+        assertThat(html).contains("id=\"scores\"").contains(r.resultsFile("scores") + " is missing or not a file");
+        Files.createDirectories(r.resultsFile("scores")); // a folder where the results file should be
+        assertThat(ReportWriter.render(r)).contains("is missing or not a file");
+    }
+
+    @Test
     void sectionsAppearForAnalysesWithOutputAndAreSelfContained() throws IOException {
         RunFolder r = RunFolderTestSupport.newRun(tmp.resolve("run"), 0.1);
         Map<String, Object> res = new LinkedHashMap<>();
