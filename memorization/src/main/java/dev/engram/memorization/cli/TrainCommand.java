@@ -316,6 +316,8 @@ public final class TrainCommand implements Callable<Integer> {
                     + "); continue it with `engram train --run " + dir + " --resume` or choose a new folder");
         }
         TrainTest data = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(cfg);
+        String empty = emptyClasses(data.train());
+        if (empty != null) out.println("warning: " + empty);
         onEstimate.accept(printEstimate(cfg, data, gradAccounting, out));
         boolean existed = java.nio.file.Files.isDirectory(dir);
         RunData run;
@@ -402,6 +404,23 @@ public final class TrainCommand implements Callable<Integer> {
                             accuracy(s.cleanAccuracy()), accuracy(s.noisyAccuracy()), s.testAccuracy(), s.seconds(), eta);
                     out.flush();
                 });
+    }
+
+    /**
+     * A note on the classes with no training example, or null when every class has one: the model still gets an output
+     * for each (an own dataset's class count is its largest label + 1, so one stray label, or a sentinel such as 255,
+     * adds classes).
+     */
+    static String emptyClasses(dev.engram.datasets.Dataset train) {
+        int k = train.numClasses();
+        int[] count = new int[k];
+        for (int y : train.labels()) if (y >= 0 && y < k) count[y]++;
+        List<Integer> none = new java.util.ArrayList<>();
+        for (int c = 0; c < k; c++) if (count[c] == 0) none.add(c);
+        if (none.isEmpty()) return null;
+        String which = none.size() <= 10 ? none.toString() : none.subList(0, 10) + " … (" + none.size() + " in all)";
+        return none.size() + " of the " + k + " classes have no training example: " + which + " (the model has an output"
+                + " for each class 0.." + (k - 1) + "; check the labels if that is not intended)";
     }
 
     /** An accuracy with four decimals, or {@code n/a} when there is nothing to measure (no clean or no noisy example). */

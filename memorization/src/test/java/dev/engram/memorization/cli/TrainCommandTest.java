@@ -21,6 +21,15 @@ class TrainCommandTest {
     }
 
     @Test
+    void classesWithoutATrainingExampleAreNamed() {
+        dev.engram.datasets.Dataset all = new dev.engram.datasets.Dataset("own", 1, 2, 2, 4, new byte[16], new int[] {0, 1, 0, 1});
+        assertThat(TrainCommand.emptyClasses(all)).isEqualTo("2 of the 4 classes have no training example: [2, 3] (the model"
+                + " has an output for each class 0..3; check the labels if that is not intended)");
+        dev.engram.datasets.Dataset full = new dev.engram.datasets.Dataset("own", 1, 2, 2, 2, new byte[8], new int[] {0, 1});
+        assertThat(TrainCommand.emptyClasses(full)).isNull();
+    }
+
+    @Test
     void reproCpuPresetIsSelectable() {
         TrainCommand c = new TrainCommand();
         new picocli.CommandLine(c).parseArgs("--run", tmp.toString(), "--preset", "repro-cpu");
