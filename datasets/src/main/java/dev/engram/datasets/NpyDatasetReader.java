@@ -52,7 +52,6 @@ public final class NpyDatasetReader {
                 }
             }
         } else if (Files.isRegularFile(path)) {
-            requireZip(path);
             a = NpyReader.readNpzArrays(path, Set.of("x", "y", "x_test", "y_test"));
             where = path;
             for (String k : new String[] {"x", "y"}) {
@@ -95,20 +94,6 @@ public final class NpyDatasetReader {
                     + shape(test) + " but x has " + shape(train) + " (and both must have the same dtype kind)");
         }
         return new TrainTest(train, test);
-    }
-
-    /** An {@code .npz} file is a zip archive: refuse anything else with that diagnosis rather than "no entry 'x'". */
-    private static void requireZip(Path path) throws IOException {
-        byte[] head = new byte[4];
-        int got;
-        try (java.io.InputStream in = Files.newInputStream(path)) {
-            got = in.readNBytes(head, 0, 4);
-        }
-        boolean zip = got == 4 && head[0] == 'P' && head[1] == 'K' && (head[2] == 3 || head[2] == 5) && (head[3] == 4 || head[3] == 6);
-        if (!zip) {
-            throw new InvalidDatasetException(path, "is not a valid .npz file (a zip archive of .npy arrays, as np.savez"
-                    + " writes); give an .npz file or a folder with x.npy and y.npy");
-        }
     }
 
     private static String shape(Dataset d) {

@@ -42,6 +42,7 @@ public final class NpyReader {
 
     /** Reads array {@code key} (file {@code key.npy}) of an {@code .npz} archive as floats. */
     public static float[] readNpzFloats(Path npz, String key) throws IOException {
+        requireZip(npz);
         CountingInputStream raw = new CountingInputStream(new BufferedInputStream(Files.newInputStream(npz)));
         try (ZipInputStream z = new ZipInputStream(raw)) {
             ZipEntry e;
@@ -56,6 +57,23 @@ public final class NpyReader {
                     "a corrupt zip structure (" + e.getMessage() + ")", e);
         }
         throw new DatasetFormatException(npz.toString(), raw.count, "an entry '" + key + ".npy'", "no such entry");
+    }
+
+    /**
+     * An {@code .npz} is a zip archive: other bytes are refused as such here, since a zip reader would see an archive
+     * without entries and every key would be reported missing.
+     */
+    private static void requireZip(Path npz) throws IOException {
+        byte[] head = new byte[4];
+        int got;
+        try (java.io.InputStream in = Files.newInputStream(npz)) {
+            got = in.readNBytes(head, 0, 4);
+        }
+        boolean zip = got == 4 && head[0] == 'P' && head[1] == 'K' && (head[2] == 3 || head[2] == 5) && (head[3] == 4 || head[3] == 6);
+        if (!zip) {
+            throw new DatasetFormatException(npz.toString(), 0, "a zip archive of .npy arrays (an .npz as np.savez writes)",
+                    got == 0 ? "an empty file" : "other bytes");
+        }
     }
 
     private static ZipEntry nextEntry(ZipInputStream z, CountingInputStream raw, Path npz) throws IOException {
@@ -194,6 +212,7 @@ public final class NpyReader {
      * archive are absent from the map. Entries are read as {@link #readArray(Path)} reads a file.
      */
     public static Map<String, Array> readNpzArrays(Path npz, Set<String> keys) throws IOException {
+        requireZip(npz);
         Map<String, Array> found = new java.util.LinkedHashMap<>();
         CountingInputStream raw = new CountingInputStream(new BufferedInputStream(Files.newInputStream(npz)));
         try (ZipInputStream z = new ZipInputStream(raw)) {

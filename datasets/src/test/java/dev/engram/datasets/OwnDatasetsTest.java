@@ -222,8 +222,9 @@ class OwnDatasetsTest {
 
         Path notZip = tmp.resolve("text.npz");
         Files.writeString(notZip, "hello\n");
-        assertThatThrownBy(() -> NpyDatasetReader.read(notZip, 0.5, 1)).isInstanceOf(InvalidDatasetException.class)
-                .hasMessageContaining("text.npz").hasMessageContaining("not a valid .npz");
+        assertThatThrownBy(() -> NpyDatasetReader.read(notZip, 0.5, 1)).isInstanceOf(DatasetFormatException.class)
+                .hasMessageContaining("text.npz").hasMessageContaining("expected a zip archive of .npy arrays")
+                .hasMessageContaining("found other bytes");
 
         Path dirX = Files.createDirectories(tmp.resolve("dirx"));
         Files.createDirectories(dirX.resolve("x.npy"));

@@ -285,7 +285,7 @@ public final class PerExampleGradients implements AutoCloseable {
         }
     }
 
-    private static IllegalStateException noRule(List<Tensor> uncovered, Map<Tensor, String> uncoveredBy) {
+    private IllegalStateException noRule(List<Tensor> uncovered) {
         StringBuilder names = new StringBuilder();
         for (Tensor p : uncovered) {
             if (names.length() > 0) names.append(", ");
@@ -296,9 +296,6 @@ public final class PerExampleGradients implements AutoCloseable {
                 + " or register a rule with PerExampleRules.register");
     }
 
-    private IllegalStateException noRule(List<Tensor> uncovered) {
-        return noRule(uncovered, uncoveredBy);
-    }
 
     /** Batch-of-one passes for parameters some use of which has no rule. */
     private void fallback(List<Tensor> uncovered) {
@@ -310,7 +307,6 @@ public final class PerExampleGradients implements AutoCloseable {
                         + " gradients from batch-of-one backward passes (slow). Register a rule with PerExampleRules.register.", op);
             }
         }
-        if (options.recompute() == null) throw noRule(uncovered);
         Autograd.BackwardListener outer = Autograd.setListener(null);
         try {
             for (int i = 0; i < batch; i++) {

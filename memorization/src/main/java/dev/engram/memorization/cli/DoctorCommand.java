@@ -103,14 +103,22 @@ public final class DoctorCommand implements Callable<Integer> {
         return m;
     }
 
-    /** Known sizes of cached files (raw MNIST IDX files and the single-file datasets), by file name. */
-    private static Map<String, Long> knownSizes() {
-        Map<String, Long> m = new LinkedHashMap<>(DatasetCatalog.MNIST_RAW_SIZE);
+    private static long sizeOrMinusOne(Path file) {
+        try {
+            return Files.size(file);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    /** The published size of {@code file} in the cache folder of {@code dataset}, or null when unknown. */
+    private static Long knownSize(String dataset, String file) {
+        if (dataset.equals("mnist") && DatasetCatalog.MNIST_RAW_SIZE.containsKey(file)) return DatasetCatalog.MNIST_RAW_SIZE.get(file);
         for (DatasetCatalog.RemoteFile f : List.of(DatasetCatalog.CIFAR10_BINARY, DatasetCatalog.SVHN_TRAIN,
                 DatasetCatalog.SVHN_TEST)) {
-            if (f.size() > 0) m.put(f.fileName(), f.size());
+            if (f.dataset().equals(dataset) && f.fileName().equals(file) && f.size() > 0) return f.size();
         }
-        return m;
+        return null;
     }
 
     /**
@@ -119,7 +127,6 @@ public final class DoctorCommand implements Callable<Integer> {
      */
     static String datasetStatus(Path cache, String dataset, List<String> files) {
         Path dir = cache.resolve(dataset);
-        Map<String, Long> sizes = knownSizes();
         List<String> have = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         List<String> damaged = new ArrayList<>();
@@ -128,13 +135,8 @@ public final class DoctorCommand implements Callable<Integer> {
             boolean gz = !f.endsWith(".gz") && Files.isRegularFile(dir.resolve(f + ".gz"));
             if (raw) {
                 have.add(f);
-                Long want = dataset.equals("mnist") || !DatasetCatalog.MNIST_RAW_SIZE.containsKey(f) ? sizes.get(f) : null;
-                long got;
-                try {
-                    got = Files.size(dir.resolve(f));
-                } catch (java.io.IOException e) {
-                    got = -1;
-                }
+                Long want = knownSize(dataset, f);
+                long got = sizeOrMinusOne(dir.resolve(f));
                 if (want != null && got != want) damaged.add(f + " has " + got + " bytes, expected " + want);
             } else if (gz) have.add(f + ".gz");
             else missing.add(f);

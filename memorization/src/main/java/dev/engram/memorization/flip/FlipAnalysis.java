@@ -306,7 +306,7 @@ public final class FlipAnalysis implements ShardedAnalysis<FlipAnalysis.Options,
         int noisyDrawn = 0;
         for (int row : all) if (train.noisy()[row]) noisyDrawn++;
         if (noisyDrawn < noisyTargets || all.length - noisyDrawn < cleanTargets) {
-            log.accept("warning: the run has " + train.size() + " training examples, " + countNoisy(train) + " of them noisy: "
+            log.accept("warning: the run has " + train.size() + " training examples, " + train.noisyCount() + " of them noisy: "
                     + "flipping " + noisyDrawn + " noisy and " + (all.length - noisyDrawn) + " clean targets of the requested "
                     + noisyTargets + " and " + cleanTargets);
         }
@@ -395,12 +395,6 @@ public final class FlipAnalysis implements ShardedAnalysis<FlipAnalysis.Options,
         out.addAll(sample(n, noisy, rnd));
         out.addAll(sample(c, clean, rnd));
         return out.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static int countNoisy(ExampleSet train) {
-        int k = 0;
-        for (boolean b : train.noisy()) if (b) k++;
-        return k;
     }
 
     private static List<Integer> sample(List<Integer> from, int k, SplittableRandom rnd) {

@@ -11,9 +11,8 @@ import dev.engram.memorization.run.AnalysisKind;
 import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.Provenance;
 import dev.engram.memorization.run.RunFolder;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,21 +38,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class CliContractTest {
     @TempDir
     Path tmp;
-    private String savedDataProperty;
+    @RegisterExtension
+    final EmptyDatasetCache emptyCache = new EmptyDatasetCache();
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
-    @BeforeEach
-    void emptyDatasetCache() throws IOException {
-        savedDataProperty = System.getProperty("engram.data");
-        System.setProperty("engram.data", Files.createDirectories(tmp.resolve("empty-cache")).toString());
-    }
-
-    @AfterEach
-    void restoreDatasetCache() {
-        if (savedDataProperty == null) System.clearProperty("engram.data");
-        else System.setProperty("engram.data", savedDataProperty);
-    }
 
     private int engram(String... args) {
         out.getBuffer().setLength(0);

@@ -3,9 +3,8 @@ package dev.engram.memorization.cli;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.run.RunFolderException;
 import dev.engram.memorization.run.RunFolderTestSupport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,19 +29,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class UsageErrorsTest extends CliTestBase {
     @TempDir
     Path tmp;
-    private String savedDataProperty;
-
-    @BeforeEach
-    void emptyDatasetCache() throws IOException {
-        savedDataProperty = System.getProperty("engram.data");
-        System.setProperty("engram.data", Files.createDirectories(tmp.resolve("empty-cache")).toString());
-    }
-
-    @AfterEach
-    void restoreDatasetCache() {
-        if (savedDataProperty == null) System.clearProperty("engram.data");
-        else System.setProperty("engram.data", savedDataProperty);
-    }
+    @RegisterExtension
+    final EmptyDatasetCache emptyCache = new EmptyDatasetCache();
 
     private String[] args(String line) {
         List<String> a = new ArrayList<>();

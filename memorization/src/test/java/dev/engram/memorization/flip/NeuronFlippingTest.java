@@ -253,9 +253,7 @@ class NeuronFlippingTest {
         for (int row : drawn) assertThat(f.canTarget(row)).isTrue();
         assertThat(f.referenceRows()).hasSize(data.size() - drawn.length);
         // asking for more noisy targets than the run has: all of them, and a warning
-        int counted = 0;
-        for (boolean b : data.noisy()) if (b) counted++;
-        int noisy = counted;
+        int noisy = data.noisyCount();
         lines.clear();
         assertThat(FlipAnalysis.drawTargets(data, noisy + 5, 0, 1)).hasSize(noisy);
         FlipAnalysis.Result all = FlipAnalysis.run(model, data, o.toBuilder().maxUnits(1).build(), noisy + 5, 0, lines::add);
