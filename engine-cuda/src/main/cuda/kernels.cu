@@ -92,7 +92,7 @@ EXPORT void unary_forward(int op, float alpha, const float* x, float* y, long lo
             case U_SQRT: r = (float)sqrt((double)v); break;
             case U_RSQRT: r = (float)(1.0 / sqrt((double)v)); break;
             case U_ABS: r = fabsf(v); break;
-            case U_RELU: r = v > 0 ? v : 0.0f; break;
+            case U_RELU: r = v <= 0.0f ? 0.0f : v; break;  // NaN passes, as on the CPU
             case U_GELU: r = (float)(v * phi((double)v)); break;
             case U_TANH: r = (float)tanh((double)v); break;
             case U_SIGMOID: r = (float)(1.0 / (1.0 + exp(-(double)v))); break;
@@ -117,7 +117,7 @@ EXPORT void unary_backward(int op, float alpha, const float* x, const float* y, 
             case U_SQRT: r = g * 0.5f / y[k]; break;
             case U_RSQRT: r = -0.5f * g * y[k] * y[k] * y[k]; break;
             case U_ABS: r = g * java_signum(x[k]); break;
-            case U_RELU: r = x[k] > 0 ? g : 0.0f; break;
+            case U_RELU: r = x[k] <= 0.0f ? 0.0f : g; break;
             case U_GELU: {
                 double v = x[k];
                 r = (float)(g * (phi(v) + v * exp(-0.5 * v * v) * 0.3989422804014327));

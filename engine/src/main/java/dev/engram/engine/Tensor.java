@@ -448,6 +448,7 @@ public final class Tensor {
     public Tensor abs() { return Elementwise.unary(UnaryOp.ABS, 0, this); }
     public Tensor square() { return Elementwise.unary(UnaryOp.SQUARE, 0, this); }
     public Tensor reciprocal() { return Elementwise.unary(UnaryOp.RECIPROCAL, 0, this); }
+    /** {@code x <= 0 ? +0 : x}, as in PyTorch: NaN propagates, and its gradient passes where the input is NaN. */
     public Tensor relu() { return Elementwise.unary(UnaryOp.RELU, 0, this); }
     public Tensor gelu() { return Elementwise.unary(UnaryOp.GELU, 0, this); }
     public Tensor tanh() { return Elementwise.unary(UnaryOp.TANH, 0, this); }

@@ -195,6 +195,22 @@ class KernelParityTest {
         }
     }
 
+    @Test
+    void unaryOpsAgreeOnNonFiniteInputs() {
+        float[] special = {Float.NaN, Float.intBitsToFloat(0xffc00000), Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1f, -1f};
+        int n = special.length;
+        Storage[] x = floats(special), dy = floats(values(new SplittableRandom(5), n, -1, 1));
+        for (UnaryOp op : UnaryOp.values()) {
+            Storage[] y = zeros(n), dx = zeros(n);
+            onBoth((b, k) -> b.unary(op, 1.5f, x[k], y[k], n));
+            ulps("unary " + op + " on non-finite inputs", y, 2);
+            Storage[] yy = floats(read(y)[0]);
+            onBoth((b, k) -> b.unaryBackward(op, 1.5f, x[k], yy[k], dy[k], dx[k], n));
+            ulps("unary backward " + op + " on non-finite inputs", dx, 2);
+        }
+    }
+
     @ParameterizedTest(name = "seed={0}")
     @MethodSource("seeds")
     void binaryWithBroadcastingAndWhere(long seed) {

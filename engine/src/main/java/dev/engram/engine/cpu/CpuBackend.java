@@ -151,12 +151,16 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * 0 when the float with raw bits {@code b} is {@code > 0} (positive, not NaN), else all ones; so
-     * {@code bits & ~drop} is {@code x > 0 ? x : +0} without a branch (a data-dependent branch
-     * mispredicts half the time on activations).
+     * All ones when the float with raw bits {@code b} is {@code <= 0} (either zero, negative, or
+     * -inf), else 0 (positive, +inf, or NaN of either sign); so {@code bits & ~drop} is
+     * {@code x <= 0 ? +0 : x} without a branch (a data-dependent branch mispredicts half the time on
+     * activations). NaN passes as in PyTorch's ReLU, whose forward propagates it and whose backward
+     * ({@code x <= 0 ? 0 : dy}) passes the gradient: a diverging network stays visible as a NaN loss.
      */
-    private static int reluDrop(int b) {
-        return ((0x7f800000 - b) | (b - 1)) >> 31;
+    static int reluDrop(int b) {
+        int notPositive = ((b - 1) | b) >> 31;
+        int nan = (0x7f800000 - (b & 0x7fffffff)) >> 31;
+        return notPositive & ~nan;
     }
 
     @Override
