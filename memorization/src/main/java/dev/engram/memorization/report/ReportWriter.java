@@ -11,6 +11,7 @@ import dev.engram.memorization.run.ExperimentConfig;
 import dev.engram.memorization.run.Provenance;
 import dev.engram.memorization.run.RunFolder;
 import dev.engram.memorization.run.RunFolderException;
+import dev.engram.memorization.run.TrainingMethods;
 import dev.engram.memorization.run.RunLock;
 
 import java.io.IOException;
@@ -147,7 +148,7 @@ public final class ReportWriter {
                                 + pct(test), null));
             }
             Double secs = number(o, "trainingSeconds");
-            if (secs != null) out.add(new Row("training time", duration(secs), null));
+            if (secs != null) out.add(new Row("time in epochs (training steps and each epoch's evaluation)", duration(secs), null));
             Double zeta = number(o, "finalSusceptibility");
             if (zeta != null && Double.isFinite(zeta)) {
                 out.add(new Row("susceptibility ζ to random labels, final (mean loss decrease of one probe step)",
@@ -197,7 +198,7 @@ public final class ReportWriter {
             if (prov.isPresent()) {
                 Provenance p = prov.get();
                 String wall = wallTime(p);
-                if (wall != null) h.append(", training wall time <strong>").append(esc(wall)).append("</strong>");
+                if (wall != null) h.append(", wall time of the train command <strong>").append(esc(wall)).append("</strong>");
                 h.append(" (<code>").append(esc(String.join(" ", p.commandLine()))).append("</code>, ")
                         .append(esc(p.cpuModel())).append(", ").append(p.cores()).append(" cores)");
             }
@@ -305,7 +306,7 @@ public final class ReportWriter {
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);
             }
-            kvRow(h, rc.getName(), String.valueOf(v));
+            kvRow(h, rc.getName(), v instanceof TrainingMethods m ? m.label() : String.valueOf(v));
         }
         h.append("</table>\n");
         try {

@@ -2,7 +2,11 @@ package dev.engram.memorization.report;
 
 import dev.engram.memorization.io.CsvTable;
 import dev.engram.memorization.io.Results;
+import dev.engram.datasets.LabelNoise;
+import dev.engram.memorization.run.ExperimentConfig;
+import dev.engram.memorization.run.Provenance;
 import dev.engram.memorization.run.RunFolder;
+import dev.engram.memorization.run.TrainingMethods;
 import dev.engram.memorization.run.RunFolderTestSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,7 +108,18 @@ class ReportWriterTest {
         String html = ReportWriter.render(r);
         assertThat(html.substring(0, html.indexOf("id=\"training\""))).contains("100.00% / 85.25% / 90.44%")
                 .contains("1 more number in the section").doesNotContain("2 min 01 s");
-        assertThat(html.substring(html.indexOf("id=\"training\""))).contains("training time").contains("2 min 01 s");
+        assertThat(html.substring(html.indexOf("id=\"training\""))).contains("time in epochs").contains("2 min 01 s");
+    }
+
+    @Test
+    void theConfigurationNamesTheTrainingMethodsInWords() throws IOException {
+        ExperimentConfig c = ExperimentConfig.cpuDemo().toBuilder()
+                .methods(TrainingMethods.STANDARD.toBuilder().sam(0.05, false).build()).build();
+        RunFolder r = RunFolder.create(tmp.resolve("sam"), c, LabelNoise.corrupt(new int[40], 10, 0.1, c.seed()),
+                Provenance.capture(List.of("test"), List.of(c.seed())));
+        String details = ReportWriter.render(r);
+        details = details.substring(details.indexOf("id=\"run\""));
+        assertThat(details).contains("<th>methods</th>").contains("sam(rho=0.05)").doesNotContain("TrainingMethods[");
     }
 
     @Test
