@@ -317,6 +317,10 @@ public final class ExampleTiedDropoutExperiment
         }
     }
 
+    private static Double applicable(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
     /** Writes {@code results.json}, {@code accuracies.csv} and {@code accuracy-before-after.png} into {@code dir}. */
     @Override
     public void write(Result r, Path dir) throws IOException {
@@ -339,7 +343,9 @@ public final class ExampleTiedDropoutExperiment
         CsvTable t = new CsvTable("method", "p_gen", "p_mem", "drop_probability", "clean_before", "noisy_before",
                 "test_before", "clean_after", "noisy_after", "test_after", "train_seconds");
         for (Outcome o : outcomes) {
-            t.addRow(o.method(), o.pGen(), o.pMem(), o.dropProbability(), o.before().cleanTrain(), o.before().noisyTrain(),
+            // empty where a column does not apply (ETD has no single drop probability, baselines no p_gen / p_mem)
+            t.addRow(o.method(), applicable(o.pGen()), applicable(o.pMem()), applicable(o.dropProbability()),
+                    o.before().cleanTrain(), o.before().noisyTrain(),
                     o.before().test(), o.after().cleanTrain(), o.after().noisyTrain(), o.after().test(), o.trainSeconds());
         }
         t.write(dir.resolve("accuracies.csv"));

@@ -67,6 +67,11 @@ class ExampleTiedDropoutExperimentTest {
                 train.size(), train.noisyCount(), settings, 120, 7, r), dir);
         assertThat(Files.readString(dir.resolve("results.json"))).contains("\"outcomes\"");
         assertThat(dir.resolve("accuracy-before-after.png")).exists();
+        // columns that do not apply are empty, as in the other analyses' tables, not NaN
+        List<String> csv = Files.readAllLines(dir.resolve("accuracies.csv"));
+        assertThat(csv.get(1)).startsWith("ETD,0.3,0.2,,");
+        assertThat(csv.get(2)).startsWith("STANDARD_DROPOUT,,,0.3,");
+        assertThat(String.join("\n", csv)).doesNotContain("NaN");
     }
 
     @Test
