@@ -70,8 +70,11 @@ public final class DoctorCommand implements Callable<Integer> {
 
         section(out, "CUDA");
         Device cuda = runtime.device().isCpu() ? Device.cuda(0) : runtime.device();
+        String detail = cudaDoctorReport();
         if (Backends.available(cuda)) {
             row(out, cuda.toString(), "available");
+        } else if (detail != null && detail.contains("CUDA: unavailable: ")) {
+            row(out, cuda.toString(), "not available (why: the last line of the diagnosis below)");
         } else {
             String why;
             try {
@@ -82,7 +85,6 @@ public final class DoctorCommand implements Callable<Integer> {
             }
             row(out, cuda.toString(), "not available: " + why);
         }
-        String detail = cudaDoctorReport();
         if (detail != null) {
             for (String line : detail.split("\\R")) out.println("  " + line);
         }

@@ -124,6 +124,12 @@ public final class LocalizationAnalysis implements Analysis<LocalizationAnalysis
         int[] targets = sample(memorized, o.targets(), o.methodSettings().seed());
         progress.line(String.format(Locale.ROOT, "localize: %d of %d memorized noisy examples, %d units at %s, methods %s",
                 targets.length, memorized.length, onTrain.units(), onTrain.tapChannels(), o.methods()));
+        int[] beyond = java.util.Arrays.stream(o.comparison().ks()).filter(k -> k >= onTrain.units()).toArray();
+        if (beyond.length > 0) {
+            progress.line(String.format(Locale.ROOT, "warning: k = %s %s at least the model's %d units at the taps:"
+                    + " each of these ablations zeroes every unit, so it cannot tell the methods apart", java.util.Arrays.toString(beyond).replaceAll("[\\[\\]]", ""), beyond.length == 1 ? "is" : "are",
+                    onTrain.units()));
+        }
         LocalizationComparison.Comparison c = LocalizationComparison.runEach(onTrain, onTest,
                 LocalizationMethods.create(o.methods(), o.methodSettings()), targets, null, o.comparison(), progress);
         return new Result(epoch, memorized.length, c, ComparisonFiles.table(c), onTrain.tapChannels());

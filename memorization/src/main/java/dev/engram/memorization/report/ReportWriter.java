@@ -369,6 +369,13 @@ public final class ReportWriter {
         List<Path> pngs = run.analysisFiles(name, ".png");
         for (Path p : pngs) {
             byte[] bytes = Files.readAllBytes(p);
+            var damage = PngCheck.problem(bytes);
+            if (damage.isPresent()) {
+                h.append("<p class=\"warn\">Figure <a href=\"").append(href(run, p)).append("\">")
+                        .append(esc(p.getFileName().toString())).append("</a> is not shown: ").append(esc(damage.get()))
+                        .append(". Run the analysis again with <code>--force</code> to redraw it.</p>\n");
+                continue;
+            }
             String caption = PngTitle.read(bytes).orElseGet(() -> captionFromFileName(p.getFileName().toString()));
             h.append("<figure><a href=\"").append(href(run, p)).append("\"><img alt=\"").append(esc(caption))
                     .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(bytes))

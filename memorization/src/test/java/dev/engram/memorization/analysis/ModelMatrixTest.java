@@ -113,7 +113,7 @@ class ModelMatrixTest {
                 Double.NaN, 1, 64);
         List<String> localizers = List.of("first-order", "activations", "slimming", "random");
         LocalizationMethods.Settings localizing = new LocalizationMethods.Settings(8, 64, 4, 3, 0.2, 0.01, 3, false, 1);
-        LocalizationComparison.Settings comparing = new LocalizationComparison.Settings(new int[] {1, 2}, 16, 16, 3, 64, 1);
+        LocalizationComparison.Settings comparing = new LocalizationComparison.Settings(new int[] {1, 2, 100_000}, 16, 16, 3, 64, 1);
         List<Step<?, ?>> steps = List.of(
                 new Step<>(new GradientAccounting(), new GradientAccounting.Options(List.of(2), 0)),
                 new Step<>(new RewindingAnalysis(), RewindingAnalysis.Options.DEFAULTS),
@@ -151,6 +151,9 @@ class ModelMatrixTest {
             assertThat(log).as("progress of " + task + " with elapsed time, ending done")
                     .anyMatch(l -> l.startsWith(task) && l.contains("(100%), elapsed ") && l.endsWith(", done"));
         }
+
+        assertThat(log).as("localize says when a k covers every unit")
+                .anyMatch(l -> l.startsWith("warning: k = 100000 is at least the model's ") && l.contains("zeroes every unit"));
 
         Path report = ReportWriter.write(folder);
         String html = Files.readString(report);

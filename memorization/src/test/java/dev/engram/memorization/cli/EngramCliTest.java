@@ -71,6 +71,12 @@ class EngramCliTest {
         assertThat(r.out()).contains("Java").contains(System.getProperty("java.version")).contains("Vector API")
                 .contains("logical processors").contains("Engram CPU threads   1").contains("mnist")
                 .contains("CUDA").contains("cuda:0");
+        int verdict = r.out().indexOf("CUDA: unavailable: ");
+        if (verdict >= 0) {
+            // the reason (often a long library search path) is printed once, as the diagnosis' verdict
+            String reason = r.out().substring(verdict + "CUDA: unavailable: ".length()).lines().findFirst().orElseThrow();
+            assertThat(r.out().split(java.util.regex.Pattern.quote(reason), -1)).as(reason).hasSize(2);
+        }
         assertThat(CpuParallel.threads()).isEqualTo(1);
     }
 

@@ -112,6 +112,26 @@ class ReportWriterTest {
     }
 
     @Test
+    void aDamagedFigureIsNamedInsteadOfEmbeddedBroken() throws IOException {
+        RunFolder r = RunFolderTestSupport.newRun(tmp.resolve("png"), 0.1);
+        Path rd = r.analysisDir("rewinding");
+        Charts.line(rd.resolve("whole.png"), "Whole chart", "epoch", "acc",
+                List.of(Charts.Series.of("noisy", new double[] {0, 1}, new double[] {0.9, 0.3})));
+        byte[] png = Files.readAllBytes(rd.resolve("whole.png"));
+        Files.write(rd.resolve("cut.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        byte[] flipped = png.clone();
+        flipped[flipped.length / 2] ^= 0x40;
+        Files.write(rd.resolve("flipped.png"), flipped);
+        Files.writeString(rd.resolve("text.png"), "not an image");
+        String html = ReportWriter.render(r);
+        assertThat(html.split("data:image/png", -1)).as("only the whole chart is embedded").hasSize(2);
+        assertThat(html).contains("<figcaption>Whole chart</figcaption>")
+                .contains("cut.png</a> is not shown: truncated")
+                .contains("flipped.png</a> is not shown: damaged: the CRC of the IDAT chunk")
+                .contains("text.png</a> is not shown: no PNG signature");
+    }
+
+    @Test
     void theConfigurationNamesTheTrainingMethodsInWords() throws IOException {
         ExperimentConfig c = ExperimentConfig.cpuDemo().toBuilder()
                 .methods(TrainingMethods.STANDARD.toBuilder().sam(0.05, false).build()).build();
