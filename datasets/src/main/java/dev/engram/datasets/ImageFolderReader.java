@@ -21,8 +21,8 @@ import java.util.stream.Stream;
  * or, with a fixed test set, {@code ROOT/train/<class>/…} and {@code ROOT/test/<class>/…} (the same class folders
  * in both). Without {@code train/} and {@code test/} the examples are split by {@link OwnDatasets#split} with the
  * given test fraction. Files are taken in sorted path order inside each class folder (sub-folders included), so
- * example {@code i} is always the same file; symbolic links are followed (as torchvision does); hidden files and files
- * without a PNG/JPEG extension are skipped.
+ * example {@code i} is always the same file; symbolic links are followed (as torchvision does); hidden files, files in
+ * hidden sub-folders (such as Jupyter's {@code .ipynb_checkpoints}) and files without a PNG/JPEG extension are skipped.
  *
  * <p>Images are decoded with the JDK's ImageIO. The channel count comes from the files: grey (with or without
  * alpha) gives 1 channel, colour (RGB, palette) gives 3, whatever the bit depth (a 1-, 2- or 4-bit grey PNG is grey too); alpha is dropped; 16-bit samples are rounded to 8 bits. All
@@ -91,9 +91,9 @@ public final class ImageFolderReader {
         List<Path> files;
         try (Stream<Path> s = Files.walk(classDir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             files = s.filter(Files::isRegularFile).filter(p -> {
-                String n = p.getFileName().toString();
-                String lower = n.toLowerCase(Locale.ROOT);
-                return !n.startsWith(".") && EXTENSIONS.stream().anyMatch(lower::endsWith);
+                for (Path part : classDir.relativize(p)) if (part.toString().startsWith(".")) return false; // hidden file or folder
+                String lower = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                return EXTENSIONS.stream().anyMatch(lower::endsWith);
             }).sorted().toList();
         } catch (java.io.UncheckedIOException e) { // e.g. a symbolic link loop
             throw new InvalidDatasetException(classDir, "cannot list the class folder: " + e.getCause(), e.getCause());

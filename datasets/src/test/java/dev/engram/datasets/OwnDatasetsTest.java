@@ -112,6 +112,25 @@ class OwnDatasetsTest {
                 .hasMessageContaining("no class sub-folders");
     }
 
+    @Test
+    void filesInHiddenSubFoldersOfAClassAreSkipped() throws IOException {
+        // before the fix Jupyter's checkpoint copies were read as more examples of the class
+        Path root = tmp.resolve("hidden");
+        png(root.resolve("train/a/0.png"), 2, 2, false, 0);
+        png(root.resolve("train/a/.ipynb_checkpoints/0-checkpoint.png"), 2, 2, false, 0);
+        png(root.resolve("train/a/.cache/deep/1.png"), 2, 2, false, 1);
+        png(root.resolve("train/b/sub/2.png"), 2, 2, false, 2); // a visible sub-folder is read
+        png(root.resolve("test/a/3.png"), 2, 2, false, 3);
+        png(root.resolve("test/b/4.png"), 2, 2, false, 4);
+        Dataset tr = ImageFolderReader.read(root, null, 0.5, 1).train();
+        assertThat(tr.labels()).containsExactly(0, 1);
+        Path onlyHidden = tmp.resolve("only-hidden");
+        png(onlyHidden.resolve("a/0.png"), 2, 2, false, 0);
+        png(onlyHidden.resolve("b/.ipynb_checkpoints/1-checkpoint.png"), 2, 2, false, 1);
+        assertThatThrownBy(() -> ImageFolderReader.read(onlyHidden, null, 0.5, 1)).isInstanceOf(InvalidDatasetException.class)
+                .hasMessageContaining(onlyHidden.resolve("b").toString()).hasMessageContaining("no PNG/JPEG");
+    }
+
     /** A PNG written byte by byte: IHDR of {@code bitDepth} and {@code colourType}, one IDAT of the filter-0 rows. */
     static void rawPng(Path f, int w, int h, int bitDepth, int colourType, byte[] row) throws IOException {
         java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
