@@ -28,6 +28,9 @@ import java.util.function.IntConsumer;
  * workers are stopped by the next {@link #iterator()} call or by {@link #close()}. With 0 workers batches are built
  * on the calling thread.
  *
+ * <p>Augmentation (crop and flip) needs images: a dataset of 1×1 examples (tabular features) with an augmentation
+ * other than {@link Augmentation#NONE} is refused when the loader is built.
+ *
  * <p>The epoch used by {@link #iterator()} is set with {@link #setEpoch(int)} (default 0); it is not advanced
  * automatically.
  */
@@ -69,6 +72,11 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
         this.beforeBatch = b.beforeBatch;
         this.epoch = b.epoch;
         this.lut = normalization.lookupTable(dataset.channels());
+        if (!augmentation.isIdentity() && dataset.height() == 1 && dataset.width() == 1) {
+            // a crop with padding would replace nearly every example by the padding value (1 in (2p+1)^2 survives)
+            throw new IllegalArgumentException(dataset.name() + " has 1x1 examples (" + dataset.channels()
+                    + " tabular features): random crop and flip augmentation needs images; train without augmentation");
+        }
     }
 
     /** Starts a builder over {@code dataset}. */

@@ -2,6 +2,7 @@ package dev.engram.datasets;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,11 +21,11 @@ import java.util.stream.Stream;
  * or, with a fixed test set, {@code ROOT/train/<class>/…} and {@code ROOT/test/<class>/…} (the same class folders
  * in both). Without {@code train/} and {@code test/} the examples are split by {@link OwnDatasets#split} with the
  * given test fraction. Files are taken in sorted path order inside each class folder (sub-folders included), so
- * example {@code i} is always the same file; symbolic links are followed (as torchvision does); hidden files and files
- * without a PNG/JPEG extension are skipped.
+ * example {@code i} is always the same file; symbolic links are followed (as torchvision does); hidden files, files in
+ * hidden sub-folders (such as Jupyter's {@code .ipynb_checkpoints}) and files without a PNG/JPEG extension are skipped.
  *
  * <p>Images are decoded with the JDK's ImageIO. The channel count comes from the files: grey (with or without
- * alpha) gives 1 channel, colour (RGB, palette) gives 3; alpha is dropped; 16-bit samples are rounded to 8 bits. All
+ * alpha) gives 1 channel, colour (RGB, palette) gives 3, whatever the bit depth (a 1-, 2- or 4-bit grey PNG is grey too); alpha is dropped; 16-bit samples are rounded to 8 bits. All
  * images must have the same channel count and, unless a size is asked for, the same height and width. With a size
  * {@code H×W} every image is resized with bilinear interpolation (half-pixel centres, no antialiasing, as
  * {@code torch.nn.functional.interpolate(mode="bilinear", align_corners=False)}), then rounded to 8 bits.
@@ -90,9 +91,9 @@ public final class ImageFolderReader {
         List<Path> files;
         try (Stream<Path> s = Files.walk(classDir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             files = s.filter(Files::isRegularFile).filter(p -> {
-                String n = p.getFileName().toString();
-                String lower = n.toLowerCase(Locale.ROOT);
-                return !n.startsWith(".") && EXTENSIONS.stream().anyMatch(lower::endsWith);
+                for (Path part : classDir.relativize(p)) if (part.toString().startsWith(".")) return false; // hidden file or folder
+                String lower = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                return EXTENSIONS.stream().anyMatch(lower::endsWith);
             }).sorted().toList();
         } catch (java.io.UncheckedIOException e) { // e.g. a symbolic link loop
             throw new InvalidDatasetException(classDir, "cannot list the class folder: " + e.getCause(), e.getCause());
@@ -141,9 +142,15 @@ public final class ImageFolderReader {
         }
         if (img == null) throw new InvalidDatasetException(f, "unreadable image (no ImageIO decoder recognises it)");
         int h = img.getHeight(), w = img.getWidth();
-        int c = img.getColorModel().getNumColorComponents() == 1 ? 1 : 3;
+        // ImageIO gives 1-, 2- and 4-bit grey PNGs a palette (three colour components) of grey levels
+        boolean greyPalette = img.getColorModel() instanceof IndexColorModel && isGreyPng(f);
+        int c = img.getColorModel().getNumColorComponents() == 1 || greyPalette ? 1 : 3;
         byte[] px = new byte[c * h * w];
-        if (c == 1) {
+        if (greyPalette) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) px[y * w + x] = (byte) img.getRGB(x, y); // the palette's grey level
+            }
+        } else if (c == 1) {
             Raster r = img.getRaster();
             int bits = img.getColorModel().getComponentSize(0);
             long max = (1L << bits) - 1;
@@ -180,6 +187,17 @@ public final class ImageFolderReader {
         }
         return shape.resize == null || (h == shape.height && w == shape.width) ? px
                 : resize(px, c, h, w, shape.height, shape.width);
+    }
+
+    /** True when {@code f} is a PNG whose IHDR colour type is grey (0) or grey with alpha (4). */
+    private static boolean isGreyPng(Path f) throws IOException {
+        byte[] head = new byte[26]; // signature (8), IHDR length and type (8), width, height, bit depth, colour type
+        int got;
+        try (java.io.InputStream in = Files.newInputStream(f)) {
+            got = in.readNBytes(head, 0, head.length);
+        }
+        return got == head.length && (head[0] & 0xFF) == 0x89 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G'
+                && head[12] == 'I' && head[13] == 'H' && head[14] == 'D' && head[15] == 'R' && (head[25] == 0 || head[25] == 4);
     }
 
     /**

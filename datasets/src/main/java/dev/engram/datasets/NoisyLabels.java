@@ -151,6 +151,13 @@ public record NoisyLabels(int[] noisyLabels, int[] originalLabels, boolean[] mas
                 throw new DatasetFormatException(file.toString(), 0, "n=… and flagged=… in the header", h);
             }
             off += h.length() + 1;
+            // each row takes at least 8 bytes ("0,0,0,0\n"): a declared n the file cannot hold is refused before the
+            // arrays are allocated (a hostile n=2000000000 would otherwise ask for 18 GB)
+            long size = Files.size(file);
+            if (n > size / 8) {
+                throw new DatasetFormatException(file.toString(), 0, "n=" + n + " rows of at least 8 bytes each",
+                        "a file of " + size + " bytes (truncated, or n is wrong)");
+            }
             String cols = r.readLine();
             if (!"index,original,noisy,is_noisy".equals(cols)) {
                 throw new DatasetFormatException(file.toString(), off, "column line 'index,original,noisy,is_noisy'",

@@ -55,6 +55,23 @@ class FetcherTest {
                 o.write(body);
             }
         });
+        // 206 answers a resuming client must not append: a garbled Content-Range, and the whole file from byte 0
+        server.createContext("/garbled", ex -> {
+            ranges.add("garbled " + ex.getRequestHeaders().getFirst("Range"));
+            ex.getResponseHeaders().add("Content-Range", "bytes 5-10/unknown");
+            ex.sendResponseHeaders(206, 6);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(new byte[6]);
+            }
+        });
+        server.createContext("/from-zero", ex -> {
+            ranges.add("from-zero " + ex.getRequestHeaders().getFirst("Range"));
+            ex.getResponseHeaders().add("Content-Range", "bytes 0-" + (payload.length - 1) + "/" + payload.length);
+            ex.sendResponseHeaders(206, payload.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(payload);
+            }
+        });
         server.createContext("/missing", ex -> {
             ex.sendResponseHeaders(404, -1);
             ex.close();
@@ -143,6 +160,33 @@ class FetcherTest {
         Path p = fetcher().fetch(f);
         assertThat(ranges).containsExactly("bytes=123457-");
         assertThat(Files.readAllBytes(p)).isEqualTo(payload);
+    }
+
+    @Test
+    void a206NotStartingWhereThePartEndsFailsThatMirrorAndLeavesThePartAlone() throws Exception {
+        // before the fix the garbled header escaped as a NumberFormatException (no further mirror tried), and the
+        // from-zero answer was appended after the .part's bytes
+        Path partFile = cache.resolve("ds/f.bin.part");
+        Files.createDirectories(partFile.getParent());
+        byte[] prefix = java.util.Arrays.copyOf(payload, 123_457);
+        Files.write(partFile, prefix);
+        var f = new DatasetCatalog.RemoteFile("ds", "f.bin", sha(payload), payload.length, List.of(url("/garbled")));
+        assertThatThrownBy(() -> fetcher().fetch(f)).isInstanceOf(IOException.class)
+                .hasMessageContaining("Content-Range 'bytes 5-10/unknown'");
+        assertThat(Files.readAllBytes(partFile)).isEqualTo(prefix);
+        var g = new DatasetCatalog.RemoteFile("ds", "f.bin", sha(payload), payload.length, List.of(url("/from-zero")));
+        assertThatThrownBy(() -> fetcher().download(g, url("/from-zero"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("not the bytes from 123457");
+        assertThat(Files.readAllBytes(partFile)).isEqualTo(prefix);
+        ranges.clear();
+        var h = new DatasetCatalog.RemoteFile("ds", "f.bin", sha(payload), payload.length,
+                List.of(url("/garbled"), url("/from-zero"), url("/f.bin")));
+        Path p = fetcher().fetch(h);
+        assertThat(Files.readAllBytes(p)).isEqualTo(payload);
+        assertThat(ranges).containsExactly("garbled bytes=123457-", "from-zero bytes=123457-", "bytes=123457-");
+        assertThat(Fetcher.contentRange("bytes 10-19/20")).containsExactly(10, 20);
+        assertThat(Fetcher.contentRange("bytes 10-19/*")).containsExactly(10, -1);
+        assertThat(Fetcher.contentRange("bytes */20")).isNull();
     }
 
     @Test

@@ -159,6 +159,22 @@ class LoaderTest {
     }
 
     @Test
+    void augmentationOfTabularOneByOneExamplesIsRefused() {
+        float[] v = new float[8 * 5];
+        for (int k = 0; k < v.length; k++) v[k] = 1 + k;
+        Dataset tab = Dataset.ofFloats("tab", 5, 1, 1, 2, v, new int[] {0, 1, 0, 1, 0, 1, 0, 1});
+        // before the fix: accepted, and crop padding 4 replaced the features of all but 1 in 81 examples by 0
+        assertThatThrownBy(() -> DataLoader.builder(tab).augmentation(Augmentation.cropAndFlip(1)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tab").hasMessageContaining("1x1")
+                .hasMessageContaining("without augmentation");
+        assertThatThrownBy(() -> DataLoader.builder(tab).augmentation(new Augmentation(0, 0.5, 1)).build())
+                .isInstanceOf(IllegalArgumentException.class);
+        try (DataLoader plain = DataLoader.builder(tab).batchSize(8).normalization(Normalization.UNIT).workers(0).build()) {
+            assertThat(all(plain).get(0).x()).isEqualTo(v); // unaugmented: the features as they are
+        }
+    }
+
+    @Test
     void augmentedLoaderKeepsShapesAndIsDeterministicAcrossWorkerCounts() {
         Dataset d = data(64);
         Augmentation aug = Augmentation.cropAndFlip(3);

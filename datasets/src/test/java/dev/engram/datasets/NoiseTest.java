@@ -110,6 +110,26 @@ class NoiseTest {
     }
 
     @Test
+    void hugeDeclaredRowCountFailsBeforeAllocatingIt() throws Exception {
+        Path f = dir.resolve("hostile.csv");
+        Files.writeString(f, "# engram-noisy-labels v1 seed=0 fraction=0.1 n=2000000000 flagged=1\n"
+                + "index,original,noisy,is_noisy\n0,1,2,1\n");
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+        // before the fix: OutOfMemoryError (three arrays of 2e9 entries, 18 GB)
+        assertThatThrownBy(() -> NoisyLabels.load(f)).isInstanceOf(DatasetFormatException.class)
+                .hasMessageContaining(f.toString()).hasMessageContaining("n=2000000000");
+        assertThat(threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before).isLessThan(64L << 20);
+        // the smallest rows (8 bytes each) still load
+        Path tight = dir.resolve("tight.csv");
+        Files.writeString(tight, "# engram-noisy-labels v1 seed=0 fraction=0.5 n=2 flagged=1\n"
+                + "index,original,noisy,is_noisy\n0,1,2,1\n1,3,3,0\n");
+        NoisyLabels t = NoisyLabels.load(tight);
+        assertThat(t.noisyLabels()).containsExactly(2, 3);
+        assertThat(t.noisyIndices()).containsExactly(0);
+    }
+
+    @Test
     void appliesToDatasetKeepingImages() {
         byte[] px = new byte[20 * 4];
         Dataset d = new Dataset("d", 1, 2, 2, 10, px, labels(20));

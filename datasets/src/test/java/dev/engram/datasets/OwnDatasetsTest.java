@@ -113,6 +113,91 @@ class OwnDatasetsTest {
     }
 
     @Test
+    void filesInHiddenSubFoldersOfAClassAreSkipped() throws IOException {
+        // before the fix Jupyter's checkpoint copies were read as more examples of the class
+        Path root = tmp.resolve("hidden");
+        png(root.resolve("train/a/0.png"), 2, 2, false, 0);
+        png(root.resolve("train/a/.ipynb_checkpoints/0-checkpoint.png"), 2, 2, false, 0);
+        png(root.resolve("train/a/.cache/deep/1.png"), 2, 2, false, 1);
+        png(root.resolve("train/b/sub/2.png"), 2, 2, false, 2); // a visible sub-folder is read
+        png(root.resolve("test/a/3.png"), 2, 2, false, 3);
+        png(root.resolve("test/b/4.png"), 2, 2, false, 4);
+        Dataset tr = ImageFolderReader.read(root, null, 0.5, 1).train();
+        assertThat(tr.labels()).containsExactly(0, 1);
+        Path onlyHidden = tmp.resolve("only-hidden");
+        png(onlyHidden.resolve("a/0.png"), 2, 2, false, 0);
+        png(onlyHidden.resolve("b/.ipynb_checkpoints/1-checkpoint.png"), 2, 2, false, 1);
+        assertThatThrownBy(() -> ImageFolderReader.read(onlyHidden, null, 0.5, 1)).isInstanceOf(InvalidDatasetException.class)
+                .hasMessageContaining(onlyHidden.resolve("b").toString()).hasMessageContaining("no PNG/JPEG");
+    }
+
+    /** A PNG written byte by byte: IHDR of {@code bitDepth} and {@code colourType}, one IDAT of the filter-0 rows. */
+    static void rawPng(Path f, int w, int h, int bitDepth, int colourType, byte[] row) throws IOException {
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        for (int y = 0; y < h; y++) {
+            raw.write(0);
+            raw.write(row, 0, row.length);
+        }
+        java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+        try (var d = new java.util.zip.DeflaterOutputStream(z)) {
+            raw.writeTo(d);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        chunk(out, "IHDR", java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) bitDepth).put((byte) colourType)
+                .put((byte) 0).put((byte) 0).put((byte) 0).array());
+        chunk(out, "IDAT", z.toByteArray());
+        chunk(out, "IEND", new byte[0]);
+        Files.createDirectories(f.getParent());
+        Files.write(f, out.toByteArray());
+    }
+
+    private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) throws IOException {
+        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(t);
+        crc.update(data);
+        out.write(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        out.write(t);
+        out.write(data);
+        out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    @Test
+    void greyPngsOfOneTwoAndFourBitsAreOneChannelLikeEightBitOnes() throws IOException {
+        // before the fix ImageIO's palette for low bit depths made them 3-channel colour, refused next to 8-bit grey
+        Path root = tmp.resolve("bits");
+        rawPng(root.resolve("train/a/g8.png"), 4, 2, 8, 0, new byte[] {0, 85, (byte) 170, (byte) 255});
+        rawPng(root.resolve("train/b/g1.png"), 4, 2, 1, 0, new byte[] {(byte) 0b1010_0000});       // 1 0 1 0
+        rawPng(root.resolve("train/b/g2.png"), 4, 2, 2, 0, new byte[] {(byte) 0b00_01_10_11});      // 0 1 2 3
+        rawPng(root.resolve("test/a/g4.png"), 4, 2, 4, 0, new byte[] {(byte) 0x05, (byte) 0xAF});   // 0 5 10 15
+        rawPng(root.resolve("test/b/g8.png"), 4, 2, 8, 0, new byte[] {1, 2, 3, 4});
+        TrainTest tt = ImageFolderReader.read(root, null, 0.5, 1);
+        Dataset tr = tt.train(), te = tt.test();
+        assertThat(tr.channels()).isEqualTo(1);
+        assertThat(te.channels()).isEqualTo(1);
+        // levels scale to 0..255 as PNG specifies: v * 255 / (2^bits - 1)
+        int[][] expected = {{0, 85, 170, 255}, {255, 0, 255, 0}, {0, 85, 170, 255}};
+        for (int i = 0; i < 3; i++) {
+            for (int y = 0; y < 2; y++) {
+                for (int x = 0; x < 4; x++) assertThat(tr.pixel(i, 0, y, x)).as("image %d (%d,%d)", i, y, x).isEqualTo(expected[i][x]);
+            }
+        }
+        assertThat(tr.labels()).containsExactly(0, 1, 1);
+        for (int x = 0; x < 4; x++) assertThat(te.pixel(0, 0, 1, x)).isEqualTo(new int[] {0, 85, 170, 255}[x]);
+        // a palette PNG stays colour
+        Path pal = tmp.resolve("palette");
+        png(pal.resolve("a/0.png"), 2, 4, true, 0);
+        java.awt.image.IndexColorModel icm = new java.awt.image.IndexColorModel(1, 2, new byte[] {0, (byte) 255},
+                new byte[] {0, 0}, new byte[] {0, 0});
+        BufferedImage p = new BufferedImage(4, 2, BufferedImage.TYPE_BYTE_BINARY, icm);
+        p.getRaster().setSample(1, 0, 0, 1);
+        ImageIO.write(p, "png", pal.resolve("a/1.png").toFile());
+        Dataset colour = ImageFolderReader.read(pal, null, 0.5, 1).train();
+        assertThat(colour.channels()).isEqualTo(3);
+    }
+
+    @Test
     void npyChannelsFirstUint8AndChannelsLastFloatAgree() throws IOException {
         int n = 6, c = 3, h = 5, w = 5; // 4-D arrays with both dims 1 and 3 <= 4 are taken as (N,C,H,W)
         byte[] nchw = new byte[n * c * h * w];

@@ -44,8 +44,8 @@ import java.util.function.Predicate;
  * an optional {@code "__metadata__"} object of string values; then the data buffer, each tensor
  * stored row-major little-endian at its offsets (relative to the start of the buffer). The header
  * may be padded with spaces. Tensors must cover the data buffer exactly: overlaps, holes,
- * out-of-range offsets and trailing bytes are rejected, as are unknown dtypes and header lengths
- * beyond the file size; the {@link SafeTensorsFormatException} names the file, the tensor and
+ * out-of-range offsets and trailing bytes are rejected, as are unknown dtypes, header lengths
+ * beyond the file size and a tensor name or an entry's key that appears twice; the {@link SafeTensorsFormatException} names the file, the tensor and
  * the defect.
  *
  * <p>dtypes read: F32 and I32 as they are; F16 and BF16 to float32 (exact); F64 to float32
@@ -204,7 +204,7 @@ public final class SafeTensors {
             java.util.Set<String> seen = new java.util.HashSet<>();
             while (r.hasNext()) {
                 String name = r.nextName();
-                JsonElement value = JsonParser.parseReader(r);
+                JsonElement value = readElement(r, name.equals(METADATA) ? METADATA : "tensor '" + name + "'", problems);
                 if (!seen.add(name)) {
                     problems.add("tensor '" + name + "' appears twice in the header");
                     continue;
@@ -223,6 +223,37 @@ public final class SafeTensors {
         if (problems.isEmpty()) checkCoverage(entries, dataLength, problems);
         if (!problems.isEmpty()) throw new SafeTensorsFormatException(file, String.join("; ", problems));
         return new Header(Collections.unmodifiableList(entries), Collections.unmodifiableMap(metadata), dataStart, dataLength);
+    }
+
+    /**
+     * The next JSON value of {@code r}; a key that appears twice in one of its objects is a problem of {@code where}
+     * (the reference implementation refuses such an entry; a JSON tree would silently keep the last value).
+     */
+    private static JsonElement readElement(JsonReader r, String where, List<String> problems) throws IOException {
+        switch (r.peek()) {
+            case BEGIN_OBJECT -> {
+                JsonObject o = new JsonObject();
+                r.beginObject();
+                while (r.hasNext()) {
+                    String key = r.nextName();
+                    JsonElement v = readElement(r, where, problems);
+                    if (o.has(key)) problems.add(where + ": key '" + key + "' appears twice in its entry");
+                    else o.add(key, v);
+                }
+                r.endObject();
+                return o;
+            }
+            case BEGIN_ARRAY -> {
+                JsonArray a = new JsonArray();
+                r.beginArray();
+                while (r.hasNext()) a.add(readElement(r, where, problems));
+                r.endArray();
+                return a;
+            }
+            default -> {
+                return JsonParser.parseReader(r);
+            }
+        }
     }
 
     private static void parseMetadata(JsonElement value, Map<String, String> metadata, List<String> problems) {

@@ -248,6 +248,27 @@ class SafeTensorsTest {
     }
 
     @Test
+    void aKeyTwiceInsideAnEntryIsRefusedNotResolvedToTheLastValue() throws IOException {
+        byte[] one = le(4).putFloat(1f).array(); // 00 00 80 3f: 1.0 as F32, 1065353216 as I32
+        // before the fix the second dtype won silently: 1.0 read as F32 where the first said I32
+        Path dtype = file("dtype.safetensors", fileBytes(
+                "{\"a\":{\"dtype\":\"I32\",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", one));
+        assertThatThrownBy(() -> SafeTensors.read(dtype)).isInstanceOf(SafeTensorsFormatException.class)
+                .hasMessageContaining(dtype.toString()).hasMessageContaining("tensor 'a'")
+                .hasMessageContaining("'dtype' appears twice");
+        Path meta = file("meta.safetensors", fileBytes(
+                "{\"__metadata__\":{\"format\":\"pt\",\"format\":\"np\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
+                        + "\"data_offsets\":[0,4]}}", one));
+        assertThatThrownBy(() -> SafeTensors.readHeader(meta)).isInstanceOf(SafeTensorsFormatException.class)
+                .hasMessageContaining("__metadata__").hasMessageContaining("'format' appears twice");
+        // the same entry with each key once reads as written
+        Path ok = file("ok.safetensors", fileBytes(
+                "{\"__metadata__\":{\"format\":\"pt\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", one));
+        assertThat(SafeTensors.read(ok).tensors().get("a").toFloatArray()).containsExactly(1f);
+        assertThat(SafeTensors.read(ok).metadata()).containsEntry("format", "pt");
+    }
+
+    @Test
     void manyTinyTensorsDoNotAllocateABufferEach() throws IOException {
         StringBuilder h = new StringBuilder("{");
         int n = 2001;
