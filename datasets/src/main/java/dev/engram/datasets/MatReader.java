@@ -375,7 +375,7 @@ public final class MatReader {
         for (int i = 0; i < n; i++) {
             double v = y.get(i);
             if (v != Math.rint(v) || v < 0 || v > 10) {
-                throw new DatasetFormatException(src, -1, "integer label in 1..10 (10 = digit 0) at y(" + (i + 1) + ")",
+                throw new DatasetFormatException(src, -1, "integer label in 0..10 (10 and 0 both = digit 0) at y(" + (i + 1) + ")",
                         Double.toString(v));
             }
             labels[i] = ((int) v) % 10;
