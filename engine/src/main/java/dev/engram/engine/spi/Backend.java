@@ -56,6 +56,10 @@ public interface Backend {
 
     // ---- element-wise ----------------------------------------------------------------------
 
+    /**
+     * {@code y = op(x)} element by element. {@link UnaryOp#RELU} is {@code x <= 0 ? +0 : x} (NaN propagates, as in
+     * PyTorch) and its backward {@code x <= 0 ? 0 : dy}.
+     */
     void unary(UnaryOp op, float alpha, Storage x, Storage y, long count);
 
     /** {@code dx = dy * f'(x)} for {@code y = f(x)}; kernels may use x or y, whichever is cheaper. */
