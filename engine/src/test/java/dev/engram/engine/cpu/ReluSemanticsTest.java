@@ -49,6 +49,23 @@ class ReluSemanticsTest {
     }
 
     @Test
+    void specialValuesFollowThePlainDefinitionBitForBit() {
+        float[] x = {1.5f, -2f, 0f, -0f, Float.NaN, Float.intBitsToFloat(0xffc00001), Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 3e-39f};
+        float[] dy = new float[x.length], y = new float[x.length], dx = new float[x.length];
+        float[] wantY = new float[x.length], wantDx = new float[x.length];
+        for (int q = 0; q < x.length; q++) dy[q] = q % 2 == 0 ? q + 0.5f : -0f;
+        B.unary(dev.engram.engine.spi.UnaryOp.RELU, 0f, B.wrap(x), B.wrap(y), x.length);
+        B.unaryBackward(dev.engram.engine.spi.UnaryOp.RELU, 0f, B.wrap(x), B.wrap(y), B.wrap(dy), B.wrap(dx), x.length);
+        for (int q = 0; q < x.length; q++) {
+            wantY[q] = expectedForward(x[q]);
+            wantDx[q] = expectedBackward(x[q], dy[q]);
+        }
+        assertSameBits("relu", x, y, wantY);
+        assertSameBits("relu backward", x, dx, wantDx);
+    }
+
+    @Test
     void everyBitPatternFollowsThePlainDefinition() {
         SplittableRandom r = new SplittableRandom(0x2E1L);
         int n = 1 << 20;
