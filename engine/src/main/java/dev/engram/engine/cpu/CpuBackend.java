@@ -466,8 +466,10 @@ public final class CpuBackend implements Backend {
                 double sum = 0;
                 for (int j = 0; j < r; j++) sum += Math.exp(x[base + j * inner] - max);
                 if (log) {
-                    float lse = (float) (max + Math.log(sum));
-                    for (int j = 0; j < r; j++) y[base + j * inner] = x[base + j * inner] - lse;
+                    // (x - max) - log(sum), as PyTorch: x - (max + log(sum)) rounded to float loses the low digits of
+                    // log(sum) when |max| is large (at 1e4 a float's spacing is 1e-3)
+                    double logSum = Math.log(sum);
+                    for (int j = 0; j < r; j++) y[base + j * inner] = (float) ((x[base + j * inner] - max) - logSum);
                 } else {
                     for (int j = 0; j < r; j++) y[base + j * inner] = (float) (Math.exp(x[base + j * inner] - max) / sum);
                 }
