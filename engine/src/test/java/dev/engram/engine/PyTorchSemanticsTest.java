@@ -24,6 +24,33 @@ class PyTorchSemanticsTest {
         return dy;
     }
 
+    /** PyTorch: the strictly larger (smaller) operand takes dy, a tie gives each dy/2, a NaN on either side gives both dy. */
+    @Test
+    void maximumAndMinimumSplitTiesAndPassNaNToBoth() {
+        float[] av = {1f, 2f, 3f, NAN, 0f, -0f, 5f}, bv = {1f, 3f, 2f, 1f, -0f, 0f, NAN};
+        float[] dy = oneTo(7);
+
+        Tensor a = leaf(av), b = leaf(bv);
+        a.maximum(b).backward(Tensor.of(dy, 7));
+        assertThat(a.grad().toFloatArray()).containsExactly(0.5f, 0f, 3f, 4f, 2.5f, 3f, 7f);
+        assertThat(b.grad().toFloatArray()).containsExactly(0.5f, 2f, 0f, 4f, 2.5f, 3f, 7f);
+
+        a = leaf(av);
+        b = leaf(bv);
+        a.minimum(b).backward(Tensor.of(dy, 7));
+        assertThat(a.grad().toFloatArray()).containsExactly(0.5f, 2f, 0f, 4f, 2.5f, 3f, 7f);
+        assertThat(b.grad().toFloatArray()).containsExactly(0.5f, 0f, 3f, 4f, 2.5f, 3f, 7f);
+    }
+
+    @Test
+    void maximumWithABroadcastZeroSumsTheHalvesOfItsTies() {
+        Tensor x = leaf(-1f, 0f, 2f, 0f, 3f);
+        Tensor zero = Tensor.zeros(1).requiresGrad(true);
+        x.maximum(zero).sum().backward();
+        assertThat(x.grad().toFloatArray()).containsExactly(0f, 0.5f, 1f, 0.5f, 1f);
+        assertThat(zero.grad().toFloatArray()).containsExactly(2f); // 1 where x < 0, 1/2 at each of the two ties
+    }
+
     /**
      * Logits near ±1e4 (where a float's spacing is 1e-3): log-softmax forms {@code (x - max) - log(sum)}, so its
      * values and gradient keep the digits of the small differences, along the last axis and along an outer one.
