@@ -51,6 +51,14 @@ class PyTorchSemanticsTest {
         assertThat(zero.grad().toFloatArray()).containsExactly(2f); // 1 where x < 0, 1/2 at each of the two ties
     }
 
+    /** PyTorch: {@code d|x| = dy * sign(x)} with {@code sign(NaN) = sign(0) = 0}. */
+    @Test
+    void absGradientIsZeroAtNaNAndZero() {
+        Tensor x = leaf(NAN, -2f, 0f, 3f, -0f);
+        x.abs().backward(Tensor.of(oneTo(5), 5));
+        assertThat(x.grad().toFloatArray()).containsExactly(0f, -2f, 0f, 4f, 0f);
+    }
+
     /**
      * Logits near ±1e4 (where a float's spacing is 1e-3): log-softmax forms {@code (x - max) - log(sum)}, so its
      * values and gradient keep the digits of the small differences, along the last axis and along an outer one.

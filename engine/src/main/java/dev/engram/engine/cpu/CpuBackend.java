@@ -169,7 +169,9 @@ public final class CpuBackend implements Backend {
                 case LOG -> { for (int k = from; k < to; k++) dx[k] = dy[k] / x[k]; }
                 case SQRT -> { for (int k = from; k < to; k++) dx[k] = dy[k] * 0.5f / y[k]; }
                 case RSQRT -> { for (int k = from; k < to; k++) dx[k] = -0.5f * dy[k] * y[k] * y[k] * y[k]; }
-                case ABS -> { for (int k = from; k < to; k++) dx[k] = dy[k] * Math.signum(x[k]); }
+                case ABS -> { // sign(x) with sign(NaN) = 0, as PyTorch: a NaN input gets no gradient
+                    for (int k = from; k < to; k++) dx[k] = dy[k] * (x[k] > 0 ? 1f : x[k] < 0 ? -1f : 0f);
+                }
                 case RELU -> {
                     for (int k = from; k < to; k++) {
                         int drop = reluDrop(Float.floatToRawIntBits(x[k]));
