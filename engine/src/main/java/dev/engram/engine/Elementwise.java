@@ -110,11 +110,14 @@ final class Elementwise {
                     if (needsGrad(1)) db = sumTo(dy.mul(a).div(b.square()).neg(), b.shapeRef());
                 }
                 case MAX, MIN -> {
-                    // b wins only when strictly better, so ties send the gradient to a
-                    Tensor bWins = op == BinaryOp.MAX ? b.gt(a) : a.gt(b);
-                    Tensor aWins = Tensor.full(a.device(), 1f, bWins.shapeRef()).sub(bWins);
-                    if (needsGrad(0)) da = sumTo(dy.mul(aWins), a.shapeRef());
-                    if (needsGrad(1)) db = sumTo(dy.mul(bWins), b.shapeRef());
+                    // PyTorch's rule: the strictly better operand takes dy, a tie gives each dy/2, and where a NaN
+                    // makes the two incomparable (neither is better, they are not equal) both take dy
+                    Tensor aLoses = op == BinaryOp.MAX ? b.gt(a) : a.gt(b);
+                    Tensor bLoses = op == BinaryOp.MAX ? a.gt(b) : b.gt(a);
+                    Tensor one = Tensor.full(a.device(), 1f, aLoses.shapeRef());
+                    Tensor share = dy.mul(one.sub(a.eq(b).mul(0.5f)));
+                    if (needsGrad(0)) da = sumTo(share.mul(one.sub(aLoses)), a.shapeRef());
+                    if (needsGrad(1)) db = sumTo(share.mul(one.sub(bLoses)), b.shapeRef());
                 }
                 default -> throw new IllegalStateException("no gradient for " + op);
             }

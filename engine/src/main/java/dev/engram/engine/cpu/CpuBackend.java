@@ -173,7 +173,9 @@ public final class CpuBackend implements Backend {
                 case LOG -> { for (int k = from; k < to; k++) dx[k] = dy[k] / x[k]; }
                 case SQRT -> { for (int k = from; k < to; k++) dx[k] = dy[k] * 0.5f / y[k]; }
                 case RSQRT -> { for (int k = from; k < to; k++) dx[k] = -0.5f * dy[k] * y[k] * y[k] * y[k]; }
-                case ABS -> { for (int k = from; k < to; k++) dx[k] = dy[k] * Math.signum(x[k]); }
+                case ABS -> { // sign(x) with sign(NaN) = 0, as PyTorch: a NaN input gets no gradient
+                    for (int k = from; k < to; k++) dx[k] = dy[k] * (x[k] > 0 ? 1f : x[k] < 0 ? -1f : 0f);
+                }
                 case RELU -> {
                     for (int k = from; k < to; k++) {
                         int drop = reluDrop(Float.floatToRawIntBits(x[k]));
@@ -470,8 +472,10 @@ public final class CpuBackend implements Backend {
                 double sum = 0;
                 for (int j = 0; j < r; j++) sum += Math.exp(x[base + j * inner] - max);
                 if (log) {
-                    float lse = (float) (max + Math.log(sum));
-                    for (int j = 0; j < r; j++) y[base + j * inner] = x[base + j * inner] - lse;
+                    // (x - max) - log(sum), as PyTorch: x - (max + log(sum)) rounded to float loses the low digits of
+                    // log(sum) when |max| is large (at 1e4 a float's spacing is 1e-3)
+                    double logSum = Math.log(sum);
+                    for (int j = 0; j < r; j++) y[base + j * inner] = (float) ((x[base + j * inner] - max) - logSum);
                 } else {
                     for (int j = 0; j < r; j++) y[base + j * inner] = (float) (Math.exp(x[base + j * inner] - max) / sum);
                 }

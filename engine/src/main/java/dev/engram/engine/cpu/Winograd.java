@@ -27,7 +27,9 @@ import dev.engram.engine.spi.ConvGeometry;
  * groups in order and adds the groups' sums in order. Each GEMM's result does not depend on the
  * threads that run it and every transform is element-wise: results are bit-identical whatever the
  * number of threads. They differ from the direct convolution by rounding only (the
- * transforms are exact up to float additions and halvings).
+ * transforms are exact up to float additions and halvings), for finite operands: an infinity
+ * would meet itself with opposite signs in the transforms and turn ±inf results into NaN, so
+ * {@link ConvKernels} sends operands with a non-finite value to im2col.
  */
 final class Winograd {
     /**

@@ -135,6 +135,68 @@ class CpuKernelsTest {
         assertThat(Winograd.applies(new ConvGeometry(1, c, 8, 8, c, 5, 5, 1, 1, 2, 2, 1, 1))).isFalse();
     }
 
+    /**
+     * A Winograd geometry with an infinity in x (forward, filter gradient) or in dy (input gradient, through the flipped
+     * forward convolution): every result that the direct sums make ±inf is that infinity, not NaN (the transforms
+     * would subtract it from itself), and the finite ones still match.
+     */
+    @Test
+    void winogradGeometriesKeepTheSignOfInfiniteResults() {
+        SplittableRandom rnd = new SplittableRandom(31);
+        int c = Winograd.MIN_CHANNELS;
+        ConvGeometry g = new ConvGeometry(2, c, 5, 6, c, 3, 3, 1, 1, 1, 1, 1, 1);
+        assertThat(Winograd.applies(g)).isTrue();
+        assertThat(Winograd.applies(ConvKernels.asForward(g))).isTrue();
+        int n = g.n(), k = g.k(), oh = g.outH(), ow = g.outW(), hw = g.h() * g.w();
+        for (float inf : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            float[] x = values(rnd, n * c * hw), w = values(rnd, k * c * 9), dy = values(rnd, n * k * oh * ow);
+            x[(1 * c + 5) * hw + 2 * g.w() + 3] = inf; // example 1, channel 5, row 2, column 3 (inside a 4×4 patch)
+            dy[(0 * k + 7) * oh * ow + 1 * ow + 2] = -inf;
+            float[] y = new float[dy.length], dx = new float[x.length], dw = new float[w.length];
+            ConvKernels.forward(x, w, y, g);
+            ConvKernels.backwardData(dy, w, dx, g);
+            ConvKernels.backwardFilter(x, dy, dw, g, 0f);
+            double[] ry = new double[y.length], rx = new double[x.length], rw = new double[w.length];
+            for (int b = 0; b < n; b++)
+                for (int o = 0; o < k; o++)
+                    for (int oy = 0; oy < oh; oy++)
+                        for (int ox = 0; ox < ow; ox++) {
+                            int yi = ((b * k + o) * oh + oy) * ow + ox;
+                            for (int ci = 0; ci < c; ci++)
+                                for (int ky = 0; ky < 3; ky++)
+                                    for (int kx = 0; kx < 3; kx++) {
+                                        int t = tap(g, oy, ox, ky, kx);
+                                        if (t < 0) continue;
+                                        int xi = (b * c + ci) * hw + t, wi = ((o * c + ci) * 3 + ky) * 3 + kx;
+                                        ry[yi] += (double) x[xi] * w[wi];
+                                        rx[xi] += (double) dy[yi] * w[wi];
+                                        rw[wi] += (double) dy[yi] * x[xi];
+                                    }
+                        }
+            int infinite = 0;
+            for (double[][] pair : new double[][][] {{toDouble(y), ry}, {toDouble(dx), rx}, {toDouble(dw), rw}}) {
+                for (int q = 0; q < pair[0].length; q++) {
+                    double want = pair[1][q];
+                    if (Double.isInfinite(want)) {
+                        infinite++;
+                        assertThat(pair[0][q]).as("element %d (want %s)", q, want).isEqualTo(want);
+                    } else if (Double.isNaN(want)) { // +inf + -inf in a filter-gradient sum over both examples
+                        assertThat(pair[0][q]).as("element %d", q).isNaN();
+                    } else {
+                        close((float) pair[0][q], want, "element " + q);
+                    }
+                }
+            }
+            assertThat(infinite).as("infinite results checked").isGreaterThan(3 * k);
+        }
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int q = 0; q < a.length; q++) d[q] = a[q];
+        return d;
+    }
+
     @Test
     void winogradFusedBiasEqualsConvThenBroadcastAddBitForBit() {
         SplittableRandom rnd = new SplittableRandom(29);
