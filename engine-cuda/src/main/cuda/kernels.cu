@@ -34,13 +34,6 @@ __device__ __forceinline__ float java_min(float a, float b) {
     return a <= b ? a : b;
 }
 
-// Java's Math.signum(float).
-__device__ __forceinline__ float java_signum(float x) {
-    if (x > 0.0f) return 1.0f;
-    if (x < 0.0f) return -1.0f;
-    return x;  // +-0 and NaN
-}
-
 // Numerical Recipes' erfc, as dev.engram.engine.cpu.Erf.
 __device__ __forceinline__ double nr_erfc(double x) {
     double z = fabs(x);
@@ -116,7 +109,7 @@ EXPORT void unary_backward(int op, float alpha, const float* x, const float* y, 
             case U_LOG: r = g / x[k]; break;
             case U_SQRT: r = g * 0.5f / y[k]; break;
             case U_RSQRT: r = -0.5f * g * y[k] * y[k] * y[k]; break;
-            case U_ABS: r = g * java_signum(x[k]); break;
+            case U_ABS: r = g * (x[k] > 0.0f ? 1.0f : x[k] < 0.0f ? -1.0f : 0.0f); break;  // sign(NaN) = 0
             case U_RELU: r = x[k] <= 0.0f ? 0.0f : g; break;
             case U_GELU: {
                 double v = x[k];
@@ -288,8 +281,11 @@ EXPORT void softmax_forward(const float* x, float* y, int outer, int r, int inne
         double sum = 0.0;
         for (int j = 0; j < r; j++) sum += exp((double)(x[base + (long long)j * inner] - mx));
         if (logSoftmax) {
-            float lse = (float)((double)mx + log(sum));
-            for (int j = 0; j < r; j++) y[base + (long long)j * inner] = x[base + (long long)j * inner] - lse;
+            double logSum = log(sum);  // (x - max) - log(sum), as on the CPU
+            for (int j = 0; j < r; j++) {
+                long long p = base + (long long)j * inner;
+                y[p] = (float)((double)(x[p] - mx) - logSum);
+            }
         } else {
             for (int j = 0; j < r; j++) {
                 long long p = base + (long long)j * inner;
