@@ -46,13 +46,19 @@ bench_machine_start "$OUT/machine.txt" "$COMMAND"
   | tee "$OUT/peak.log"
 
 PEER_CP="$ROOT/benchmarks/target/peer-classes:$ROOT/benchmarks/target/classes:$(cat "$ROOT/benchmarks/target/peer-classpath.txt")"
-for r in $(seq 1 "$ROUNDS"); do
-  echo "=== round $r/$ROUNDS: libtorch"
+run_peer() {  # main class, then its arguments; the peer's environment of every round
   env $PEER_ISA_ENV PYTORCH_VERSION=2.7.1 PYTORCH_FLAVOR=cpu OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" \
   DJL_CACHE_DIR="$ROOT/benchmarks/target/djl.ai" \
     java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \
-      -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$PEER_CP" dev.engram.bench.peer.DjlStepBenchmark \
-      --only "$ONLY" $PEER_ARGS > "$OUT/peer.$r.log" 2>&1 || { tail -20 "$OUT/peer.$r.log"; exit 1; }
+      -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$PEER_CP" "$@"
+}
+echo "=== the peer's convolutions against a direct loop"
+run_peer dev.engram.bench.peer.PeerConvCheck > "$OUT/peercheck.log" 2>&1 || { tail -20 "$OUT/peercheck.log"; exit 1; }
+grep -v WARN "$OUT/peercheck.log"
+for r in $(seq 1 "$ROUNDS"); do
+  echo "=== round $r/$ROUNDS: libtorch"
+  run_peer dev.engram.bench.peer.DjlStepBenchmark --only "$ONLY" $PEER_ARGS > "$OUT/peer.$r.log" 2>&1 \
+    || { tail -20 "$OUT/peer.$r.log"; exit 1; }
   grep '^RESULT' "$OUT/peer.$r.log"
   echo "=== round $r/$ROUNDS: Engram"
   java --add-modules jdk.incubator.vector -Xmx8g $ENGRAM_ISA_OPTS -cp "$ROOT/benchmarks/target/benchmarks.jar" \
@@ -131,6 +137,19 @@ if best and "sgemm_1024" in eng:
                      f"{kgf / (km / 1e3):.1f} GFLOP/s median, {kgf / (kn / 1e3):.1f} best = "
                      f"{100 * kgf / (km / 1e3) / best:.0f}% / {100 * kgf / (kn / 1e3) / best:.0f}% of that peak; "
                      f"SGEMM 1024³ reaches {100 * (gf / (em / 1e3)) / (kgf / (km / 1e3)):.0f}% of it (medians).")
+for line in open(f"{out}/peercheck.log"):
+    f = line.rstrip("\n").split("\t")
+    if f[0] == "PEERCHECK":
+        if f[5] == "ok":
+            lines.append(f"Peer check (PeerConvCheck in benchmarks/src/peer): libtorch's conv2d forward agrees with a "
+                         f"direct double loop on {f[4]} shapes, largest difference {f[2]} (values up to {f[3]}).")
+        else:
+            wrong = [l.strip() for l in open(f"{out}/peercheck.log") if l.startswith("conv2d") and
+                     float(l.split("|difference| ")[1].split(",")[0]) > 1e-4 * max(1.0, float(f[3]))]
+            lines.append(f"**Peer check failed** (PeerConvCheck in benchmarks/src/peer): in this environment "
+                         f"libtorch's conv2d forward differs from a direct double loop by up to {f[2]} (values up to "
+                         f"{f[3]}) on " + "; ".join(wrong) + f". The other {int(f[4]) - len(wrong)} of the {f[4]} shapes agree; the peer's "
+                         "convolution timings are of the code that computes these results.")
 banner = load_banner(machine)
 if banner:
     lines.insert(0, banner)
