@@ -49,7 +49,7 @@ import java.util.function.Predicate;
  * the defect.
  *
  * <p>dtypes read: F32 and I32 as they are; F16 and BF16 to float32 (exact); F64 to float32
- * (rounded to nearest); I64 to int32 (exact; a value outside the int32 range is an error); I16,
+ * (rounded to nearest; a finite value beyond the float32 range is an error); I64 to int32 (exact; a value outside the int32 range is an error); I16,
  * I8, U8 and BOOL (0/1) to int32 (exact). Any other dtype (e.g. F8_E4M3, U16, U32, U64, C64) is
  * refused with a {@link SafeTensorsFormatException} naming the file, the tensor and the dtype.
  * Writes use F32 and I32, the engine's dtypes, except for the tensors a caller asks to store as
@@ -392,7 +392,14 @@ public final class SafeTensors {
             for (int j = 0; j < k; j++, done++) {
                 switch (d) {
                     case F32 -> f[done] = buf.getFloat();
-                    case F64 -> f[done] = (float) buf.getDouble();
+                    case F64 -> {
+                        double v = buf.getDouble();
+                        f[done] = (float) v;
+                        if (Float.isInfinite(f[done]) && !Double.isInfinite(v)) {
+                            throw new SafeTensorsFormatException(file, "tensor '" + e.name() + "' (F64): element " + done + " = "
+                                    + v + " is outside the float32 range (largest " + Float.MAX_VALUE + "), the engine's float type");
+                        }
+                    }
                     case F16 -> f[done] = halfToFloat(buf.getShort());
                     case BF16 -> f[done] = Float.intBitsToFloat((buf.getShort() & 0xFFFF) << 16);
                     case I32 -> iv[done] = buf.getInt();

@@ -202,6 +202,16 @@ class SafeTensorsTest {
         String i64 = "{" + entry("n", "I64", new int[] {1}, 0, 8) + "}";
         Path ovf = file("i64.safetensors", fileBytes(i64, big.array()));
         assertThatThrownBy(() -> SafeTensors.read(ovf)).hasMessageContaining("tensor 'n' (I64): element 0 = 3000000000 does not fit in int32");
+
+        // a finite F64 beyond float32 is refused; F64 infinities and values that round into range are read
+        String f64 = "{" + entry("d", "F64", new int[] {3}, 0, 24) + "}";
+        Path far = file("f64.safetensors", fileBytes(f64, le(24).putDouble(1.5).putDouble(-1e300).putDouble(0).array()));
+        assertThatThrownBy(() -> SafeTensors.read(far)).hasMessageContaining("tensor 'd' (F64): element 1 = -1.0E300 is"
+                + " outside the float32 range");
+        Path edge = file("f64ok.safetensors", fileBytes(f64, le(24).putDouble(Double.NEGATIVE_INFINITY)
+                .putDouble(3.4028235e38).putDouble(1e-50).array()));
+        assertThat(SafeTensors.read(edge).tensors().get("d").toFloatArray())
+                .containsExactly(Float.NEGATIVE_INFINITY, Float.MAX_VALUE, 0f);
     }
 
     @Test
