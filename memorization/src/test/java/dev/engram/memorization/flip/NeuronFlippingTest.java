@@ -2,10 +2,12 @@ package dev.engram.memorization.flip;
 
 import dev.engram.engine.Functional;
 import dev.engram.engine.Tensor;
+import dev.engram.engine.TensorScope;
 import dev.engram.engine.Tensors;
 import dev.engram.memorization.data.Evaluation;
 import dev.engram.memorization.data.ExampleSet;
 import dev.engram.memorization.data.SyntheticData;
+import dev.engram.nn.BatchContext;
 import dev.engram.nn.Module;
 import dev.engram.nn.Taps;
 import dev.engram.nn.models.Mlp;
@@ -260,6 +262,98 @@ class NeuronFlippingTest {
         assertThat(all.summary().noisyTargets()).isEqualTo(noisy);
         assertThat(lines).anyMatch(l -> l.startsWith("warning:") && l.contains("of the requested " + (noisy + 5)));
     }
+    /**
+     * The first unit each variant zeroes is the one the reference code's own formulation picks (docs/methods.md §5.2
+     * steps 3–5), computed naively here: one batch of the target followed by the reference rows, per-example
+     * cross-entropy with the target's entry multiplied by −|B|, the batch mean back-propagated once, then the argmax of
+     * the positive scores θ·∂J/∂θ summed per conv filter / taken per scalar (weights) or ∂J/∂m at m = 1 (activation
+     * masks shared by the whole batch). No input noise (K = 1, scale 0), so the robust logits are the plain ones.
+     */
+    @Test
+    void firstZeroedUnitIsTheArgmaxOfTheReferenceCodesBatchObjective() {
+        for (NeuronFlipping.Variant v : NeuronFlipping.Variant.values()) {
+            NeuronFlipping f = NeuronFlipping.create(model, data, options().variant(v).referenceSize(40)
+                    .remainingEvalSize(0).maxUnits(1).noise(1, 0).build());
+            int compared = 0;
+            for (int t = 0; t < data.size() && compared < 12; t++) {
+                if (!f.canTarget(t)) continue;
+                NeuronFlipping.Target r = f.search(new int[] {t}).get(0);
+                if (r.units().isEmpty()) continue;
+                assertThat(r.units().get(0)).as("%s: first unit zeroed for row %d", v, t)
+                        .isEqualTo(referenceCodeChoice(t, f.referenceRows(), v, f.tapChannels()));
+                compared++;
+            }
+            assertThat(compared).as("%s targets compared", v).isGreaterThanOrEqualTo(8);
+        }
+    }
+
+    /** The reference code's greedy choice for target row {@code t} and batch {@code [t] + ref}, written out directly. */
+    private static NeuronFlipping.Unit referenceCodeChoice(int t, int[] ref, NeuronFlipping.Variant v, Map<String, Integer> taps) {
+        int[] rows = new int[ref.length + 1];
+        rows[0] = t;
+        System.arraycopy(ref, 0, rows, 1, ref.length);
+        ExampleSet b = data.subset(rows);
+        int n = rows.length;
+        float[] w = new float[n];
+        Arrays.fill(w, 1f / n); // mean over the batch ...
+        w[0] = -1f;             // ... after loss[t] *= -n
+        model.eval();
+        Map<String, Tensor> params = model.namedParameters();
+        String best = null;
+        int bestUnit = -1;
+        double bestScore = 0;
+        try (TensorScope s = Tensors.scope()) {
+            Map<String, Tensor> masks = new LinkedHashMap<>();
+            if (v == NeuronFlipping.Variant.WEIGHTS) {
+                params.values().forEach(p -> p.requiresGrad(true));
+                model.zeroGrad();
+            } else {
+                taps.forEach((tap, c) -> {
+                    float[] ones = new float[c];
+                    Arrays.fill(ones, 1f);
+                    masks.put(tap, Tensor.of(ones, c).requiresGrad(true));
+                });
+            }
+            Tensor logits;
+            try (Taps tp = Taps.intercept((name, x) -> masks.containsKey(name) ? Functional.mask(x, masks.get(name)) : x);
+                 BatchContext c = BatchContext.of(b.ids(0, n))) {
+                logits = model.forward(b.images(0, n));
+            }
+            Functional.crossEntropyPerExample(logits, b.labelTensor(0, n)).mul(Tensor.of(w, n)).sum().backward();
+            if (v == NeuronFlipping.Variant.WEIGHTS) {
+                for (var e : params.entrySet()) {
+                    Tensor p = e.getValue();
+                    float[] theta = p.toFloatArray(), g = p.grad().toFloatArray();
+                    int per = p.rank() == 4 ? (int) (p.numel() / p.dim(0)) : 1;
+                    for (int u = 0; u < theta.length / per; u++) {
+                        double score = 0;
+                        for (int q = u * per; q < (u + 1) * per; q++) score += (double) theta[q] * g[q];
+                        if (score > bestScore) {
+                            bestScore = score;
+                            best = e.getKey();
+                            bestUnit = u;
+                        }
+                    }
+                }
+            } else {
+                for (var e : masks.entrySet()) {
+                    float[] g = e.getValue().grad().toFloatArray();
+                    for (int u = 0; u < g.length; u++) {
+                        if (g[u] > bestScore) {
+                            bestScore = g[u];
+                            best = e.getKey();
+                            bestUnit = u;
+                        }
+                    }
+                }
+            }
+        } finally {
+            model.zeroGrad();
+            params.values().forEach(p -> p.requiresGrad(false));
+        }
+        return new NeuronFlipping.Unit(best, bestUnit);
+    }
+
     @Test
     void activationFlippingRefusesAModelWithoutTapsUpFront() {
         Mlp untapped = new Mlp(11, 16, 48, 48, 4) {
