@@ -100,6 +100,23 @@ public final class SweepCommand implements Callable<Integer> {
             description = "slurm: at most N array tasks at once (--array=...%%N).")
     int maxParallel;
 
+    /**
+     * Plans the sweep file {@code source}: a bad sweep file (an unknown key, a value of the wrong type, an empty axis,
+     * two runs with one name, a run whose configuration would change in its folder) is a usage error naming the file.
+     */
+    private Sweep planFile(CliCommands commands) throws java.io.IOException {
+        try {
+            SweepSpec s = SweepSpec.read(source);
+            Path d = dir != null ? dir : source.toAbsolutePath().getParent().resolve(s.name());
+            return Sweep.plan(s, d, commands);
+        } catch (Sweep.InvalidAnalysisException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            throw new UsageException(m.contains(source.toString()) ? m : source + ": " + m, e);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -115,9 +132,7 @@ public final class SweepCommand implements Callable<Integer> {
                 sweep = Sweep.open(source);
                 sweep.checkAnalyses(commands);
             } else {
-                SweepSpec s = SweepSpec.read(source);
-                Path d = dir != null ? dir : source.toAbsolutePath().getParent().resolve(s.name());
-                sweep = Sweep.plan(s, d, commands);
+                sweep = planFile(commands);
             }
         } catch (Sweep.InvalidAnalysisException e) { // refused before anything runs, like a bad option of engram itself
             Path file = Files.isDirectory(source) ? source.resolve(Sweep.MANIFEST) : source;

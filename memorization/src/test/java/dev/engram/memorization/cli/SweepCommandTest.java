@@ -265,17 +265,20 @@ class SweepCommandTest {
     @Test
     void badSweepFilesAreNamed() throws IOException {
         Path f = tmp.resolve("bad.yaml");
-        Files.writeString(f, "axes:\n  noise: [0.1]\n");
-        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
-        assertThat(err.toString()).contains("unknown config key 'noise'");
-        Files.writeString(f, "axes:\n  etd.grid: [\"0.2:0.1\"]\n");
-        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
-        assertThat(err.toString()).contains("etd.grid").contains("does not list");
-        Files.writeString(f, "analyses: [train]\n");
-        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
-        assertThat(err.toString()).contains("'train'").contains("not an analysis command");
-        Files.writeString(f, "seed: [1]\n");
-        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
-        assertThat(err.toString()).contains("unknown sweep key 'seed'");
+        // each a usage error (exit code 2, as a bad `train --config` file) whose message names the file
+        String[][] cases = {
+                {"axes:\n  noise: [0.1]\n", "unknown config key 'noise'"},
+                {"axes:\n  noiseFraction: [0.1, abc]\n", "'noiseFraction' is \"abc\", expected a number"},
+                {"axes:\n  noiseFraction: []\n", "sweep axis noiseFraction has no values"},
+                {"axes:\n  noiseFraction: [0.1, 0.10]\n", "two runs are named noiseFraction=0.1"},
+                {"axes:\n  etd.grid: [\"0.2:0.1\"]\n", "does not list"},
+                {"analyses: [train]\n", "'train' in 'analyses' is not an analysis command"},
+                {"seed: [1]\n", "unknown sweep key 'seed'"}};
+        for (String[] c : cases) {
+            Files.writeString(f, c[0]);
+            assertThat(engram("sweep", f.toString(), "--dry-run")).as(c[0] + err).isEqualTo(EngramCli.EXIT_USAGE);
+            assertThat(err.toString()).as(c[0]).contains("engram sweep: error: " + f + ": ").contains(c[1]);
+        }
+        assertThat(tmp.resolve("bad")).as("nothing is planned").doesNotExist();
     }
 }
