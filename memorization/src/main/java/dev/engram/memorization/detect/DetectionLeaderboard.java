@@ -396,7 +396,11 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
         if (place != null) place.train(false);
     }
 
-    /** ROC curve points (false-positive rate, true-positive rate) of {@code suspicious} (larger = positive). */
+    /**
+     * ROC curve points (false-positive rate, true-positive rate) of {@code suspicious} (larger = positive): a point
+     * after each group of tied scores (a tie is a straight segment, as the AUROC counts it), thinned to about 400: a
+     * group's point is left out only when fewer than n/400 examples were passed since the last point.
+     */
     static double[][] roc(double[] suspicious, boolean[] positive) {
         int n = suspicious.length;
         Integer[] order = new Integer[n];
@@ -408,12 +412,15 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
         List<double[]> pts = new ArrayList<>();
         pts.add(new double[] {0, 0});
         int tp = 0, fp = 0;
-        int stride = Math.max(1, n / 400);
+        int stride = Math.max(1, n / 400), last = -1; // last: the example after which the last point was taken
         for (int k = 0; k < n; k++) {
             if (positive[order[k]]) tp++; else fp++;
             boolean tieNext = k + 1 < n && suspicious[order[k + 1]] == suspicious[order[k]];
-            if (!tieNext && (k % stride == 0 || k == n - 1)) {
+            // a group that ends off the stride grid keeps its point (before, the corners of a score with few
+            // distinct values, e.g. forgetting events, fell off the grid and the curve was drawn as a diagonal)
+            if (!tieNext && (k - last >= stride || k == n - 1)) {
                 pts.add(new double[] {neg == 0 ? 0 : (double) fp / neg, p == 0 ? 0 : (double) tp / p});
+                last = k;
             }
         }
         double[][] out = new double[2][pts.size()];
