@@ -262,6 +262,27 @@ class SweepCommandTest {
         assertThat(err.toString()).contains(manifest.toString()).contains("'abc' is not an int");
     }
 
+    /** A bad option of `engram sweep` itself is a usage error found before the sweep folder is written. */
+    @Test
+    void badExecutorOptionsAreUsageErrorsBeforeAnythingIsWritten() {
+        String[][] cases = {
+                {"--executor", "slrum", "unknown --executor 'slrum'"},
+                {"--parallel", "0", "--parallel must be >= 1, got 0"},
+                {"--threads-per-run", "-1", "--threads-per-run must be >= 0"},
+                {"--max-parallel", "-1", "--max-parallel must be >= 0"},
+                {"--cpus", "-3", "--cpus must be >= 0"},
+                {"--gpus", "-1", "--gpus must be >= 0"},
+                {"--time", "tomorrow", "--time 'tomorrow' is not a Slurm time limit"},
+                {"--mem", "16 G", "--mem '16 G' contains white space"}};
+        for (String[] c : cases) {
+            assertThat(engram("sweep", sweepFile.toString(), c[0], c[1])).as(c[0] + " " + c[1] + "\n" + out + err)
+                    .isEqualTo(EngramCli.EXIT_USAGE);
+            assertThat(err.toString()).contains(c[2]);
+            assertThat(out.toString()).doesNotContain("running");
+            assertThat(tmp.resolve("noise")).as(c[0] + ": nothing planned, written or run").doesNotExist();
+        }
+    }
+
     @Test
     void badSweepFilesAreNamed() throws IOException {
         Path f = tmp.resolve("bad.yaml");
