@@ -257,8 +257,24 @@ public final class SweepCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            int code = SweepTask.run(Sweep.open(dir), new Piece(index, stage), threads, new CliCommands(),
-                    spec.commandLine().getOut());
+            if (threads < 0) throw new UsageException("--threads must be >= 0 (0 = the run's configuration), got " + threads);
+            Sweep sweep = Sweep.open(dir);
+            if (index < 0 || index >= sweep.runs().size()) {
+                throw new UsageException("--index " + index + ": sweep " + sweep.dir() + " has runs 0.."
+                        + (sweep.runs().size() - 1));
+            }
+            Piece piece;
+            try {
+                piece = new Piece(index, stage);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--stage: " + e.getMessage(), e);
+            }
+            List<Piece> stages = Piece.of(sweep.run(index));
+            if (!stage.equals(Piece.ALL) && !stages.contains(piece)) {
+                throw new UsageException("--stage '" + stage + "': run " + index + " (" + sweep.run(index).name()
+                        + ") has the stages " + stages.stream().map(Piece::stage).toList() + " or all");
+            }
+            int code = SweepTask.run(sweep, piece, threads, new CliCommands(), spec.commandLine().getOut());
             return code == 0 ? 0 : EngramCli.EXIT_FAILURE;
         }
     }

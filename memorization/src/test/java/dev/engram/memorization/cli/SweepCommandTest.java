@@ -262,6 +262,33 @@ class SweepCommandTest {
         assertThat(err.toString()).contains(manifest.toString()).contains("'abc' is not an int");
     }
 
+    /**
+     * run-task's --index and --stage are checked as usage errors, and errors of the sweep subcommands name them in
+     * full (they read "engram run-task: error", and "engram report: error", the name of another command).
+     */
+    @Test
+    void runTaskChecksItsIndexAndStageAndSubcommandErrorsCarryTheirFullName() throws IOException {
+        Path dir = tmp.resolve("noise");
+        Sweep.plan(dev.engram.memorization.sweep.SweepSpec.read(sweepFile), dir, new CliCommands()).write();
+        String[][] cases = {
+                {"--index", "4", "engram sweep run-task: error: --index 4: sweep " + dir + " has runs 0..3"},
+                {"--index", "-1", "engram sweep run-task: error: --index -1"},
+                {"--stage", "bogus", "engram sweep run-task: error: --stage: stage 'bogus' is not run"},
+                {"--stage", "shard-2", "engram sweep run-task: error: --stage 'shard-2': run 0 ("}};
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("sweep", "run-task", dir.toString(), "--index", "0"));
+            if (c[0].equals("--index")) args.set(4, c[1]);
+            else args.addAll(List.of(c[0], c[1]));
+            assertThat(engram(args.toArray(String[]::new))).as(args + "\n" + err).isEqualTo(EngramCli.EXIT_USAGE);
+            assertThat(err.toString()).startsWith(c[2]).contains("(see `engram sweep run-task --help`)");
+            assertThat(dir.resolve("runs")).as("nothing ran").doesNotExist();
+        }
+        assertThat(engram("sweep", "status", tmp.resolve("none").toString())).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).startsWith("engram sweep status: error: no sweep in");
+        assertThat(engram("sweep", "report", tmp.resolve("none").toString())).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).startsWith("engram sweep report: error: no sweep in");
+    }
+
     /** A bad option of `engram sweep` itself is a usage error found before the sweep folder is written. */
     @Test
     void badExecutorOptionsAreUsageErrorsBeforeAnythingIsWritten() {
