@@ -54,7 +54,8 @@ public final class Sweep {
      * @throws InvalidAnalysisException for an analysis command line (with a run's axis options) that its command
      *                                   refuses: an unknown option, a value of the wrong type …; for one analysis
      *                                   listed with different options, or with options other than those of the
-     *                                   results a run of the existing manifest has ({@link AnalysisOptions})
+     *                                   results a run of the existing manifest has ({@link AnalysisOptions}); for
+     *                                   shard steps that are incomplete or never merged ({@link ShardSteps})
      * @throws IllegalArgumentException for an analysis that is not an analysis command, an axis option of an analysis
      *                                  not listed, an invalid configuration (naming the run), two runs with one name,
      *                                  or a run of the existing manifest whose configuration would change
@@ -163,6 +164,7 @@ public final class Sweep {
             withAxes.removeAll(spec.analyses()); // checked above
             checkAnalyses(withAxes, " (run " + runName + ")", commands);
             AnalysisOptions.checkOnePerResults(analyses, runName, commands);
+            ShardSteps.check(analyses, runName, commands);
             Integer before = names.put(runName, out.size());
             if (before != null) throw new IllegalArgumentException("two runs are named " + runName + " (repeated axis values?)");
             out.add(new SweepRun(out.size(), runName, p, config, analyses));
@@ -192,6 +194,7 @@ public final class Sweep {
             List<List<String>> fresh = r.analyses().stream().filter(seen::add).toList();
             checkAnalyses(fresh, " (run " + r.name() + ")", commands);
             AnalysisOptions.checkOnePerResults(r.analyses(), r.name(), commands);
+            ShardSteps.check(r.analyses(), r.name(), commands);
         }
     }
 
