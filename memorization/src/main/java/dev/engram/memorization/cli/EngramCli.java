@@ -75,10 +75,11 @@ public final class EngramCli implements java.util.concurrent.Callable<Integer> {
                 trace |= pr.hasMatchedOption("--stacktrace");
             }
             PrintWriter e = cmd.getErr();
-            e.println("engram " + cmd.getCommandName() + ": error: " + describe(ex));
+            String name = cmd.getCommandSpec().qualifiedName(); // "engram sweep status", not "engram status"
+            e.println(name + ": error: " + describe(ex));
             boolean usage = ex instanceof UsageException;
             if (trace) ex.printStackTrace(e);
-            else if (usage) e.println("(see `engram " + cmd.getCommandName() + " --help`)");
+            else if (usage) e.println("(see `" + name + " --help`)");
             else if (!(ex instanceof RunFolderException || ex instanceof IllegalArgumentException
                     || ex instanceof IOException || ex instanceof IllegalStateException)) {
                 e.println("(run with --stacktrace for details)");

@@ -100,6 +100,48 @@ public final class SweepCommand implements Callable<Integer> {
             description = "slurm: at most N array tasks at once (--array=...%%N).")
     int maxParallel;
 
+    /**
+     * Checks this command's own options before anything is planned or written (a bad one used to be found only after
+     * the sweep folder was written, as a failure, or not at all) and returns the Slurm requests they make.
+     */
+    private SlurmOptions checkOptions() {
+        String e = executor.trim().toLowerCase(Locale.ROOT);
+        if (!e.equals("local") && !e.equals("slurm")) {
+            throw new UsageException("unknown --executor '" + executor + "'; expected local or slurm");
+        }
+        if (parallel < 1) throw new UsageException("--parallel must be >= 1, got " + parallel);
+        if (threadsPerRun < 0) {
+            throw new UsageException("--threads-per-run must be >= 0 (0 = the cores divided by --parallel), got " + threadsPerRun);
+        }
+        if (cpus < 0) throw new UsageException("--cpus must be >= 0 (0 = the cluster's default), got " + cpus);
+        if (gpus < 0) throw new UsageException("--gpus must be >= 0, got " + gpus);
+        if (maxParallel < 0) throw new UsageException("--max-parallel must be >= 0 (0 = no limit), got " + maxParallel);
+        if (!SlurmOptions.validTime(time)) {
+            throw new UsageException("--time '" + time + "' is not a Slurm time limit (MINUTES, HH:MM:SS or D-HH:MM:SS)");
+        }
+        for (String[] o : new String[][] {{"--partition", partition}, {"--mem", mem}}) {
+            if (o[1] != null && o[1].trim().matches(".*\\s.*")) throw new UsageException(o[0] + " '" + o[1] + "' contains white space");
+        }
+        return new SlurmOptions(partition, time, mem, cpus, gpus, sbatch, preamble, launcher, maxParallel);
+    }
+
+    /**
+     * Plans the sweep file {@code source}: a bad sweep file (an unknown key, a value of the wrong type, an empty axis,
+     * two runs with one name, a run whose configuration would change in its folder) is a usage error naming the file.
+     */
+    private Sweep planFile(CliCommands commands) throws java.io.IOException {
+        try {
+            SweepSpec s = SweepSpec.read(source);
+            Path d = dir != null ? dir : source.toAbsolutePath().getParent().resolve(s.name());
+            return Sweep.plan(s, d, commands);
+        } catch (Sweep.InvalidAnalysisException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            throw new UsageException(m.contains(source.toString()) ? m : source + ": " + m, e);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -107,6 +149,7 @@ public final class SweepCommand implements Callable<Integer> {
             throw new UsageException("give a sweep file (engram sweep SWEEP.yaml) or a subcommand: run-task,"
                     + " status, report (engram sweep --help)");
         }
+        SlurmOptions slurmFlags = checkOptions();
         CliCommands commands = new CliCommands();
         Sweep sweep;
         try {
@@ -115,9 +158,7 @@ public final class SweepCommand implements Callable<Integer> {
                 sweep = Sweep.open(source);
                 sweep.checkAnalyses(commands);
             } else {
-                SweepSpec s = SweepSpec.read(source);
-                Path d = dir != null ? dir : source.toAbsolutePath().getParent().resolve(s.name());
-                sweep = Sweep.plan(s, d, commands);
+                sweep = planFile(commands);
             }
         } catch (Sweep.InvalidAnalysisException e) { // refused before anything runs, like a bad option of engram itself
             Path file = Files.isDirectory(source) ? source.resolve(Sweep.MANIFEST) : source;
@@ -166,8 +207,7 @@ public final class SweepCommand implements Callable<Integer> {
                 return o.ok() ? 0 : EngramCli.EXIT_FAILURE;
             }
             case "slurm" -> {
-                SlurmOptions o = sweep.slurm().overriddenBy(new SlurmOptions(partition, time, mem, cpus, gpus, sbatch,
-                        preamble, launcher, maxParallel));
+                SlurmOptions o = sweep.slurm().overriddenBy(slurmFlags);
                 List<SlurmExecutor.Job> jobs = SlurmExecutor.submit(sweep, todo, slurmNow, o, l);
                 for (SlurmExecutor.Job job : jobs) {
                     String what = job.stage().equals(Piece.RUN) ? job.indices().size() + " runs"
@@ -217,8 +257,24 @@ public final class SweepCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            int code = SweepTask.run(Sweep.open(dir), new Piece(index, stage), threads, new CliCommands(),
-                    spec.commandLine().getOut());
+            if (threads < 0) throw new UsageException("--threads must be >= 0 (0 = the run's configuration), got " + threads);
+            Sweep sweep = Sweep.open(dir);
+            if (index < 0 || index >= sweep.runs().size()) {
+                throw new UsageException("--index " + index + ": sweep " + sweep.dir() + " has runs 0.."
+                        + (sweep.runs().size() - 1));
+            }
+            Piece piece;
+            try {
+                piece = new Piece(index, stage);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--stage: " + e.getMessage(), e);
+            }
+            List<Piece> stages = Piece.of(sweep.run(index));
+            if (!stage.equals(Piece.ALL) && !stages.contains(piece)) {
+                throw new UsageException("--stage '" + stage + "': run " + index + " (" + sweep.run(index).name()
+                        + ") has the stages " + stages.stream().map(Piece::stage).toList() + " or all");
+            }
+            int code = SweepTask.run(sweep, piece, threads, new CliCommands(), spec.commandLine().getOut());
             return code == 0 ? 0 : EngramCli.EXIT_FAILURE;
         }
     }

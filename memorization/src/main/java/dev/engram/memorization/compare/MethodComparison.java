@@ -119,7 +119,10 @@ public final class MethodComparison implements Analysis<MethodComparison.Options
     /** One model: method, seed, its accuracies and training seconds. */
     public record Trained(String method, String settings, long seed, Accuracies accuracy, double seconds) { }
 
-    /** Mean and standard deviation (sample, n - 1; 0 for one seed) over seeds. */
+    /**
+     * Mean and standard deviation (sample, n - 1) over seeds; the deviation of one seed is not defined: NaN (it was 0,
+     * shown as "±0.00%", as if the seeds agreed).
+     */
     public record Stat(double mean, double std) {
         static Stat of(double[] v) {
             double m = 0;
@@ -127,7 +130,7 @@ public final class MethodComparison implements Analysis<MethodComparison.Options
             m /= v.length;
             double ss = 0;
             for (double x : v) ss += (x - m) * (x - m);
-            return new Stat(m, v.length > 1 ? Math.sqrt(ss / (v.length - 1)) : 0);
+            return new Stat(m, v.length > 1 ? Math.sqrt(ss / (v.length - 1)) : Double.NaN);
         }
     }
 
@@ -170,6 +173,7 @@ public final class MethodComparison implements Analysis<MethodComparison.Options
 
     private static String pm(Stat s) {
         if (!Double.isFinite(s.mean())) return "n/a"; // no such examples (e.g. no clean ones under random labels)
+        if (!Double.isFinite(s.std())) return String.format(Locale.ROOT, "%.2f%%", 100 * s.mean()); // one seed
         return String.format(Locale.ROOT, "%.2f±%.2f%%", 100 * s.mean(), 100 * s.std());
     }
 

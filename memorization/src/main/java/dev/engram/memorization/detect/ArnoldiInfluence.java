@@ -115,6 +115,11 @@ public final class ArnoldiInfluence {
         try {
             List<Tensor> params = ParameterVector.trainable(model);
             double[] theta = ParameterVector.values(params);
+            long bad = java.util.Arrays.stream(theta).filter(x -> !Double.isFinite(x)).count();
+            if (bad > 0) {
+                throw new IllegalArgumentException("arnoldi: " + bad + " of " + theta.length + " weights of the model are"
+                        + " not finite");
+            }
             double eps = step(theta);
             int[] rows = sample(data.size(), o.hessianExamples(), o.seed());
             ExampleSet h = data.subset(rows);

@@ -236,8 +236,8 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                     + " others, Gram matrices of at most " + o.complexityGapChunk() + " examples)");
             t0 = System.nanoTime();
             double[] cg = ComplexityGapScore.compute(train, o.complexityGapChunk(), 1, data.config().seed());
-            entries.add(new Entry(Detection.of("complexity gap (training-free)", "higher", cg, mask), since(t0),
-                    "nothing (training-free; Gram matrices of <= " + o.complexityGapChunk() + " examples)", "complexity-gap", cg));
+            add(entries, skipped, "complexity gap (training-free)", "higher", cg, mask, since(t0),
+                    "nothing (training-free; Gram matrices of <= " + o.complexityGapChunk() + " examples)", "complexity-gap");
         } else {
             skipped.add("complexity gap: left out by the options");
         }
@@ -249,22 +249,25 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             // 2. VoG, computed by the checkpoint scores analysis
             progress.line("detect: VoG over " + epochs.length + " checkpoints");
             t0 = System.nanoTime();
-            CheckpointScores.Result c = CheckpointScores.compute(k -> data.modelAt(epochs[k]), epochs, train,
-                    o.batchSize(), LearningEvents.Forgetting.TONEVA, progress::line);
-            double secs = since(t0);
-            for (Detection d : c.detections()) {
-                if (!d.score().startsWith("vog")) continue; // loss, margin, forgetting: the per-epoch rows above
-                double[] arr = d.score().startsWith("vog all") && d.score().endsWith("(class-normalized)")
-                        ? c.vogNormalized() : null;
-                entries.add(new Entry(d, secs, needs, "checkpoint-scores", arr));
+            try {
+                CheckpointScores.Result c = CheckpointScores.compute(k -> data.modelAt(epochs[k]), epochs, train,
+                        o.batchSize(), LearningEvents.Forgetting.TONEVA, progress::line);
+                double secs = since(t0);
+                for (Detection d : c.detections()) {
+                    if (!d.score().startsWith("vog")) continue; // loss, margin, forgetting: the per-epoch rows above
+                    double[] arr = d.score().startsWith("vog all") && d.score().endsWith("(class-normalized)")
+                            ? c.vogNormalized() : null;
+                    entries.add(new Entry(d, secs, needs, "checkpoint-scores", arr));
+                }
+            } catch (IllegalArgumentException e) { // a checkpoint whose values or gradients are not finite
+                skipped.add("VoG: " + e.getMessage());
             }
             // 3. TracIn self-influence
             progress.line("detect: TracIn self-influence over " + epochs.length + " checkpoints");
             t0 = System.nanoTime();
             double[] lr = epochLearningRates(data, epochs);
             double[] tracin = TracInSelfInfluence.compute(k -> data.modelAt(epochs[k]), lr, train, o.batchSize());
-            entries.add(new Entry(Detection.of("tracin self-influence", "higher", tracin, mask), since(t0), needs,
-                    "tracin", tracin));
+            add(entries, skipped, "tracin self-influence", "higher", tracin, mask, since(t0), needs, "tracin");
             // Arnoldi influence at the last checkpoint
             if (o.arnoldiIterations() > 0) {
                 ArnoldiInfluence.Options ao = new ArnoldiInfluence.Options(o.arnoldiIterations(),
@@ -273,14 +276,22 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                         + Math.min(ao.hessianExamples(), train.size()) + " examples at epoch " + epochs[epochs.length - 1]
                         + ", top " + ao.topK() + " eigenpairs");
                 t0 = System.nanoTime();
-                ArnoldiInfluence.Result ar = ArnoldiInfluence.compute(data.modelAt(epochs[epochs.length - 1]), train, ao,
-                        data.config().weightDecay(), o.batchSize());
-                progress.line(String.format(Locale.ROOT, "  Hessian eigenvalues %s (finite-difference step %.3g, %d iterations)",
-                        java.util.Arrays.toString(java.util.Arrays.stream(ar.eigen().values())
-                                .mapToObj(v -> String.format(Locale.ROOT, "%.3g", v)).toArray()), ar.step(), ar.iterations()));
-                entries.add(new Entry(Detection.of("arnoldi self-influence", "higher", ar.selfInfluence(), mask),
-                        since(t0), "last checkpoint (" + ar.iterations() + " Hessian-vector products)", "arnoldi",
-                        ar.selfInfluence()));
+                ArnoldiInfluence.Result ar;
+                try {
+                    ar = ArnoldiInfluence.compute(data.modelAt(epochs[epochs.length - 1]), train, ao,
+                            data.config().weightDecay(), o.batchSize());
+                } catch (IllegalArgumentException e) { // weights that are not finite
+                    ar = null;
+                    skipped.add("arnoldi self-influence: " + e.getMessage() + " at epoch " + epochs[epochs.length - 1]
+                            + "; left out");
+                }
+                if (ar != null) {
+                    progress.line(String.format(Locale.ROOT, "  Hessian eigenvalues %s (finite-difference step %.3g, %d"
+                            + " iterations)", java.util.Arrays.toString(java.util.Arrays.stream(ar.eigen().values())
+                            .mapToObj(v -> String.format(Locale.ROOT, "%.3g", v)).toArray()), ar.step(), ar.iterations()));
+                    add(entries, skipped, "arnoldi self-influence", "higher", ar.selfInfluence(), mask, since(t0),
+                            "last checkpoint (" + ar.iterations() + " Hessian-vector products)", "arnoldi");
+                }
             } else {
                 skipped.add("Arnoldi influence: left out by the options");
             }
@@ -300,10 +311,10 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                 }, data.config().seed(), o.batchSize());
                 double secsRho = since(t0);
                 String needsRho = "extra training (2 × half data, " + ep + " epochs) + last checkpoint";
-                entries.add(new Entry(Detection.of("irreducible loss (RHO-LOSS)", "higher", rho.irreducible(), mask),
-                        secsRho, needsRho, "rho-loss", rho.irreducible()));
-                entries.add(new Entry(Detection.of("reducible loss (RHO-LOSS)", "lower", Metrics.negate(rho.reducible()),
-                        mask), secsRho, needsRho, "rho-loss", Metrics.negate(rho.reducible())));
+                add(entries, skipped, "irreducible loss (RHO-LOSS)", "higher", rho.irreducible(), mask, secsRho, needsRho,
+                        "rho-loss");
+                add(entries, skipped, "reducible loss (RHO-LOSS)", "lower", Metrics.negate(rho.reducible()), mask, secsRho,
+                        needsRho, "rho-loss");
             }
         }
         if (o.extraTraining()) {
@@ -316,8 +327,8 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             TapPlacement place = TurnOverInfluence.placement(taps, data.config().seed());
             trainModel(data, m, place, null, ep, progress);
             double[] self = TurnOverInfluence.selfInfluence(m, place, train, o.batchSize());
-            entries.add(new Entry(Detection.of("turn-over dropout self-influence", "higher", self, mask), since(t0),
-                    "extra training (full data, " + ep + " epochs, per-example masks)", "turn-over", self));
+            add(entries, skipped, "turn-over dropout self-influence", "higher", self, mask, since(t0),
+                    "extra training (full data, " + ep + " epochs, per-example masks)", "turn-over");
             ExampleSet test = data.testSet();
             for (int j = 0; j < Math.min(o.testExamples(), test.size()); j++) {
                 double[] inf = TurnOverInfluence.influenceOn(m, place, train, test, j, o.batchSize());
@@ -329,6 +340,26 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
         entries.sort(Comparator.comparingDouble((Entry e) -> e.detection().auroc()).reversed());
         return new Result(train.size(), train.noisyCount(), entries, skipped, mask, testInfluence, positives, train,
                 data.noise().originalLabels());
+    }
+
+    /**
+     * Adds the entry of the score {@code suspicious} (oriented: larger = more suspicious), or, when some of its values
+     * are not finite (NaN or infinite: a checkpoint whose weights or gradients overflowed), the reason it is left out
+     * to {@code skipped}: one broken score must not stop the leaderboard (it did, after every score before it was
+     * computed) nor be ranked.
+     */
+    static void add(List<Entry> entries, List<String> skipped, String name, String direction, double[] suspicious,
+                    boolean[] mask, double seconds, String needs, String group) {
+        int bad = 0, first = -1;
+        for (int i = 0; i < suspicious.length; i++) {
+            if (!Double.isFinite(suspicious[i]) && bad++ == 0) first = i;
+        }
+        if (bad > 0) {
+            skipped.add(String.format(Locale.ROOT, "%s: %d of %d examples have no finite score (example %d: %s); left out",
+                    name, bad, suspicious.length, first, suspicious[first]));
+            return;
+        }
+        entries.add(new Entry(Detection.of(name, direction, suspicious, mask), seconds, needs, group, suspicious));
     }
 
     /**
@@ -396,7 +427,11 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
         if (place != null) place.train(false);
     }
 
-    /** ROC curve points (false-positive rate, true-positive rate) of {@code suspicious} (larger = positive). */
+    /**
+     * ROC curve points (false-positive rate, true-positive rate) of {@code suspicious} (larger = positive): a point
+     * after each group of tied scores (a tie is a straight segment, as the AUROC counts it), thinned to about 400: a
+     * group's point is left out only when fewer than n/400 examples were passed since the last point.
+     */
     static double[][] roc(double[] suspicious, boolean[] positive) {
         int n = suspicious.length;
         Integer[] order = new Integer[n];
@@ -408,12 +443,15 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
         List<double[]> pts = new ArrayList<>();
         pts.add(new double[] {0, 0});
         int tp = 0, fp = 0;
-        int stride = Math.max(1, n / 400);
+        int stride = Math.max(1, n / 400), last = -1; // last: the example after which the last point was taken
         for (int k = 0; k < n; k++) {
             if (positive[order[k]]) tp++; else fp++;
             boolean tieNext = k + 1 < n && suspicious[order[k + 1]] == suspicious[order[k]];
-            if (!tieNext && (k % stride == 0 || k == n - 1)) {
+            // a group that ends off the stride grid keeps its point (before, the corners of a score with few
+            // distinct values, e.g. forgetting events, fell off the grid and the curve was drawn as a diagonal)
+            if (!tieNext && (k - last >= stride || k == n - 1)) {
                 pts.add(new double[] {neg == 0 ? 0 : (double) fp / neg, p == 0 ? 0 : (double) tp / p});
+                last = k;
             }
         }
         double[][] out = new double[2][pts.size()];

@@ -35,12 +35,17 @@ public record SlurmOptions(String partition, String time, String mem, int cpus, 
         if (cpus < 0) throw new IllegalArgumentException("slurm cpus must be >= 0, got " + cpus);
         if (gpus < 0) throw new IllegalArgumentException("slurm gpus must be >= 0, got " + gpus);
         if (maxParallel < 0) throw new IllegalArgumentException("slurm maxParallel must be >= 0, got " + maxParallel);
-        if (!time.isEmpty() && !time.matches("(\\d+-)?\\d+(:\\d{1,2}){0,2}")) {
+        if (!validTime(time)) {
             throw new IllegalArgumentException("slurm time '" + time + "' is not a Slurm time limit (MINUTES, HH:MM:SS or D-HH:MM:SS)");
         }
         for (String s : List.of(partition, mem)) {
             if (s.matches(".*\\s.*")) throw new IllegalArgumentException("slurm option '" + s + "' contains white space");
         }
+    }
+
+    /** Whether {@code time} is empty or a Slurm time limit: MINUTES, MM:SS, HH:MM:SS or D-HH[:MM[:SS]]. */
+    public static boolean validTime(String time) {
+        return time == null || time.isBlank() || time.trim().matches("(\\d+-)?\\d+(:\\d{1,2}){0,2}");
     }
 
     /** The {@code slurm:} section of a sweep file. */

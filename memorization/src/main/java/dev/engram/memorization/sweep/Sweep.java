@@ -25,7 +25,8 @@ import java.util.Optional;
  * folder alone.
  *
  * <p>Planning a sweep file into an existing folder extends it: runs already listed keep their index and must keep
- * their configuration (their analyses may change), new runs are appended, so array indices of a running job stay
+ * their configuration (their analyses may change, except the options of an analysis a run has results of,
+ * {@link AnalysisOptions}), new runs are appended, so array indices of a running job stay
  * valid.
  */
 public final class Sweep {
@@ -51,7 +52,10 @@ public final class Sweep {
      * {@code dir} (if any). Writes nothing.
      *
      * @throws InvalidAnalysisException for an analysis command line (with a run's axis options) that its command
-     *                                   refuses: an unknown option, a value of the wrong type …
+     *                                   refuses: an unknown option, a value of the wrong type …; for one analysis
+     *                                   listed with different options, or with options other than those of the
+     *                                   results a run of the existing manifest has ({@link AnalysisOptions}); for
+     *                                   shard steps that are incomplete or never merged ({@link ShardSteps})
      * @throws IllegalArgumentException for an analysis that is not an analysis command, an axis option of an analysis
      *                                  not listed, an invalid configuration (naming the run), two runs with one name,
      *                                  or a run of the existing manifest whose configuration would change
@@ -73,6 +77,10 @@ public final class Sweep {
                     throw new IllegalArgumentException("run " + r.name() + " of " + dir.resolve(MANIFEST)
                             + " has another configuration than the sweep file gives it now:\n  was " + r.config()
                             + "\n  now " + now.config() + "\nchoose another --dir for a changed base configuration");
+                }
+                if (now != null) {
+                    AnalysisOptions.checkUnchanged(r.analyses(), now.analyses(), r.name(), old.runDir(r),
+                            commands);
                 }
                 merged.add(now == null ? r : new SweepRun(r.index(), r.name(), r.axes(), r.config(), now.analyses()));
             }
@@ -155,6 +163,8 @@ public final class Sweep {
             List<List<String>> withAxes = new ArrayList<>(analyses);
             withAxes.removeAll(spec.analyses()); // checked above
             checkAnalyses(withAxes, " (run " + runName + ")", commands);
+            AnalysisOptions.checkOnePerResults(analyses, runName, commands);
+            ShardSteps.check(analyses, runName, commands);
             Integer before = names.put(runName, out.size());
             if (before != null) throw new IllegalArgumentException("two runs are named " + runName + " (repeated axis values?)");
             out.add(new SweepRun(out.size(), runName, p, config, analyses));
@@ -174,7 +184,7 @@ public final class Sweep {
 
     /**
      * Checks every analysis command line of the runs of this sweep with {@link Commands#check} (for a sweep folder
-     * whose manifest was planned by another version).
+     * whose manifest was planned by another version), and that each run lists each analysis with one set of options.
      *
      * @throws InvalidAnalysisException naming the analysis and the run, with the command's message
      */
@@ -183,6 +193,8 @@ public final class Sweep {
         for (SweepRun r : runs) {
             List<List<String>> fresh = r.analyses().stream().filter(seen::add).toList();
             checkAnalyses(fresh, " (run " + r.name() + ")", commands);
+            AnalysisOptions.checkOnePerResults(r.analyses(), r.name(), commands);
+            ShardSteps.check(r.analyses(), r.name(), commands);
         }
     }
 

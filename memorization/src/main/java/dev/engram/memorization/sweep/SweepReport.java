@@ -89,15 +89,18 @@ public final class SweepReport {
         for (String m : metrics) {
             header.add(m + " mean");
             header.add(m + " std");
+            header.add(m + " n");
         }
         CsvTable summary = new CsvTable(header);
         for (Group g : groups.values()) {
             List<Object> row = new ArrayList<>(g.point().values());
             row.add(g.runs().size());
             for (String m : metrics) {
-                double[] ms = meanStd(g.values().getOrDefault(m, List.of()));
+                List<Double> v = g.values().getOrDefault(m, List.of());
+                double[] ms = meanStd(v);
                 row.add(ms[0]);
                 row.add(ms[1]);
+                row.add(finiteCount(v)); // a run without this analysis' results, or "n/a", is not in the mean
             }
             summary.addRow(row.toArray());
         }
@@ -109,11 +112,26 @@ public final class SweepReport {
 
         Path html = dir.resolve("report.html");
         dev.engram.nn.io.AtomicFiles.writeString(html, html(sweep, groupKeys, metrics, groups, charts, missing));
+        List<String> partial = partial(perRun, metrics);
         out.printf(Locale.ROOT, "sweep %s: %d runs with results in %d groups, %d metrics; %s%n", sweep.name(),
                 perRun.size(), groups.size(), metrics.size(), missing.isEmpty() ? "no run missing"
                         : missing.size() + " runs without results yet: " + missing);
+        if (!partial.isEmpty()) {
+            out.printf(Locale.ROOT, "%d runs lack some metrics (analyses without results yet, or n/a), left out of those"
+                    + " metrics' means (summary.csv: column 'METRIC n'): %s%n", partial.size(), partial);
+        }
         out.println("table: " + dir.resolve("summary.csv") + " (per run: " + dir.resolve("runs.csv") + ")");
         return html;
+    }
+
+    /** The runs without a finite value of every metric, each with how many it lacks. */
+    private static List<String> partial(Map<SweepRun, Map<String, Double>> perRun, List<String> metrics) {
+        List<String> out = new ArrayList<>();
+        perRun.forEach((r, v) -> {
+            long lacking = metrics.stream().filter(m -> v.get(m) == null || !Double.isFinite(v.get(m))).count();
+            if (lacking > 0) out.add(r.name() + " (" + lacking + " of " + metrics.size() + ")");
+        });
+        return out;
     }
 
     /**
@@ -167,6 +185,11 @@ public final class SweepReport {
                     pct != null && !pct.isJsonNull() && pct.getAsBoolean()));
         }
         return out;
+    }
+
+    /** The number of finite values: those {@link #meanStd} averages. */
+    static int finiteCount(List<Double> v) {
+        return (int) v.stream().filter(Double::isFinite).count();
     }
 
     /** Mean and sample standard deviation (n − 1; NaN for one value) of the finite values. */
@@ -258,7 +281,7 @@ public final class SweepReport {
                 .append(ReportWriter.esc(sweep.name())).append("</title>\n<style>\n").append(ReportWriter.css())
                 .append("</style>\n</head>\n<body>\n<h1>Sweep ").append(ReportWriter.esc(sweep.name())).append("</h1>\n");
         h.append("<p>").append(sweep.runs().size()).append(" runs in <code>").append(ReportWriter.esc(sweep.dir().toString()))
-                .append("</code>; mean ± sample standard deviation over the runs of each point (seeds). Data: <a href=\"summary.csv\">summary.csv</a>, <a href=\"runs.csv\">runs.csv</a>.</p>\n");
+                .append("</code>; mean ± sample standard deviation over the runs of each point (seeds); (n=k) where only k of them have the metric. Data: <a href=\"summary.csv\">summary.csv</a>, <a href=\"runs.csv\">runs.csv</a>.</p>\n");
         if (!missing.isEmpty()) {
             h.append("<p><strong>Runs without results yet:</strong> ").append(ReportWriter.esc(String.join(", ", missing))).append("</p>\n");
         }
@@ -273,9 +296,12 @@ public final class SweepReport {
         for (String m : metrics) {
             h.append("<tr><td>").append(ReportWriter.esc(m)).append("</td>");
             for (Group g : groups.values()) {
-                double[] ms = meanStd(g.values().getOrDefault(m, List.of()));
+                List<Double> v = g.values().getOrDefault(m, List.of());
+                double[] ms = meanStd(v);
+                int n = finiteCount(v);
                 h.append("<td>").append(Double.isNaN(ms[0]) ? "–" : String.format(Locale.ROOT, "%.4g", ms[0])
-                        + (Double.isNaN(ms[1]) ? "" : String.format(Locale.ROOT, " ± %.2g", ms[1]))).append("</td>");
+                        + (Double.isNaN(ms[1]) ? "" : String.format(Locale.ROOT, " ± %.2g", ms[1]))
+                        + (n < g.runs().size() ? " (n=" + n + ")" : "")).append("</td>");
             }
             h.append("</tr>\n");
         }

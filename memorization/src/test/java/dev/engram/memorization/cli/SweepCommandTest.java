@@ -262,20 +262,71 @@ class SweepCommandTest {
         assertThat(err.toString()).contains(manifest.toString()).contains("'abc' is not an int");
     }
 
+    /**
+     * run-task's --index and --stage are checked as usage errors, and errors of the sweep subcommands name them in
+     * full (they read "engram run-task: error", and "engram report: error", the name of another command).
+     */
+    @Test
+    void runTaskChecksItsIndexAndStageAndSubcommandErrorsCarryTheirFullName() throws IOException {
+        Path dir = tmp.resolve("noise");
+        Sweep.plan(dev.engram.memorization.sweep.SweepSpec.read(sweepFile), dir, new CliCommands()).write();
+        String[][] cases = {
+                {"--index", "4", "engram sweep run-task: error: --index 4: sweep " + dir + " has runs 0..3"},
+                {"--index", "-1", "engram sweep run-task: error: --index -1"},
+                {"--stage", "bogus", "engram sweep run-task: error: --stage: stage 'bogus' is not run"},
+                {"--stage", "shard-2", "engram sweep run-task: error: --stage 'shard-2': run 0 ("}};
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("sweep", "run-task", dir.toString(), "--index", "0"));
+            if (c[0].equals("--index")) args.set(4, c[1]);
+            else args.addAll(List.of(c[0], c[1]));
+            assertThat(engram(args.toArray(String[]::new))).as(args + "\n" + err).isEqualTo(EngramCli.EXIT_USAGE);
+            assertThat(err.toString()).startsWith(c[2]).contains("(see `engram sweep run-task --help`)");
+            assertThat(dir.resolve("runs")).as("nothing ran").doesNotExist();
+        }
+        assertThat(engram("sweep", "status", tmp.resolve("none").toString())).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).startsWith("engram sweep status: error: no sweep in");
+        assertThat(engram("sweep", "report", tmp.resolve("none").toString())).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).startsWith("engram sweep report: error: no sweep in");
+    }
+
+    /** A bad option of `engram sweep` itself is a usage error found before the sweep folder is written. */
+    @Test
+    void badExecutorOptionsAreUsageErrorsBeforeAnythingIsWritten() {
+        String[][] cases = {
+                {"--executor", "slrum", "unknown --executor 'slrum'"},
+                {"--parallel", "0", "--parallel must be >= 1, got 0"},
+                {"--threads-per-run", "-1", "--threads-per-run must be >= 0"},
+                {"--max-parallel", "-1", "--max-parallel must be >= 0"},
+                {"--cpus", "-3", "--cpus must be >= 0"},
+                {"--gpus", "-1", "--gpus must be >= 0"},
+                {"--time", "tomorrow", "--time 'tomorrow' is not a Slurm time limit"},
+                {"--mem", "16 G", "--mem '16 G' contains white space"}};
+        for (String[] c : cases) {
+            assertThat(engram("sweep", sweepFile.toString(), c[0], c[1])).as(c[0] + " " + c[1] + "\n" + out + err)
+                    .isEqualTo(EngramCli.EXIT_USAGE);
+            assertThat(err.toString()).contains(c[2]);
+            assertThat(out.toString()).doesNotContain("running");
+            assertThat(tmp.resolve("noise")).as(c[0] + ": nothing planned, written or run").doesNotExist();
+        }
+    }
+
     @Test
     void badSweepFilesAreNamed() throws IOException {
         Path f = tmp.resolve("bad.yaml");
-        Files.writeString(f, "axes:\n  noise: [0.1]\n");
-        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
-        assertThat(err.toString()).contains("unknown config key 'noise'");
-        Files.writeString(f, "axes:\n  etd.grid: [\"0.2:0.1\"]\n");
-        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
-        assertThat(err.toString()).contains("etd.grid").contains("does not list");
-        Files.writeString(f, "analyses: [train]\n");
-        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
-        assertThat(err.toString()).contains("'train'").contains("not an analysis command");
-        Files.writeString(f, "seed: [1]\n");
-        assertThat(engram("sweep", f.toString(), "--dry-run")).isNotZero();
-        assertThat(err.toString()).contains("unknown sweep key 'seed'");
+        // each a usage error (exit code 2, as a bad `train --config` file) whose message names the file
+        String[][] cases = {
+                {"axes:\n  noise: [0.1]\n", "unknown config key 'noise'"},
+                {"axes:\n  noiseFraction: [0.1, abc]\n", "'noiseFraction' is \"abc\", expected a number"},
+                {"axes:\n  noiseFraction: []\n", "sweep axis noiseFraction has no values"},
+                {"axes:\n  noiseFraction: [0.1, 0.10]\n", "two runs are named noiseFraction=0.1"},
+                {"axes:\n  etd.grid: [\"0.2:0.1\"]\n", "does not list"},
+                {"analyses: [train]\n", "'train' in 'analyses' is not an analysis command"},
+                {"seed: [1]\n", "unknown sweep key 'seed'"}};
+        for (String[] c : cases) {
+            Files.writeString(f, c[0]);
+            assertThat(engram("sweep", f.toString(), "--dry-run")).as(c[0] + err).isEqualTo(EngramCli.EXIT_USAGE);
+            assertThat(err.toString()).as(c[0]).contains("engram sweep: error: " + f + ": ").contains(c[1]);
+        }
+        assertThat(tmp.resolve("bad")).as("nothing is planned").doesNotExist();
     }
 }

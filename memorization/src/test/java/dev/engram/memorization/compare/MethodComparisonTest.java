@@ -69,6 +69,27 @@ class MethodComparisonTest {
         assertThat(result.summaries().get(0).noisyTrain().std()).isCloseTo(Math.sqrt(0.02), within(1e-12));
     }
 
+    /**
+     * One seed has no sample standard deviation: it is NaN (CSV "NaN", an "n/a" place in the summary row's numbers,
+     * left out of a sweep's mean of stds), and the row shows the mean alone, not "±0.00%" as if seeds agreed.
+     */
+    @Test
+    void oneSeedHasNoStandardDeviation() throws Exception {
+        var t = new MethodComparison.Trained("sce", "sce", 3, new MethodComparison.Accuracies(0.16, 0.25, 0.125), 1);
+        var result = new MethodComparison.Result("mnist", "mlp", 0.1, 100, 10, 2, List.of(3L), List.of(t),
+                MethodComparison.summarize(List.of(t)));
+        MethodComparison.Summary s = result.summaries().get(0);
+        assertThat(s.noisyTrain().mean()).isEqualTo(0.16);
+        assertThat(s.noisyTrain().std()).isNaN();
+        assertThat(s.test().std()).isNaN();
+        var row = result.summaryRows().get(0);
+        assertThat(row.label()).isEqualTo("sce: noisy-train / clean-train / test (1 seed)");
+        assertThat(row.value()).isEqualTo("16.00% / 25.00% / 12.50%");
+        assertThat(row.numbers()).extracting(x -> x.value()).containsExactly(16.0, Double.NaN, 25.0, Double.NaN, 12.5, Double.NaN);
+        new MethodComparison().write(result, tmp);
+        assertThat(Files.readAllLines(tmp.resolve("methods.csv")).get(1)).startsWith("sce,sce,1,0.16,NaN,0.25,NaN,0.125,NaN,");
+    }
+
     @Test
     void badOptionsAreNamed() {
         var e = new MethodComparison.Entry("standard", TrainingMethods.STANDARD);

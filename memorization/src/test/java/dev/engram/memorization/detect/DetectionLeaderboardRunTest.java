@@ -55,6 +55,42 @@ class DetectionLeaderboardRunTest {
         assertThat(html).contains("best AUROC at finding the noisy examples").contains("Top 16 by arnoldi self-influence");
     }
 
+    /**
+     * Last checkpoints whose weights are not finite (NaN in one tensor, as after an overflow) make VoG, TracIn and
+     * Arnoldi influence NaN: the leaderboard leaves those out with the reason and ranks the scores that are finite
+     * (before, the first NaN score stopped the whole analysis).
+     */
+    @Test
+    void scoresThatAreNotFiniteAreLeftOutWithTheReasonAndTheOthersRanked() throws Exception {
+        TrainTest tt = LayerTestSupport.data();
+        RunFolder run = LayerTestSupport.trainedRun(tmp.resolve("run"), tt, 3, 0.2);
+        for (int epoch : new int[] {2, 3}) { // the last two: TracIn may weigh the last by a learning rate of 0
+            Path file = run.checkpointPath(epoch);
+            java.util.Map<String, dev.engram.engine.Tensor> weights = new java.util.LinkedHashMap<>(
+                    dev.engram.nn.io.SafeTensors.load(file));
+            String name = List.copyOf(weights.keySet()).get(weights.size() - 1); // the output layer's bias: NaN logits
+            dev.engram.engine.Tensor t = weights.get(name);
+            float[] nan = new float[(int) t.numel()];
+            java.util.Arrays.fill(nan, Float.NaN);
+            weights.put(name, dev.engram.engine.Tensor.of(nan, t.shape()));
+            dev.engram.nn.io.SafeTensors.write(file, weights);
+        }
+
+        RunData data = RunData.of(run, DataSource.of(tt));
+        DetectionLeaderboard.Result r = Analyses.execute(new DetectionLeaderboard(), data,
+                new DetectionLeaderboard.Options(true, false, 0, 50, 1000, 2, 4), Progress.NONE, false);
+        List<String> names = r.entries().stream().map(e -> e.detection().score()).toList();
+        assertThat(names).contains("complexity gap (training-free)", "mean_loss", "forgetting_events")
+                .doesNotContain("tracin self-influence", "arnoldi self-influence").noneMatch(n -> n.startsWith("vog"));
+        int n = tt.train().size();
+        assertThat(r.skipped()).anyMatch(x -> x.startsWith("VoG: ") && x.contains("NaN"))
+                .contains("tracin self-influence: " + n + " of " + n + " examples have no finite score (example 0: NaN);"
+                        + " left out")
+                .anyMatch(x -> x.startsWith("arnoldi self-influence: ") && x.contains("weights of the model are not finite"));
+        for (var e : r.entries()) assertThat(e.detection().auroc()).isBetween(0.0, 1.0);
+        assertThat(run.analysisPath("detect").resolve("leaderboard.csv")).isRegularFile();
+    }
+
     @Test
     void aCScoreRunsFlaggedExamplesWithUnchangedLabelsAreTheAtypicalPositives() {
         int[] labels = {0, 1, 2, 0, 1};

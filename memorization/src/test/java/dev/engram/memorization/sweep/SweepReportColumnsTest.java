@@ -31,9 +31,14 @@ class SweepReportColumnsTest {
 
     /** Three seeds of one point; run k's analyses get the summary rows {@code rows[k]} (objects as stored). */
     private List<String> summaryCsv(Map<String, List<?>>[] rows) throws IOException {
+        return summaryCsv(rows, new StringWriter());
+    }
+
+    /** {@link #summaryCsv(Map[])} with the report's console output into {@code console}. */
+    private List<String> summaryCsv(Map<String, List<?>>[] rows, StringWriter console) throws IOException {
         Path f = tmp.resolve("s.yaml");
         Files.writeString(f, "name: cols\npreset: demo\nseeds: [1, 2, 3]\n");
-        Sweep s = Sweep.plan(SweepSpec.read(f), tmp.resolve("d"), SweepPlanTest.COMMANDS);
+        Sweep s = Sweep.plan(SweepSpec.read(f), Files.createTempDirectory(tmp, "d"), SweepPlanTest.COMMANDS);
         for (SweepRun r : s.runs()) {
             Path a = s.runDir(r).resolve("analyses");
             Files.createDirectories(a.resolve("training"));
@@ -43,7 +48,7 @@ class SweepReportColumnsTest {
                 Results.writeJson(a.resolve(e.getKey()).resolve("results.json"), Map.of(Results.SUMMARY_ROWS, e.getValue()));
             }
         }
-        SweepReport.write(s, new PrintWriter(new StringWriter(), true));
+        SweepReport.write(s, new PrintWriter(console, true));
         return Files.readAllLines(s.dir().resolve("report").resolve("summary.csv"));
     }
 
@@ -64,18 +69,51 @@ class SweepReportColumnsTest {
         return Double.parseDouble(csv.get(1).split(",")[i]);
     }
 
+    private static String column(List<String> csv, String name) {
+        List<String> header = List.of(csv.get(0).split(","));
+        assertThat(header).contains(name);
+        return csv.get(1).split(",", -1)[header.indexOf(name)];
+    }
+
+    /**
+     * A run whose analysis has no results yet is left out of that analysis' metrics, and the summary says over how
+     * many runs each mean is: by hand, AUROCs 0.60 and 0.70 of seeds 1 and 3 give mean 0.65, std sqrt(0.005), n 2,
+     * while the training accuracy is over all 3 runs; one run alone has std NaN and n 1.
+     */
+    @Test
+    void aMetricSomeRunsLackCountsOnlyTheRunsThatHaveIt() throws IOException {
+        StringWriter console = new StringWriter();
+        List<String> csv = summaryCsv(runs(Map.of("scores", List.of(text(AUROC, "0.6000"))), Map.of(),
+                Map.of("scores", List.of(text(AUROC, "0.7000")))), console);
+        assertThat(column(csv, "runs")).isEqualTo("3");
+        assertThat(Double.parseDouble(column(csv, "scores: " + AUROC + " mean"))).isCloseTo(0.65, within(1e-12));
+        assertThat(Double.parseDouble(column(csv, "scores: " + AUROC + " std"))).isCloseTo(Math.sqrt(0.005), within(1e-12));
+        assertThat(column(csv, "scores: " + AUROC + " n")).isEqualTo("2");
+        assertThat(column(csv, "training: finalTestAccuracy n")).isEqualTo("3");
+        assertThat(console.toString()).contains("1 runs lack some metrics").contains("seed=2 (1 of 2)");
+
+        List<String> one = summaryCsv(runs(Map.of("scores", List.of(text(AUROC, "0.6000"))), Map.of(), Map.of()),
+                new StringWriter());
+        assertThat(column(one, "scores: " + AUROC + " std")).isEqualTo("NaN");
+        assertThat(column(one, "scores: " + AUROC + " n")).isEqualTo("1");
+    }
+
     private static void assertOneColumnPerMetric(List<String> csv) {
         assertThat(csv).hasSize(2);
         String header = csv.get(0);
         assertThat(header).as("no AUROC split into [1]/[2], no inverted AUROC column")
                 .doesNotContain("[1]").doesNotContain("inverted").doesNotContain(AUROC + " [2]");
         assertThat(header.split(",")).as(header).containsExactly("runs", "training: finalTestAccuracy mean",
-                "training: finalTestAccuracy std", "flipping: " + FLIPPED + " (%) mean", "flipping: " + FLIPPED + " (%) std",
+                "training: finalTestAccuracy std", "training: finalTestAccuracy n",
+                "flipping: " + FLIPPED + " (%) mean", "flipping: " + FLIPPED + " (%) std", "flipping: " + FLIPPED + " (%) n",
                 "flipping: " + FLIPPED + " [2] (%) mean", "flipping: " + FLIPPED + " [2] (%) std",
-                "scores: " + AUROC + " mean", "scores: " + AUROC + " std");
+                "flipping: " + FLIPPED + " [2] (%) n",
+                "scores: " + AUROC + " mean", "scores: " + AUROC + " std", "scores: " + AUROC + " n");
         assertThat(mean(csv, "scores: " + AUROC)).as("the AUROCs of all runs, the inverted one as it is")
                 .isCloseTo((0.62 + 0.4625 + 0.70) / 3, within(1e-9));
         assertThat(mean(csv, "flipping: " + FLIPPED + " (%)")).as("n/a left out").isCloseTo(37.5, within(1e-9));
+        assertThat(column(csv, "flipping: " + FLIPPED + " (%) n")).as("over the 2 runs that have it").isEqualTo("2");
+        assertThat(column(csv, "flipping: " + FLIPPED + " [2] (%) n")).isEqualTo("3");
         assertThat(mean(csv, "flipping: " + FLIPPED + " [2] (%)")).isCloseTo(100.0, within(1e-9));
     }
 
