@@ -39,8 +39,8 @@ public final class DetectCommand extends AnalysisCommand {
     int testExamples = D.testExamples();
 
     @Option(names = "--arnoldi-iterations", paramLabel = "N",
-            description = "Hessian-vector products of the Arnoldi influence (top 10 eigenpairs); 0 = leave it out"
-                    + " (default: 30).")
+            description = "Hessian-vector products of the Arnoldi influence (top 10 eigenpairs, at most N/2); 0 = leave"
+                    + " it out (default: 30).")
     int arnoldiIterations = D.arnoldiIterations();
 
     @Override

@@ -60,7 +60,7 @@ public final class ArnoldiInfluence {
      * Settings.
      *
      * @param iterations      Arnoldi iterations (Hessian-vector products), at least 2
-     * @param topK            eigenpairs kept (at most the iterations run)
+     * @param topK            eigenpairs kept (at most half the iterations run, {@link #keptEigenpairs})
      * @param hessianExamples training examples whose mean loss defines the Hessian (all when larger than the set)
      * @param seed            seed of the start vector and of the Hessian sample
      */
@@ -74,6 +74,15 @@ public final class ArnoldiInfluence {
             if (topK < 1) throw new IllegalArgumentException("arnoldi: top-k must be >= 1, got " + topK);
             if (hessianExamples < 1) throw new IllegalArgumentException("arnoldi: Hessian examples must be >= 1, got " + hessianExamples);
         }
+    }
+
+    /**
+     * Eigenpairs kept from {@code iterations} Arnoldi iterations: {@code topK}, but at most half the Ritz values. The
+     * extreme Ritz values converge first; the rest are still far from eigenvalues of H, and one near zero would
+     * dominate Σ (g·v)²/λ (Schioppa et al. keep the top p of n iterations, p well below n).
+     */
+    static int keptEigenpairs(int topK, int iterations) {
+        return Math.max(1, Math.min(topK, iterations / 2));
     }
 
     /** A symmetric linear map on parameter vectors (the Hessian). */
@@ -125,7 +134,7 @@ public final class ArnoldiInfluence {
             ExampleSet h = data.subset(rows);
             LinearMap hvp = finiteDifferenceHvp(model, params, h, eps, weightDecay, batchSize);
             int n = affordableIterations(o.iterations(), theta.length);
-            Eigenpairs e = arnoldi(hvp, theta.length, n, Math.min(o.topK(), n), o.seed());
+            Eigenpairs e = arnoldi(hvp, theta.length, n, keptEigenpairs(o.topK(), n), o.seed());
             return new Result(selfInfluence(model, data, e, batchSize), e, eps, n);
         } finally {
             model.train(was);

@@ -145,6 +145,19 @@ class ArnoldiInfluenceTest {
         assertThat(Metrics.auroc(s, data.noisy())).isEqualTo(1.0);
     }
 
+    @Test
+    void fewIterationsKeepOnlyTheTopHalfOfTheRitzValues() {
+        assertThat(ArnoldiInfluence.keptEigenpairs(10, 30)).isEqualTo(10);
+        assertThat(ArnoldiInfluence.keptEigenpairs(10, 4)).isEqualTo(2);
+        assertThat(ArnoldiInfluence.keptEigenpairs(10, 2)).isEqualTo(1);
+        assertThat(ArnoldiInfluence.keptEigenpairs(10, 3)).isEqualTo(1);
+        ExampleSet data = SyntheticData.clusters(60, 4, 3, 0.3, 1.0 / 60, 11);
+        Module model = new Mlp(4, 16, 3);
+        SyntheticData.train(model, data, 5, 10, 0.1, 0.9, 0, 4);
+        ArnoldiInfluence.Result r = ArnoldiInfluence.compute(model, data, new ArnoldiInfluence.Options(4, 10, 60, 3), 0, 16);
+        assertThat(r.eigen().values()).hasSize(2);
+    }
+
     /** The blocked, threaded projection of gradients onto the eigenvectors against plain double loops. */
     @org.junit.jupiter.params.ParameterizedTest(name = "{0} examples x {1} parameters, {2} vectors")
     @org.junit.jupiter.params.provider.CsvSource({"1, 5, 1", "7, 3001, 10", "3, 1024, 4", "12, 9000, 3"})
