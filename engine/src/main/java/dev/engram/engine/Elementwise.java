@@ -111,13 +111,12 @@ final class Elementwise {
                 }
                 case MAX, MIN -> {
                     // PyTorch's rule: the strictly better operand takes dy, a tie gives each dy/2, and where a NaN
-                    // makes the two incomparable (neither is better, they are not equal) both take dy
-                    Tensor aLoses = op == BinaryOp.MAX ? b.gt(a) : a.gt(b);
-                    Tensor bLoses = op == BinaryOp.MAX ? a.gt(b) : b.gt(a);
-                    Tensor one = Tensor.full(a.device(), 1f, aLoses.shapeRef());
-                    Tensor share = dy.mul(one.sub(a.eq(b).mul(0.5f)));
-                    if (needsGrad(0)) da = sumTo(share.mul(one.sub(aLoses)), a.shapeRef());
-                    if (needsGrad(1)) db = sumTo(share.mul(one.sub(bLoses)), b.shapeRef());
+                    // makes the two incomparable (neither is better, they are not equal) both take dy; the loser's
+                    // share is set to 0, not multiplied by 0, so that an infinite dy gives it 0 rather than NaN
+                    Tensor share = dy.mul(0.5f).where(a.eq(b), dy);
+                    Tensor zero = Tensor.zeros(dy.device(), dy.shapeRef());
+                    if (needsGrad(0)) da = sumTo(zero.where(op == BinaryOp.MAX ? b.gt(a) : a.gt(b), share), a.shapeRef());
+                    if (needsGrad(1)) db = sumTo(zero.where(op == BinaryOp.MAX ? a.gt(b) : b.gt(a), share), b.shapeRef());
                 }
                 default -> throw new IllegalStateException("no gradient for " + op);
             }

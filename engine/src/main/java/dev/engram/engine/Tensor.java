@@ -427,8 +427,12 @@ public final class Tensor {
     public Tensor sub(Tensor o) { return Elementwise.binary(BinaryOp.SUB, this, o); }
     public Tensor mul(Tensor o) { return Elementwise.binary(BinaryOp.MUL, this, o); }
     public Tensor div(Tensor o) { return Elementwise.binary(BinaryOp.DIV, this, o); }
-    /** Element-wise maximum (gradient to the larger input; ties to this one). */
+    /**
+     * Element-wise maximum, NaN if either is NaN. Gradient as PyTorch: to the larger input, half to each on a tie,
+     * all of it to both where a NaN makes them incomparable.
+     */
     public Tensor maximum(Tensor o) { return Elementwise.binary(BinaryOp.MAX, this, o); }
+    /** Element-wise minimum; NaN and gradient as {@link #maximum}, to the smaller input. */
     public Tensor minimum(Tensor o) { return Elementwise.binary(BinaryOp.MIN, this, o); }
     /** 1 where equal, else 0 (not differentiable). */
     public Tensor eq(Tensor o) { return Elementwise.binary(BinaryOp.EQ, this, o); }

@@ -51,6 +51,20 @@ class PyTorchSemanticsTest {
         assertThat(zero.grad().toFloatArray()).containsExactly(2f); // 1 where x < 0, 1/2 at each of the two ties
     }
 
+    @Test
+    void theLosingSideOfMaximumGetsZeroEvenFromAnInfiniteGradient() {
+        Tensor x = leaf(-1f, 2f, 3f);
+        Tensor zero = Tensor.zeros(1).requiresGrad(true);
+        x.maximum(zero).backward(Tensor.of(new float[] {1f, Float.POSITIVE_INFINITY, 1f}, 3));
+        assertThat(x.grad().toFloatArray()).containsExactly(0f, Float.POSITIVE_INFINITY, 1f);
+        assertThat(zero.grad().toFloatArray()).containsExactly(1f); // inf * 0 would have made it NaN
+        Tensor y = leaf(1f, -2f);
+        Tensor other = Tensor.zeros(2).requiresGrad(true);
+        y.minimum(other).backward(Tensor.of(new float[] {Float.NEGATIVE_INFINITY, Float.NaN}, 2));
+        assertThat(y.grad().toFloatArray()).containsExactly(0f, Float.NaN);
+        assertThat(other.grad().toFloatArray()).containsExactly(Float.NEGATIVE_INFINITY, 0f);
+    }
+
     /** PyTorch: {@code d|x| = dy * sign(x)} with {@code sign(NaN) = sign(0) = 0}. */
     @Test
     void absGradientIsZeroAtNaNAndZero() {

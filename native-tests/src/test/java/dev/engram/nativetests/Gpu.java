@@ -130,9 +130,23 @@ final class Gpu {
 
     /** Within {@code ulps} units in the last place of the CPU value. */
     static void assertUlps(String what, float[] expected, float[] actual, int ulps) {
+        assertUlps(what, expected, actual, ulps, false);
+    }
+
+    /**
+     * {@link #assertUlps(String, float[], float[], int)}; an infinity must be matched by the same infinity, and with
+     * {@code signedZeros} a zero by a zero of the same sign.
+     */
+    static void assertUlps(String what, float[] expected, float[] actual, int ulps, boolean signedZeros) {
         assertThat(actual.length).as(what + ": length").isEqualTo(expected.length);
         for (int i = 0; i < expected.length; i++) {
             if (Float.isNaN(expected[i]) && Float.isNaN(actual[i])) continue;
+            boolean strict = Float.isInfinite(expected[i]) || Float.isInfinite(actual[i])
+                    || (signedZeros && (expected[i] == 0f || actual[i] == 0f));
+            if (strict && Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
+                throw new AssertionError(what + ": element " + i + " is " + actual[i] + " on CUDA, " + expected[i]
+                        + " on the CPU");
+            }
             if (expected[i] == actual[i]) continue;
             float tol = ulps * Math.ulp(expected[i]);
             if (!(Math.abs(actual[i] - expected[i]) <= tol)) {

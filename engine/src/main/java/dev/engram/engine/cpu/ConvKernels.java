@@ -5,7 +5,8 @@ import dev.engram.engine.spi.ConvGeometry;
 /**
  * CPU 2-D convolution (NCHW, OIHW, groups 1) as im2col + SGEMM over tiles of examples, or by
  * {@link Winograd} F(2×2, 3×3) for 3×3 stride-1 convolutions with at least
- * {@link Winograd#MIN_CHANNELS} channels each way and finite operands ({@link #allFinite}).
+ * {@link Winograd#MIN_CHANNELS} channels each way (recomputed by im2col where Winograd meets a value that
+ * is not finite).
  *
  * <p>The batch is cut into tiles of {@link #tile} examples whose im2col matrices are laid side by
  * side, {@code [C·R·S, nb·OH·OW]}, so one GEMM per tile (not per example) multiplies them with the
@@ -53,22 +54,6 @@ final class ConvKernels {
         int most = (int) Math.max(1, Math.min(Math.min(want, cap), count));
         int tiles = (count + most - 1) / most;
         return (count + tiles - 1) / tiles; // balanced tiles
-    }
-
-    /**
-     * Whether {@code a[0, len)} holds no infinity or NaN. {@link Winograd}'s transforms subtract inputs from each
-     * other, so an output that should be ±inf comes out NaN (inf - inf); operands that are not all finite take the
-     * im2col path, whose sums keep PyTorch's ±inf. One pass over an operand, against a 3×3 convolution's nine
-     * multiply-adds per input value and output channel.
-     */
-    static boolean allFinite(float[] a, int len) {
-        java.util.concurrent.atomic.AtomicBoolean bad = new java.util.concurrent.atomic.AtomicBoolean();
-        CpuParallel.forRange(len, 1 << 16, (from, to) -> {
-            int exp = 0;
-            for (int i = from; i < to; i++) exp = Math.max(exp, Float.floatToRawIntBits(a[i]) & 0x7f800000);
-            if (exp == 0x7f800000) bad.set(true);
-        });
-        return !bad.get();
     }
 
     private static boolean isPointwise(ConvGeometry g) {
@@ -159,8 +144,9 @@ final class ConvKernels {
      */
     static void forward(float[] x, float[] w, float[] bias, float[] y, ConvGeometry g) {
         int crs = g.colRows(), ohw = g.colCols(), k = g.k();
-        if (Winograd.applies(g) && allFinite(x, g.n() * g.c() * g.h() * g.w()) && allFinite(w, k * crs)) {
-            Winograd.forward(x, w, y, g);
+        // Winograd's transforms subtract inputs from each other, so an infinity meets itself (inf - inf = NaN) where
+        // the direct sums keep PyTorch's ±inf: a non-finite output is recomputed below by im2col
+        if (Winograd.applies(g) && Winograd.forward(x, w, y, g)) {
             if (bias != null) {
                 CpuParallel.forRange(g.n() * k, Math.max(1, 4096 / ohw), (q0, q1) -> {
                     for (int q = q0; q < q1; q++) {
@@ -282,10 +268,7 @@ final class ConvKernels {
 
     /** {@code dw = beta·dw + sum_b dy_b · cols_bᵀ}: the filter gradient. */
     static void backwardFilter(float[] x, float[] dy, float[] dw, ConvGeometry g, float beta) {
-        if (Winograd.applies(g) && allFinite(x, g.n() * g.c() * g.h() * g.w()) && allFinite(dy, g.n() * g.k() * g.colCols())) {
-            Winograd.backwardFilter(x, dy, dw, g, beta);
-            return;
-        }
+        if (Winograd.applies(g) && Winograd.backwardFilter(x, dy, dw, g, beta)) return; // else non-finite: im2col
         int crs = g.colRows(), k = g.k();
         int wSize = k * crs;
         // a fixed number of batch chunks (depending only on the geometry) summed in order keeps the

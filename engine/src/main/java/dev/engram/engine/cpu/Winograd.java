@@ -29,7 +29,9 @@ import dev.engram.engine.spi.ConvGeometry;
  * number of threads. They differ from the direct convolution by rounding only (the
  * transforms are exact up to float additions and halvings), for finite operands: an infinity
  * would meet itself with opposite signs in the transforms and turn ±inf results into NaN, so
- * {@link ConvKernels} sends operands with a non-finite value to im2col.
+ * {@link #forward} and {@link #backwardFilter} report a value that is not finite (checked as the
+ * output tiles are written, and on the summed dU before the final transform) and {@link ConvKernels}
+ * then recomputes the result by im2col.
  */
 final class Winograd {
     /**
@@ -79,13 +81,17 @@ final class Winograd {
         return Math.max(1, (g.n() + chunks - 1) / chunks);
     }
 
-    /** {@code y = conv(x, w)} for a geometry that {@link #applies}; writes every element of y. */
-    static void forward(float[] x, float[] w, float[] y, ConvGeometry g) {
+    /**
+     * {@code y = conv(x, w)} for a geometry that {@link #applies}; writes every element of y. Returns false when an
+     * output is not finite (then y must be recomputed by the direct method, see the class comment).
+     */
+    static boolean forward(float[] x, float[] w, float[] y, ConvGeometry g) {
         int k = g.k(), c = g.c(), th = tilesH(g), tw = tilesW(g), tpe = th * tw;
         int xStride = c * g.h() * g.w(), yStride = k * g.outH() * g.outW();
         float[] u = scratch(0, 16L * k * c);
         transformFilter(w, k, c, u);
         int nb = chunk(g), chunks = (g.n() + nb - 1) / nb;
+        java.util.concurrent.atomic.AtomicBoolean nan = new java.util.concurrent.atomic.AtomicBoolean();
         ConvKernels.forTiles(chunks, (c0, c1, inline) -> {
             float[] v = scratch(1, 16L * c * nb * tpe), m = scratch(2, 16L * k * nb * tpe);
             for (int ch = c0; ch < c1; ch++) {
@@ -100,12 +106,13 @@ final class Winograd {
                 ConvKernels.forRange(inline, cnt * k, Math.max(1, 4096 / tpe), (q0, q1) -> {
                     for (int q = q0; q < q1; q++) {
                         int e = q / k, kk = q - e * k;
-                        outputPlane(m, kk * 16 * p + e * tpe, p, y, (e0 + e) * yStride + kk * g.outH() * g.outW(), g.outH(),
-                                g.outW(), th, tw);
+                        if (outputPlane(m, kk * 16 * p + e * tpe, p, y, (e0 + e) * yStride + kk * g.outH() * g.outW(),
+                                g.outH(), g.outW(), th, tw)) nan.set(true);
                     }
                 });
             }
         });
+        return !nan.get();
     }
 
     /** Fixed number of chunk groups whose filter-gradient partials are summed in order. */
@@ -113,8 +120,11 @@ final class Winograd {
     /** Upper bound on the partial sums of all groups, in floats. */
     static final long MAX_PARTIAL_FLOATS = 1L << 23;
 
-    /** {@code dw = beta·dw + sum_b dy_b ⋆ x_b}, the filter gradient, for a geometry that {@link #applies}. */
-    static void backwardFilter(float[] x, float[] dy, float[] dw, ConvGeometry g, float beta) {
+    /**
+     * {@code dw = beta·dw + sum_b dy_b ⋆ x_b}, the filter gradient, for a geometry that {@link #applies}. Returns false,
+     * leaving dw untouched, when a summed transformed gradient is not finite.
+     */
+    static boolean backwardFilter(float[] x, float[] dy, float[] dw, ConvGeometry g, float beta) {
         int k = g.k(), c = g.c(), th = tilesH(g), tw = tilesW(g), tpe = th * tw, oh = g.outH(), ow = g.outW();
         int xStride = c * g.h() * g.w(), yStride = k * oh * ow, size = 16 * k * c;
         int nb = chunk(g), chunks = (g.n() + nb - 1) / nb;
@@ -159,6 +169,7 @@ final class Winograd {
                 }
             });
         }
+        if (!finite(partial, size)) return false; // dw untouched: the caller recomputes it by im2col
         CpuParallel.forRange(k * c, 256, (q0, q1) -> {
             float[] r = new float[12];
             for (int q = q0; q < q1; q++) {
@@ -166,6 +177,18 @@ final class Winograd {
                 filterGradient(partial, kk * 16 * c + cc, c, dw, q * 9, beta, r);
             }
         });
+        return true;
+    }
+
+    /** Whether {@code a[0, n)} holds only finite values. */
+    private static boolean finite(float[] a, int n) {
+        java.util.concurrent.atomic.AtomicBoolean bad = new java.util.concurrent.atomic.AtomicBoolean();
+        CpuParallel.forRange(n, 1 << 16, (i0, i1) -> {
+            float probe = 0f;
+            for (int i = i0; i < i1; i++) probe += a[i] * 0f;
+            if (probe != probe) bad.set(true);
+        });
+        return !bad.get();
     }
 
     /** U_ξν[k][c] = (G g Gᵀ)[ξ][ν] for each filter g = w[k][c], at {@code u[(k·16 + ξ·4 + ν)·C + c]}. */
@@ -259,7 +282,9 @@ final class Winograd {
     }
 
     /** y block = Aᵀ m A for each tile of one output plane (m plane ξν at {@code mo + ξν·stride}), clipped to oh×ow. */
-    private static void outputPlane(float[] m, int mo, int stride, float[] y, int yo, int oh, int ow, int th, int tw) {
+    /** Writes one output plane from its transformed tiles; returns whether a value of its tiles is not finite. */
+    private static boolean outputPlane(float[] m, int mo, int stride, float[] y, int yo, int oh, int ow, int th, int tw) {
+        float probe = 0f; // becomes NaN at the first value that is not finite (inf * 0 and NaN * 0 are NaN)
         for (int ty = 0, t = mo; ty < th; ty++) {
             for (int tx = 0; tx < tw; tx++, t++) {
                 float m0 = m[t], m1 = m[t + stride], m2 = m[t + 2 * stride], m3 = m[t + 3 * stride];
@@ -271,14 +296,17 @@ final class Winograd {
                 float q0 = m4 - m8 - m12, q1 = m5 - m9 - m13, q2 = m6 - m10 - m14, q3 = m7 - m11 - m15;
                 int oy = 2 * ty, ox = 2 * tx, o = yo + oy * ow + ox;
                 boolean right = ox + 1 < ow, below = oy + 1 < oh;
-                y[o] = s0 + s1 + s2;
-                if (right) y[o + 1] = s1 - s2 - s3;
+                float y0 = s0 + s1 + s2, y1 = s1 - s2 - s3, y2 = q0 + q1 + q2, y3 = q1 - q2 - q3;
+                probe += (y0 + y1 + y2 + y3) * 0f; // the values beyond the plane's edge are sums of the same inputs
+                y[o] = y0;
+                if (right) y[o + 1] = y1;
                 if (below) {
-                    y[o + ow] = q0 + q1 + q2;
-                    if (right) y[o + ow + 1] = q1 - q2 - q3;
+                    y[o + ow] = y2;
+                    if (right) y[o + ow + 1] = y3;
                 }
             }
         }
+        return probe != probe;
     }
 
     /** dM_ξν = (A dy Aᵀ)[ξ][ν] for each 2×2 block of one output-gradient plane (zero beyond oh×ow). */

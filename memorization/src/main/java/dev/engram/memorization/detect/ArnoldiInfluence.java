@@ -10,6 +10,7 @@ import dev.engram.engine.cpu.FloatDots;
 import dev.engram.memorization.data.ExampleSet;
 import dev.engram.memorization.data.ParameterVector;
 import dev.engram.memorization.data.PerExampleLosses;
+import dev.engram.memorization.metrics.NotFiniteException;
 import dev.engram.nn.Module;
 import dev.engram.nn.train.LabeledBatch;
 
@@ -85,6 +86,11 @@ public final class ArnoldiInfluence {
         return Math.max(1, Math.min(topK, iterations / 2));
     }
 
+    private static boolean allFinite(float[] v) {
+        for (float x : v) if (!Float.isFinite(x)) return false;
+        return true;
+    }
+
     /** A symmetric linear map on parameter vectors (the Hessian). */
     @FunctionalInterface
     public interface LinearMap {
@@ -126,8 +132,11 @@ public final class ArnoldiInfluence {
             double[] theta = ParameterVector.values(params);
             long bad = java.util.Arrays.stream(theta).filter(x -> !Double.isFinite(x)).count();
             if (bad > 0) {
-                throw new IllegalArgumentException("arnoldi: " + bad + " of " + theta.length + " weights of the model are"
-                        + " not finite");
+                String first = model.namedParameters().entrySet().stream()
+                        .filter(p -> p.getValue().requiresGrad() && !allFinite(p.getValue().toFloatArray()))
+                        .map(java.util.Map.Entry::getKey).findFirst().orElse("?");
+                throw new NotFiniteException("arnoldi: " + bad + " of " + theta.length + " weights of the model are not"
+                        + " finite (the first in tensor '" + first + "')");
             }
             double eps = step(theta);
             int[] rows = sample(data.size(), o.hessianExamples(), o.seed());

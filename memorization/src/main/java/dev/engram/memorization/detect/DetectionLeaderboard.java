@@ -17,6 +17,7 @@ import dev.engram.memorization.io.Results;
 import dev.engram.memorization.metrics.Detection;
 import dev.engram.memorization.metrics.LearningEvents;
 import dev.engram.memorization.metrics.Metrics;
+import dev.engram.memorization.metrics.NotFiniteException;
 import dev.engram.memorization.report.Charts;
 import dev.engram.memorization.report.Gallery;
 import dev.engram.memorization.run.AnalysisKind;
@@ -259,7 +260,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                             ? c.vogNormalized() : null;
                     entries.add(new Entry(d, secs, needs, "checkpoint-scores", arr));
                 }
-            } catch (IllegalArgumentException e) { // a checkpoint whose values or gradients are not finite
+            } catch (NotFiniteException e) { // a checkpoint whose values or gradients are not finite
                 skipped.add("VoG: " + e.getMessage());
             }
             // 3. TracIn self-influence
@@ -274,13 +275,13 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                         Math.min(ArnoldiInfluence.TOP_K, o.arnoldiIterations()), 1000, data.config().seed());
                 progress.line("detect: Arnoldi influence, " + ao.iterations() + " Hessian-vector products on "
                         + Math.min(ao.hessianExamples(), train.size()) + " examples at epoch " + epochs[epochs.length - 1]
-                        + ", top " + ao.topK() + " eigenpairs");
+                        + ", top " + ArnoldiInfluence.keptEigenpairs(ao.topK(), ao.iterations()) + " eigenpairs");
                 t0 = System.nanoTime();
                 ArnoldiInfluence.Result ar;
                 try {
                     ar = ArnoldiInfluence.compute(data.modelAt(epochs[epochs.length - 1]), train, ao,
                             data.config().weightDecay(), o.batchSize());
-                } catch (IllegalArgumentException e) { // weights that are not finite
+                } catch (NotFiniteException e) { // weights that are not finite
                     ar = null;
                     skipped.add("arnoldi self-influence: " + e.getMessage() + " at epoch " + epochs[epochs.length - 1]
                             + "; left out");

@@ -111,7 +111,7 @@ public final class Metrics {
         if (scores.length == 0) throw new IllegalArgumentException("no examples");
         for (int i = 0; i < scores.length; i++) {
             if (!Double.isFinite(scores[i])) {
-                throw new IllegalArgumentException("score of example " + i + " is " + scores[i]);
+                throw new NotFiniteException("score of example " + i + " is " + scores[i]);
             }
         }
     }

@@ -40,7 +40,7 @@ public final class Trajectories {
     /**
      * Summarizes every column of {@code values} ([epochs × N]).
      *
-     * @throws IllegalArgumentException when the matrix is empty, ragged or holds a non-finite value
+     * @throws IllegalArgumentException when the matrix is empty or ragged; {@link NotFiniteException} when it holds a non-finite value
      */
     public static Summaries summarize(double[][] values) {
         if (values.length == 0) throw new IllegalArgumentException("trajectory matrix has no rows");
@@ -52,7 +52,7 @@ public final class Trajectories {
             }
             for (int i = 0; i < n; i++) {
                 if (!Double.isFinite(values[t][i])) {
-                    throw new IllegalArgumentException("value for example " + i + " in row " + t + " is " + values[t][i]);
+                    throw new NotFiniteException("value for example " + i + " in row " + t + " is " + values[t][i]);
                 }
             }
         }

@@ -64,11 +64,13 @@ class DetectionLeaderboardRunTest {
     void scoresThatAreNotFiniteAreLeftOutWithTheReasonAndTheOthersRanked() throws Exception {
         TrainTest tt = LayerTestSupport.data();
         RunFolder run = LayerTestSupport.trainedRun(tmp.resolve("run"), tt, 3, 0.2);
+        String broken = null;
         for (int epoch : new int[] {2, 3}) { // the last two: TracIn may weigh the last by a learning rate of 0
             Path file = run.checkpointPath(epoch);
             java.util.Map<String, dev.engram.engine.Tensor> weights = new java.util.LinkedHashMap<>(
                     dev.engram.nn.io.SafeTensors.load(file));
             String name = List.copyOf(weights.keySet()).get(weights.size() - 1); // the output layer's bias: NaN logits
+            broken = name;
             dev.engram.engine.Tensor t = weights.get(name);
             float[] nan = new float[(int) t.numel()];
             java.util.Arrays.fill(nan, Float.NaN);
@@ -87,6 +89,8 @@ class DetectionLeaderboardRunTest {
                 .contains("tracin self-influence: " + n + " of " + n + " examples have no finite score (example 0: NaN);"
                         + " left out")
                 .anyMatch(x -> x.startsWith("arnoldi self-influence: ") && x.contains("weights of the model are not finite"));
+        String brokenName = broken;
+        assertThat(r.skipped()).anyMatch(x -> x.contains("the first in tensor '" + brokenName + "'"));
         for (var e : r.entries()) assertThat(e.detection().auroc()).isBetween(0.0, 1.0);
         assertThat(run.analysisPath("detect").resolve("leaderboard.csv")).isRegularFile();
     }
