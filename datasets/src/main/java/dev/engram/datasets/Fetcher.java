@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>HTTP downloads</b> use {@link HttpClient}. Bytes go to {@code <file>.part} in the same directory; an
  * existing {@code .part} is resumed with a {@code Range: bytes=<n>-} request (a server answering 200 instead of
- * 206 restarts it; a 206 whose {@code Content-Range} is malformed or does not start at byte n fails that mirror and
+ * 206 restarts it; a 206 whose {@code Content-Range} is missing, malformed or does not start at byte n fails that mirror and
  * leaves the {@code .part} as it was). When complete, the SHA-256 is checked <em>before</em> the file enters the cache; on mismatch
  * the {@code .part} is deleted and a {@link ChecksumMismatchException} names expected and actual hashes; on
  * success it is renamed with {@code ATOMIC_MOVE}. The cache therefore never holds a partially written file under
@@ -209,15 +209,14 @@ public final class Fetcher {
             append = true;
             options.listener().message("resuming " + f.fileName() + " at byte " + have);
             String cr = resp.headers().firstValue("Content-Range").orElse(null);
-            if (cr != null) {
-                long[] range = contentRange(cr);
-                if (range == null || range[0] != have) { // appending other bytes would corrupt the .part
-                    resp.body().close();
-                    throw new IOException("HTTP 206 from " + url + " with Content-Range '" + cr + "', not the bytes from "
-                            + have + " that were asked for (kept " + part + " for resuming)");
-                }
-                if (range[1] >= 0) total = range[1];
+            long[] range = cr == null ? null : contentRange(cr);
+            if (range == null || range[0] != have) { // appending other bytes would corrupt the .part
+                resp.body().close();
+                throw new IOException("HTTP 206 from " + url + (cr == null ? " without a Content-Range"
+                        : " with Content-Range '" + cr + "'") + ", not the bytes from " + have + " that were asked for"
+                        + " (kept " + part + " for resuming)");
             }
+            if (range[1] >= 0) total = range[1];
         } else if (code == 200) {
             append = false;
             have = 0;
@@ -255,10 +254,12 @@ public final class Fetcher {
         return append;
     }
 
+    private static final java.util.regex.Pattern CONTENT_RANGE =
+            java.util.regex.Pattern.compile("\\s*bytes\\s+(\\d{1,18})-(\\d{1,18})/(\\d{1,18}|\\*)\\s*");
+
     /** {first byte, complete length or -1 for '*'} of a {@code bytes first-last/length} header, or null if malformed. */
     static long[] contentRange(String header) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*bytes\\s+(\\d{1,18})-(\\d{1,18})/(\\d{1,18}|\\*)\\s*")
-                .matcher(header);
+        java.util.regex.Matcher m = CONTENT_RANGE.matcher(header);
         if (!m.matches()) return null;
         return new long[] {Long.parseLong(m.group(1)), m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3))};
     }

@@ -64,6 +64,13 @@ class FetcherTest {
                 o.write(new byte[6]);
             }
         });
+        server.createContext("/no-range", ex -> {
+            ranges.add("no-range " + ex.getRequestHeaders().getFirst("Range"));
+            ex.sendResponseHeaders(206, 6);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(new byte[6]);
+            }
+        });
         server.createContext("/from-zero", ex -> {
             ranges.add("from-zero " + ex.getRequestHeaders().getFirst("Range"));
             ex.getResponseHeaders().add("Content-Range", "bytes 0-" + (payload.length - 1) + "/" + payload.length);
@@ -174,16 +181,21 @@ class FetcherTest {
         assertThatThrownBy(() -> fetcher().fetch(f)).isInstanceOf(IOException.class)
                 .hasMessageContaining("Content-Range 'bytes 5-10/unknown'");
         assertThat(Files.readAllBytes(partFile)).isEqualTo(prefix);
+        var nr = new DatasetCatalog.RemoteFile("ds", "f.bin", sha(payload), payload.length, List.of(url("/no-range")));
+        assertThatThrownBy(() -> fetcher().download(nr, url("/no-range"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("without a Content-Range");
+        assertThat(Files.readAllBytes(partFile)).isEqualTo(prefix);
         var g = new DatasetCatalog.RemoteFile("ds", "f.bin", sha(payload), payload.length, List.of(url("/from-zero")));
         assertThatThrownBy(() -> fetcher().download(g, url("/from-zero"))).isInstanceOf(IOException.class)
                 .hasMessageContaining("not the bytes from 123457");
         assertThat(Files.readAllBytes(partFile)).isEqualTo(prefix);
         ranges.clear();
         var h = new DatasetCatalog.RemoteFile("ds", "f.bin", sha(payload), payload.length,
-                List.of(url("/garbled"), url("/from-zero"), url("/f.bin")));
+                List.of(url("/no-range"), url("/garbled"), url("/from-zero"), url("/f.bin")));
         Path p = fetcher().fetch(h);
         assertThat(Files.readAllBytes(p)).isEqualTo(payload);
-        assertThat(ranges).containsExactly("garbled bytes=123457-", "from-zero bytes=123457-", "bytes=123457-");
+        assertThat(ranges).containsExactly("no-range bytes=123457-", "garbled bytes=123457-", "from-zero bytes=123457-",
+                "bytes=123457-");
         assertThat(Fetcher.contentRange("bytes 10-19/20")).containsExactly(10, 20);
         assertThat(Fetcher.contentRange("bytes 10-19/*")).containsExactly(10, -1);
         assertThat(Fetcher.contentRange("bytes */20")).isNull();

@@ -48,6 +48,38 @@ final class CliCommands implements Commands {
         }
     }
 
+    /** Options that do not change an analysis' results (results are the same bits on any number of threads). */
+    private static final java.util.Set<String> NOT_RESULTS = java.util.Set.of("--run", "--threads", "--offline", "--force",
+            "--stacktrace");
+
+    /**
+     * The command's name, then {@code --option=value} for each of its options after parsing (defaults included) except
+     * those that do not change its results, sorted.
+     */
+    @Override
+    public List<String> canonical(List<String> args) {
+        CommandLine cl = EngramCli.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter()));
+        List<String> line = new ArrayList<>(args);
+        line.addAll(1, List.of("--run", "RUN_DIR"));
+        CommandLine.ParseResult parsed;
+        try {
+            parsed = cl.parseArgs(line.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            return args;
+        }
+        if (parsed.subcommand() == null) return args;
+        CommandLine.Model.CommandSpec spec = parsed.subcommand().commandSpec();
+        List<String> options = new ArrayList<>();
+        for (CommandLine.Model.OptionSpec o : spec.options()) {
+            if (o.usageHelp() || o.versionHelp() || NOT_RESULTS.contains(o.longestName())) continue;
+            Object v = o.getValue();
+            options.add(o.longestName() + "=" + (v instanceof Object[] a ? java.util.Arrays.deepToString(a) : String.valueOf(v)));
+        }
+        java.util.Collections.sort(options);
+        options.add(0, spec.name());
+        return options;
+    }
+
     @Override
     public Optional<String> resultFolder(List<String> args) {
         CommandLine cl = EngramCli.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter()));

@@ -137,7 +137,7 @@ public final class SweepCommand implements Callable<Integer> {
         } catch (Sweep.InvalidAnalysisException e) {
             throw e;
         } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
+            String m = String.valueOf(e.getMessage());
             throw new UsageException(m.contains(source.toString()) ? m : source + ": " + m, e);
         }
     }
@@ -260,8 +260,8 @@ public final class SweepCommand implements Callable<Integer> {
             if (threads < 0) throw new UsageException("--threads must be >= 0 (0 = the run's configuration), got " + threads);
             Sweep sweep = Sweep.open(dir);
             if (index < 0 || index >= sweep.runs().size()) {
-                throw new UsageException("--index " + index + ": sweep " + sweep.dir() + " has runs 0.."
-                        + (sweep.runs().size() - 1));
+                throw new UsageException("--index " + index + ": sweep " + sweep.dir() + (sweep.runs().isEmpty()
+                        ? " has no runs" : " has runs 0.." + (sweep.runs().size() - 1)));
             }
             Piece piece;
             try {

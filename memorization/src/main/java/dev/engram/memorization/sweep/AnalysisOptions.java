@@ -28,12 +28,14 @@ final class AnalysisOptions {
      * Per results folder (the merged analysis' for shard steps), the command lines without {@code --shard} that
      * compute it; merges, which compute nothing of their own, are left out.
      */
-    static Map<String, Set<List<String>>> byResults(List<List<String>> analyses, Commands commands) {
-        Map<String, Set<List<String>>> out = new LinkedHashMap<>();
+    static Map<String, Map<List<String>, List<String>>> byResults(List<List<String>> analyses, Commands commands) {
+        Map<String, Map<List<String>, List<String>>> out = new LinkedHashMap<>();
         for (List<String> a : analyses) {
             if (Piece.isMergeStep(a)) continue;
             List<String> line = withoutShard(a);
-            commands.resultFolder(line).ifPresent(f -> out.computeIfAbsent(f, k -> new LinkedHashSet<>()).add(line));
+            // keyed by the parsed options, so that the same options spelt another way count as one
+            commands.resultFolder(line).ifPresent(f -> out.computeIfAbsent(f, k -> new LinkedHashMap<>())
+                    .putIfAbsent(commands.canonical(line), line));
         }
         return out;
     }
@@ -44,8 +46,9 @@ final class AnalysisOptions {
      * @throws Sweep.InvalidAnalysisException naming the lines and the run
      */
     static void checkOnePerResults(List<List<String>> analyses, String runName, Commands commands) {
-        byResults(analyses, commands).forEach((folder, lines) -> {
-            if (lines.size() > 1) {
+        byResults(analyses, commands).forEach((folder, forms) -> {
+            if (forms.size() > 1) {
+                Set<List<String>> lines = new LinkedHashSet<>(forms.values());
                 throw new Sweep.InvalidAnalysisException("analyses " + quoted(lines) + " in 'analyses' (run " + runName
                         + ") all write analyses/" + folder + "/, and a run keeps one result per analysis; list it once"
                         + " (to compare options, make the option an axis, e.g. " + axisExample(lines) + ")", null);
@@ -62,13 +65,14 @@ final class AnalysisOptions {
      */
     static void checkUnchanged(List<List<String>> before, List<List<String>> now, String runName, Path runDir,
                                Commands commands) throws IOException {
-        Map<String, Set<List<String>>> was = byResults(before, commands);
+        Map<String, Map<List<String>, List<String>>> was = byResults(before, commands);
         for (var e : byResults(now, commands).entrySet()) {
-            Set<List<String>> old = was.get(e.getKey());
-            if (old == null || old.equals(e.getValue()) || !hasResults(runDir, e.getKey())) continue;
-            throw new Sweep.InvalidAnalysisException("run " + runName + " has results of " + quoted(old) + " in "
-                    + runDir.resolve(RunFolder.ANALYSES).resolve(e.getKey()) + " (or its shards), and the sweep file now lists "
-                    + quoted(e.getValue()) + "; a finished analysis is not run again, so its old results would be"
+            Map<List<String>, List<String>> old = was.get(e.getKey());
+            if (old == null || old.keySet().equals(e.getValue().keySet()) || !hasResults(runDir, e.getKey())) continue;
+            throw new Sweep.InvalidAnalysisException("run " + runName + " has results of " + quoted(new LinkedHashSet<>(
+                    old.values())) + " in " + runDir.resolve(RunFolder.ANALYSES).resolve(e.getKey()) + " (or its shards),"
+                    + " and the sweep file now lists " + quoted(new LinkedHashSet<>(e.getValue().values()))
+                    + "; a finished analysis is not run again, so its old results would be"
                     + " reported as the new options'. Use another --dir, or remove those results to recompute them", null);
         }
     }

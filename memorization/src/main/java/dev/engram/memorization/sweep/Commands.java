@@ -31,4 +31,13 @@ public interface Commands {
      *                                  'abc' is not an int}) when the command would refuse {@code args}
      */
     void check(List<String> args);
+
+    /**
+     * A form of the analysis command line {@code args} in which two lines that the command parses to the same option
+     * values are equal ({@code --noisy=50} and {@code --noisy 50}, another option order, a default given explicitly);
+     * {@code args} itself where it cannot be parsed.
+     */
+    default List<String> canonical(List<String> args) {
+        return args;
+    }
 }

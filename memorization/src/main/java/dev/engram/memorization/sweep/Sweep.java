@@ -298,7 +298,8 @@ public final class Sweep {
     /** The run of array index {@code index}. */
     public SweepRun run(int index) {
         if (index < 0 || index >= runs.size()) {
-            throw new IllegalArgumentException("sweep " + dir + " has runs 0.." + (runs.size() - 1) + ", not index " + index);
+            throw new IllegalArgumentException("sweep " + dir + (runs.isEmpty() ? " has no runs" : " has runs 0.."
+                    + (runs.size() - 1)) + ", not index " + index);
         }
         return runs.get(index);
     }

@@ -299,6 +299,8 @@ class NeuronFlippingTest {
         w[0] = -1f;             // ... after loss[t] *= -n
         model.eval();
         Map<String, Tensor> params = model.namedParameters();
+        Map<String, Boolean> wasTrainable = new LinkedHashMap<>();
+        params.forEach((name, p) -> wasTrainable.put(name, p.requiresGrad()));
         String best = null;
         int bestUnit = -1;
         double bestScore = 0;
@@ -349,7 +351,7 @@ class NeuronFlippingTest {
             }
         } finally {
             model.zeroGrad();
-            params.values().forEach(p -> p.requiresGrad(false));
+            params.forEach((name, p) -> p.requiresGrad(wasTrainable.get(name))); // as the shared model was
         }
         return new NeuronFlipping.Unit(best, bestUnit);
     }
