@@ -124,14 +124,23 @@ public final class SweepReport {
         return html;
     }
 
-    /** The runs without a finite value of every metric, each with how many it lacks. */
-    private static List<String> partial(Map<SweepRun, Map<String, Double>> perRun, List<String> metrics) {
+    /**
+     * The runs without a finite value of every metric that some run has (a metric no run has, such as a std over one
+     * seed, is not applicable rather than lacking), each with how many it lacks.
+     */
+    static List<String> partial(Map<SweepRun, Map<String, Double>> perRun, List<String> metrics) {
+        List<String> applicable = metrics.stream().filter(m -> perRun.values().stream().anyMatch(v -> finite(v.get(m))))
+                .toList();
         List<String> out = new ArrayList<>();
         perRun.forEach((r, v) -> {
-            long lacking = metrics.stream().filter(m -> v.get(m) == null || !Double.isFinite(v.get(m))).count();
-            if (lacking > 0) out.add(r.name() + " (" + lacking + " of " + metrics.size() + ")");
+            long lacking = applicable.stream().filter(m -> !finite(v.get(m))).count();
+            if (lacking > 0) out.add(r.name() + " (" + lacking + " of " + applicable.size() + ")");
         });
         return out;
+    }
+
+    private static boolean finite(Double v) {
+        return v != null && Double.isFinite(v);
     }
 
     /**

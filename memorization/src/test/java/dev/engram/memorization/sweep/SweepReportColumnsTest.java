@@ -75,6 +75,20 @@ class SweepReportColumnsTest {
         return csv.get(1).split(",", -1)[header.indexOf(name)];
     }
 
+    /** A metric no run has (a std over one seed) is not applicable: it makes no run "lack" it. */
+    @Test
+    void onlyMetricsSomeRunHasCountAsLacking() {
+        var config = dev.engram.memorization.run.ExperimentConfig.cpuDemo();
+        SweepRun a = new SweepRun(0, "seed=1", Map.of("seed", 1), config, List.of());
+        SweepRun b = new SweepRun(1, "seed=2", Map.of("seed", 2), config, List.of());
+        Map<SweepRun, Map<String, Double>> perRun = new java.util.LinkedHashMap<>();
+        perRun.put(a, Map.of("auroc", 0.6, "std", Double.NaN));
+        perRun.put(b, Map.of("std", Double.NaN));
+        assertThat(SweepReport.partial(perRun, List.of("auroc", "std"))).containsExactly("seed=2 (1 of 1)");
+        perRun.put(b, Map.of("auroc", 0.7, "std", Double.NaN));
+        assertThat(SweepReport.partial(perRun, List.of("auroc", "std"))).isEmpty();
+    }
+
     /**
      * A run whose analysis has no results yet is left out of that analysis' metrics, and the summary says over how
      * many runs each mean is: by hand, AUROCs 0.60 and 0.70 of seeds 1 and 3 give mean 0.65, std sqrt(0.005), n 2,
