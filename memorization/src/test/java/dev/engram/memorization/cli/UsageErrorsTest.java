@@ -54,6 +54,7 @@ class UsageErrorsTest extends CliTestBase {
         "train --run RUN --preset nope --offline",
         "train --run RUN --model mlp --asam --offline",
         "etd --run RUN --grid 0.2-0.1",
+        "etd --run RUN --grid 1.5:0.1",
         "merge --run RUN --analysis rewinding",
         "sparse-double-descent --run RUN --sparsities 0.5 --rounds 3",
     })
@@ -79,6 +80,8 @@ class UsageErrorsTest extends CliTestBase {
         assertThat(err.toString()).contains("--shard '3/2'");
         assertThat(engram(args("train --run RUN --preset nope --offline"))).isEqualTo(EngramCli.EXIT_USAGE);
         assertThat(err.toString()).contains("--preset").contains("nope");
+        assertThat(engram(args("etd --run RUN --grid 0.2:0.1,1.5:0.1"))).isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(err.toString()).contains("--grid entry '1.5:0.1'").contains("PGEN must be in (0, 1]");
     }
 
     @Test
