@@ -132,6 +132,33 @@ class UsageErrorsTest extends CliTestBase {
         })).isInstanceOf(UsageException.class).hasMessage("--y: bad");
     }
 
+    /** A command whose work runs out of heap. */
+    @CommandLine.Command(name = "oom")
+    static final class OutOfMemory implements Callable<Integer> {
+        @CommandLine.Option(names = "--batch-size")
+        int batchSize;
+
+        @Override
+        public Integer call() {
+            throw new OutOfMemoryError("Java heap space");
+        }
+    }
+
+    @Test
+    void runningOutOfHeapIsAFailureThatSaysHowToGiveTheJvmMoreMemory() {
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        CommandLine cl = EngramCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true));
+        cl.addSubcommand("oom", new OutOfMemory());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        assertThat(cl.execute("oom", "--batch-size", "512")).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).contains("engram oom: error: out of memory (Java heap space")
+                .contains("ENGRAM_JAVA_OPTS=-Xmx").contains("lower --batch-size").doesNotContain("\tat ");
+        assertThat(EngramCli.outOfMemoryMessage(new OutOfMemoryError(), 3L << 30, false))
+                .contains("at most 3072 MiB").doesNotContain("--batch-size");
+    }
+
     @Test
     void aMissingRunIsStillAFailure() {
         assertThat(engram(args("rewind --run RUN"))).isEqualTo(EngramCli.EXIT_FAILURE);
