@@ -186,6 +186,13 @@ class ImportCommandTest {
                 "--model", "mlp", "--input-shape", "1,28,28", "--classes", "10")).isEqualTo(EngramCli.EXIT_USAGE);
         assertThat(err.toString()).contains("must come from --noise-file");
         assertThat(run).doesNotExist();
+        // a shape that contradicts the named built-in dataset is refused: the analyses would read that dataset
+        assertThat(engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset", "cifar10",
+                "--model", "mlp", "--noise-file", noiseFile.toString(), "--input-shape", "1,28,28", "--classes", "10"))
+                .isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(err.toString()).contains("--input-shape 1,28,28 --classes 10 contradict --dataset cifar10")
+                .contains("3,32,32 in 10 classes");
+        assertThat(run).doesNotExist();
     }
 
     /** A researcher's model on the class path. */
