@@ -49,7 +49,8 @@ public final class ImportCommand implements Callable<Integer> {
     Path weights;
 
     @Option(names = "--dataset", paramLabel = "NAME", required = true,
-            description = "Dataset the model was trained on: mnist, fashion-mnist, cifar10 or svhn.")
+            description = "Dataset the model was trained on: mnist, fashion-mnist, cifar10 or svhn, or your own folder:PATH"
+                    + " or npy:PATH (as for train).")
     String dataset;
 
     @Option(names = "--model", paramLabel = "NAME", required = true,
@@ -106,7 +107,7 @@ public final class ImportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("run folder " + run + " already holds a run (" + run.resolve(RunFolder.CONFIG)
                     + "); choose a new folder");
         }
-        String ds = dataset.trim().toLowerCase(Locale.ROOT);
+        String ds = TrainCommand.datasetSpec(dataset); // built-in names lower-cased, own-dataset paths absolute, case kept
         String modelName = TrainCommand.modelName(model);
         try { // the names, before any data is read
             ExperimentConfig.paper(ds, modelName);

@@ -195,6 +195,20 @@ class ImportCommandTest {
         assertThat(run).doesNotExist();
     }
 
+    @Test
+    void anOwnDatasetKeepsItsPathsCaseAndIsStoredAbsolute() throws IOException {
+        Path arrays = tmp.resolve("Arrays");
+        OwnDatasetCliTest.npyFolder(arrays, 40, 6, 2);
+        Path weights = Files.createDirectories(tmp.resolve("w"));
+        for (int e = 0; e < 2; e++) {
+            SafeTensors.write(weights.resolve("epoch-00" + e + ".safetensors"), Models.create("mlp", 6, 1, 2, e).stateDict());
+        }
+        Path run = tmp.resolve("run");
+        assertThat(engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset",
+                "npy:" + arrays, "--model", "mlp")).as(err.toString()).isZero();
+        assertThat(RunFolder.open(run).config().dataset()).isEqualTo("npy:" + arrays.toAbsolutePath().normalize());
+    }
+
     /** A researcher's model on the class path. */
     public static class TinyNet extends Module implements HasLayerGroups, HasTaps {
         private final Linear fc1, fc2;
