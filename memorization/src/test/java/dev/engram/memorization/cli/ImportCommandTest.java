@@ -207,6 +207,10 @@ class ImportCommandTest {
         assertThat(engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset",
                 "npy:" + arrays, "--model", "mlp")).as(err.toString()).isZero();
         assertThat(RunFolder.open(run).config().dataset()).isEqualTo("npy:" + arrays.toAbsolutePath().normalize());
+        // imported without labels: the noise-based analyses say how to import the labels, not to train with --noise
+        assertThat(engram("rewind", "--run", run.toString())).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).contains("has no noisy examples").contains("--noise-file or --noisy-indices")
+                .doesNotContain("train a run with --noise");
     }
 
     /** A researcher's model on the class path. */
