@@ -116,8 +116,12 @@ public final class Fetcher {
                 LOG.warn("download of {} from {} failed: {}", f.fileName(), url, e.toString());
             }
         }
-        IOException all = new IOException("could not download " + f.fileName() + " from any of " + f.urls()
-                + " into " + target + "; last error: " + failures.get(failures.size() - 1).getMessage());
+        IOException last = failures.get(failures.size() - 1);
+        // a ConnectException or timeout often has no message: name its class then
+        String lastError = last.getMessage() == null ? last.getClass().getName()
+                : last instanceof ChecksumMismatchException ? last.getMessage() : last.toString();
+        IOException all = new IOException("could not download " + f.fileName() + " (" + f.dataset() + ") from any of "
+                + f.urls() + " into " + target + "; last error: " + lastError + ". " + howToGet(f, target));
         failures.forEach(all::addSuppressed);
         throw all;
     }
@@ -129,6 +133,13 @@ public final class Fetcher {
         sb.append("Missing dataset file '").append(f.fileName()).append("' (").append(f.dataset()).append(")")
                 .append(why).append(". Expected at: ").append(target).append(". ");
         if (options.offline()) sb.append("Offline mode: nothing is downloaded. ");
+        sb.append(howToGet(f, target));
+        return new MissingDatasetFileException(sb.toString(), target);
+    }
+
+    /** How to put {@code f} into the cache by hand, and where the cache root is set. */
+    private String howToGet(DatasetCatalog.RemoteFile f, Path target) {
+        StringBuilder sb = new StringBuilder();
         sb.append("To get it: ");
         if (!f.urls().isEmpty()) {
             sb.append("download ").append(f.urls().get(0));
@@ -143,7 +154,7 @@ public final class Fetcher {
         if (f.sha256() != null) sb.append(". Expected SHA-256: ").append(f.sha256());
         sb.append(". The cache root can be set with -D").append(FetchOptions.PROPERTY).append(" or $")
                 .append(FetchOptions.ENV).append('.');
-        return new MissingDatasetFileException(sb.toString(), target);
+        return sb.toString();
     }
 
     private HttpClient client() {

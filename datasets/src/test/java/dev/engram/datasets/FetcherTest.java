@@ -143,6 +143,20 @@ class FetcherTest {
     }
 
     @Test
+    void aFailedDownloadNamesTheErrorAndHowToGetTheFileByHand() throws Exception {
+        // a refused local connection: its ConnectException carries no message
+        URI refused;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            refused = URI.create("http://127.0.0.1:" + s.getLocalPort() + "/f.bin");
+        }
+        var f = new DatasetCatalog.RemoteFile("ds", "f.bin", sha(payload), -1, List.of(refused));
+        assertThatThrownBy(() -> fetcher().fetch(f)).isInstanceOf(IOException.class)
+                .hasMessageContaining("could not download f.bin (ds)").hasMessageNotContaining("last error: null")
+                .hasMessageContaining("Exception").hasMessageContaining("To get it: download " + refused)
+                .hasMessageContaining("save it as " + cache.resolve("ds").resolve("f.bin"));
+    }
+
+    @Test
     void droppedConnectionKeepsOnlyThePartFileAndTheNextCallResumesWithRange() throws Exception {
         var f = new DatasetCatalog.RemoteFile("ds", "f.bin", sha(payload), payload.length, List.of(url("/f.bin")));
         cutOff = true;

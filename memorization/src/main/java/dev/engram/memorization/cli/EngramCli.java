@@ -69,6 +69,7 @@ public final class EngramCli implements java.util.concurrent.Callable<Integer> {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionStrategy(EngramCli::executeReportingOutOfMemory);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             boolean trace = "1".equals(System.getenv("ENGRAM_STACKTRACE"));
             for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
@@ -103,6 +104,39 @@ public final class EngramCli implements java.util.concurrent.Callable<Integer> {
         out.flush();
         err.flush();
         System.exit(code);
+    }
+
+    /**
+     * Runs the command the user named; a Java heap that fills up ({@link OutOfMemoryError}, which picocli does not
+     * catch) becomes a failure with a message saying how to give the JVM more memory instead of a stack trace.
+     */
+    private static int executeReportingOutOfMemory(CommandLine.ParseResult parseResult) {
+        try {
+            return new CommandLine.RunLast().execute(parseResult);
+        } catch (OutOfMemoryError e) {
+            CommandLine.ParseResult last = parseResult;
+            while (last.subcommand() != null) last = last.subcommand();
+            CommandLine cmd = last.commandSpec().commandLine();
+            PrintWriter err = cmd.getErr();
+            err.println("engram " + cmd.getCommandName() + ": error: " + outOfMemoryMessage(e,
+                    Runtime.getRuntime().maxMemory(), last.commandSpec().findOption("--batch-size") != null));
+            err.flush();
+            return EXIT_FAILURE;
+        }
+    }
+
+    /**
+     * What a command that ran out of memory prints.
+     *
+     * @param e            the error
+     * @param maxHeap      the JVM's heap limit in bytes
+     * @param hasBatchSize whether the command has a {@code --batch-size} option to suggest
+     */
+    static String outOfMemoryMessage(OutOfMemoryError e, long maxHeap, boolean hasBatchSize) {
+        String what = e.getMessage() == null || e.getMessage().isBlank() ? "OutOfMemoryError" : e.getMessage();
+        return "out of memory (" + what + "; the JVM may use at most " + (maxHeap >> 20) + " MiB of heap)."
+                + " Give it more, e.g. ENGRAM_JAVA_OPTS=-Xmx16g for the engram launcher (default -Xmx8g), or -Xmx16g"
+                + " to java" + (hasBatchSize ? ", or lower --batch-size" : "");
     }
 
     private static String describe(Throwable ex) {

@@ -52,11 +52,17 @@ public final class EtdCommand extends AnalysisCommand {
         for (String g : grid) {
             String[] p = g.split(":");
             if (p.length != 2) throw new UsageException("--grid entry '" + g + "' must be PGEN:PMEM, e.g. 0.2:0.1");
+            double pGen, pMem;
             try {
-                pairs.add(new double[] {Double.parseDouble(p[0]), Double.parseDouble(p[1])});
+                pGen = Double.parseDouble(p[0]);
+                pMem = Double.parseDouble(p[1]);
             } catch (NumberFormatException e) {
                 throw new UsageException("--grid entry '" + g + "' must be two numbers PGEN:PMEM, e.g. 0.2:0.1");
             }
+            if (!(pGen > 0 && pGen <= 1) || !(pMem >= 0 && pMem <= 1)) {
+                throw new UsageException("--grid entry '" + g + "': PGEN must be in (0, 1] and PMEM in [0, 1]");
+            }
+            pairs.add(new double[] {pGen, pMem});
         }
         execute(new ExampleTiedDropoutExperiment(), UsageException.validate(() -> new ExampleTiedDropoutExperiment.Settings(
                 pairs, methods, baselineP, epochs, D.evalBatchSize())));

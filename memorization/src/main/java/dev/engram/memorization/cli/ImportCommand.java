@@ -49,7 +49,8 @@ public final class ImportCommand implements Callable<Integer> {
     Path weights;
 
     @Option(names = "--dataset", paramLabel = "NAME", required = true,
-            description = "Dataset the model was trained on: mnist, fashion-mnist, cifar10 or svhn.")
+            description = "Dataset the model was trained on: mnist, fashion-mnist, cifar10 or svhn, or your own folder:PATH"
+                    + " or npy:PATH (as for train).")
     String dataset;
 
     @Option(names = "--model", paramLabel = "NAME", required = true,
@@ -94,6 +95,11 @@ public final class ImportCommand implements Callable<Integer> {
     @Option(names = "--offline", description = "Use only the dataset cache, never download.")
     boolean offline;
 
+    /** Channels, image side and classes of the built-in datasets, to check {@code --input-shape} and {@code --classes}. */
+    static final java.util.Map<String, int[]> BUILT_IN_SHAPES = java.util.Map.of(
+            "mnist", new int[] {1, 28, 10}, "fashion-mnist", new int[] {1, 28, 10},
+            "cifar10", new int[] {3, 32, 10}, "svhn", new int[] {3, 32, 10});
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -101,7 +107,7 @@ public final class ImportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("run folder " + run + " already holds a run (" + run.resolve(RunFolder.CONFIG)
                     + "); choose a new folder");
         }
-        String ds = dataset.trim().toLowerCase(Locale.ROOT);
+        String ds = TrainCommand.datasetSpec(dataset); // built-in names lower-cased, own-dataset paths absolute, case kept
         String modelName = TrainCommand.modelName(model);
         try { // the names, before any data is read
             ExperimentConfig.paper(ds, modelName);
@@ -131,6 +137,12 @@ public final class ImportCommand implements Callable<Integer> {
             }
             size = inputShape.get(1);
             k = classes;
+            int[] known = BUILT_IN_SHAPES.get(ds);
+            if (known != null && (c != known[0] || size != known[1] || k != known[2])) {
+                throw new UsageException("--input-shape " + c + "," + size + "," + size + " --classes " + k + " contradict --dataset "
+                        + ds + ", whose images are " + known[0] + "," + known[1] + "," + known[1] + " in " + known[2]
+                        + " classes; the analyses would read " + ds + " and fail");
+            }
         } else {
             train = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(ds).train();
             c = train.channels();

@@ -111,10 +111,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Peak learning rate.")
     Double lr;
 
-    @Option(names = "--momentum", description = "SGD momentum.")
+    @Option(names = "--momentum", description = "SGD momentum (adamw ignores it; its betas are 0.9, 0.999).")
     Double momentum;
 
-    @Option(names = "--weight-decay", description = "Coupled L2 weight decay.")
+    @Option(names = "--weight-decay", description = "Weight decay: coupled L2 with --optimizer sgd, decoupled with adamw.")
     Double weightDecay;
 
     @Option(names = "--schedule", description = "warmup-cosine, triangle or constant.")

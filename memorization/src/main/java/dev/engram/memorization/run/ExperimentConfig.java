@@ -112,7 +112,7 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
                     throw new InvalidField("model", model, e.getMessage(), e);
                 }
             }
-            throw bad("model", model, "one of " + Models.NAMES + " (aliases " + Models.ALIASES
+            throw bad("model", model, "one of " + Models.NAMES + ", " + Models.WIDTH_NAMES + " (aliases " + Models.ALIASES
                     + "), or class:com.example.MyNet (docs/model-contract.md)");
         }
         if (!(noiseFraction >= 0 && noiseFraction <= 1)) throw bad("noiseFraction", noiseFraction, "in [0, 1]");

@@ -235,7 +235,9 @@ public final class RunFolder {
         if (!hasNoise()) {
             throw new RunFolderException(noiseFile(), analysis + " compares clean and noisy (mislabeled) examples,"
                     + " but run " + dir + " was trained with noise fraction " + config.noiseFraction()
-                    + " and has no noisy examples; train a run with --noise > 0 (the paper uses 0.1)");
+                    + " and has no noisy examples; " + (java.nio.file.Files.exists(dir.resolve("imported.txt"))
+                    ? "import it again giving the labels it trained on (--noise-file or --noisy-indices, docs/pytorch.md)"
+                    : "train a run with --noise > 0 (the paper uses 0.1)"));
         }
     }
 

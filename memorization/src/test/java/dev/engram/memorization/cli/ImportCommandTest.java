@@ -186,6 +186,31 @@ class ImportCommandTest {
                 "--model", "mlp", "--input-shape", "1,28,28", "--classes", "10")).isEqualTo(EngramCli.EXIT_USAGE);
         assertThat(err.toString()).contains("must come from --noise-file");
         assertThat(run).doesNotExist();
+        // a shape that contradicts the named built-in dataset is refused: the analyses would read that dataset
+        assertThat(engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset", "cifar10",
+                "--model", "mlp", "--noise-file", noiseFile.toString(), "--input-shape", "1,28,28", "--classes", "10"))
+                .isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(err.toString()).contains("--input-shape 1,28,28 --classes 10 contradict --dataset cifar10")
+                .contains("3,32,32 in 10 classes");
+        assertThat(run).doesNotExist();
+    }
+
+    @Test
+    void anOwnDatasetKeepsItsPathsCaseAndIsStoredAbsolute() throws IOException {
+        Path arrays = tmp.resolve("Arrays");
+        OwnDatasetCliTest.npyFolder(arrays, 40, 6, 2);
+        Path weights = Files.createDirectories(tmp.resolve("w"));
+        for (int e = 0; e < 2; e++) {
+            SafeTensors.write(weights.resolve("epoch-00" + e + ".safetensors"), Models.create("mlp", 6, 1, 2, e).stateDict());
+        }
+        Path run = tmp.resolve("run");
+        assertThat(engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset",
+                "npy:" + arrays, "--model", "mlp")).as(err.toString()).isZero();
+        assertThat(RunFolder.open(run).config().dataset()).isEqualTo("npy:" + arrays.toAbsolutePath().normalize());
+        // imported without labels: the noise-based analyses say how to import the labels, not to train with --noise
+        assertThat(engram("rewind", "--run", run.toString())).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).contains("has no noisy examples").contains("--noise-file or --noisy-indices")
+                .doesNotContain("train a run with --noise");
     }
 
     /** A researcher's model on the class path. */

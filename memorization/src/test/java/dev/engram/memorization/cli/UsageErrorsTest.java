@@ -54,6 +54,7 @@ class UsageErrorsTest extends CliTestBase {
         "train --run RUN --preset nope --offline",
         "train --run RUN --model mlp --asam --offline",
         "etd --run RUN --grid 0.2-0.1",
+        "etd --run RUN --grid 1.5:0.1",
         "merge --run RUN --analysis rewinding",
         "sparse-double-descent --run RUN --sparsities 0.5 --rounds 3",
     })
@@ -79,6 +80,8 @@ class UsageErrorsTest extends CliTestBase {
         assertThat(err.toString()).contains("--shard '3/2'");
         assertThat(engram(args("train --run RUN --preset nope --offline"))).isEqualTo(EngramCli.EXIT_USAGE);
         assertThat(err.toString()).contains("--preset").contains("nope");
+        assertThat(engram(args("etd --run RUN --grid 0.2:0.1,1.5:0.1"))).isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(err.toString()).contains("--grid entry '1.5:0.1'").contains("PGEN must be in (0, 1]");
     }
 
     @Test
@@ -127,6 +130,33 @@ class UsageErrorsTest extends CliTestBase {
         assertThatThrownBy(() -> UsageException.validate("--y", () -> {
             throw new IllegalArgumentException("bad");
         })).isInstanceOf(UsageException.class).hasMessage("--y: bad");
+    }
+
+    /** A command whose work runs out of heap. */
+    @CommandLine.Command(name = "oom")
+    static final class OutOfMemory implements Callable<Integer> {
+        @CommandLine.Option(names = "--batch-size")
+        int batchSize;
+
+        @Override
+        public Integer call() {
+            throw new OutOfMemoryError("Java heap space");
+        }
+    }
+
+    @Test
+    void runningOutOfHeapIsAFailureThatSaysHowToGiveTheJvmMoreMemory() {
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        CommandLine cl = EngramCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true));
+        cl.addSubcommand("oom", new OutOfMemory());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        assertThat(cl.execute("oom", "--batch-size", "512")).isEqualTo(EngramCli.EXIT_FAILURE);
+        assertThat(err.toString()).contains("engram oom: error: out of memory (Java heap space")
+                .contains("ENGRAM_JAVA_OPTS=-Xmx").contains("lower --batch-size").doesNotContain("\tat ");
+        assertThat(EngramCli.outOfMemoryMessage(new OutOfMemoryError(), 3L << 30, false))
+                .contains("at most 3072 MiB").doesNotContain("--batch-size");
     }
 
     @Test

@@ -101,6 +101,9 @@ class ExperimentConfigTest {
         assertThat(ok.toBuilder().noiseFraction(0).build().hasNoise()).isFalse();
         assertThatThrownBy(() -> ok.toBuilder().model("resnet-9").build()).hasMessageContaining("model")
                 .hasMessageContaining("resnet9");
+        // the reduced-width family is named too, so a bad width (resnet9-w0) is explained by the message
+        assertThatThrownBy(() -> ok.toBuilder().model("resnet9-w0").build()).hasMessageContaining("resnet9-w0")
+                .hasMessageContaining("resnet9-wF (F in (0, 1]");
         assertThat(ok.toBuilder().model("small-cnn").build().model()).isEqualTo("small-cnn");
     }
 

@@ -43,7 +43,7 @@ public final class Models {
         if (resnet9Width(n) > 0) return n;
         if (!NAMES.contains(n)) {
             throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", NAMES)
-                    + " (aliases: " + ALIASES + "), or class:com.example.MyNet for a class on the class path");
+                    + ", " + WIDTH_NAMES + " (aliases: " + ALIASES + "), or class:com.example.MyNet for a class on the class path");
         }
         return n;
     }
@@ -67,6 +67,9 @@ public final class Models {
 
     /** Prefix of the reduced-width ResNet-9 names: {@code resnet9-w0.25} is {@link ResNet9} with width factor 0.25. */
     public static final String RESNET9_WIDTH_PREFIX = "resnet9-w";
+
+    /** How error messages name the reduced-width ResNet-9 family. */
+    public static final String WIDTH_NAMES = RESNET9_WIDTH_PREFIX + "F (F in (0, 1], e.g. resnet9-w0.25)";
 
     /**
      * The width factor of a {@code resnet9-wF} name (F in (0, 1], e.g. {@code resnet9-w0.25}: every channel count

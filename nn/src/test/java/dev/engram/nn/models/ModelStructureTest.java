@@ -214,6 +214,9 @@ class ModelStructureTest {
         assertThat(Models.isKnown("resnet9-w0")).isFalse();
         assertThat(Models.isKnown("resnet9-w2")).isFalse();
         assertThatThrownBy(() -> Models.create("resnet9-wx", 1, 28, 10, 1)).hasMessageContaining("unknown model");
+        // a width outside (0, 1] is refused with the family's form named, not only the fixed names
+        assertThatThrownBy(() -> Models.create("resnet9-w0", 1, 28, 10, 1)).hasMessageContaining("unknown model 'resnet9-w0'")
+                .hasMessageContaining("resnet9-wF (F in (0, 1]");
     }
 
     @Test
