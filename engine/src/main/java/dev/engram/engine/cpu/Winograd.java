@@ -158,18 +158,26 @@ final class Winograd {
                 }
             }
         });
+        boolean finite;
         if (groups > 1) { // the groups' dU summed in order into group 0's slot, in contiguous runs
+            java.util.concurrent.atomic.AtomicBoolean bad = new java.util.concurrent.atomic.AtomicBoolean();
             CpuParallel.forRange(size, 1 << 14, (i0, i1) -> {
+                int probe = 0;
                 for (int b0 = i0; b0 < i1; b0 += 4096) { // blocks of group 0's sums stay in L1 across the groups
                     int b1 = Math.min(i1, b0 + 4096);
                     for (int gr = 1; gr < groups; gr++) {
                         int off = gr * size;
                         for (int i = b0; i < b1; i++) partial[i] += partial[off + i];
                     }
+                    for (int i = b0; i < b1; i++) probe |= nonFinite(partial[i]); // the block's sums, still in L1
                 }
+                if (probe < 0) bad.set(true);
             });
+            finite = !bad.get();
+        } else {
+            finite = finite(partial, size);
         }
-        if (!finite(partial, size)) return false; // dw untouched: the caller recomputes it by im2col
+        if (!finite) return false; // dw untouched: the caller recomputes it by im2col
         CpuParallel.forRange(k * c, 256, (q0, q1) -> {
             float[] r = new float[12];
             for (int q = q0; q < q1; q++) {
@@ -184,9 +192,9 @@ final class Winograd {
     private static boolean finite(float[] a, int n) {
         java.util.concurrent.atomic.AtomicBoolean bad = new java.util.concurrent.atomic.AtomicBoolean();
         CpuParallel.forRange(n, 1 << 16, (i0, i1) -> {
-            float probe = 0f;
-            for (int i = i0; i < i1; i++) probe += a[i] * 0f;
-            if (probe != probe) bad.set(true);
+            int probe = 0;
+            for (int i = i0; i < i1; i++) probe |= nonFinite(a[i]);
+            if (probe < 0) bad.set(true);
         });
         return !bad.get();
     }
@@ -284,7 +292,7 @@ final class Winograd {
     /** y block = Aᵀ m A for each tile of one output plane (m plane ξν at {@code mo + ξν·stride}), clipped to oh×ow. */
     /** Writes one output plane from its transformed tiles; returns whether a value of its tiles is not finite. */
     private static boolean outputPlane(float[] m, int mo, int stride, float[] y, int yo, int oh, int ow, int th, int tw) {
-        float probe = 0f; // becomes NaN at the first value that is not finite (inf * 0 and NaN * 0 are NaN)
+        int probe = 0; // sign bit set once a value is not finite (nonFinite)
         for (int ty = 0, t = mo; ty < th; ty++) {
             for (int tx = 0; tx < tw; tx++, t++) {
                 float m0 = m[t], m1 = m[t + stride], m2 = m[t + 2 * stride], m3 = m[t + 3 * stride];
@@ -297,7 +305,8 @@ final class Winograd {
                 int oy = 2 * ty, ox = 2 * tx, o = yo + oy * ow + ox;
                 boolean right = ox + 1 < ow, below = oy + 1 < oh;
                 float y0 = s0 + s1 + s2, y1 = s1 - s2 - s3, y2 = q0 + q1 + q2, y3 = q1 - q2 - q3;
-                probe += (y0 + y1 + y2 + y3) * 0f; // the values beyond the plane's edge are sums of the same inputs
+                // the values beyond the plane's edge are sums of the same inputs: checked with the others
+                probe |= nonFinite(y0) | nonFinite(y1) | nonFinite(y2) | nonFinite(y3);
                 y[o] = y0;
                 if (right) y[o + 1] = y1;
                 if (below) {
@@ -306,7 +315,15 @@ final class Winograd {
                 }
             }
         }
-        return probe != probe;
+        return probe < 0;
+    }
+
+    /**
+     * Negative exactly when {@code v} is infinite or NaN: its exponent bits are all ones, and adding the exponent's
+     * lowest bit carries into the sign bit. OR-ed over values without a branch (a chain of ORs, not of float adds).
+     */
+    private static int nonFinite(float v) {
+        return (Float.floatToRawIntBits(v) & 0x7f800000) + 0x00800000;
     }
 
     /** dM_ξν = (A dy Aᵀ)[ξ][ν] for each 2×2 block of one output-gradient plane (zero beyond oh×ow). */
