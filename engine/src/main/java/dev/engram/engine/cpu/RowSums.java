@@ -39,6 +39,12 @@ abstract class RowSums {
     /** {@code Σ a[aOff + i]·b[bOff + i]} over {@code i} in {@code [0, len)}. */
     abstract double dot(float[] a, int aOff, float[] b, int bOff, int len);
 
+    /**
+     * Whether {@code x[off..off+len)} holds only finite values: {@code x − x} is 0 for a number and NaN for an infinity
+     * or NaN, and the differences are summed (a vector loop, where a scan for the exponent bits would be scalar).
+     */
+    abstract boolean allFinite(float[] x, int off, int len);
+
     /** Short name for logs and tests. */
     abstract String name();
 
@@ -61,6 +67,20 @@ abstract class RowSums {
 
     /** Plain Java: eight float lanes per block. */
     static final class Scalar extends RowSums {
+        @Override
+        boolean allFinite(float[] x, int off, int len) {
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            int i = off, end = off + len;
+            for (; i + 4 <= end; i += 4) {
+                s0 += x[i] - x[i];
+                s1 += x[i + 1] - x[i + 1];
+                s2 += x[i + 2] - x[i + 2];
+                s3 += x[i + 3] - x[i + 3];
+            }
+            for (; i < end; i++) s0 += x[i] - x[i];
+            return (s0 + s1) + (s2 + s3) == 0f;
+        }
+
         @Override
         double sum(float[] x, int off, int len) {
             double total = 0;

@@ -61,6 +61,20 @@ final class RowSumsVector extends RowSums {
     }
 
     @Override
+    boolean allFinite(float[] x, int off, int len) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        int i = off, end = off + len;
+        for (; i + 2 * L <= end; i += 2 * L) {
+            FloatVector v0 = FloatVector.fromArray(S, x, i), v1 = FloatVector.fromArray(S, x, i + L);
+            a0 = a0.add(v0.sub(v0));
+            a1 = a1.add(v1.sub(v1));
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < end; i++) s += x[i] - x[i];
+        return s == 0f;
+    }
+
+    @Override
     double dot(float[] a, int aOff, float[] b, int bOff, int len) {
         double total = 0;
         int shift = bOff - aOff;

@@ -162,16 +162,16 @@ final class Winograd {
         if (groups > 1) { // the groups' dU summed in order into group 0's slot, in contiguous runs
             java.util.concurrent.atomic.AtomicBoolean bad = new java.util.concurrent.atomic.AtomicBoolean();
             CpuParallel.forRange(size, 1 << 14, (i0, i1) -> {
-                int probe = 0;
+                boolean blockFinite = true;
                 for (int b0 = i0; b0 < i1; b0 += 4096) { // blocks of group 0's sums stay in L1 across the groups
                     int b1 = Math.min(i1, b0 + 4096);
                     for (int gr = 1; gr < groups; gr++) {
                         int off = gr * size;
                         for (int i = b0; i < b1; i++) partial[i] += partial[off + i];
                     }
-                    for (int i = b0; i < b1; i++) probe |= nonFinite(partial[i]); // the block's sums, still in L1
+                    blockFinite &= FINITE.allFinite(partial, b0, b1 - b0); // the block's sums, still in L1
                 }
-                if (probe < 0) bad.set(true);
+                if (!blockFinite) bad.set(true);
             });
             finite = !bad.get();
         } else {
@@ -192,9 +192,7 @@ final class Winograd {
     private static boolean finite(float[] a, int n) {
         java.util.concurrent.atomic.AtomicBoolean bad = new java.util.concurrent.atomic.AtomicBoolean();
         CpuParallel.forRange(n, 1 << 16, (i0, i1) -> {
-            int probe = 0;
-            for (int i = i0; i < i1; i++) probe |= nonFinite(a[i]);
-            if (probe < 0) bad.set(true);
+            if (!FINITE.allFinite(a, i0, i1 - i0)) bad.set(true);
         });
         return !bad.get();
     }
@@ -290,9 +288,8 @@ final class Winograd {
     }
 
     /** y block = Aᵀ m A for each tile of one output plane (m plane ξν at {@code mo + ξν·stride}), clipped to oh×ow. */
-    /** Writes one output plane from its transformed tiles; returns whether a value of its tiles is not finite. */
+    /** Writes one output plane from its transformed tiles; returns whether a value it wrote is not finite. */
     private static boolean outputPlane(float[] m, int mo, int stride, float[] y, int yo, int oh, int ow, int th, int tw) {
-        int probe = 0; // sign bit set once a value is not finite (nonFinite)
         for (int ty = 0, t = mo; ty < th; ty++) {
             for (int tx = 0; tx < tw; tx++, t++) {
                 float m0 = m[t], m1 = m[t + stride], m2 = m[t + 2 * stride], m3 = m[t + 3 * stride];
@@ -305,8 +302,6 @@ final class Winograd {
                 int oy = 2 * ty, ox = 2 * tx, o = yo + oy * ow + ox;
                 boolean right = ox + 1 < ow, below = oy + 1 < oh;
                 float y0 = s0 + s1 + s2, y1 = s1 - s2 - s3, y2 = q0 + q1 + q2, y3 = q1 - q2 - q3;
-                // the values beyond the plane's edge are sums of the same inputs: checked with the others
-                probe |= nonFinite(y0) | nonFinite(y1) | nonFinite(y2) | nonFinite(y3);
                 y[o] = y0;
                 if (right) y[o + 1] = y1;
                 if (below) {
@@ -315,16 +310,10 @@ final class Winograd {
                 }
             }
         }
-        return probe < 0;
+        return !FINITE.allFinite(y, yo, oh * ow); // the plane just written, from L1
     }
 
-    /**
-     * Negative exactly when {@code v} is infinite or NaN: its exponent bits are all ones, and adding the exponent's
-     * lowest bit carries into the sign bit. OR-ed over values without a branch (a chain of ORs, not of float adds).
-     */
-    private static int nonFinite(float v) {
-        return (Float.floatToRawIntBits(v) & 0x7f800000) + 0x00800000;
-    }
+    private static final RowSums FINITE = RowSums.get();
 
     /** dM_ξν = (A dy Aᵀ)[ξ][ν] for each 2×2 block of one output-gradient plane (zero beyond oh×ow). */
     private static void gradPlane(float[] dy, int dyo, int oh, int ow, int th, int tw, float[] dm, int mo, int stride) {

@@ -67,6 +67,27 @@ class RowSumsTest {
         if (impl == RowSums.get()) assertThat(FloatDots.dot(x, off, y, off + 2, len)).isEqualTo(impl.dot(x, off, y, off + 2, len));
     }
 
+    @ParameterizedTest(name = "{0} length {1}")
+    @MethodSource("cases")
+    void allFiniteFindsEveryInfinityAndNaNOnlyInsideTheRun(RowSums impl, int len) {
+        int off = 5;
+        float[] x = new float[off + len + 3];
+        SplittableRandom rnd = new SplittableRandom(len);
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextGaussian() * 1e30); // large, finite
+        x[off - 1] = Float.NaN; // just outside the run on both sides
+        x[off + len] = Float.POSITIVE_INFINITY;
+        assertThat(impl.allFinite(x, off, len)).isTrue();
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            for (int at : new int[] {0, len / 2, len - 1}) {
+                if (len == 0) continue;
+                float keep = x[off + at];
+                x[off + at] = bad;
+                assertThat(impl.allFinite(x, off, len)).as("%s at %d of %d", bad, at, len).isFalse();
+                x[off + at] = keep;
+            }
+        }
+    }
+
     @Test
     void dotsRefuseRunsOutsideTheirArrays() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> FloatDots.dot(new float[4], 2, new float[8], 0, 3))
