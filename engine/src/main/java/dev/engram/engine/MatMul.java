@@ -219,9 +219,9 @@ final class MatMul {
                         } else {
                             float beta = acc != null ? 0f : 1f;
                             if (acc == null) acc = sink.gradients(w, batch, "linear");
-                            be.gemmStridedBatched(true, false, outF, in, t, 1f, dy.storage(), dy.offset(), outF, (long) t * outF,
-                                    x.storage(), x.offset(), in, (long) t * in, beta, acc.storage(), acc.offset(), in,
-                                    (long) outF * in, batch);
+                            gemmStridedBatched(be, true, false, outF, in, t, 1f, dy.storage(), dy.offset(), outF,
+                                    (long) t * outF, x.storage(), x.offset(), in, (long) t * in, beta, acc.storage(),
+                                    acc.offset(), in, (long) outF * in, batch); // t = 0 (no positions): zeros
                         }
                     } else if (t == 1) {
                         float[] xs = PerExampleKernels.rowSquaredNorms(x, batch);
@@ -241,9 +241,10 @@ final class MatMul {
                         for (int b0 = 0; b0 < batch; b0 += chunk) {
                             int n = Math.min(chunk, batch - b0);
                             Tensor g = Tensor.empty(x.device(), DType.FLOAT32, n, outF, in);
-                            be.gemmStridedBatched(true, false, outF, in, t, 1f, dy.storage(), dy.offset() + (long) b0 * t * outF,
-                                    outF, (long) t * outF, x.storage(), x.offset() + (long) b0 * t * in, in, (long) t * in, 0f,
-                                    g.storage(), 0, in, (long) outF * in, n);
+                            gemmStridedBatched(be, true, false, outF, in, t, 1f, dy.storage(),
+                                    dy.offset() + (long) b0 * t * outF, outF, (long) t * outF, x.storage(),
+                                    x.offset() + (long) b0 * t * in, in, (long) t * in, 0f, g.storage(), 0, in,
+                                    (long) outF * in, n);
                             sink.addSquaredNorms(w, b0, PerExampleKernels.rowSquaredNorms(g, n), batch, "linear");
                             g.free();
                         }

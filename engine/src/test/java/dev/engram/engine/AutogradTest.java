@@ -1,6 +1,7 @@
 package dev.engram.engine;
 
 import dev.engram.engine.cpu.CpuParallel;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -208,6 +209,24 @@ class AutogradTest {
         }
         assertThat(s1.ownedCount()).isZero();
         assertThatThrownBy(inS1::toFloatArray).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void perExampleGradientsOfALinearLayerOverNoPositionsAreZeros() {
+        // [B, T, in] with T = 0: each example's weight gradient is a product over an empty inner dimension
+        Tensor x = Tensor.zeros(2, 0, 5), w = Tensor.randn(7, 3, 5).requiresGrad(true); // seed 7, [3, 5]
+        Tensor b = Tensor.zeros(3).requiresGrad(true);
+        for (PerExample.Mode mode : PerExample.Mode.values()) {
+            try (PerExampleGradients pe = PerExample.collect(List.of(w, b), mode)) {
+                Functional.linear(x, w, b).sum().backward();
+                if (mode == PerExample.Mode.GRADIENTS) {
+                    assertThat(pe.gradients(w).shape()).containsExactly(2, 3, 5);
+                    assertThat(pe.gradients(w).toFloatArray()).containsOnly(0f);
+                    assertThat(pe.gradients(b).toFloatArray()).containsOnly(0f).hasSize(6);
+                }
+                assertThat(pe.squaredNorms(w)).containsExactly(0f, 0f);
+            }
+        }
     }
 
     @Test
