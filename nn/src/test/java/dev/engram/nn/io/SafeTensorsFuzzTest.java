@@ -54,6 +54,7 @@ class SafeTensorsFuzzTest {
         data[21] = 0;
         data[20] = 0;
         data[19] = 0;
+        ByteBuffer.wrap(data, 8, 8).order(ByteOrder.LITTLE_ENDIAN).putDouble(-2.5e-3); // an F64 inside float32's range
         byte[] jb = json.getBytes(StandardCharsets.UTF_8);
         long headerLen = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong();
         byte[] writtenJson = java.util.Arrays.copyOfRange(file, 8, 8 + (int) headerLen);
