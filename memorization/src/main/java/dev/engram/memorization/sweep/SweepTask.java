@@ -116,11 +116,16 @@ public final class SweepTask {
     }
 
     private static void common(List<String> step, Sweep sweep, int threads) {
-        if (sweep.offline()) step.add("--offline");
-        if (threads > 0 && !step.contains("--threads")) {
+        // an option the line gives itself is not added again (picocli refuses an option given twice)
+        if (sweep.offline() && !has(step, "--offline")) step.add("--offline");
+        if (threads > 0 && !has(step, "--threads")) {
             step.add("--threads");
             step.add(Integer.toString(threads));
         }
+    }
+
+    private static boolean has(List<String> step, String option) {
+        return step.stream().anyMatch(w -> w.equals(option) || w.startsWith(option + "="));
     }
 
     /** A failure's standard error on one line: its error lines ({@link ErrorLines}) joined by "; ", else its last line. */
