@@ -208,7 +208,7 @@ final class MatMul {
                 Tensor x = node.inputs[0], w = node.inputs[1], b = node.inputs[2];
                 int batch = PerExampleKernels.batchOf(x, "linear");
                 int in = w.shapeRef()[1], outF = w.shapeRef()[0];
-                int t = (int) (x.numel() / ((long) batch * in));
+                int t = batch == 0 || in == 0 ? 0 : (int) (x.numel() / ((long) batch * in));
                 var be = x.backend();
                 if (sink.wants(w)) {
                     if (!sink.normsOnly(w)) {
@@ -223,6 +223,8 @@ final class MatMul {
                                     (long) t * outF, x.storage(), x.offset(), in, (long) t * in, beta, acc.storage(),
                                     acc.offset(), in, (long) outF * in, batch); // t = 0 (no positions): zeros
                         }
+                    } else if (t == 0) { // no positions: every example's gradient is zero
+                        sink.addSquaredNorms(w, 0, new float[batch], batch, "linear");
                     } else if (t == 1) {
                         float[] xs = PerExampleKernels.rowSquaredNorms(x, batch);
                         float[] ds = PerExampleKernels.rowSquaredNorms(dy, batch);

@@ -3,7 +3,8 @@ package dev.engram.engine.cpu;
 import java.lang.System.Logger.Level;
 
 /**
- * Sums over contiguous runs of floats for the normalization kernels: float lanes within blocks of at most
+ * Sums over contiguous runs of floats for the normalization kernels and dot products, and the finiteness check of the
+ * Winograd convolutions: float lanes within blocks of at most
  * {@link #BLOCK} elements, the blocks' sums added in double. A lane adds at most {@code BLOCK / lanes} values, so the
  * result is as accurate as a double accumulation of the same values to within a few float roundings of a block sum,
  * while the inner loop is a vector loop.
@@ -65,7 +66,7 @@ abstract class RowSums {
         return new Scalar();
     }
 
-    /** Plain Java: eight float lanes per block. */
+    /** Plain Java: eight float lanes per block (four for {@link #allFinite}). */
     static final class Scalar extends RowSums {
         @Override
         boolean allFinite(float[] x, int off, int len) {

@@ -86,6 +86,8 @@ final class Winograd {
      * output is not finite (then y must be recomputed by the direct method, see the class comment).
      */
     static boolean forward(float[] x, float[] w, float[] y, ConvGeometry g) {
+        // a non-finite filter (a diverged checkpoint) makes outputs non-finite: known before any work, at k·c·9 reads
+        if (!finite(w, g.k() * g.c() * 9)) return false;
         int k = g.k(), c = g.c(), th = tilesH(g), tw = tilesW(g), tpe = th * tw;
         int xStride = c * g.h() * g.w(), yStride = k * g.outH() * g.outW();
         float[] u = scratch(0, 16L * k * c);
@@ -94,7 +96,7 @@ final class Winograd {
         java.util.concurrent.atomic.AtomicBoolean nan = new java.util.concurrent.atomic.AtomicBoolean();
         ConvKernels.forTiles(chunks, (c0, c1, inline) -> {
             float[] v = scratch(1, 16L * c * nb * tpe), m = scratch(2, 16L * k * nb * tpe);
-            for (int ch = c0; ch < c1; ch++) {
+            for (int ch = c0; ch < c1 && !nan.get(); ch++) { // once an output is not finite, y is recomputed anyway
                 int e0 = ch * nb, cnt = Math.min(nb, g.n() - e0), p = cnt * tpe;
                 transformInputs(x, e0 * xStride, cnt, g, v, p, inline);
                 // M_ξν[K×P] = U_ξν[K×C] · V_ξν[C×P]
@@ -287,8 +289,10 @@ final class Winograd {
         }
     }
 
-    /** y block = Aᵀ m A for each tile of one output plane (m plane ξν at {@code mo + ξν·stride}), clipped to oh×ow. */
-    /** Writes one output plane from its transformed tiles; returns whether a value it wrote is not finite. */
+    /**
+     * y block = Aᵀ m A for each tile of one output plane (m plane ξν at {@code mo + ξν·stride}), clipped to oh×ow;
+     * returns whether a value it wrote is not finite.
+     */
     private static boolean outputPlane(float[] m, int mo, int stride, float[] y, int yo, int oh, int ow, int th, int tw) {
         for (int ty = 0, t = mo; ty < th; ty++) {
             for (int tx = 0; tx < tw; tx++, t++) {

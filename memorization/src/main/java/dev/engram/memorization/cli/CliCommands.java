@@ -58,6 +58,12 @@ final class CliCommands implements Commands {
      */
     @Override
     public List<String> canonical(List<String> args) {
+        return canonicalForms.computeIfAbsent(List.copyOf(args), this::parseCanonical); // lines repeat across runs
+    }
+
+    private final java.util.Map<List<String>, List<String>> canonicalForms = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private List<String> parseCanonical(List<String> args) {
         CommandLine cl = EngramCli.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter()));
         List<String> line = new ArrayList<>(args);
         line.addAll(1, List.of("--run", "RUN_DIR"));

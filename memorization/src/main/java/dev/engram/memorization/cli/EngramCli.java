@@ -118,8 +118,13 @@ public final class EngramCli implements java.util.concurrent.Callable<Integer> {
             while (last.subcommand() != null) last = last.subcommand();
             CommandLine cmd = last.commandSpec().commandLine();
             PrintWriter err = cmd.getErr();
-            err.println("engram " + cmd.getCommandName() + ": error: " + outOfMemoryMessage(e,
+            err.println(last.commandSpec().qualifiedName() + ": error: " + outOfMemoryMessage(e,
                     Runtime.getRuntime().maxMemory(), last.commandSpec().findOption("--batch-size") != null));
+            boolean trace = "1".equals(System.getenv("ENGRAM_STACKTRACE"));
+            for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+                trace |= pr.hasMatchedOption("--stacktrace");
+            }
+            if (trace) e.printStackTrace(err);
             err.flush();
             return EXIT_FAILURE;
         }
@@ -134,6 +139,9 @@ public final class EngramCli implements java.util.concurrent.Callable<Integer> {
      */
     static String outOfMemoryMessage(OutOfMemoryError e, long maxHeap, boolean hasBatchSize) {
         String what = e.getMessage() == null || e.getMessage().isBlank() ? "OutOfMemoryError" : e.getMessage();
+        // a larger -Xmx helps only when the heap is what ran out (not an array over the VM limit, threads, metaspace)
+        boolean heap = e.getMessage() == null || what.contains("Java heap space") || what.contains("GC overhead");
+        if (!heap) return "out of memory (" + what + ")" + (hasBatchSize ? "; a lower --batch-size may help" : "");
         return "out of memory (" + what + "; the JVM may use at most " + (maxHeap >> 20) + " MiB of heap)."
                 + " Give it more, e.g. ENGRAM_JAVA_OPTS=-Xmx16g for the engram launcher (default -Xmx8g), or -Xmx16g"
                 + " to java" + (hasBatchSize ? ", or lower --batch-size" : "");

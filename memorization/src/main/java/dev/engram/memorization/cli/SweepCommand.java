@@ -137,7 +137,7 @@ public final class SweepCommand implements Callable<Integer> {
         } catch (Sweep.InvalidAnalysisException e) {
             throw e;
         } catch (IllegalArgumentException e) {
-            String m = String.valueOf(e.getMessage());
+            String m = e.getMessage() != null ? e.getMessage() : e.toString();
             throw new UsageException(m.contains(source.toString()) ? m : source + ": " + m, e);
         }
     }

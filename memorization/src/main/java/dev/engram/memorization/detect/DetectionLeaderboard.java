@@ -275,7 +275,8 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                         Math.min(ArnoldiInfluence.TOP_K, o.arnoldiIterations()), 1000, data.config().seed());
                 progress.line("detect: Arnoldi influence, " + ao.iterations() + " Hessian-vector products on "
                         + Math.min(ao.hessianExamples(), train.size()) + " examples at epoch " + epochs[epochs.length - 1]
-                        + ", top " + ArnoldiInfluence.keptEigenpairs(ao.topK(), ao.iterations()) + " eigenpairs");
+                        + ", up to " + ArnoldiInfluence.keptEigenpairs(ao.topK(), ao.iterations()) + " eigenpairs kept"
+                        + " (fewer products where the Krylov basis would exceed its memory budget)");
                 t0 = System.nanoTime();
                 ArnoldiInfluence.Result ar;
                 try {
@@ -287,8 +288,8 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                             + "; left out");
                 }
                 if (ar != null) {
-                    progress.line(String.format(Locale.ROOT, "  Hessian eigenvalues %s (finite-difference step %.3g, %d"
-                            + " iterations)", java.util.Arrays.toString(java.util.Arrays.stream(ar.eigen().values())
+                    progress.line(String.format(Locale.ROOT, "  Hessian eigenvalues kept %s (finite-difference step %.3g,"
+                            + " %d iterations)", java.util.Arrays.toString(java.util.Arrays.stream(ar.eigen().values())
                             .mapToObj(v -> String.format(Locale.ROOT, "%.3g", v)).toArray()), ar.step(), ar.iterations()));
                     add(entries, skipped, "arnoldi self-influence", "higher", ar.selfInfluence(), mask, since(t0),
                             "last checkpoint (" + ar.iterations() + " Hessian-vector products)", "arnoldi");

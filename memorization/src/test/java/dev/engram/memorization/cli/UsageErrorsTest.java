@@ -157,6 +157,8 @@ class UsageErrorsTest extends CliTestBase {
                 .contains("ENGRAM_JAVA_OPTS=-Xmx").contains("lower --batch-size").doesNotContain("\tat ");
         assertThat(EngramCli.outOfMemoryMessage(new OutOfMemoryError(), 3L << 30, false))
                 .contains("at most 3072 MiB").doesNotContain("--batch-size");
+        assertThat(EngramCli.outOfMemoryMessage(new OutOfMemoryError("Requested array size exceeds VM limit"), 3L << 30,
+                true)).contains("Requested array size exceeds VM limit").doesNotContain("-Xmx").contains("--batch-size");
     }
 
     @Test
