@@ -157,8 +157,9 @@ public final class RewindingAnalysis implements Analysis<RewindingAnalysis.Optio
                     clean[ti][gi] = acc[0];
                     noisy[ti][gi] = acc[1];
                     test[ti][gi] = acc[2];
-                    progress.line(String.format(Locale.ROOT, "[%d/%d] epoch %3d  group %-14s clean %.4f  noisy %.4f  test %.4f",
-                            ++done, total, t, groups.get(gi), acc[0], acc[1], acc[2]));
+                    progress.line(String.format(Locale.ROOT, "[%d/%d] epoch %3d  group %-14s clean %.4f  noisy %.4f%s",
+                            ++done, total, t, groups.get(gi), acc[0], acc[1],
+                            options.testAccuracy() ? String.format(Locale.ROOT, "  test %.4f", acc[2]) : ""));
                     task.stepTo(done);
                 }
             }

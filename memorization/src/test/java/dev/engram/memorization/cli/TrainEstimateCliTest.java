@@ -82,5 +82,10 @@ class TrainEstimateCliTest extends CliTestBase {
         assertThat(e.totalSeconds()).isCloseTo(e.steps() * e.secondsPerStep()
                 + e.evaluatedExamples() * e.secondsPerEvalExample(), org.assertj.core.data.Offset.offset(1e-9));
         assertThat(e.describe()).contains("20 steps").contains("median of 4 timed steps");
+        // one step of a tiny run: singular, and its time in tenths rather than "0 s"
+        String one = new dev.engram.memorization.train.TrainingEstimate(0.0123, 1e-5, 1, 100, 1, false).describe();
+        assertThat(one).contains("(1 step × 0.012 s/step, median of 1 timed step = 0.0 s;");
+        assertThat(new dev.engram.memorization.train.TrainingEstimate(0.5, 1e-5, 7, 100, 3, false).describe())
+                .contains("= 3.5 s;");
     }
 }
