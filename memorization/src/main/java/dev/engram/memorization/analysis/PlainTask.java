@@ -79,6 +79,11 @@ public final class PlainTask implements Progress.Task {
         return sb.toString();
     }
 
+    /** {@link #duration}, with tenths under a minute: {@code "0.4 s"}, {@code "12.3 s"}, {@code "4 min 07 s"}. */
+    public static String durationWithTenths(double seconds) {
+        return seconds >= 0 && seconds < 59.95 ? String.format(Locale.ROOT, "%.1f s", seconds) : duration(seconds);
+    }
+
     /** Seconds as {@code "12 s"}, {@code "4 min 07 s"} or {@code "2 h 03 min"}. */
     public static String duration(double seconds) {
         if (!Double.isFinite(seconds) || seconds < 0) return "unknown";

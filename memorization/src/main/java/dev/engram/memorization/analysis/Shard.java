@@ -20,6 +20,19 @@ public record Shard(int index, int count) {
         }
     }
 
+    /**
+     * The shard a command line asks for ({@code --shard i/n} or {@code --shard=i/n}), or null when it gives none.
+     *
+     * @throws IllegalArgumentException as {@link #parse}
+     */
+    public static Shard in(java.util.List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--shard") && i + 1 < args.size()) return parse(args.get(i + 1));
+            if (args.get(i).startsWith("--shard=")) return parse(args.get(i).substring("--shard=".length()));
+        }
+        return null;
+    }
+
     /** Parses {@code i/n}, e.g. {@code 2/4}. */
     public static Shard parse(String s) {
         String[] p = s == null ? new String[0] : s.trim().split("/");

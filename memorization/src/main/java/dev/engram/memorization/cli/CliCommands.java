@@ -32,12 +32,9 @@ final class CliCommands implements Commands {
      */
     @Override
     public void check(List<String> args) {
-        CommandLine cl = EngramCli.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter()));
-        List<String> line = new ArrayList<>(args);
-        line.addAll(1, List.of("--run", "RUN_DIR")); // the sweep gives --run; the folder is not read here
         CommandLine.ParseResult parsed;
         try {
-            parsed = cl.parseArgs(line.toArray(String[]::new));
+            parsed = parse(args);
         } catch (CommandLine.ParameterException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -46,6 +43,14 @@ final class CliCommands implements Commands {
                 throw new IllegalArgumentException("asks for help or the version, which runs no analysis");
             }
         }
+    }
+
+    /** {@code args} parsed as {@link #run} would parse them with the {@code --run} the sweep adds (not read here). */
+    private static CommandLine.ParseResult parse(List<String> args) {
+        CommandLine cl = EngramCli.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter()));
+        List<String> line = new ArrayList<>(args);
+        line.addAll(1, List.of("--run", "RUN_DIR"));
+        return cl.parseArgs(line.toArray(String[]::new));
     }
 
     /** Options that do not change an analysis' results (results are the same bits on any number of threads). */
@@ -64,12 +69,9 @@ final class CliCommands implements Commands {
     private final java.util.Map<List<String>, List<String>> canonicalForms = new java.util.concurrent.ConcurrentHashMap<>();
 
     private List<String> parseCanonical(List<String> args) {
-        CommandLine cl = EngramCli.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter()));
-        List<String> line = new ArrayList<>(args);
-        line.addAll(1, List.of("--run", "RUN_DIR"));
         CommandLine.ParseResult parsed;
         try {
-            parsed = cl.parseArgs(line.toArray(String[]::new));
+            parsed = parse(args);
         } catch (CommandLine.ParameterException e) {
             return args;
         }
@@ -100,10 +102,8 @@ final class CliCommands implements Commands {
         for (String n : names) {
             Optional<AnalysisKind> k = AnalysisKind.byDirName(n);
             if (k.isPresent()) {
-                int at = args.indexOf("--shard");
-                String shard = at >= 0 && at + 1 < args.size() ? args.get(at + 1) : null;
-                for (String a : args) if (a.startsWith("--shard=")) shard = a.substring("--shard=".length());
-                return Optional.of(k.get().dirName() + (shard == null ? "" : Shard.parse(shard).suffix()));
+                Shard shard = Shard.in(args);
+                return Optional.of(k.get().dirName() + (shard == null ? "" : shard.suffix()));
             }
         }
         return Optional.empty();

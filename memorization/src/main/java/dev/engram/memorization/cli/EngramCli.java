@@ -71,10 +71,7 @@ public final class EngramCli implements java.util.concurrent.Callable<Integer> {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionStrategy(EngramCli::executeReportingOutOfMemory);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-            boolean trace = "1".equals(System.getenv("ENGRAM_STACKTRACE"));
-            for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
-                trace |= pr.hasMatchedOption("--stacktrace");
-            }
+            boolean trace = stackTraceWanted(parseResult);
             PrintWriter e = cmd.getErr();
             String name = cmd.getCommandSpec().qualifiedName(); // "engram sweep status", not "engram status"
             e.println(name + ": error: " + describe(ex));
@@ -120,14 +117,19 @@ public final class EngramCli implements java.util.concurrent.Callable<Integer> {
             PrintWriter err = cmd.getErr();
             err.println(last.commandSpec().qualifiedName() + ": error: " + outOfMemoryMessage(e,
                     Runtime.getRuntime().maxMemory(), last.commandSpec().findOption("--batch-size") != null));
-            boolean trace = "1".equals(System.getenv("ENGRAM_STACKTRACE"));
-            for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
-                trace |= pr.hasMatchedOption("--stacktrace");
-            }
-            if (trace) e.printStackTrace(err);
+            if (stackTraceWanted(parseResult)) e.printStackTrace(err);
             err.flush();
             return EXIT_FAILURE;
         }
+    }
+
+    /** Whether {@code --stacktrace} (at any level of the command line) or {@code ENGRAM_STACKTRACE=1} asks for traces. */
+    private static boolean stackTraceWanted(CommandLine.ParseResult parseResult) {
+        boolean trace = "1".equals(System.getenv("ENGRAM_STACKTRACE"));
+        for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+            trace |= pr.hasMatchedOption("--stacktrace");
+        }
+        return trace;
     }
 
     /**

@@ -260,11 +260,7 @@ public final class ReportWriter {
 
     /** Seconds as {@code "2 h 03 min"}, {@code "4 min 07 s"} or {@code "12.3 s"}. */
     static String duration(double seconds) {
-        if (!Double.isFinite(seconds) || seconds < 0) return "unknown";
-        if (seconds < 60) return String.format(Locale.ROOT, "%.1f s", seconds);
-        long s = Math.round(seconds);
-        if (s < 3600) return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
-        return String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
+        return dev.engram.memorization.analysis.PlainTask.durationWithTenths(seconds);
     }
 
     private static String pct(double v) {

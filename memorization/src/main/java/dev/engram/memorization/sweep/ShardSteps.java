@@ -68,10 +68,8 @@ final class ShardSteps {
 
     /** The shard of the shard step {@code a}. */
     private static Shard shardOf(List<String> a) {
-        for (int i = 0; i < a.size(); i++) {
-            if (a.get(i).equals("--shard") && i + 1 < a.size()) return Shard.parse(a.get(i + 1));
-            if (a.get(i).startsWith("--shard=")) return Shard.parse(a.get(i).substring("--shard=".length()));
-        }
-        throw new IllegalArgumentException("analysis '" + String.join(" ", a) + "' has no --shard value");
+        Shard s = Shard.in(a);
+        if (s == null) throw new IllegalArgumentException("analysis '" + String.join(" ", a) + "' has no --shard value");
+        return s;
     }
 }

@@ -132,9 +132,6 @@ public final class SweepEstimate {
     }
 
     static String duration(double s) {
-        long t = Math.round(s);
-        if (t < 60) return t + " s";
-        if (t < 3600) return String.format(Locale.ROOT, "%d min %02d s", t / 60, t % 60);
-        return String.format(Locale.ROOT, "%d h %02d min", t / 3600, (t % 3600) / 60);
+        return dev.engram.memorization.analysis.PlainTask.duration(s);
     }
 }

@@ -64,16 +64,11 @@ public record TrainingEstimate(double secondsPerStep, double secondsPerEvalExamp
         return trainingSeconds() + evaluationSeconds();
     }
 
-    /** {@link PlainTask#duration}, with a tenth of a second below 10 s (a tiny run's steps are not "0 s"). */
-    private static String seconds(double s) {
-        return s >= 0 && s < 9.95 ? String.format(Locale.ROOT, "%.1f s", s) : PlainTask.duration(s);
-    }
-
     /** One line for the console: total, then its parts. */
     public String describe() {
         return String.format(Locale.ROOT, "estimated time: %s (%d step%s × %.3f s/step, median of %d timed step%s = %s;"
                         + " evaluations of %d examples = %s)", PlainTask.duration(totalSeconds()), steps, steps == 1 ? "" : "s",
-                secondsPerStep, timedSteps, timedSteps == 1 ? "" : "s", seconds(trainingSeconds()), evaluatedExamples,
+                secondsPerStep, timedSteps, timedSteps == 1 ? "" : "s", PlainTask.durationWithTenths(trainingSeconds()), evaluatedExamples,
                 PlainTask.duration(evaluationSeconds())) + (methodsUntimed
                 ? "; the training methods' extra cost per step (second passes, twin networks, selection) is not included"
                 : "");

@@ -36,12 +36,16 @@ class ReportWriterTest {
         assertThat(html).doesNotContain("id=\"rewinding\"").doesNotContain("id=\"gradient-accounting\"");
     }
 
+    /** A two-point line chart titled {@code title}. */
+    private static void chart(Path png, String title) throws IOException {
+        Charts.line(png, title, "epoch", "value", List.of(Charts.Series.of("noisy", new double[] {0, 1}, new double[] {0.9, 0.3})));
+    }
+
     @Test
     void figuresWithoutTheirResultsFileAreFlagged() throws IOException {
         RunFolder r = RunFolderTestSupport.newRun(tmp.resolve("run"), 0.1);
         Path sd = r.analysisDir("scores");
-        Charts.line(sd.resolve("curves.png"), "Loss", "epoch", "loss",
-                List.of(Charts.Series.of("noisy", new double[] {0, 1}, new double[] {0.9, 0.3})));
+        chart(sd.resolve("curves.png"), "Loss");
         String html = ReportWriter.render(r);
         assertThat(html).contains("id=\"scores\"").contains(r.resultsFile("scores") + " is missing or not a file");
         Files.createDirectories(r.resultsFile("scores")); // a folder where the results file should be
@@ -60,8 +64,7 @@ class ReportWriterTest {
                 "value", "12.00% / <i>80.00%</i>")));
         r.writeResults("rewinding", res);
         Path rd = r.analysisDir("rewinding");
-        Charts.line(rd.resolve("accuracy.png"), "Noisy accuracy after rewinding", "layer", "accuracy",
-                List.of(Charts.Series.of("noisy", new double[] {0, 1}, new double[] {0.9, 0.3})));
+        chart(rd.resolve("accuracy.png"), "Noisy accuracy after rewinding");
         CsvTable t = new CsvTable("layer", "clean", "noisy");
         for (int i = 0; i < 40; i++) t.addRow("L" + i, 0.99, 0.5);
         t.write(rd.resolve("accuracy.csv"));
@@ -115,8 +118,7 @@ class ReportWriterTest {
     void aDamagedFigureIsNamedInsteadOfEmbeddedBroken() throws IOException {
         RunFolder r = RunFolderTestSupport.newRun(tmp.resolve("png"), 0.1);
         Path rd = r.analysisDir("rewinding");
-        Charts.line(rd.resolve("whole.png"), "Whole chart", "epoch", "acc",
-                List.of(Charts.Series.of("noisy", new double[] {0, 1}, new double[] {0.9, 0.3})));
+        chart(rd.resolve("whole.png"), "Whole chart");
         byte[] png = Files.readAllBytes(rd.resolve("whole.png"));
         Files.write(rd.resolve("cut.png"), java.util.Arrays.copyOf(png, png.length / 2));
         byte[] flipped = png.clone();
