@@ -157,7 +157,7 @@ public final class CpuBackend implements Backend {
      * activations). NaN passes as in PyTorch's ReLU, whose forward propagates it and whose backward
      * ({@code x <= 0 ? 0 : dy}) passes the gradient: a diverging network stays visible as a NaN loss.
      */
-    static int reluDrop(int b) {
+    private static int reluDrop(int b) {
         int notPositive = ((b - 1) | b) >> 31;
         int nan = (0x7f800000 - (b & 0x7fffffff)) >> 31;
         return notPositive & ~nan;

@@ -29,9 +29,9 @@ import dev.engram.engine.spi.ConvGeometry;
  * number of threads. They differ from the direct convolution by rounding only (the
  * transforms are exact up to float additions and halvings), for finite operands: an infinity
  * would meet itself with opposite signs in the transforms and turn ±inf results into NaN, so
- * {@link #forward} and {@link #backwardFilter} report a value that is not finite (checked as the
- * output tiles are written, and on the summed dU before the final transform) and {@link ConvKernels}
- * then recomputes the result by im2col.
+ * {@link #forward} and {@link #backwardFilter} report a value that is not finite (the filter before any
+ * work, each output plane as it is written, the summed dU before the final transform) and
+ * {@link ConvKernels} then recomputes the result by im2col.
  */
 final class Winograd {
     /**
@@ -40,6 +40,10 @@ final class Winograd {
      * CNN's training step took 1.7x as long as with im2col + GEMM).
      */
     static final int MIN_CHANNELS = 64;
+
+    /** The vector loop that tells whether a run of floats is finite. */
+    private static final RowSums FINITE = RowSums.get();
+
     /**
      * Aim for this many 2×2 tiles (GEMM columns) per chunk of examples: the transformed inputs of a chunk (16 floats per
      * tile and input channel, 1 MiB at 128 channels) then stay in L2 between their transform and their GEMMs. Steps of
@@ -305,19 +309,16 @@ final class Winograd {
                 float q0 = m4 - m8 - m12, q1 = m5 - m9 - m13, q2 = m6 - m10 - m14, q3 = m7 - m11 - m15;
                 int oy = 2 * ty, ox = 2 * tx, o = yo + oy * ow + ox;
                 boolean right = ox + 1 < ow, below = oy + 1 < oh;
-                float y0 = s0 + s1 + s2, y1 = s1 - s2 - s3, y2 = q0 + q1 + q2, y3 = q1 - q2 - q3;
-                y[o] = y0;
-                if (right) y[o + 1] = y1;
+                y[o] = s0 + s1 + s2;
+                if (right) y[o + 1] = s1 - s2 - s3;
                 if (below) {
-                    y[o + ow] = y2;
-                    if (right) y[o + ow + 1] = y3;
+                    y[o + ow] = q0 + q1 + q2;
+                    if (right) y[o + ow + 1] = q1 - q2 - q3;
                 }
             }
         }
         return !FINITE.allFinite(y, yo, oh * ow); // the plane just written, from L1
     }
-
-    private static final RowSums FINITE = RowSums.get();
 
     /** dM_ξν = (A dy Aᵀ)[ξ][ν] for each 2×2 block of one output-gradient plane (zero beyond oh×ow). */
     private static void gradPlane(float[] dy, int dyo, int oh, int ow, int th, int tw, float[] dm, int mo, int stride) {
