@@ -6,14 +6,14 @@ import java.lang.System.Logger.Level;
  * Single-precision general matrix multiply for the CPU backend, row-major BLAS semantics:
  * {@code C[m×n] = alpha·op(A)·op(B) + beta·C} with {@code op(X) = X} or {@code Xᵀ}.
  *
- * <p><b>Algorithm.</b> GotoBLAS/BLIS-style packing with a register-blocked {@link #MR}×NR FMA
+ * <p><b>Algorithm.</b> GotoBLAS/BLIS-style blocking with a register-blocked {@link #MR}×NR FMA
  * micro-kernel, NR = 32 (two 512-bit vectors) where the CPU has AVX-512 and 16 (two 256-bit vectors)
- * otherwise, chosen at run time from the Vector API's preferred species. A block of up to {@link #MC}
- * rows of op(A), pre-scaled by alpha, is packed once, all its k-blocks of at most {@link #KC} at a
- * time, into {@link #MR}-row micro-panels shared by all threads (the threads wait for each other
- * once after packing and once at the end, not per k-block); then each thread, k-block after k-block,
- * packs its own chunks of op(B) ({@link #NC} columns, NR-column micro-panels) into a buffer that stays
- * in L2 and sweeps each A micro-panel (L1) across it.
+ * otherwise, chosen at run time from the Vector API's preferred species. K is cut into k-blocks of at
+ * most {@link #KC}. The micro-kernel reads op(A) in place when it is A itself and alpha is 1; otherwise
+ * a block of up to {@link #MC} rows of alpha·op(A), all its k-blocks, is first copied row-major, rows
+ * split across threads. Then each thread, k-block after k-block, packs its own column chunks of op(B)
+ * (NR-column micro-panels, a block of {@link #B_BLOCK_FLOATS} floats that stays in L2; the chunk width
+ * follows from the k-block's length, {@link #chunkWidth}) and sweeps each A micro-panel (L1) across it.
  * The micro-kernel uses {@code jdk.incubator.vector} when the JVM was started with
  * {@code --add-modules jdk.incubator.vector}; otherwise a plain-Java kernel is used (and a one-time
  * log message says how to enable the fast path). The system property {@code engram.sgemm.vectorBits}
@@ -39,14 +39,24 @@ public final class Sgemm {
     static final int MR = 6;
     /** Widest micro-kernel column count of any kernel (two 16-float vectors): sizes edge-tile scratch. */
     static final int NR_MAX = 32;
-    /** Maximum k-block (an A micro-panel of MR rows × KC stays in L1). */
-    static final int KC = 256;
+    /**
+     * Maximum k-block. Each C tile is loaded and stored once per k-block, so long blocks keep C's traffic small
+     * next to the multiply-adds; an A micro-panel of MR rows × KC (24 KB) stays in L1. Part of the determinism
+     * guarantee (block boundaries depend only on k and KC), so it does not depend on the machine.
+     */
+    static final int KC = 1024;
     /** Row super-block (multiple of MR): a packed A block MC×KC is shared by all threads (L3). */
     static final int MC = 3072;
     /** Test hook: false makes every GEMM copy op(A), as it does when A is transposed or alpha ≠ 1. */
     static volatile boolean inPlaceA = true;
-    /** Column chunk (multiple of every kernel's NR): a packed B chunk KC×NC stays in one core's L2. */
-    static final int NC = 256;
+    /**
+     * Floats of one thread's packed B block (k-block × column chunk): 256 KB, half of a 512 KB L2, so the block
+     * stays in L2 beside the C tiles and A panels that pass through. Columns are independent, so the chunk
+     * width it implies ({@link #chunkWidth}) does not affect results.
+     */
+    static final int B_BLOCK_FLOATS = 1 << 16;
+    /** Column chunk of a full k-block ({@link #chunkWidth} of {@link #KC}): the in-cache kernel's B block. */
+    static final int NC = chunkWidth(KC);
     /** Scratch floats a macro-kernel call needs: an edge tile and a zero-padded partial A panel. */
     static final int TMP_FLOATS = MR * NR_MAX + MR * KC;
     /** Largest packed A block (all k-blocks of a row super-block), in floats: 16 MB. */
@@ -376,7 +386,7 @@ public final class Sgemm {
      * directly by the micro-kernel); otherwise, per row super-block (at most {@link #MC} rows, fewer
      * when the copy would exceed {@link #PACKED_A_MAX_FLOATS}), alpha·op(A) is copied once, all its
      * k-blocks at a time, into a row-major buffer of the calling thread (rows split across threads).
-     * Column chunks of at most {@link #NC} columns are then distributed over the threads; each
+     * Column chunks of at most {@link #chunkWidth} columns are then distributed over the threads; each
      * thread, k-block after k-block, packs its chunks of B into its own buffer (kept in L2) and
      * sweeps the A micro-panels over it. At most two parallel regions per super-block (one when A is
      * used in place). If there are too few column chunks, rows are split instead. B's panels come
@@ -389,7 +399,7 @@ public final class Sgemm {
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
         // column chunks: a multiple of the thread count when that keeps chunks >= 2 micro-panels
-        int chunks = (n + NC - 1) / NC;
+        int chunks = (n + chunkWidth(kcMax) - 1) / chunkWidth(kcMax);
         if (threads > 1 && chunks % threads != 0) {
             int up = (chunks + threads - 1) / threads * threads;
             if (n >= up * 2 * nrK) chunks = up;
@@ -449,6 +459,16 @@ public final class Sgemm {
                 });
             }
         }
+    }
+
+    /**
+     * Widest column chunk whose packed B block of {@code kc} rows fits {@link #B_BLOCK_FLOATS}: a multiple of
+     * {@link #NR_MAX} (so of every kernel's NR) between 64 and 256 columns (short k-blocks get wide chunks, long
+     * ones narrow chunks).
+     */
+    static int chunkWidth(int kc) {
+        int w = B_BLOCK_FLOATS / Math.max(1, kc) / NR_MAX * NR_MAX;
+        return Math.max(2 * NR_MAX, Math.min(8 * NR_MAX, w));
     }
 
     /** First k index of k-block {@code kb}: block boundaries depend only on k (part of the determinism guarantee). */

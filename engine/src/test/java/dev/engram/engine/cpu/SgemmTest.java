@@ -215,7 +215,7 @@ class SgemmTest {
     /** The two vector kernels run the same FMA chain per element: results agree bit for bit. */
     @Test
     void vectorWidthsAgreeBitForBit() {
-        int[][] shapes = {{128, 512, 784}, {13, 70, 600}, {64, 33, 27}, {200, 10, 512}};
+        int[][] shapes = {{128, 512, 784}, {13, 70, 600}, {64, 33, 27}, {200, 10, 512}, {20, 70, Sgemm.KC + 300}};
         for (int[] s : shapes) {
             for (boolean ta : new boolean[] {false, true}) {
                 Case c = new Case(ta, !ta, s[0], s[1], s[2], 0.5f, 1.5f, 1, 2);
@@ -235,7 +235,8 @@ class SgemmTest {
         use(kernel);
         int[][] shapes = {{1, 1000, 3}, {1000, 1, 3}, {3, 1000, 1}, {1, 10, 128}, {64, 64, 64},
             {7, 300, 513}, {300, 7, 257}, {145, 3075, 20}, {150, 40, 600}, {2, 2, 5000}, {97, 161, 1},
-            {3100, 17, 9}, {2, 3, 2}, {1, 1, 1}, {40, 1, 70}, {1, 40, 70}, {5, 700, 3}};
+            {3100, 17, 9}, {2, 3, 2}, {1, 1, 1}, {40, 1, 70}, {1, 40, 70}, {5, 700, 3},
+            {13, 70, Sgemm.KC + 1}, {7, 100, 2 * Sgemm.KC + 37}};
         for (int[] s : shapes) {
             for (boolean ta : new boolean[] {false, true}) {
                 for (boolean tb : new boolean[] {false, true}) {
@@ -323,12 +324,24 @@ class SgemmTest {
         assertThat(first).isEqualTo(single);
     }
 
+    /** Column chunks keep a packed B block within its budget, as whole micro-panels of every kernel. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 27, 128, 256, 300, 576, 784, 1024, 5000})
+    void chunkWidthKeepsThePackedBlockInBudget(int kc) {
+        int w = Sgemm.chunkWidth(kc);
+        assertThat(w % Sgemm.NR_MAX).isZero();
+        assertThat(w).isBetween(2 * Sgemm.NR_MAX, 8 * Sgemm.NR_MAX);
+        if (w > 2 * Sgemm.NR_MAX) assertThat((long) w * kc).isLessThanOrEqualTo(Sgemm.B_BLOCK_FLOATS);
+        if (w < 8 * Sgemm.NR_MAX) assertThat((long) (w + Sgemm.NR_MAX) * kc).isGreaterThan(Sgemm.B_BLOCK_FLOATS);
+    }
+
     /** A read in place (alpha 1, A not transposed) and A copied first give the same bits, edge rows and k-blocks included. */
     @ParameterizedTest
     @ValueSource(strings = {"vector256", "vector512", "scalar"})
     void inPlaceAMatchesCopiedABitForBit(String kernel) {
         use(kernel);
-        int[][] shapes = {{128, 512, 784}, {13, 70, 600}, {7, 300, 513}, {301, 97, 260}, {5, 40, 3}, {1000, 33, 257}};
+        int[][] shapes = {{128, 512, 784}, {13, 70, 600}, {7, 300, 513}, {301, 97, 260}, {5, 40, 3}, {1000, 33, 257},
+            {19, 200, 2 * Sgemm.KC + 37}};
         for (int[] s : shapes) {
             for (boolean tb : new boolean[] {false, true}) {
                 for (int threads : new int[] {1, 2, 3}) {
@@ -349,7 +362,7 @@ class SgemmTest {
     @ValueSource(strings = {"vector256", "vector512", "scalar"})
     void deterministicAndThreadCountIndependent(String kernel) {
         use(kernel);
-        int[][] shapes = {{300, 517, 700}, {517, 40, 300}, {96, 2000, 130}, {40, 40, 40}};
+        int[][] shapes = {{300, 517, 700}, {517, 40, 300}, {96, 2000, 130}, {40, 40, 40}, {50, 300, 2 * Sgemm.KC + 37}};
         for (int[] s : shapes) {
             Case c = new Case(true, false, s[0], s[1], s[2], 1.25f, 0.5f, 1, 1);
             CpuParallel.setThreads(1);
