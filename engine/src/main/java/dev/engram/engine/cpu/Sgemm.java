@@ -399,7 +399,8 @@ public final class Sgemm {
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
         // column chunks: a multiple of the thread count when that keeps chunks >= 2 micro-panels
-        int chunks = (n + chunkWidth(kcMax) - 1) / chunkWidth(kcMax);
+        int widest = chunkWidth(kcMax);
+        int chunks = (n + widest - 1) / widest;
         if (threads > 1 && chunks % threads != 0) {
             int up = (chunks + threads - 1) / threads * threads;
             if (n >= up * 2 * nrK) chunks = up;

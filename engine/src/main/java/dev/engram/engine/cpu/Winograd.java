@@ -2,6 +2,8 @@ package dev.engram.engine.cpu;
 
 import dev.engram.engine.spi.ConvGeometry;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 /**
  * 3×3, stride-1 convolutions by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, "Fast
  * Algorithms for Convolutional Neural Networks", CVPR 2016): each 2×2 block of outputs of one
@@ -97,7 +99,7 @@ final class Winograd {
         float[] u = scratch(0, 16L * k * c);
         transformFilter(w, k, c, u);
         int nb = chunk(g), chunks = (g.n() + nb - 1) / nb;
-        java.util.concurrent.atomic.AtomicBoolean nan = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean nan = new AtomicBoolean();
         ConvKernels.forTiles(chunks, (c0, c1, inline) -> {
             float[] v = scratch(1, 16L * c * nb * tpe), m = scratch(2, 16L * k * nb * tpe);
             for (int ch = c0; ch < c1 && !nan.get(); ch++) { // once an output is not finite, y is recomputed anyway
@@ -166,7 +168,7 @@ final class Winograd {
         });
         boolean finite;
         if (groups > 1) { // the groups' dU summed in order into group 0's slot, in contiguous runs
-            java.util.concurrent.atomic.AtomicBoolean bad = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean bad = new AtomicBoolean();
             CpuParallel.forRange(size, 1 << 14, (i0, i1) -> {
                 boolean blockFinite = true;
                 for (int b0 = i0; b0 < i1; b0 += 4096) { // blocks of group 0's sums stay in L1 across the groups
@@ -196,7 +198,7 @@ final class Winograd {
 
     /** Whether {@code a[0, n)} holds only finite values. */
     private static boolean finite(float[] a, int n) {
-        java.util.concurrent.atomic.AtomicBoolean bad = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean bad = new AtomicBoolean();
         CpuParallel.forRange(n, 1 << 16, (i0, i1) -> {
             if (!FINITE.allFinite(a, i0, i1 - i0)) bad.set(true);
         });

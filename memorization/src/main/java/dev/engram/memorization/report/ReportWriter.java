@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.engram.datasets.NoisyLabels;
 import dev.engram.nn.io.AtomicFiles;
+import dev.engram.memorization.analysis.PlainTask;
 import dev.engram.memorization.io.CsvTable;
 import dev.engram.memorization.io.Results;
 import dev.engram.memorization.run.AnalysisKind;
@@ -148,7 +149,7 @@ public final class ReportWriter {
                                 + pct(test), null));
             }
             Double secs = number(o, "trainingSeconds");
-            if (secs != null) out.add(new Row("time in epochs (training steps and each epoch's evaluation)", duration(secs), null));
+            if (secs != null) out.add(new Row("time in epochs (training steps and each epoch's evaluation)", PlainTask.durationWithTenths(secs), null));
             Double zeta = number(o, "finalSusceptibility");
             if (zeta != null && Double.isFinite(zeta)) {
                 out.add(new Row("susceptibility ζ to random labels, final (mean loss decrease of one probe step)",
@@ -252,16 +253,12 @@ public final class ReportWriter {
     static String wallTime(Provenance p) {
         if (p.startTime() == null || p.endTime() == null) return null;
         try {
-            return duration(Duration.between(Instant.parse(p.startTime()), Instant.parse(p.endTime())).toMillis() / 1000.0);
+            return PlainTask.durationWithTenths(Duration.between(Instant.parse(p.startTime()), Instant.parse(p.endTime())).toMillis() / 1000.0);
         } catch (java.time.DateTimeException e) {
             return null;
         }
     }
 
-    /** Seconds as {@code "2 h 03 min"}, {@code "4 min 07 s"} or {@code "12.3 s"}. */
-    static String duration(double seconds) {
-        return dev.engram.memorization.analysis.PlainTask.durationWithTenths(seconds);
-    }
 
     private static String pct(double v) {
         if (!Double.isFinite(v)) return "n/a";

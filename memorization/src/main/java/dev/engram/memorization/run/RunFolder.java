@@ -52,6 +52,8 @@ public final class RunFolder {
     public static final String RESULTS = "results.json";
     /** File name of the HTML report. */
     public static final String REPORT = "report.html";
+    /** File naming the weight files a run was imported from ({@code engram import}); only imported runs have it. */
+    public static final String IMPORTED = "imported.txt";
 
     private static final Pattern CHECKPOINT = Pattern.compile("epoch-(\\d{3,})\\.safetensors");
     private static final Pattern ANALYSIS_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
@@ -220,6 +222,11 @@ public final class RunFolder {
         return noise;
     }
 
+    /** Whether the run was imported from weights trained elsewhere ({@link #IMPORTED}), not trained here. */
+    public boolean isImported() {
+        return java.nio.file.Files.exists(dir.resolve(IMPORTED));
+    }
+
     /** Whether the run has noisy examples (noise fraction above 0 and at least one corrupted label). */
     public boolean hasNoise() {
         return config.hasNoise() && noise().noisyCount() > 0;
@@ -235,7 +242,7 @@ public final class RunFolder {
         if (!hasNoise()) {
             throw new RunFolderException(noiseFile(), analysis + " compares clean and noisy (mislabeled) examples,"
                     + " but run " + dir + " was trained with noise fraction " + config.noiseFraction()
-                    + " and has no noisy examples; " + (java.nio.file.Files.exists(dir.resolve("imported.txt"))
+                    + " and has no noisy examples; " + (isImported()
                     ? "import it again giving the labels it trained on (--noise-file or --noisy-indices, docs/pytorch.md)"
                     : "train a run with --noise > 0 (the paper uses 0.1)"));
         }

@@ -108,7 +108,7 @@ public final class ScoresAnalysis implements Analysis<ScoresAnalysis.Options, Sc
     private static Path trajectories(RunFolder run) {
         Path file = run.analysisPath(AnalysisKind.TRAINING.dirName()).resolve(EpochRecords.PER_EXAMPLE);
         if (!Files.isRegularFile(file)) {
-            if (Files.exists(run.dir().resolve("imported.txt"))) {
+            if (run.isImported()) {
                 throw new RunFolderException(file, "run " + run.dir() + " was imported from weights trained elsewhere"
                         + " (`engram import`): it has no per-epoch training records (" + file.getFileName() + "), which this"
                         + " analysis reads; `engram checkpoint-scores --run " + run.dir() + "` computes per-example scores"

@@ -1,5 +1,6 @@
 package dev.engram.memorization.sweep;
 
+import dev.engram.memorization.analysis.PlainTask;
 import dev.engram.memorization.train.TrainingEstimate;
 
 import dev.engram.datasets.FetchOptions;
@@ -114,14 +115,14 @@ public final class SweepEstimate {
     public String describe(int index) {
         Double s = seconds.get(index);
         String how = source.getOrDefault(index, "");
-        return s == null ? how : duration(s) + " (" + how + ")";
+        return s == null ? how : PlainTask.duration(s) + " (" + how + ")";
     }
 
     /** The total as one line. */
     public String total() {
         double sum = seconds.values().stream().mapToDouble(Double::doubleValue).sum();
         long unknown = source.size() - seconds.size();
-        return "estimated training time of the " + source.size() + " runs to do: " + duration(sum)
+        return "estimated training time of the " + source.size() + " runs to do: " + PlainTask.duration(sum)
                 + " one after another" + (unknown > 0 ? " (+ " + unknown + " runs without an estimate)" : "")
                 + "; analyses not included";
     }
@@ -131,7 +132,4 @@ public final class SweepEstimate {
         return seconds.getOrDefault(index, Double.NaN);
     }
 
-    static String duration(double s) {
-        return dev.engram.memorization.analysis.PlainTask.duration(s);
-    }
 }

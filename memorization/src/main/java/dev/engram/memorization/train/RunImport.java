@@ -137,7 +137,7 @@ public final class RunImport {
             Checkpoint.save(run.checkpointsDir(), Checkpoint.epochName(e.getKey()), model, null,
                     new TrainingState(e.getKey(), 0, Map.of(), Map.of()));
         }
-        Files.writeString(run.dir().resolve("imported.txt"), "imported by engram import from:\n"
+        Files.writeString(run.dir().resolve(RunFolder.IMPORTED), "imported by engram import from:\n"
                 + String.join("\n", files.values().stream().map(p -> p.toAbsolutePath().toString()).toList()) + "\n",
                 StandardCharsets.UTF_8);
         run.markFinished();

@@ -1,5 +1,6 @@
 package dev.engram.memorization.report;
 
+import dev.engram.memorization.analysis.PlainTask;
 import dev.engram.memorization.io.CsvTable;
 import dev.engram.memorization.io.Results;
 import dev.engram.datasets.LabelNoise;
@@ -157,10 +158,10 @@ class ReportWriterTest {
 
     @Test
     void durationsAndCaptions() {
-        assertThat(ReportWriter.duration(12.34)).isEqualTo("12.3 s");
-        assertThat(ReportWriter.duration(247)).isEqualTo("4 min 07 s");
-        assertThat(ReportWriter.duration(7380)).isEqualTo("2 h 03 min");
-        assertThat(ReportWriter.duration(Double.NaN)).isEqualTo("unknown");
+        assertThat(PlainTask.durationWithTenths(12.34)).isEqualTo("12.3 s");
+        assertThat(PlainTask.durationWithTenths(247)).isEqualTo("4 min 07 s");
+        assertThat(PlainTask.durationWithTenths(7380)).isEqualTo("2 h 03 min");
+        assertThat(PlainTask.durationWithTenths(Double.NaN)).isEqualTo("unknown");
         assertThat(ReportWriter.captionFromFileName("rewinding-2-noisy.png")).isEqualTo("Rewinding 2 noisy");
     }
 
