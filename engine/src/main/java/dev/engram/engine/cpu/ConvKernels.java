@@ -66,10 +66,14 @@ final class ConvKernels {
         void run(int from, int to, boolean inline);
     }
 
-    /** Runs {@code tiles} tile bodies: over threads when that balances, else in order on this thread. */
+    /**
+     * Runs {@code tiles} tile bodies: over threads when that balances, each tile claimed by whichever thread is free
+     * (a core the host slows down takes fewer tiles), else in order on this thread. What a tile computes does not
+     * depend on the thread that runs it.
+     */
     static void forTiles(int tiles, TileBody body) {
         int t = CpuParallel.threads();
-        if (t > 1 && (tiles >= 2 * t || tiles % t == 0)) CpuParallel.forRange(tiles, 1, (from, to) -> body.run(from, to, true));
+        if (t > 1 && (tiles >= 2 * t || tiles % t == 0)) CpuParallel.forChunks(tiles, tiles, (from, to) -> body.run(from, to, true));
         else body.run(0, tiles, false);
     }
 
