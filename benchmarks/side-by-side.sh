@@ -8,7 +8,9 @@
 #   ROUNDS=5 ONLY=sgemm,mlp benchmarks/side-by-side.sh
 # Environment: ROUNDS (3), ONLY (workloads both programs run), ENGRAM_EXTRA (Engram-only workloads,
 # default none), THREADS (2), ENGRAM_ARGS / PEER_ARGS (extra options, e.g. "--min-sec 6"),
-# WRITE_MD (1: update BENCHMARKS.md; 0: print only), ISA (unset: each program's widest vectors;
+# WRITE_MD (1: update BENCHMARKS.md; 0: print only), INTERLEAVE (workload: a pair of JVMs per workload
+# group, libtorch and Engram back to back; suite: each program runs every workload in one JVM per round),
+# ISA (unset: each program's widest vectors;
 # avx2: both restricted to AVX2 + FMA, see benchmarks/lib.sh, and the table goes to the separate
 # side-by-side-avx2 section of BENCHMARKS.md). The peer's jars come from Maven Central into
 # ~/.m2 on the first build (profile -Ppeer of the benchmarks module); at run time nothing is
@@ -18,7 +20,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 source "$ROOT/benchmarks/lib.sh"
-COMMAND="$(bench_command benchmarks/side-by-side.sh ISA ROUNDS ONLY ENGRAM_EXTRA THREADS ENGRAM_ARGS PEER_ARGS)"
+COMMAND="$(bench_command benchmarks/side-by-side.sh ISA ROUNDS ONLY ENGRAM_EXTRA THREADS ENGRAM_ARGS PEER_ARGS INTERLEAVE)"
 ROUNDS="${ROUNDS:-3}"
 ONLY="${ONLY:-sgemm,cnn,resnet9,resnet9paper,mlp,mlp_norms}"
 ENGRAM_EXTRA="${ENGRAM_EXTRA:-}"
@@ -26,6 +28,8 @@ THREADS="${THREADS:-2}"
 ENGRAM_ARGS="${ENGRAM_ARGS:-}"
 PEER_ARGS="${PEER_ARGS:-}"
 WRITE_MD="${WRITE_MD:-1}"
+INTERLEAVE="${INTERLEAVE:-workload}"
+[[ "$INTERLEAVE" == workload || "$INTERLEAVE" == suite ]] || { echo "INTERLEAVE must be workload or suite, got '$INTERLEAVE'" >&2; exit 2; }
 bench_isa
 OUT="$ROOT/benchmarks/results/$(date -u +%Y%m%dT%H%M%SZ)$ISA_TAG"
 mkdir -p "$OUT"
@@ -55,28 +59,81 @@ run_peer() {  # main class, then its arguments; the peer's environment of every 
 echo "=== the peer's convolutions against a direct loop"
 run_peer dev.engram.bench.peer.PeerConvCheck > "$OUT/peercheck.log" 2>&1 || { tail -20 "$OUT/peercheck.log"; exit 1; }
 grep -v WARN "$OUT/peercheck.log"
-for r in $(seq 1 "$ROUNDS"); do
-  echo "=== round $r/$ROUNDS: libtorch"
-  run_peer dev.engram.bench.peer.DjlStepBenchmark --only "$ONLY" $PEER_ARGS > "$OUT/peer.$r.log" 2>&1 \
-    || { tail -20 "$OUT/peer.$r.log"; exit 1; }
-  grep '^RESULT' "$OUT/peer.$r.log"
-  echo "=== round $r/$ROUNDS: Engram"
+run_engram() {  # workloads; appends to the round's Engram log
   java --add-modules jdk.incubator.vector -Xmx8g $ENGRAM_ISA_OPTS -cp "$ROOT/benchmarks/target/benchmarks.jar" \
-    dev.engram.bench.StepBenchmark --threads "$THREADS" --only "$ONLY${ENGRAM_EXTRA:+,$ENGRAM_EXTRA}" $ENGRAM_ARGS \
-    > "$OUT/engram.$r.log" 2>&1 || { tail -20 "$OUT/engram.$r.log"; exit 1; }
-  if [[ -n "$ISA_TAG" ]] && ! grep -q 'kernel=vector256' "$OUT/engram.$r.log"; then
-    echo "Engram did not run its 256-bit SGEMM kernel in AVX2 mode:"; head -3 "$OUT/engram.$r.log"; exit 1
+    dev.engram.bench.StepBenchmark --threads "$THREADS" --only "$1" $ENGRAM_ARGS < /dev/null > "$OUT/engram.tmp.log" 2>&1 \
+    || { tail -20 "$OUT/engram.tmp.log"; exit 1; }
+  if [[ -n "$ISA_TAG" ]] && ! grep -q 'kernel=vector256' "$OUT/engram.tmp.log"; then
+    echo "Engram did not run its 256-bit SGEMM kernel in AVX2 mode:"; head -3 "$OUT/engram.tmp.log"; exit 1
   fi
-  grep '^RESULT' "$OUT/engram.$r.log"
+  cat "$OUT/engram.tmp.log" >> "$OUT/engram.$r.log"
+  grep '^RESULT' "$OUT/engram.tmp.log" || true
+}
+run_peer_steps() {  # workloads; appends to the round's libtorch log
+  run_peer dev.engram.bench.peer.DjlStepBenchmark --only "$1" $PEER_ARGS < /dev/null > "$OUT/peer.tmp.log" 2>&1 \
+    || { tail -20 "$OUT/peer.tmp.log"; exit 1; }
+  cat "$OUT/peer.tmp.log" >> "$OUT/peer.$r.log"
+  grep '^RESULT' "$OUT/peer.tmp.log" || true
+}
+# One pair of JVMs per workload group (INTERLEAVE=workload, the default): libtorch and Engram run each group
+# seconds apart, so a stretch in which the host is slow falls on both; the order within a pair alternates by
+# round. INTERLEAVE=suite runs every workload in one JVM per program and round, as before 2026-12-05.
+GROUPS_FILE="$OUT/groups.txt"  # a line per group: libtorch's workloads|Engram's
+INTERLEAVE="$INTERLEAVE" python3 - "$ONLY" "$ENGRAM_EXTRA" > "$GROUPS_FILE" <<'PY'
+import os, sys
+only = [w for w in sys.argv[1].split(",") if w]
+extra = [w for w in sys.argv[2].split(",") if w]
+if os.environ["INTERLEAVE"] == "suite":
+    print(",".join(only) + "|" + ",".join(only + extra))
+    sys.exit(0)
+# Engram-only workloads run beside the one whose figures they are read with (NORMS_OVERHEAD and PERGRAD_BOUND
+# need mlp, mlp_norms, mlp_pergrad and copybw in one JVM)
+home = {"mlp_norms": "mlp", "mlp_pergrad": "mlp", "copybw": "mlp", "sgemm_kernel": "sgemm",
+        "resnet9paper_norms": "resnet9paper"}
+groups = []  # (peer workloads, Engram workloads)
+def group_of(w):
+    base = home.get(w, w)
+    for g in groups:
+        if base in g[1] or w in g[1]:
+            return g
+    return None
+for w in only:
+    g = group_of(w)
+    if g is None:
+        groups.append(([w], [w]))
+    else:
+        g[0].append(w); g[1].append(w)
+for w in extra:
+    g = group_of(w)
+    if g is None:
+        groups.append(([], [w]))
+    else:
+        g[1].append(w)
+for peer, eng in groups:
+    print(",".join(peer) + "|" + ",".join(eng))
+PY
+for r in $(seq 1 "$ROUNDS"); do
+  : > "$OUT/peer.$r.log"
+  : > "$OUT/engram.$r.log"
+  while IFS='|' read -r peer_only engram_only; do
+    if (( r % 2 == 1 )); then
+      if [[ -n "$peer_only" ]]; then echo "=== round $r/$ROUNDS: libtorch $peer_only"; run_peer_steps "$peer_only"; fi
+      echo "=== round $r/$ROUNDS: Engram $engram_only"; run_engram "$engram_only"
+    else
+      echo "=== round $r/$ROUNDS: Engram $engram_only"; run_engram "$engram_only"
+      if [[ -n "$peer_only" ]]; then echo "=== round $r/$ROUNDS: libtorch $peer_only"; run_peer_steps "$peer_only"; fi
+    fi
+  done < "$GROUPS_FILE"
 done
+rm -f "$OUT/engram.tmp.log" "$OUT/peer.tmp.log"
 bench_machine_end "$OUT/machine.txt"
 
-PYTHONPATH="$ROOT/benchmarks" python3 - "$OUT" "$ROUNDS" "$THREADS" "$WRITE_MD" "$ROOT/BENCHMARKS.md" "side-by-side$ISA_TAG" <<'PY'
-import re, sys
+PYTHONPATH="$ROOT/benchmarks" python3 - "$OUT" "$ROUNDS" "$THREADS" "$WRITE_MD" "$ROOT/BENCHMARKS.md" "side-by-side$ISA_TAG" "$INTERLEAVE" <<'PY'
+import re, statistics, sys
 from benchlib import (load_banner, machine_line, median_of_medians, read_machine, read_results,
                       worst_max_over_median, write_section)
-out, rounds, threads, write_md, md_path, marker = (sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
-                                                   sys.argv[4] == "1", sys.argv[5], sys.argv[6])
+out, rounds, threads, write_md, md_path, marker, interleave = (sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
+                                                               sys.argv[4] == "1", sys.argv[5], sys.argv[6], sys.argv[7])
 machine = read_machine(out)
 avx2 = bool(machine.get("isa_note"))
 eng = read_results(f"{out}/engram.{r}.log" for r in range(1, rounds + 1))
@@ -92,21 +149,25 @@ def steadiness(runs):
     return "—" if v is None else f"{v:.2f}"
 lines = [machine_line(machine, threads), "",
          "Command:", "", "```", machine["command"], "```", "",
-         f"{rounds} interleaved rounds (libtorch, then Engram, in separate JVMs). Per workload: median over the "
-         "rounds of each round's median step, and the smallest step of any round. Ratio = libtorch time / Engram "
-         "time (above 1: Engram is faster). max/median: the largest over the rounds of a round's slowest step "
-         "divided by its median step.", "",
+         (f"{rounds} interleaved rounds, each workload group in a fresh JVM per program, libtorch and Engram "
+          "back to back (libtorch first in odd rounds, Engram first in even ones)." if interleave == "workload" else
+          f"{rounds} interleaved rounds (libtorch, then Engram, each running every workload in one JVM).")
+         + " Per workload: median over the rounds of each round's median step, and the smallest step of any round. "
+         "Ratio = libtorch time / Engram time (above 1: Engram is faster): of those medians, of those minima, and "
+         "the median over the rounds of each round's ratio (paired: the two programs measured in the same stretch). "
+         "max/median: the largest over the rounds of a round's slowest step divided by its median step.", "",
          "| workload | Engram median / min ms | libtorch median / min ms | ratio (median) | ratio (min) "
-         "| Engram max/median | libtorch max/median |",
-         "|---|---|---|---|---|---|---|"]
+         "| ratio (paired, median of rounds) | Engram max/median | libtorch max/median |",
+         "|---|---|---|---|---|---|---|---|"]
 for name, runs in eng.items():
     em, en, gf = agg(runs)
     if name in peer:
         pm, pn, _ = agg(peer[name])
+        paired = statistics.median(p[0] / e[0] for p, e in zip(peer[name], runs))
         lines.append(f"| {name} | {em:.2f} / {en:.2f} | {pm:.2f} / {pn:.2f} | {pm / em:.2f} | {pn / en:.2f} "
-                     f"| {steadiness(runs)} | {steadiness(peer[name])} |")
+                     f"| {paired:.2f} | {steadiness(runs)} | {steadiness(peer[name])} |")
     else:
-        lines.append(f"| {name} | {em:.2f} / {en:.2f} | — | — | — | {steadiness(runs)} | — |")
+        lines.append(f"| {name} | {em:.2f} / {en:.2f} | — | — | — | — | {steadiness(runs)} | — |")
 lines.append("")
 # copybw's rows measure the machine's memory, not an Engram step
 unsteady = {n: worst_max_over_median(r) for n, r in eng.items() if n not in ("copy_256MB", "fill_256MB")}
