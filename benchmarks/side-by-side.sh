@@ -151,7 +151,8 @@ lines = [machine_line(machine, threads), "",
          "Command:", "", "```", machine["command"], "```", "",
          (f"{rounds} interleaved rounds, each workload group in a fresh JVM per program, libtorch and Engram "
           "back to back (libtorch first in odd rounds, Engram first in even ones)." if interleave == "workload" else
-          f"{rounds} interleaved rounds (libtorch, then Engram, each running every workload in one JVM).")
+          f"{rounds} interleaved rounds, each program running every workload in one JVM (libtorch first in odd "
+          "rounds, Engram first in even ones).")
          + " Per workload: median over the rounds of each round's median step, and the smallest step of any round. "
          "Ratio = libtorch time / Engram time (above 1: Engram is faster): of those medians, of those minima, and "
          "the median over the rounds of each round's ratio (paired: the two programs measured in the same stretch). "
