@@ -224,7 +224,7 @@ public final class RunFolder {
 
     /** Whether the run was imported from weights trained elsewhere ({@link #IMPORTED}), not trained here. */
     public boolean isImported() {
-        return java.nio.file.Files.exists(dir.resolve(IMPORTED));
+        return Files.exists(dir.resolve(IMPORTED));
     }
 
     /** Whether the run has noisy examples (noise fraction above 0 and at least one corrupted label). */

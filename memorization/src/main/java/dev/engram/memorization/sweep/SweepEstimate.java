@@ -131,5 +131,4 @@ public final class SweepEstimate {
     public double seconds(int index) {
         return seconds.getOrDefault(index, Double.NaN);
     }
-
 }
