@@ -132,12 +132,9 @@ public final class CpuBackend implements Backend {
                 case SQRT -> { for (int k = from; k < to; k++) y[k] = (float) Math.sqrt(x[k]); }
                 case RSQRT -> { for (int k = from; k < to; k++) y[k] = (float) (1.0 / Math.sqrt(x[k])); }
                 case ABS -> { for (int k = from; k < to; k++) y[k] = Math.abs(x[k]); }
-                case RELU -> {
-                    for (int k = from; k < to; k++) {
-                        int b = Float.floatToRawIntBits(x[k]);
-                        y[k] = Float.intBitsToFloat(b & ~reluDrop(b));
-                    }
-                }
+                // x <= 0 ? +0 : x: Math.max gives +0 for -0 and returns a NaN operand itself (ReluSemanticsTest checks
+                // every bit pattern), and C2 makes it a vector loop, where the raw-bit form stays scalar
+                case RELU -> { for (int k = from; k < to; k++) y[k] = Math.max(x[k], 0f); }
                 case GELU -> { for (int k = from; k < to; k++) y[k] = (float) (x[k] * Erf.phi(x[k])); }
                 case TANH -> { for (int k = from; k < to; k++) y[k] = (float) Math.tanh(x[k]); }
                 case SIGMOID -> { for (int k = from; k < to; k++) y[k] = (float) (1.0 / (1.0 + Math.exp(-x[k]))); }
@@ -148,19 +145,6 @@ public final class CpuBackend implements Backend {
                 case RECIPROCAL -> { for (int k = from; k < to; k++) y[k] = 1f / x[k]; }
             }
         });
-    }
-
-    /**
-     * All ones when the float with raw bits {@code b} is {@code <= 0} (either zero, negative, or
-     * -inf), else 0 (positive, +inf, or NaN of either sign); so {@code bits & ~drop} is
-     * {@code x <= 0 ? +0 : x} without a branch (a data-dependent branch mispredicts half the time on
-     * activations). NaN passes as in PyTorch's ReLU, whose forward propagates it and whose backward
-     * ({@code x <= 0 ? 0 : dy}) passes the gradient: a diverging network stays visible as a NaN loss.
-     */
-    private static int reluDrop(int b) {
-        int notPositive = ((b - 1) | b) >> 31;
-        int nan = (0x7f800000 - (b & 0x7fffffff)) >> 31;
-        return notPositive & ~nan;
     }
 
     @Override
@@ -176,12 +160,7 @@ public final class CpuBackend implements Backend {
                 case ABS -> { // sign(x) with sign(NaN) = 0, as PyTorch: a NaN input gets no gradient
                     for (int k = from; k < to; k++) dx[k] = dy[k] * (x[k] > 0 ? 1f : x[k] < 0 ? -1f : 0f);
                 }
-                case RELU -> {
-                    for (int k = from; k < to; k++) {
-                        int drop = reluDrop(Float.floatToRawIntBits(x[k]));
-                        dx[k] = Float.intBitsToFloat(Float.floatToRawIntBits(dy[k]) & ~drop);
-                    }
-                }
+                case RELU -> ReluBackward.get().apply(x, dy, dx, from, to);
                 case GELU -> {
                     for (int k = from; k < to; k++) {
                         double v = x[k];

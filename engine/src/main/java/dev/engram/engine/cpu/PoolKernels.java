@@ -98,9 +98,10 @@ final class PoolKernels {
     static void maxBackward(float[] dy, int[] idx, float[] dx, PoolGeometry g) {
         int ohw = g.outH() * g.outW(), hw = g.h() * g.w();
         CpuParallel.forRange(g.n() * g.c(), planeChunk(g), (from, to) -> {
-            java.util.Arrays.fill(dx, from * hw, to * hw, 0f);
             for (int nc = from; nc < to; nc++) {
+                // plane by plane: the zeroed plane is still in L1 when the gradients are added to it
                 int xb = nc * hw, yb = nc * ohw;
+                java.util.Arrays.fill(dx, xb, xb + hw, 0f);
                 for (int q = 0; q < ohw; q++) dx[xb + idx[yb + q]] += dy[yb + q];
             }
         });

@@ -2,8 +2,12 @@ package dev.engram.engine.cpu;
 
 import dev.engram.engine.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ReLU as PyTorch defines it: {@code x <= 0 ? +0 : x} forward (NaN of either sign propagates) and
  * {@code x <= 0 ? 0 : dy} backward (a NaN input passes its gradient). Checked element by element
  * against that plain definition, on special values and on random bit patterns (every NaN payload,
- * subnormals, both zeros).
+ * subnormals, both zeros), through the backend and through both backward implementations (plain Java and, when the
+ * JVM has the Vector API, the vector one) on ranges around every lane boundary.
  */
 class ReluSemanticsTest {
     private static final CpuBackend B = CpuBackend.INSTANCE;
@@ -86,5 +91,29 @@ class ReluSemanticsTest {
         }
         assertSameBits("relu", x, y, wantY);
         assertSameBits("relu backward", x, dx, wantDx);
+    }
+
+    static Stream<Arguments> backwardRanges() {
+        int[][] ranges = {{0, 0}, {0, 1}, {3, 10}, {0, 15}, {1, 17}, {0, 16}, {5, 37}, {0, 64}, {7, 71}, {2, 1000}};
+        return Stream.of(new ReluBackward.Scalar(), ReluBackward.get())
+                .flatMap(impl -> java.util.Arrays.stream(ranges).map(r -> Arguments.of(impl, r[0], r[1])));
+    }
+
+    @ParameterizedTest(name = "{0} [{1}, {2})")
+    @MethodSource("backwardRanges")
+    void backwardImplementationsFollowThePlainDefinitionOnTheirRangeOnly(ReluBackward impl, int from, int to) {
+        SplittableRandom r = new SplittableRandom(31L * to + from);
+        int n = to + 5;
+        float[] x = new float[n], dy = new float[n], dx = new float[n], want = new float[n];
+        for (int i = 0; i < n; i++) {
+            int bits = r.nextInt();
+            if ((i & 1) == 0) bits = (bits & 0x807fffff) | (r.nextBoolean() ? 0x7f800000 : 0);
+            x[i] = Float.intBitsToFloat(bits);
+            dy[i] = r.nextBoolean() ? -0f : (float) r.nextDouble(-1, 1);
+            dx[i] = want[i] = 42f; // outside [from, to) nothing may be written
+        }
+        for (int i = from; i < to; i++) want[i] = expectedBackward(x[i], dy[i]);
+        impl.apply(x, dy, dx, from, to);
+        assertSameBits(impl + " relu backward", x, dx, want);
     }
 }
