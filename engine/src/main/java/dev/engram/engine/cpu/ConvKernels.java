@@ -120,6 +120,28 @@ final class ConvKernels {
     }
 
     /**
+     * {@link #scatter} from a GEMM output whose columns run over rows of {@code rowCols} positions, of which the first
+     * OW are the output row's ({@link ConvPanels#overPaddedRows}).
+     */
+    private static void scatterRows(boolean inline, float[] src, float[] bias, int b0, int cnt, ConvGeometry g,
+                                    int rowCols, float[] y) {
+        int k = g.k(), oh = g.outH(), ow = g.outW(), ohw = oh * ow, exCols = oh * rowCols, ld = cnt * exCols;
+        forExamples(inline, cnt, (j0, j1) -> {
+            for (int j = j0; j < j1; j++) {
+                int dst = (b0 + j) * k * ohw;
+                for (int kk = 0; kk < k; kk++) {
+                    int d = dst + kk * ohw, s = kk * ld + j * exCols;
+                    for (int oy = 0; oy < oh; oy++) System.arraycopy(src, s + oy * rowCols, y, d + oy * ow, ow);
+                    if (bias != null) {
+                        float bv = bias[kk];
+                        for (int q = d, e = d + ohw; q < e; q++) y[q] += bv;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
      * Per-example work of one tile (im2col, col2im, gather, scatter: disjoint outputs per example):
      * on this thread when {@code inline}, else split over the threads.
      */
@@ -183,6 +205,18 @@ final class ConvKernels {
                         });
                     }
                     gemm(inline, false, false, k, ld, crs, w, 0, crs, cols, co, ld, 0f, dst, dOff, ld);
+                } else if (ConvPanels.paddedRowsApply(g)) {
+                    // columns over whole padded rows; the unused ones are left behind in the scratch
+                    int filled = cnt * ConvPanels.exampleFloats(g), overrun = ConvPanels.overrun(g);
+                    float[] xp = scratch(0, filled + overrun);
+                    ConvPanels.fill(x, b0 * xStride, g, cnt, xp, inline);
+                    java.util.Arrays.fill(xp, filled, filled + overrun, 0f);
+                    int rowCols = ConvPanels.rowColumns(g), cols = cnt * g.outH() * rowCols;
+                    float[] out = scratch(1, k * cols);
+                    Sgemm.gemmPanels(k, cols, crs, w, 0, crs, ConvPanels.overPaddedRows(g, xp, taps), 0f, out, 0, cols,
+                            !inline);
+                    scatterRows(inline, out, bias, b0, cnt, g, rowCols, y);
+                    continue;
                 } else {
                     float[] xp = scratch(0, cnt * ConvPanels.exampleFloats(g));
                     ConvPanels.fill(x, b0 * xStride, g, cnt, xp, inline);

@@ -336,6 +336,41 @@ class CpuKernelsTest {
     }
 
     @Test
+    void forwardOverPaddedRowsEqualsGemmOnTheIm2colMatrixBitForBit() {
+        // stride-1 forwards pack columns over whole padded rows; the unused columns at each row's end read the next
+        // row, the next channel or the zeroed overrun, and must leave the used ones exactly as on the im2col matrix,
+        // infinities and NaN in the input included
+        SplittableRandom rnd = new SplittableRandom(17);
+        ConvGeometry[] shapes = {new ConvGeometry(7, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1),
+            new ConvGeometry(9, 4, 3, 3, 4, 3, 3, 1, 1, 1, 1, 1, 1), // 15 columns per example: panels cross examples
+            new ConvGeometry(5, 6, 11, 9, 7, 3, 3, 1, 1, 2, 2, 2, 2), // dilation 2
+            new ConvGeometry(4, 5, 10, 12, 8, 2, 3, 1, 1, 0, 2, 1, 1), // uneven kernel and padding
+            new ConvGeometry(3, 3, 7, 63, 5, 3, 3, 1, 1, 1, 1, 1, 1)};
+        for (ConvGeometry g : shapes) {
+            assertThat(ConvPanels.paddedRowsApply(g)).as("%s", g).isTrue();
+            int crs = g.colRows(), ohw = g.colCols(), xStride = g.c() * g.h() * g.w();
+            float[] x = values(rnd, g.n() * xStride), w = values(rnd, g.k() * crs), bias = values(rnd, g.k());
+            for (int q = 0; q < x.length; q += 97) x[q] = q % 3 == 0 ? Float.NaN : q % 3 == 1 ? Float.POSITIVE_INFINITY : -0f;
+            float[] y = values(rnd, g.n() * g.k() * ohw), yb = new float[y.length];
+            ConvKernels.forward(x, w, y, g);
+            ConvKernels.forward(x, w, bias, yb, g);
+            float[] cols = new float[crs * ohw], want = new float[g.k() * ohw];
+            for (int b = 0; b < g.n(); b++) {
+                Im2col.im2col(x, b * xStride, g, cols, 0, ohw);
+                Sgemm.sgemm(false, false, g.k(), ohw, crs, 1f, w, 0, crs, cols, 0, ohw, 0f, want, 0, ohw);
+                float[] got = java.util.Arrays.copyOfRange(y, b * want.length, (b + 1) * want.length);
+                assertThat(got).as("example %d of %s", b, g).containsExactly(want);
+                for (int q = 0; q < want.length; q++) want[q] += bias[q / ohw];
+                got = java.util.Arrays.copyOfRange(yb, b * want.length, (b + 1) * want.length);
+                assertThat(got).as("example %d of %s with a bias", b, g).containsExactly(want);
+            }
+        }
+        // strides above 1, and fewer taps than output channels, keep the packing by output rows
+        assertThat(ConvPanels.paddedRowsApply(new ConvGeometry(2, 4, 12, 12, 6, 5, 5, 2, 2, 2, 2, 1, 1))).isFalse();
+        assertThat(ConvPanels.paddedRowsApply(new ConvGeometry(2, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1))).isFalse();
+    }
+
+    @Test
     void fusedConvBiasEqualsConvThenBroadcastAddBitForBit() {
         SplittableRandom rnd = new SplittableRandom(5);
         // one example per tile (GEMM straight into y) and several examples per tile (scatter pass)
