@@ -34,6 +34,14 @@ bench_cpu_isa() {
   if grep -qw avx512f /proc/cpuinfo; then echo "AVX-512F (+AVX2, FMA)"; else echo "AVX2+FMA"; fi
 }
 
+# bench_wait_quiet [SECONDS]: waits, up to SECONDS (180), until the 1-minute load average is below 0.8, so that a
+# build just before does not count as load on the machine; says how long it waited.
+bench_wait_quiet() {
+  local limit="${1:-180}" waited=0
+  while awk '{exit !($1 >= 0.8)}' /proc/loadavg && (( waited < limit )); do sleep 5; waited=$((waited + 5)); done
+  echo "waited ${waited} s for the load to settle: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 # bench_machine_start FILE COMMAND: writes date, cpu, java, load at start, command (and isa_note in a
 # restricted ISA mode) to FILE, one "key value" line each, as benchmarks/benchlib.py reads them.
 bench_machine_start() {

@@ -45,6 +45,7 @@ rm -f "$PEAK_DIR/fma_peak512"
 if grep -qw avx512f /proc/cpuinfo && [[ -z "$ISA_TAG" ]]; then   # in AVX2 mode the 256-bit peak is the reference
   gcc -O2 -mavx512f -DWIDTH=512 -pthread benchmarks/peak/fma_peak.c -o "$PEAK_DIR/fma_peak512"
 fi
+bench_wait_quiet   # the builds above load the machine by themselves
 bench_machine_start "$OUT/machine.txt" "$COMMAND"
 { "$PEAK_DIR/fma_peak256" 1 "$THREADS"; if [[ -x "$PEAK_DIR/fma_peak512" ]]; then "$PEAK_DIR/fma_peak512" 1 "$THREADS"; fi; } \
   | tee "$OUT/peak.log"
