@@ -19,7 +19,8 @@ import dev.engram.engine.spi.ConvGeometry;
  * {@link Im2col#im2col}, so a GEMM on these panels gives the same bits as one on the matrix.
  *
  * <p>{@code transposed} packs the matrix's transpose (columns = tap rows), the B operand of the
- * filter gradient {@code dy · colsᵀ}.
+ * filter gradient {@code dy · colsᵀ}. At stride 1, {@link #overPaddedRows} packs the forward's panels over whole
+ * padded rows instead, so that a panel's tap row is one run of floats.
  */
 final class ConvPanels implements Sgemm.BPanels {
     private final float[] xp;
