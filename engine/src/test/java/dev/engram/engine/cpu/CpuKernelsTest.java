@@ -325,14 +325,21 @@ class CpuKernelsTest {
             int crs = g.colRows(), ohw = g.colCols(), xStride = g.c() * g.h() * g.w();
             float[] x = values(rnd, g.n() * xStride), w = values(rnd, g.k() * crs), y = new float[g.n() * g.k() * ohw];
             ConvKernels.forward(x, w, y, g);
-            float[] cols = new float[crs * ohw], want = new float[g.k() * ohw];
             for (int b = 0; b < g.n(); b++) {
-                Im2col.im2col(x, b * xStride, g, cols, 0, ohw);
-                Sgemm.sgemm(false, false, g.k(), ohw, crs, 1f, w, 0, crs, cols, 0, ohw, 0f, want, 0, ohw);
+                float[] want = gemmOnIm2col(x, w, g, b);
                 float[] got = java.util.Arrays.copyOfRange(y, b * want.length, (b + 1) * want.length);
                 assertThat(got).as("example %d of %s", b, g).containsExactly(want);
             }
         }
+    }
+
+    /** Example b's forward convolution as a GEMM on its materialized im2col matrix, {@code [K, OH·OW]}. */
+    private static float[] gemmOnIm2col(float[] x, float[] w, ConvGeometry g, int b) {
+        int crs = g.colRows(), ohw = g.colCols();
+        float[] cols = new float[crs * ohw], out = new float[g.k() * ohw];
+        Im2col.im2col(x, b * g.c() * g.h() * g.w(), g, cols, 0, ohw);
+        Sgemm.sgemm(false, false, g.k(), ohw, crs, 1f, w, 0, crs, cols, 0, ohw, 0f, out, 0, ohw);
+        return out;
     }
 
     @Test
@@ -354,10 +361,8 @@ class CpuKernelsTest {
             float[] y = values(rnd, g.n() * g.k() * ohw), yb = new float[y.length];
             ConvKernels.forward(x, w, y, g);
             ConvKernels.forward(x, w, bias, yb, g);
-            float[] cols = new float[crs * ohw], want = new float[g.k() * ohw];
             for (int b = 0; b < g.n(); b++) {
-                Im2col.im2col(x, b * xStride, g, cols, 0, ohw);
-                Sgemm.sgemm(false, false, g.k(), ohw, crs, 1f, w, 0, crs, cols, 0, ohw, 0f, want, 0, ohw);
+                float[] want = gemmOnIm2col(x, w, g, b);
                 float[] got = java.util.Arrays.copyOfRange(y, b * want.length, (b + 1) * want.length);
                 assertThat(got).as("example %d of %s", b, g).containsExactly(want);
                 for (int q = 0; q < want.length; q++) want[q] += bias[q / ohw];
