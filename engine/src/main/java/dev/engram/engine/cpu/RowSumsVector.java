@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link RowSums} with the Vector API at the CPU's preferred width: two vector accumulators per block, reduced
  * across lanes at the block's end. Loaded reflectively by {@link RowSums} only when {@code jdk.incubator.vector} is
- * in the boot layer; with {@link Sgemm}'s {@code SgemmVector*} kernels, the only classes that reference it.
+ * in the boot layer; with {@link Sgemm}'s {@code SgemmVector*} kernels and {@link ReluBackwardVector}, the only
+ * classes that reference it.
  */
 final class RowSumsVector extends RowSums {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Each C element is the same k-sequential FMA chain as in the 256-bit kernel, so the two
  * kernels give bit-identical results.
  *
- * <p>Only the classes named {@code SgemmVector*} and {@link RowSumsVector} reference
+ * <p>Only the classes named {@code SgemmVector*}, {@link RowSumsVector} and {@link ReluBackwardVector} reference
  * {@code jdk.incubator.vector}; {@link Sgemm} loads these kernels reflectively (through
  * {@link SgemmVectorKernels}) and only when that module is in the boot layer.
  */

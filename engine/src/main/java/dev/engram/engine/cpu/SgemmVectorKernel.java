@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulator registers, six broadcasts of A (one per row, rows {@code lda} apart) and two loads of
  * B per k step, 12 FMAs per step.
  *
- * <p>Only the classes named {@code SgemmVector*} and {@link RowSumsVector} reference
+ * <p>Only the classes named {@code SgemmVector*}, {@link RowSumsVector} and {@link ReluBackwardVector} reference
  * {@code jdk.incubator.vector}; {@link Sgemm} loads these kernels reflectively (through
  * {@link SgemmVectorKernels}) and only when that module is in the boot layer.
  */

@@ -410,6 +410,12 @@ class SgemmTest {
                     ok &= c[i * s + j] == want;
                 }
             }
+            // the other kernels with a Vector API path fall back as well
+            float[] x = {-1f, 2f, -0f, Float.NaN}, dy = {5f, 6f, 7f, 8f}, dx = new float[4];
+            ReluBackward relu = ReluBackward.get();
+            relu.apply(x, dy, dx, 0, 4);
+            ok &= relu instanceof ReluBackward.Scalar && dx[0] == 0f && dx[1] == 6f && dx[2] == 0f && dx[3] == 8f;
+            ok &= RowSums.get() instanceof RowSums.Scalar;
             System.out.println("vectorized=" + Sgemm.vectorized() + " result=" + (ok ? "OK" : "WRONG"));
         }
     }
