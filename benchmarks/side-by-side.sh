@@ -60,6 +60,10 @@ run_peer() {  # main class, then its arguments; the peer's environment of every 
 echo "=== the peer's convolutions against a direct loop"
 run_peer dev.engram.bench.peer.PeerConvCheck > "$OUT/peercheck.log" 2>&1 || { tail -20 "$OUT/peercheck.log"; exit 1; }
 grep -v WARN "$OUT/peercheck.log"
+keep_round_log() {  # engram or peer: appends that program's last log to the round's and prints its RESULT lines
+  cat "$OUT/$1.tmp.log" >> "$OUT/$1.$r.log"
+  grep '^RESULT' "$OUT/$1.tmp.log" || true
+}
 run_engram() {  # workloads; appends to the round's Engram log
   java --add-modules jdk.incubator.vector -Xmx8g $ENGRAM_ISA_OPTS -cp "$ROOT/benchmarks/target/benchmarks.jar" \
     dev.engram.bench.StepBenchmark --threads "$THREADS" --only "$1" $ENGRAM_ARGS < /dev/null > "$OUT/engram.tmp.log" 2>&1 \
@@ -67,14 +71,12 @@ run_engram() {  # workloads; appends to the round's Engram log
   if [[ -n "$ISA_TAG" ]] && ! grep -q 'kernel=vector256' "$OUT/engram.tmp.log"; then
     echo "Engram did not run its 256-bit SGEMM kernel in AVX2 mode:"; head -3 "$OUT/engram.tmp.log"; exit 1
   fi
-  cat "$OUT/engram.tmp.log" >> "$OUT/engram.$r.log"
-  grep '^RESULT' "$OUT/engram.tmp.log" || true
+  keep_round_log engram
 }
 run_peer_steps() {  # workloads; appends to the round's libtorch log
   run_peer dev.engram.bench.peer.DjlStepBenchmark --only "$1" $PEER_ARGS < /dev/null > "$OUT/peer.tmp.log" 2>&1 \
     || { tail -20 "$OUT/peer.tmp.log"; exit 1; }
-  cat "$OUT/peer.tmp.log" >> "$OUT/peer.$r.log"
-  grep '^RESULT' "$OUT/peer.tmp.log" || true
+  keep_round_log peer
 }
 # One pair of JVMs per workload group (INTERLEAVE=workload, the default): libtorch and Engram run each group
 # seconds apart, so a stretch in which the host is slow falls on both; the order within a pair alternates by
@@ -116,14 +118,15 @@ PY
 for r in $(seq 1 "$ROUNDS"); do
   : > "$OUT/peer.$r.log"
   : > "$OUT/engram.$r.log"
+  if (( r % 2 == 1 )); then order="peer engram"; else order="engram peer"; fi
   while IFS='|' read -r peer_only engram_only; do
-    if (( r % 2 == 1 )); then
-      if [[ -n "$peer_only" ]]; then echo "=== round $r/$ROUNDS: libtorch $peer_only"; run_peer_steps "$peer_only"; fi
-      echo "=== round $r/$ROUNDS: Engram $engram_only"; run_engram "$engram_only"
-    else
-      echo "=== round $r/$ROUNDS: Engram $engram_only"; run_engram "$engram_only"
-      if [[ -n "$peer_only" ]]; then echo "=== round $r/$ROUNDS: libtorch $peer_only"; run_peer_steps "$peer_only"; fi
-    fi
+    for program in $order; do
+      if [[ $program == engram ]]; then
+        echo "=== round $r/$ROUNDS: Engram $engram_only"; run_engram "$engram_only"
+      elif [[ -n "$peer_only" ]]; then
+        echo "=== round $r/$ROUNDS: libtorch $peer_only"; run_peer_steps "$peer_only"
+      fi
+    done
   done < "$GROUPS_FILE"
 done
 rm -f "$OUT/engram.tmp.log" "$OUT/peer.tmp.log"

@@ -100,39 +100,23 @@ final class ConvKernels {
         });
     }
 
-    /** Inverse of {@link #gather}; with a bias, {@code y = src + bias[channel]} instead of a copy. */
-    private static void scatter(boolean inline, float[] src, float[] bias, int b0, int cnt, int k, int ohw, float[] y) {
-        int ld = cnt * ohw, yStride = k * ohw;
-        forExamples(inline, cnt, (j0, j1) -> {
-            for (int j = j0; j < j1; j++) {
-                int dst = (b0 + j) * yStride;
-                for (int kk = 0; kk < k; kk++) {
-                    int d = dst + kk * ohw;
-                    System.arraycopy(src, kk * ld + j * ohw, y, d, ohw);
-                    if (bias != null) {
-                        // on the row just copied (in L1): one array, one index, so C2 vectorizes it
-                        float bv = bias[kk];
-                        for (int q = d, e = d + ohw; q < e; q++) y[q] += bv;
-                    }
-                }
-            }
-        });
-    }
-
     /**
-     * {@link #scatter} from a GEMM output whose columns run over rows of {@code rowCols} positions, of which the first
-     * OW are the output row's ({@link ConvPanels#overPaddedRows}).
+     * Inverse of {@link #gather}; with a bias, {@code y = src + bias[channel]} instead of a copy. The columns of
+     * {@code src} run over rows of {@code rowCols} positions, of which the first OW are the output row's:
+     * {@code rowCols = OW} for {@link #gather}'s layout, a padded row's length for {@link ConvPanels#overPaddedRows}.
      */
-    private static void scatterRows(boolean inline, float[] src, float[] bias, int b0, int cnt, ConvGeometry g,
-                                    int rowCols, float[] y) {
+    private static void scatter(boolean inline, float[] src, float[] bias, int b0, int cnt, ConvGeometry g, int rowCols,
+                                float[] y) {
         int k = g.k(), oh = g.outH(), ow = g.outW(), ohw = oh * ow, exCols = oh * rowCols, ld = cnt * exCols;
         forExamples(inline, cnt, (j0, j1) -> {
             for (int j = j0; j < j1; j++) {
                 int dst = (b0 + j) * k * ohw;
                 for (int kk = 0; kk < k; kk++) {
                     int d = dst + kk * ohw, s = kk * ld + j * exCols;
-                    for (int oy = 0; oy < oh; oy++) System.arraycopy(src, s + oy * rowCols, y, d + oy * ow, ow);
+                    if (rowCols == ow) System.arraycopy(src, s, y, d, ohw);
+                    else for (int oy = 0; oy < oh; oy++) System.arraycopy(src, s + oy * rowCols, y, d + oy * ow, ow);
                     if (bias != null) {
+                        // on the plane just copied (in L1): one array, one index, so C2 vectorizes it
                         float bv = bias[kk];
                         for (int q = d, e = d + ohw; q < e; q++) y[q] += bv;
                     }
@@ -186,10 +170,24 @@ final class ConvKernels {
         int xStride = g.c() * g.h() * g.w(), yStride = k * ohw;
         boolean pointwise = isPointwise(g);
         int[] taps = pointwise ? null : ConvPanels.tapOffsets(g);
+        boolean paddedRows = !pointwise && ConvPanels.paddedRowsApply(g);
         int nb = tile(g, g.n()), tiles = (g.n() + nb - 1) / nb;
         forTiles(tiles, (t0, t1, inline) -> {
             for (int t = t0; t < t1; t++) {
                 int b0 = t * nb, cnt = Math.min(nb, g.n() - b0), ld = cnt * ohw;
+                if (paddedRows) {
+                    // columns over whole padded rows; the unused ones are left behind in the scratch
+                    int filled = cnt * ConvPanels.exampleFloats(g), overrun = ConvPanels.overrun(g);
+                    float[] xp = scratch(0, filled + overrun);
+                    ConvPanels.fill(x, b0 * xStride, g, cnt, xp, inline);
+                    java.util.Arrays.fill(xp, filled, filled + overrun, 0f);
+                    int rowCols = ConvPanels.rowColumns(g), cols = cnt * g.outH() * rowCols;
+                    float[] out = scratch(1, k * cols);
+                    Sgemm.gemmPanels(k, cols, crs, w, 0, crs, ConvPanels.overPaddedRows(g, xp, taps), 0f, out, 0, cols,
+                            !inline);
+                    scatter(inline, out, bias, b0, cnt, g, rowCols, y);
+                    continue;
+                }
                 // one GEMM per tile: straight into y for a single example, else into out, then scattered
                 float[] dst = cnt == 1 ? y : scratch(1, k * ld);
                 int dOff = cnt == 1 ? b0 * yStride : 0;
@@ -205,18 +203,6 @@ final class ConvKernels {
                         });
                     }
                     gemm(inline, false, false, k, ld, crs, w, 0, crs, cols, co, ld, 0f, dst, dOff, ld);
-                } else if (ConvPanels.paddedRowsApply(g)) {
-                    // columns over whole padded rows; the unused ones are left behind in the scratch
-                    int filled = cnt * ConvPanels.exampleFloats(g), overrun = ConvPanels.overrun(g);
-                    float[] xp = scratch(0, filled + overrun);
-                    ConvPanels.fill(x, b0 * xStride, g, cnt, xp, inline);
-                    java.util.Arrays.fill(xp, filled, filled + overrun, 0f);
-                    int rowCols = ConvPanels.rowColumns(g), cols = cnt * g.outH() * rowCols;
-                    float[] out = scratch(1, k * cols);
-                    Sgemm.gemmPanels(k, cols, crs, w, 0, crs, ConvPanels.overPaddedRows(g, xp, taps), 0f, out, 0, cols,
-                            !inline);
-                    scatterRows(inline, out, bias, b0, cnt, g, rowCols, y);
-                    continue;
                 } else {
                     float[] xp = scratch(0, cnt * ConvPanels.exampleFloats(g));
                     ConvPanels.fill(x, b0 * xStride, g, cnt, xp, inline);
@@ -230,7 +216,7 @@ final class ConvKernels {
                         }
                     }
                 } else {
-                    scatter(inline, dst, bias, b0, cnt, k, ohw, y);
+                    scatter(inline, dst, bias, b0, cnt, g, g.outW(), y);
                 }
             }
         });

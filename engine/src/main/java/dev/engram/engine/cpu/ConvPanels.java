@@ -35,16 +35,16 @@ final class ConvPanels implements Sgemm.BPanels {
      * {@link #tapOffsets}.
      */
     ConvPanels(ConvGeometry g, float[] xp, int[] taps, boolean transposed) {
-        this(g, xp, taps, transposed, g.outW());
+        this(g, xp, taps, transposed, false);
     }
 
-    private ConvPanels(ConvGeometry g, float[] xp, int[] taps, boolean transposed, int rowColumns) {
+    private ConvPanels(ConvGeometry g, float[] xp, int[] taps, boolean transposed, boolean rowsJoin) {
         this.xp = xp;
         this.taps = taps;
         this.transposed = transposed;
-        this.rowsJoin = rowColumns != g.outW();
-        this.ow = rowColumns;
-        this.ohw = g.outH() * rowColumns;
+        this.rowsJoin = rowsJoin;
+        this.ow = rowsJoin ? rowLength(g) : g.outW();
+        this.ohw = g.outH() * ow;
         this.exampleStride = exampleFloats(g);
         this.rowStep = g.strideH() * rowLength(g);
     }
@@ -71,7 +71,7 @@ final class ConvPanels implements Sgemm.BPanels {
      * the last example.
      */
     static ConvPanels overPaddedRows(ConvGeometry g, float[] xp, int[] taps) {
-        return new ConvPanels(g, xp, taps, false, rowLength(g));
+        return new ConvPanels(g, xp, taps, false, true);
     }
 
     /** Columns per output row of {@link #overPaddedRows}: the padded input row's length. */

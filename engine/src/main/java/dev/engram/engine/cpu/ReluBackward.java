@@ -1,7 +1,5 @@
 package dev.engram.engine.cpu;
 
-import java.lang.System.Logger.Level;
-
 /**
  * ReLU's backward rule {@code dx = x <= 0 ? 0 : dy} (a NaN input passes its gradient, as in PyTorch) over a range of
  * elements. C2 turns neither a float select nor the raw-bit form of it into a vector loop, so {@link #get()} is the
@@ -30,16 +28,7 @@ abstract class ReluBackward {
     }
 
     private static ReluBackward load() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            try {
-                return (ReluBackward) Class.forName("dev.engram.engine.cpu.ReluBackwardVector").getDeclaredConstructor()
-                        .newInstance();
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                System.getLogger(ReluBackward.class.getName()).log(Level.WARNING,
-                        "Vector API ReLU backward unavailable (" + e + "); using the plain-Java one.");
-            }
-        }
-        return new Scalar();
+        return VectorApi.loadOrElse(ReluBackward.class, "ReluBackwardVector", "ReLU backward", Scalar::new);
     }
 
     /**

@@ -1,7 +1,5 @@
 package dev.engram.engine.cpu;
 
-import java.lang.System.Logger.Level;
-
 /**
  * Sums over contiguous runs of floats for the normalization kernels and dot products, and the finiteness check of the
  * Winograd convolutions: float lanes within blocks of at most
@@ -55,15 +53,7 @@ abstract class RowSums {
     }
 
     private static RowSums load() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            try {
-                return (RowSums) Class.forName("dev.engram.engine.cpu.RowSumsVector").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                System.getLogger(RowSums.class.getName()).log(Level.WARNING,
-                        "Vector API row sums unavailable (" + e + "); using the plain-Java ones.");
-            }
-        }
-        return new Scalar();
+        return VectorApi.loadOrElse(RowSums.class, "RowSumsVector", "row sums", Scalar::new);
     }
 
     /** Plain Java: eight float lanes per block (four for {@link #allFinite}). */

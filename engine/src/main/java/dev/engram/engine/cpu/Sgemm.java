@@ -97,7 +97,7 @@ public final class Sgemm {
     }
 
     private static SgemmKernel loadVectorKernel() {
-        if (!ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+        if (!VectorApi.present()) {
             LOG.log(Level.WARNING, "jdk.incubator.vector is not available: SGEMM uses the slower scalar "
                     + "kernel. Start the JVM with --add-modules jdk.incubator.vector to enable the fast path.");
             return null;
