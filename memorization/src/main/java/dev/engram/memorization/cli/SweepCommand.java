@@ -113,16 +113,12 @@ public final class SweepCommand implements Callable<Integer> {
         if (threadsPerRun < 0) {
             throw new UsageException("--threads-per-run must be >= 0 (0 = the cores divided by --parallel), got " + threadsPerRun);
         }
-        if (cpus < 0) throw new UsageException("--cpus must be >= 0 (0 = the cluster's default), got " + cpus);
-        if (gpus < 0) throw new UsageException("--gpus must be >= 0, got " + gpus);
-        if (maxParallel < 0) throw new UsageException("--max-parallel must be >= 0 (0 = no limit), got " + maxParallel);
-        if (!SlurmOptions.validTime(time)) {
-            throw new UsageException("--time '" + time + "' is not a Slurm time limit (MINUTES, HH:MM:SS or D-HH:MM:SS)");
+        try {
+            return new SlurmOptions(partition, time, mem, cpus, gpus, sbatch, preamble, launcher, maxParallel);
+        } catch (SlurmOptions.InvalidOption bad) {
+            String option = bad.key().equals("maxParallel") ? "--max-parallel" : "--" + bad.key();
+            throw new UsageException(option + " " + bad.problem(), bad);
         }
-        for (String[] o : new String[][] {{"--partition", partition}, {"--mem", mem}}) {
-            if (o[1] != null && o[1].trim().matches(".*\\s.*")) throw new UsageException(o[0] + " '" + o[1] + "' contains white space");
-        }
-        return new SlurmOptions(partition, time, mem, cpus, gpus, sbatch, preamble, launcher, maxParallel);
     }
 
     /**

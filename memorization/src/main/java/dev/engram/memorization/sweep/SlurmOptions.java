@@ -24,7 +24,7 @@ public record SlurmOptions(String partition, String time, String mem, int cpus, 
     /** Nothing requested. */
     public static final SlurmOptions NONE = new SlurmOptions("", "", "", 0, 0, List.of(), List.of(), "", 0);
 
-    /** Validates and copies. */
+    /** Validates and copies; a bad field throws {@link InvalidOption} naming it as the sweep file's {@code slurm:} key. */
     public SlurmOptions {
         partition = partition == null ? "" : partition.trim();
         time = time == null ? "" : time.trim();
@@ -32,14 +32,41 @@ public record SlurmOptions(String partition, String time, String mem, int cpus, 
         launcher = launcher == null ? "" : launcher.trim();
         extra = List.copyOf(extra == null ? List.of() : extra);
         preamble = List.copyOf(preamble == null ? List.of() : preamble);
-        if (cpus < 0) throw new IllegalArgumentException("slurm cpus must be >= 0, got " + cpus);
-        if (gpus < 0) throw new IllegalArgumentException("slurm gpus must be >= 0, got " + gpus);
-        if (maxParallel < 0) throw new IllegalArgumentException("slurm maxParallel must be >= 0, got " + maxParallel);
+        checkAtLeastZero("cpus", cpus, " (0 = the cluster's default)");
+        checkAtLeastZero("gpus", gpus, "");
+        checkAtLeastZero("maxParallel", maxParallel, " (0 = no limit)");
         if (!validTime(time)) {
-            throw new IllegalArgumentException("slurm time '" + time + "' is not a Slurm time limit (MINUTES, HH:MM:SS or D-HH:MM:SS)");
+            throw new InvalidOption("time", "'" + time + "' is not a Slurm time limit (MINUTES, HH:MM:SS or D-HH:MM:SS)");
         }
-        for (String s : List.of(partition, mem)) {
-            if (s.matches(".*\\s.*")) throw new IllegalArgumentException("slurm option '" + s + "' contains white space");
+        if (partition.matches(".*\\s.*")) throw new InvalidOption("partition", "'" + partition + "' contains white space");
+        if (mem.matches(".*\\s.*")) throw new InvalidOption("mem", "'" + mem + "' contains white space");
+    }
+
+    private static void checkAtLeastZero(String key, int value, String meaningOfZero) {
+        if (value < 0) throw new InvalidOption(key, "must be >= 0" + meaningOfZero + ", got " + value);
+    }
+
+    /**
+     * One field of the Slurm options is out of range. The message names it as the sweep file does ({@code slurm cpus
+     * must be >= 0 ...}); {@link #key()} and {@link #problem()} let a command line name it by its own option instead.
+     */
+    public static final class InvalidOption extends IllegalArgumentException {
+        private final String key, problem;
+
+        InvalidOption(String key, String problem) {
+            super("slurm " + key + " " + problem);
+            this.key = key;
+            this.problem = problem;
+        }
+
+        /** The field's key in the {@code slurm:} section: partition, time, mem, cpus, gpus or maxParallel. */
+        public String key() {
+            return key;
+        }
+
+        /** What is wrong with its value, e.g. {@code must be >= 0, got -1}. */
+        public String problem() {
+            return problem;
         }
     }
 

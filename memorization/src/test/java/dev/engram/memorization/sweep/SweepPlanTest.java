@@ -142,6 +142,25 @@ class SweepPlanTest {
     }
 
     @Test
+    void badSlurmFieldsAreNamedByTheirSweepFileKey() {
+        Object[][] cases = {
+                {new Object[] {"a b", "", "", 0, 0, 0}, "partition", "slurm partition 'a b' contains white space"},
+                {new Object[] {"", "", "16 G", 0, 0, 0}, "mem", "slurm mem '16 G' contains white space"},
+                {new Object[] {"", "1:2:3:4", "", 0, 0, 0}, "time", "slurm time '1:2:3:4' is not a Slurm time limit"},
+                {new Object[] {"", "", "", -2, 0, 0}, "cpus", "slurm cpus must be >= 0 (0 = the cluster's default), got -2"},
+                {new Object[] {"", "", "", 0, -1, 0}, "gpus", "slurm gpus must be >= 0, got -1"},
+                {new Object[] {"", "", "", 0, 0, -4}, "maxParallel", "slurm maxParallel must be >= 0 (0 = no limit), got -4"}};
+        for (Object[] c : cases) {
+            Object[] f = (Object[]) c[0];
+            assertThatThrownBy(() -> new SlurmOptions((String) f[0], (String) f[1], (String) f[2], (int) f[3], (int) f[4],
+                    null, null, "", (int) f[5]))
+                    .isInstanceOfSatisfying(SlurmOptions.InvalidOption.class, e -> assertThat(e.key()).isEqualTo(c[1]))
+                    .hasMessageStartingWith((String) c[2]);
+        }
+        assertThat(new SlurmOptions(" gpu ", "2-00:30", " 8G ", 0, 0, null, null, "", 0).partition()).isEqualTo("gpu");
+    }
+
+    @Test
     void statusNamesFailedRunsWithTheirLogAndOnlyFailedPicksThem() throws IOException {
         Sweep s = plan("name: st\npreset: demo\naxes: {seed: [1, 2, 3]}\n", tmp.resolve("d"));
         s.write();
