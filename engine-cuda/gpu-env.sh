@@ -2,9 +2,12 @@
 # staged Java runtime once, points Engram at the machine's cuBLAS / cuDNN (PyTorch's nvidia wheels are found too)
 # and sets `vector`, the options that add the Vector API module when the runtime has it (Engram falls back to
 # scalar code without it).
+# ENGRAM_JRE_DIR: where the runtime is unpacked (default: $TMPDIR/engram-jre, or /tmp/engram-jre).
+tmp=${TMPDIR:-/tmp}
 if [ -f "$run/jre.tar.xz" ]; then
-  [ -x /tmp/engram-jre/jre/bin/java ] || { mkdir -p /tmp/engram-jre && tar -xJf "$run/jre.tar.xz" -C /tmp/engram-jre; }
-  export JAVA_HOME=/tmp/engram-jre/jre PATH=/tmp/engram-jre/jre/bin:$PATH
+  jre=${ENGRAM_JRE_DIR:-$tmp/engram-jre}
+  [ -x "$jre/jre/bin/java" ] || { mkdir -p "$jre" && tar -xJf "$run/jre.tar.xz" -C "$jre"; }
+  export JAVA_HOME="$jre/jre" PATH="$jre/jre/bin:$PATH"
 fi
 roots=$(python3 -c 'import nvidia; print(" ".join(nvidia.__path__))' 2>/dev/null || true)
 libdirs=""

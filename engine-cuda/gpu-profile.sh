@@ -6,13 +6,13 @@
 # usage: OUT=$OUT bash .gpu-run/gpu-profile.sh
 set -uo pipefail
 run=${RUN:-.gpu-run}
-out=${OUT:-/tmp/engram-out}/gpu-profile
+out=${OUT:-${TMPDIR:-/tmp}/engram-out}/gpu-profile
 mkdir -p "$out"
 . "$(dirname "$0")/gpu-env.sh"
 ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 [ -n "$ncu" ] || { echo "gpu-profile: no ncu on this machine" | tee "$out/kernels-by-name.txt"; exit 2; }
 timeout 400 "$ncu" --clock-control none --metrics gpu__time_duration.sum --csv --log-file "$out/kernels.csv" \
-  java -Djava.io.tmpdir=/tmp -Xmx16g "${vector[@]}" -cp "$cp" dev.engram.bench.StepBenchmark --device cuda:0 \
+  java -Djava.io.tmpdir="$tmp" -Xmx16g "${vector[@]}" -cp "$cp" dev.engram.bench.StepBenchmark --device cuda:0 \
   --batch "${BATCH:-512}" --only "${WORKLOAD:-resnet9paper}" --warmup 1 --iters 1 --warmup-sec 0 --min-sec 0 \
   > "$out/step.txt" 2>&1
 echo "ncu exit $?" >> "$out/step.txt"

@@ -8,7 +8,7 @@
 # usage: OUT=$OUT bash .gpu-run/gpu-run.sh [ConsoleLauncher selection, e.g. --select-class dev.engram.nativetests.KernelParityTest]
 set -uo pipefail
 run=${RUN:-.gpu-run}
-out=${OUT:-/tmp/engram-out}/gpu-check
+out=${OUT:-${TMPDIR:-/tmp}/engram-out}/gpu-check
 mkdir -p "$out"
 summary="$out/summary.txt"
 : > "$summary"
@@ -16,7 +16,7 @@ summary="$out/summary.txt"
 command -v java >/dev/null || { echo "gpu-run: no java (stage with engine-cuda/gpu-stage.sh)" | tee -a "$summary"; exit 2; }
 # First runs: synchronous launches, so a failing kernel is named where it fails.
 # ENGRAM_JAVA_OPTS: more options for the doctor and the tests, e.g. -Dengram.cuda.deterministic=false
-jopts=(-Djava.io.tmpdir=/tmp -Dengram.cuda.syncLaunches=${SYNC_LAUNCHES:-true} "${vector[@]}" ${ENGRAM_JAVA_OPTS:-})
+jopts=(-Djava.io.tmpdir="$tmp" -Dengram.cuda.syncLaunches=${SYNC_LAUNCHES:-true} "${vector[@]}" ${ENGRAM_JAVA_OPTS:-})
 step() { echo "== $1" | tee -a "$summary"; }
 
 step "nvidia-smi"
@@ -34,7 +34,7 @@ grep -E "tests (successful|failed|aborted)" "$out/native-tests.txt" | tee -a "$s
 echo "native tests exit $tests" | tee -a "$summary"
 step "ResNet-9 benchmark: Engram (fp32, TF32, fp32 non-deterministic, per-example norms) and PyTorch eager (fp32, TF32), batch ${BATCH:-512}"
 # asynchronous launches here: each step still ends reading its loss back
-bopts=(-Djava.io.tmpdir=/tmp -Xmx16g "${vector[@]}")
+bopts=(-Djava.io.tmpdir="$tmp" -Xmx16g "${vector[@]}")
 bench() { timeout "$1" java "${bopts[@]}" "${@:2}" -cp "$cp" dev.engram.bench.StepBenchmark --device cuda:0 \
   --batch "${BATCH:-512}" --only "${WORKLOAD:-resnet9paper}" >> "$out/benchmark.txt" 2>&1 || echo "exit $? ($*)" >> "$out/benchmark.txt"; }
 : > "$out/benchmark.txt"
