@@ -315,11 +315,14 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("run folder " + dir + " already holds a run (" + dir.resolve(RunFolder.CONFIG)
                     + "); continue it with `engram train --run " + dir + " --resume` or choose a new folder");
         }
+        List<Path> ownLeftovers = RunFolder.requireCreatable(dir); // before the data is loaded and the steps are timed
         TrainTest data = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(cfg);
         String empty = emptyClasses(data.train());
         if (empty != null) out.println("warning: " + empty);
         onEstimate.accept(printEstimate(cfg, data, gradAccounting, out));
         boolean existed = java.nio.file.Files.isDirectory(dir);
+        java.util.Set<Path> keep = new java.util.HashSet<>(topLevelEntries(dir)); // what a failure must not remove
+        keep.removeAll(ownLeftovers);
         RunData run;
         RunLock lock = RunLock.acquire(dir, String.join(" ", cmd));
         try {
@@ -330,7 +333,7 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (Exception | Error e) {
             if (dev.engram.nn.io.Checkpoint.epochs(dir.resolve(RunFolder.CHECKPOINTS)).stream().noneMatch(x -> x > 0)) {
                 lock.close();
-                removeRun(dir, existed);
+                removeRun(dir, existed, keep);
                 out.println("training failed before its first epoch; removed what it wrote in " + dir);
                 out.flush();
             }
@@ -364,11 +367,24 @@ public final class TrainCommand implements Callable<Integer> {
         return est;
     }
 
-    private static void removeRun(Path dir, boolean keepFolder) throws java.io.IOException {
-        try (var s = java.nio.file.Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                if (!(keepFolder && p.equals(dir))) java.nio.file.Files.deleteIfExists(p);
-            }
+    /**
+     * Removes what a failed training wrote in {@code dir}: the whole folder when it did not exist before, else every
+     * entry but those in {@code keep}, so nothing this command or an earlier interrupted one did not create is deleted.
+     */
+    private static void removeRun(Path dir, boolean existed, java.util.Set<Path> keep) throws java.io.IOException {
+        if (!existed) {
+            RunFolder.deleteTree(dir);
+            return;
+        }
+        for (Path p : topLevelEntries(dir)) {
+            if (!keep.contains(p)) RunFolder.deleteTree(p);
+        }
+    }
+
+    private static java.util.Set<Path> topLevelEntries(Path dir) throws java.io.IOException {
+        if (!java.nio.file.Files.isDirectory(dir)) return java.util.Set.of();
+        try (var s = java.nio.file.Files.list(dir)) {
+            return s.collect(java.util.stream.Collectors.toSet());
         }
     }
 

@@ -82,20 +82,7 @@ public final class RunFolder {
      */
     public static RunFolder create(Path dir, ExperimentConfig config, NoisyLabels noise, Provenance provenance)
             throws IOException {
-        if (Files.exists(dir)) {
-            if (!Files.isDirectory(dir)) throw new RunFolderException(dir, dir + " exists and is not a folder");
-            List<Path> leftovers = new ArrayList<>();
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, p -> !p.getFileName().toString().equals(RunLock.FILE))) {
-                for (Path p : s) {
-                    if (!interruptedCreation(p)) {
-                        throw new RunFolderException(dir, "run folder " + dir
-                                + " is not empty; choose a new folder (runs are never overwritten)");
-                    }
-                    leftovers.add(p);
-                }
-            }
-            for (Path p : leftovers) deleteTree(p);
-        }
+        for (Path p : requireCreatable(dir)) deleteTree(p);
         if (Math.abs(noise.fraction() - config.noiseFraction()) > 1e-12) {
             throw new IllegalArgumentException("noise labels were made with fraction " + noise.fraction()
                     + " but the config says " + config.noiseFraction());
@@ -109,6 +96,30 @@ public final class RunFolder {
     }
 
     /** Whether {@code p} (in a folder without config.json) is something {@link #create} writes before config.json. */
+    /**
+     * Checks that a run can be created in {@code dir}: it does not exist, or it is a folder holding nothing but the
+     * leftovers of a creation that was interrupted (empty {@code checkpoints/} and {@code analyses/}, the noise,
+     * provenance and normalization files, temporary files of atomic writes) and the run lock. Deletes nothing.
+     *
+     * @return those leftovers, which {@link #create} removes
+     * @throws RunFolderException when {@code dir} is a file or holds anything else
+     */
+    public static List<Path> requireCreatable(Path dir) throws IOException {
+        List<Path> leftovers = new ArrayList<>();
+        if (!Files.exists(dir)) return leftovers;
+        if (!Files.isDirectory(dir)) throw new RunFolderException(dir, dir + " exists and is not a folder");
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, p -> !p.getFileName().toString().equals(RunLock.FILE))) {
+            for (Path p : s) {
+                if (!interruptedCreation(p)) {
+                    throw new RunFolderException(dir, "run folder " + dir + " is not empty (it holds " + p.getFileName()
+                            + "); choose a new folder (runs are never overwritten)");
+                }
+                leftovers.add(p);
+            }
+        }
+        return leftovers;
+    }
+
     private static boolean interruptedCreation(Path p) throws IOException {
         String n = p.getFileName().toString();
         if (Files.isDirectory(p)) {

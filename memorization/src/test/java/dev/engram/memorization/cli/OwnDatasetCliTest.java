@@ -112,6 +112,38 @@ class OwnDatasetCliTest extends CliTestBase {
         everyAnalysis(run, "mlp", t0);
     }
 
+    @Test
+    void trainingIntoAFolderHoldingOtherFilesIsRefusedAndLeavesThemAlone() throws IOException {
+        Path run = tmp.resolve("my-notes");
+        Files.createDirectories(run.resolve("drafts/old"));
+        Files.writeString(run.resolve("paper.tex"), "precious");
+        Files.writeString(run.resolve("drafts/old/a.csv"), "1,2\n");
+        // the data does not exist: the folder is refused before the data is read
+        assertThat(engram("train", "--run", run.toString(), "--dataset", "npy:" + tmp.resolve("no-such-data"), "--model",
+                "mlp", "--epochs", "1")).isNotZero();
+        assertThat(err.toString()).contains("is not empty (it holds").doesNotContain("no-such-data");
+        assertThat(out.toString()).doesNotContain("removed what it wrote");
+        assertThat(run.resolve("paper.tex")).hasContent("precious");
+        assertThat(run.resolve("drafts/old/a.csv")).hasContent("1,2");
+        try (Stream<Path> s = Files.list(run)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("paper.tex", "drafts");
+        }
+    }
+
+    @Test
+    void aTrainingThatFailsBeforeItsFirstEpochRemovesOnlyWhatItWrote() throws IOException {
+        Path data = tmp.resolve("arrays");
+        npyFolder(data, 40, 6, 3);
+        Path run = tmp.resolve("empty-folder");
+        Files.createDirectories(run);
+        // a learning rate this large makes the first step's loss non-finite: training stops in epoch 1
+        int code = engram("train", "--run", run.toString(), "--dataset", "npy:" + data, "--model", "mlp", "--epochs", "2",
+                "--batch-size", "8", "--lr", "1e30");
+        assertThat(code).as(out + "\n" + err).isNotZero();
+        assertThat(out.toString()).contains("removed what it wrote in " + run);
+        assertThat(run).isDirectory().isEmptyDirectory();
+    }
+
     private void everyAnalysis(Path run, String model, long t0) throws IOException {
         String r = run.toString();
         List<String[]> commands = List.of(
