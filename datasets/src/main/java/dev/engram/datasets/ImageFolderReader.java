@@ -19,8 +19,9 @@ import java.util.stream.Stream;
  * ROOT/&lt;class b&gt;/...
  * </pre>
  * or, with a fixed test set, {@code ROOT/train/<class>/…} and {@code ROOT/test/<class>/…} (the same class folders
- * in both). Without {@code train/} and {@code test/} the examples are split by {@link OwnDatasets#split} with the
- * given test fraction. Files are taken in sorted path order inside each class folder (sub-folders included), so
+ * in both; {@code val/}, {@code valid/} or {@code validation/} are taken in place of {@code test/}). Without a held-out
+ * folder (class folders at the top, or {@code train/} alone) the examples are split by {@link OwnDatasets#split} with
+ * the given test fraction. A {@code train/} or held-out folder beside class folders is refused, not read as a class. Files are taken in sorted path order inside each class folder (sub-folders included), so
  * example {@code i} is always the same file; symbolic links are followed (as torchvision does); hidden files, files in
  * hidden sub-folders (such as Jupyter's {@code .ipynb_checkpoints}) and files without a PNG/JPEG extension are skipped.
  *
@@ -49,28 +50,60 @@ public final class ImageFolderReader {
      */
     public static TrainTest read(Path root, int[] size, double testFraction, long splitSeed) throws IOException {
         if (!Files.isDirectory(root)) throw new InvalidDatasetException(root, "not a folder (expected one sub-folder per class)");
-        Path train = root.resolve("train"), test = root.resolve("test");
         String name = root.toAbsolutePath().normalize().getFileName() == null ? "folder"
                 : root.toAbsolutePath().normalize().getFileName().toString();
-        if (Files.isDirectory(train) && Files.isDirectory(test)) {
-            List<String> classes = classes(train);
-            List<String> testClasses = classes(test);
+        Layout layout = layout(root);
+        if (layout.train != null && layout.test != null) {
+            List<String> classes = classes(layout.train);
+            List<String> testClasses = classes(layout.test);
             if (!classes.equals(testClasses)) {
-                throw new InvalidDatasetException(test, "has class folders " + testClasses + " but " + train
+                throw new InvalidDatasetException(layout.test, "has class folders " + testClasses + " but " + layout.train
                         + " has " + classes + "; both need the same class folders");
             }
             Shape shape = new Shape(size);
-            Dataset tr = readClasses(train, classes, shape, name + "-train");
-            Dataset te = readClasses(test, classes, shape, name + "-test");
+            Dataset tr = readClasses(layout.train, classes, shape, name + "-train");
+            Dataset te = readClasses(layout.test, classes, shape, name + "-test");
             return new TrainTest(tr, te);
         }
-        List<String> classes = classes(root);
-        Dataset all = readClasses(root, classes, new Shape(size), name);
+        Path dir = layout.train != null ? layout.train : root;
+        List<String> classes = classes(dir);
+        Dataset all = readClasses(dir, classes, new Shape(size), name);
         return OwnDatasets.split(all, testFraction, splitSeed, name);
     }
 
-    /** Sorted names of the non-hidden sub-folders of {@code dir}; at least one. */
-    static List<String> classes(Path dir) throws IOException {
+    /** Names of the folder holding the held-out part, besides {@code train/}: the first one present is used. */
+    public static final List<String> HELD_OUT_NAMES = List.of("test", "val", "valid", "validation");
+
+    /** Where the training and the held-out class folders are; {@code train} null = the root holds the classes. */
+    private record Layout(Path train, Path test) { }
+
+    /**
+     * The layout of {@code root}: {@code train/} with one of {@link #HELD_OUT_NAMES} beside it, {@code train/} alone (split
+     * like a plain folder), or class folders at the top. Split-named folders mixed with class folders, or several
+     * held-out folders, are refused: read as classes they would silently make a "train" and a "val" class.
+     */
+    private static Layout layout(Path root) throws IOException {
+        List<String> top = subFolders(root);
+        List<String> heldOut = top.stream().filter(n -> HELD_OUT_NAMES.contains(n.toLowerCase(Locale.ROOT))).toList();
+        String train = top.stream().filter(n -> n.equalsIgnoreCase("train")).findFirst().orElse(null);
+        String layouts = "expected ROOT/<class>/… (a test set is then split off by --test-fraction), or ROOT/train/<class>/…"
+                + " with an optional held-out ROOT/test/<class>/… (or val/, valid/, validation/)";
+        if (train == null) {
+            if (!heldOut.isEmpty()) {
+                throw new InvalidDatasetException(root, "has a " + heldOut.get(0) + "/ folder but no train/ folder beside it;"
+                        + " " + layouts);
+            }
+            return new Layout(null, null);
+        }
+        List<String> others = top.stream().filter(n -> !n.equals(train) && !heldOut.contains(n)).toList();
+        if (!others.isEmpty() || heldOut.size() > 1) {
+            throw new InvalidDatasetException(root, "mixes a train/ folder with " + (others.isEmpty()
+                    ? "several held-out folders " + heldOut : "other folders " + others) + "; " + layouts);
+        }
+        return new Layout(root.resolve(train), heldOut.isEmpty() ? null : root.resolve(heldOut.get(0)));
+    }
+
+    private static List<String> subFolders(Path dir) throws IOException {
         List<String> names = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
@@ -79,6 +112,12 @@ public final class ImageFolderReader {
             }
         }
         names.sort(null);
+        return names;
+    }
+
+    /** Sorted names of the non-hidden sub-folders of {@code dir}; at least one. */
+    static List<String> classes(Path dir) throws IOException {
+        List<String> names = subFolders(dir);
         if (names.isEmpty()) {
             throw new InvalidDatasetException(dir, "has no class sub-folders (expected one sub-folder of PNG/JPEG"
                     + " images per class, or train/ and test/ folders of them)");

@@ -113,6 +113,40 @@ class OwnDatasetsTest {
     }
 
     @Test
+    void trainWithValOrAloneIsALayoutNotTwoClassesAndMixedLayoutsAreRefused() throws IOException {
+        Path tv = tmp.resolve("train-val");
+        for (String part : new String[] {"train", "val"}) {
+            for (int k = 0; k < 3; k++) png(tv.resolve(part + "/c" + k + "/0.png"), 2, 2, false, k);
+        }
+        png(tv.resolve("train/c1/1.png"), 2, 2, false, 9);
+        TrainTest tt = ImageFolderReader.read(tv, null, 0.5, 1);
+        assertThat(tt.train().numClasses()).isEqualTo(3);
+        assertThat(tt.train().labels()).containsExactly(0, 1, 1, 2);
+        assertThat(tt.test().labels()).containsExactly(0, 1, 2);
+
+        Path alone = tmp.resolve("train-alone");
+        for (int k = 0; k < 2; k++) for (int i = 0; i < 3; i++) png(alone.resolve("train/c" + k + "/" + i + ".png"), 2, 2, false, i);
+        TrainTest split = ImageFolderReader.read(alone, null, 0.5, 1);
+        assertThat(split.train().numClasses()).isEqualTo(2);
+        assertThat(split.train().size() + split.test().size()).isEqualTo(6);
+
+        Path mixed = tmp.resolve("train-and-class");
+        png(mixed.resolve("train/a/0.png"), 2, 2, false, 0);
+        png(mixed.resolve("b/0.png"), 2, 2, false, 1);
+        assertThatThrownBy(() -> ImageFolderReader.read(mixed, null, 0.5, 1)).isInstanceOf(InvalidDatasetException.class)
+                .hasMessageContaining(mixed.toString()).hasMessageContaining("other folders [b]");
+        Path two = tmp.resolve("two-held-out");
+        for (String part : new String[] {"train", "test", "val"}) png(two.resolve(part + "/a/0.png"), 2, 2, false, 0);
+        assertThatThrownBy(() -> ImageFolderReader.read(two, null, 0.5, 1)).isInstanceOf(InvalidDatasetException.class)
+                .hasMessageContaining("several held-out folders [test, val]");
+        Path noTrain = tmp.resolve("val-only");
+        png(noTrain.resolve("val/a/0.png"), 2, 2, false, 0);
+        png(noTrain.resolve("b/0.png"), 2, 2, false, 0);
+        assertThatThrownBy(() -> ImageFolderReader.read(noTrain, null, 0.5, 1)).isInstanceOf(InvalidDatasetException.class)
+                .hasMessageContaining("has a val/ folder but no train/ folder");
+    }
+
+    @Test
     void filesInHiddenSubFoldersOfAClassAreSkipped() throws IOException {
         // before the fix Jupyter's checkpoint copies were read as more examples of the class
         Path root = tmp.resolve("hidden");

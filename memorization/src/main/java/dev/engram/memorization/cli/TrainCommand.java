@@ -61,7 +61,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--dataset", description = "mnist, fashion-mnist, cifar10 or svhn (paper preset default: mnist),"
             + " or your own data: folder:PATH (one sub-folder of PNG/JPEG images per class, optionally under train/ and"
-            + " test/) or npy:PATH (a folder with x.npy and y.npy, or an .npz with entries x and y).")
+            + " test/ or val/) or npy:PATH (a folder with x.npy and y.npy, or an .npz with entries x and y).")
     String dataset;
 
     @Option(names = "--image-size", paramLabel = "HxW", description = "Resize the images of a folder: dataset to HxW"
