@@ -2,6 +2,7 @@ package dev.engram.memorization.cli;
 
 import dev.engram.datasets.Dataset;
 import dev.engram.datasets.NoisyLabels;
+import dev.engram.datasets.Normalization;
 import dev.engram.memorization.data.DataSource;
 import dev.engram.memorization.data.RunData;
 import dev.engram.memorization.run.ExperimentConfig;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SortedMap;
@@ -95,6 +97,21 @@ public final class ImportCommand implements Callable<Integer> {
     @Option(names = "--offline", description = "Use only the dataset cache, never download.")
     boolean offline;
 
+    @Option(names = "--image-size", paramLabel = "HxW", description = "Resize the images of a folder: dataset to HxW, as"
+            + " `engram train --image-size` does (the size the model was trained on).")
+    String imageSize;
+
+    @Option(names = "--test-fraction", paramLabel = "F", description = "Fraction of an own dataset without a test part"
+            + " held out as its test set, as for train (default: 0.2).")
+    Double testFraction;
+
+    @Option(names = "--normalization", paramLabel = "paper|data|MEAN:STD", description = "Input normalization the"
+            + " weights were trained with: paper (pixels/255, then (x - 0.5) / 0.5; the default for the built-in datasets),"
+            + " data (per-channel mean and std of the training examples; the default for folder: and npy: data, as train"
+            + " does) or MEAN:STD, one value or one per channel each, in pixel/255 units (e.g."
+            + " 0.4914,0.4822,0.4465:0.2470,0.2435,0.2616). Written to the run's normalization.json; every analysis uses it.")
+    String normalization;
+
     /** Channels, image side and classes of the built-in datasets, to check {@code --input-shape} and {@code --classes}. */
     static final java.util.Map<String, int[]> BUILT_IN_SHAPES = java.util.Map.of(
             "mnist", new int[] {1, 28, 10}, "fashion-mnist", new int[] {1, 28, 10},
@@ -116,6 +133,17 @@ public final class ImportCommand implements Callable<Integer> {
             throw new UsageException(option == null ? e.getMessage() : option + " " + e.value() + ": " + e.problem(), e);
         }
         if (examples < 0) throw new UsageException("--examples must be >= 0, got " + examples);
+        ExperimentConfig.Builder dataCfg = ExperimentConfig.paper(ds, modelName).toBuilder();
+        if (imageSize != null) dataCfg.imageSize(imageSize.trim().toLowerCase(Locale.ROOT));
+        if (testFraction != null) dataCfg.testFraction(testFraction);
+        ExperimentConfig readCfg;
+        try {
+            readCfg = dataCfg.build();
+        } catch (ExperimentConfig.InvalidField e) {
+            String option = e.field().equals("imageSize") ? "--image-size" : e.field().equals("testFraction")
+                    ? "--test-fraction" : null;
+            throw new UsageException(option == null ? e.getMessage() : option + " " + e.value() + ": " + e.problem(), e);
+        }
         SortedMap<Integer, Path> files = RunImport.weightFiles(weights, epoch);
         Path noiseFile = labels == null ? null : labels.noiseFile;
         Path noisyIdx = labels == null ? null : labels.noisyIndices;
@@ -137,14 +165,14 @@ public final class ImportCommand implements Callable<Integer> {
             }
             size = inputShape.get(1);
             k = classes;
-            int[] known = BUILT_IN_SHAPES.get(ds);
+            int[] known = readCfg.ownDataset() ? ownShape(readCfg, out) : BUILT_IN_SHAPES.get(ds);
             if (known != null && (c != known[0] || size != known[1] || k != known[2])) {
                 throw new UsageException("--input-shape " + c + "," + size + "," + size + " --classes " + k + " contradict --dataset "
                         + ds + ", whose images are " + known[0] + "," + known[1] + "," + known[1] + " in " + known[2]
                         + " classes; the analyses would read " + ds + " and fail");
             }
         } else {
-            train = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(ds).train();
+            train = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(readCfg).train();
             c = train.channels();
             if (train.height() != train.width()) {
                 throw new IllegalArgumentException("dataset " + ds + " has non-square images " + train.height() + "×" + train.width());
@@ -189,20 +217,77 @@ public final class ImportCommand implements Callable<Integer> {
             }
         }
         int n = noise.size();
-        ExperimentConfig cfg = ExperimentConfig.paper(ds, modelName).toBuilder()
+        ExperimentConfig cfg = readCfg.toBuilder()
                 .noiseFraction(noise.fraction()).seed(seed).epochs(files.lastKey())
                 .trainSubset(train != null && n == train.size() ? 0 : n).build();
+        Normalization norm = normalization(cfg, train == null ? null : RunData.firstN(train, n, "the labels"), c);
         Module m = RunData.createModel(modelName, c, size, k, seed);
         RunImport.check(cfg, files, m); // before the lock creates the folder
         List<String> cmd = TrainCommand.commandLine(spec);
         RunFolder folder;
         try (RunLock lock = RunLock.acquire(run, String.join(" ", cmd))) {
-            folder = RunImport.create(run, cfg, noise, files, m, cmd);
+            folder = RunImport.create(run, cfg, noise, norm, files, m, cmd);
         }
         out.printf(Locale.ROOT, "imported %d checkpoint(s) (epochs %s) of %s on %s (%d examples, %d noisy) into %s%n",
                 files.size(), files.keySet(), modelName, ds, n, noise.noisyCount(), folder.dir());
+        out.printf(Locale.ROOT, "input normalization (x - mean) / std, in pixel/255 units: mean %s, std %s%n",
+                Arrays.toString(norm.mean()), Arrays.toString(norm.std()));
         out.println("next: engram rewind --run " + folder.dir() + "   engram flip --run " + folder.dir());
         out.flush();
         return 0;
+    }
+
+    /** Channels, image side and classes of an own dataset (read: it is local), to check {@code --input-shape}. */
+    private static int[] ownShape(ExperimentConfig cfg, PrintWriter out) throws java.io.IOException {
+        Dataset d = DataSource.catalog(AnalysisCommand.fetchOptions(true, out)).load(cfg).train();
+        return new int[] {d.channels(), d.height() == d.width() ? d.height() : -1, d.numClasses()};
+    }
+
+    /**
+     * The run's normalization from {@code --normalization}: {@code first} is the training examples the weights saw
+     * (null when the dataset was not read).
+     */
+    private Normalization normalization(ExperimentConfig cfg, Dataset first, int channels) {
+        String v = normalization == null ? (cfg.ownDataset() ? "data" : "paper") : normalization.trim().toLowerCase(Locale.ROOT);
+        Normalization n;
+        if (v.equals("paper")) {
+            n = Normalization.PAPER;
+        } else if (v.equals("data")) {
+            if (first == null) {
+                throw new UsageException("--normalization data needs the training examples, but --input-shape skips reading"
+                        + " the dataset; give MEAN:STD or drop --input-shape");
+            }
+            n = Normalization.of(first);
+        } else {
+            String[] parts = v.split(":", -1);
+            if (parts.length != 2) {
+                throw new UsageException("--normalization '" + normalization + "': expected paper, data or MEAN:STD"
+                        + " (comma-separated per channel, e.g. 0.5:0.25)");
+            }
+            try {
+                n = new Normalization(floats(parts[0]), floats(parts[1]));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--normalization '" + normalization + "': " + e.getMessage(), e);
+            }
+        }
+        if (n.mean().length != 1 && n.mean().length != channels) {
+            throw new UsageException("--normalization '" + normalization + "' gives " + n.mean().length
+                    + " values per statistic but the images have " + channels + " channel(s); give 1 or " + channels);
+        }
+        return n;
+    }
+
+    private static float[] floats(String csv) {
+        String[] t = csv.split(",", -1);
+        float[] f = new float[t.length];
+        for (int i = 0; i < t.length; i++) {
+            try {
+                f[i] = Float.parseFloat(t[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + t[i] + "' is not a number");
+            }
+            if (!Float.isFinite(f[i])) throw new IllegalArgumentException("'" + t[i] + "' is not a finite number");
+        }
+        return f;
     }
 }

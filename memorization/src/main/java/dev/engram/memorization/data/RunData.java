@@ -106,21 +106,22 @@ public final class RunData {
     }
 
     /**
-     * The input normalization of this run, used by its training, every analysis and every evaluation: the paper's
-     * (mean 0.5, std 0.5, docs/methods.md §1.1) for a built-in dataset; for an own dataset the one stored in the run's
-     * {@value RunFolder#NORMALIZATION} (written when the run was created), or, for a run folder without that file,
-     * computed from the run's training examples ({@link #trainingNormalization}) as training would have.
+     * The input normalization of this run, used by its training, every analysis and every evaluation: the one stored in
+     * the run's {@value RunFolder#NORMALIZATION} when there is one (training writes it for an own dataset,
+     * {@code engram import} for every run); without that file, the paper's (mean 0.5, std 0.5, docs/methods.md §1.1)
+     * for a built-in dataset, and for an own dataset the per-channel statistics of the run's training examples
+     * ({@link #trainingNormalization}), as training would have computed them.
      *
      * @throws RunFolderException naming the file when it is unreadable or does not match the data's channels
      */
     public synchronized Normalization normalization() throws IOException {
         if (normalization == null) {
-            if (!config().ownDataset()) {
+            Path f = run.dir().resolve(RunFolder.NORMALIZATION);
+            boolean stored = java.nio.file.Files.isRegularFile(f);
+            if (!stored && !config().ownDataset()) {
                 normalization = Normalization.PAPER;
             } else {
-                Path f = run.dir().resolve(RunFolder.NORMALIZATION);
-                Normalization n = java.nio.file.Files.isRegularFile(f) ? readNormalization(f)
-                        : trainingNormalization(config(), train());
+                Normalization n = stored ? readNormalization(f) : trainingNormalization(config(), train());
                 if (n.mean().length != 1 && n.mean().length != train().channels()) {
                     throw new RunFolderException(f, f + " has " + n.mean().length + " channels but the data has "
                             + train().channels());

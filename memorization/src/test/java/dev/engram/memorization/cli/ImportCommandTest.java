@@ -1,5 +1,9 @@
 package dev.engram.memorization.cli;
 
+import dev.engram.datasets.FetchOptions;
+
+import dev.engram.datasets.Normalization;
+
 import dev.engram.datasets.Dataset;
 import dev.engram.datasets.NoisyLabels;
 import dev.engram.datasets.TrainTest;
@@ -211,6 +215,63 @@ class ImportCommandTest {
         assertThat(engram("rewind", "--run", run.toString())).isEqualTo(EngramCli.EXIT_FAILURE);
         assertThat(err.toString()).contains("has no noisy examples").contains("--noise-file or --noisy-indices")
                 .doesNotContain("train a run with --noise");
+    }
+
+    @Test
+    void theNormalizationTheWeightsWereTrainedWithIsRecordedAndUsedAndBadOnesAreRefused() throws IOException {
+        Path arrays = tmp.resolve("arrays");
+        OwnDatasetCliTest.npyFolder(arrays, 40, 6, 2);
+        Path weights = Files.createDirectories(tmp.resolve("w"));
+        for (int e = 0; e < 2; e++) {
+            SafeTensors.write(weights.resolve("epoch-00" + e + ".safetensors"), Models.create("mlp", 6, 1, 2, e).stateDict());
+        }
+        // own data, no option: the per-channel statistics of the training examples, as train computes them
+        Path byData = tmp.resolve("by-data");
+        assertThat(engram("import", "--run", byData.toString(), "--weights", weights.toString(), "--dataset",
+                "npy:" + arrays, "--model", "mlp")).as(err.toString()).isZero();
+        RunData d = RunData.open(byData, DataSource.catalog(FetchOptions.defaults().withOffline(true)));
+        assertThat(byData.resolve(RunFolder.NORMALIZATION)).isRegularFile();
+        assertThat(d.normalization()).isEqualTo(Normalization.of(d.train()));
+        assertThat(out.toString()).contains("input normalization");
+        // explicit, one value for every channel
+        Path given = tmp.resolve("given");
+        assertThat(engram("import", "--run", given.toString(), "--weights", weights.toString(), "--dataset",
+                "npy:" + arrays, "--model", "mlp", "--normalization", "0.5:0.25")).as(err.toString()).isZero();
+        Normalization n = RunData.open(given, DataSource.catalog(FetchOptions.defaults().withOffline(true))).normalization();
+        assertThat(n.mean()).containsExactly(0.5f);
+        assertThat(n.std()).containsExactly(0.25f);
+        // a built-in dataset keeps the stored one too (here without reading the dataset)
+        Dataset train = generated("gen-train", 20, 1);
+        Path noiseFile = tmp.resolve("noise.csv");
+        noise(train, 2).save(noiseFile);
+        Path w = tmp.resolve("final.safetensors");
+        SafeTensors.write(w, new TinyNet(1, 28, 10, 9).stateDict());
+        String tiny = "class:" + TinyNet.class.getName();
+        Path builtIn = tmp.resolve("built-in");
+        assertThat(engram("import", "--run", builtIn.toString(), "--weights", w.toString(), "--dataset", "mnist", "--model",
+                tiny, "--noise-file", noiseFile.toString(), "--input-shape", "1,28,28", "--classes", "10",
+                "--normalization", "0.1307:0.3081")).as(err.toString()).isZero();
+        assertThat(RunData.open(builtIn, DataSource.catalog(FetchOptions.defaults().withOffline(true))).normalization())
+                .isEqualTo(new Normalization(new float[] {0.1307f}, new float[] {0.3081f}));
+        // refused, nothing written
+        String[][] bad = {
+                {"--normalization", "0.5,0.5,0.5:0.2,0.2,0.2", "3 values per statistic but the images have 6 channel(s)"},
+                {"--normalization", "0.5:0", "std must be > 0"},
+                {"--normalization", "half", "expected paper, data or MEAN:STD"},
+                {"--input-shape", "4,5,5", "contradict --dataset"}};
+        for (String[] b : bad) {
+            Path r = tmp.resolve("bad-" + b[1].hashCode());
+            List<String> args = new java.util.ArrayList<>(List.of("import", "--run", r.toString(), "--weights",
+                    weights.toString(), "--dataset", "npy:" + arrays, "--model", "mlp", b[0], b[1]));
+            if (b[0].equals("--input-shape")) args.addAll(List.of("--classes", "2", "--noise-file", noiseFile.toString()));
+            assertThat(engram(args.toArray(String[]::new))).as(b[1]).isEqualTo(EngramCli.EXIT_USAGE);
+            assertThat(err.toString()).contains(b[2]);
+            assertThat(r).doesNotExist();
+        }
+        assertThat(engram("import", "--run", tmp.resolve("bad-data").toString(), "--weights", w.toString(), "--dataset",
+                "mnist", "--model", tiny, "--noise-file", noiseFile.toString(), "--input-shape", "1,28,28", "--classes",
+                "10", "--normalization", "data")).isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(err.toString()).contains("--normalization data needs the training examples");
     }
 
     /** A researcher's model on the class path. */
