@@ -49,10 +49,13 @@ public record NoisyLabels(int[] noisyLabels, int[] originalLabels, boolean[] mas
         mask = mask.clone();
     }
 
+    /** A copy of the labels to train on. */
     @Override public int[] noisyLabels() { return noisyLabels.clone(); }
 
+    /** A copy of the labels of the dataset file. */
     @Override public int[] originalLabels() { return originalLabels.clone(); }
 
+    /** A copy of the noisy (or atypical) mask. */
     @Override public boolean[] mask() { return mask.clone(); }
 
     /** Number of examples. */

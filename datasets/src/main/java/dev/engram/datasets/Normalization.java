@@ -32,9 +32,11 @@ public record Normalization(float[] mean, float[] std) {
         std = std.clone();
     }
 
+    /** A copy of the per-channel means. */
     @Override
     public float[] mean() { return mean.clone(); }
 
+    /** A copy of the per-channel standard deviations. */
     @Override
     public float[] std() { return std.clone(); }
 

@@ -14,6 +14,10 @@ public final class Autograd {
 
     /** Observer of every node's output gradient during a backward pass (per-example rules hook here). */
     public interface BackwardListener {
+        /**
+         * Called on the thread running backward just before {@code node}'s backward, with the gradient of its output
+         * (summed over all its consumers); gradients are disabled during the call.
+         */
         void onNode(Node node, Tensor gradOutput);
     }
 

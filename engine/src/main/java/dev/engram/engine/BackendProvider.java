@@ -10,5 +10,9 @@ public interface BackendProvider {
     /** Null when usable; otherwise a one-line reason (missing driver, library, no GPU). */
     String unavailableReason();
 
+    /**
+     * Creates the backend of {@code device} (of this provider's {@link #kind()}); {@link Backends#get} calls it only
+     * when {@link #unavailableReason()} is null, once per device, and caches the result.
+     */
     Backend create(Device device);
 }

@@ -53,6 +53,10 @@ public final class Backends {
         return defaultDevice;
     }
 
+    /**
+     * Sets, for all threads, the device of tensor factories that take none; the device's backend is created first, so
+     * an unavailable device throws {@link IllegalStateException} and leaves the default unchanged.
+     */
     public static void setDefaultDevice(Device device) {
         get(device);
         defaultDevice = device;

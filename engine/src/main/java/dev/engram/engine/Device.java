@@ -12,6 +12,10 @@ public record Device(String kind, int index) {
     /** The host. */
     public static final Device CPU = new Device("cpu", 0);
 
+    /**
+     * Validates: a null {@code kind} throws {@link NullPointerException}, a kind other than "cpu" or "cuda" or a
+     * negative index {@link IllegalArgumentException}.
+     */
     public Device {
         Objects.requireNonNull(kind, "kind");
         if (!kind.equals("cpu") && !kind.equals("cuda")) {
@@ -40,6 +44,7 @@ public record Device(String kind, int index) {
         throw new IllegalArgumentException("bad device '" + s + "' (expected cpu, cuda or cuda:N)");
     }
 
+    /** Whether this is the host. */
     public boolean isCpu() {
         return kind.equals("cpu");
     }

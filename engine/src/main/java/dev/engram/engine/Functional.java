@@ -23,10 +23,19 @@ public final class Functional {
         return ConvOps.conv2d(x, weight, bias, strideH, strideW, padH, padW, dilH, dilW);
     }
 
+    /**
+     * Max pooling of {@code [N, C, H, W]} with a square {@code kernel} window, {@code stride} and {@code padding} (at
+     * most half the window; padded cells never win): output {@code [N, C, (H + 2 padding - kernel) / stride + 1, ...]},
+     * each window's gradient going to its chosen element (a NaN if it holds one, else the first maximum).
+     */
     public static Tensor maxPool2d(Tensor x, int kernel, int stride, int padding) {
         return PoolOps.maxPool2d(x, kernel, kernel, stride, stride, padding, padding);
     }
 
+    /**
+     * Average pooling of {@code [N, C, H, W]} with a square window, shaped as {@link #maxPool2d}; padded cells count as
+     * zeros and every window divides by {@code kernel * kernel} (PyTorch's default {@code count_include_pad=True}).
+     */
     public static Tensor avgPool2d(Tensor x, int kernel, int stride, int padding) {
         return PoolOps.avgPool2d(x, kernel, kernel, stride, stride, padding, padding);
     }
@@ -63,10 +72,15 @@ public final class Functional {
         return NormOps.layerNorm(x, x.shapeRef()[x.rank() - 1], gamma, beta, eps);
     }
 
+    /** Softmax of a float32 tensor along {@code axis} (negative counts from the end); same shape as {@code x}. */
     public static Tensor softmax(Tensor x, int axis) {
         return LossOps.softmax(x, axis, false);
     }
 
+    /**
+     * Log-softmax along {@code axis}, computed as {@code (x - max) - log(sum(exp(x - max)))} in one kernel, so it stays
+     * finite where {@code log(softmax(x))} would underflow.
+     */
     public static Tensor logSoftmax(Tensor x, int axis) {
         return LossOps.softmax(x, axis, true);
     }
@@ -97,10 +111,12 @@ public final class Functional {
         return ShapeOps.cat(axis, tensors);
     }
 
+    /** {@link Tensor#relu()}: {@code x <= 0 ? +0 : x}, NaN propagating. */
     public static Tensor relu(Tensor x) {
         return x.relu();
     }
 
+    /** {@link Tensor#gelu()}: the exact, erf-based GELU. */
     public static Tensor gelu(Tensor x) {
         return x.gelu();
     }

@@ -10,6 +10,10 @@ public abstract class Node {
     /** Set once a backward pass without {@code retainGraph} has run through this node and released what it saved. */
     boolean freed;
 
+    /**
+     * Records the op's inputs, in the order in which {@link #backward(Tensor)} returns their gradients; the array is
+     * kept as given, and null entries are skipped.
+     */
     protected Node(Tensor... inputs) {
         this.inputs = inputs;
     }
@@ -25,6 +29,7 @@ public abstract class Node {
         return inputs[i];
     }
 
+    /** Number of inputs (null entries included). */
     public int inputCount() {
         return inputs.length;
     }

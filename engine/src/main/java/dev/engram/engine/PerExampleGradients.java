@@ -373,6 +373,7 @@ public final class PerExampleGradients implements AutoCloseable {
 
     // ---- results -------------------------------------------------------------------------------
 
+    /** What this collection keeps: per-example squared norms only, or full per-example gradients as well. */
     public PerExample.Mode mode() {
         return mode;
     }

@@ -40,6 +40,10 @@ public record PerExampleOptions(long memoryBudgetBytes, NormPath normPath, Funct
     /** Default scratch budget: 256 MiB. */
     public static final long DEFAULT_BUDGET = 256L << 20;
 
+    /**
+     * Validates the settings: a non-positive budget, a null norm path or reduction, or a negative batch size throws
+     * {@link IllegalArgumentException}.
+     */
     public PerExampleOptions {
         if (memoryBudgetBytes <= 0) throw new IllegalArgumentException("PerExampleOptions: memory budget must be positive, got " + memoryBudgetBytes);
         if (normPath == null || reduction == null) throw new IllegalArgumentException("PerExampleOptions: null norm path or reduction");
@@ -51,10 +55,12 @@ public record PerExampleOptions(long memoryBudgetBytes, NormPath normPath, Funct
         return new PerExampleOptions(DEFAULT_BUDGET, NormPath.AUTO, null, Reduction.MEAN, 0);
     }
 
+    /** A copy with a scratch budget of {@code bytes} (positive). */
     public PerExampleOptions withMemoryBudget(long bytes) {
         return new PerExampleOptions(bytes, normPath, recompute, reduction, batchSize);
     }
 
+    /** A copy that computes norms-only results by {@code path}. */
     public PerExampleOptions withNormPath(NormPath path) {
         return new PerExampleOptions(memoryBudgetBytes, path, recompute, reduction, batchSize);
     }
@@ -69,6 +75,7 @@ public record PerExampleOptions(long memoryBudgetBytes, NormPath normPath, Funct
         return new PerExampleOptions(memoryBudgetBytes, normPath, perExampleLosses, reduction, batchSize);
     }
 
+    /** A copy with the number of examples given explicitly, for graphs from which no rule can infer it (0 = infer). */
     public PerExampleOptions withBatchSize(int batch) {
         return new PerExampleOptions(memoryBudgetBytes, normPath, recompute, reduction, batch);
     }

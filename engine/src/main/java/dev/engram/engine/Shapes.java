@@ -6,12 +6,14 @@ import java.util.Arrays;
 public final class Shapes {
     private Shapes() {}
 
+    /** Number of elements of {@code shape}: the product of its dimensions, 1 for the scalar shape {@code []}. */
     public static long numel(int[] shape) {
         long n = 1;
         for (int d : shape) n *= d;
         return n;
     }
 
+    /** The shape as text for messages, e.g. {@code [2, 3]}. */
     public static String str(int[] shape) {
         return Arrays.toString(shape);
     }

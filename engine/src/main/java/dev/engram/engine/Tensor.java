@@ -69,30 +69,39 @@ public final class Tensor {
         return empty(like.device(), DType.FLOAT32, shape);
     }
 
+    /**
+     * A float32 tensor of zeros on the default device, owned by the current scope; a negative dimension throws
+     * {@link IllegalArgumentException}.
+     */
     public static Tensor zeros(int... shape) {
         return zeros(Backends.defaultDevice(), shape);
     }
 
+    /** A float32 tensor of zeros on {@code device}, owned by the current scope. */
     public static Tensor zeros(Device device, int... shape) {
         Tensor t = empty(device, DType.FLOAT32, shape);
         t.backend.fill(t.storage, 0, t.numel(), 0f);
         return t;
     }
 
+    /** A float32 tensor of ones on the default device. */
     public static Tensor ones(int... shape) {
         return full(1f, shape);
     }
 
+    /** A float32 tensor filled with {@code value} on the default device. */
     public static Tensor full(float value, int... shape) {
         return full(Backends.defaultDevice(), value, shape);
     }
 
+    /** A float32 tensor filled with {@code value} on {@code device}, owned by the current scope. */
     public static Tensor full(Device device, float value, int... shape) {
         Tensor t = empty(device, DType.FLOAT32, shape);
         t.backend.fill(t.storage, 0, t.numel(), value);
         return t;
     }
 
+    /** A float32 scalar (shape {@code []}, one element) holding {@code value}, on the default device. */
     public static Tensor scalar(float value) {
         return full(value);
     }
@@ -102,6 +111,11 @@ public final class Tensor {
         return of(Backends.defaultDevice(), data, shape);
     }
 
+    /**
+     * A float32 tensor on {@code device} holding a copy of {@code data} (row-major) with the given shape; throws
+     * {@link IllegalArgumentException} when {@code data.length} is not the shape's element count or a dimension is
+     * negative.
+     */
     public static Tensor of(Device device, float[] data, int... shape) {
         Shapes.check(shape, "of");
         if (Shapes.numel(shape) != data.length) {
@@ -119,6 +133,10 @@ public final class Tensor {
         return ofInts(Backends.defaultDevice(), data, shape);
     }
 
+    /**
+     * An int32 tensor on {@code device} holding a copy of {@code data}; throws {@link IllegalArgumentException} when
+     * {@code data.length} is not the shape's element count.
+     */
     public static Tensor ofInts(Device device, int[] data, int... shape) {
         Shapes.check(shape, "ofInts");
         if (Shapes.numel(shape) != data.length) {
@@ -168,26 +186,35 @@ public final class Tensor {
 
     // ---- metadata ----------------------------------------------------------------------------
 
+    /** A copy of the dimensions (empty for a scalar). */
     public int[] shape() {
         return shape.clone();
     }
 
+    /**
+     * Size of dimension {@code axis}; a negative axis counts from the end ({@code -1} is the last), and one outside the
+     * rank throws {@link IllegalArgumentException}.
+     */
     public int dim(int axis) {
         return shape[Shapes.axis(axis, shape.length, "dim")];
     }
 
+    /** Number of dimensions (0 for a scalar). */
     public int rank() {
         return shape.length;
     }
 
+    /** Number of elements: the product of the dimensions (1 for a scalar, 0 when a dimension is 0). */
     public long numel() {
         return Shapes.numel(shape);
     }
 
+    /** Element type: {@link DType#FLOAT32} for values, {@link DType#INT32} for labels and indices. */
     public DType dtype() {
         return dtype;
     }
 
+    /** The device holding this tensor's storage. */
     public Device device() {
         return backend.device();
     }
@@ -213,6 +240,7 @@ public final class Tensor {
         return name;
     }
 
+    /** Sets the name used in messages ({@link #name()}); returns this tensor. */
     public Tensor setName(String name) {
         this.name = name;
         return this;
@@ -220,6 +248,10 @@ public final class Tensor {
 
     // ---- autograd ----------------------------------------------------------------------------
 
+    /**
+     * Whether autograd tracks this tensor: a leaf marked by {@link #requiresGrad(boolean)}, or the result of an op
+     * recorded, with gradients enabled, on such an input.
+     */
     public boolean requiresGrad() {
         return requiresGrad;
     }
@@ -296,6 +328,10 @@ public final class Tensor {
         return gradFn;
     }
 
+    /**
+     * Whether no recorded op produced this tensor ({@link #gradFn()} is null): factory results, parameters,
+     * {@link #detach()} results and op results computed without a gradient-requiring input or with gradients disabled.
+     */
     public boolean isLeaf() {
         return gradFn == null;
     }
@@ -337,6 +373,10 @@ public final class Tensor {
         storage.free();
     }
 
+    /**
+     * Whether the storage has been released, by {@link #free()} or when the scope that owned it closed; any later use
+     * of the values throws.
+     */
     public boolean isFreed() {
         return storage.isFreed();
     }
@@ -423,9 +463,19 @@ public final class Tensor {
 
     // ---- element-wise ------------------------------------------------------------------------
 
+    /**
+     * Element-wise {@code this + o} with NumPy broadcasting; both must be float32 on the same device, else
+     * {@link IllegalArgumentException}. Each input's gradient is summed over the axes it was broadcast along.
+     */
     public Tensor add(Tensor o) { return Elementwise.binary(BinaryOp.ADD, this, o); }
+    /** Element-wise {@code this - o}, broadcast and differentiated as {@link #add(Tensor)}. */
     public Tensor sub(Tensor o) { return Elementwise.binary(BinaryOp.SUB, this, o); }
+    /** Element-wise {@code this * o}, broadcast and differentiated as {@link #add(Tensor)}. */
     public Tensor mul(Tensor o) { return Elementwise.binary(BinaryOp.MUL, this, o); }
+    /**
+     * Element-wise {@code this / o}, broadcast and differentiated as {@link #add(Tensor)}; a zero divisor gives an
+     * infinity or NaN (IEEE division).
+     */
     public Tensor div(Tensor o) { return Elementwise.binary(BinaryOp.DIV, this, o); }
     /**
      * Element-wise maximum, NaN if either is NaN. Gradient as PyTorch: to the larger input, half to each on a tie,
@@ -439,23 +489,48 @@ public final class Tensor {
     /** 1 where greater, else 0 (not differentiable). */
     public Tensor gt(Tensor o) { return Elementwise.binary(BinaryOp.GT, this, o); }
 
+    /** Adds {@code v} to every element. */
     public Tensor add(float v) { return Elementwise.unary(UnaryOp.ADD_SCALAR, v, this); }
+    /** Subtracts {@code v} from every element (adds {@code -v}). */
     public Tensor sub(float v) { return Elementwise.unary(UnaryOp.ADD_SCALAR, -v, this); }
+    /** Multiplies every element by {@code v}. */
     public Tensor mul(float v) { return Elementwise.unary(UnaryOp.SCALE, v, this); }
+    /**
+     * Divides every element by {@code v}, as a multiplication by the float {@code 1/v} (which may differ from a true
+     * division in the last bit).
+     */
     public Tensor div(float v) { return Elementwise.unary(UnaryOp.SCALE, 1f / v, this); }
+    /**
+     * Element-wise {@code x^p} with {@link Math#pow(double, double)} semantics (NaN for a negative base and a
+     * non-integer {@code p}); gradient {@code p x^(p-1)}, and 0 everywhere for {@code p = 0}.
+     */
     public Tensor pow(float p) { return Elementwise.unary(UnaryOp.POW, p, this); }
+    /** Element-wise {@code -x}. */
     public Tensor neg() { return Elementwise.unary(UnaryOp.NEG, 0, this); }
+    /** Element-wise {@code e^x}. */
     public Tensor exp() { return Elementwise.unary(UnaryOp.EXP, 0, this); }
+    /** Element-wise natural logarithm: {@code -Infinity} at 0, NaN for negative values. */
     public Tensor log() { return Elementwise.unary(UnaryOp.LOG, 0, this); }
+    /** Element-wise square root (NaN for negative values). */
     public Tensor sqrt() { return Elementwise.unary(UnaryOp.SQRT, 0, this); }
+    /** Element-wise {@code 1/sqrt(x)}, evaluated in double precision and rounded once. */
     public Tensor rsqrt() { return Elementwise.unary(UnaryOp.RSQRT, 0, this); }
+    /** Element-wise absolute value; gradient {@code sign(x)}, 0 at 0 and at NaN (as PyTorch). */
     public Tensor abs() { return Elementwise.unary(UnaryOp.ABS, 0, this); }
+    /** Element-wise {@code x * x}. */
     public Tensor square() { return Elementwise.unary(UnaryOp.SQUARE, 0, this); }
+    /** Element-wise {@code 1/x} (infinite at 0). */
     public Tensor reciprocal() { return Elementwise.unary(UnaryOp.RECIPROCAL, 0, this); }
     /** {@code x <= 0 ? +0 : x}, as in PyTorch: NaN propagates, and its gradient passes where the input is NaN. */
     public Tensor relu() { return Elementwise.unary(UnaryOp.RELU, 0, this); }
+    /**
+     * The exact GELU {@code x Φ(x)}, Φ the standard normal CDF (erf form, PyTorch's default
+     * {@code approximate='none'}).
+     */
     public Tensor gelu() { return Elementwise.unary(UnaryOp.GELU, 0, this); }
+    /** Element-wise hyperbolic tangent. */
     public Tensor tanh() { return Elementwise.unary(UnaryOp.TANH, 0, this); }
+    /** Element-wise logistic function {@code 1 / (1 + e^-x)}. */
     public Tensor sigmoid() { return Elementwise.unary(UnaryOp.SIGMOID, 0, this); }
 
     /** {@code cond != 0 ? this : other}, element-wise; {@code cond} is not differentiated. */
@@ -469,7 +544,9 @@ public final class Tensor {
     public Tensor sum() { return Reductions.sumAll(this); }
     /** Sum over {@code axis}; {@code keepDim} keeps it with size 1. */
     public Tensor sum(int axis, boolean keepDim) { return Reductions.reduce(ReduceOp.SUM, this, axis, keepDim); }
+    /** Mean of all elements as a one-element tensor of shape {@code []} (NaN for an empty tensor). */
     public Tensor mean() { return sum().mul(1f / numel()); }
+    /** Mean over {@code axis} (negative counts from the end); {@code keepDim} keeps it with size 1. */
     public Tensor mean(int axis, boolean keepDim) { return sum(axis, keepDim).mul(1f / dim(axis)); }
     /** Maximum over {@code axis} (gradient to the first maximal element). */
     public Tensor max(int axis, boolean keepDim) { return Reductions.max(this, axis, keepDim); }

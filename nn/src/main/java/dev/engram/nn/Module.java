@@ -239,6 +239,10 @@ public abstract class Module {
         return train(false);
     }
 
+    /**
+     * Whether this module is in training mode (the default for a new module); {@link #train(boolean)} and
+     * {@link #eval()} set it for the whole subtree.
+     */
     public boolean isTraining() {
         return training;
     }

@@ -6,6 +6,7 @@ import dev.engram.engine.Tensor;
 public class Sequential extends Module {
     private int count;
 
+    /** Registers {@code modules} in order as children "0", "1", ...; more can follow with {@link #add(Module)}. */
     public Sequential(Module... modules) {
         for (Module m : modules) add(m);
     }
@@ -16,10 +17,12 @@ public class Sequential extends Module {
         return this;
     }
 
+    /** Number of children. */
     public int size() {
         return count;
     }
 
+    /** The child at index {@code i}; an index without a child throws {@link IndexOutOfBoundsException}. */
     public Module get(int i) {
         Module m = children().get(Integer.toString(i));
         if (m == null) throw new IndexOutOfBoundsException("Sequential has " + count + " modules, asked for " + i);

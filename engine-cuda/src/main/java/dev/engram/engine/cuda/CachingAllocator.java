@@ -57,6 +57,7 @@ public final class CachingAllocator<P> {
     private long hits;
     private long releases;
 
+    /** An empty cache that takes its blocks from {@code memory} and returns them there when released. */
     public CachingAllocator(DeviceMemory<P> memory) {
         this.memory = memory;
     }

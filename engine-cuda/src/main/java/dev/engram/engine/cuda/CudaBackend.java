@@ -73,6 +73,10 @@ public final class CudaBackend implements Backend {
         this.tf32 = enabled;
     }
 
+    /**
+     * Whether cuBLAS and cuDNN may use TF32 tensor-core math for float32 (system property {@code engram.cuda.tf32},
+     * default false, or {@link #setTf32(boolean)}).
+     */
     public boolean tf32() {
         return tf32;
     }
@@ -82,6 +86,10 @@ public final class CudaBackend implements Backend {
         this.deterministic = enabled;
     }
 
+    /**
+     * Whether cuDNN is restricted to deterministic algorithms (system property {@code engram.cuda.deterministic},
+     * default true, or {@link #setDeterministic(boolean)}).
+     */
     public boolean deterministic() {
         return deterministic;
     }

@@ -247,7 +247,9 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** {@code out[o + k] = a[offA + k·ia] op b[offB + k·ib]} for k < inner, with unit/zero-stride fast paths. */
+    /**
+     * {@code out[o + k] = a[offA + k·ia] op b[offB + k·ib]} for {@code k < inner}, with unit/zero-stride fast paths.
+     */
     private static void binaryRow(BinaryOp op, float[] a, int offA, int ia, float[] b, int offB, int ib, float[] out,
                                   int o, int inner) {
         if (ia == 1 && ib == 0) {

@@ -29,6 +29,7 @@ public final class CpuParallel {
     /** Body of a parallel loop over {@code [from, to)}. */
     @FunctionalInterface
     public interface RangeBody {
+        /** Processes the indices from {@code from} (inclusive) to {@code to} (exclusive) of the loop's range. */
         void run(int from, int to);
     }
 

@@ -14,7 +14,7 @@ final class Erf {
         return x >= 0 ? r : 2.0 - r;
     }
 
-    /** Phi(x) = P(Z <= x) for a standard normal Z. */
+    /** {@code Phi(x) = P(Z <= x)} for a standard normal Z. */
     static double phi(double x) {
         return 0.5 * erfc(-x / Math.sqrt(2));
     }

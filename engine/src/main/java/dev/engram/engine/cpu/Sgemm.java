@@ -518,7 +518,7 @@ public final class Sgemm {
     }
 
     /**
-     * Copies a partial A panel (mr < MR rows of kc floats, row r at {@code a[ai + r·lda]}) into
+     * Copies a partial A panel ({@code mr < MR} rows of kc floats, row r at {@code a[ai + r·lda]}) into
      * {@code dst} at {@code d} with row stride kc, the missing rows zero: a micro-kernel reads MR rows.
      */
     static void copyEdgePanel(float[] a, int ai, int lda, int mr, int kc, float[] dst, int d) {

@@ -13,7 +13,7 @@ package dev.engram.engine.cpu;
  */
 interface SgemmKernel {
     /**
-     * @param a    op(A) block: element (i, p) at {@code aOff + i·lda + p}, i < mc, p < kc
+     * @param a    op(A) block: element (i, p) at {@code aOff + i·lda + p}, {@code i < mc, p < kc}
      * @param pb   packed B block, micro-panel {@code s} at {@code s·kc·nr}, element (p, j) at {@code p·nr + j}
      * @param tmp  scratch of at least {@link Sgemm#TMP_FLOATS} floats: an edge tile and a zero-padded
      *             partial A panel

@@ -12,10 +12,15 @@ import dev.engram.engine.Device;
  * the reference implementation every other backend is tested against.
  */
 public interface Backend {
+    /** The device whose memory this backend's storage lives in. */
     Device device();
 
     // ---- memory ----------------------------------------------------------------------------
 
+    /**
+     * New storage of {@code length} elements of {@code dtype}: zeros on the CPU backend, unspecified contents on others
+     * (tensor factories fill what they need).
+     */
     Storage allocate(DType dtype, long length);
 
     /**
@@ -26,16 +31,34 @@ public interface Backend {
         return allocate(dtype, length);
     }
 
+    /** New float32 storage holding a copy of {@code data}. */
     Storage fromFloats(float[] data);
 
+    /** New int32 storage holding a copy of {@code data}. */
     Storage fromInts(int[] data);
 
+    /**
+     * Copies {@code count} float32 elements of {@code src}, from element {@code srcOffset} on, into the host array
+     * {@code dst} from {@code dstOffset} on.
+     */
     void readFloats(Storage src, long srcOffset, float[] dst, int dstOffset, int count);
 
+    /**
+     * Copies {@code count} int32 elements of {@code src}, from element {@code srcOffset} on, into the host array
+     * {@code dst} from {@code dstOffset} on.
+     */
     void readInts(Storage src, long srcOffset, int[] dst, int dstOffset, int count);
 
+    /**
+     * Copies {@code count} elements from {@code src} (from {@code srcOffset} on) to {@code dst} (from {@code dstOffset}
+     * on); both have the same dtype.
+     */
     void copy(Storage src, long srcOffset, Storage dst, long dstOffset, long count);
 
+    /**
+     * Sets {@code count} elements of {@code dst}, from {@code offset} on, to {@code value} (converted to int,
+     * truncating, for int32 storage).
+     */
     void fill(Storage dst, long offset, long count, float value);
 
     /** Copies an int32 storage into a float32 one (values converted exactly). */
@@ -105,6 +128,10 @@ public interface Backend {
 
     // ---- convolution and pooling -----------------------------------------------------------
 
+    /**
+     * {@code y = conv(x, w)} without bias: x {@code [N, C, H, W]}, w {@code [K, C, R, S]}, y {@code [N, K, outH, outW]}
+     * (overwritten), sizes from {@code g}.
+     */
     void conv2dForward(Storage x, Storage w, Storage y, ConvGeometry g);
 
     /**
@@ -121,6 +148,10 @@ public interface Backend {
         }
     }
 
+    /**
+     * Input gradient of {@link #conv2dForward}: {@code dx [N, C, H, W]} (overwritten) from
+     * {@code dy [N, K, outH, outW]} and the weights {@code w}.
+     */
     void conv2dBackwardData(Storage dy, Storage w, Storage dx, ConvGeometry g);
 
     /** {@code dw = beta*dw + sum over the batch}; beta 0 overwrites. */
@@ -143,12 +174,29 @@ public interface Backend {
     /** im2col of example {@code example}: {@code cols[c*r*s, outH*outW]}. */
     void im2col(Storage x, long xOffset, Storage cols, long colsOffset, ConvGeometry g);
 
+    /**
+     * Max pooling of x {@code [N, C, H, W]} into y {@code [N, C, outH, outW]}; {@code argmaxIndex} (int32, y's shape)
+     * receives the winner of each window as {@code iy * W + ix} within its plane: the last NaN if the window holds one,
+     * else the first maximum.
+     */
     void maxPool2dForward(Storage x, Storage y, Storage argmaxIndex, PoolGeometry g);
 
+    /**
+     * Backward of {@link #maxPool2dForward}: {@code dx} is overwritten with zeros, then each element of {@code dy} is
+     * added at its window's recorded index.
+     */
     void maxPool2dBackward(Storage dy, Storage argmaxIndex, Storage dx, PoolGeometry g);
 
+    /**
+     * Average pooling of x {@code [N, C, H, W]} into y {@code [N, C, outH, outW]}: every window's sum divided by
+     * {@code kh * kw}, padded cells counting as zeros.
+     */
     void avgPool2dForward(Storage x, Storage y, PoolGeometry g);
 
+    /**
+     * Backward of {@link #avgPool2dForward}: {@code dx} (overwritten) receives each {@code dy} element divided by
+     * {@code kh * kw} at every unpadded cell of its window.
+     */
     void avgPool2dBackward(Storage dy, Storage dx, PoolGeometry g);
 
     // ---- normalization ---------------------------------------------------------------------
@@ -190,6 +238,11 @@ public interface Backend {
     void layerNormForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
                           int rows, int cols, float eps);
 
+    /**
+     * Backward of {@link #layerNormForward} from its saved per-row mean and inverse std: {@code dx} (overwritten), and
+     * {@code dgamma}, {@code dbeta} summed over the rows. Any of dx, dgamma, dbeta may be null, and gamma too (a scale
+     * of 1).
+     */
     void layerNormBackward(Storage dy, Storage x, Storage gamma, Storage mean, Storage invStd,
                            Storage dx, Storage dgamma, Storage dbeta, int rows, int cols);
 

@@ -19,6 +19,10 @@ package dev.engram.engine.spi;
  */
 public record ConvGeometry(int n, int c, int h, int w, int k, int r, int s,
                            int strideH, int strideW, int padH, int padW, int dilH, int dilW) {
+    /**
+     * Validates the geometry: a negative batch, a non-positive size, stride or dilation, a negative padding, or a
+     * (dilated) kernel larger than the padded input throws {@link IllegalArgumentException}.
+     */
     public ConvGeometry {
         // the messages are built from the parameters: the record's fields are not assigned yet here
         if (n < 0 || c <= 0 || h <= 0 || w <= 0 || k <= 0 || r <= 0 || s <= 0) {
@@ -38,10 +42,12 @@ public record ConvGeometry(int n, int c, int h, int w, int k, int r, int s,
         }
     }
 
+    /** Output height: {@code (h + 2 padH - dilH (r - 1) - 1) / strideH + 1}. */
     public int outH() {
         return (h + 2 * padH - dilH * (r - 1) - 1) / strideH + 1;
     }
 
+    /** Output width: {@code (w + 2 padW - dilW (s - 1) - 1) / strideW + 1}. */
     public int outW() {
         return (w + 2 * padW - dilW * (s - 1) - 1) / strideW + 1;
     }

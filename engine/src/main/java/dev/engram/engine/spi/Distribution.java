@@ -5,5 +5,10 @@ package dev.engram.engine.spi;
  * NORMAL with mean a and standard deviation b, BERNOULLI 1 with probability a (else 0).
  */
 public enum Distribution {
-    UNIFORM, NORMAL, BERNOULLI
+    /** Uniform on {@code [a, b)}. */
+    UNIFORM,
+    /** Normal with mean a and standard deviation b. */
+    NORMAL,
+    /** 1 with probability a, else 0. */
+    BERNOULLI
 }

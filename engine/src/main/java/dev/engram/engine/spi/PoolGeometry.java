@@ -16,6 +16,10 @@ package dev.engram.engine.spi;
  * @param padW padding left and right
  */
 public record PoolGeometry(int n, int c, int h, int w, int kh, int kw, int strideH, int strideW, int padH, int padW) {
+    /**
+     * Validates the geometry: a negative batch, a non-positive size, window or stride, a negative padding or one above
+     * half the window, or a window larger than the padded input throws {@link IllegalArgumentException}.
+     */
     public PoolGeometry {
         // the messages are built from the parameters: the record's fields are not assigned yet here
         String geometry = "batch " + n + ", input " + c + "x" + h + "x" + w + ", window " + kh + "x" + kw + ", stride " + strideH
@@ -32,10 +36,12 @@ public record PoolGeometry(int n, int c, int h, int w, int kh, int kw, int strid
         }
     }
 
+    /** Output height: {@code (h + 2 padH - kh) / strideH + 1}. */
     public int outH() {
         return (h + 2 * padH - kh) / strideH + 1;
     }
 
+    /** Output width: {@code (w + 2 padW - kw) / strideW + 1}. */
     public int outW() {
         return (w + 2 * padW - kw) / strideW + 1;
     }

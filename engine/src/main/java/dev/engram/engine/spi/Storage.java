@@ -8,8 +8,10 @@ import dev.engram.engine.Device;
  * storage is released by {@link #free()} (normally through a tensor scope).
  */
 public interface Storage {
+    /** The device holding the elements. */
     Device device();
 
+    /** The element type. */
     DType dtype();
 
     /** Number of elements. */
@@ -18,5 +20,6 @@ public interface Storage {
     /** Releases the memory; any later kernel call on it fails. Idempotent. */
     void free();
 
+    /** Whether {@link #free()} has been called. */
     boolean isFreed();
 }

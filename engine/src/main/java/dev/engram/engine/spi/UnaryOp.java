@@ -5,7 +5,28 @@ package dev.engram.engine.spi;
  * (scale, add, pow, leaky slope); others ignore it.
  */
 public enum UnaryOp {
-    NEG, EXP, LOG, SQRT, RSQRT, ABS, RELU, GELU, TANH, SIGMOID, SQUARE,
+    /** -x */
+    NEG,
+    /** e ^ x */
+    EXP,
+    /** natural logarithm */
+    LOG,
+    /** square root */
+    SQRT,
+    /** 1 / sqrt(x) */
+    RSQRT,
+    /** |x|; backward sign(x), 0 at 0 and NaN */
+    ABS,
+    /** {@code x <= 0 ? +0 : x}; NaN propagates */
+    RELU,
+    /** exact GELU, x times the standard normal CDF of x */
+    GELU,
+    /** hyperbolic tangent */
+    TANH,
+    /** 1 / (1 + e ^ -x) */
+    SIGMOID,
+    /** x * x */
+    SQUARE,
     /** x * alpha */
     SCALE,
     /** x + alpha */

@@ -38,11 +38,19 @@ public final class GradCheck {
         return new GradCheck(name, seed);
     }
 
+    /**
+     * Sets the relative finite-difference step: element x is moved by {@code h * max(1, |x|)} each way (default 1e-2);
+     * returns this.
+     */
     public GradCheck step(double h) {
         this.step = h;
         return this;
     }
 
+    /**
+     * Sets the tolerances: an element fails when {@code |analytic - numeric|} exceeds
+     * {@code absolute + relative * max(|analytic|, |numeric|)} (defaults 2e-2 relative, 2e-3 absolute); returns this.
+     */
     public GradCheck tolerance(double relative, double absolute) {
         this.rtol = relative;
         this.atol = absolute;

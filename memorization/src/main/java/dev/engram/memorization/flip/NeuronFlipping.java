@@ -397,17 +397,17 @@ public abstract sealed class NeuronFlipping permits ActivationFlipping, WeightFl
         return remainingAccuracy(-1);
     }
 
+    /** Examples per batch of {@link #lossAndGradientNorm}. */
+    int gradientNormChunk() {
+        return Math.max(1, options.evalBatchSize() / 4);
+    }
+
     /**
      * Mislabel-detection baselines for {@code rows} at the unedited model: per-example loss and per-example gradient
      * norm over all parameters ({@link PerExample}), without input noise.
      *
      * @return {loss[], gradient norm[]}
      */
-    /** Examples per batch of {@link #lossAndGradientNorm}. */
-    int gradientNormChunk() {
-        return Math.max(1, options.evalBatchSize() / 4);
-    }
-
     public double[][] lossAndGradientNorm(int[] rows) {
         double[] loss = new double[rows.length], norm = new double[rows.length];
         List<Tensor> params = new ArrayList<>(model.namedParameters().values());

@@ -37,13 +37,13 @@ import java.util.TreeMap;
  */
 public final class Results {
 
-    /** The shared Gson instance (pretty printing, nulls kept, non-finite doubles/floats as null). */
     /**
      * Key of results.json under which {@code Analyses.execute} stores the analysis' headline rows, an array of
      * {@code {"label": ..., "value": ...}}, so that the report can read them without knowing the analysis.
      */
     public static final String SUMMARY_ROWS = "summaryRows";
 
+    /** The shared Gson instance (pretty printing, nulls kept, non-finite doubles/floats as null). */
     public static final Gson GSON = new GsonBuilder()
             .setPrettyPrinting()
             .serializeNulls()

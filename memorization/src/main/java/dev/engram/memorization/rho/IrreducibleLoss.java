@@ -27,6 +27,10 @@ public final class IrreducibleLoss {
     /** Trains a fresh model of the run on the rows {@code rows} of the training set; returns it in evaluation mode. */
     @FunctionalInterface
     public interface HalfTrainer {
+        /**
+         * A fresh model of the run trained on the training examples at {@code rows} (ascending positions in the
+         * training set); {@link IrreducibleLoss#crossFitted} puts it in evaluation mode before scoring the other half.
+         */
         Module train(int[] rows) throws IOException;
     }
 

@@ -10,5 +10,9 @@ public interface WeightInit {
     /** torchvision's ResNet conv init: He normal with fan-out. */
     WeightInit KAIMING_NORMAL_FAN_OUT = Init::kaimingNormalFanOut;
 
+    /**
+     * A new float32 weight of {@code shape} (PyTorch's order, e.g. {@code [out, in, kH, kW]}), a deterministic function
+     * of {@code seed} and the shape.
+     */
     Tensor create(long seed, int... shape);
 }

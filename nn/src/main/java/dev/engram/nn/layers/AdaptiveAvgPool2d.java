@@ -11,6 +11,7 @@ import dev.engram.nn.Module;
 public class AdaptiveAvgPool2d extends Module {
     private final int outH, outW;
 
+    /** Pools to {@code outH x outW}; a non-positive size throws {@link IllegalArgumentException}. */
     public AdaptiveAvgPool2d(int outH, int outW) {
         if (outH <= 0 || outW <= 0) throw new IllegalArgumentException("AdaptiveAvgPool2d: output size must be positive, got " + outH + "x" + outW);
         this.outH = outH;

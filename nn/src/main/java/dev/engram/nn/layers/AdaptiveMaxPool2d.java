@@ -12,6 +12,7 @@ import dev.engram.nn.Module;
 public class AdaptiveMaxPool2d extends Module {
     private final int out;
 
+    /** Pools to {@code out x out} (1: the global max); a non-positive size throws {@link IllegalArgumentException}. */
     public AdaptiveMaxPool2d(int out) {
         if (out <= 0) throw new IllegalArgumentException("AdaptiveMaxPool2d: output size must be positive, got " + out);
         this.out = out;

@@ -26,6 +26,11 @@ public class BatchNorm2d extends Module {
     private final float momentum, eps;
     private final Tensor weight, bias, runningMean, runningVar, numBatchesTracked;
 
+    /**
+     * Batch norm over {@code channels} channels; {@code momentum} (in [0, 1]) weighs the batch in the
+     * running-statistics update and {@code eps} (positive) is added to the variance. Other values throw
+     * {@link IllegalArgumentException}.
+     */
     public BatchNorm2d(int channels, float momentum, float eps) {
         if (channels <= 0) throw new IllegalArgumentException("BatchNorm2d: channels must be positive, got " + channels);
         if (!(momentum >= 0 && momentum <= 1)) throw new IllegalArgumentException("BatchNorm2d: momentum must be in [0, 1], got " + momentum);
@@ -62,18 +67,22 @@ public class BatchNorm2d extends Module {
         return y;
     }
 
+    /** The scale γ {@code [C]} (parameter {@code weight}). */
     public Tensor weight() {
         return weight;
     }
 
+    /** The shift β {@code [C]} (parameter {@code bias}). */
     public Tensor bias() {
         return bias;
     }
 
+    /** The running mean {@code [C]} (buffer {@code running_mean}), used in evaluation mode. */
     public Tensor runningMean() {
         return runningMean;
     }
 
+    /** The running unbiased variance {@code [C]} (buffer {@code running_var}), used in evaluation mode. */
     public Tensor runningVar() {
         return runningVar;
     }
@@ -83,14 +92,17 @@ public class BatchNorm2d extends Module {
         return numBatchesTracked;
     }
 
+    /** Number of channels C. */
     public int channels() {
         return channels;
     }
 
+    /** Weight of the current batch's statistics in the running-statistics update. */
     public float momentum() {
         return momentum;
     }
 
+    /** The constant added to the variance before its square root. */
     public float eps() {
         return eps;
     }

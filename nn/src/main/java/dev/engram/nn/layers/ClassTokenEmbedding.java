@@ -15,6 +15,10 @@ import dev.engram.nn.init.Seeds;
 public class ClassTokenEmbedding extends Module {
     private final Tensor posEmbedding, clsToken;
 
+    /**
+     * Parameters for up to {@code tokens} tokens of width {@code dim}: the position embedding, then the class token,
+     * each from the next seed of {@code seeds}.
+     */
     public ClassTokenEmbedding(int tokens, int dim, Seeds seeds) {
         posEmbedding = registerParameter("pos_embedding", Init.normal(seeds.next(), 1f, 1, tokens + 1, dim));
         clsToken = registerParameter("cls_token", Init.normal(seeds.next(), 1f, 1, 1, dim));
@@ -38,10 +42,12 @@ public class ClassTokenEmbedding extends Module {
         return Functional.cat(1, cls, x).add(pos);
     }
 
+    /** The position embedding {@code [1, tokens + 1, dim]} (parameter {@code pos_embedding}). */
     public Tensor posEmbedding() {
         return posEmbedding;
     }
 
+    /** The class token {@code [1, 1, dim]} (parameter {@code cls_token}). */
     public Tensor clsToken() {
         return clsToken;
     }

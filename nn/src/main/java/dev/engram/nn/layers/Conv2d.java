@@ -54,6 +54,7 @@ public class Conv2d extends Module {
         return Functional.conv2d(x, weight, bias, stride, padding, dilation);
     }
 
+    /** The weight {@code [out, in, k, k]} (parameter {@code weight}). */
     public Tensor weight() {
         return weight;
     }
@@ -63,26 +64,32 @@ public class Conv2d extends Module {
         return bias;
     }
 
+    /** Input channels (the weight's second dimension). */
     public int inChannels() {
         return inChannels;
     }
 
+    /** Output channels (the weight's first dimension). */
     public int outChannels() {
         return outChannels;
     }
 
+    /** Kernel height and width. */
     public int kernel() {
         return kernel;
     }
 
+    /** Stride along both spatial axes. */
     public int stride() {
         return stride;
     }
 
+    /** Zero padding on each side of both spatial axes. */
     public int padding() {
         return padding;
     }
 
+    /** Dilation along both spatial axes (1 = none). */
     public int dilation() {
         return dilation;
     }

@@ -14,6 +14,10 @@ public class ConvBn extends Sequential {
     private final Conv2d conv;
     private final BatchNorm2d bn;
 
+    /**
+     * A bias-free {@code kernel x kernel} conv with the given stride and padding, BatchNorm2d with PyTorch's defaults,
+     * and ReLU; the conv weight takes the next seed of {@code seeds}.
+     */
     public ConvBn(int inChannels, int outChannels, int kernel, int stride, int padding, Seeds seeds) {
         conv = new Conv2d(inChannels, outChannels, kernel, stride, padding, false, seeds);
         bn = new BatchNorm2d(outChannels);
@@ -32,10 +36,12 @@ public class ConvBn extends Sequential {
         return tap("out", bn.forward(conv.forward(x)).relu());
     }
 
+    /** The convolution (child {@code 0}). */
     public Conv2d conv() {
         return conv;
     }
 
+    /** The batch norm (child {@code 1}). */
     public BatchNorm2d bn() {
         return bn;
     }

@@ -18,6 +18,10 @@ public class Dropout extends Module {
     private long counter;
     private long calls;
 
+    /**
+     * Dropout with probability {@code p} in [0, 1) (else {@link IllegalArgumentException}), its random bits keyed by
+     * {@code seed}.
+     */
     public Dropout(float p, long seed) {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("Dropout: probability must be in [0, 1), got " + p);
         this.p = p;
@@ -33,10 +37,12 @@ public class Dropout extends Module {
         return Functional.dropout(x, p, seed, offset);
     }
 
+    /** Probability that an element is zeroed in training mode. */
     public float p() {
         return p;
     }
 
+    /** The Philox key of the layer's random bits. */
     public long seed() {
         return seed;
     }

@@ -101,18 +101,22 @@ public class ExampleTiedDropout extends Module {
         return ExampleTiedMasks.generalizationChannels(channels, pGen);
     }
 
+    /** Fraction of units kept for every example (the generalization units). */
     public double pGen() {
         return pGen;
     }
 
+    /** Probability that a memorization unit is tied to a given example. */
     public double pMem() {
         return pMem;
     }
 
+    /** The placement id mixed into this layer's mask bits. */
     public int layerId() {
         return layerId;
     }
 
+    /** The mask seed. */
     public long seed() {
         return seed;
     }

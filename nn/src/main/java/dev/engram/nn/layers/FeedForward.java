@@ -13,6 +13,10 @@ import dev.engram.nn.init.Seeds;
 public class FeedForward extends Module {
     private final Sequential net;
 
+    /**
+     * An MLP from {@code dim} to {@code hidden} and back, with dropout {@code dropout} after the GELU and after the
+     * output projection; weights and dropout seeds from {@code seeds}.
+     */
     public FeedForward(int dim, int hidden, float dropout, Seeds seeds) {
         net = registerModule("net", new Sequential(
                 new Linear(dim, hidden, true, seeds),
@@ -29,6 +33,7 @@ public class FeedForward extends Module {
         return net.get(4).forward(net.get(3).forward(h));
     }
 
+    /** The {@code net} sequence (children 0 to 4, as in the class comment). */
     public Sequential net() {
         return net;
     }

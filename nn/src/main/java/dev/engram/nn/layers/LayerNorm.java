@@ -13,6 +13,10 @@ public class LayerNorm extends Module {
     private final float eps;
     private final Tensor weight, bias;
 
+    /**
+     * Normalizes a last axis of size {@code dim}, with {@code eps} added to the variance; a non-positive dim or eps
+     * throws {@link IllegalArgumentException}.
+     */
     public LayerNorm(int dim, float eps) {
         if (dim <= 0) throw new IllegalArgumentException("LayerNorm: dim must be positive, got " + dim);
         if (!(eps > 0)) throw new IllegalArgumentException("LayerNorm: eps must be positive, got " + eps);
@@ -37,14 +41,17 @@ public class LayerNorm extends Module {
         return Functional.layerNorm(x, weight, bias, eps);
     }
 
+    /** The scale {@code [dim]} (parameter {@code weight}). */
     public Tensor weight() {
         return weight;
     }
 
+    /** The shift {@code [dim]} (parameter {@code bias}). */
     public Tensor bias() {
         return bias;
     }
 
+    /** Size of the normalized last axis. */
     public int dim() {
         return dim;
     }

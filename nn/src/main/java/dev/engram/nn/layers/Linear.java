@@ -36,6 +36,7 @@ public class Linear extends Module {
         return Functional.linear(x, weight, bias);
     }
 
+    /** The weight {@code [out, in]} (parameter {@code weight}). */
     public Tensor weight() {
         return weight;
     }
@@ -45,10 +46,12 @@ public class Linear extends Module {
         return bias;
     }
 
+    /** Input features (the weight's second dimension). */
     public int inFeatures() {
         return inFeatures;
     }
 
+    /** Output features (the weight's first dimension). */
     public int outFeatures() {
         return outFeatures;
     }

@@ -8,6 +8,10 @@ import dev.engram.nn.Module;
 public class MaxPool2d extends Module {
     private final int kernel, stride, padding;
 
+    /**
+     * A {@code kernel x kernel} window moved by {@code stride}, with padding of at most half the kernel (padded cells
+     * never win); other values throw {@link IllegalArgumentException}.
+     */
     public MaxPool2d(int kernel, int stride, int padding) {
         if (kernel <= 0 || stride <= 0 || padding < 0 || 2 * padding > kernel) {
             throw new IllegalArgumentException("MaxPool2d: invalid kernel=" + kernel + " stride=" + stride + " padding=" + padding

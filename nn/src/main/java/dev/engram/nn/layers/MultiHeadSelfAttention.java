@@ -135,18 +135,22 @@ public class MultiHeadSelfAttention extends Module {
         return temperature;
     }
 
+    /** The input projection {@code to_qkv}, {@code dim} to {@code 3 * heads * dimHead}. */
     public Linear toQkv() {
         return toQkv;
     }
 
+    /** Number of attention heads. */
     public int heads() {
         return heads;
     }
 
+    /** Width of each head. */
     public int dimHead() {
         return dimHead;
     }
 
+    /** Whether this is locality self-attention (learnable temperature, each token's own position masked). */
     public boolean locality() {
         return locality;
     }

@@ -8,6 +8,10 @@ import dev.engram.nn.init.Seeds;
  * {@code [B, C, H, W]} to tokens {@code [B, (H/p)(W/p), dim]}.
  */
 public class PatchEmbedding extends Sequential {
+    /**
+     * Patches of {@code patch x patch} pixels of {@code channels}-channel images, projected to {@code dim}; the
+     * projection's weight and bias take the next seeds of {@code seeds}.
+     */
     public PatchEmbedding(int channels, int patch, int dim, Seeds seeds) {
         super(new Patchify(patch), new Linear(patch * patch * channels, dim, true, seeds));
     }

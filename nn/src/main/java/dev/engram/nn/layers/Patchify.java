@@ -11,6 +11,7 @@ import dev.engram.nn.Module;
 public class Patchify extends Module {
     private final int patch;
 
+    /** Cuts into {@code patch x patch} patches; a non-positive size throws {@link IllegalArgumentException}. */
     public Patchify(int patch) {
         if (patch <= 0) throw new IllegalArgumentException("Patchify: patch size must be positive, got " + patch);
         this.patch = patch;
@@ -27,6 +28,7 @@ public class Patchify extends Module {
         return x.reshape(b, c, h, patch, w, patch).permute(0, 2, 4, 3, 5, 1).reshape(b, h * w, patch * patch * c);
     }
 
+    /** Side of a patch in pixels. */
     public int patch() {
         return patch;
     }

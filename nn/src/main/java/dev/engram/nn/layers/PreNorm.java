@@ -8,6 +8,7 @@ public class PreNorm extends Module {
     private final LayerNorm norm;
     private final Module fn;
 
+    /** Puts a {@code LayerNorm(dim)} (eps 1e-5) in front of {@code fn}. */
     public PreNorm(int dim, Module fn) {
         this.norm = registerModule("norm", new LayerNorm(dim));
         this.fn = registerModule("fn", fn);
@@ -18,10 +19,12 @@ public class PreNorm extends Module {
         return fn.forward(norm.forward(x));
     }
 
+    /** The layer norm applied first (child {@code norm}). */
     public LayerNorm norm() {
         return norm;
     }
 
+    /** The wrapped module (child {@code fn}). */
     public Module fn() {
         return fn;
     }

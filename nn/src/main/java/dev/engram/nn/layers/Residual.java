@@ -11,6 +11,7 @@ import dev.engram.nn.Module;
 public class Residual extends Module {
     private final Module branch;
 
+    /** {@code x + branch(x)}, the branch registered as {@code module}. */
     public Residual(Module branch) {
         this.branch = registerModule("module", branch);
     }

@@ -7,6 +7,7 @@ import dev.engram.nn.Module;
 public class Scale extends Module {
     private final float factor;
 
+    /** Multiplies by {@code factor}; a NaN or infinite factor throws {@link IllegalArgumentException}. */
     public Scale(float factor) {
         if (!Float.isFinite(factor)) throw new IllegalArgumentException("Scale: factor must be finite, got " + factor);
         this.factor = factor;
@@ -17,6 +18,7 @@ public class Scale extends Module {
         return x.mul(factor);
     }
 
+    /** The constant factor. */
     public float factor() {
         return factor;
     }

@@ -16,6 +16,10 @@ import dev.engram.nn.init.Seeds;
 public class ShiftedPatchTokenization extends Module {
     private final Sequential toPatchTokens;
 
+    /**
+     * SPT of {@code channels}-channel images into {@code patch x patch} patches projected to {@code dim}; the
+     * projection's weight and bias take the next seeds of {@code seeds}.
+     */
     public ShiftedPatchTokenization(int channels, int patch, int dim, Seeds seeds) {
         int patchDim = patch * patch * 5 * channels;
         toPatchTokens = registerModule("to_patch_tokens",
@@ -47,6 +51,7 @@ public class ShiftedPatchTokenization extends Module {
         return Functional.cat(1, x, right, left, down, up);
     }
 
+    /** The {@code to_patch_tokens} sequence: Patchify, LayerNorm, Linear. */
     public Sequential toPatchTokens() {
         return toPatchTokens;
     }

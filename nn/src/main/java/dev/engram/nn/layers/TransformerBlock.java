@@ -14,6 +14,11 @@ import dev.engram.nn.init.Seeds;
 public class TransformerBlock extends Module {
     private final PreNorm attention, mlp;
 
+    /**
+     * A block of width {@code dim}: {@code heads} attention heads of width {@code dimHead} (no qkv bias; LSA when
+     * {@code locality}) and an MLP of hidden width {@code mlpDim}, with dropout {@code dropout} after the attention
+     * output and in the MLP.
+     */
     public TransformerBlock(int dim, int heads, int dimHead, int mlpDim, float dropout, boolean locality, Seeds seeds) {
         attention = registerModule("0", new PreNorm(dim, new MultiHeadSelfAttention(dim, heads, dimHead, dropout, false, locality, seeds)));
         mlp = registerModule("1", new PreNorm(dim, new FeedForward(dim, mlpDim, dropout, seeds)));
@@ -31,6 +36,7 @@ public class TransformerBlock extends Module {
         return (MultiHeadSelfAttention) attention.fn();
     }
 
+    /** The MLP inside its pre-norm. */
     public FeedForward feedForward() {
         return (FeedForward) mlp.fn();
     }

@@ -47,6 +47,10 @@ public class ResNet50 extends Module implements HasLayerGroups, HasTaps {
         this(inChannels, numClasses, false, seed);
     }
 
+    /**
+     * ResNet-50 for {@code inChannels}-channel images and {@code numClasses} classes, initialized from the seed stream
+     * of {@code seed}; {@code cifarStem} replaces the 7x7/2 stem and its max-pool by a 3x3/1/1 conv.
+     */
     public ResNet50(int inChannels, int numClasses, boolean cifarStem, long seed) {
         this.cifarStem = cifarStem;
         Seeds seeds = Seeds.of(seed);
@@ -101,6 +105,7 @@ public class ResNet50 extends Module implements HasLayerGroups, HasTaps {
         return t;
     }
 
+    /** Whether the stem is the CIFAR one (3x3/1/1 conv, no max-pool) rather than torchvision's. */
     public boolean cifarStem() {
         return cifarStem;
     }

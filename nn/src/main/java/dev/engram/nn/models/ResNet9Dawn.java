@@ -29,6 +29,10 @@ public class ResNet9Dawn extends Sequential implements HasLayerGroups, HasTaps {
     private static final List<String> TAPS = List.of("0.out", "1.out", "3.module.0.out", "3.module.1.out", "3.out", "4.out", "6.out",
             "8.module.0.out", "8.module.1.out", "8.out");
 
+    /**
+     * The network for {@code inChannels}-channel 32x32 images and {@code numClasses} classes, initialized from the seed
+     * stream of {@code seed}.
+     */
     public ResNet9Dawn(int inChannels, int numClasses, long seed) {
         Seeds seeds = Seeds.of(seed);
         add(new ConvBn(inChannels, 64, seeds));

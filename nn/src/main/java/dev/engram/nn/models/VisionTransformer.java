@@ -43,6 +43,10 @@ public class VisionTransformer extends Module implements HasLayerGroups, HasTaps
      */
     public record Config(int imageSize, int patch, int channels, int classes, int dim, int depth, int heads, int dimHead,
                          int mlpDim, float dropout, float embDropout, boolean locality) {
+        /**
+         * Validates: {@code imageSize} must be a positive multiple of {@code patch} and every size positive, else
+         * {@link IllegalArgumentException}.
+         */
         public Config {
             if (imageSize <= 0 || patch <= 0 || imageSize % patch != 0) {
                 throw new IllegalArgumentException("VisionTransformer: image size " + imageSize + " must be a positive multiple of patch " + patch);
@@ -97,6 +101,10 @@ public class VisionTransformer extends Module implements HasLayerGroups, HasTaps
     private final Encoder transformer;
     private final Sequential mlpHead;
 
+    /**
+     * A model with the hyper-parameters of {@code config}, its parameters and dropout seeds drawn from the seed stream
+     * of {@code seed}.
+     */
     public VisionTransformer(Config config, long seed) {
         this.config = config;
         Seeds seeds = Seeds.of(seed);
@@ -158,6 +166,7 @@ public class VisionTransformer extends Module implements HasLayerGroups, HasTaps
         return t;
     }
 
+    /** The hyper-parameters the model was built with. */
     public Config config() {
         return config;
     }

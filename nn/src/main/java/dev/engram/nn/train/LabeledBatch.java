@@ -36,6 +36,7 @@ public record LabeledBatch(Tensor inputs, Tensor labels, int[] exampleIds) {
         return exampleIds.length;
     }
 
+    /** A copy of the examples' dataset indices. */
     @Override
     public int[] exampleIds() {
         return exampleIds.clone();
