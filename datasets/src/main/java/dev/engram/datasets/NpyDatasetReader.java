@@ -57,7 +57,7 @@ public final class NpyDatasetReader {
             for (String k : new String[] {"x", "y"}) {
                 if (!a.containsKey(k)) {
                     throw new InvalidDatasetException(path, "has no entry '" + k + "' (save with np.savez(path, x=x,"
-                            + " y=y), optionally x_test=…, y_test=…); entries found: " + a.keySet());
+                            + " y=y), optionally x_test=…, y_test=…); its entries: " + npzEntries(path));
                 }
             }
         } else {
@@ -182,5 +182,15 @@ public final class NpyDatasetReader {
         if (!channelsLast) return k;
         int ch = k / (h * w), yx = k % (h * w);
         return yx * c + ch;
+    }
+
+    /** The array names of an .npz archive, for a message: every entry, not only the ones read. */
+    private static java.util.List<String> npzEntries(Path npz) {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(npz.toFile())) {
+            return z.stream().map(java.util.zip.ZipEntry::getName)
+                    .map(n -> n.endsWith(".npy") ? n.substring(0, n.length() - 4) : n).sorted().toList();
+        } catch (IOException e) {
+            return java.util.List.of("(unlisted: " + e.getMessage() + ")");
+        }
     }
 }

@@ -251,10 +251,7 @@ public final class RunData {
      * networks ({@link TwinNetwork}, the second initialised from the seed + 1).
      */
     public static Module createModel(ExperimentConfig cfg, Dataset data) {
-        if (data.height() != data.width()) {
-            throw new IllegalArgumentException("model " + cfg.model() + " needs square images, got " + data.height() + "×"
-                    + data.width());
-        }
+        requireSquare(cfg.model(), data);
         double dropout = cfg.methods().dropout();
         Module first = createModel(cfg.model(), data.channels(), data.height(), data.numClasses(), cfg.seed(), dropout);
         if (!cfg.methods().jocor()) return first;
@@ -269,11 +266,17 @@ public final class RunData {
      * @throws IllegalArgumentException for an unknown model, non-square images or a model without layer groups
      */
     public static Module createModel(String name, Dataset data, long seed) {
-        if (data.height() != data.width()) {
-            throw new IllegalArgumentException("model " + name + " needs square images, got " + data.height() + "×"
-                    + data.width());
-        }
+        requireSquare(name, data);
         return createModel(name, data.channels(), data.height(), data.numClasses(), seed);
+    }
+
+    private static void requireSquare(String model, Dataset data) {
+        if (data.height() != data.width()) {
+            throw new IllegalArgumentException("model " + model + " is built for square images but " + data.name() + " has "
+                    + data.height() + "×" + data.width() + " ones; resize a folder: dataset with --image-size HxW"
+                    + " (e.g. --image-size " + Math.max(data.height(), data.width()) + "x" + Math.max(data.height(), data.width())
+                    + ")");
+        }
     }
 
     /**
@@ -317,7 +320,10 @@ public final class RunData {
         return m;
     }
 
-    /** Reads a weights file and checks it against {@code model}; {@code what} describes it in messages. */
+    /**
+     * Reads a weights file and checks it against {@code model} (names, shapes, types) and for NaN or infinite values;
+     * {@code what} describes it in messages.
+     */
     public static Map<String, Tensor> readCheckpoint(Path file, Module model, String what) {
         Map<String, Tensor> state;
         try {
@@ -331,6 +337,11 @@ public final class RunData {
                     + model.getClass().getSimpleName() + " (" + problems.size() + " problem(s)): "
                     + String.join("; ", problems.subList(0, Math.min(8, problems.size())))
                     + (problems.size() > 8 ? "; …" : ""));
+        }
+        Checkpoint.NonFinite bad = Checkpoint.firstNonFinite(state);
+        if (bad != null) { // a damaged or diverged file: every number computed from it would be meaningless
+            throw new RunFolderException(file, "checkpoint " + file + " (" + what + ") holds a non-finite weight: " + bad
+                    + "; the file is damaged or the model had diverged");
         }
         return Checkpoint.conform(model.stateDict(), state);
     }

@@ -213,17 +213,19 @@ public final class Checkpoint {
     }
 
     /**
-     * {@code found} with every int32 tensor converted to float32 where {@code expected} (a model's state dict) has
-     * a float32 tensor of that name, e.g. PyTorch's int64 {@code num_batches_tracked}; other entries unchanged.
+     * {@code found} with PyTorch's int64 counters ({@link SafeTensors#PYTORCH_INT64_BUFFERS}, read as int32) converted
+     * to float32 where {@code expected} (a model's state dict) keeps them as float32; other entries unchanged.
      */
     public static Map<String, Tensor> conform(Map<String, Tensor> expected, Map<String, Tensor> found) {
         Map<String, Tensor> out = new LinkedHashMap<>(found);
-        out.replaceAll((k, t) -> {
-            Tensor own = expected.get(k);
-            return own != null && own.dtype() == dev.engram.engine.DType.FLOAT32 && t.dtype() == dev.engram.engine.DType.INT32
-                    ? t.toFloat() : t;
-        });
+        out.replaceAll((k, t) -> intCounterForFloat(k, expected.get(k), t) ? t.toFloat() : t);
         return out;
+    }
+
+    /** Whether {@code found} is an integer counter that PyTorch stores as int64 where the model keeps a float32. */
+    private static boolean intCounterForFloat(String name, Tensor own, Tensor found) {
+        return own != null && own.dtype() == dev.engram.engine.DType.FLOAT32 && found.dtype() == dev.engram.engine.DType.INT32
+                && SafeTensors.PYTORCH_INT64_BUFFERS.test(name);
     }
 
     /**
@@ -291,8 +293,9 @@ public final class Checkpoint {
     }
 
     /**
-     * Every missing, unexpected, mis-shaped or mis-typed entry of {@code found} against {@code expected}. An int32
-     * tensor where {@code expected} has float32 is accepted (PyTorch's int64 counters; see {@link #conform}).
+     * Every missing, unexpected, mis-shaped or mis-typed entry of {@code found} against {@code expected}. An integer
+     * tensor where {@code expected} has float32 is accepted only for PyTorch's int64 counters ({@link #conform}); an
+     * integer weight or bias is a mistake in the file and is listed.
      */
     public static List<String> stateDictProblems(Map<String, Tensor> expected, Map<String, Tensor> found) {
         List<String> problems = new ArrayList<>();
@@ -302,7 +305,7 @@ public final class Checkpoint {
             if (src == null) {
                 problems.add("missing '" + e.getKey() + "' " + Arrays.toString(own.shape()) + " " + own.dtype().label());
             } else if (!Arrays.equals(src.shape(), own.shape()) || (src.dtype() != own.dtype()
-                    && !(src.dtype() == dev.engram.engine.DType.INT32 && own.dtype() == dev.engram.engine.DType.FLOAT32))) {
+                    && !intCounterForFloat(e.getKey(), own, src))) {
                 problems.add("'" + e.getKey() + "': expected " + Arrays.toString(own.shape()) + " " + own.dtype().label()
                         + ", found " + Arrays.toString(src.shape()) + " " + src.dtype().label());
             }

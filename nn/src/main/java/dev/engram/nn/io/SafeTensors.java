@@ -218,7 +218,7 @@ public final class SafeTensors {
             r.endObject();
             if (r.peek() != JsonToken.END_DOCUMENT) problems.add("header has content after its JSON object");
         } catch (IOException | JsonParseException | IllegalStateException e) {
-            throw new SafeTensorsFormatException(file, "header is not valid JSON: " + e.getMessage(), e);
+            throw new SafeTensorsFormatException(file, "header is not valid JSON: " + jsonProblem(e), e);
         }
         if (problems.isEmpty()) checkCoverage(entries, dataLength, problems);
         if (!problems.isEmpty()) throw new SafeTensorsFormatException(file, String.join("; ", problems));
@@ -581,5 +581,17 @@ public final class SafeTensors {
             sb.append(String.format(Locale.ROOT, "%-40s %-5s %s%n", e.name(), e.dtype(), Arrays.toString(e.shape())));
         }
         return sb.toString();
+    }
+
+    /** Gson's message without its advice on lenient parsing and its troubleshooting link, which do not apply here. */
+    private static String jsonProblem(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        int advice = m.indexOf("Use JsonReader.setStrictness");
+        if (advice >= 0) {
+            String where = m.replaceAll("(?s).*?( at line \\d+ column \\d+ path \\S+).*", "$1");
+            m = "malformed JSON" + (where.equals(m) ? "" : where);
+        }
+        int see = m.indexOf("\nSee https://");
+        return see >= 0 ? m.substring(0, see) : m;
     }
 }

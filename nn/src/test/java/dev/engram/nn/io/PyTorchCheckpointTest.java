@@ -114,6 +114,18 @@ class PyTorchCheckpointTest {
     }
 
     @Test
+    void anIntegerWeightIsAProblemWhileAnIntegerCounterIsNot() {
+        ConvBnNet net = new ConvBnNet();
+        Map<String, Tensor> found = new java.util.LinkedHashMap<>(net.stateDict());
+        found.put("bn.num_batches_tracked", Tensor.ofInts(new int[] {7}));
+        assertThat(Checkpoint.stateDictProblems(net.stateDict(), found)).isEmpty();
+        found.put("bn.bias", Tensor.ofInts(new int[] {0, 1}, 2));
+        assertThat(Checkpoint.stateDictProblems(net.stateDict(), found)).singleElement().asString()
+                .contains("'bn.bias'").contains("float32").contains("int32");
+        assertThat(Checkpoint.conform(net.stateDict(), found).get("bn.bias").dtype()).isEqualTo(dev.engram.engine.DType.INT32);
+    }
+
+    @Test
     void aCounterThatIsNotAWholeNumberIsNotWrittenAsI64() {
         Map<String, Tensor> t = Map.of("bn.num_batches_tracked", Tensor.scalar(1.5f));
         assertThatThrownBy(() -> SafeTensors.write(dir.resolve("x.safetensors"), t, Map.of(), SafeTensors.PYTORCH_INT64_BUFFERS))

@@ -194,6 +194,9 @@ class SafeTensorsTest {
 
         Path notJson = file("notjson.safetensors", fileBytes("{\"a\": [1, 2", new byte[0]));
         assertThatThrownBy(() -> SafeTensors.read(notJson)).hasMessageContaining("header is not valid JSON");
+        Path doubleComma = file("comma.safetensors", fileBytes("{\"a\":1,,", new byte[0]));
+        assertThatThrownBy(() -> SafeTensors.read(doubleComma)).hasMessageContaining("header is not valid JSON")
+                .hasMessageNotContaining("setStrictness").hasMessageNotContaining("https://");
 
         Path notObj = file("pickle.safetensors", fileBytes("PK\u0003\u0004", new byte[0]));
         assertThatThrownBy(() -> SafeTensors.read(notObj)).hasMessageContaining("does not start with '{'");
