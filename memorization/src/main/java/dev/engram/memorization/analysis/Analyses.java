@@ -89,14 +89,7 @@ public final class Analyses {
                             ? "folder" : run.analysisPath(name).relativize(p).toString()));
                 }
             }
-            Path target = run.analysisDir(name);
-            try (Stream<Path> s = Files.list(staging)) {
-                for (Path p : s.toList()) {
-                    Path dest = target.resolve(p.getFileName().toString());
-                    if (Files.exists(dest)) RunFolder.deleteTree(dest);
-                    Files.move(p, dest, StandardCopyOption.ATOMIC_MOVE);
-                }
-            }
+            publish(staging, run.analysisPath(name));
             if (backup != null) {
                 RunFolder.deleteTree(backup);
                 try (Stream<Path> rest = Files.list(backup.getParent())) {
@@ -108,6 +101,31 @@ public final class Analyses {
         }
         analysis.written(run);
         return result;
+    }
+
+    /**
+     * Moves the files written in {@code staging} into {@code target} so that a crash never leaves a partial result
+     * that counts as complete: a missing folder is replaced by the staging folder in one rename; into a folder that
+     * holds other files (e.g. records made during training) the files move one by one with {@code results.json}, whose
+     * presence marks the result complete, last.
+     */
+    static void publish(Path staging, Path target) throws IOException {
+        if (!Files.exists(target)) {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.list(staging)) {
+            files = s.sorted(java.util.Comparator.comparing((Path p) -> p.getFileName().toString().equals(RunFolder.RESULTS))
+                    .thenComparing(Path::toString)).toList();
+        }
+        Path marker = target.resolve(RunFolder.RESULTS);
+        Files.deleteIfExists(marker); // incomplete until the new one is in place
+        for (Path p : files) {
+            Path dest = target.resolve(p.getFileName().toString());
+            if (Files.exists(dest)) RunFolder.deleteTree(dest);
+            Files.move(p, dest, StandardCopyOption.ATOMIC_MOVE);
+        }
     }
 
     /**
