@@ -224,13 +224,25 @@ public final class RunFolder {
                 throw new RunFolderException(f, "missing " + f + " (labels and noise mask of the run); "
                         + String.format(Locale.ROOT, CREATE_HINT, dir));
             }
+            NoisyLabels n;
             try {
-                noise = NoisyLabels.load(f);
+                n = NoisyLabels.load(f);
             } catch (IOException | RuntimeException e) {
                 throw new RunFolderException(f, "cannot read " + f + ": " + e.getMessage(), e);
             }
+            requireAgreement(n, f);
+            noise = n;
         }
         return noise;
+    }
+
+    /** {@code noise.csv} and {@code config.json} are written together; if they disagree, one was edited since. */
+    private void requireAgreement(NoisyLabels n, Path f) {
+        if (Math.abs(n.fraction() - config.noiseFraction()) > 1e-12) {
+            throw new RunFolderException(f, f + " does not match the run's configuration: its noise fraction is "
+                    + n.fraction() + " but " + dir.resolve(CONFIG) + " says noiseFraction " + config.noiseFraction()
+                    + "; the two are written together, so one was edited since (restore it)");
+        }
     }
 
     /** Whether the run was imported from weights trained elsewhere ({@link #IMPORTED}), not trained here. */

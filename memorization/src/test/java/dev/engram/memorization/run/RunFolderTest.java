@@ -55,6 +55,22 @@ class RunFolderTest {
     }
 
     @Test
+    void aConfigEditedAwayFromTheNoiseFileIsRefusedNamingBoth() throws IOException {
+        Path dir = tmp.resolve("edited");
+        newRun(dir, 0.1);
+        Path cfg = dir.resolve("config.json");
+        String json = Files.readString(cfg);
+        assertThat(json).contains("\"noiseFraction\": 0.1");
+        Files.writeString(cfg, json.replace("\"noiseFraction\": 0.1", "\"noiseFraction\": 0.3"));
+        RunFolder o = RunFolder.open(dir);
+        assertThatThrownBy(o::noise).isInstanceOf(RunFolderException.class)
+                .hasMessageContaining(dir.resolve("noise.csv").toString()).hasMessageContaining("noise fraction is 0.1")
+                .hasMessageContaining("noiseFraction 0.3").hasMessageContaining("edited");
+        Files.writeString(cfg, json);
+        assertThat(RunFolder.open(dir).noise().noisyCount()).isEqualTo(20);
+    }
+
+    @Test
     void refusesToOverwriteANonEmptyFolder() throws IOException {
         Path dir = tmp.resolve("run");
         newRun(dir, 0.1);
