@@ -90,7 +90,9 @@ public final class RunFolder {
         Files.createDirectories(dir.resolve(CHECKPOINTS));
         Files.createDirectories(dir.resolve(ANALYSES));
         noise.save(dir.resolve(NOISE));
-        Results.writeJson(dir.resolve(PROVENANCE), provenance);
+        com.google.gson.JsonObject p = Results.GSON.toJsonTree(provenance).getAsJsonObject();
+        p.add(CREATED_CONFIG, com.google.gson.JsonParser.parseString(config.toJson())); // to notice a later edit
+        Results.writeJson(dir.resolve(PROVENANCE), p);
         AtomicFiles.writeString(dir.resolve(CONFIG), config.toJson()); // last: its presence marks a complete creation
         return new RunFolder(dir, config, noise);
     }
@@ -205,11 +207,56 @@ public final class RunFolder {
         }
     }
 
-    /** Rewrites {@code provenance.json} with the end time set to now. */
+    /** Rewrites {@code provenance.json} with the end time set to now (keeping the configuration it recorded). */
     public void markFinished() throws IOException {
         Provenance p = provenance().orElseThrow(() -> new RunFolderException(provenanceFile(),
                 "missing " + provenanceFile() + "; " + String.format(Locale.ROOT, CREATE_HINT, dir)));
-        Results.writeJson(provenanceFile(), p.finishedNow());
+        com.google.gson.JsonObject o = Results.GSON.toJsonTree(p.finishedNow()).getAsJsonObject();
+        createdConfig().ifPresent(c -> o.add(CREATED_CONFIG, c));
+        Results.writeJson(provenanceFile(), o);
+    }
+
+    /** The member of {@code provenance.json} holding the configuration as the run was created. */
+    private static final String CREATED_CONFIG = "configAtCreation";
+
+    /** Settings a resumed run may change: where and on how many threads it computes. */
+    private static final java.util.Set<String> RUNTIME_SETTINGS = java.util.Set.of("device", "threads");
+
+    /** The configuration recorded in {@code provenance.json} when the run was created (absent in older runs). */
+    private Optional<com.google.gson.JsonObject> createdConfig() {
+        Path f = provenanceFile();
+        if (!Files.exists(f)) return Optional.empty();
+        try {
+            com.google.gson.JsonElement c = com.google.gson.JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8))
+                    .getAsJsonObject().get(CREATED_CONFIG);
+            return c != null && c.isJsonObject() ? Optional.of(c.getAsJsonObject()) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            throw new RunFolderException(f, "cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses to continue training when {@code config.json} was edited after the run was created: a resumed run must
+     * train the epochs it started with the settings it started with (another epoch count or learning rate would
+     * silently change the schedule mid-run). Device and threads may change. Runs created before the configuration was
+     * recorded are not checked.
+     *
+     * @throws RunFolderException naming every changed setting with its recorded and its current value
+     */
+    public void requireConfigAsCreated() {
+        Optional<com.google.gson.JsonObject> created = createdConfig();
+        if (created.isEmpty()) return;
+        com.google.gson.JsonObject now = com.google.gson.JsonParser.parseString(config.toJson()).getAsJsonObject();
+        List<String> changed = new ArrayList<>();
+        for (var e : created.get().entrySet()) {
+            if (RUNTIME_SETTINGS.contains(e.getKey())) continue;
+            com.google.gson.JsonElement v = now.get(e.getKey());
+            if (!e.getValue().equals(v)) changed.add(e.getKey() + " " + e.getValue() + " → " + v);
+        }
+        if (!changed.isEmpty()) {
+            throw new RunFolderException(configFile(), configFile() + " was edited after the run started (" + String.join(", ", changed)
+                    + "); a run resumes with the settings it started with: restore them, or train a new run with the new ones");
+        }
     }
 
     /**

@@ -158,6 +158,7 @@ public final class TrainingRun {
         RunFolder run = data.run();
         Checkpoint.removeLeftovers(run.checkpointsDir(), false); // what killed writes left, now that we hold the lock
         run.recoverInterruptedWrites();
+        if (resume) run.requireConfigAsCreated();
         ExperimentConfig cfg = run.config();
         NoisyLabels noise = run.noise();
         Dataset labeled = data.labeledTrain();

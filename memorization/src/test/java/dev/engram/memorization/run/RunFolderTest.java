@@ -71,6 +71,27 @@ class RunFolderTest {
     }
 
     @Test
+    void aResumeNoticesEveryEditedSettingButDeviceAndThreads() throws IOException {
+        Path dir = tmp.resolve("resumable");
+        RunFolder r = newRun(dir, 0.1);
+        r.markFinished(); // rewrites provenance.json: the recorded configuration must survive it
+        assertThat(RunFolder.open(dir).provenance().orElseThrow().endTime()).isNotNull();
+        RunFolder.open(dir).requireConfigAsCreated();
+        Path cfg = dir.resolve("config.json");
+        String json = Files.readString(cfg);
+        int epochs = r.config().epochs();
+        Files.writeString(cfg, json.replace("\"threads\": 0", "\"threads\": 2"));
+        RunFolder.open(dir).requireConfigAsCreated();
+        String edited = json.replace("\"epochs\": " + epochs, "\"epochs\": " + (epochs + 7))
+                .replace("\"peakLr\": " + r.config().peakLr(), "\"peakLr\": 0.5");
+        assertThat(edited).isNotEqualTo(json);
+        Files.writeString(cfg, edited);
+        assertThatThrownBy(() -> RunFolder.open(dir).requireConfigAsCreated()).isInstanceOf(RunFolderException.class)
+                .hasMessageContaining(cfg.toString()).hasMessageContaining("epochs " + epochs + " → " + (epochs + 7))
+                .hasMessageContaining("peakLr").hasMessageContaining("0.5");
+    }
+
+    @Test
     void refusesToOverwriteANonEmptyFolder() throws IOException {
         Path dir = tmp.resolve("run");
         newRun(dir, 0.1);
