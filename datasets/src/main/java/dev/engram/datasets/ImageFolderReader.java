@@ -71,6 +71,37 @@ public final class ImageFolderReader {
         return OwnDatasets.split(all, testFraction, splitSeed, name);
     }
 
+    /**
+     * The file of every example {@link #read} returns for the same arguments (sizes play no part), without decoding
+     * any image: the same layout, class and file order, and split.
+     */
+    public static ExampleSources sources(Path root, double testFraction, long splitSeed) throws IOException {
+        if (!Files.isDirectory(root)) throw new InvalidDatasetException(root, "not a folder (expected one sub-folder per class)");
+        Layout layout = layout(root);
+        if (layout.train != null && layout.test != null) {
+            return new ExampleSources(files(root, layout.train), files(root, layout.test));
+        }
+        List<ExampleSources.Source> all = files(root, layout.train != null ? layout.train : root);
+        int[][] idx = OwnDatasets.splitIndices(all.size(), testFraction, splitSeed);
+        return new ExampleSources(pick(all, idx[0]), pick(all, idx[1]));
+    }
+
+    private static List<ExampleSources.Source> files(Path root, Path dir) throws IOException {
+        List<ExampleSources.Source> out = new ArrayList<>();
+        for (String c : classes(dir)) {
+            for (Path f : images(dir.resolve(c))) {
+                out.add(new ExampleSources.Source(root.relativize(f).toString().replace(java.io.File.separatorChar, '/'), -1));
+            }
+        }
+        return out;
+    }
+
+    static List<ExampleSources.Source> pick(List<ExampleSources.Source> all, int[] idx) {
+        List<ExampleSources.Source> out = new ArrayList<>(idx.length);
+        for (int i : idx) out.add(all.get(i));
+        return out;
+    }
+
     /** Names of the folder holding the held-out part, besides {@code train/}: the first one present is used. */
     public static final List<String> HELD_OUT_NAMES = List.of("test", "val", "valid", "validation");
 

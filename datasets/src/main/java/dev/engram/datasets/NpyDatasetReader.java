@@ -3,6 +3,7 @@ package dev.engram.datasets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -94,6 +95,32 @@ public final class NpyDatasetReader {
                     + shape(test) + " but x has " + shape(train) + " (and both must have the same dtype kind)");
         }
         return new TrainTest(train, test);
+    }
+
+    /**
+     * The array row of every example of {@code data}, which {@link #read} returned for {@code path} with the same
+     * test fraction and seed.
+     */
+    public static ExampleSources sources(Path path, TrainTest data, double testFraction, long splitSeed) throws IOException {
+        boolean folder = Files.isDirectory(path);
+        boolean fixedTest = folder ? Files.isRegularFile(path.resolve("x_test.npy")) : npzEntries(path).contains("x_test");
+        String npz = folder ? null : path.getFileName().toString();
+        String x = folder ? "x.npy" : npz + ":x", xTest = folder ? "x_test.npy" : npz + ":x_test";
+        if (fixedTest) return new ExampleSources(rows(x, identity(data.train().size())), rows(xTest, identity(data.test().size())));
+        int[][] idx = OwnDatasets.splitIndices(data.train().size() + data.test().size(), testFraction, splitSeed);
+        return new ExampleSources(rows(x, idx[0]), rows(x, idx[1]));
+    }
+
+    private static int[] identity(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) a[i] = i;
+        return a;
+    }
+
+    private static List<ExampleSources.Source> rows(String file, int[] rows) {
+        List<ExampleSources.Source> out = new java.util.ArrayList<>(rows.length);
+        for (int r : rows) out.add(new ExampleSources.Source(file, r));
+        return out;
     }
 
     private static String shape(Dataset d) {

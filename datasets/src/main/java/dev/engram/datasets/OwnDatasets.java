@@ -25,11 +25,26 @@ public final class OwnDatasets {
      * @throws IllegalArgumentException when {@code testFraction} is not in (0, 1) or there are fewer than 2 examples
      */
     public static TrainTest split(Dataset all, double testFraction, long seed, String name) {
+        int[][] idx = splitIndices(all.size(), testFraction, seed, name + " has ");
+        return new TrainTest(copy(all, idx[0], name + "-train"), copy(all, idx[1], name + "-test"));
+    }
+
+    /**
+     * The positions {@link #split} puts in the training part ({@code [0]}) and in the test part ({@code [1]}) of
+     * {@code n} examples, each in increasing order: training example {@code i} of a split dataset is example
+     * {@code splitIndices(...)[0][i]} of the unsplit one.
+     *
+     * @throws IllegalArgumentException when {@code testFraction} is not in (0, 1) or {@code n} is below 2
+     */
+    public static int[][] splitIndices(int n, double testFraction, long seed) {
+        return splitIndices(n, testFraction, seed, "");
+    }
+
+    private static int[][] splitIndices(int n, double testFraction, long seed, String what) {
         if (!(testFraction > 0 && testFraction < 1)) {
             throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
         }
-        int n = all.size();
-        if (n < 2) throw new IllegalArgumentException(name + " has " + n + " example(s); a train/test split needs 2");
+        if (n < 2) throw new IllegalArgumentException(what + n + " example(s); a train/test split needs 2");
         int nTest = (int) Math.min(n - 1, Math.max(1, Math.round(n * testFraction)));
         int[] perm = new int[n];
         for (int i = 0; i < n; i++) perm[i] = i;
@@ -44,7 +59,7 @@ public final class OwnDatasets {
         int[] train = Arrays.copyOfRange(perm, nTest, n);
         Arrays.sort(test);
         Arrays.sort(train);
-        return new TrainTest(copy(all, train, name + "-train"), copy(all, test, name + "-test"));
+        return new int[][] {train, test};
     }
 
     /** A fresh dataset of the examples {@code idx} of {@code d} (original index = new position). */

@@ -151,6 +151,7 @@ public final class ImportCommand implements Callable<Integer> {
         int c, size, k;
         NoisyLabels noise;
         Dataset train = null;
+        dev.engram.datasets.TrainTest read = null; // the dataset as read, when it was
         if (inputShape != null || classes != null) {
             if (inputShape == null || classes == null || inputShape.size() != 3) {
                 throw new UsageException("--input-shape C,H,W and --classes K go together");
@@ -165,14 +166,20 @@ public final class ImportCommand implements Callable<Integer> {
             }
             size = inputShape.get(1);
             k = classes;
-            int[] known = readCfg.ownDataset() ? ownShape(readCfg, out) : BUILT_IN_SHAPES.get(ds);
+            int[] known = BUILT_IN_SHAPES.get(ds);
+            if (readCfg.ownDataset()) { // local files: read them to check the shape (and to list the examples)
+                read = DataSource.catalog(AnalysisCommand.fetchOptions(true, out)).load(readCfg);
+                Dataset d = read.train();
+                known = new int[] {d.channels(), d.height() == d.width() ? d.height() : -1, d.numClasses()};
+            }
             if (known != null && (c != known[0] || size != known[1] || k != known[2])) {
                 throw new UsageException("--input-shape " + c + "," + size + "," + size + " --classes " + k + " contradict --dataset "
                         + ds + ", whose images are " + known[0] + "," + known[1] + "," + known[1] + " in " + known[2]
                         + " classes; the analyses would read " + ds + " and fail");
             }
         } else {
-            train = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(readCfg).train();
+            read = DataSource.catalog(AnalysisCommand.fetchOptions(offline, out)).load(readCfg);
+            train = read.train();
             c = train.channels();
             if (train.height() != train.width()) {
                 throw new IllegalArgumentException("dataset " + ds + " has non-square images " + train.height() + "×" + train.width());
@@ -227,6 +234,7 @@ public final class ImportCommand implements Callable<Integer> {
         RunFolder folder;
         try (RunLock lock = RunLock.acquire(run, String.join(" ", cmd))) {
             folder = RunImport.create(run, cfg, noise, norm, files, m, cmd);
+            if (read != null) RunData.writeExampleSources(run, cfg, read, n);
         }
         out.printf(Locale.ROOT, "imported %d checkpoint(s) (epochs %s) of %s on %s (%d examples, %d noisy) into %s%n",
                 files.size(), files.keySet(), modelName, ds, n, noise.noisyCount(), folder.dir());
@@ -235,12 +243,6 @@ public final class ImportCommand implements Callable<Integer> {
         out.println("next: engram rewind --run " + folder.dir() + "   engram flip --run " + folder.dir());
         out.flush();
         return 0;
-    }
-
-    /** Channels, image side and classes of an own dataset (read: it is local), to check {@code --input-shape}. */
-    private static int[] ownShape(ExperimentConfig cfg, PrintWriter out) throws java.io.IOException {
-        Dataset d = DataSource.catalog(AnalysisCommand.fetchOptions(true, out)).load(cfg).train();
-        return new int[] {d.channels(), d.height() == d.width() ? d.height() : -1, d.numClasses()};
     }
 
     /**

@@ -327,6 +327,7 @@ public final class TrainCommand implements Callable<Integer> {
         RunLock lock = RunLock.acquire(dir, String.join(" ", cmd));
         try {
             RunFolder folder = TrainingRun.create(dir, cfg, data.train(), cmd);
+            RunData.writeExampleSources(dir, cfg, data, cfg.trainSubset());
             run = RunData.of(folder, DataSource.of(data));
             header(folder, out);
             TrainingRun.train(run, options(cfg, gradAccounting, out));

@@ -141,6 +141,43 @@ public final class RunData {
         return config.ownDataset() ? Normalization.of(train) : Normalization.PAPER;
     }
 
+    /**
+     * For an own dataset ({@code folder:} or {@code npy:}), writes the run's {@value RunFolder#EXAMPLES}: one row per
+     * example of the run, {@code split,index,file,row}, giving the image file (relative to the dataset folder) or the
+     * array file and row it came from, so that an example index in any result can be traced back to its data. The
+     * training rows are the run's first {@code trainExamples} training examples (0 = all). Does nothing for a built-in
+     * dataset, whose example indices are positions in its official files.
+     *
+     * @param data what the dataset's reader returned for {@code config}
+     */
+    public static void writeExampleSources(Path runDir, ExperimentConfig config, dev.engram.datasets.TrainTest data,
+                                           int trainExamples) throws IOException {
+        if (!config.ownDataset()) return;
+        String spec = config.dataset();
+        dev.engram.datasets.ExampleSources src = spec.startsWith(ExperimentConfig.FOLDER_PREFIX)
+                ? dev.engram.datasets.ImageFolderReader.sources(Path.of(spec.substring(ExperimentConfig.FOLDER_PREFIX.length())),
+                        config.testFraction(), dev.engram.datasets.OwnDatasets.SPLIT_SEED)
+                : dev.engram.datasets.NpyDatasetReader.sources(Path.of(spec.substring(ExperimentConfig.NPY_PREFIX.length())),
+                        data, config.testFraction(), dev.engram.datasets.OwnDatasets.SPLIT_SEED);
+        if (src.train().size() != data.train().size() || src.test().size() != data.test().size()) {
+            throw new IllegalStateException("the files of " + spec + " changed while the run was created ("
+                    + src.train().size() + "/" + src.test().size() + " examples listed, " + data.train().size() + "/"
+                    + data.test().size() + " read)");
+        }
+        int n = trainExamples > 0 ? Math.min(trainExamples, src.train().size()) : src.train().size();
+        StringBuilder csv = new StringBuilder("split,index,file,row\n");
+        for (int i = 0; i < n; i++) sourceRow(csv, "train", i, src.train().get(i));
+        for (int i = 0; i < src.test().size(); i++) sourceRow(csv, "test", i, src.test().get(i));
+        dev.engram.nn.io.AtomicFiles.writeString(runDir.resolve(RunFolder.EXAMPLES), csv.toString());
+    }
+
+    private static void sourceRow(StringBuilder csv, String split, int index, dev.engram.datasets.ExampleSources.Source s) {
+        String f = s.file();
+        if (f.contains(",") || f.contains("\"") || f.contains("\n")) f = "\"" + f.replace("\"", "\"\"") + "\"";
+        csv.append(split).append(',').append(index).append(',').append(f).append(',')
+                .append(s.row() < 0 ? "" : Long.toString(s.row())).append('\n');
+    }
+
     /** Writes {@code n} as the run's {@value RunFolder#NORMALIZATION} ({@code {"mean": [...], "std": [...]}}). */
     public static void writeNormalization(Path runDir, Normalization n) throws IOException {
         com.google.gson.JsonObject o = new com.google.gson.JsonObject();

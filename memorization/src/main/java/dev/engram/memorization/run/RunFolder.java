@@ -40,6 +40,8 @@ public final class RunFolder {
     public static final String CONFIG = "config.json";
     /** File name of the provenance record. */
     public static final String PROVENANCE = "provenance.json";
+    /** Where each example of an own dataset came from ({@code RunData.writeExampleSources}). */
+    public static final String EXAMPLES = "examples.csv";
     /** File name of the input normalization of a run on an own dataset (see {@code RunData#normalization()}). */
     public static final String NORMALIZATION = "normalization.json";
     /** File name of the noise mask. */

@@ -91,6 +91,27 @@ class OwnDatasetCliTest extends CliTestBase {
         assertThat(run.resolve(RunFolder.NORMALIZATION)).isRegularFile();
         assertThat(stored).isEqualTo(Normalization.of(rd.train()));
         assertThat(stored.mean()).hasSize(3);
+        // examples.csv: every training example's file, in index order; the pixels match the file's
+        List<String> rows = Files.readAllLines(run.resolve(RunFolder.EXAMPLES));
+        assertThat(rows.get(0)).isEqualTo("split,index,file,row");
+        List<String[]> train = rows.stream().skip(1).map(r -> r.split(",", -1)).filter(r -> r[0].equals("train")).toList();
+        List<String[]> test = rows.stream().skip(1).map(r -> r.split(",", -1)).filter(r -> r[0].equals("test")).toList();
+        assertThat(train).hasSize(36);
+        assertThat(test).hasSize(12);
+        java.util.Set<String> files = new java.util.HashSet<>();
+        for (int i = 0; i < train.size(); i++) {
+            String[] r = train.get(i);
+            assertThat(r[1]).isEqualTo(Integer.toString(i));
+            assertThat(r[3]).isEmpty();
+            BufferedImage img = ImageIO.read(data.resolve(r[2]).toFile());
+            int rgb = img.getRGB(5, 2);
+            // the run's example i was resized to 8x8 from the same 8x8 file: the pixel is the file's
+            assertThat(rd.train().pixel(i, 0, 2, 5)).as(r[2]).isEqualTo((rgb >> 16) & 0xFF);
+            assertThat(rd.train().label(i)).isEqualTo(r[2].charAt("class-".length()) - 'a');
+            files.add(r[2]);
+        }
+        for (String[] r : test) files.add(r[2]);
+        assertThat(files).hasSize(48);
         everyAnalysis(run, "cnn", t0);
     }
 
@@ -109,6 +130,21 @@ class OwnDatasetCliTest extends CliTestBase {
         assertThat(rd.train().channels()).isEqualTo(6);
         float[] mean = rd.normalization().mean();
         assertThat(mean[0]).isBetween(9f, 20f); // computed from the data, not the paper's 0.5
+        List<String> rows = Files.readAllLines(run.resolve(RunFolder.EXAMPLES));
+        java.util.Set<Integer> seen = new java.util.TreeSet<>();
+        int trainRows = 0;
+        for (String row : rows.subList(1, rows.size())) {
+            String[] r = row.split(",", -1);
+            assertThat(r[2]).isEqualTo("x.npy");
+            assertThat(seen.add(Integer.parseInt(r[3]))).as("row %s listed twice", r[3]).isTrue();
+            if (r[0].equals("train")) {
+                // example i's label is its row's: y = row % 3 in npyFolder
+                assertThat(rd.train().label(Integer.parseInt(r[1]))).isEqualTo(Integer.parseInt(r[3]) % 3);
+                trainRows++;
+            }
+        }
+        assertThat(trainRows).isEqualTo(48);
+        assertThat(seen).hasSize(60).first().isEqualTo(0);
         everyAnalysis(run, "mlp", t0);
     }
 
