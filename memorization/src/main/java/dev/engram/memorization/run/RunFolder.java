@@ -372,9 +372,21 @@ public final class RunFolder {
         if (Files.isRegularFile(p)) return p;
         List<Integer> have = new ArrayList<>();
         for (Checkpoint c : checkpoints()) have.add(c.epoch());
-        throw new RunFolderException(p, "missing checkpoint " + p + " (epoch " + epoch + "); the run has "
-                + (have.isEmpty() ? "no checkpoints" : "checkpoints for epochs " + have)
-                + "; train it with `engram train --run " + dir + "` (config: " + config.epochs() + " epochs)");
+        String what = (have.isEmpty() ? "no checkpoints" : "checkpoints for epochs " + have);
+        String hint;
+        if (epoch < 0 || epoch > config.epochs()) {
+            hint = "epoch " + epoch + " is outside the run's epochs 0.." + config.epochs() + "; choose one it has";
+        } else if (isImported()) {
+            hint = "the import brought only those; import the weights of epoch " + epoch + " too (a new run with"
+                    + " `engram import`)";
+        } else if (have.isEmpty() || have.get(have.size() - 1) < config.epochs()) {
+            hint = "its training stopped before epoch " + config.epochs() + "; continue it with `engram train --run " + dir
+                    + " --resume`";
+        } else {
+            hint = "the file was moved or deleted after training; restore it";
+        }
+        throw new RunFolderException(p, "missing checkpoint " + p + " (epoch " + epoch + "); the run has " + what + "; "
+                + hint);
     }
 
     /** The final checkpoint (epoch {@code config.epochs()}); see {@link #requireCheckpoint}. */

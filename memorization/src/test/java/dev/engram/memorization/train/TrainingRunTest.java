@@ -162,7 +162,9 @@ class TrainingRunTest {
         Files.delete(second);
         assertThatThrownBy(() -> account(data(run, train, train), new GradientAccounting.Options(List.of(2), 0)))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining(second.toString())
-                .hasMessageContaining("missing checkpoint");
+                .hasMessageContaining("missing checkpoint").hasMessageContaining("--resume"); // its last epoch is gone
+        assertThatThrownBy(() -> run.requireCheckpoint(9)).isInstanceOf(RunFolderException.class)
+                .hasMessageContaining("epoch 9 is outside the run's epochs 0..2").hasMessageNotContaining("engram train");
         Path first = run.checkpointPath(1);
         Files.write(first, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
         assertThatThrownBy(() -> account(data(run, train, train), new GradientAccounting.Options(List.of(1), 0)))
