@@ -66,6 +66,21 @@ public record Shard(int index, int count) {
         return new int[] {(int) Math.min(total, b0 * block), (int) Math.min(total, b1 * block)};
     }
 
+    /**
+     * A note for a shard left without work, or null: {@code total} {@code items} make fewer blocks of {@code block}
+     * than there are shards, so this shard's slice is empty while another does all the work.
+     *
+     * @param blockOption the option that sets the block size, for the hint
+     */
+    public String emptyNote(int total, int block, String items, String blockOption) {
+        int[] r = range(total, block);
+        if (r[1] > r[0] || total == 0) return null;
+        long blocks = (total + (long) block - 1) / block;
+        return "note: shard " + this + " has no " + items + ": the " + total + " " + items + " make " + blocks + " block(s) of "
+                + block + " (" + blockOption + "), fewer than the " + count + " shards; use at most " + blocks
+                + " shard(s) or a smaller " + blockOption;
+    }
+
     @Override
     public String toString() {
         return index + "/" + count;

@@ -316,6 +316,8 @@ public final class FlipAnalysis implements ShardedAnalysis<FlipAnalysis.Options,
                     + " examples, all the run's " + train.size() + " examples but the " + all.length + " targets can give");
         }
         int[] range = shard.range(all.length, f.targetsPerChunk());
+        String idle = shard.emptyNote(all.length, f.targetsPerChunk(), "targets", "--targets-per-batch");
+        if (idle != null) log.accept(idle);
         int[] rows = Arrays.copyOfRange(all, range[0], range[1]);
         log.accept("flipping " + rows.length + " targets" + (shard.count() > 1 ? " (shard " + shard + ": targets "
                 + range[0] + ".." + range[1] + " of " + all.length + ")" : "") + " (" + options.variant()

@@ -158,6 +158,8 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
         List<RunFolder.Checkpoint> used = used(data.run(), options);
         ExampleSet all = scored(data, options);
         int[] range = shard.range(all.size(), options.batchSize());
+        String idle = shard.emptyNote(all.size(), options.batchSize(), "examples", "--batch-size");
+        if (idle != null) progress.line(idle);
         ExampleSet train = all;
         if (shard.count() > 1) {
             int[] rows = new int[range[1] - range[0]];
