@@ -102,6 +102,11 @@ public final class ImageFolderReader {
         return out;
     }
 
+    /** Whether {@code root} brings its own held-out part ({@code train/} with {@code test/} or one of its synonyms). */
+    public static boolean hasTestPart(Path root) throws IOException {
+        return Files.isDirectory(root) && layout(root).test != null;
+    }
+
     /** Names of the folder holding the held-out part, besides {@code train/}: the first one present is used. */
     public static final List<String> HELD_OUT_NAMES = List.of("test", "val", "valid", "validation");
 

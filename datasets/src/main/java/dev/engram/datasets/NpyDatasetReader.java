@@ -97,13 +97,19 @@ public final class NpyDatasetReader {
         return new TrainTest(train, test);
     }
 
+    /** Whether {@code path} brings its own test part ({@code x_test}/{@code y_test}). */
+    public static boolean hasTestPart(Path path) {
+        return Files.isDirectory(path) ? Files.isRegularFile(path.resolve("x_test.npy"))
+                : Files.isRegularFile(path) && npzEntries(path).contains("x_test");
+    }
+
     /**
      * The array row of every example of {@code data}, which {@link #read} returned for {@code path} with the same
      * test fraction and seed.
      */
     public static ExampleSources sources(Path path, TrainTest data, double testFraction, long splitSeed) throws IOException {
         boolean folder = Files.isDirectory(path);
-        boolean fixedTest = folder ? Files.isRegularFile(path.resolve("x_test.npy")) : npzEntries(path).contains("x_test");
+        boolean fixedTest = hasTestPart(path);
         String npz = folder ? null : path.getFileName().toString();
         String x = folder ? "x.npy" : npz + ":x", xTest = folder ? "x_test.npy" : npz + ":x_test";
         if (fixedTest) return new ExampleSources(rows(x, identity(data.train().size())), rows(xTest, identity(data.test().size())));

@@ -135,7 +135,10 @@ public final class ImportCommand implements Callable<Integer> {
         if (examples < 0) throw new UsageException("--examples must be >= 0, got " + examples);
         ExperimentConfig.Builder dataCfg = ExperimentConfig.paper(ds, modelName).toBuilder();
         if (imageSize != null) dataCfg.imageSize(imageSize.trim().toLowerCase(Locale.ROOT));
-        if (testFraction != null) dataCfg.testFraction(testFraction);
+        if (testFraction != null) {
+            TrainCommand.requireSplit(ds);
+            dataCfg.testFraction(testFraction);
+        }
         ExperimentConfig readCfg;
         try {
             readCfg = dataCfg.build();

@@ -254,6 +254,15 @@ public final class TrainCommand implements Callable<Integer> {
                 && spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
+    /** Refuses {@code --test-fraction} for a dataset it would not apply to, instead of ignoring it. */
+    static void requireSplit(String dataset) throws java.io.IOException {
+        if (!DataSource.splitsByTestFraction(dataset)) {
+            throw new UsageException("--test-fraction applies to own datasets without a test part, but " + dataset
+                    + (dataset.startsWith(ExperimentConfig.FOLDER_PREFIX) || dataset.startsWith(ExperimentConfig.NPY_PREFIX)
+                    ? " brings its own test set" : " is a built-in dataset with its own test set") + "; leave it out");
+        }
+    }
+
     private static String lower(String s) {
         return s.trim().toLowerCase(Locale.ROOT);
     }
@@ -267,6 +276,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         runtime.apply();
         PrintWriter out = spec.commandLine().getOut();
+        if (cfg != null && testFraction != null) requireSplit(cfg.dataset());
         if (resume) {
             List<String> given = new ArrayList<>();
             for (var o : spec.commandLine().getParseResult().matchedOptions()) {

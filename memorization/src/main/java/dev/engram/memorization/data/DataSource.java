@@ -75,6 +75,20 @@ public interface DataSource {
         };
     }
 
+    /**
+     * Whether {@code dataset} (a configuration's dataset name) is split by the test fraction: an own dataset without a
+     * test part of its own. The built-in datasets and own ones with a test part keep their test sets.
+     */
+    static boolean splitsByTestFraction(String dataset) throws IOException {
+        if (dataset.startsWith(ExperimentConfig.FOLDER_PREFIX)) {
+            return !ImageFolderReader.hasTestPart(Path.of(dataset.substring(ExperimentConfig.FOLDER_PREFIX.length())));
+        }
+        if (dataset.startsWith(ExperimentConfig.NPY_PREFIX)) {
+            return !NpyDatasetReader.hasTestPart(Path.of(dataset.substring(ExperimentConfig.NPY_PREFIX.length())));
+        }
+        return false;
+    }
+
     /** Data already loaded; any dataset name of a configuration gets {@code data}. */
     static DataSource of(TrainTest data) {
         if (data == null) throw new IllegalArgumentException("DataSource.of: data is null");

@@ -265,5 +265,12 @@ class OwnDatasetCliTest extends CliTestBase {
         refused("npy:" + tmp.resolve("ok"), "--image-size 4x4", "--image-size", "4x4");
         refused("mnist", "--image-size 4x4", "--image-size", "4x4");
         refused("npy:" + tmp.resolve("ok"), "--test-fraction 1.5", "--test-fraction", "1.5");
+        // a test fraction the data would ignore: a built-in dataset, or own data with its own test part
+        refused("mnist", "--test-fraction applies to own datasets without a test part", "--test-fraction", "0.3");
+        Path withTest = tmp.resolve("with-test");
+        npyFolder(withTest, 10, 4, 2);
+        Files.copy(withTest.resolve("x.npy"), withTest.resolve("x_test.npy"));
+        Files.copy(withTest.resolve("y.npy"), withTest.resolve("y_test.npy"));
+        refused("npy:" + withTest, "brings its own test set", "--test-fraction", "0.3");
     }
 }
