@@ -159,6 +159,43 @@ public final class ReportWriter {
         return out;
     }
 
+    private static final java.util.regex.Pattern SHARD_FOLDER = java.util.regex.Pattern.compile("(.+)\\.shard-(\\d+)-of-(\\d+)");
+
+    /**
+     * Work in the run's analyses folder that no result shows yet: shard parts not merged into their analysis, and the
+     * kept progress of an interrupted resumable analysis (a hidden folder other than staging and replaced files).
+     */
+    static List<String> unfinishedWork(RunFolder run) throws IOException {
+        Path adir = run.dir().resolve(RunFolder.ANALYSES);
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(adir)) return out;
+        Map<String, java.util.TreeSet<String>> parts = new java.util.TreeMap<>();
+        List<Path> entries;
+        try (var s = Files.list(adir)) {
+            entries = s.filter(Files::isDirectory).sorted().toList();
+        }
+        for (Path d : entries) {
+            String n = d.getFileName().toString();
+            java.util.regex.Matcher m = SHARD_FOLDER.matcher(n);
+            if (m.matches() && Files.isRegularFile(d.resolve(dev.engram.memorization.analysis.Analyses.PART))) {
+                parts.computeIfAbsent(m.group(1) + " of " + m.group(3), k -> new java.util.TreeSet<>()).add(m.group(2));
+            } else if (n.startsWith(".") && !n.equals(".replaced") && !n.contains(".staging-")) {
+                String name = n.substring(1).replaceFirst("\\.[^.]+$", "");
+                out.add(name + ": an interrupted run left its progress in " + d + "; run the analysis again with the same"
+                        + " options to continue it");
+            }
+        }
+        for (var e : parts.entrySet()) {
+            String name = e.getKey().substring(0, e.getKey().indexOf(" of "));
+            String of = e.getKey().substring(e.getKey().indexOf(" of ") + 4);
+            if (run.hasResults(name)) continue; // merged (or computed unsharded) already
+            out.add(name + ": " + e.getValue().size() + " of " + of + " shards done (" + String.join(", ", e.getValue())
+                    + "), not merged into results yet; when all are done: engram merge --run " + run.dir() + " --analysis "
+                    + name);
+        }
+        return out;
+    }
+
     private static String paper(String name, String label) {
         for (String[] p : PAPER) if (p[0].equals(name) && label.startsWith(p[1])) return p[2];
         return null;
@@ -211,6 +248,7 @@ public final class ReportWriter {
             h.append("<p class=\"warn\">This run has no noisy examples: analyses that compare clean and noisy examples"
                     + " do not apply.</p>\n");
         }
+        for (String w : unfinishedWork(run)) h.append("<p class=\"warn\">").append(esc(w)).append("</p>\n");
         h.append("<h2>Headline findings</h2>\n");
         boolean any = false;
         StringBuilder list = new StringBuilder("<ul class=\"findings\">\n");

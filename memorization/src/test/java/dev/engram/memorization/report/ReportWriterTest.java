@@ -37,6 +37,24 @@ class ReportWriterTest {
         assertThat(html).doesNotContain("id=\"rewinding\"").doesNotContain("id=\"gradient-accounting\"");
     }
 
+    @Test
+    void unmergedShardsAndInterruptedProgressAreNamedOnTheFirstScreen() throws IOException {
+        RunFolder r = RunFolderTestSupport.newRun(tmp.resolve("run"), 0.1);
+        Path adir = r.dir().resolve(RunFolder.ANALYSES);
+        Files.createDirectories(adir.resolve("flipping.shard-1-of-3"));
+        Files.writeString(adir.resolve("flipping.shard-1-of-3").resolve("part.json"), "{}");
+        Files.createDirectories(adir.resolve("flipping.shard-2-of-3")); // started, no part yet
+        Files.createDirectories(adir.resolve(".sparse-double-descent.levels"));
+        Files.createDirectories(adir.resolve(".replaced"));
+        String html = ReportWriter.render(r);
+        assertThat(html).contains("flipping: 1 of 3 shards done (1), not merged into results yet")
+                .contains("engram merge --run " + r.dir() + " --analysis flipping")
+                .contains("sparse-double-descent: an interrupted run left its progress in")
+                .doesNotContain("replaced: an interrupted");
+        r.writeResults("flipping", Map.of("merged", true));
+        assertThat(ReportWriter.render(r)).doesNotContain("not merged into results yet");
+    }
+
     /** A two-point line chart titled {@code title}. */
     private static void chart(Path png, String title) throws IOException {
         Charts.line(png, title, "epoch", "value", List.of(Charts.Series.of("noisy", new double[] {0, 1}, new double[] {0.9, 0.3})));
