@@ -186,7 +186,7 @@ public final class GradientAccounting implements Analysis<GradientAccounting.Opt
     public void check(RunData data, Options options) throws IOException {
         RunFolder run = data.run();
         run.requireNoisy("Gradient accounting");
-        for (int e : epochs(run, options)) run.requireCheckpoint(e); // all present before the first pass
+        for (int e : epochs(run, options)) run.requireIntactCheckpoint(e); // all present and whole before the first pass
     }
 
     private static List<Integer> epochs(RunFolder run, Options options) throws IOException {

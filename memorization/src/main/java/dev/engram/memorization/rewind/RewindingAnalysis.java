@@ -117,7 +117,7 @@ public final class RewindingAnalysis implements Analysis<RewindingAnalysis.Optio
                 throw new IllegalArgumentException("rewinding checkpoint " + e + " is outside the run's epochs 0.."
                         + finalEpoch);
             }
-            run.requireCheckpoint(e); // fail before hours of work, naming the missing file
+            run.requireIntactCheckpoint(e); // fail before hours of work, naming the missing or damaged file
         }
         run.requireCheckpoint(finalEpoch);
     }

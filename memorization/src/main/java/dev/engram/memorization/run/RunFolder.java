@@ -365,7 +365,7 @@ public final class RunFolder {
     /**
      * The checkpoint of {@code epoch}.
      *
-     * @throws RunFolderException naming the file, the checkpoints that do exist and how to create them
+     * @throws RunFolderException naming the file, the checkpoints that do exist and what to do
      */
     public Path requireCheckpoint(int epoch) throws IOException {
         Path p = checkpointPath(epoch);
@@ -387,6 +387,25 @@ public final class RunFolder {
         }
         throw new RunFolderException(p, "missing checkpoint " + p + " (epoch " + epoch + "); the run has " + what + "; "
                 + hint);
+    }
+
+    /**
+     * The checkpoint of {@code epoch} ({@link #requireCheckpoint}) after a look at its header, which names every tensor
+     * and its extent: a truncated or overwritten file is found here, cheaply (no tensor data is read), before an
+     * analysis spends its time on the checkpoints before it.
+     *
+     * @throws RunFolderException naming the file when it is missing or damaged, and what to do
+     */
+    public Path requireIntactCheckpoint(int epoch) throws IOException {
+        Path p = requireCheckpoint(epoch);
+        try {
+            dev.engram.nn.io.SafeTensors.readHeader(p);
+        } catch (IOException | RuntimeException e) {
+            throw new RunFolderException(p, "checkpoint " + p + " (epoch " + epoch + ") is damaged: " + e.getMessage()
+                    + "; restore it from a copy" + (isImported() ? " or import the run again"
+                    : ", or delete it and the later checkpoints and continue with `engram train --run " + dir + " --resume`"), e);
+        }
+        return p;
     }
 
     /** The final checkpoint (epoch {@code config.epochs()}); see {@link #requireCheckpoint}. */

@@ -136,6 +136,7 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
                     + (options.every() > 1 ? " (every " + options.every() + "th used)" : "")
                     + "; checkpoint scores need at least 2; train it with `engram train --run " + run.dir() + "`");
         }
+        for (RunFolder.Checkpoint c : used(run, options)) run.requireIntactCheckpoint(c.epoch()); // every file, before the work
         if (options.examples() > 0 && options.examples() > data.trainSet().size()) {
             throw new IllegalArgumentException("checkpoint-scores: --examples " + options.examples() + " exceeds the "
                     + data.trainSet().size() + " training examples of run " + run.dir() + " (0 scores them all)");

@@ -166,6 +166,11 @@ class TrainingRunTest {
         assertThatThrownBy(() -> run.requireCheckpoint(9)).isInstanceOf(RunFolderException.class)
                 .hasMessageContaining("epoch 9 is outside the run's epochs 0..2").hasMessageNotContaining("engram train");
         Path first = run.checkpointPath(1);
+        byte[] whole = Files.readAllBytes(first);
+        Files.write(first, java.util.Arrays.copyOf(whole, whole.length - 100)); // truncated: found by its header alone
+        assertThat(run.requireCheckpoint(1)).isEqualTo(first); // present
+        assertThatThrownBy(() -> run.requireIntactCheckpoint(1)).isInstanceOf(RunFolderException.class)
+                .hasMessageContaining(first.toString()).hasMessageContaining("is damaged").hasMessageContaining("--resume");
         Files.write(first, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
         assertThatThrownBy(() -> account(data(run, train, train), new GradientAccounting.Options(List.of(1), 0)))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining(first.toString());
