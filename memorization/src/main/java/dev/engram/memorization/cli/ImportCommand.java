@@ -172,8 +172,8 @@ public final class ImportCommand implements Callable<Integer> {
             int[] known = BUILT_IN_SHAPES.get(ds);
             if (readCfg.ownDataset()) { // local files: read them to check the shape (and to list the examples)
                 read = DataSource.catalog(AnalysisCommand.fetchOptions(true, out)).load(readCfg);
-                Dataset d = read.train();
-                known = new int[] {d.channels(), d.height() == d.width() ? d.height() : -1, d.numClasses()};
+                train = read.train();
+                known = new int[] {train.channels(), train.height() == train.width() ? train.height() : -1, train.numClasses()};
             }
             if (known != null && (c != known[0] || size != known[1] || k != known[2])) {
                 throw new UsageException("--input-shape " + c + "," + size + "," + size + " --classes " + k + " contradict --dataset "
