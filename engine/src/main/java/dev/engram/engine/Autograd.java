@@ -43,6 +43,10 @@ public final class Autograd {
                     + " does not require a gradient (no input requires one, or it was computed under Grad.disabled())");
         }
         Shapes.requireSame(root.shapeRef(), seed.shapeRef(), "backward gradient");
+        if (seed.dtype() != root.dtype()) {
+            throw new IllegalArgumentException("backward gradient: dtype " + seed.dtype().label() + ", expected "
+                    + root.dtype().label() + " like " + root.describe());
+        }
         if (root.gradFn == null) {
             root.accumulateGrad(seed);
             return;
@@ -54,6 +58,7 @@ public final class Autograd {
                         + "', which an earlier backward pass already freed; pass retainGraph = true to that earlier"
                         + " backward to run backward through the same graph again");
             }
+            node.requireUnmodified();
         }
         Map<Node, Tensor> grads = new IdentityHashMap<>();
         grads.put(root.gradFn, seed);

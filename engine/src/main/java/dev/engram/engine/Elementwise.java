@@ -213,6 +213,9 @@ final class Elementwise {
     // ---- where -------------------------------------------------------------------------------
 
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        cond.checkAlive("where");
+        a.checkAlive("where");
+        b.checkAlive("where");
         sameDevice("where", a, b);
         Shapes.requireSame(a.shapeRef(), b.shapeRef(), "where");
         Shapes.requireSame(a.shapeRef(), cond.shapeRef(), "where condition");

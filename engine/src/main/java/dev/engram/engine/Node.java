@@ -16,6 +16,40 @@ public abstract class Node {
      */
     protected Node(Tensor... inputs) {
         this.inputs = inputs;
+        this.inputVersions = new int[inputs.length];
+        for (int i = 0; i < inputs.length; i++) if (inputs[i] != null) inputVersions[i] = inputs[i].version[0];
+    }
+
+    /** The inputs' in-place write counts when the op ran ({@link Tensor#version}). */
+    private final int[] inputVersions;
+    /** The output's write count, shared with it, and its value when the op ran; null before {@link #recordOutput}. */
+    private int[] outputVersion;
+    private int outputVersionAtRecord;
+
+    /** Called when the op's output joins the graph: backward also needs the output as it was (e.g. exp, relu). */
+    final void recordOutput(Tensor out) {
+        outputVersion = out.version;
+        outputVersionAtRecord = out.version[0];
+    }
+
+    /**
+     * Refuses a backward pass through this op when one of its inputs or its output was written in place
+     * ({@link Tensor#fill}, {@link Tensor#copyFrom}) after the op ran: its gradient would be computed from the new
+     * values, silently wrong.
+     */
+    final void requireUnmodified() {
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i] != null && inputs[i].version[0] != inputVersions[i]) {
+                throw new IllegalStateException("backward through '" + name() + "': its input " + i + " "
+                        + inputs[i].describe() + " was written in place (fill/copyFrom) after the op used it, so its"
+                        + " gradient would come from the new values; write into a copy, or before the forward pass");
+            }
+        }
+        if (outputVersion != null && outputVersion[0] != outputVersionAtRecord) {
+            throw new IllegalStateException("backward through '" + name() + "': its output was written in place"
+                    + " (fill/copyFrom) after the op computed it, so its gradient would come from the new values; write"
+                    + " into a copy instead");
+        }
     }
 
     /** Gradients with respect to each input, in order; null entries are skipped. */

@@ -386,13 +386,25 @@ public final class PerExampleGradients implements AutoCloseable {
 
     /** Number of examples B. */
     public int batchSize() {
-        finish();
+        finishCollected();
         return batch;
+    }
+
+    /**
+     * Finishes the collection and refuses to hand out results when nothing was collected: closing a collection in which
+     * no backward pass ran is allowed (e.g. when the code inside failed), reading its results is not.
+     */
+    private void finishCollected() {
+        finish();
+        if (batch == 0 && passes == 0) {
+            throw new IllegalStateException("per-example: nothing was collected — no backward pass ran while the"
+                    + " collection was open; run backward before closing it");
+        }
     }
 
     /** Per-example gradients {@code [B, ...param shape]} of {@code param} (GRADIENTS mode). */
     public Tensor gradients(Tensor param) {
-        finish();
+        finishCollected();
         requireTracked(param);
         if (mode != PerExample.Mode.GRADIENTS) {
             throw new IllegalStateException("per-example gradients of " + param.describe() + " were not kept: the collection ran"
@@ -403,7 +415,7 @@ public final class PerExampleGradients implements AutoCloseable {
 
     /** Per-example squared L2 norms {@code ||g_i||^2} of {@code param}'s gradient, length B. */
     public float[] squaredNorms(Tensor param) {
-        finish();
+        finishCollected();
         requireTracked(param);
         if (mode == PerExample.Mode.NORMS) {
             double[] d = norms.get(param);
@@ -478,7 +490,7 @@ public final class PerExampleGradients implements AutoCloseable {
     }
 
     private float[] sumOf(List<Tensor> group, String what) {
-        finish();
+        finishCollected();
         double[] acc = new double[batch];
         for (Tensor p : group) {
             float[] v = squaredNorms(p);

@@ -190,6 +190,10 @@ final class ShapeOps {
         if (idx.dtype() != DType.INT32 || idx.rank() != 1) {
             throw new IllegalArgumentException("index_select: indices must be a 1-D int32 tensor, got " + idx.describe());
         }
+        if (x.dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException("index_select: selects rows of a float32 tensor, got " + x.describe()
+                    + (x.dtype() == DType.INT32 ? "; select int labels on the host (toIntArray) instead" : ""));
+        }
         int[] s = x.shapeRef();
         if (s.length == 0) throw new IllegalArgumentException("index_select on a scalar");
         int rows = s[0], cols = Shapes.prod(s, 1, s.length), count = idx.shapeRef()[0];

@@ -30,12 +30,23 @@ public final class Tensor {
     Node gradFn;
     private String name;
 
+    /**
+     * In-place writes through {@link #fill} and {@link #copyFrom} so far, shared by every tensor over the same storage
+     * (views, {@link #detach()}): backward refuses to use values that changed after an op recorded them.
+     */
+    final int[] version;
+
     Tensor(Backend backend, Storage storage, long offset, int[] shape) {
+        this(backend, storage, offset, shape, new int[1]);
+    }
+
+    private Tensor(Backend backend, Storage storage, long offset, int[] shape, int[] version) {
         this.backend = backend;
         this.storage = storage;
         this.offset = offset;
         this.shape = shape;
         this.dtype = storage.dtype();
+        this.version = version;
     }
 
     // ---- creation ----------------------------------------------------------------------------
@@ -357,7 +368,7 @@ public final class Tensor {
 
     /** A tensor sharing storage with this one but cut from the graph. */
     public Tensor detach() {
-        Tensor t = new Tensor(backend, storage, offset, shape);
+        Tensor t = new Tensor(backend, storage, offset, shape, version);
         t.name = name;
         return t;
     }
@@ -453,12 +464,14 @@ public final class Tensor {
         if (src.dtype != dtype) throw new IllegalArgumentException("copyFrom: dtype " + src.dtype.label() + " into " + dtype.label());
         Tensor s = src.device().equals(device()) ? src : src.detach().to(device());
         backend.copy(s.storage(), s.offset, storage, offset, numel());
+        version[0]++;
     }
 
     /** Fills this tensor in place (not recorded). */
     public void fill(float value) {
         checkAlive("fill");
         backend.fill(storage, offset, numel(), value);
+        version[0]++;
     }
 
     // ---- element-wise ------------------------------------------------------------------------
@@ -613,6 +626,7 @@ public final class Tensor {
                 if (in != null && in.requiresGrad) {
                     out.requiresGrad = true;
                     out.gradFn = node;
+                    node.recordOutput(out);
                     return out;
                 }
             }
@@ -621,7 +635,7 @@ public final class Tensor {
     }
 
     Tensor view(long newOffset, int[] newShape) {
-        return new Tensor(backend, storage, newOffset, newShape);
+        return new Tensor(backend, storage, newOffset, newShape, version);
     }
 
     int[] shapeRef() {

@@ -277,4 +277,45 @@ class AutogradTest {
         y.sum().backward();
         assertThat(x.grad().toFloatArray()).containsExactly(0, 0, 0);
     }
+
+    @Test
+    void backwardRefusesValuesWrittenInPlaceAfterTheOpUsedThem() {
+        // exp's backward needs its output: overwriting it used to give a zero gradient without a word
+        Tensor x = Tensor.of(new float[] {0.5f, 1f, 2f}, 3).requiresGrad(true);
+        Tensor y = x.exp();
+        Tensor loss = y.sum();
+        y.fill(0f);
+        assertThatThrownBy(loss::backward).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("written in place"); // named at the first op of the pass that saw y
+        assertThat(x.grad()).isNull(); // refused before anything was accumulated
+        // mul's backward needs the other operand
+        Tensor w = Tensor.of(new float[] {0.5f, 1f, 2f}, 3).requiresGrad(true);
+        Tensor c = Tensor.of(new float[] {3, 4, 5}, 3);
+        Tensor l2 = w.mul(c).sum();
+        c.copyFrom(Tensor.zeros(3));
+        assertThatThrownBy(l2::backward).isInstanceOf(IllegalStateException.class).hasMessageContaining("input 1");
+        // through a view of the written tensor too
+        Tensor v = Tensor.of(new float[] {1, 2, 3, 4}, 4).requiresGrad(true);
+        Tensor d = Tensor.of(new float[] {1, 1, 1, 1}, 4);
+        Tensor l3 = v.mul(d.reshape(2, 2).reshape(4)).sum();
+        d.reshape(2, 2).fill(7f);
+        assertThatThrownBy(l3::backward).isInstanceOf(IllegalStateException.class);
+        // a write before the forward pass, or after backward, is fine
+        Tensor z = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        Tensor e = Tensor.of(new float[] {0, 0}, 2);
+        e.fill(2f);
+        Tensor l4 = z.mul(e).sum();
+        l4.backward();
+        e.fill(3f);
+        assertThat(z.grad().toFloatArray()).containsExactly(2f, 2f);
+    }
+
+    @Test
+    void aBackwardGradientOfAnotherDtypeIsNamed() {
+        Tensor q = Tensor.randn(4, 2, 3).requiresGrad(true);
+        assertThatThrownBy(() -> q.mul(2f).backward(Tensor.ofInts(new int[6], 2, 3)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("backward gradient: dtype int32");
+        assertThatThrownBy(() -> Tensor.ofInts(new int[6], 2, 3).indexSelect(Tensor.ofInts(new int[] {1}, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("index_select");
+    }
 }

@@ -497,4 +497,19 @@ class PerExampleGradientsTest {
         assertThat(thrown.getSuppressed()).isEmpty();
         assertThat(Autograd.currentListener()).isNull();
     }
+
+    @Test
+    void aCollectionInWhichNoBackwardRanClosesButHasNoResultsToRead() {
+        Tensor w = Tensor.randn(1, 2, 3).requiresGrad(true);
+        PerExampleGradients pe = PerExample.collect(List.of(w), PerExample.Mode.GRADIENTS);
+        pe.close(); // allowed: e.g. the code inside failed before its backward pass
+        org.assertj.core.api.Assertions.assertThatThrownBy(pe::batchSize).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no backward pass ran");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> pe.gradients(w)).hasMessageContaining("no backward pass ran");
+        org.assertj.core.api.Assertions.assertThatThrownBy(pe::totalSquaredNorms).hasMessageContaining("no backward pass ran");
+        // a backward pass after close() is not collected either
+        Tensor x = Tensor.randn(2, 4, 3);
+        x.matmul(w.transpose(0, 1)).sum().backward();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> pe.squaredNorms(w)).hasMessageContaining("no backward pass ran");
+    }
 }

@@ -358,10 +358,33 @@ public final class RunData {
     }
 
     /**
+     * As {@link #modelAt}, but weights that are NaN or infinite are loaded as saved instead of refused: for the
+     * analyses that report, per score, which ones came out non-finite (the detection leaderboard, checkpoint scores).
+     */
+    public Module modelAtAsSaved(int epoch) throws IOException {
+        Module m = newModel();
+        Path file = run.requireCheckpoint(epoch);
+        m.loadStateDict(checkedState(file, m, "epoch " + epoch), true);
+        m.eval();
+        return m;
+    }
+
+    /**
      * Reads a weights file and checks it against {@code model} (names, shapes, types) and for NaN or infinite values;
      * {@code what} describes it in messages.
      */
     public static Map<String, Tensor> readCheckpoint(Path file, Module model, String what) {
+        Map<String, Tensor> state = checkedState(file, model, what);
+        Checkpoint.NonFinite bad = Checkpoint.firstNonFinite(state);
+        if (bad != null) { // a damaged or diverged file: every number computed from it would be meaningless
+            throw new RunFolderException(file, "checkpoint " + file + " (" + what + ") holds a non-finite weight: " + bad
+                    + "; the file is damaged or the model had diverged");
+        }
+        return state;
+    }
+
+    /** A weights file read and checked against {@code model} (names, shapes, types), conformed to its dtypes. */
+    private static Map<String, Tensor> checkedState(Path file, Module model, String what) {
         Map<String, Tensor> state;
         try {
             state = SafeTensors.load(file);
@@ -374,11 +397,6 @@ public final class RunData {
                     + model.getClass().getSimpleName() + " (" + problems.size() + " problem(s)): "
                     + String.join("; ", problems.subList(0, Math.min(8, problems.size())))
                     + (problems.size() > 8 ? "; …" : ""));
-        }
-        Checkpoint.NonFinite bad = Checkpoint.firstNonFinite(state);
-        if (bad != null) { // a damaged or diverged file: every number computed from it would be meaningless
-            throw new RunFolderException(file, "checkpoint " + file + " (" + what + ") holds a non-finite weight: " + bad
-                    + "; the file is damaged or the model had diverged");
         }
         return Checkpoint.conform(model.stateDict(), state);
     }

@@ -251,7 +251,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             progress.line("detect: VoG over " + epochs.length + " checkpoints");
             t0 = System.nanoTime();
             try {
-                CheckpointScores.Result c = CheckpointScores.compute(k -> data.modelAt(epochs[k]), epochs, train,
+                CheckpointScores.Result c = CheckpointScores.compute(k -> data.modelAtAsSaved(epochs[k]), epochs, train,
                         o.batchSize(), LearningEvents.Forgetting.TONEVA, progress::line);
                 double secs = since(t0);
                 for (Detection d : c.detections()) {
@@ -267,7 +267,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             progress.line("detect: TracIn self-influence over " + epochs.length + " checkpoints");
             t0 = System.nanoTime();
             double[] lr = epochLearningRates(data, epochs);
-            double[] tracin = TracInSelfInfluence.compute(k -> data.modelAt(epochs[k]), lr, train, o.batchSize());
+            double[] tracin = TracInSelfInfluence.compute(k -> data.modelAtAsSaved(epochs[k]), lr, train, o.batchSize());
             add(entries, skipped, "tracin self-influence", "higher", tracin, mask, since(t0), needs, "tracin");
             // Arnoldi influence at the last checkpoint
             if (o.arnoldiIterations() > 0) {
@@ -280,7 +280,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                 t0 = System.nanoTime();
                 ArnoldiInfluence.Result ar;
                 try {
-                    ar = ArnoldiInfluence.compute(data.modelAt(epochs[epochs.length - 1]), train, ao,
+                    ar = ArnoldiInfluence.compute(data.modelAtAsSaved(epochs[epochs.length - 1]), train, ao,
                             data.config().weightDecay(), o.batchSize());
                 } catch (NotFiniteException e) { // weights that are not finite
                     ar = null;
@@ -302,7 +302,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                 int ep = o.extraEpochs() > 0 ? o.extraEpochs() : data.config().epochs();
                 progress.line("detect: RHO-LOSS, two models on half the training set each, " + ep + " epochs");
                 t0 = System.nanoTime();
-                Module last = data.modelAt(epochs[epochs.length - 1]);
+                Module last = data.modelAtAsSaved(epochs[epochs.length - 1]);
                 float[] fl = Evaluation.run(last, train, o.batchSize()).loss();
                 double[] finalLoss = new double[fl.length];
                 for (int i = 0; i < fl.length; i++) finalLoss[i] = fl[i];

@@ -173,7 +173,7 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
         try (Progress.Task task = progress.task("checkpoint scores", epochs.length)) {
             Part p = computePart(c -> {
                 task.stepTo(c); // checkpoints done before this one
-                return data.modelAt(epochs[c]);
+                return data.modelAtAsSaved(epochs[c]);
             }, epochs, train, options.batchSize(), progress::line);
             task.stepTo(epochs.length);
             return p;
