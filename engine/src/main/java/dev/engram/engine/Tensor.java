@@ -457,7 +457,11 @@ public final class Tensor {
         return out;
     }
 
-    /** Overwrites this tensor's values with {@code src}'s (not recorded by autograd). */
+    /**
+     * Overwrites this tensor's values with {@code src}'s (not recorded by autograd). A later backward pass through an op
+     * that had already used this tensor (or a view of its storage) is refused, since its gradient would come from the
+     * new values.
+     */
     public void copyFrom(Tensor src) {
         checkAlive("copyFrom");
         Shapes.requireSame(shape, src.shape, "copyFrom");
@@ -467,7 +471,7 @@ public final class Tensor {
         version[0]++;
     }
 
-    /** Fills this tensor in place (not recorded). */
+    /** Fills this tensor in place (not recorded; a later backward through an op that used it is refused, as for {@link #copyFrom}). */
     public void fill(float value) {
         checkAlive("fill");
         backend.fill(storage, offset, numel(), value);
