@@ -97,13 +97,8 @@ public final class ImportCommand implements Callable<Integer> {
     @Option(names = "--offline", description = "Use only the dataset cache, never download.")
     boolean offline;
 
-    @Option(names = "--image-size", paramLabel = "HxW", description = "Resize the images of a folder: dataset to HxW, as"
-            + " `engram train --image-size` does (the size the model was trained on).")
-    String imageSize;
-
-    @Option(names = "--test-fraction", paramLabel = "F", description = "Fraction of an own dataset without a test part"
-            + " held out as its test set, as for train (default: 0.2).")
-    Double testFraction;
+    @picocli.CommandLine.Mixin
+    OwnDataOptions ownData = new OwnDataOptions(); // as the weights' training read the data
 
     @Option(names = "--normalization", paramLabel = "paper|data|MEAN:STD", description = "Input normalization the"
             + " weights were trained with: paper (pixels/255, then (x - 0.5) / 0.5; the default for the built-in datasets),"
@@ -134,17 +129,13 @@ public final class ImportCommand implements Callable<Integer> {
         }
         if (examples < 0) throw new UsageException("--examples must be >= 0, got " + examples);
         ExperimentConfig.Builder dataCfg = ExperimentConfig.paper(ds, modelName).toBuilder();
-        if (imageSize != null) dataCfg.imageSize(imageSize.trim().toLowerCase(Locale.ROOT));
-        if (testFraction != null) {
-            TrainCommand.requireSplit(ds);
-            dataCfg.testFraction(testFraction);
-        }
+        ownData.check(ds);
+        ownData.apply(dataCfg);
         ExperimentConfig readCfg;
         try {
             readCfg = dataCfg.build();
         } catch (ExperimentConfig.InvalidField e) {
-            String option = e.field().equals("imageSize") ? "--image-size" : e.field().equals("testFraction")
-                    ? "--test-fraction" : null;
+            String option = ownData.optionFor(e.field());
             throw new UsageException(option == null ? e.getMessage() : option + " " + e.value() + ": " + e.problem(), e);
         }
         SortedMap<Integer, Path> files = RunImport.weightFiles(weights, epoch);

@@ -64,13 +64,8 @@ public final class TrainCommand implements Callable<Integer> {
             + " test/ or val/) or npy:PATH (a folder with x.npy and y.npy, or an .npz with entries x and y).")
     String dataset;
 
-    @Option(names = "--image-size", paramLabel = "HxW", description = "Resize the images of a folder: dataset to HxW"
-            + " (bilinear); default: keep the files' size (which must then all be equal).")
-    String imageSize;
-
-    @Option(names = "--test-fraction", paramLabel = "F", description = "Fraction of an own dataset held out as its"
-            + " test set when it has no test part (fixed seeded split; default 0.2).")
-    Double testFraction;
+    @Mixin
+    OwnDataOptions ownData = new OwnDataOptions();
 
     @Option(names = "--model", description = "mlp, cnn (alias small-cnn), resnet9, resnet9-wF (width factor F, e.g. resnet9-w0.25),"
             + " resnet9-dawn, resnet50, resnet50-cifar, vit or vit-tiny (paper preset default: resnet9); or"
@@ -180,8 +175,7 @@ public final class TrainCommand implements Callable<Integer> {
             case "weightDecay" -> weightDecay != null ? "--weight-decay" : null;
             case "schedule" -> schedule != null ? "--schedule" : null;
             case "trainSubset" -> subset != null ? "--examples" : null;
-            case "imageSize" -> imageSize != null ? "--image-size" : null;
-            case "testFraction" -> testFraction != null ? "--test-fraction" : null;
+            case "imageSize", "testFraction" -> ownData.optionFor(field);
             case "device" -> given("--device") ? "--device" : null;
             case "threads" -> given("--threads") ? "--threads" : null;
             default -> null;
@@ -215,8 +209,7 @@ public final class TrainCommand implements Callable<Integer> {
             c.device(deviceGiven ? runtime.device().toString() : base.device(), threadsGiven ? runtime.threads() : base.threads());
         }
         if (dataset != null) c.dataset(datasetSpec(dataset));
-        if (imageSize != null) c.imageSize(imageSize.trim().toLowerCase(Locale.ROOT));
-        if (testFraction != null) c.testFraction(testFraction);
+        ownData.apply(c);
         if (model != null) c.model(modelName(model));
         if (noise != null) c.noiseFraction(noise);
         if (corruptInputs != null) c.inputCorruption(lower(corruptInputs));
@@ -254,15 +247,6 @@ public final class TrainCommand implements Callable<Integer> {
                 && spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
-    /** Refuses {@code --test-fraction} for a dataset it would not apply to, instead of ignoring it. */
-    static void requireSplit(String dataset) throws java.io.IOException {
-        if (!DataSource.splitsByTestFraction(dataset)) {
-            throw new UsageException("--test-fraction applies to own datasets without a test part, but " + dataset
-                    + (dataset.startsWith(ExperimentConfig.FOLDER_PREFIX) || dataset.startsWith(ExperimentConfig.NPY_PREFIX)
-                    ? " brings its own test set" : " is a built-in dataset with its own test set") + "; leave it out");
-        }
-    }
-
     private static String lower(String s) {
         return s.trim().toLowerCase(Locale.ROOT);
     }
@@ -276,7 +260,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         runtime.apply();
         PrintWriter out = spec.commandLine().getOut();
-        if (cfg != null && testFraction != null) requireSplit(cfg.dataset());
+        if (cfg != null) ownData.check(cfg.dataset());
         if (resume) {
             List<String> given = new ArrayList<>();
             for (var o : spec.commandLine().getParseResult().matchedOptions()) {
