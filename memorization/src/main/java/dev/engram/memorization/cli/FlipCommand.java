@@ -79,6 +79,10 @@ public final class FlipCommand extends AnalysisCommand {
             throw new UsageException("--targets-per-batch applies to --variant activations only; the weights"
                     + " variant searches one target at a time");
         }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--checkpoint") && checkpoint < 0) {
+            throw new UsageException("--checkpoint must be an epoch >= 0, got " + checkpoint
+                    + " (leave it out to flip the model --base chooses)");
+        }
         if (noisy < 0) throw new UsageException("--noisy must be >= 0, got " + noisy);
         if (clean < 0) throw new UsageException("--clean must be >= 0, got " + clean);
         FlipAnalysis.Options options = UsageException.validate(() -> new FlipAnalysis.Options(checkpoint, noisy, clean,

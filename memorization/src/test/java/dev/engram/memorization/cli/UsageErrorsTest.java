@@ -76,6 +76,8 @@ class UsageErrorsTest extends CliTestBase {
         assertThat(err.toString()).contains("--epochs 0").contains(">= 1");
         assertThat(engram(args("flip --run RUN --noisy -5"))).isEqualTo(EngramCli.EXIT_USAGE);
         assertThat(err.toString()).contains("--noisy must be >= 0, got -5");
+        assertThat(engram(args("flip --run RUN --checkpoint -1"))).isEqualTo(EngramCli.EXIT_USAGE);
+        assertThat(err.toString()).contains("--checkpoint must be an epoch >= 0, got -1");
         assertThat(engram(args("flip --run RUN --shard 3/2"))).isEqualTo(EngramCli.EXIT_USAGE);
         assertThat(err.toString()).contains("--shard '3/2'");
         assertThat(engram(args("train --run RUN --preset nope --offline"))).isEqualTo(EngramCli.EXIT_USAGE);
