@@ -99,7 +99,6 @@ public final class RunFolder {
         return new RunFolder(dir, config, noise);
     }
 
-    /** Whether {@code p} (in a folder without config.json) is something {@link #create} writes before config.json. */
     /**
      * Checks that a run can be created in {@code dir}: it does not exist, or it is a folder holding nothing but the
      * leftovers of a creation that was interrupted (empty {@code checkpoints/} and {@code analyses/}, the noise,
@@ -124,6 +123,7 @@ public final class RunFolder {
         return leftovers;
     }
 
+    /** Whether {@code p} (in a folder without config.json) is something {@link #create} writes before config.json. */
     private static boolean interruptedCreation(Path p) throws IOException {
         String n = p.getFileName().toString();
         if (Files.isDirectory(p)) {
