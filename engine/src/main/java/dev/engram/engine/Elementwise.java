@@ -89,6 +89,11 @@ final class Elementwise {
         }
 
         @Override
+        protected boolean readsValues() {
+            return op != BinaryOp.ADD && op != BinaryOp.SUB;
+        }
+
+        @Override
         protected Tensor[] backward(Tensor dy) {
             Tensor a = inputs[0], b = inputs[1];
             Tensor da = null, db = null;

@@ -38,6 +38,7 @@ public abstract class Node {
      * values, silently wrong.
      */
     final void requireUnmodified() {
+        if (!readsValues()) return;
         for (int i = 0; i < inputs.length; i++) {
             if (inputs[i] != null && inputs[i].version[0] != inputVersions[i]) {
                 throw new IllegalStateException("backward through '" + name() + "': its input " + i + " "
@@ -71,6 +72,14 @@ public abstract class Node {
     /** Whether input {@code i} needs a gradient. */
     protected boolean needsGrad(int i) {
         return inputs[i] != null && inputs[i].requiresGrad();
+    }
+
+    /**
+     * Whether backward reads the values of the inputs or the output (most ops); false for ops whose gradient depends
+     * on shapes alone (add, sum, reshape, ...), through which a backward pass stays valid after an in-place write.
+     */
+    protected boolean readsValues() {
+        return true;
     }
 
     /** Drops saved tensors after backward (unless the graph is retained). */

@@ -34,6 +34,11 @@ final class Reductions {
             public String name() {
                 return "sum";
             }
+
+            @Override
+            protected boolean readsValues() {
+                return false;
+            }
         });
     }
 
@@ -63,6 +68,11 @@ final class Reductions {
             @Override
             public String name() {
                 return "sum_axis";
+            }
+
+            @Override
+            protected boolean readsValues() {
+                return false;
             }
         } : null);
         return keepDim ? result : result.reshape(reducedShape(s, ax, false));

@@ -47,6 +47,11 @@ final class ShapeOps {
             public String name() {
                 return "reshape";
             }
+
+            @Override
+            protected boolean readsValues() {
+                return false;
+            }
         });
     }
 
@@ -98,6 +103,11 @@ final class ShapeOps {
             public String name() {
                 return "permute";
             }
+
+            @Override
+            protected boolean readsValues() {
+                return false;
+            }
         });
     }
 
@@ -137,6 +147,11 @@ final class ShapeOps {
             @Override
             public String name() {
                 return "slice";
+            }
+
+            @Override
+            protected boolean readsValues() {
+                return false;
             }
         });
     }
@@ -182,6 +197,11 @@ final class ShapeOps {
             public String name() {
                 return "cat";
             }
+
+            @Override
+            protected boolean readsValues() {
+                return false;
+            }
         });
     }
 
@@ -212,6 +232,11 @@ final class ShapeOps {
             @Override
             public String name() {
                 return "index_select";
+            }
+
+            @Override
+            protected boolean readsValues() {
+                return false;
             }
         });
     }
@@ -250,6 +275,11 @@ final class ShapeOps {
             return "expand";
         }
 
+        @Override
+        protected boolean readsValues() {
+            return false;
+        }
+
         /** Example b's share of an expanded parameter without an example axis: dy[b] summed to its shape. */
         static final PerExampleRule PER_EXAMPLE = new PerExampleRule() {
             @Override
@@ -282,6 +312,11 @@ final class ShapeOps {
             public String name() {
                 return "copy";
             }
+
+            @Override
+            protected boolean readsValues() {
+                return false;
+            }
         });
     }
 
@@ -306,6 +341,11 @@ final class ShapeOps {
             @Override
             public String name() {
                 return "to";
+            }
+
+            @Override
+            protected boolean readsValues() {
+                return false;
             }
         });
     }
