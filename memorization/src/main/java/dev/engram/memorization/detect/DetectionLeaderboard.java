@@ -223,6 +223,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             arrays.put("mean_loss", s.meanLoss());
             arrays.put("mean_margin", Metrics.negate(s.meanMargin()));
             arrays.put("forgetting_events", s.forgettingScore());
+            arrays.put("learned_for_good_epoch", java.util.Arrays.stream(s.learnedForGood()).asDoubleStream().toArray());
             arrays.put("final_loss", s.finalLoss());
             for (Detection d : s.detections()) {
                 entries.add(new Entry(d, secs, "per-epoch evaluations of training", "scores", arrays.get(d.score())));
@@ -256,9 +257,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                 double secs = since(t0);
                 for (Detection d : c.detections()) {
                     if (!d.score().startsWith("vog")) continue; // loss, margin, forgetting: the per-epoch rows above
-                    double[] arr = d.score().startsWith("vog all") && d.score().endsWith("(class-normalized)")
-                            ? c.vogNormalized() : null;
-                    entries.add(new Entry(d, secs, needs, "checkpoint-scores", arr));
+                    entries.add(new Entry(d, secs, needs, "checkpoint-scores", vogRanked(d.score(), c, train)));
                 }
             } catch (NotFiniteException e) { // a checkpoint whose values or gradients are not finite
                 skipped.add("VoG: " + e.getMessage());
@@ -565,5 +564,21 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
             ti.write(dir.resolve("test-influence.csv"));
         }
         if (!Files.isDirectory(dir)) throw new IOException("detect: " + dir + " vanished while writing");
+    }
+
+    /**
+     * The values a VoG detection row of {@link CheckpointScores} ranks, for the per-example file: {@code vog all (raw)},
+     * or a window's class-normalized VoG ({@code vog W [a-b] (class-normalized)}) or its absolute value.
+     */
+    private static double[] vogRanked(String score, CheckpointScores.Result c, ExampleSet train) {
+        if (score.equals("vog all (raw)")) return c.vog();
+        String window = score.substring("vog ".length(), score.indexOf(' ', "vog ".length()));
+        double[] raw = c.vogStages().get(window);
+        if (raw == null) return null;
+        double[] z = window.equals("all") ? c.vogNormalized()
+                : CheckpointScores.classNormalize(raw, train.labels(), train.numClasses());
+        if (score.endsWith("(class-normalized)")) return z;
+        if (score.endsWith("(|class-normalized|)")) return java.util.Arrays.stream(z).map(Math::abs).toArray();
+        return null;
     }
 }

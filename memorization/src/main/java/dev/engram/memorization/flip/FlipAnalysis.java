@@ -374,8 +374,10 @@ public final class FlipAnalysis implements ShardedAnalysis<FlipAnalysis.Options,
         List<String> out = new ArrayList<>();
         int memNoisy = s.memorized().noisyTargets();
         if (s.noisyTargets() > 0 && memNoisy < FEW_MEMORIZED) {
-            out.add("warning: only " + memNoisy + " of " + s.noisyTargets() + " noisy targets are memorized (predicted as"
-                    + " their training label); the flip statistics of noisy examples rest on few targets");
+            out.add("warning: " + (memNoisy < s.noisyTargets() ? "only " + memNoisy + " of " + s.noisyTargets()
+                    + " noisy targets are memorized (predicted as their training label); " : "")
+                    + "the flip statistics of noisy examples rest on " + memNoisy + " target(s), fewer than "
+                    + FEW_MEMORIZED + " (ask for more with --noisy)");
         }
         if (s.noisyNotMemorized() + s.cleanNotMemorized() > 0) {
             out.add("note: " + s.noisyNotMemorized() + " noisy and " + s.cleanNotMemorized() + " clean targets are not"

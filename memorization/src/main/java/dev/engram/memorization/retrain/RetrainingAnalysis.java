@@ -167,7 +167,8 @@ public final class RetrainingAnalysis implements Analysis<RetrainingAnalysis.Opt
                          double[] noisyAfter, List<Curve> curves, double seconds) implements Analysis.Result {
         @Override
         public List<SummaryRow> summaryRows() {
-            return List.of(new SummaryRow("retrain one group on clean data: noisy acc per group",
+            String groups = String.join(" / ", curves.stream().map(LayerRetraining.Curve::group).toList());
+            return List.of(new SummaryRow("retrain one group on clean data: noisy acc per group (" + groups + ")",
                     SummaryRow.pcts(noisyAfter)));
         }
     }

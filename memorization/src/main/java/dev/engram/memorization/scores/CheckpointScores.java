@@ -207,12 +207,15 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
      * @param meanLoss     mean loss over checkpoints
      * @param meanMargin   mean margin over checkpoints
      * @param forgetting   forgetting events
+     * @param forgettingScore what the "forgetting events" detection ranks: the events, with an example never learned
+     *                     counted as forgotten at every checkpoint (the number of checkpoints)
      * @param learnedEpoch epoch from which the example stays learned (never = the last epoch + 1, later than any epoch)
      * @param lossCurves   mean loss per checkpoint of clean ({@code [0]}) and noisy ({@code [1]}) examples
      */
     public record Result(int[] epochs, int examples, int noisy, double[] vog, double[] vogNormalized,
                          Map<String, double[]> vogStages, Map<String, int[]> stageEpochs, double[] meanLoss,
-                         double[] meanMargin, int[] forgetting, int[] learnedEpoch, List<Detection> detections,
+                         double[] meanMargin, int[] forgetting, double[] forgettingScore, int[] learnedEpoch,
+                         List<Detection> detections,
                          double[][] lossCurves) { }
 
 
@@ -378,8 +381,8 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
             curves[0][c] = k[0] == 0 ? Double.NaN : s[0] / k[0];
             curves[1][c] = k[1] == 0 ? Double.NaN : s[1] / k[1];
         }
-        return new Result(epochs.clone(), n, nNoisy, vog, vogNorm, stages, stageEpochs, ls.mean(), ms.mean(), forgetting, learned,
-                det, curves);
+        return new Result(epochs.clone(), n, nNoisy, vog, vogNorm, stages, stageEpochs, ls.mean(), ms.mean(), forgetting,
+                forgettingScore, learned, det, curves);
     }
 
     private static double[] abs(double[] v) {
@@ -461,14 +464,23 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
         Results.writeJson(dir.resolve("results.json"), json);
         List<String> header = new ArrayList<>(List.of("example_id", "noisy", "label", "vog", "vog_class_normalized"));
         List<String> windows = r.vogStages().keySet().stream().filter(k -> !k.equals("all")).toList();
-        for (String w : windows) header.add("vog_" + w);
-        header.addAll(List.of("mean_loss", "mean_margin", "forgetting_events", "learned_for_good_epoch"));
+        Map<String, double[]> windowNormalized = new LinkedHashMap<>(); // what the window's detection rows rank
+        for (String w : windows) {
+            header.add("vog_" + w);
+            header.add("vog_" + w + "_class_normalized");
+            windowNormalized.put(w, classNormalize(r.vogStages().get(w), data.labels(), data.numClasses()));
+        }
+        header.addAll(List.of("mean_loss", "mean_margin", "forgetting_events", "forgetting_score", "learned_for_good_epoch"));
         CsvTable t = new CsvTable(header);
         for (int i = 0; i < r.examples(); i++) {
             List<Object> row = new ArrayList<>(List.of(data.ids()[i], data.noisy()[i] ? 1 : 0, data.labels()[i], r.vog()[i],
                     r.vogNormalized()[i]));
-            for (String w : windows) row.add(r.vogStages().get(w)[i]);
-            row.addAll(List.of(r.meanLoss()[i], r.meanMargin()[i], r.forgetting()[i], r.learnedEpoch()[i]));
+            for (String w : windows) {
+                row.add(r.vogStages().get(w)[i]);
+                row.add(windowNormalized.get(w)[i]);
+            }
+            row.addAll(List.of(r.meanLoss()[i], r.meanMargin()[i], r.forgetting()[i], r.forgettingScore()[i],
+                    r.learnedEpoch()[i]));
             t.addRow(row.toArray());
         }
         t.write(dir.resolve("per-example.csv"));

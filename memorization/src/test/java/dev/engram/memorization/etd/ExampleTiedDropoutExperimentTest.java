@@ -63,8 +63,12 @@ class ExampleTiedDropoutExperimentTest {
         var settings = new ExampleTiedDropoutExperiment.Settings(List.<double[]>of(new double[] {0.3, 0.2}),
                 List.of(ExampleTiedDropoutExperiment.Method.ETD, ExampleTiedDropoutExperiment.Method.STANDARD_DROPOUT),
                 Double.NaN, 120, 256);
-        new ExampleTiedDropoutExperiment().write(new ExampleTiedDropoutExperiment.Result("synthetic", "mlp", taps,
-                train.size(), train.noisyCount(), settings, 120, 7, r), dir);
+        ExampleTiedDropoutExperiment.Result result = new ExampleTiedDropoutExperiment.Result("synthetic", "mlp", taps,
+                train.size(), train.noisyCount(), settings, 120, 7, r);
+        new ExampleTiedDropoutExperiment().write(result, dir);
+        // the key numbers show what dropping started from, not only what it left
+        assertThat(result.summaryRows()).extracting(dev.engram.memorization.analysis.SummaryRow::label)
+                .startsWith("ETD before dropping: clean / noisy / test", "ETD after dropping: clean / noisy / test");
         assertThat(Files.readString(dir.resolve("results.json"))).contains("\"outcomes\"");
         assertThat(dir.resolve("accuracy-before-after.png")).exists();
         // columns that do not apply are empty, as in the other analyses' tables, not NaN

@@ -130,8 +130,24 @@ class CheckpointScoresTest {
             if (d.auroc() < 0.5) assertThat(line).contains("(inverted: ");
         }
         assertThat(java.nio.file.Files.readString(dir.resolve("results.json"))).contains("\"direction\"", "vog_stage_epochs");
-        assertThat(java.nio.file.Files.readAllLines(dir.resolve("per-example.csv")).get(0)).contains("vog_early", "vog_late");
-        assertThat(dir.resolve("per-example.csv")).exists();
+        List<String> per = java.nio.file.Files.readAllLines(dir.resolve("per-example.csv"));
+        List<String> cols = List.of(per.get(0).split(","));
+        assertThat(cols).contains("vog_early", "vog_late", "vog_early_class_normalized", "forgetting_events", "forgetting_score");
+        // the per-example file holds what each detection row ranks: its AUROC recomputed from the file agrees
+        for (String[] pair : new String[][] {{"vog_early_class_normalized", "vog early [8-16] (class-normalized)"},
+                {"vog_late_class_normalized", "vog late [40-48] (class-normalized)"}, {"forgetting_score", "forgetting events"}}) {
+            int c = cols.indexOf(pair[0]), noisyCol = cols.indexOf("noisy");
+            double[] v = new double[per.size() - 1];
+            boolean[] pos = new boolean[v.length];
+            for (int i = 1; i < per.size(); i++) {
+                String[] f = per.get(i).split(",");
+                v[i - 1] = Double.parseDouble(f[c]);
+                pos[i - 1] = f[noisyCol].equals("1");
+            }
+            double expected = r.detections().stream().filter(d -> d.score().equals(pair[1])).findFirst().orElseThrow().auroc();
+            assertThat(dev.engram.memorization.metrics.Metrics.auroc(v, pos)).as(pair[0]).isCloseTo(expected,
+                    org.assertj.core.data.Offset.offset(1e-9));
+        }
         assertThat(dir.resolve("detection.png")).exists();
     }
 }
