@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * {@code engram localize}: the localization methods of docs/methods.md §11 side by side on a run's final model. The
  * targets are noisy training examples the model memorized (it predicts their corrupted label), a seeded sample of
- * them (any noisy examples when it memorized none, which results.json records); a run has no ground truth, so each method is measured by the effect of zeroing its top units (does the
+ * them (a model that memorized none is refused: there is no memorized prediction to localize); a run has no ground
+ * truth, so each method is measured by the effect of zeroing its top units (does the
  * memorized prediction go, what does it cost elsewhere), the overlap of its units across targets and its time.
  * Writes {@code results.json}, {@code methods.csv}, {@code per-target.csv} and {@code methods.png}.
  */

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * Runs localization methods side by side on the same targets and measures each (docs/methods.md §11.9):
  * <ul>
  *   <li>against a ground truth (when given): precision@k and recall@k for k = |truth|, AUROC of the scores;</li>
- *   <li>without truth: whether zeroing the top-k units (ties broken by unit order) removes the target's prediction of
+ *   <li>without truth: whether zeroing the top-k units (ties in an order drawn per target) removes the target's prediction of
  *   its training label, for each k of {@link Settings#ks}; the collateral damage of doing so, accuracy on a fixed
  *   sample of other training examples and of test examples; the specificity of the units found, as the mean pairwise
  *   Jaccard overlap of the targets' top-{@link Settings#overlapK} sets (lower = more example-specific);</li>
