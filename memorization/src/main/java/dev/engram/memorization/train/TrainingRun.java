@@ -307,6 +307,23 @@ public final class TrainingRun {
                 damaged.add(ex.getMessage());
             }
         }
+        // the state and optimizer files of the checkpoint training continues from
+        Path dir = data.run().checkpointsDir();
+        String last = Checkpoint.epochName(epochs.get(epochs.size() - 1));
+        try {
+            Checkpoint.readState(dir, last);
+            String text = Files.readString(Checkpoint.stateFile(dir, last));
+            boolean hasOptimizer = com.google.gson.JsonParser.parseString(text).getAsJsonObject().has("optimizer")
+                    && !com.google.gson.JsonParser.parseString(text).getAsJsonObject().get("optimizer").isJsonNull();
+            Path optim = Checkpoint.optimizerFile(dir, last);
+            if (hasOptimizer && !Files.isRegularFile(optim)) {
+                damaged.add(optim + " is missing (the optimizer's momentum at that checkpoint)");
+            } else if (hasOptimizer) {
+                dev.engram.nn.io.SafeTensors.readHeader(optim);
+            }
+        } catch (IOException | RuntimeException ex) {
+            damaged.add(ex.getMessage());
+        }
         if (!damaged.isEmpty()) {
             throw new RunFolderException(data.run().checkpointsDir(), "cannot resume run " + data.run().dir() + ": "
                     + damaged.size() + " damaged checkpoint(s): " + String.join("; ", damaged)

@@ -206,6 +206,19 @@ class TrainingRunTest {
         // starting it again from scratch is refused; resuming continues it
         assertThatThrownBy(() -> TrainingRun.train(data(cut, train, test), TrainingRun.Listener.NONE))
                 .isInstanceOf(RunFolderException.class).hasMessageContaining("--resume");
+        // a missing optimizer state or a damaged state file of the last checkpoint is named before any training
+        Path optim = Checkpoint.optimizerFile(cut.checkpointsDir(), Checkpoint.epochName(2));
+        Path moved = optim.resolveSibling("optim.bak");
+        java.nio.file.Files.move(optim, moved);
+        assertThatThrownBy(() -> TrainingRun.resume(data(cut, train, test), ACCOUNTING)).isInstanceOf(RunFolderException.class)
+                .hasMessageContaining(optim + " is missing");
+        java.nio.file.Files.move(moved, optim);
+        Path state = Checkpoint.stateFile(cut.checkpointsDir(), Checkpoint.epochName(2));
+        String json = java.nio.file.Files.readString(state);
+        java.nio.file.Files.writeString(state, json.substring(0, json.length() / 2));
+        assertThatThrownBy(() -> TrainingRun.resume(data(cut, train, test), ACCOUNTING)).isInstanceOf(RunFolderException.class)
+                .hasMessageContaining(state.toString()).hasMessageContaining("malformed checkpoint state");
+        java.nio.file.Files.writeString(state, json);
         List<TrainingRun.EpochStats> resumed = TrainingRun.resume(data(cut, train, test), ACCOUNTING);
 
         assertThat(resumed).hasSize(5);
