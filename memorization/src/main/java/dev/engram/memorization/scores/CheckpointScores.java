@@ -105,13 +105,10 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
         /** The VoG detections (loss, margin and forgetting events are also in the per-epoch scores). */
         @Override
         public List<SummaryRow> summaryRows() {
-            List<SummaryRow> rows = new ArrayList<>();
-            for (Detection d : scores.detections()) {
-                if (d.score().startsWith("vog")) {
-                    rows.add(Detections.row(d));
-                }
-            }
-            return rows;
+            // best detector first: the report's first screen shows the first row
+            return scores.detections().stream().filter(d -> d.score().startsWith("vog"))
+                    .sorted(java.util.Comparator.comparingDouble((Detection d) -> -d.auroc()))
+                    .map(Detections::row).toList();
         }
     }
 
