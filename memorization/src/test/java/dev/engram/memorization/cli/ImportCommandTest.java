@@ -199,14 +199,20 @@ class ImportCommandTest {
         assertThat(run).doesNotExist();
     }
 
+    /** Epochs 0 and 1 of an MLP for 6 features and 2 classes, as a PyTorch user would save them. */
+    private static Path mlpEpochs(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (int e = 0; e < 2; e++) {
+            SafeTensors.write(dir.resolve("epoch-00" + e + ".safetensors"), Models.create("mlp", 6, 1, 2, e).stateDict());
+        }
+        return dir;
+    }
+
     @Test
     void anOwnDatasetKeepsItsPathsCaseAndIsStoredAbsolute() throws IOException {
         Path arrays = tmp.resolve("Arrays");
         OwnDatasetCliTest.npyFolder(arrays, 40, 6, 2);
-        Path weights = Files.createDirectories(tmp.resolve("w"));
-        for (int e = 0; e < 2; e++) {
-            SafeTensors.write(weights.resolve("epoch-00" + e + ".safetensors"), Models.create("mlp", 6, 1, 2, e).stateDict());
-        }
+        Path weights = mlpEpochs(tmp.resolve("w"));
         Path run = tmp.resolve("run");
         assertThat(engram("import", "--run", run.toString(), "--weights", weights.toString(), "--dataset",
                 "npy:" + arrays, "--model", "mlp")).as(err.toString()).isZero();
@@ -221,10 +227,7 @@ class ImportCommandTest {
     void theNormalizationTheWeightsWereTrainedWithIsRecordedAndUsedAndBadOnesAreRefused() throws IOException {
         Path arrays = tmp.resolve("arrays");
         OwnDatasetCliTest.npyFolder(arrays, 40, 6, 2);
-        Path weights = Files.createDirectories(tmp.resolve("w"));
-        for (int e = 0; e < 2; e++) {
-            SafeTensors.write(weights.resolve("epoch-00" + e + ".safetensors"), Models.create("mlp", 6, 1, 2, e).stateDict());
-        }
+        Path weights = mlpEpochs(tmp.resolve("w"));
         // own data, no option: the per-channel statistics of the training examples, as train computes them
         Path byData = tmp.resolve("by-data");
         assertThat(engram("import", "--run", byData.toString(), "--weights", weights.toString(), "--dataset",
