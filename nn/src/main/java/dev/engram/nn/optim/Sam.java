@@ -13,12 +13,16 @@ import java.util.List;
  * {@code e = rho g / ||g||}, take the gradient there (a second forward and backward pass, done by the
  * {@code recomputeGradients} callback of {@link #step(Runnable)}), go back to {@code w} and let the base optimizer step
  * with that gradient. The adaptive variant (ASAM, Kwon et al., ICML 2021) scales the ball by the weights' magnitudes:
- * {@code e = rho T^2 g / ||T g||} with {@code T = |w|}, as the reference implementation of SAM's authors.
+ * {@code e = rho T^2 g / ||T g||} with {@code T = |w| + eta} ({@code eta = 0.01}) for the parameters named
+ * {@code *weight*} and {@code T = 1} for the others (biases, shifts), as the ASAM authors' code does; they use
+ * {@code rho = 0.5} where SAM uses 0.05.
  *
  * <p>The state (momentum, moments) is the base optimizer's; the learning rate set here is the base's.
  */
 public final class Sam extends DelegatingOptimizer {
     private static final double EPS = 1e-12;
+    /** ASAM's offset of {@code |w|}: a weight at zero still gets perturbed. */
+    static final float ASAM_ETA = 0.01f;
     private final double rho;
     private final boolean adaptive;
 
@@ -37,6 +41,11 @@ public final class Sam extends DelegatingOptimizer {
         if (!(rho > 0) || !Double.isFinite(rho)) throw new IllegalArgumentException("Sam: rho must be finite and > 0, got " + rho);
         this.rho = rho;
         this.adaptive = adaptive;
+    }
+
+    /** ASAM's {@code T} for parameter {@code name}: {@code |w| + eta} for weights; null (1) for SAM and the others. */
+    private Tensor adaptiveScale(String name, Tensor p) {
+        return adaptive && name.contains("weight") ? p.abs().add(ASAM_ETA) : null;
     }
 
     /** Neighbourhood radius. */
@@ -66,15 +75,19 @@ public final class Sam extends DelegatingOptimizer {
         List<Tensor> shifts = new ArrayList<>();
         try (Grad g = Grad.disabled()) {
             double sq = 0;
-            for (Tensor p : parameters().values()) {
+            for (var entry : parameters().entrySet()) {
+                Tensor p = entry.getValue();
                 if (p.grad() == null) continue;
-                Tensor scaled = adaptive ? p.abs().mul(p.grad()) : p.grad();
+                Tensor t = adaptiveScale(entry.getKey(), p);
+                Tensor scaled = t == null ? p.grad() : t.mul(p.grad());
                 sq += scaled.sumSquares().item();
             }
             float scale = (float) (rho / (Math.sqrt(sq) + EPS));
-            for (Tensor p : parameters().values()) {
+            for (var entry : parameters().entrySet()) {
+                Tensor p = entry.getValue();
                 if (p.grad() == null) continue;
-                Tensor e = (adaptive ? p.square().mul(p.grad()) : p.grad()).mul(scale);
+                Tensor t = adaptiveScale(entry.getKey(), p);
+                Tensor e = (t == null ? p.grad() : t.square().mul(p.grad())).mul(scale);
                 p.copyFrom(p.add(e));
                 moved.add(p);
                 shifts.add(e);

@@ -31,7 +31,7 @@ class SamTest {
         double norm = 0;
         for (int i = 0; i < 3; i++) {
             g[i] = A[i] * W0[i];
-            t[i] = adaptive ? Math.abs(W0[i]) : 1;
+            t[i] = adaptive ? Math.abs(W0[i]) + 0.01 : 1; // ASAM's T = |w| + eta for a weight
             norm += (t[i] * g[i]) * (t[i] * g[i]);
         }
         norm = Math.sqrt(norm);
@@ -44,9 +44,13 @@ class SamTest {
     }
 
     private static float[] run(boolean adaptive) {
+        return run(adaptive, "fc.weight");
+    }
+
+    private static float[] run(boolean adaptive, String name) {
         Tensor w = param();
         Map<String, Tensor> params = new LinkedHashMap<>();
-        params.put("w", w);
+        params.put(name, w);
         Sam sam = new Sam(Sgd.builder(params).learningRate(0.1).build(), 0.05, adaptive);
         gradient(w);
         int[] calls = {0};
@@ -73,6 +77,13 @@ class SamTest {
         for (int i = 0; i < 3; i++) assertThat((double) got[i]).isCloseTo(want[i], within(1e-6));
         double[] plain = samStep(false, 0.05, 0.1);
         assertThat(Math.abs(want[0] - plain[0]) + Math.abs(want[1] - plain[1])).isGreaterThan(1e-4);
+    }
+
+    @Test
+    void adaptiveSamLeavesParametersOtherThanWeightsUnscaledAsTheAsamCodeDoes() {
+        float[] bias = run(true, "fc.bias");
+        double[] plain = samStep(false, 0.05, 0.1);
+        for (int i = 0; i < 3; i++) assertThat((double) bias[i]).isCloseTo(plain[i], within(1e-6));
     }
 
     @Test
