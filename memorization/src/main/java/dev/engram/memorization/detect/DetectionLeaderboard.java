@@ -385,8 +385,10 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
     }
 
     /**
-     * Learning-rate weight of each checkpoint for TracIn: the mean of the run's schedule over the iterations of the
-     * epoch that ends at it ({@code 0} for epoch 0, the untrained model).
+     * Learning-rate weight of each checkpoint for TracIn: the run's schedule summed over the iterations since the
+     * previous checkpoint, per epoch of them, i.e. the mean over the epoch that ends at it when checkpoints are one epoch
+     * apart, and that mean times the gap for sparser ones (an imported run, or {@code --every}), as each example was
+     * seen once per epoch of the gap ({@code 0} for epoch 0, the untrained model).
      */
     static double[] epochLearningRates(RunData data, int[] epochs) throws IOException {
         ExperimentConfig cfg = data.config();
@@ -398,8 +400,9 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
         double[] lr = new double[epochs.length];
         for (int c = 0; c < epochs.length; c++) {
             if (epochs[c] == 0) continue;
+            int from = c > 0 ? epochs[c - 1] : epochs[c] - 1; // the first checkpoint stands for its own epoch
             double sum = 0;
-            for (long step = (long) (epochs[c] - 1) * b; step < (long) epochs[c] * b; step++) sum += s.lr(step);
+            for (long step = (long) from * b; step < (long) epochs[c] * b; step++) sum += s.lr(step);
             lr[c] = sum / b;
         }
         return lr;

@@ -53,6 +53,12 @@ class DetectionLeaderboardRunTest {
         }
         String html = ReportWriter.render(run);
         assertThat(html).contains("best AUROC at finding the noisy examples").contains("Top 16 by arnoldi self-influence");
+        // TracIn's weight of a checkpoint covers the epochs since the previous one: sparse checkpoints weigh their gap
+        double[] every = DetectionLeaderboard.epochLearningRates(data, new int[] {0, 1, 2, 3});
+        double[] sparse = DetectionLeaderboard.epochLearningRates(data, new int[] {0, 3});
+        assertThat(every[0]).isZero();
+        assertThat(every[1]).isPositive();
+        assertThat(sparse[1]).isCloseTo(every[1] + every[2] + every[3], org.assertj.core.api.Assertions.within(1e-12));
     }
 
     /**
