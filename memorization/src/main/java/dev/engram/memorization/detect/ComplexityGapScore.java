@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * <p>Computed exactly without re-inversions: with {@code A = H⁻¹} and {@code α = A y}, the block-inverse identity gives
  * {@code CG(i) = α_i² / A_ii}.
  *
- * <p><b>Limits.</b> This is the MLP setting of the paper (raw pixels, flattened and scaled to unit norm, as the
+ * <p><b>Limits.</b> This is the MLP setting of the paper (the run's normalized pixels, flattened and scaled to unit norm, as the
  * network's input). A binary problem of {@code m = 2 n_c} examples needs an {@code m × m} double matrix and its
  * inverse ({@code 2 · 8 m²} bytes) and {@code ≈ m³/2} multiply-adds: m = 1,000 takes 16 MB and about a second,
  * m = 12,000 (a full MNIST class against as many others) 2.3 GB and tens of minutes. So a class with more than

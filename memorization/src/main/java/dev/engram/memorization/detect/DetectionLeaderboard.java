@@ -279,8 +279,10 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                 t0 = System.nanoTime();
                 ArnoldiInfluence.Result ar;
                 try {
-                    ar = ArnoldiInfluence.compute(data.modelAtAsSaved(epochs[epochs.length - 1]), train, ao,
-                            data.config().weightDecay(), o.batchSize());
+                    // SGD's weight decay is part of the objective whose Hessian this is; AdamW's is decoupled, not
+                    double wd = data.config().optimizer().equals("adamw") ? 0 : data.config().weightDecay();
+                    ar = ArnoldiInfluence.compute(data.modelAtAsSaved(epochs[epochs.length - 1]), train, ao, wd,
+                            o.batchSize());
                 } catch (NotFiniteException e) { // weights that are not finite
                     ar = null;
                     skipped.add("arnoldi self-influence: " + e.getMessage() + " at epoch " + epochs[epochs.length - 1]
