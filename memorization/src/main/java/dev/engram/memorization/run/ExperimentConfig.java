@@ -427,7 +427,10 @@ public record ExperimentConfig(String dataset, String model, double noiseFractio
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException(source + ": unknown config field(s) " + unknown + "; known: " + names);
         }
-        o.add("methods", TrainingMethods.completed(o.get("methods"), source));
+        com.google.gson.JsonElement noise = o.get("noiseFraction");
+        double noiseFraction = noise != null && noise.isJsonPrimitive() && noise.getAsJsonPrimitive().isNumber()
+                ? noise.getAsDouble() : Double.NaN;
+        o.add("methods", TrainingMethods.completed(o.get("methods"), source, noiseFraction));
         try {
             return Results.GSON.fromJson(o, ExperimentConfig.class);
         } catch (RuntimeException ex) {

@@ -183,11 +183,13 @@ public record TrainingMethods(String loss, double sceAlpha, double sceBeta, doub
 
     /**
      * The {@code methods} object of a config file completed with {@link #STANDARD}'s values for missing keys (so a
-     * hand-written config can name only the methods it uses); an unknown key is refused.
+     * hand-written config can name only the methods it uses), except that JoCoR turned on without a forget rate gets
+     * the run's noise fraction, as on the command line; an unknown key is refused.
      *
-     * @param source name used in error messages
+     * @param source        name used in error messages
+     * @param noiseFraction the configuration's noise fraction (NaN when it has none)
      */
-    static JsonObject completed(JsonElement e, String source) {
+    static JsonObject completed(JsonElement e, String source, double noiseFraction) {
         if (!e.isJsonObject()) throw new IllegalArgumentException(source + ": config field 'methods' must be a JSON object");
         JsonObject given = e.getAsJsonObject();
         JsonObject out = Results.GSON.toJsonTree(STANDARD).getAsJsonObject();
@@ -200,6 +202,11 @@ public record TrainingMethods(String loss, double sceAlpha, double sceBeta, doub
         }
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException(source + ": unknown key(s) " + unknown + " in config field 'methods'; known: " + names);
+        }
+        boolean jocorOn = given.has("jocor") && given.get("jocor").isJsonPrimitive() && given.get("jocor").getAsJsonPrimitive().isBoolean()
+                && given.get("jocor").getAsBoolean();
+        if (jocorOn && !given.has("jocorForgetRate") && noiseFraction >= 0 && noiseFraction < 1) {
+            out.addProperty("jocorForgetRate", noiseFraction);
         }
         return out;
     }

@@ -32,6 +32,13 @@ class TrainingMethodsTest {
         ExperimentConfig c = ExperimentConfig.fromJson(partial, "p.json");
         assertThat(c.methods().sce()).isTrue();
         assertThat(c.methods().sceBeta()).isEqualTo(TrainingMethods.STANDARD.sceBeta());
+        // JoCoR without a forget rate gets the run's noise fraction, as on the command line; a given one is kept
+        String noisier = base.replaceFirst("\"noiseFraction\": [0-9.]+", "\"noiseFraction\": 0.3");
+        assertThat(noisier).contains("\"noiseFraction\": 0.3");
+        assertThat(ExperimentConfig.fromJson(noisier.replaceFirst("\\{", "{\"methods\": {\"jocor\": true},"), "p.json")
+                .methods().jocorForgetRate()).isEqualTo(0.3);
+        assertThat(ExperimentConfig.fromJson(base.replaceFirst("\\{", "{\"methods\": {\"jocor\": true, \"jocorForgetRate\": 0.25},"),
+                "p.json").methods().jocorForgetRate()).isEqualTo(0.25);
         assertThatThrownBy(() -> ExperimentConfig.fromJson(base.replaceFirst("\\{", "{\"methods\": {\"samRo\": 0.1},"), "p.json"))
                 .hasMessageContaining("p.json").hasMessageContaining("samRo");
         assertThatThrownBy(() -> ExperimentConfig.fromJson(base.replaceFirst("\\{", "{\"methods\": {\"samRho\": -1},"), "p.json"))
