@@ -19,9 +19,10 @@ import java.util.stream.Stream;
  * ROOT/&lt;class b&gt;/...
  * </pre>
  * or, with a fixed test set, {@code ROOT/train/<class>/…} and {@code ROOT/test/<class>/…} (the same class folders
- * in both; {@code val/}, {@code valid/} or {@code validation/} are taken in place of {@code test/}). Without a held-out
- * folder (class folders at the top, or {@code train/} alone) the examples are split by {@link OwnDatasets#split} with
- * the given test fraction. A {@code train/} or held-out folder beside class folders is refused, not read as a class. Files are taken in sorted path order inside each class folder (sub-folders included), so
+ * in both; without {@code test/}, one of {@code val/}, {@code valid/} or {@code validation/} is taken in its place).
+ * Without a held-out folder (class folders at the top, or {@code train/} alone) the examples are split by
+ * {@link OwnDatasets#split} with the given test fraction. A {@code train/} or held-out folder beside class folders is
+ * refused, not read as a class. Files are taken in sorted path order inside each class folder (sub-folders included), so
  * example {@code i} is always the same file; symbolic links are followed (as torchvision does); hidden files, files in
  * hidden sub-folders (such as Jupyter's {@code .ipynb_checkpoints}) and files without a PNG/JPEG extension are skipped.
  *
@@ -114,14 +115,17 @@ public final class ImageFolderReader {
     private record Layout(Path train, Path test) { }
 
     /**
-     * The layout of {@code root}: {@code train/} with one of {@link #HELD_OUT_NAMES} beside it, {@code train/} alone (split
-     * like a plain folder), or class folders at the top. Split-named folders mixed with class folders, or several
-     * held-out folders, are refused: read as classes they would silently make a "train" and a "val" class.
+     * The layout of {@code root}: {@code train/} with a held-out folder beside it ({@code test/} when present, else the
+     * one of {@code val/}, {@code valid/}, {@code validation/}; other folders beside them are ignored, as before this
+     * layout knew the synonyms), {@code train/} alone (split like a plain folder), or class folders at the top.
+     * Refused, rather than read as classes "train" and "val": {@code train/} beside class folders without a held-out
+     * folder, several held-out synonyms without {@code test/}, and a held-out folder without {@code train/}.
      */
     private static Layout layout(Path root) throws IOException {
         List<String> top = subFolders(root);
-        List<String> heldOut = top.stream().filter(n -> HELD_OUT_NAMES.contains(n.toLowerCase(Locale.ROOT))).toList();
         String train = top.stream().filter(n -> n.equalsIgnoreCase("train")).findFirst().orElse(null);
+        List<String> heldOut = top.stream().filter(n -> HELD_OUT_NAMES.contains(n.toLowerCase(Locale.ROOT))).toList();
+        String test = heldOut.stream().filter(n -> n.equalsIgnoreCase("test")).findFirst().orElse(null);
         String layouts = "expected ROOT/<class>/… (a test set is then split off by --test-fraction), or ROOT/train/<class>/…"
                 + " with an optional held-out ROOT/test/<class>/… (or val/, valid/, validation/)";
         if (train == null) {
@@ -131,12 +135,17 @@ public final class ImageFolderReader {
             }
             return new Layout(null, null);
         }
-        List<String> others = top.stream().filter(n -> !n.equals(train) && !heldOut.contains(n)).toList();
-        if (!others.isEmpty() || heldOut.size() > 1) {
-            throw new InvalidDatasetException(root, "mixes a train/ folder with " + (others.isEmpty()
-                    ? "several held-out folders " + heldOut : "other folders " + others) + "; " + layouts);
+        if (test != null) return new Layout(root.resolve(train), root.resolve(test));
+        if (heldOut.size() > 1) {
+            throw new InvalidDatasetException(root, "has a train/ folder and several held-out folders " + heldOut
+                    + " but no test/; keep one of them, or name the one to test on test/");
         }
-        return new Layout(root.resolve(train), heldOut.isEmpty() ? null : root.resolve(heldOut.get(0)));
+        if (heldOut.size() == 1) return new Layout(root.resolve(train), root.resolve(heldOut.get(0)));
+        List<String> others = top.stream().filter(n -> !n.equals(train)).toList();
+        if (!others.isEmpty()) {
+            throw new InvalidDatasetException(root, "mixes a train/ folder with other folders " + others + "; " + layouts);
+        }
+        return new Layout(root.resolve(train), null);
     }
 
     private static List<String> subFolders(Path dir) throws IOException {

@@ -135,10 +135,15 @@ class OwnDatasetsTest {
         png(mixed.resolve("b/0.png"), 2, 2, false, 1);
         assertThatThrownBy(() -> ImageFolderReader.read(mixed, null, 0.5, 1)).isInstanceOf(InvalidDatasetException.class)
                 .hasMessageContaining(mixed.toString()).hasMessageContaining("other folders [b]");
+        // train/ + val/ + test/ (a common layout) and stray folders such as __MACOSX/: test/ is the held-out part
+        Path three = tmp.resolve("train-val-test");
+        for (String part : new String[] {"train", "val", "test", "__MACOSX"}) png(three.resolve(part + "/a/0.png"), 2, 2, false, 0);
+        png(three.resolve("test/a/1.png"), 2, 2, false, 1);
+        assertThat(ImageFolderReader.read(three, null, 0.5, 1).test().size()).isEqualTo(2);
         Path two = tmp.resolve("two-held-out");
-        for (String part : new String[] {"train", "test", "val"}) png(two.resolve(part + "/a/0.png"), 2, 2, false, 0);
+        for (String part : new String[] {"train", "valid", "val"}) png(two.resolve(part + "/a/0.png"), 2, 2, false, 0);
         assertThatThrownBy(() -> ImageFolderReader.read(two, null, 0.5, 1)).isInstanceOf(InvalidDatasetException.class)
-                .hasMessageContaining("several held-out folders [test, val]");
+                .hasMessageContaining("several held-out folders [val, valid]");
         Path noTrain = tmp.resolve("val-only");
         png(noTrain.resolve("val/a/0.png"), 2, 2, false, 0);
         png(noTrain.resolve("b/0.png"), 2, 2, false, 0);

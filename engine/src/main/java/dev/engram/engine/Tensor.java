@@ -460,7 +460,9 @@ public final class Tensor {
     /**
      * Overwrites this tensor's values with {@code src}'s (not recorded by autograd). A later backward pass through an op
      * that had already used this tensor (or a view of its storage) is refused, since its gradient would come from the
-     * new values.
+     * new values. Only {@link #fill} and this method count as writes: the optimizers' fused updates and the batch-norm
+     * running statistics write through the backend untracked, so step an optimizer after the backward passes of a
+     * graph, not between them.
      */
     public void copyFrom(Tensor src) {
         checkAlive("copyFrom");

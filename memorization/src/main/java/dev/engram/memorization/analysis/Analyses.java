@@ -75,7 +75,7 @@ public final class Analyses {
         R result = computation.compute();
         Path analyses = run.analysisPath(name).getParent();
         Files.createDirectories(analyses);
-        Path staging = Files.createTempDirectory(analyses, "." + name + ".staging-");
+        Path staging = newStagingFolder(analyses, name);
         try {
             analysis.write(result, staging);
             storeSummaryRows(staging.resolve(RunFolder.RESULTS), result.summaryRows());
@@ -101,6 +101,23 @@ public final class Analyses {
         }
         analysis.written(run);
         return result;
+    }
+
+    /**
+     * A new empty staging folder {@code analyses/.<name>.staging-<random>}, created with the default permissions (not
+     * the owner-only ones of a temporary directory: it becomes the result folder by a rename, and a shared run
+     * folder must stay readable by the group).
+     */
+    static Path newStagingFolder(Path analyses, String name) throws IOException {
+        java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; ; attempt++) {
+            Path p = analyses.resolve("." + name + ".staging-" + Long.toUnsignedString(rnd.nextLong(), 36));
+            try {
+                return Files.createDirectory(p);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt >= 16) throw e;
+            }
+        }
     }
 
     /**

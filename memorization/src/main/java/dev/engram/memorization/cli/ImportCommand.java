@@ -87,8 +87,8 @@ public final class ImportCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--input-shape", paramLabel = "C,H,W", split = ",",
-            description = "Input shape of the model; with --classes and --noise-file the dataset is not read (e.g. not"
-                    + " downloaded yet): the analyses read it later.")
+            description = "Input shape of the model; with --classes and --noise-file a built-in dataset is not read (e.g."
+                    + " not downloaded yet): the analyses read it later. Own folder:/npy: data is read to check it.")
     List<Integer> inputShape;
 
     @Option(names = "--classes", paramLabel = "K", description = "Number of classes (with --input-shape).")
@@ -228,7 +228,13 @@ public final class ImportCommand implements Callable<Integer> {
         RunFolder folder;
         try (RunLock lock = RunLock.acquire(run, String.join(" ", cmd))) {
             folder = RunImport.create(run, cfg, noise, norm, files, m, cmd);
-            if (read != null) RunData.writeExampleSources(run, cfg, read, n);
+            if (read != null) {
+                try { // the run is complete without it: a failure here is a warning, not a failed import
+                    RunData.writeExampleSources(run, cfg, read, n);
+                } catch (java.io.IOException | RuntimeException e) {
+                    out.println("warning: could not write " + run.resolve(RunFolder.EXAMPLES) + ": " + e.getMessage());
+                }
+            }
         }
         out.printf(Locale.ROOT, "imported %d checkpoint(s) (epochs %s) of %s on %s (%d examples, %d noisy) into %s%n",
                 files.size(), files.keySet(), modelName, ds, n, noise.noisyCount(), folder.dir());

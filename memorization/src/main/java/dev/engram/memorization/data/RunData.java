@@ -180,11 +180,7 @@ public final class RunData {
 
     /** Writes {@code n} as the run's {@value RunFolder#NORMALIZATION} ({@code {"mean": [...], "std": [...]}}). */
     public static void writeNormalization(Path runDir, Normalization n) throws IOException {
-        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
-        o.add("mean", dev.engram.memorization.io.Results.GSON.toJsonTree(n.mean()));
-        o.add("std", dev.engram.memorization.io.Results.GSON.toJsonTree(n.std()));
-        dev.engram.nn.io.AtomicFiles.writeString(runDir.resolve(RunFolder.NORMALIZATION),
-                dev.engram.memorization.io.Results.GSON.toJson(o));
+        RunFolder.writeNormalization(runDir, n);
     }
 
     private static Normalization readNormalization(Path f) {
@@ -370,14 +366,16 @@ public final class RunData {
     }
 
     /**
-     * Reads a weights file and checks it against {@code model} (names, shapes, types) and for NaN or infinite values;
-     * {@code what} describes it in messages.
+     * Reads a weights file and checks it against {@code model} (names, shapes, types) and its parameters for NaN or
+     * infinite values (buffers are not checked: a model may keep an infinite mask); {@code what} describes it in messages.
      */
     public static Map<String, Tensor> readCheckpoint(Path file, Module model, String what) {
         Map<String, Tensor> state = checkedState(file, model, what);
-        Checkpoint.NonFinite bad = Checkpoint.firstNonFinite(state);
+        Map<String, Tensor> params = new java.util.LinkedHashMap<>(state); // buffers may hold -inf on purpose (masks)
+        params.keySet().retainAll(model.namedParameters().keySet());
+        Checkpoint.NonFinite bad = Checkpoint.firstNonFinite(params);
         if (bad != null) { // a damaged or diverged file: every number computed from it would be meaningless
-            throw new RunFolderException(file, "checkpoint " + file + " (" + what + ") holds a non-finite weight: " + bad
+            throw new RunFolderException(file, "checkpoint " + file + " (" + what + ") holds a non-finite parameter: " + bad
                     + "; the file is damaged or the model had diverged");
         }
         return state;

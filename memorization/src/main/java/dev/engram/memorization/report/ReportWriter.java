@@ -179,7 +179,7 @@ public final class ReportWriter {
             java.util.regex.Matcher m = SHARD_FOLDER.matcher(n);
             if (m.matches() && Files.isRegularFile(d.resolve(dev.engram.memorization.analysis.Analyses.PART))) {
                 parts.computeIfAbsent(m.group(1) + " of " + m.group(3), k -> new java.util.TreeSet<>()).add(m.group(2));
-            } else if (n.startsWith(".") && !n.equals(".replaced") && !n.contains(".staging-")) {
+            } else if (n.startsWith(".") && n.endsWith(".levels")) { // a resumable analysis' per-level progress
                 String name = n.substring(1).replaceFirst("\\.[^.]+$", "");
                 out.add(name + ": an interrupted run left its progress in " + d + "; run the analysis again with the same"
                         + " options to continue it");

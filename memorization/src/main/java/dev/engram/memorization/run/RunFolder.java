@@ -84,6 +84,16 @@ public final class RunFolder {
      */
     public static RunFolder create(Path dir, ExperimentConfig config, NoisyLabels noise, Provenance provenance)
             throws IOException {
+        return create(dir, config, noise, provenance, null);
+    }
+
+    /**
+     * As {@link #create(Path, ExperimentConfig, NoisyLabels, Provenance)}, also writing {@code normalization} (unless
+     * null) as {@value #NORMALIZATION} before {@code config.json}, so that a run whose creation completed always has it
+     * (for a normalization that cannot be recomputed from the data, e.g. an import's).
+     */
+    public static RunFolder create(Path dir, ExperimentConfig config, NoisyLabels noise, Provenance provenance,
+                                   dev.engram.datasets.Normalization normalization) throws IOException {
         for (Path p : requireCreatable(dir)) deleteTree(p);
         if (Math.abs(noise.fraction() - config.noiseFraction()) > 1e-12) {
             throw new IllegalArgumentException("noise labels were made with fraction " + noise.fraction()
@@ -95,6 +105,7 @@ public final class RunFolder {
         com.google.gson.JsonObject p = Results.GSON.toJsonTree(provenance).getAsJsonObject();
         p.add(CREATED_CONFIG, com.google.gson.JsonParser.parseString(config.toJson())); // to notice a later edit
         Results.writeJson(dir.resolve(PROVENANCE), p);
+        if (normalization != null) writeNormalization(dir, normalization);
         AtomicFiles.writeString(dir.resolve(CONFIG), config.toJson()); // last: its presence marks a complete creation
         return new RunFolder(dir, config, noise);
     }
@@ -121,6 +132,14 @@ public final class RunFolder {
             }
         }
         return leftovers;
+    }
+
+    /** Writes {@code n} as the run's {@value #NORMALIZATION} ({@code {"mean": [...], "std": [...]}}), atomically. */
+    public static void writeNormalization(Path runDir, dev.engram.datasets.Normalization n) throws IOException {
+        JsonObject o = new JsonObject();
+        o.add("mean", Results.GSON.toJsonTree(n.mean()));
+        o.add("std", Results.GSON.toJsonTree(n.std()));
+        AtomicFiles.writeString(runDir.resolve(NORMALIZATION), Results.GSON.toJson(o));
     }
 
     /** Whether {@code p} (in a folder without config.json) is something {@link #create} writes before config.json. */

@@ -132,14 +132,15 @@ public final class RunImport {
 
     /**
      * As {@link #create(Path, ExperimentConfig, NoisyLabels, SortedMap, Module, List)}, also writing {@code normalization}
-     * (unless null) as the run's {@value RunFolder#NORMALIZATION}, before the run is marked finished.
+     * (unless null) as the run's {@value RunFolder#NORMALIZATION}, with the run folder's creation (before its
+     * config.json, which marks a complete creation).
      */
     public static RunFolder create(Path dir, ExperimentConfig config, NoisyLabels noise,
                                    dev.engram.datasets.Normalization normalization, SortedMap<Integer, Path> files,
                                    Module model, List<String> commandLine) throws IOException {
         check(config, files, model);
         List<String> cmd = new ArrayList<>(commandLine);
-        RunFolder run = RunFolder.create(dir, config, noise, Provenance.capture(cmd, List.of(config.seed())));
+        RunFolder run = RunFolder.create(dir, config, noise, Provenance.capture(cmd, List.of(config.seed())), normalization);
         Map<String, Tensor> own = model.stateDict();
         for (var e : files.entrySet()) {
             Map<String, Tensor> w = Checkpoint.conform(own, SafeTensors.load(e.getValue()));
@@ -150,7 +151,6 @@ public final class RunImport {
         Files.writeString(run.dir().resolve(RunFolder.IMPORTED), "imported by engram import from:\n"
                 + String.join("\n", files.values().stream().map(p -> p.toAbsolutePath().toString()).toList()) + "\n",
                 StandardCharsets.UTF_8);
-        if (normalization != null) dev.engram.memorization.data.RunData.writeNormalization(dir, normalization);
         run.markFinished();
         return run;
     }

@@ -316,6 +316,7 @@ public final class TrainingRun {
             boolean hasOptimizer = com.google.gson.JsonParser.parseString(text).getAsJsonObject().has("optimizer")
                     && !com.google.gson.JsonParser.parseString(text).getAsJsonObject().get("optimizer").isJsonNull();
             Path optim = Checkpoint.optimizerFile(dir, last);
+            hasOptimizer &= epochs.get(epochs.size() - 1) < data.config().epochs(); // a finished run trains no more
             if (hasOptimizer && !Files.isRegularFile(optim)) {
                 damaged.add(optim + " is missing (the optimizer's momentum at that checkpoint)");
             } else if (hasOptimizer) {

@@ -50,4 +50,14 @@ class PublishTest {
             assertThat(s).isEmpty();
         }
     }
+
+    @Test
+    void theStagingFolderThatBecomesTheResultHasTheUsualPermissionsNotATemporaryDirectorysOwnerOnlyOnes() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path plain = Files.createDirectory(tmp.resolve("plain")); // what the umask gives a folder
+        Path staging = Analyses.newStagingFolder(tmp, "rewinding");
+        assertThat(staging.getFileName().toString()).startsWith(".rewinding.staging-");
+        assertThat(Files.getPosixFilePermissions(staging)).isEqualTo(Files.getPosixFilePermissions(plain));
+        assertThat(Analyses.newStagingFolder(tmp, "rewinding")).isNotEqualTo(staging);
+    }
 }
