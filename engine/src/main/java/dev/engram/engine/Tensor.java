@@ -460,9 +460,8 @@ public final class Tensor {
     /**
      * Overwrites this tensor's values with {@code src}'s (not recorded by autograd). A later backward pass through an op
      * that had already used this tensor (or a view of its storage) is refused, since its gradient would come from the
-     * new values. Only {@link #fill} and this method count as writes: the optimizers' fused updates and the batch-norm
-     * running statistics write through the backend untracked, so step an optimizer after the backward passes of a
-     * graph, not between them.
+     * new values. The optimizers' fused updates count too ({@link #markWritten}); the batch-norm running statistics,
+     * which no backward reads, are written untracked.
      */
     public void copyFrom(Tensor src) {
         checkAlive("copyFrom");
@@ -470,6 +469,15 @@ public final class Tensor {
         if (src.dtype != dtype) throw new IllegalArgumentException("copyFrom: dtype " + src.dtype.label() + " into " + dtype.label());
         Tensor s = src.device().equals(device()) ? src : src.detach().to(device());
         backend.copy(s.storage(), s.offset, storage, offset, numel());
+        version[0]++;
+    }
+
+    /**
+     * Records that code outside the tensor API (a fused kernel writing the storage through the backend, such as an
+     * optimizer's update) changed this tensor's values in place, as {@link #fill} and {@link #copyFrom} record their
+     * own writes: a later backward pass through an op that had used the old values is refused.
+     */
+    public void markWritten() {
         version[0]++;
     }
 

@@ -76,6 +76,7 @@ public abstract class Optimizer {
             }
             if (g.offset() != 0) g = g.copy(); // kernels address storage from element 0
             update(e.getKey(), p, g);
+            p.markWritten(); // a graph that still holds the old weights cannot be back-propagated any more
         }
     }
 

@@ -155,4 +155,22 @@ class OptimizerTest {
         assertThatThrownBy(() -> Sgd.builder(param(1f)).learningRate(Double.NaN).build()).hasMessageContaining("learningRate");
         assertThatThrownBy(() -> Sgd.builder(param(1f)).learningRate(-1).build()).hasMessageContaining("learning rate");
     }
+
+    @Test
+    void aGraphThatHeldTheWeightsBeforeAStepCannotBeBackPropagatedAfterIt() {
+        Tensor w = Tensor.of(new float[] {1f, -2f}, 2).requiresGrad(true).retain();
+        Tensor x = Tensor.of(new float[] {3f, 4f}, 2);
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        params.put("w", w);
+        Sgd sgd = Sgd.builder(params).learningRate(0.1).build();
+        Tensor loss = w.mul(w).mul(x).sum(); // the gradient reads w
+        loss.backward(Tensor.full(loss.device(), 1f, loss.shape()), true);
+        sgd.step();
+        assertThatThrownBy(() -> loss.backward(Tensor.full(loss.device(), 1f, loss.shape()), false))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("written in place");
+        // a new forward pass after the step is fine
+        sgd.zeroGrad();
+        w.mul(w).mul(x).sum().backward();
+        assertThat(w.grad().toFloatArray()[0]).isEqualTo(2 * (1f - 0.1f * 6f) * 3f, within(1e-5f));
+    }
 }
