@@ -165,17 +165,15 @@ public final class RunData {
                     + data.test().size() + " read)");
         }
         int n = trainExamples > 0 ? Math.min(trainExamples, src.train().size()) : src.train().size();
-        StringBuilder csv = new StringBuilder("split,index,file,row\n");
+        dev.engram.memorization.io.CsvTable csv = new dev.engram.memorization.io.CsvTable("split", "index", "file", "row");
         for (int i = 0; i < n; i++) sourceRow(csv, "train", i, src.train().get(i));
         for (int i = 0; i < src.test().size(); i++) sourceRow(csv, "test", i, src.test().get(i));
-        dev.engram.nn.io.AtomicFiles.writeString(runDir.resolve(RunFolder.EXAMPLES), csv.toString());
+        csv.write(runDir.resolve(RunFolder.EXAMPLES));
     }
 
-    private static void sourceRow(StringBuilder csv, String split, int index, dev.engram.datasets.ExampleSources.Source s) {
-        String f = s.file();
-        if (f.contains(",") || f.contains("\"") || f.contains("\n")) f = "\"" + f.replace("\"", "\"\"") + "\"";
-        csv.append(split).append(',').append(index).append(',').append(f).append(',')
-                .append(s.row() < 0 ? "" : Long.toString(s.row())).append('\n');
+    private static void sourceRow(dev.engram.memorization.io.CsvTable csv, String split, int index,
+                                  dev.engram.datasets.ExampleSources.Source s) {
+        csv.addRow(split, index, s.file(), s.row() < 0 ? null : s.row());
     }
 
     /** Writes {@code n} as the run's {@value RunFolder#NORMALIZATION} ({@code {"mean": [...], "std": [...]}}). */
@@ -347,10 +345,7 @@ public final class RunData {
 
     /** A new model of the run with the weights saved after {@code epoch}, in evaluation mode. */
     public Module modelAt(int epoch) throws IOException {
-        Module m = newModel();
-        loadCheckpoint(epoch, m);
-        m.eval();
-        return m;
+        return modelAt(epoch, true);
     }
 
     /**
@@ -358,9 +353,14 @@ public final class RunData {
      * analyses that report, per score, which ones came out non-finite (the detection leaderboard, checkpoint scores).
      */
     public Module modelAtAsSaved(int epoch) throws IOException {
+        return modelAt(epoch, false);
+    }
+
+    private Module modelAt(int epoch, boolean finiteOnly) throws IOException {
         Module m = newModel();
         Path file = run.requireCheckpoint(epoch);
-        m.loadStateDict(checkedState(file, m, "epoch " + epoch), true);
+        String what = "epoch " + epoch;
+        m.loadStateDict(finiteOnly ? readCheckpoint(file, m, what) : checkedState(file, m, what), true);
         m.eval();
         return m;
     }

@@ -257,7 +257,7 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
                 double secs = since(t0);
                 for (Detection d : c.detections()) {
                     if (!d.score().startsWith("vog")) continue; // loss, margin, forgetting: the per-epoch rows above
-                    entries.add(new Entry(d, secs, needs, "checkpoint-scores", vogRanked(d.score(), c, train)));
+                    entries.add(new Entry(d, secs, needs, "checkpoint-scores", vogRanked(d.score(), c)));
                 }
             } catch (NotFiniteException e) { // a checkpoint whose values or gradients are not finite
                 skipped.add("VoG: " + e.getMessage());
@@ -575,13 +575,10 @@ public final class DetectionLeaderboard implements Analysis<DetectionLeaderboard
      * The values a VoG detection row of {@link CheckpointScores} ranks, for the per-example file: {@code vog all (raw)},
      * or a window's class-normalized VoG ({@code vog W [a-b] (class-normalized)}) or its absolute value.
      */
-    private static double[] vogRanked(String score, CheckpointScores.Result c, ExampleSet train) {
+    private static double[] vogRanked(String score, CheckpointScores.Result c) {
         if (score.equals("vog all (raw)")) return c.vog();
-        String window = score.substring("vog ".length(), score.indexOf(' ', "vog ".length()));
-        double[] raw = c.vogStages().get(window);
-        if (raw == null) return null;
-        double[] z = window.equals("all") ? c.vogNormalized()
-                : CheckpointScores.classNormalize(raw, train.labels(), train.numClasses());
+        double[] z = c.vogStagesNormalized().get(score.substring("vog ".length(), score.indexOf(' ', "vog ".length())));
+        if (z == null) return null;
         if (score.endsWith("(class-normalized)")) return z;
         if (score.endsWith("(|class-normalized|)")) return java.util.Arrays.stream(z).map(Math::abs).toArray();
         return null;

@@ -169,7 +169,8 @@ public final class ReportWriter {
         Path adir = run.dir().resolve(RunFolder.ANALYSES);
         List<String> out = new ArrayList<>();
         if (!Files.isDirectory(adir)) return out;
-        Map<String, java.util.TreeSet<String>> parts = new java.util.TreeMap<>();
+        record Sharded(String analysis, String count) { }
+        Map<Sharded, List<String>> done = new java.util.LinkedHashMap<>(); // folders are listed in sorted order
         List<Path> entries;
         try (var s = Files.list(adir)) {
             entries = s.filter(Files::isDirectory).sorted().toList();
@@ -178,20 +179,19 @@ public final class ReportWriter {
             String n = d.getFileName().toString();
             java.util.regex.Matcher m = SHARD_FOLDER.matcher(n);
             if (m.matches() && Files.isRegularFile(d.resolve(dev.engram.memorization.analysis.Analyses.PART))) {
-                parts.computeIfAbsent(m.group(1) + " of " + m.group(3), k -> new java.util.TreeSet<>()).add(m.group(2));
+                done.computeIfAbsent(new Sharded(m.group(1), m.group(3)), k -> new ArrayList<>()).add(m.group(2));
             } else if (n.startsWith(".") && n.endsWith(".levels")) { // a resumable analysis' per-level progress
-                String name = n.substring(1).replaceFirst("\\.[^.]+$", "");
+                String name = n.substring(1, n.length() - ".levels".length());
                 out.add(name + ": an interrupted run left its progress in " + d + "; run the analysis again with the same"
                         + " options to continue it");
             }
         }
-        for (var e : parts.entrySet()) {
-            String name = e.getKey().substring(0, e.getKey().indexOf(" of "));
-            String of = e.getKey().substring(e.getKey().indexOf(" of ") + 4);
+        for (var e : done.entrySet()) {
+            String name = e.getKey().analysis();
             if (run.hasResults(name)) continue; // merged (or computed unsharded) already
-            out.add(name + ": " + e.getValue().size() + " of " + of + " shards done (" + String.join(", ", e.getValue())
-                    + "), not merged into results yet; when all are done: engram merge --run " + run.dir() + " --analysis "
-                    + name);
+            out.add(name + ": " + e.getValue().size() + " of " + e.getKey().count() + " shards done ("
+                    + String.join(", ", e.getValue()) + "), not merged into results yet; when all are done: engram merge"
+                    + " --run " + run.dir() + " --analysis " + name);
         }
         return out;
     }

@@ -197,9 +197,9 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
      *
      * @param epochs       epoch of each checkpoint used
      * @param vog          raw VoG per example (all checkpoints)
-     * @param vogNormalized class-normalized VoG (all checkpoints)
      * @param vogStages    raw VoG per stage window ({@code early}, {@code middle}, {@code late}, {@code all}; a window
      *                     with fewer than 2 checkpoints is absent)
+     * @param vogStagesNormalized the same windows class-normalized (what the VoG detection rows rank)
      * @param stageEpochs  first and last epoch of each stage window
      * @param meanLoss     mean loss over checkpoints
      * @param meanMargin   mean margin over checkpoints
@@ -209,11 +209,16 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
      * @param learnedEpoch epoch from which the example stays learned (never = the last epoch + 1, later than any epoch)
      * @param lossCurves   mean loss per checkpoint of clean ({@code [0]}) and noisy ({@code [1]}) examples
      */
-    public record Result(int[] epochs, int examples, int noisy, double[] vog, double[] vogNormalized,
-                         Map<String, double[]> vogStages, Map<String, int[]> stageEpochs, double[] meanLoss,
+    public record Result(int[] epochs, int examples, int noisy, double[] vog, Map<String, double[]> vogStages,
+                         Map<String, double[]> vogStagesNormalized, Map<String, int[]> stageEpochs, double[] meanLoss,
                          double[] meanMargin, int[] forgetting, double[] forgettingScore, int[] learnedEpoch,
                          List<Detection> detections,
-                         double[][] lossCurves) { }
+                         double[][] lossCurves) {
+        /** Class-normalized VoG over all checkpoints. */
+        public double[] vogNormalized() {
+            return vogStagesNormalized.get("all");
+        }
+    }
 
 
     /** Computes every score over the checkpoints {@code epochs} (loaded by {@code loader}) on {@code data}. */
@@ -342,7 +347,8 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
         }
         if (at != n) throw new IllegalArgumentException("checkpoint-score shards hold " + at + " examples, expected " + n);
         double[] vog = stages.get("all");
-        double[] vogNorm = classNormalize(vog, data.labels(), data.numClasses());
+        Map<String, double[]> normalized = new LinkedHashMap<>();
+        for (var e : stages.entrySet()) normalized.put(e.getKey(), classNormalize(e.getValue(), data.labels(), data.numClasses()));
         Trajectories.Summaries ls = Trajectories.summarize(loss), ms = Trajectories.summarize(margin);
         LearningEvents ev = new LearningEvents(epochs, correct);
         int[] forgetting = ev.forgettingEvents(forgettingDef);
@@ -354,7 +360,7 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
         List<Detection> det = new ArrayList<>();
         if (nNoisy > 0 && nNoisy < n) {
             for (Map.Entry<String, double[]> e : stages.entrySet()) {
-                double[] z = e.getKey().equals("all") ? vogNorm : classNormalize(e.getValue(), data.labels(), data.numClasses());
+                double[] z = normalized.get(e.getKey());
                 int[] ep = stageEpochs.get(e.getKey());
                 String w = "vog " + e.getKey() + " [" + ep[0] + "-" + ep[1] + "]";
                 det.add(detect(w + " (class-normalized)", "higher", z, noisy));
@@ -378,7 +384,7 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
             curves[0][c] = k[0] == 0 ? Double.NaN : s[0] / k[0];
             curves[1][c] = k[1] == 0 ? Double.NaN : s[1] / k[1];
         }
-        return new Result(epochs.clone(), n, nNoisy, vog, vogNorm, stages, stageEpochs, ls.mean(), ms.mean(), forgetting,
+        return new Result(epochs.clone(), n, nNoisy, vog, stages, normalized, stageEpochs, ls.mean(), ms.mean(), forgetting,
                 forgettingScore, learned, det, curves);
     }
 
@@ -461,11 +467,9 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
         Results.writeJson(dir.resolve("results.json"), json);
         List<String> header = new ArrayList<>(List.of("example_id", "noisy", "label", "vog", "vog_class_normalized"));
         List<String> windows = r.vogStages().keySet().stream().filter(k -> !k.equals("all")).toList();
-        Map<String, double[]> windowNormalized = new LinkedHashMap<>(); // what the window's detection rows rank
         for (String w : windows) {
             header.add("vog_" + w);
-            header.add("vog_" + w + "_class_normalized");
-            windowNormalized.put(w, classNormalize(r.vogStages().get(w), data.labels(), data.numClasses()));
+            header.add("vog_" + w + "_class_normalized"); // what the window's detection rows rank
         }
         header.addAll(List.of("mean_loss", "mean_margin", "forgetting_events", "forgetting_score", "learned_for_good_epoch"));
         CsvTable t = new CsvTable(header);
@@ -474,7 +478,7 @@ public final class CheckpointScores implements ShardedAnalysis<CheckpointScores.
                     r.vogNormalized()[i]));
             for (String w : windows) {
                 row.add(r.vogStages().get(w)[i]);
-                row.add(windowNormalized.get(w)[i]);
+                row.add(r.vogStagesNormalized().get(w)[i]);
             }
             row.addAll(List.of(r.meanLoss()[i], r.meanMargin()[i], r.forgetting()[i], r.forgettingScore()[i],
                     r.learnedEpoch()[i]));

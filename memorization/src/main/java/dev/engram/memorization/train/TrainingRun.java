@@ -293,15 +293,11 @@ public final class TrainingRun {
         Module probe = data.newModel();
         List<String> damaged = new ArrayList<>();
         for (int e = 0; e <= epochs.get(epochs.size() - 1); e++) {
-            try {
-                for (var t : data.checkpoint(e, probe).entrySet()) {
-                    float[] v = t.getValue().toFloatArray();
-                    for (float x : v) {
-                        if (!Float.isFinite(x)) {
-                            throw new RunFolderException(data.run().checkpointPath(e), "checkpoint "
-                                    + data.run().checkpointPath(e) + " holds a non-finite value in " + t.getKey());
-                        }
-                    }
+            try { // parameters are checked by the read; the buffers (running statistics) too, since training goes on
+                Checkpoint.NonFinite bad = Checkpoint.firstNonFinite(data.checkpoint(e, probe));
+                if (bad != null) {
+                    throw new RunFolderException(data.run().checkpointPath(e), "checkpoint "
+                            + data.run().checkpointPath(e) + " holds a non-finite value: " + bad);
                 }
             } catch (RunFolderException ex) {
                 damaged.add(ex.getMessage());
@@ -311,16 +307,14 @@ public final class TrainingRun {
         Path dir = data.run().checkpointsDir();
         String last = Checkpoint.epochName(epochs.get(epochs.size() - 1));
         try {
-            Checkpoint.readState(dir, last);
-            String text = Files.readString(Checkpoint.stateFile(dir, last));
-            boolean hasOptimizer = com.google.gson.JsonParser.parseString(text).getAsJsonObject().has("optimizer")
-                    && !com.google.gson.JsonParser.parseString(text).getAsJsonObject().get("optimizer").isJsonNull();
+            Checkpoint.readState(dir, last); // a malformed state file fails here, naming itself
+            com.google.gson.JsonElement saved = com.google.gson.JsonParser.parseString(
+                    Files.readString(Checkpoint.stateFile(dir, last))).getAsJsonObject().get("optimizer");
+            boolean continues = epochs.get(epochs.size() - 1) < data.config().epochs(); // a finished run trains no more
             Path optim = Checkpoint.optimizerFile(dir, last);
-            hasOptimizer &= epochs.get(epochs.size() - 1) < data.config().epochs(); // a finished run trains no more
-            if (hasOptimizer && !Files.isRegularFile(optim)) {
-                damaged.add(optim + " is missing (the optimizer's momentum at that checkpoint)");
-            } else if (hasOptimizer) {
-                dev.engram.nn.io.SafeTensors.readHeader(optim);
+            if (continues && saved != null && !saved.isJsonNull()) {
+                if (!Files.isRegularFile(optim)) damaged.add(optim + " is missing (the optimizer's momentum at that checkpoint)");
+                else dev.engram.nn.io.SafeTensors.readHeader(optim);
             }
         } catch (IOException | RuntimeException ex) {
             damaged.add(ex.getMessage());
